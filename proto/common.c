@@ -1,0 +1,180 @@
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common.h"
+#include "protocol.h"
+
+static const char *log_prog = "lind";
+
+int lind_path_join(char *buf, size_t cap, const char *dir, const char *name)
+{
+	int n = snprintf(buf, cap, "%s/%s", dir, name);
+	return n < 0 || (size_t)n >= cap ? -ENAMETOOLONG : 0;
+}
+
+static int pick_dir(char *buf, size_t cap, const char *first,
+		    const char *env, const char *base_env, const char *suffix,
+		    const char *fallback_base, const char *fallback_suffix)
+{
+	const char *v = first && *first ? first : getenv(env);
+	int n;
+	if (v && *v)
+		n = snprintf(buf, cap, "%s", v);
+	else if ((v = getenv(base_env)) && *v)
+		n = snprintf(buf, cap, "%s/%s", v, suffix);
+	else
+		n = snprintf(buf, cap, "%s%s", fallback_base, fallback_suffix);
+	return n < 0 || (size_t)n >= cap ? -ENAMETOOLONG : 0;
+}
+
+int lind_runtime_dir(char *buf, size_t cap, const char *override)
+{
+	char fb[64];
+	snprintf(fb, sizeof fb, "/tmp/lind-%u", (unsigned)getuid());
+	return pick_dir(buf, cap, override, "LIND_RUNTIME_DIR",
+			"XDG_RUNTIME_DIR", "lind", fb, "");
+}
+
+int lind_store_dir(char *buf, size_t cap, const char *override)
+{
+	const char *home = getenv("HOME");
+	char fb[LIND_MAX_PATH];
+	snprintf(fb, sizeof fb, "%s", home && *home ? home : "/tmp");
+	return pick_dir(buf, cap, override, "LIND_STORE", "XDG_DATA_HOME",
+			"lind/store", fb, "/.local/share/lind/store");
+}
+
+int lind_mkdirs(const char *path, unsigned mode)
+{
+	char tmp[LIND_MAX_PATH];
+	size_t n = strlen(path);
+	if (n == 0 || n >= sizeof tmp)
+		return -ENAMETOOLONG;
+	memcpy(tmp, path, n + 1);
+	for (char *p = tmp + 1;; p++) {
+		if (*p == '/' || *p == '\0') {
+			char c = *p;
+			*p = '\0';
+			if (mkdir(tmp, mode) < 0 && errno != EEXIST)
+				return -errno;
+			*p = c;
+			if (!c)
+				break;
+		}
+	}
+	return 0;
+}
+
+void lind_log_init(const char *prog)
+{
+	const char *slash = strrchr(prog, '/');
+	log_prog = slash ? slash + 1 : prog;
+}
+
+void lind_log(uint64_t cage_id, const char *fmt, ...)
+{
+	char line[512];
+	int n = cage_id ? snprintf(line, sizeof line, "%s: [cage %llu] ",
+				   log_prog, (unsigned long long)cage_id)
+			: snprintf(line, sizeof line, "%s: ", log_prog);
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(line + n, sizeof line - (size_t)n - 1, fmt, ap);
+	va_end(ap);
+	size_t len = strlen(line);
+	line[len++] = '\n';
+	(void)!write(2, line, len); /* one write: lines never interleave */
+}
+
+int lind_send_msg(int sock, const ProtobufCMessage *msg, const int *fds,
+		  int nfds)
+{
+	uint8_t buf[8192];
+	size_t len = protobuf_c_message_get_packed_size(msg);
+	if (len > sizeof buf)
+		return -EMSGSIZE;
+	protobuf_c_message_pack(msg, buf);
+	struct iovec iov = {buf, len};
+	union {
+		char b[CMSG_SPACE(sizeof(int) * 8)];
+		struct cmsghdr align;
+	} ctl;
+	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
+	if (nfds > 0) {
+		if (nfds > 8)
+			return -EINVAL;
+		memset(&ctl, 0, sizeof ctl);
+		mh.msg_control = ctl.b;
+		mh.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)nfds);
+		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)nfds);
+		memcpy(CMSG_DATA(c), fds, sizeof(int) * (size_t)nfds);
+	}
+	ssize_t r;
+	do
+		r = sendmsg(sock, &mh, MSG_NOSIGNAL);
+	while (r < 0 && errno == EINTR);
+	return r < 0 ? -errno : 0;
+}
+
+long lind_recv_msg(int sock, void *buf, size_t cap, int *fds, int *nfds)
+{
+	union {
+		char b[CMSG_SPACE(sizeof(int) * 8)];
+		struct cmsghdr align;
+	} ctl;
+	struct iovec iov = {buf, cap};
+	struct msghdr mh = {.msg_iov = &iov,
+			    .msg_iovlen = 1,
+			    .msg_control = ctl.b,
+			    .msg_controllen = sizeof ctl.b};
+	int max = nfds ? *nfds : 0, got = 0;
+	ssize_t r;
+	do
+		r = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+	while (r < 0 && errno == EINTR);
+	if (r < 0)
+		return -errno;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c;
+	     c = CMSG_NXTHDR(&mh, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		int n = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+		for (int i = 0; i < n; i++) {
+			int fd;
+			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof fd);
+			if (got < max)
+				fds[got++] = fd;
+			else
+				close(fd); /* more than asked for: drop */
+		}
+	}
+	if (nfds)
+		*nfds = got;
+	if (mh.msg_flags & MSG_TRUNC)
+		return -EMSGSIZE;
+	return r;
+}
+
+uint64_t lind_now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t lind_wall_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}

@@ -1,0 +1,38 @@
+/* Small helpers every process uses: default locations, logging, framed
+ * protobuf messages with file descriptors over unix seqpacket sockets. */
+#ifndef LIND_COMMON_H
+#define LIND_COMMON_H
+
+#include <protobuf-c/protobuf-c.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Runtime dir: override, else $LIND_RUNTIME_DIR, else
+ * $XDG_RUNTIME_DIR/lind, else /tmp/lind-<uid>.  Returns 0 or -errno. */
+int lind_runtime_dir(char *buf, size_t cap, const char *override);
+/* Store dir: override, else $LIND_STORE, else
+ * $XDG_DATA_HOME/lind/store, else $HOME/.local/share/lind/store. */
+int lind_store_dir(char *buf, size_t cap, const char *override);
+/* dir/name into buf; -ENAMETOOLONG when it does not fit. */
+int lind_path_join(char *buf, size_t cap, const char *dir, const char *name);
+/* mkdir -p with mode for each created component; 0 or -errno. */
+int lind_mkdirs(const char *path, unsigned mode);
+
+/* One line to stderr: "<prog>: [cage N] message".  cage 0: no cage. */
+void lind_log_init(const char *prog);
+void lind_log(uint64_t cage_id, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Pack msg and send it as one datagram with nfds fds attached.
+ * Returns 0 or -errno. */
+int lind_send_msg(int sock, const ProtobufCMessage *msg, const int *fds,
+		  int nfds);
+/* Receive one datagram into buf (cap bytes); received fds go to fds
+ * (at most *nfds, updated).  Returns the length, 0 at EOF, or -errno. */
+long lind_recv_msg(int sock, void *buf, size_t cap, int *fds, int *nfds);
+
+/* Monotonic and wall clocks in nanoseconds. */
+uint64_t lind_now_ns(void);
+uint64_t lind_wall_ns(void);
+
+#endif

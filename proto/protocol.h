@@ -1,0 +1,98 @@
+/*
+ * What the three processes agree on besides the frames in lind.proto:
+ * the protocol version, size limits, file names in the runtime dir, and the
+ * layout of the two shared-memory structures (cage channel, server ring).
+ */
+#ifndef LIND_PROTOCOL_H
+#define LIND_PROTOCOL_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+#define LIND_PROTO_VERSION 1
+
+/* Largest in- or out-buffer one call carries; bigger reads are clamped
+ * (a short read), bigger writes are split by the client (LF_SPLIT). */
+#define LIND_MAX_IO (64 * 1024)
+#define LIND_MAX_PATH 4096
+/* Largest packed Request or Reply: one buffer, one path, headers. */
+#define LIND_MAX_FRAME (LIND_MAX_IO + LIND_MAX_PATH + 1024)
+/* In/out data bytes copied into each trace event. */
+#define LIND_TRACE_DATA 48
+
+/* Names inside the runtime dir (LIND_RUNTIME_DIR). */
+#define LIND_RELAY_SOCK "relay.sock"     /* cages attach here (unix seqpacket) */
+#define LIND_SERVER_SOCK "server.sock"   /* the relay connects here */
+#define LIND_SERVER_RING "server.ring"   /* shared rings relay <-> server */
+#define LIND_SERVER_BELL "server.bell"   /* fifo: wakes the server's loop */
+#define LIND_TRACE_IPC "trace.ipc"       /* nanomsg PUB, trace events */
+#define LIND_ADMIN_IPC "admin.ipc"       /* nanomsg REP, Admin requests */
+#define LIND_CHAN_PREFIX "chan-"         /* chan-<cage_id>: a cage's channel */
+#define LIND_SERVER_PID "posix-server.pid"
+#define LIND_RELAY_PID "nacl-relay.pid"
+
+/*
+ * Cage channel: one shared file per cage, mapped by the cage and the relay.
+ * A calling thread claims a FREE slot, writes its packed Request, marks it
+ * SUBMITTED and rings the doorbell.  The relay copies the frame out (the
+ * cage may scribble on shared memory at any time), marks it TAKEN, and
+ * later writes the packed Reply and marks it REPLIED; the thread reads the
+ * reply and frees the slot.  Waiting is spin-then-futex on the words below.
+ */
+enum lind_slot_state {
+	LIND_SLOT_FREE = 0,
+	LIND_SLOT_FILLING = 1,
+	LIND_SLOT_SUBMITTED = 2,
+	LIND_SLOT_TAKEN = 3,
+	LIND_SLOT_REPLIED = 4,
+};
+
+#define LIND_CHAN_MAGIC 0x4c494e44u /* "LIND" */
+#define LIND_CHAN_SLOTS 8
+
+struct lind_slot {
+	_Atomic uint32_t state;   /* futex word: enum lind_slot_state */
+	_Atomic uint32_t waiting; /* the client sleeps on state */
+	uint32_t len;             /* bytes of frame in buf */
+	uint32_t pad;
+	uint8_t buf[LIND_MAX_FRAME];
+} __attribute__((aligned(64)));
+
+struct lind_chan {
+	uint32_t magic;
+	uint32_t version;
+	uint64_t cage_id;
+	_Atomic uint32_t doorbell;       /* futex word: bumped on each submit */
+	_Atomic uint32_t relay_sleeping; /* relay sleeps on doorbell */
+	_Atomic uint32_t free_seq;       /* futex word: bumped when a slot frees */
+	_Atomic uint32_t free_waiters;   /* threads waiting for a free slot */
+	_Atomic uint32_t relay_gone;     /* relay detached: calls fail */
+	struct lind_slot slot[LIND_CHAN_SLOTS] __attribute__((aligned(64)));
+};
+
+/*
+ * Server ring: a single-producer single-consumer byte ring of records
+ * (u32 length, payload, padded to 8).  The file server.ring holds two:
+ * requests (relay -> server) and replies (server -> relay).
+ */
+#define LIND_RING_BYTES (8u * 1024 * 1024)
+#define LIND_RING_WRAP 0xffffffffu
+
+struct lind_ring {
+	_Atomic uint64_t head __attribute__((aligned(64))); /* producer */
+	_Atomic uint64_t tail __attribute__((aligned(64))); /* consumer */
+	_Atomic uint32_t seq __attribute__((aligned(64)));  /* futex word */
+	_Atomic uint32_t consumer_sleeping;
+	_Atomic uint32_t producer_waiting; /* producer found it full */
+	uint32_t size;
+	uint8_t data[LIND_RING_BYTES] __attribute__((aligned(64)));
+};
+
+struct lind_rings {
+	uint32_t magic;
+	uint32_t version;
+	struct lind_ring req; /* relay -> server */
+	struct lind_ring rep; /* server -> relay */
+};
+
+#endif
