@@ -1,0 +1,114 @@
+/* Latency and throughput of the calls the brief sets targets for.  Built
+ * natively and with lind-cc; scripts/bench runs both in one go and prints
+ * ratios.  Each latency is the median over rounds of the per-call mean. */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#define ROUNDS 15
+
+static double now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+static char path[256];
+static int fd4k;
+static char buf4k[4096];
+
+static void op_getpid(void) { (void)getpid(); }
+static void op_getpid_raw(void) { (void)syscall(SYS_getpid); }
+static void op_stat(void)
+{
+	struct stat st;
+	if (stat(path, &st) < 0)
+		exit(1);
+}
+static void op_open_close(void)
+{
+	int fd = open(path, O_RDONLY);
+	if (fd < 0 || close(fd) < 0)
+		exit(1);
+}
+static void op_pread(void)
+{
+	if (pread(fd4k, buf4k, sizeof buf4k, 4096) != (ssize_t)sizeof buf4k)
+		exit(1);
+}
+
+static void latency(const char *name, void (*op)(void), int n)
+{
+	double r[ROUNDS];
+	for (int i = 0; i < n / 10; i++)
+		op(); /* warm up */
+	for (int k = 0; k < ROUNDS; k++) {
+		double t = now_ns();
+		for (int i = 0; i < n; i++)
+			op();
+		r[k] = (now_ns() - t) / n;
+	}
+	qsort(r, ROUNDS, sizeof r[0], cmp_double);
+	printf("%s %.3f\n", name, r[ROUNDS / 2] / 1000.0);
+	fflush(stdout);
+}
+
+static void throughput(long mib)
+{
+	static char chunk[65536];
+	long chunks = mib * 16;
+	memset(chunk, 'x', sizeof chunk);
+	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0)
+		exit(1);
+	double t = now_ns();
+	for (long i = 0; i < chunks; i++)
+		if (write(fd, chunk, sizeof chunk) != (ssize_t)sizeof chunk)
+			exit(1);
+	double w = now_ns() - t;
+	lseek(fd, 0, SEEK_SET);
+	t = now_ns();
+	for (long i = 0; i < chunks; i++)
+		if (read(fd, chunk, sizeof chunk) != (ssize_t)sizeof chunk)
+			exit(1);
+	double r = now_ns() - t;
+	close(fd);
+	unlink(path);
+	printf("write_64k_MiBps %.1f\n", mib / (w / 1e9));
+	printf("read_64k_MiBps %.1f\n", mib / (r / 1e9));
+}
+
+int main(int argc, char **argv)
+{
+	long mib = argc > 1 ? atol(argv[1]) : 256;
+	snprintf(path, sizeof path, "/tmp/lind-bench-%d", (int)getpid());
+	fd4k = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
+	if (fd4k < 0)
+		return 1;
+	memset(buf4k, 'b', sizeof buf4k);
+	for (int i = 0; i < 4; i++)
+		if (write(fd4k, buf4k, sizeof buf4k) != (ssize_t)sizeof buf4k)
+			return 1;
+	latency("getpid_us", op_getpid, 20000);
+	latency("getpid_trapped_us", op_getpid_raw, 20000);
+	latency("stat_us", op_stat, 5000);
+	latency("open_close_us", op_open_close, 3000);
+	latency("pread_4k_us", op_pread, 5000);
+	close(fd4k);
+	unlink(path);
+	throughput(mib);
+	return 0;
+}

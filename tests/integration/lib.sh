@@ -1,0 +1,174 @@
+# Shared by the integration tests: start real daemons on a temporary runtime
+# dir and store, build programs natively and with lind-cc, report TAP.
+# Every check reports the caller's file and line when it fails.
+set -u
+: "${LIND_BUILD:?run through make check (LIND_BUILD unset)}"
+: "${LIND_SRC:?run through make check (LIND_SRC unset)}"
+
+SERVER="$LIND_BUILD/posix-server/posix-server"
+RELAY="$LIND_BUILD/nacl-relay/nacl-relay"
+LIND_RUN="$LIND_BUILD/lind-run"
+LIND_TRACE="$LIND_BUILD/lind-trace"
+LIND_CC="$LIND_BUILD/lind-cc-uninstalled"
+CASES="$LIND_SRC/tests/cases"
+
+T=$(mktemp -d /tmp/lind-it.XXXXXX)
+export LIND_RUNTIME_DIR="$T/run" LIND_STORE="$T/store"
+mkdir -p "$T/bin"
+tap_n=0
+tap_failed=0
+server_pid=
+relay_pid=
+
+# The first line of a sanitizer report in a daemon log fails the test.
+sanitizer_clean() {
+	! grep -Eq 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$@" 2>/dev/null
+}
+
+ok() {
+	tap_n=$((tap_n + 1))
+	echo "ok $tap_n - $*"
+}
+
+# where: file:line of the first caller outside this file
+where() {
+	local i
+	for ((i = 1; i < ${#BASH_SOURCE[@]}; i++)); do
+		if [ "${BASH_SOURCE[$i]##*/}" != lib.sh ]; then
+			echo "${BASH_SOURCE[$i]##*/}:${BASH_LINENO[$((i - 1))]}"
+			return
+		fi
+	done
+}
+
+not_ok() {
+	tap_n=$((tap_n + 1))
+	tap_failed=$((tap_failed + 1))
+	echo "not ok $tap_n - $* ($(where))"
+}
+
+# check DESCRIPTION COMMAND...: one TAP line from a command's status.
+check() {
+	local what=$1
+	shift
+	if "$@"; then ok "$what"; else not_ok "$what"; fi
+}
+
+# expect_eq DESCRIPTION EXPECTED ACTUAL
+expect_eq() {
+	if [ "$2" = "$3" ]; then
+		ok "$1"
+	else
+		not_ok "$1: expected [$2], got [$3]"
+	fi
+}
+
+diag() { sed 's/^/# /' "$@" >&2; }
+
+start_server() {
+	"$SERVER" >>"$T/server.log" 2>&1 &
+	server_pid=$!
+	local i=0
+	while [ ! -S "$LIND_RUNTIME_DIR/server.sock" ]; do
+		i=$((i + 1))
+		if [ $i -gt 200 ] || ! kill -0 "$server_pid" 2>/dev/null; then
+			echo "# posix-server did not start"; diag "$T/server.log"
+			return 1
+		fi
+		sleep 0.05
+	done
+}
+
+start_relay() {
+	"$RELAY" >>"$T/relay.log" 2>&1 &
+	relay_pid=$!
+	local i=0
+	while [ ! -S "$LIND_RUNTIME_DIR/relay.sock" ]; do
+		i=$((i + 1))
+		if [ $i -gt 200 ] || ! kill -0 "$relay_pid" 2>/dev/null; then
+			echo "# nacl-relay did not start"; diag "$T/relay.log"
+			return 1
+		fi
+		sleep 0.05
+	done
+}
+
+start_daemons() {
+	start_server && start_relay
+}
+
+# stop_pid PID: SIGTERM, wait up to 10 s; status 0 when it exited cleanly.
+stop_pid() {
+	local pid=$1 i=0
+	[ -n "$pid" ] || return 0
+	kill -TERM "$pid" 2>/dev/null || return 0
+	while kill -0 "$pid" 2>/dev/null; do
+		i=$((i + 1))
+		if [ $i -gt 200 ]; then
+			kill -KILL "$pid" 2>/dev/null
+			wait "$pid" 2>/dev/null
+			return 1
+		fi
+		sleep 0.05
+	done
+	wait "$pid" 2>/dev/null
+}
+
+stop_daemons() {
+	local rs=0 ss=0
+	stop_pid "$relay_pid" || rs=$?
+	relay_pid=
+	stop_pid "$server_pid" || ss=$?
+	server_pid=
+	return $((rs + ss))
+}
+
+# build NAME SOURCE: $T/bin/NAME.native with cc, $T/bin/NAME.lind with lind-cc
+build() {
+	local name=$1 src=$2
+	${CC:-cc} -std=gnu11 -O1 -o "$T/bin/$name.native" "$src" -lpthread \
+		2>"$T/bin/$name.native.err" &&
+		"$LIND_CC" -std=gnu11 -O1 -o "$T/bin/$name.lind" "$src" \
+			-lpthread 2>"$T/bin/$name.lind.err"
+}
+
+finish() {
+	local st=0
+	stop_daemons || { not_ok "daemons stop cleanly on SIGTERM"; st=1; }
+	if sanitizer_clean "$T"/*.log; then :; else
+		not_ok "no sanitizer reports in daemon logs"
+		grep -E -A20 'Sanitizer|runtime error' "$T"/*.log | head -60 | diag
+	fi
+	echo "1..$tap_n"
+	if [ "$tap_failed" -eq 0 ] && [ "${LIND_KEEP:-}" = "" ]; then
+		rm -rf "$T"
+	else
+		echo "# kept $T"
+	fi
+}
+trap finish EXIT
+
+# The multi-command test program, built both ways: $TOOL_NATIVE, $TOOL.
+build_tool() {
+	build cagetool "$LIND_SRC/tests/integration/progs/cagetool.c" || {
+		echo "Bail out! cagetool does not build"
+		cat "$T"/bin/cagetool.*.err >&2
+		exit 1
+	}
+	TOOL_NATIVE="$T/bin/cagetool.native"
+	TOOL="$T/bin/cagetool.lind"
+}
+
+# cage ARGS...: run cagetool as a cage through lind-run
+cage() { "$LIND_RUN" "$TOOL" "$@"; }
+
+# wait_for SECONDS COMMAND...: poll until the command succeeds
+wait_for() {
+	local limit=$(($1 * 20)) i=0
+	shift
+	until "$@"; do
+		i=$((i + 1))
+		[ $i -ge $limit ] && return 1
+		sleep 0.05
+	done
+}

@@ -1,0 +1,30 @@
+#!/bin/bash
+# The virtual filesystem survives a clean restart of both daemons, and a
+# kill -9 of the server (what was fsync'ed is there).
+. "$(dirname "$0")/lib.sh"
+start_daemons || exit 1
+build_tool
+
+expect_eq "mkdir in a cage" "" "$(cage mkdir /tmp/keep)"
+expect_eq "write a file" "wrote /tmp/keep/a" "$(cage write /tmp/keep/a first)"
+expect_eq "write a 4 MiB file" \
+	"big /tmp/keep/big: 8192 of 8192 blocks match" "$(cage big /tmp/keep/big 4)"
+check "clean shutdown" stop_daemons
+check "store formatted once" test -e "$LIND_STORE/FORMAT"
+start_daemons || exit 1
+expect_eq "file intact after a clean restart" "first" "$(cage cat /tmp/keep/a)"
+expect_eq "4 MiB intact after a clean restart" \
+	"big /tmp/keep/big: 8192 of 8192 blocks match" "$(cage verify /tmp/keep/big 4)"
+
+expect_eq "write after restart" "wrote /tmp/keep/b" "$(cage write /tmp/keep/b second)"
+kill -KILL "$server_pid"
+wait "$server_pid" 2>/dev/null
+server_pid=
+check "relay exits when its server dies" wait_for 10 eval '! kill -0 $relay_pid 2>/dev/null'
+wait "$relay_pid" 2>/dev/null
+relay_pid=
+start_daemons || exit 1
+expect_eq "fsync'ed file survives kill -9 of the server" "second" "$(cage cat /tmp/keep/b)"
+expect_eq "older file survives too" "first" "$(cage cat /tmp/keep/a)"
+expect_eq "second server refused on the same store" 1 \
+	"$("$SERVER" --runtime-dir "$T/run2" >/dev/null 2>&1; echo $?)"

@@ -1,0 +1,148 @@
+/* One small program, many subcommands: what the integration scripts run in
+ * a cage (and natively, to compare).  Every result is printed. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+static int fail(const char *what, const char *path)
+{
+	printf("%s %s: %s\n", what, path, strerrorname_np(errno));
+	return 1;
+}
+
+static int cmd_probe(const char *path)
+{
+	int fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return fail("probe", path), 0;
+	printf("probe %s: opened\n", path);
+	close(fd);
+	return 0;
+}
+
+static int cmd_write(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0)
+		return fail("write", path);
+	size_t n = strlen(text);
+	if (write(fd, text, n) != (ssize_t)n || fsync(fd) < 0 || close(fd) < 0)
+		return fail("write", path);
+	printf("wrote %s\n", path);
+	return 0;
+}
+
+static int cmd_cat(const char *path)
+{
+	char buf[4096];
+	ssize_t n;
+	int fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return fail("cat", path);
+	while ((n = read(fd, buf, sizeof buf)) > 0)
+		fwrite(buf, 1, (size_t)n, stdout);
+	close(fd);
+	return n < 0;
+}
+
+/* Writes mib MiB of a pattern, then reads it back and checks it. */
+static int cmd_big(const char *path, int mib, int verify_only)
+{
+	static char buf[65536];
+	int fd = open(path, verify_only ? O_RDONLY : O_RDWR | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0)
+		return fail("big", path);
+	for (int pass = verify_only; pass < 2; pass++) {
+		unsigned long sum = 0;
+		lseek(fd, 0, SEEK_SET);
+		for (long i = 0; i < mib * 16L; i++) {
+			for (size_t j = 0; j < sizeof buf; j += 512)
+				memset(buf + j, (int)((i * 7 + (long)j) & 0xff), 512);
+			ssize_t n = pass == 0 ? write(fd, buf, sizeof buf)
+					      : read(fd, buf, sizeof buf);
+			if (n != (ssize_t)sizeof buf)
+				return fail("big io", path);
+			for (size_t j = 0; j < sizeof buf; j += 512)
+				sum += (unsigned char)buf[j] == (unsigned char)((i * 7 + (long)j) & 0xff);
+		}
+		if (pass == 1)
+			printf("big %s: %lu of %ld blocks match\n", path, sum, mib * 16L * 128);
+	}
+	if (!verify_only)
+		fsync(fd);
+	close(fd);
+	return 0;
+}
+
+/* Creates path, unlinks it while open, says ready, then blocks on stdin. */
+static int cmd_holdopen(const char *path)
+{
+	char c;
+	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0 || write(fd, "held", 4) != 4 || unlink(path) < 0)
+		return fail("holdopen", path);
+	printf("ready\n");
+	fflush(stdout);
+	ssize_t n = read(0, &c, 1);
+	printf("read returned %zd\n", n);
+	return 0;
+}
+
+static int cmd_readstdin(void)
+{
+	char buf[256];
+	ssize_t n = read(0, buf, sizeof buf - 1);
+	if (n < 0)
+		return fail("read", "stdin");
+	buf[n] = 0;
+	printf("got: %s", buf);
+	return 0;
+}
+
+static int cmd_loop(int n, const char *path)
+{
+	struct stat st;
+	for (int i = 0; i < n; i++)
+		if (stat(path, &st) < 0)
+			return fail("stat", path);
+	printf("looped %d\n", n);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *c = argc > 1 ? argv[1] : "";
+	if (!strcmp(c, "probe") && argc == 3)
+		return cmd_probe(argv[2]);
+	if (!strcmp(c, "write") && argc == 4)
+		return cmd_write(argv[2], argv[3]);
+	if (!strcmp(c, "cat") && argc == 3)
+		return cmd_cat(argv[2]);
+	if (!strcmp(c, "big") && argc == 4)
+		return cmd_big(argv[2], atoi(argv[3]), 0);
+	if (!strcmp(c, "verify") && argc == 4)
+		return cmd_big(argv[2], atoi(argv[3]), 1);
+	if (!strcmp(c, "holdopen") && argc == 3)
+		return cmd_holdopen(argv[2]);
+	if (!strcmp(c, "readstdin"))
+		return cmd_readstdin();
+	if (!strcmp(c, "loop") && argc == 4)
+		return cmd_loop(atoi(argv[2]), argv[3]);
+	if (!strcmp(c, "exit") && argc == 3)
+		return atoi(argv[2]);
+	if (!strcmp(c, "mkdir") && argc == 3)
+		return mkdir(argv[2], 0755) < 0 ? fail("mkdir", argv[2]) : 0;
+	if (!strcmp(c, "enosys")) {
+		long r = syscall(999, 0, 0, 0);
+		printf("syscall 999 = %ld %s\n", r, strerrorname_np(errno));
+		return 0;
+	}
+	fprintf(stderr, "cagetool: unknown command '%s'\n", c);
+	return 2;
+}

@@ -1,0 +1,22 @@
+#!/bin/bash
+# A cage's fds 0/1/2 are its launcher's: pipes and files pass through.
+. "$(dirname "$0")/lib.sh"
+start_daemons || exit 1
+build_tool
+build upper "$CASES/stdin_upper.c" || not_ok "stdin_upper builds"
+
+expect_eq "stdin from a pipe" "got: hi" "$(echo hi | cage readstdin)"
+expect_eq "stdout into a pipe" "HELLO" \
+	"$(echo hello | "$LIND_RUN" "$T/bin/upper.lind" | grep HELLO)"
+"$LIND_RUN" "$T/bin/upper.lind" <"$CASES/stdin_upper.stdin" >"$T/out.txt"
+"$LIND_RUN" "$T/bin/upper.lind" <"$CASES/stdin_upper.stdin" >>"$T/out.txt"
+"$T/bin/upper.native" <"$CASES/stdin_upper.stdin" >"$T/native.txt"
+"$T/bin/upper.native" <"$CASES/stdin_upper.stdin" >>"$T/native.txt"
+check "stdout to a file, then appended (>>)" cmp -s "$T/native.txt" "$T/out.txt"
+expect_eq "stderr stays separate" "" "$(cage nosuchcommand 2>/dev/null)"
+expect_eq "stderr reaches the launcher" "cagetool: unknown command 'nosuchcommand'" \
+	"$(cage nosuchcommand 2>&1 >/dev/null)"
+head -c 300000 /dev/urandom >"$T/rand"
+"$LIND_RUN" "$T/bin/upper.lind" <"$T/rand" >"$T/rand.lind"
+"$T/bin/upper.native" <"$T/rand" >"$T/rand.native"
+check "300 KB through stdin and stdout" cmp -s "$T/rand.native" "$T/rand.lind"
