@@ -1,1 +1,381 @@
-/* placeholder: being written */
+/*
+ * One thread per cage channel: takes SUBMITTED slots, checks them and
+ * forwards them to the server; routes the server's replies back into the
+ * slots (relay_route_reply, called by the reply thread).
+ */
+#include <assert.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "common.h"
+#include "futex.h"
+#include "relay.h"
+
+int relay_thread_start(pthread_t *t, void *(*fn)(void *), void *arg)
+{
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	int rc = pthread_create(t, NULL, fn, arg);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return -rc;
+}
+
+int relay_chan_create(const char *rundir, uint64_t cage_id, char *path,
+		      size_t cap, struct lind_chan **out)
+{
+	char name[64];
+	snprintf(name, sizeof name, LIND_CHAN_PREFIX "%llu",
+		 (unsigned long long)cage_id);
+	int rc = lind_path_join(path, cap, rundir, name);
+	if (rc < 0)
+		return rc;
+	int fd = -1;
+	for (int tries = 0; tries < 2 && fd < 0; tries++) {
+		fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+			  0600);
+		if (fd < 0 && errno == EEXIST && tries == 0)
+			unlink(path); /* left by a relay that died */
+		else if (fd < 0)
+			return -errno;
+	}
+	if (ftruncate(fd, sizeof(struct lind_chan)) < 0) {
+		rc = -errno;
+		close(fd);
+		unlink(path);
+		return rc;
+	}
+	void *p = mmap(NULL, sizeof(struct lind_chan), PROT_READ | PROT_WRITE,
+		       MAP_SHARED, fd, 0);
+	rc = p == MAP_FAILED ? -errno : 0;
+	close(fd);
+	if (rc < 0) {
+		unlink(path);
+		return rc;
+	}
+	struct lind_chan *ch = p;
+	ch->magic = LIND_CHAN_MAGIC;
+	ch->version = LIND_PROTO_VERSION;
+	ch->cage_id = cage_id;
+	*out = ch;
+	return 0;
+}
+
+/* Pack rep into the slot and hand it to the client. */
+static void slot_reply(struct lind_slot *s, const Lind__Reply *rep)
+{
+	size_t n = lind__reply__get_packed_size(rep);
+	if (n > LIND_MAX_FRAME) {
+		Lind__Reply err = LIND__REPLY__INIT;
+		err.tag = rep->tag;
+		err.result = -EIO;
+		n = lind__reply__pack(&err, s->buf);
+	} else {
+		lind__reply__pack(rep, s->buf);
+	}
+	s->len = (uint32_t)n;
+	/* seq_cst: pairs with the client's waiting=1 before its re-check */
+	atomic_store(&s->state, LIND_SLOT_REPLIED);
+	if (atomic_load(&s->waiting))
+		lind_futex_wake(&s->state, INT_MAX);
+}
+
+static void slot_error(struct lind_slot *s, uint32_t slot, int err)
+{
+	Lind__Reply rep = LIND__REPLY__INIT;
+	rep.tag = slot;
+	rep.result = err;
+	slot_reply(s, &rep);
+}
+
+static void trace_record(struct relay_inflight *f, const Lind__Request *req)
+{
+	f->nr = req->nr;
+	f->n_args = req->n_args < 6 ? (uint32_t)req->n_args : 6;
+	memcpy(f->args, req->args, f->n_args * sizeof f->args[0]);
+	f->n_data = req->n_data < 6 ? (uint32_t)req->n_data : 6;
+	for (uint32_t i = 0; i < f->n_data; i++) {
+		size_t n = req->data[i].len;
+		f->data_len[i] = n < LIND_TRACE_DATA ? (uint32_t)n : LIND_TRACE_DATA;
+		if (f->data_len[i])
+			memcpy(f->data[i], req->data[i].data, f->data_len[i]);
+	}
+	f->start_ns = lind_now_ns();
+	f->start_wall = lind_wall_ns();
+}
+
+/* A TraceEvent over f (and rep's out-data); pointers into f/rep/bins. */
+static void trace_fill(Lind__TraceEvent *ev, ProtobufCBinaryData *bins,
+		       const struct relay_inflight *f, uint64_t cage_id)
+{
+	ev->cage_id = cage_id;
+	ev->nr = f->nr;
+	ev->n_args = f->n_args;
+	ev->args = (int64_t *)f->args;
+	ev->n_data = f->n_data;
+	ev->data = bins;
+	for (uint32_t i = 0; i < f->n_data; i++) {
+		bins[i].len = f->data_len[i];
+		bins[i].data = (uint8_t *)f->data[i];
+	}
+	ev->start_ns = f->start_wall;
+}
+
+/* The relay answers this call itself: trace it with no latency. */
+static void trace_local(struct relay *r, uint64_t cage_id,
+			struct relay_inflight *f, int err)
+{
+	Lind__TraceEvent ev = LIND__TRACE_EVENT__INIT;
+	ProtobufCBinaryData bins[6];
+	trace_fill(&ev, bins, f, cage_id);
+	ev.result = err;
+	relay_trace_publish(r, &ev);
+}
+
+static void take_slot(struct relay_cage *c, uint32_t i)
+{
+	struct relay *r = c->r;
+	struct lind_slot *s = &c->chan->slot[i];
+	struct relay_inflight *f = &c->inflight[i];
+	if (atomic_load(&f->busy)) {
+		/* resubmitted while in flight: a broken cage; the reply to the
+		 * first frame will land here anyway */
+		atomic_store(&s->state, LIND_SLOT_TAKEN);
+		return;
+	}
+	uint32_t len = *(volatile uint32_t *)&s->len;
+	if (len > LIND_MAX_FRAME) {
+		atomic_store(&s->state, LIND_SLOT_TAKEN);
+		slot_error(s, i, -EINVAL);
+		return;
+	}
+	memcpy(c->frame, s->buf, len);
+	atomic_store_explicit(&s->state, LIND_SLOT_TAKEN, memory_order_release);
+	atomic_fetch_add_explicit(&r->calls, 1, memory_order_relaxed);
+
+	Lind__Request *req = lind__request__unpack(NULL, len, c->frame);
+	if (!req) {
+		slot_error(s, i, -EINVAL);
+		return;
+	}
+	f->traced = relay_tracing(r);
+	if (f->traced)
+		trace_record(f, req);
+	int rc = relay_check(req);
+	if (rc == 0) {
+		req->cage_id = c->cage_id; /* stamped: a cage never names itself */
+		req->tag = (uint64_t)c->gen << 32 | (uint64_t)c->idx << 8 | i;
+		atomic_store(&f->busy, 1);
+		rc = relay_forward(r, req, &c->stop);
+		if (rc < 0)
+			atomic_store(&f->busy, 0);
+		if (rc == -E2BIG)
+			rc = -EINVAL;
+	}
+	if (rc < 0) {
+		slot_error(s, i, rc);
+		if (f->traced)
+			trace_local(r, c->cage_id, f, rc);
+	}
+	lind__request__free_unpacked(req, NULL);
+}
+
+static int scan(struct relay_cage *c)
+{
+	int n = 0;
+	for (uint32_t i = 0; i < LIND_CHAN_SLOTS; i++) {
+		if (atomic_load_explicit(&c->chan->slot[i].state,
+					 memory_order_acquire) ==
+		    LIND_SLOT_SUBMITTED) {
+			take_slot(c, i);
+			n++;
+		}
+	}
+	return n;
+}
+
+static void *cage_main(void *arg)
+{
+	struct relay_cage *c = arg;
+	struct lind_chan *ch = c->chan;
+	while (!atomic_load(&c->stop)) {
+		if (scan(c))
+			continue;
+		uint64_t until = lind_now_ns() + RELAY_SPIN_NS;
+		int got = 0;
+		while (!got && lind_now_ns() < until) {
+			for (int k = 0; k < 16; k++)
+				lind_cpu_relax();
+			got = scan(c);
+		}
+		if (got)
+			continue;
+		/* Dekker with the client: flag, then re-check, then sleep on
+		 * the doorbell value read before the re-check. */
+		atomic_store(&ch->relay_sleeping, 1);
+		uint32_t bell = atomic_load(&ch->doorbell);
+		if (!scan(c) && !atomic_load(&c->stop))
+			lind_futex_wait(&ch->doorbell, bell, -1);
+		atomic_store(&ch->relay_sleeping, 0);
+	}
+	return NULL;
+}
+
+int relay_cage_start(struct relay *r, uint64_t cage_id, struct lind_chan *chan,
+		     const char *path, struct relay_cage **out)
+{
+	struct relay_cage *c = calloc(1, sizeof *c);
+	if (!c)
+		return -ENOMEM;
+	c->r = r;
+	c->cage_id = cage_id;
+	c->chan = chan;
+	snprintf(c->path, sizeof c->path, "%s", path ? path : "");
+
+	pthread_mutex_lock(&r->table_lock);
+	uint32_t idx = RELAY_MAX_CHANS;
+	for (uint32_t k = 0; k < RELAY_MAX_CHANS; k++) {
+		uint32_t j = (r->next_idx + k) % RELAY_MAX_CHANS;
+		if (!r->chans[j]) {
+			idx = j;
+			break;
+		}
+	}
+	if (idx == RELAY_MAX_CHANS) {
+		pthread_mutex_unlock(&r->table_lock);
+		free(c);
+		return -EAGAIN;
+	}
+	r->next_idx = (idx + 1) % RELAY_MAX_CHANS;
+	c->idx = idx;
+	c->gen = ++r->gens[idx];
+	r->chans[idx] = c;
+	r->ncages++;
+	pthread_mutex_unlock(&r->table_lock);
+
+	int rc = relay_thread_start(&c->thread, cage_main, c);
+	if (rc < 0) {
+		pthread_mutex_lock(&r->table_lock);
+		r->chans[idx] = NULL;
+		r->ncages--;
+		pthread_mutex_unlock(&r->table_lock);
+		free(c);
+		return rc;
+	}
+	c->running = true;
+	*out = c;
+	return 0;
+}
+
+void relay_cage_stop(struct relay *r, struct relay_cage *c)
+{
+	pthread_mutex_lock(&r->table_lock);
+	assert(r->chans[c->idx] == c);
+	r->chans[c->idx] = NULL; /* from now on its replies are stale */
+	r->ncages--;
+	pthread_mutex_unlock(&r->table_lock);
+	if (c->running) {
+		atomic_store(&c->stop, 1);
+		atomic_fetch_add(&c->chan->doorbell, 1);
+		lind_futex_wake(&c->chan->doorbell, INT_MAX);
+		pthread_join(c->thread, NULL);
+	}
+	munmap(c->chan, sizeof *c->chan);
+	if (c->path[0] && unlink(c->path) < 0 && errno != ENOENT)
+		lind_log(c->cage_id, "cannot remove %s: %s", c->path,
+			 strerror(errno));
+	free(c);
+}
+
+void relay_route_reply(struct relay *r, Lind__Reply *rep)
+{
+	uint64_t tag = rep->tag;
+	uint32_t gen = (uint32_t)(tag >> 32);
+	uint32_t idx = (uint32_t)(tag >> 8) & 0xffffff;
+	uint32_t slot = (uint32_t)tag & 0xff;
+	if (idx >= RELAY_MAX_CHANS || slot >= LIND_CHAN_SLOTS)
+		return;
+
+	Lind__TraceEvent ev = LIND__TRACE_EVENT__INIT;
+	ProtobufCBinaryData bins[6];
+	struct relay_inflight f;
+	bool traced = false;
+
+	pthread_mutex_lock(&r->table_lock);
+	struct relay_cage *c = r->chans[idx];
+	if (!c || c->gen != gen || !atomic_load(&c->inflight[slot].busy)) {
+		pthread_mutex_unlock(&r->table_lock);
+		return; /* the cage is gone, or the server answered twice */
+	}
+	struct relay_inflight *fi = &c->inflight[slot];
+	uint64_t cage_id = c->cage_id;
+	if (fi->traced) {
+		/* copy: the slot may be reused as soon as it is REPLIED */
+		f = *fi;
+		traced = true;
+	}
+	atomic_store(&fi->busy, 0);
+	rep->tag = slot;
+	if (traced) {
+		/* out-data prefixes, copied before the slot is handed back */
+		trace_fill(&ev, bins, &f, cage_id);
+		ev.result = rep->result;
+		ev.latency_ns = lind_now_ns() - f.start_ns;
+	}
+	size_t nout = rep->n_data < 6 ? rep->n_data : 6;
+	uint8_t outbuf[6][LIND_TRACE_DATA];
+	ProtobufCBinaryData outs[6];
+	if (traced) {
+		for (size_t k = 0; k < nout; k++) {
+			size_t n = rep->data[k].len < LIND_TRACE_DATA
+					   ? rep->data[k].len
+					   : LIND_TRACE_DATA;
+			if (n)
+				memcpy(outbuf[k], rep->data[k].data, n);
+			outs[k].len = n;
+			outs[k].data = outbuf[k];
+		}
+		ev.n_out = nout;
+		ev.out = outs;
+	}
+	slot_reply(&c->chan->slot[slot], rep);
+	pthread_mutex_unlock(&r->table_lock);
+	if (traced)
+		relay_trace_publish(r, &ev);
+}
+
+void relay_cages_fail_all(struct relay *r)
+{
+	pthread_mutex_lock(&r->table_lock);
+	for (uint32_t i = 0; i < RELAY_MAX_CHANS; i++) {
+		struct relay_cage *c = r->chans[i];
+		if (!c)
+			continue;
+		struct lind_chan *ch = c->chan;
+		atomic_store(&ch->relay_gone, 1);
+		for (int s = 0; s < LIND_CHAN_SLOTS; s++)
+			lind_futex_wake(&ch->slot[s].state, INT_MAX);
+		atomic_fetch_add(&ch->free_seq, 1);
+		lind_futex_wake(&ch->free_seq, INT_MAX);
+	}
+	pthread_mutex_unlock(&r->table_lock);
+}
+
+void relay_init(struct relay *r)
+{
+	memset(r, 0, sizeof *r);
+	r->server_fd = -1;
+	r->bell_fd = -1;
+	r->pub_sock = -1;
+	r->rep_sock = -1;
+	r->listen_fd = -1;
+	pthread_mutex_init(&r->ring_lock, NULL);
+	pthread_mutex_init(&r->table_lock, NULL);
+}

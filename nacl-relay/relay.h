@@ -1,1 +1,150 @@
-/* placeholder: being written */
+/*
+ * nacl-relay: the trust boundary between cages and posix-server.
+ * One thread per cage channel (cage.c) checks and forwards frames into the
+ * server's request ring (server_link.c); one reply thread routes replies
+ * back by tag; the main thread runs libev for attaches (attach.c), cage
+ * deaths, admin requests and trace publishing (trace.c).
+ */
+#ifndef LIND_RELAY_H
+#define LIND_RELAY_H
+
+#include <ev.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "lind.pb-c.h"
+#include "protocol.h"
+
+/* Channel index lives in 24 bits of the tag; this many cages at once. */
+#define RELAY_MAX_CHANS 4096
+/* How long one TRACE_ON keeps the feed on. */
+#define RELAY_TRACE_TTL_NS (3ull * 1000000000ull)
+/* Spin this long before sleeping on a futex. */
+#define RELAY_SPIN_NS 20000ull
+
+/* What the trace needs about one forwarded call (filled only when traced). */
+struct relay_inflight {
+	_Atomic uint32_t busy; /* forwarded, reply not routed yet */
+	uint32_t traced;
+	uint32_t nr;
+	uint32_t n_args;
+	uint32_t n_data;
+	int64_t args[6];
+	uint32_t data_len[6];
+	uint8_t data[6][LIND_TRACE_DATA];
+	uint64_t start_ns;   /* monotonic, when the slot was taken */
+	uint64_t start_wall; /* realtime, for the event */
+};
+
+struct relay;
+
+struct relay_cage {
+	struct relay *r;
+	uint64_t cage_id;
+	uint32_t idx; /* channel index in the tag */
+	uint32_t gen; /* generation in the tag: stale replies are dropped */
+	struct lind_chan *chan;
+	char path[PATH_MAX]; /* channel file; empty when not file-backed */
+	pthread_t thread;
+	bool running;
+	_Atomic int stop;
+	struct relay_inflight inflight[LIND_CHAN_SLOTS];
+	uint8_t frame[LIND_MAX_FRAME]; /* private copy: the cage may scribble */
+};
+
+struct relay_conn; /* attach.c */
+
+struct relay {
+	char rundir[PATH_MAX];
+	char relay_sock[PATH_MAX];
+	char pid_file[PATH_MAX];
+
+	/* server link */
+	int server_fd;
+	struct lind_rings *rings;
+	size_t rings_len;
+	int bell_fd;
+	pthread_mutex_t ring_lock; /* request ring: many cage threads produce */
+	_Atomic int server_gone;
+	pthread_t reply_thread;
+	bool reply_running;
+	_Atomic int reply_stop;
+
+	/* channel table: tag -> cage */
+	pthread_mutex_t table_lock;
+	struct relay_cage *chans[RELAY_MAX_CHANS];
+	uint32_t gens[RELAY_MAX_CHANS];
+	uint32_t next_idx;
+	uint64_t ncages;
+
+	/* trace and admin */
+	int pub_sock;
+	int rep_sock;
+	char trace_url[PATH_MAX + 8];
+	_Atomic uint64_t trace_until; /* monotonic ns; 0: off */
+	_Atomic uint64_t calls;
+
+	/* main loop (attach.c, main.c) */
+	struct ev_loop *loop;
+	int listen_fd;
+	ev_io listen_io;
+	ev_io server_io;
+	ev_io admin_io;
+	struct relay_conn *conns;
+	int exit_code;
+};
+
+void relay_init(struct relay *r);
+
+/* check.c: 0 or -errno for a frame against its table row. */
+int relay_check(const Lind__Request *req);
+
+/* cage.c */
+int relay_chan_create(const char *rundir, uint64_t cage_id, char *path,
+		      size_t cap, struct lind_chan **out);
+/* Register chan in the table and start its thread.  chan is unmapped and
+ * path unlinked by relay_cage_stop. */
+int relay_cage_start(struct relay *r, uint64_t cage_id, struct lind_chan *chan,
+		     const char *path, struct relay_cage **out);
+void relay_cage_stop(struct relay *r, struct relay_cage *c);
+/* Server reply -> its slot; drops stale tags.  Modifies rep->tag. */
+void relay_route_reply(struct relay *r, Lind__Reply *rep);
+/* Server gone: every channel fails its calls. */
+void relay_cages_fail_all(struct relay *r);
+/* Start a thread with every signal blocked (signals belong to main). */
+int relay_thread_start(pthread_t *t, void *(*fn)(void *), void *arg);
+
+/* server_link.c */
+int relay_server_connect(struct relay *r, const char *sock_path,
+			 int timeout_ms);
+int relay_server_cage_new(struct relay *r, const Lind__Attach *a, pid_t pid,
+			  uid_t uid, gid_t gid, const int *fds, int nfds,
+			  uint64_t *cage_id);
+void relay_server_cage_gone(struct relay *r, uint64_t cage_id);
+/* Pack req into the request ring; waits while full unless *stop. */
+int relay_forward(struct relay *r, const Lind__Request *req,
+		  _Atomic int *stop);
+void relay_ring_bell(struct relay *r);
+int relay_replies_start(struct relay *r);
+void relay_replies_stop(struct relay *r);
+void relay_server_close(struct relay *r);
+
+/* trace.c */
+int relay_trace_open(struct relay *r);
+void relay_trace_close(struct relay *r);
+bool relay_tracing(struct relay *r);
+void relay_trace_publish(struct relay *r, const Lind__TraceEvent *ev);
+void relay_trace_note(struct relay *r, uint64_t cage_id, const char *note,
+		      char **argv, size_t argc);
+/* Handle every pending Admin request (main loop). */
+void relay_admin_handle(struct relay *r);
+
+/* attach.c */
+int relay_attach_listen(struct relay *r);
+void relay_attach_close_all(struct relay *r);
+
+#endif

@@ -1,1 +1,287 @@
-/* placeholder: being written */
+/*
+ * The relay's side of posix-server: server.sock (HELLO, CAGE_NEW,
+ * CAGE_GONE), the shared request/reply rings, the server's doorbell fifo,
+ * and the one thread that drains the reply ring.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common.h"
+#include "futex.h"
+#include "relay.h"
+#include "ring.h"
+
+#define CTRL_BUF 8192
+#define CTRL_TIMEOUT_MS 5000
+
+static int connect_once(const char *path)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	if (strlen(path) >= sizeof sa.sun_path)
+		return -ENAMETOOLONG;
+	strcpy(sa.sun_path, path);
+	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
+		int e = errno;
+		close(fd);
+		return -e;
+	}
+	return fd;
+}
+
+/* Wait up to timeout_ms for one Control message on the server socket. */
+static Lind__Control *recv_control(struct relay *r, int timeout_ms)
+{
+	struct pollfd p = {.fd = r->server_fd, .events = POLLIN};
+	int n;
+	do
+		n = poll(&p, 1, timeout_ms);
+	while (n < 0 && errno == EINTR);
+	if (n <= 0)
+		return NULL;
+	uint8_t buf[CTRL_BUF];
+	long len = lind_recv_msg(r->server_fd, buf, sizeof buf, NULL, NULL);
+	if (len <= 0)
+		return NULL;
+	return lind__control__unpack(NULL, (size_t)len, buf);
+}
+
+static int map_rings(struct relay *r, const char *path)
+{
+	int fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	struct stat st;
+	if (fstat(fd, &st) < 0 || (size_t)st.st_size < sizeof(struct lind_rings)) {
+		close(fd);
+		return -EPROTO;
+	}
+	void *p = mmap(NULL, sizeof(struct lind_rings), PROT_READ | PROT_WRITE,
+		       MAP_SHARED, fd, 0);
+	int rc = p == MAP_FAILED ? -errno : 0;
+	close(fd);
+	if (rc < 0)
+		return rc;
+	r->rings = p;
+	r->rings_len = sizeof(struct lind_rings);
+	/* the ring code divides by size: never trust a zero */
+	if (r->rings->req.size != LIND_RING_BYTES ||
+	    r->rings->rep.size != LIND_RING_BYTES)
+		return -EPROTO;
+	return 0;
+}
+
+int relay_server_connect(struct relay *r, const char *sock_path,
+			 int timeout_ms)
+{
+	uint64_t deadline = lind_now_ns() + (uint64_t)timeout_ms * 1000000u;
+	int fd;
+	for (;;) {
+		fd = connect_once(sock_path);
+		if (fd >= 0 || lind_now_ns() >= deadline ||
+		    (fd != -ENOENT && fd != -ECONNREFUSED))
+			break;
+		struct timespec ts = {0, 50 * 1000000L};
+		nanosleep(&ts, NULL);
+	}
+	if (fd < 0)
+		return fd;
+	r->server_fd = fd;
+
+	Lind__Control hello = LIND__CONTROL__INIT;
+	hello.kind = LIND__CONTROL__KIND__HELLO;
+	hello.version = LIND_PROTO_VERSION;
+	int rc = lind_send_msg(fd, &hello.base, NULL, 0);
+	if (rc < 0)
+		return rc;
+	Lind__Control *ans = recv_control(r, CTRL_TIMEOUT_MS);
+	if (!ans) {
+		lind_log(0, "posix-server did not answer HELLO");
+		return -EPROTO;
+	}
+	rc = 0;
+	if (ans->kind == LIND__CONTROL__KIND__ERROR) {
+		lind_log(0, "posix-server refused: %s", ans->error);
+		rc = -EPROTO;
+	} else if (ans->kind != LIND__CONTROL__KIND__HELLO_OK) {
+		lind_log(0, "posix-server answered HELLO with kind %d", ans->kind);
+		rc = -EPROTO;
+	} else if ((rc = map_rings(r, ans->ring)) < 0) {
+		lind_log(0, "cannot map %s: %s", ans->ring, strerror(-rc));
+	} else {
+		r->bell_fd = open(ans->doorbell, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+		if (r->bell_fd < 0) {
+			rc = -errno;
+			lind_log(0, "cannot open %s: %s", ans->doorbell,
+				 strerror(errno));
+		}
+	}
+	lind__control__free_unpacked(ans, NULL);
+	return rc;
+}
+
+int relay_server_cage_new(struct relay *r, const Lind__Attach *a, pid_t pid,
+			  uid_t uid, gid_t gid, const int *fds, int nfds,
+			  uint64_t *cage_id)
+{
+	Lind__Control m = LIND__CONTROL__INIT;
+	m.kind = LIND__CONTROL__KIND__CAGE_NEW;
+	m.version = LIND_PROTO_VERSION;
+	m.host_pid = (uint32_t)pid;
+	m.uid = uid;
+	m.gid = gid;
+	m.stdio_mask = a->stdio_mask;
+	m.n_argv = a->n_argv;
+	m.argv = a->argv;
+	int rc = lind_send_msg(r->server_fd, &m.base, fds, nfds);
+	if (rc < 0)
+		return rc;
+	/* The server answers at once; the main loop waits for it. */
+	Lind__Control *ans = recv_control(r, CTRL_TIMEOUT_MS);
+	if (!ans)
+		return -ETIMEDOUT;
+	rc = 0;
+	if (ans->kind == LIND__CONTROL__KIND__CAGE_NEW_OK && ans->cage_id)
+		*cage_id = ans->cage_id;
+	else {
+		lind_log(0, "posix-server refused a cage: %s",
+			 ans->error[0] ? ans->error : "no reason");
+		rc = -EPERM;
+	}
+	lind__control__free_unpacked(ans, NULL);
+	return rc;
+}
+
+void relay_server_cage_gone(struct relay *r, uint64_t cage_id)
+{
+	if (atomic_load(&r->server_gone) || r->server_fd < 0)
+		return;
+	Lind__Control m = LIND__CONTROL__INIT;
+	m.kind = LIND__CONTROL__KIND__CAGE_GONE;
+	m.cage_id = cage_id;
+	int rc = lind_send_msg(r->server_fd, &m.base, NULL, 0);
+	if (rc < 0)
+		lind_log(cage_id, "cannot tell posix-server the cage is gone: %s",
+			 strerror(-rc));
+}
+
+void relay_ring_bell(struct relay *r)
+{
+	char b = 1;
+	/* EAGAIN: the fifo is full, so the server is awake anyway */
+	(void)!write(r->bell_fd, &b, 1);
+}
+
+int relay_forward(struct relay *r, const Lind__Request *req,
+		  _Atomic int *stop)
+{
+	size_t n = lind__request__get_packed_size(req);
+	if (n > LIND_MAX_FRAME)
+		return -E2BIG;
+	for (unsigned spins = 0;; spins++) {
+		pthread_mutex_lock(&r->ring_lock);
+		void *p = lind_ring_reserve(&r->rings->req, (uint32_t)n);
+		if (p) {
+			lind__request__pack(req, p);
+			bool wake = lind_ring_commit(&r->rings->req, (uint32_t)n);
+			pthread_mutex_unlock(&r->ring_lock);
+			if (wake)
+				relay_ring_bell(r);
+			return 0;
+		}
+		pthread_mutex_unlock(&r->ring_lock);
+		/* full: the server is behind; back off without holding the lock */
+		if ((stop && atomic_load(stop)) || atomic_load(&r->server_gone))
+			return -ECANCELED;
+		if (spins < 64) {
+			sched_yield();
+		} else {
+			relay_ring_bell(r);
+			struct timespec ts = {0, 100 * 1000L};
+			nanosleep(&ts, NULL);
+		}
+	}
+}
+
+static void *reply_main(void *arg)
+{
+	struct relay *r = arg;
+	struct lind_ring *ring = &r->rings->rep;
+	while (!atomic_load(&r->reply_stop)) {
+		uint32_t len;
+		const void *p = lind_ring_peek(ring, &len);
+		if (p) {
+			Lind__Reply *rep = len <= LIND_MAX_FRAME
+						   ? lind__reply__unpack(NULL, len, p)
+						   : NULL;
+			if (lind_ring_release(ring))
+				relay_ring_bell(r); /* the server waits for room */
+			if (rep) {
+				relay_route_reply(r, rep);
+				lind__reply__free_unpacked(rep, NULL);
+			} else {
+				lind_log(0, "dropped a malformed reply");
+			}
+			continue;
+		}
+		uint64_t until = lind_now_ns() + RELAY_SPIN_NS;
+		while (!p && lind_now_ns() < until) {
+			for (int k = 0; k < 16; k++)
+				lind_cpu_relax();
+			p = lind_ring_peek(ring, &len);
+		}
+		if (p)
+			continue;
+		uint32_t seq = atomic_load(&ring->seq);
+		if (lind_ring_prepare_sleep(ring))
+			continue;
+		/* the timeout only bounds how long a stop request waits */
+		lind_futex_wait(&ring->seq, seq, 500);
+		lind_ring_awake(ring);
+	}
+	return NULL;
+}
+
+int relay_replies_start(struct relay *r)
+{
+	int rc = relay_thread_start(&r->reply_thread, reply_main, r);
+	if (rc == 0)
+		r->reply_running = true;
+	return rc;
+}
+
+void relay_replies_stop(struct relay *r)
+{
+	if (!r->reply_running)
+		return;
+	atomic_store(&r->reply_stop, 1);
+	lind_futex_wake(&r->rings->rep.seq, INT_MAX);
+	pthread_join(r->reply_thread, NULL);
+	r->reply_running = false;
+}
+
+void relay_server_close(struct relay *r)
+{
+	relay_replies_stop(r);
+	if (r->rings)
+		munmap(r->rings, r->rings_len);
+	r->rings = NULL;
+	if (r->bell_fd >= 0)
+		close(r->bell_fd);
+	r->bell_fd = -1;
+	if (r->server_fd >= 0)
+		close(r->server_fd);
+	r->server_fd = -1;
+}

@@ -1,1 +1,164 @@
-/* placeholder: being written */
+/*
+ * The trace feed (nanomsg PUB on trace.ipc) and the admin socket (REP on
+ * admin.ipc).  Events are published only for RELAY_TRACE_TTL_NS after the
+ * last TRACE_ON, so nobody pays for a feed nobody reads.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <nanomsg/nn.h>
+#include <nanomsg/pubsub.h>
+#include <nanomsg/reqrep.h>
+
+#include "common.h"
+#include "relay.h"
+
+static int bind_ipc(int proto, const char *rundir, const char *name,
+		    char *url, size_t cap)
+{
+	int s = nn_socket(AF_SP, proto);
+	if (s < 0)
+		return -nn_errno();
+	int n = snprintf(url, cap, "ipc://%s/%s", rundir, name);
+	if (n < 0 || (size_t)n >= cap) {
+		nn_close(s);
+		return -ENAMETOOLONG;
+	}
+	if (nn_bind(s, url) < 0) {
+		int e = nn_errno();
+		nn_close(s);
+		return -e;
+	}
+	return s;
+}
+
+int relay_trace_open(struct relay *r)
+{
+	int s = bind_ipc(NN_PUB, r->rundir, LIND_TRACE_IPC, r->trace_url,
+			 sizeof r->trace_url);
+	if (s < 0) {
+		lind_log(0, "cannot bind %s: %s", r->trace_url, nn_strerror(-s));
+		return s;
+	}
+	r->pub_sock = s;
+	char url[sizeof r->trace_url];
+	s = bind_ipc(NN_REP, r->rundir, LIND_ADMIN_IPC, url, sizeof url);
+	if (s < 0) {
+		lind_log(0, "cannot bind %s: %s", url, nn_strerror(-s));
+		return s;
+	}
+	r->rep_sock = s;
+	return 0;
+}
+
+static void unlink_ipc(const char *rundir, const char *name)
+{
+	char path[PATH_MAX];
+	if (lind_path_join(path, sizeof path, rundir, name) == 0)
+		unlink(path);
+}
+
+void relay_trace_close(struct relay *r)
+{
+	if (r->pub_sock >= 0) {
+		nn_close(r->pub_sock);
+		unlink_ipc(r->rundir, LIND_TRACE_IPC);
+	}
+	if (r->rep_sock >= 0) {
+		nn_close(r->rep_sock);
+		unlink_ipc(r->rundir, LIND_ADMIN_IPC);
+	}
+	r->pub_sock = r->rep_sock = -1;
+}
+
+bool relay_tracing(struct relay *r)
+{
+	uint64_t until =
+		atomic_load_explicit(&r->trace_until, memory_order_relaxed);
+	return until != 0 && lind_now_ns() < until;
+}
+
+void relay_trace_publish(struct relay *r, const Lind__TraceEvent *ev)
+{
+	if (r->pub_sock < 0)
+		return;
+	uint8_t small[1024];
+	size_t n = lind__trace_event__get_packed_size(ev);
+	uint8_t *buf = n <= sizeof small ? small : malloc(n);
+	if (!buf)
+		return;
+	lind__trace_event__pack(ev, buf);
+	/* never block a cage thread on a slow subscriber: drop instead */
+	(void)nn_send(r->pub_sock, buf, n, NN_DONTWAIT);
+	if (buf != small)
+		free(buf);
+}
+
+void relay_trace_note(struct relay *r, uint64_t cage_id, const char *note,
+		      char **argv, size_t argc)
+{
+	if (!relay_tracing(r))
+		return;
+	Lind__TraceEvent ev = LIND__TRACE_EVENT__INIT;
+	ProtobufCBinaryData *bins = NULL;
+	if (argc) {
+		bins = calloc(argc, sizeof *bins);
+		if (!bins)
+			return;
+		for (size_t i = 0; i < argc; i++) {
+			bins[i].data = (uint8_t *)argv[i];
+			bins[i].len = strlen(argv[i]);
+		}
+	}
+	ev.cage_id = cage_id;
+	ev.note = (char *)note;
+	ev.n_data = argc;
+	ev.data = bins;
+	ev.start_ns = lind_wall_ns();
+	relay_trace_publish(r, &ev);
+	free(bins);
+}
+
+static void admin_answer(struct relay *r, const Lind__Admin *a)
+{
+	Lind__AdminReply rep = LIND__ADMIN_REPLY__INIT;
+	rep.trace_url = r->trace_url;
+	pthread_mutex_lock(&r->table_lock);
+	rep.cages = r->ncages;
+	pthread_mutex_unlock(&r->table_lock);
+	rep.calls = atomic_load(&r->calls);
+	uint8_t buf[PATH_MAX + 64];
+	size_t n = lind__admin_reply__get_packed_size(&rep);
+	if (n > sizeof buf)
+		return;
+	lind__admin_reply__pack(&rep, buf);
+	if (nn_send(r->rep_sock, buf, n, NN_DONTWAIT) < 0)
+		lind_log(0, "admin reply lost: %s", nn_strerror(nn_errno()));
+	if (a && a->kind == LIND__ADMIN__KIND__TRACE_ON) {
+		atomic_store(&r->trace_until, lind_now_ns() + RELAY_TRACE_TTL_NS);
+		/* lets the subscriber know its feed is live */
+		relay_trace_note(r, 0, "trace-on", NULL, 0);
+	}
+}
+
+void relay_admin_handle(struct relay *r)
+{
+	for (;;) {
+		void *msg = NULL;
+		int n = nn_recv(r->rep_sock, &msg, NN_MSG, NN_DONTWAIT);
+		if (n < 0) {
+			if (nn_errno() != EAGAIN && nn_errno() != EINTR)
+				lind_log(0, "admin socket: %s",
+					 nn_strerror(nn_errno()));
+			return;
+		}
+		Lind__Admin *a = lind__admin__unpack(NULL, (size_t)n, msg);
+		nn_freemsg(msg);
+		admin_answer(r, a); /* REP must answer before the next request */
+		if (a)
+			lind__admin__free_unpacked(a, NULL);
+	}
+}

@@ -1,1 +1,36 @@
-/* placeholder: being written */
+/* The cage table: virtual pids, credentials, cwd, fd table, exit status,
+ * parked calls. */
+#ifndef SRV_CAGE_H
+#define SRV_CAGE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "vfs.h"
+
+struct fdtable;
+struct parked;
+
+struct cage {
+	uint64_t id;     /* the virtual pid */
+	uint64_t parent; /* 1 for a top-level cage */
+	uint32_t host_pid;
+	struct cred cred;
+	uint32_t umask;
+	struct inode *cwd; /* holds a reference */
+	struct fdtable *fds;
+	int exit_status;
+	bool exited;
+	struct parked *parked; /* calls waiting in the loop */
+	struct cage *hnext;
+};
+
+/* New cage with cwd "/" and an empty fd table, or NULL. */
+struct cage *cage_new(uint32_t host_pid, uint32_t uid, uint32_t gid);
+struct cage *cage_find(uint64_t id);
+/* Cancels parked calls, closes fds, drops cwd, frees. */
+void cage_free(struct cage *c);
+void cage_free_all(void);
+unsigned cage_count(void);
+
+#endif

@@ -1,1 +1,52 @@
-/* placeholder: being written */
+/* Per-cage fd tables whose slots point at reference-counted open file
+ * descriptions: dup (and later fork) share offset and status flags. */
+#ifndef SRV_FDTABLE_H
+#define SRV_FDTABLE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define FD_MAX 1024
+
+enum ofd_kind { OFD_FILE, OFD_DIR, OFD_DEV, OFD_STREAM };
+
+struct inode;
+struct stream;
+struct vfs;
+
+struct ofd {
+	int kind;       /* enum ofd_kind */
+	int flags;      /* access mode and status flags (O_APPEND, O_NONBLOCK) */
+	uint64_t off;   /* files: byte offset; dirs: last getdents cookie */
+	unsigned refs;
+	struct inode *in;  /* FILE, DIR, DEV (holds an inode ref) */
+	struct stream *st; /* STREAM (holds a stream ref) */
+};
+
+struct fdtable {
+	struct ofd *slot[FD_MAX];
+	bool cloexec[FD_MAX];
+};
+
+/* A description with one reference; in/st are taken over by it. */
+struct ofd *ofd_new(int kind, int flags, struct inode *in, struct stream *st);
+void ofd_ref(struct ofd *o);
+/* Drops a reference; the last one releases the inode or stream. */
+void ofd_put(struct vfs *v, struct ofd *o);
+
+struct fdtable *fdtable_new(void);
+/* Closes every fd and frees the table. */
+void fdtable_free(struct vfs *v, struct fdtable *t);
+
+/* Lowest free fd >= min for o (the table takes over one reference).
+ * -EMFILE when full, -EINVAL when min is out of range. */
+int fd_install(struct fdtable *t, int min, struct ofd *o, bool cloexec);
+struct ofd *fd_get(struct fdtable *t, long fd); /* NULL: EBADF */
+int fd_close(struct vfs *v, struct fdtable *t, long fd);
+/* dup / F_DUPFD: lowest fd >= min sharing old's description. */
+int fd_dup(struct fdtable *t, long old, long min, bool cloexec);
+/* dup2/dup3: newfd closed first if open; old == new is the caller's. */
+int fd_dup2(struct vfs *v, struct fdtable *t, long old, long newfd,
+	    bool cloexec);
+
+#endif

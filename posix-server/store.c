@@ -1,1 +1,538 @@
-/* placeholder: being written */
+/*
+ * The store directory (docs/architecture.md, "The server's state"):
+ *   lock       flock'ed while a server owns the store
+ *   FORMAT     written last when formatting: its absence means "empty"
+ *   meta.snap  every inode and entry as StoreOp records (clean shutdown)
+ *   meta.log   StoreOps appended since the snapshot
+ *   data/<ino> a regular file's bytes (sparse)
+ * Records are framed [u32 len][u32 crc32][packed StoreOp]; replay stops at
+ * the first torn or corrupt record and the journal is cut there.
+ */
+#include <assert.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "common.h"
+#include "lind.pb-c.h"
+#include "store.h"
+#include "vfs.h"
+
+#define FORMAT_TEXT "lind-store 1\n"
+
+struct store {
+	int dirfd, datafd, lockfd, logfd;
+	uint8_t *q; /* queued records */
+	size_t qlen, qcap;
+	uint64_t *gone; /* data files to remove once the journal says so */
+	size_t ngone, gonecap;
+};
+
+uint32_t store_crc32(const void *p, size_t n)
+{
+	static uint32_t table[256];
+	if (!table[1])
+		for (uint32_t i = 0; i < 256; i++) {
+			uint32_t c = i;
+			for (int k = 0; k < 8; k++)
+				c = c & 1 ? 0xedb88320u ^ (c >> 1) : c >> 1;
+			table[i] = c;
+		}
+	const uint8_t *b = p;
+	uint32_t c = 0xffffffffu;
+	while (n--)
+		c = table[(c ^ *b++) & 0xff] ^ (c >> 8);
+	return c ^ 0xffffffffu;
+}
+
+int store_open(const char *dir, struct store **out)
+{
+	int r = lind_mkdirs(dir, 0700);
+	if (r < 0)
+		return r;
+	struct store *s = calloc(1, sizeof *s);
+	if (!s)
+		return -ENOMEM;
+	s->datafd = s->lockfd = s->logfd = -1;
+	s->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (s->dirfd < 0)
+		goto fail;
+	s->lockfd = openat(s->dirfd, "lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (s->lockfd < 0)
+		goto fail;
+	if (flock(s->lockfd, LOCK_EX | LOCK_NB) < 0)
+		goto fail;
+	if (mkdirat(s->dirfd, "data", 0700) < 0 && errno != EEXIST)
+		goto fail;
+	s->datafd = openat(s->dirfd, "data", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (s->datafd < 0)
+		goto fail;
+	*out = s;
+	return 0;
+fail:
+	r = -errno;
+	store_close(s);
+	return r;
+}
+
+void store_close(struct store *s)
+{
+	if (!s)
+		return;
+	if (s->logfd >= 0)
+		close(s->logfd);
+	if (s->datafd >= 0)
+		close(s->datafd);
+	if (s->lockfd >= 0)
+		close(s->lockfd); /* releases the flock */
+	if (s->dirfd >= 0)
+		close(s->dirfd);
+	free(s->q);
+	free(s->gone);
+	free(s);
+}
+
+/* ---- queueing ------------------------------------------------------- */
+
+static void queue_op(struct store *s, const Lind__StoreOp *op)
+{
+	if (!s)
+		return;
+	size_t n = lind__store_op__get_packed_size(op);
+	if (s->qlen + n + 8 > s->qcap) {
+		size_t cap = (s->qcap ? s->qcap * 2 : 4096) + n + 8;
+		uint8_t *q = realloc(s->q, cap);
+		assert(q); /* losing a record silently would corrupt the store */
+		s->q = q;
+		s->qcap = cap;
+	}
+	uint8_t *rec = s->q + s->qlen;
+	lind__store_op__pack(op, rec + 8);
+	uint32_t len = (uint32_t)n, crc = store_crc32(rec + 8, n);
+	memcpy(rec, &len, 4);
+	memcpy(rec + 4, &crc, 4);
+	s->qlen += n + 8;
+}
+
+static void fill_inode(Lind__StoreOp *op, const struct inode *in)
+{
+	op->ino = in->ino;
+	op->mode = in->mode;
+	op->uid = in->uid;
+	op->gid = in->gid;
+	op->size = in->size;
+	op->nlink = in->nlink;
+	op->rdev = in->rdev;
+	op->atime_ns = in->atime;
+	op->mtime_ns = in->mtime;
+	op->ctime_ns = in->ctime;
+}
+
+void store_log_inode(struct store *s, const struct inode *in)
+{
+	Lind__StoreOp op = LIND__STORE_OP__INIT;
+	op.kind = LIND__STORE_OP__KIND__INODE;
+	fill_inode(&op, in);
+	queue_op(s, &op);
+}
+
+void store_log_link(struct store *s, uint64_t parent, const char *name,
+		    uint64_t ino)
+{
+	Lind__StoreOp op = LIND__STORE_OP__INIT;
+	op.kind = LIND__STORE_OP__KIND__LINK;
+	op.parent = parent;
+	op.name = (char *)name;
+	op.ino = ino;
+	queue_op(s, &op);
+}
+
+void store_log_unlink(struct store *s, uint64_t parent, const char *name)
+{
+	Lind__StoreOp op = LIND__STORE_OP__INIT;
+	op.kind = LIND__STORE_OP__KIND__UNLINK;
+	op.parent = parent;
+	op.name = (char *)name;
+	queue_op(s, &op);
+}
+
+void store_log_free(struct store *s, uint64_t ino)
+{
+	Lind__StoreOp op = LIND__STORE_OP__INIT;
+	op.kind = LIND__STORE_OP__KIND__FREE;
+	op.ino = ino;
+	queue_op(s, &op);
+}
+
+void store_log_next_ino(struct store *s, uint64_t next)
+{
+	Lind__StoreOp op = LIND__STORE_OP__INIT;
+	op.kind = LIND__STORE_OP__KIND__NEXT_INO;
+	op.ino = next;
+	queue_op(s, &op);
+}
+
+static int write_all(int fd, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+	while (n) {
+		ssize_t w = write(fd, b, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -errno;
+		b += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+static void data_name(char *buf, size_t cap, uint64_t ino)
+{
+	snprintf(buf, cap, "%" PRIu64, ino);
+}
+
+int store_flush(struct store *s)
+{
+	if (!s)
+		return 0;
+	int r = 0;
+	if (s->qlen && s->logfd >= 0)
+		r = write_all(s->logfd, s->q, s->qlen);
+	s->qlen = 0;
+	/* Only now that the journal says FREE may the bytes go. */
+	for (size_t i = 0; i < s->ngone; i++) {
+		char name[32];
+		data_name(name, sizeof name, s->gone[i]);
+		unlinkat(s->datafd, name, 0);
+	}
+	s->ngone = 0;
+	return r;
+}
+
+int store_sync(struct store *s)
+{
+	if (!s || s->logfd < 0)
+		return 0;
+	return fdatasync(s->logfd) < 0 ? -errno : 0;
+}
+
+/* ---- data files ----------------------------------------------------- */
+
+int store_data_open(struct store *s, uint64_t ino)
+{
+	if (!s)
+		return -EIO;
+	char name[32];
+	data_name(name, sizeof name, ino);
+	int fd = openat(s->datafd, name, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	return fd < 0 ? -errno : fd;
+}
+
+void store_data_remove(struct store *s, uint64_t ino)
+{
+	if (!s)
+		return;
+	if (s->ngone == s->gonecap) {
+		size_t cap = s->gonecap ? s->gonecap * 2 : 16;
+		uint64_t *g = realloc(s->gone, cap * sizeof *g);
+		if (!g)
+			return; /* an orphan data file; removed at next load */
+		s->gone = g;
+		s->gonecap = cap;
+	}
+	s->gone[s->ngone++] = ino;
+}
+
+uint64_t store_data_size(struct store *s, uint64_t ino)
+{
+	char name[32];
+	struct stat st;
+	data_name(name, sizeof name, ino);
+	if (!s || fstatat(s->datafd, name, &st, 0) < 0)
+		return 0;
+	return (uint64_t)st.st_size;
+}
+
+/* ---- replay --------------------------------------------------------- */
+
+static void apply(struct vfs *v, const Lind__StoreOp *op)
+{
+	struct inode *in, *dir;
+	switch (op->kind) {
+	case LIND__STORE_OP__KIND__INODE:
+	case LIND__STORE_OP__KIND__SETATTR:
+		in = vfs_insert(v, op->ino);
+		if (!in)
+			return;
+		in->mode = op->mode;
+		in->uid = op->uid;
+		in->gid = op->gid;
+		in->size = op->size;
+		in->nlink = op->nlink;
+		in->rdev = op->rdev;
+		in->atime = op->atime_ns;
+		in->mtime = op->mtime_ns;
+		in->ctime = op->ctime_ns;
+		break;
+	case LIND__STORE_OP__KIND__LINK:
+		dir = vfs_get(v, op->parent);
+		if (!dir || !S_ISDIR(dir->mode))
+			return;
+		vfs_dir_del(dir, op->name); /* replace, like a rename would */
+		vfs_dir_add(dir, op->name, op->ino);
+		in = vfs_get(v, op->ino);
+		if (in && S_ISDIR(in->mode))
+			in->parent = op->parent;
+		break;
+	case LIND__STORE_OP__KIND__UNLINK:
+		dir = vfs_get(v, op->parent);
+		if (dir && S_ISDIR(dir->mode))
+			vfs_dir_del(dir, op->name);
+		break;
+	case LIND__STORE_OP__KIND__FREE:
+		in = vfs_get(v, op->ino);
+		if (in)
+			vfs_remove(v, in);
+		break;
+	case LIND__STORE_OP__KIND__NEXT_INO:
+		vfs_set_next_ino(v, op->ino);
+		break;
+	default:
+		break;
+	}
+}
+
+/* Applies the good records of buf; returns how many bytes were good. */
+static size_t replay(struct vfs *v, const uint8_t *buf, size_t n)
+{
+	size_t off = 0;
+	while (n - off >= 8) {
+		uint32_t len, crc;
+		memcpy(&len, buf + off, 4);
+		memcpy(&crc, buf + off + 4, 4);
+		if (len > n - off - 8 || store_crc32(buf + off + 8, len) != crc)
+			break;
+		Lind__StoreOp *op =
+			lind__store_op__unpack(NULL, len, buf + off + 8);
+		if (!op)
+			break;
+		apply(v, op);
+		lind__store_op__free_unpacked(op, NULL);
+		off += 8 + len;
+	}
+	return off;
+}
+
+/* Whole file into memory; *len 0 and NULL when missing. */
+static int slurp(int dirfd, const char *name, uint8_t **buf, size_t *len)
+{
+	*buf = NULL;
+	*len = 0;
+	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	struct stat st;
+	if (fstat(fd, &st) < 0 || !(*buf = malloc((size_t)st.st_size + 1))) {
+		close(fd);
+		return -ENOMEM;
+	}
+	size_t got = 0;
+	while (got < (size_t)st.st_size) {
+		ssize_t r = read(fd, *buf + got, (size_t)st.st_size - got);
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+	}
+	close(fd);
+	*len = got;
+	return 0;
+}
+
+static void fixup(struct inode *in, void *arg)
+{
+	struct store *s = ((void **)arg)[0];
+	struct vfs *v = ((void **)arg)[1];
+	if (in->nlink == 0) { /* unlinked while open when we stopped */
+		char name[32];
+		data_name(name, sizeof name, in->ino);
+		unlinkat(s->datafd, name, 0);
+		vfs_remove(v, in);
+		return;
+	}
+	if (S_ISREG(in->mode))
+		in->size = store_data_size(s, in->ino); /* writes are not logged */
+}
+
+/* Remove data files no inode owns (freed while we were killed). */
+static void sweep_orphans(struct store *s, struct vfs *v)
+{
+	int fd = dup(s->datafd);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	rewinddir(d);
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		char *end;
+		uint64_t ino = strtoull(e->d_name, &end, 10);
+		if (*end || e->d_name[0] == '.')
+			continue;
+		struct inode *in = vfs_get(v, ino);
+		if (!in || !S_ISREG(in->mode))
+			unlinkat(s->datafd, e->d_name, 0);
+	}
+	closedir(d);
+}
+
+static struct inode *mknode(struct vfs *v, struct inode *dir,
+			    const char *name, uint32_t mode, uint64_t rdev)
+{
+	struct inode *in = vfs_alloc(v, mode, getuid(), getgid(), rdev);
+	assert(in);
+	in->nlink = S_ISDIR(mode) ? 2 : 1;
+	if (dir) {
+		vfs_dir_add(dir, name, in->ino);
+		if (S_ISDIR(mode)) {
+			in->parent = dir->ino;
+			dir->nlink++;
+		}
+	}
+	return in;
+}
+
+static int format(struct store *s, struct vfs *v)
+{
+	/* A half-formatted store has no FORMAT: start it over. */
+	unlinkat(s->dirfd, "meta.log", 0);
+	unlinkat(s->dirfd, "meta.snap", 0);
+	struct inode *root = mknode(v, NULL, "", S_IFDIR | 0755, 0);
+	struct inode *dev = mknode(v, root, "dev", S_IFDIR | 0755, 0);
+	mknode(v, dev, "null", S_IFCHR | 0666, makedev(1, 3));
+	mknode(v, dev, "zero", S_IFCHR | 0666, makedev(1, 5));
+	mknode(v, dev, "urandom", S_IFCHR | 0666, makedev(1, 9));
+	mknode(v, root, "tmp", S_IFDIR | 01777, 0);
+	s->qlen = 0; /* the snapshot holds it all */
+	int r = store_snapshot(s, v);
+	if (r < 0)
+		return r;
+	int fd = openat(s->dirfd, "FORMAT.tmp",
+			O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	r = write_all(fd, FORMAT_TEXT, strlen(FORMAT_TEXT));
+	if (r == 0 && fsync(fd) < 0)
+		r = -errno;
+	close(fd);
+	if (r == 0 && renameat(s->dirfd, "FORMAT.tmp", s->dirfd, "FORMAT") < 0)
+		r = -errno;
+	if (r == 0)
+		fsync(s->dirfd);
+	return r;
+}
+
+static int open_log(struct store *s)
+{
+	s->logfd = openat(s->dirfd, "meta.log",
+			  O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	return s->logfd < 0 ? -errno : 0;
+}
+
+int store_load(struct store *s, struct vfs *v)
+{
+	char fmt[64] = "";
+	int fd = openat(s->dirfd, "FORMAT", O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		ssize_t n = read(fd, fmt, sizeof fmt - 1);
+		fmt[n > 0 ? n : 0] = '\0';
+		close(fd);
+	}
+	if (fd < 0) {
+		int r = format(s, v);
+		return r < 0 ? r : open_log(s);
+	}
+	if (strcmp(fmt, FORMAT_TEXT) != 0)
+		return -EPROTO; /* a store from another version */
+	uint8_t *buf;
+	size_t len;
+	int r = slurp(s->dirfd, "meta.snap", &buf, &len);
+	if (r < 0)
+		return r;
+	replay(v, buf, len);
+	free(buf);
+	r = slurp(s->dirfd, "meta.log", &buf, &len);
+	if (r < 0)
+		return r;
+	size_t good = replay(v, buf, len);
+	free(buf);
+	if ((r = open_log(s)) < 0)
+		return r;
+	if (good < len) {
+		lind_log(0, "store: journal cut at byte %zu of %zu (torn record)",
+			 good, len);
+		if (ftruncate(s->logfd, (off_t)good) < 0)
+			return -errno;
+	}
+	void *arg[2] = {s, v};
+	vfs_each(v, fixup, arg);
+	sweep_orphans(s, v);
+	return vfs_root(v) ? 0 : -EUCLEAN;
+}
+
+/* ---- snapshot ------------------------------------------------------- */
+
+static void snap_inode(struct inode *in, void *arg)
+{
+	if (in->nlink > 0)
+		store_log_inode(arg, in);
+}
+
+static void snap_links(struct inode *in, void *arg)
+{
+	if (in->nlink == 0 || !S_ISDIR(in->mode))
+		return;
+	for (size_t i = 0; i < in->nents; i++)
+		store_log_link(arg, in->ino, in->ents[i].name, in->ents[i].ino);
+}
+
+int store_snapshot(struct store *s, struct vfs *v)
+{
+	int r = store_flush(s);
+	if (r < 0)
+		return r;
+	vfs_each(v, snap_inode, s);
+	vfs_each(v, snap_links, s);
+	store_log_next_ino(s, vfs_next_ino(v));
+	int fd = openat(s->dirfd, "meta.snap.tmp",
+			O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		s->qlen = 0;
+		return -errno;
+	}
+	r = write_all(fd, s->q, s->qlen);
+	s->qlen = 0;
+	if (r == 0 && fsync(fd) < 0)
+		r = -errno;
+	close(fd);
+	if (r == 0 &&
+	    renameat(s->dirfd, "meta.snap.tmp", s->dirfd, "meta.snap") < 0)
+		r = -errno;
+	if (r < 0)
+		return r;
+	fsync(s->dirfd);
+	/* The snapshot holds everything: the journal starts over. */
+	if (s->logfd >= 0 && ftruncate(s->logfd, 0) < 0)
+		return -errno;
+	return 0;
+}

@@ -1,1 +1,103 @@
-/* placeholder: being written */
+/* The virtual filesystem: inodes, directories with stable cookies, path
+ * resolution (path.c) and permission checks.  Persistence is store.c's. */
+#ifndef SRV_VFS_H
+#define SRV_VFS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/stat.h>
+
+#define VFS_NAME_MAX 255
+#define VFS_ROOT_INO 1
+#define VFS_DEV 0x4c49 /* st_dev of every virtual file */
+
+/* Cookies 1 and 2 are "." and ".."; real entries start at 3. */
+#define VFS_COOKIE_FIRST 3
+
+struct dentry {
+	char *name;
+	uint64_t ino;
+	uint64_t cookie; /* getdents offset: grows, never reused in a dir */
+};
+
+struct inode {
+	uint64_t ino;
+	uint32_t mode; /* S_IFMT | permission bits */
+	uint32_t uid, gid;
+	uint32_t nlink;
+	uint64_t size;
+	uint64_t rdev;
+	int64_t atime, mtime, ctime; /* ns */
+	unsigned refs;   /* open descriptions + cwds: keep alive at nlink 0 */
+	unsigned opens;  /* open descriptions holding data_fd */
+	int data_fd;     /* host fd of data/<ino>, -1 when closed */
+	/* directories */
+	uint64_t parent; /* ".." (root: itself) */
+	struct dentry *ents;
+	size_t nents, cap;
+	uint64_t next_cookie;
+	struct inode *hnext; /* hash chain */
+};
+
+struct cred {
+	uint32_t uid, gid;
+};
+
+struct vfs;
+struct store;
+
+/* Inode table. */
+struct vfs *vfs_new(struct store *st);
+void vfs_free(struct vfs *v);
+struct store *vfs_store(struct vfs *v);
+struct inode *vfs_get(struct vfs *v, uint64_t ino);
+struct inode *vfs_root(struct vfs *v);
+/* New inode with the next number (not linked anywhere yet). */
+struct inode *vfs_alloc(struct vfs *v, uint32_t mode, uint32_t uid,
+			uint32_t gid, uint64_t rdev);
+/* Inode with a given number (store replay); replaces attributes if any. */
+struct inode *vfs_insert(struct vfs *v, uint64_t ino);
+void vfs_remove(struct vfs *v, struct inode *in); /* free memory only */
+uint64_t vfs_next_ino(struct vfs *v);
+void vfs_set_next_ino(struct vfs *v, uint64_t next);
+/* Calls fn on every inode (no changes to the table meanwhile). */
+void vfs_each(struct vfs *v, void (*fn)(struct inode *, void *), void *arg);
+
+/* Directory entries. */
+struct dentry *vfs_lookup(struct inode *dir, const char *name);
+int vfs_dir_add(struct inode *dir, const char *name, uint64_t ino);
+int vfs_dir_del(struct inode *dir, const char *name);
+/* First entry with cookie > after, or NULL. */
+struct dentry *vfs_dir_next(struct inode *dir, uint64_t after);
+/* Name of ino in dir (for getcwd), or NULL. */
+const char *vfs_dir_name_of(struct inode *dir, uint64_t ino);
+
+/* References: a zero-ref, zero-link inode is freed (data file too). */
+void vfs_ref(struct inode *in);
+void vfs_unref(struct vfs *v, struct inode *in);
+/* Drops one link; frees if no longer referenced. */
+void vfs_maybe_free(struct vfs *v, struct inode *in);
+
+/* Permissions: want is a mask of R_OK W_OK X_OK. */
+int vfs_permission(const struct cred *cr, const struct inode *in, int want);
+void vfs_stat(const struct inode *in, struct stat *st);
+int64_t vfs_now(void);
+
+/* Path resolution (path.c). */
+struct walk {
+	struct inode *dir;   /* parent of the last component */
+	struct inode *in;    /* the target, NULL when it does not exist */
+	char name[VFS_NAME_MAX + 1]; /* last component ("" for "/") */
+	bool slash;          /* trailing slash */
+	bool dot;            /* last component is "." or ".." (or "/") */
+};
+int vfs_walk(struct vfs *v, const struct cred *cr, struct inode *start,
+	     const char *path, struct walk *w);
+/* Resolve to an existing inode. */
+int vfs_resolve(struct vfs *v, const struct cred *cr, struct inode *start,
+		const char *path, struct inode **out);
+/* Absolute path of directory d into buf; length with NUL or -errno. */
+long vfs_path_of(struct vfs *v, struct inode *d, char *buf, size_t cap);
+
+#endif
