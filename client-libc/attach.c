@@ -1,1 +1,229 @@
-/* placeholder: being written */
+/*
+ * Start-up: a constructor attaches the process to nacl-relay before main,
+ * no wrapper needed.  relay.sock -> Attach{version, stdio_mask, argv} with
+ * fds 0-2 -> AttachReply{cage_id, channel} -> map the channel, unlink it
+ * -> install the seccomp filter.  Without a relay the program never runs:
+ * it prints one line and exits 127.  The attach socket stays open as the
+ * cage's liveness handle (its EOF tells the relay we are gone).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "client.h"
+#include "common.h"
+#include "lind.pb-c.h"
+
+/* lind-run refuses programs without this string: it tells a cage program
+ * from a host program.  `used`, and read below, so no linker drops it. */
+__attribute__((used)) const char lind_client_marker[] = "LIND-CLIENT-LIBC";
+
+struct lind_client *lind_cl;
+static struct lind_client client;
+static int attaching;
+
+#define ARGV_BYTES 6144 /* Attach must fit lind_send_msg's 8 KiB frame */
+#define ARGV_MAX 512
+
+/* Before the filter: format, one write, exit 127. */
+__attribute__((noreturn, format(printf, 1, 2))) static void
+die(const char *fmt, ...)
+{
+	char line[600];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(line, sizeof line - 1, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		n = 0;
+	if ((size_t)n > sizeof line - 2)
+		n = sizeof line - 2;
+	line[n++] = '\n';
+	lind_host6(SYS_write, 2, (long)line, n, 0, 0, 0);
+	lind_host6(SYS_exit_group, 127, 0, 0, 0, 0, 0);
+	__builtin_unreachable();
+}
+
+static int connect_relay(const char *path)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	if (strlen(path) >= sizeof sa.sun_path)
+		return -ENAMETOOLONG;
+	strcpy(sa.sun_path, path);
+	int s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return -errno;
+	if (connect(s, (struct sockaddr *)&sa, sizeof sa) < 0) {
+		int e = errno;
+		close(s);
+		return -e;
+	}
+	return s;
+}
+
+/* argv from /proc/self/cmdline (the same wherever main's argv is);
+ * arguments past ARGV_BYTES are left out. */
+static size_t read_argv(char **argv)
+{
+	static char buf[ARGV_BYTES];
+	size_t n = 0, c = 0;
+	ssize_t r;
+	int fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	while (n < sizeof buf && (r = read(fd, buf + n, sizeof buf - n)) > 0)
+		n += (size_t)r;
+	close(fd);
+	for (size_t i = 0; i < n && c < ARGV_MAX;) {
+		char *e = memchr(buf + i, '\0', n - i);
+		if (!e)
+			break; /* cut by the cap */
+		argv[c++] = buf + i;
+		i = (size_t)(e - buf) + 1;
+	}
+	return c;
+}
+
+static void send_attach(int s, const char *path)
+{
+	static char *argv[ARGV_MAX];
+	Lind__Attach a = LIND__ATTACH__INIT;
+	int fds[3], nfds = 0;
+	for (int i = 0; i < 3; i++) {
+		if (fcntl(i, F_GETFD) >= 0) {
+			a.stdio_mask |= 1u << i;
+			fds[nfds++] = i;
+		}
+	}
+	a.version = LIND_PROTO_VERSION;
+	a.argv = argv;
+	a.n_argv = read_argv(argv);
+	int r = lind_send_msg(s, &a.base, fds, nfds);
+	if (r < 0)
+		die("lind: cannot attach at %s: %s", path, strerror(-r));
+}
+
+static Lind__AttachReply *recv_reply(int s, const char *path)
+{
+	static uint8_t buf[8192];
+	long n = lind_recv_msg(s, buf, sizeof buf, NULL, NULL);
+	if (n <= 0)
+		die("lind: nacl-relay at %s closed the connection while "
+		    "attaching", path);
+	Lind__AttachReply *rep = lind__attach_reply__unpack(NULL, (size_t)n,
+							     buf);
+	if (!rep)
+		die("lind: malformed AttachReply from %s", path);
+	if (rep->error && *rep->error)
+		die("lind: %s", rep->error);
+	if (rep->version != LIND_PROTO_VERSION)
+		die("lind: protocol version mismatch: cage speaks %u, relay "
+		    "speaks %u", LIND_PROTO_VERSION, rep->version);
+	return rep;
+}
+
+/* Map the cage's channel and unlink it: nobody else may open it now. */
+static struct lind_chan *map_chan(const char *path)
+{
+	struct stat st;
+	int fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0)
+		die("lind: cannot open channel %s: %s", path, strerror(errno));
+	if ((size_t)st.st_size < sizeof(struct lind_chan))
+		die("lind: channel %s is too small", path);
+	void *m = mmap(NULL, sizeof(struct lind_chan), PROT_READ | PROT_WRITE,
+		       MAP_SHARED, fd, 0);
+	int e = errno;
+	close(fd);
+	unlink(path);
+	if (m == MAP_FAILED)
+		die("lind: cannot map channel %s: %s", path, strerror(e));
+	struct lind_chan *c = m;
+	if (c->magic != LIND_CHAN_MAGIC || c->version != LIND_PROTO_VERSION)
+		die("lind: channel %s: bad magic or version %u", path,
+		    c->version);
+	return c;
+}
+
+/* Host fds other than stdio and the attach socket are of no use to a
+ * cage (every fd call goes to the server); closing them narrows what the
+ * host-path exceptions can reach. */
+static void close_others(int keep)
+{
+	if (keep > 3)
+		syscall(SYS_close_range, 3, keep - 1, 0);
+	syscall(SYS_close_range, keep + 1, ~0u, 0);
+}
+
+/* A copy of client-libc already attached this process: our SIGSYS
+ * handler answers the probe with its state.  Without a filter the kernel
+ * answers ENOSYS. */
+static struct lind_client *already_attached(void)
+{
+	long r = lind_host6(LIND_PROBE_NR, 0, 0, 0, 0, 0,
+			    (long)LIND_HOST_MAGIC);
+	if (r <= 0)
+		return NULL;
+	struct lind_client *cl = (struct lind_client *)r;
+	if (cl->version != LIND_CLIENT_VERSION)
+		lind_host_fatal("lind: two incompatible client-libc copies\n");
+	return cl;
+}
+
+static void lind_attach(void)
+{
+	if (lind_cl || attaching)
+		return;
+	attaching = 1;
+	if ((lind_cl = already_attached())) {
+		attaching = 0;
+		return;
+	}
+	char dir[LIND_MAX_PATH], path[LIND_MAX_PATH];
+	if (lind_runtime_dir(dir, sizeof dir, NULL) < 0 ||
+	    lind_path_join(path, sizeof path, dir, LIND_RELAY_SOCK) < 0)
+		die("lind: runtime dir name too long");
+	int s = connect_relay(path);
+	if (s < 0)
+		die("lind: no nacl-relay at %s (set LIND_RUNTIME_DIR or start "
+		    "nacl-relay)", path);
+	send_attach(s, path);
+	Lind__AttachReply *rep = recv_reply(s, path);
+	client = (struct lind_client){LIND_CLIENT_VERSION, s, rep->cage_id,
+				      map_chan(rep->channel)};
+	lind__attach_reply__free_unpacked(rep, NULL);
+	close_others(s);
+	lind_cl = &client;
+	int r = lind_trap_install();
+	if (r < 0)
+		die("lind: cannot install the seccomp filter: %s",
+		    strerror(-r));
+	attaching = 0;
+}
+
+/* High priority: before other constructors of the program make calls. */
+__attribute__((constructor(101))) static void lind_ctor(void)
+{
+	(void)*(volatile const char *)lind_client_marker;
+	lind_attach();
+}
+
+/* A call before the constructor ran (another library's constructor):
+ * attach now.  attach.c's own calls while attaching go to the host: the
+ * process is not confined yet, and nothing else runs meanwhile. */
+long lind_unattached(long nr, const long a[6])
+{
+	lind_attach();
+	if (lind_cl)
+		return lind_syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+	return lind_host6(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+}

@@ -1,1 +1,160 @@
-/* placeholder: being written */
+/*
+ * The client side of the cage channel (proto/protocol.h): claim a slot,
+ * submit, wait spin-then-sleep, release.  Runs inside the SIGSYS handler,
+ * so only atomics, raw futex calls and memcpy; several threads of a cage
+ * can be in calls at once, one slot each.  Host calls here are raw and
+ * errno is never touched; the liveness poll, the fatal line and the final
+ * exit carry LIND_HOST_MAGIC, the filter's only exceptions for them.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <linux/futex.h>
+#include <poll.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+
+#include "client.h"
+#include "futex.h"
+
+#define SPIN_NS 20000   /* about the relay's wake-up latency when awake */
+#define SLEEP_MS 1000   /* between liveness checks while a call waits */
+
+long lind_futex_wait_raw(_Atomic uint32_t *w, uint32_t expect, long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+	long r = lind_host6(SYS_futex, (long)w, FUTEX_WAIT, expect, (long)&ts,
+			    0, 0);
+	return r == -EAGAIN ? 0 : r;
+}
+
+void lind_futex_wake_raw(_Atomic uint32_t *w)
+{
+	lind_host6(SYS_futex, (long)w, FUTEX_WAKE, 0x7fffffff, 0, 0, 0);
+}
+
+void lind_host_exit(int status)
+{
+	for (;;)
+		lind_host_magic(SYS_exit_group, status, 0, 0);
+}
+
+void lind_host_fatal(const char *line)
+{
+	lind_host_magic(SYS_write, 2, (long)line, (long)strlen(line));
+	lind_host_exit(127);
+}
+
+/* The relay is gone when it says so, or when our attach socket hangs up. */
+static int relay_alive(struct lind_client *cl)
+{
+	if (atomic_load(&cl->chan->relay_gone))
+		return 0;
+	struct pollfd p = {.fd = cl->sock, .events = POLLRDHUP};
+	long r = lind_host_magic(SYS_poll, (long)&p, 1, 0);
+	return !(r > 0 && (p.revents & (POLLHUP | POLLRDHUP | POLLERR |
+					POLLNVAL)));
+}
+
+static void check_alive(struct lind_client *cl)
+{
+	if (!relay_alive(cl))
+		lind_host_fatal("lind: relay connection lost\n");
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts); /* vDSO; allowed by the filter */
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static struct lind_slot *try_claim(struct lind_chan *c)
+{
+	for (int i = 0; i < LIND_CHAN_SLOTS; i++) {
+		uint32_t f = LIND_SLOT_FREE;
+		if (atomic_compare_exchange_strong(&c->slot[i].state, &f,
+						   LIND_SLOT_FILLING))
+			return &c->slot[i];
+	}
+	return NULL;
+}
+
+struct lind_slot *lind_chan_claim(struct lind_client *cl)
+{
+	struct lind_chan *c = cl->chan;
+	struct lind_slot *s;
+	while (!(s = try_claim(c))) {
+		/* Read free_seq before announcing and re-scanning: a slot
+		 * freed after this read changes it, so the wait returns. */
+		uint32_t seq = atomic_load(&c->free_seq);
+		atomic_fetch_add(&c->free_waiters, 1);
+		if ((s = try_claim(c))) {
+			atomic_fetch_sub(&c->free_waiters, 1);
+			break;
+		}
+		long r = lind_futex_wait_raw(&c->free_seq, seq, SLEEP_MS);
+		atomic_fetch_sub(&c->free_waiters, 1);
+		if (r == -ETIMEDOUT)
+			check_alive(cl);
+	}
+	return s;
+}
+
+/* Spin about SPIN_NS, then announce and sleep; each timeout checks that
+ * the relay still exists.  Returns with the slot REPLIED. */
+static void wait_reply(struct lind_client *cl, struct lind_slot *s)
+{
+	uint64_t until = 0;
+	for (unsigned i = 1;; i++) {
+		if (atomic_load_explicit(&s->state, memory_order_acquire) ==
+		    LIND_SLOT_REPLIED)
+			return;
+		lind_cpu_relax();
+		if ((i & 63) == 0) {
+			uint64_t t = now_ns();
+			if (!until)
+				until = t + SPIN_NS;
+			else if (t > until)
+				break;
+		}
+	}
+	for (;;) {
+		atomic_store(&s->waiting, 1); /* seq_cst: Dekker with relay */
+		uint32_t st = atomic_load(&s->state);
+		if (st == LIND_SLOT_REPLIED)
+			break;
+		if (atomic_load(&cl->chan->relay_gone))
+			check_alive(cl); /* does not return */
+		long r = lind_futex_wait_raw(&s->state, st, SLEEP_MS);
+		if (r == -ETIMEDOUT)
+			check_alive(cl);
+	}
+	atomic_store_explicit(&s->waiting, 0, memory_order_relaxed);
+	atomic_thread_fence(memory_order_acquire);
+}
+
+long lind_chan_call(struct lind_client *cl, struct lind_slot *s, uint32_t len)
+{
+	struct lind_chan *c = cl->chan;
+	s->len = len;
+	atomic_store_explicit(&s->waiting, 0, memory_order_relaxed);
+	atomic_store_explicit(&s->state, LIND_SLOT_SUBMITTED,
+			      memory_order_release);
+	atomic_fetch_add(&c->doorbell, 1); /* seq_cst: Dekker with relay */
+	if (atomic_load(&c->relay_sleeping))
+		lind_futex_wake_raw(&c->doorbell);
+	wait_reply(cl, s);
+	uint32_t n = s->len;
+	return n <= sizeof s->buf ? (long)n : -EIO;
+}
+
+void lind_chan_release(struct lind_client *cl, struct lind_slot *s)
+{
+	struct lind_chan *c = cl->chan;
+	atomic_store(&s->state, LIND_SLOT_FREE);
+	atomic_fetch_add(&c->free_seq, 1);
+	if (atomic_load(&c->free_waiters))
+		lind_futex_wake_raw(&c->free_seq);
+}

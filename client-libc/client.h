@@ -1,1 +1,126 @@
-/* placeholder: being written */
+/*
+ * client-libc internals.  Layers, outermost first:
+ *   stubs.c    libc symbols; the only place errno is set
+ *   trap.c     seccomp filter + SIGSYS handler (calls glibc's own code makes)
+ *   syscall.c  lind_syscall(): the single entry point, SPLIT writes
+ *   marshal.c  Request/Reply <-> caller buffers, driven by the table row
+ *   chan.c     the cage's shared-memory channel: slots, waiting, liveness
+ *   attach.c   start-up: relay.sock, channel mapping, filter installation
+ * Everything reachable from lind_syscall() is async-signal-safe: it runs in
+ * the SIGSYS handler, so no malloc, no stdio, no locks, and errno is never
+ * touched (host calls are raw `syscall` instructions).
+ */
+#ifndef LIND_CLIENT_H
+#define LIND_CLIENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/uio.h>
+
+#include "lind.h"
+#include "protocol.h"
+#include "syscall.h"
+
+/*
+ * The filter lets exit_group, poll and write(2, ...) through only when
+ * argument 5 (r9, ignored by the kernel for all three) holds this value:
+ * client-libc's own host path (final exit, liveness poll, fatal message).
+ * A cage forging it can only exit, poll, or write to its own stderr.
+ */
+#define LIND_HOST_MAGIC 0x4c494e44484f5354ull /* "LINDHOST" */
+#define LIND_HOST_ARG 5
+/* A syscall number Linux does not have: without our filter the kernel says
+ * ENOSYS; under it the SIGSYS handler answers with the attached client's
+ * state, so a second copy of client-libc in one process shares it. */
+#define LIND_PROBE_NR 0x4c4e
+#define LIND_CLIENT_VERSION 1
+
+/* One per process, shared by every copy of client-libc loaded in it. */
+struct lind_client {
+	uint32_t version; /* LIND_CLIENT_VERSION: layout of this struct */
+	int sock;         /* relay.sock connection: the liveness handle */
+	uint64_t cage_id;
+	struct lind_chan *chan;
+};
+
+/* NULL until attached (attach.c). */
+extern struct lind_client *lind_cl;
+
+/* A call made before attaching (another library's constructor, or
+ * attach.c itself): attaches first, or goes to the host while attaching. */
+long lind_unattached(long nr, const long a[6]);
+
+/* chan.c */
+struct lind_slot *lind_chan_claim(struct lind_client *cl);
+/* Submit len bytes in s->buf, wait for the reply; its length or -errno.
+ * Exits the process (127) if the relay is gone. */
+long lind_chan_call(struct lind_client *cl, struct lind_slot *s, uint32_t len);
+void lind_chan_release(struct lind_client *cl, struct lind_slot *s);
+
+/* marshal.c: what one call sends and where its answer goes, by its row. */
+struct lind_in {        /* one Request.data entry */
+	const void *p;
+	const struct iovec *iov; /* set: gathered from iovecs while packing */
+	size_t len;
+};
+
+struct lind_out {       /* one Reply.data destination */
+	void *p;
+	const struct iovec *iov; /* set: scattered to iovec[iovcnt] */
+	long iovcnt;
+	size_t cap;
+	int exact;      /* STAT, IOCTL_ARG: the entry must be exactly cap */
+};
+
+struct lind_plan {
+	uint32_t nr;
+	int nin, nout;
+	int64_t sent[6];        /* argument values as the relay sees them */
+	struct lind_in in[6];
+	struct lind_out out[6];
+};
+
+/* Plan call nr with arguments a[]: 0 or -errno (-EFAULT, -ENAMETOOLONG,
+ * -EINVAL).  A number without a row plans raw args and no data. */
+long lind_plan(struct lind_plan *p, long nr, const long a[6]);
+/* Pack Request{nr, args, data} into buf: the length, or -E2BIG. */
+long lind_marshal(uint8_t *buf, size_t cap, const struct lind_plan *p);
+/* Copy the Reply in frame[0..len) to the planned destinations: the
+ * result, or -EIO when it does not fit what the call asked for. */
+long lind_unmarshal(const struct lind_plan *p, const uint8_t *frame,
+		    size_t len);
+
+/* trap.c: install the SIGSYS handler and the filter; 0 or -errno. */
+int lind_trap_install(void);
+
+/* Raw host syscall: the result or -errno, errno untouched. */
+static inline long lind_host6(long nr, long a0, long a1, long a2, long a3,
+			      long a4, long a5)
+{
+	register long r10 __asm__("r10") = a3;
+	register long r8 __asm__("r8") = a4;
+	register long r9 __asm__("r9") = a5;
+	long ret;
+	__asm__ volatile("syscall"
+			 : "=a"(ret)
+			 : "a"(nr), "D"(a0), "S"(a1), "d"(a2), "r"(r10),
+			   "r"(r8), "r"(r9)
+			 : "rcx", "r11", "memory");
+	return ret;
+}
+
+/* Host calls the filter lets through because they carry the magic. */
+static inline long lind_host_magic(long nr, long a0, long a1, long a2)
+{
+	return lind_host6(nr, a0, a1, a2, 0, 0, (long)LIND_HOST_MAGIC);
+}
+
+__attribute__((noreturn)) void lind_host_exit(int status);
+/* One line on the host stderr, then exit 127.  Async-signal-safe. */
+__attribute__((noreturn)) void lind_host_fatal(const char *line);
+
+/* Shared-memory futex (raw, errno untouched): 0, -ETIMEDOUT, -EINTR... */
+long lind_futex_wait_raw(_Atomic uint32_t *w, uint32_t expect, long ms);
+void lind_futex_wake_raw(_Atomic uint32_t *w);
+
+#endif

@@ -1,1 +1,194 @@
-/* placeholder: being written */
+/*
+ * lind-run [--runtime-dir DIR] PROGRAM [ARGS...]: run a cage program and
+ * exit with its status (128+signal if it was killed).  The program attaches
+ * itself (client-libc's constructor); lind-run is only its host parent.
+ * It refuses a program that is not linked with client-libc: such a program
+ * would run on the host, unconfined.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define MARKER "LIND-CLIENT-LIBC" /* client-libc/attach.c */
+
+static volatile pid_t child;
+
+static void usage(FILE *f)
+{
+	fputs("usage: lind-run [--runtime-dir DIR] [--help] PROGRAM [ARGS...]\n",
+	      f);
+}
+
+__attribute__((noreturn)) static void bad_usage(const char *why)
+{
+	fprintf(stderr, "lind-run: %s (try lind-run --help)\n", why);
+	exit(2);
+}
+
+/* Options before PROGRAM; returns the index of PROGRAM in argv. */
+static int parse(int argc, char **argv, const char **rundir)
+{
+	int i = 1;
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		const char *a = argv[i];
+		if (!strcmp(a, "--")) {
+			i++;
+			break;
+		} else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+			usage(stdout);
+			exit(0);
+		} else if (!strcmp(a, "--runtime-dir")) {
+			if (++i >= argc || !*argv[i])
+				bad_usage("--runtime-dir needs a directory");
+			*rundir = argv[i];
+		} else if (!strncmp(a, "--runtime-dir=", 14) && a[14]) {
+			*rundir = a + 14;
+		} else {
+			char m[PATH_MAX + 32];
+			snprintf(m, sizeof m, "unknown option %s", a);
+			bad_usage(m);
+		}
+	}
+	if (i >= argc)
+		bad_usage("no PROGRAM given");
+	return i;
+}
+
+/* 0: an executable regular file; else the exit status to fail with. */
+static int check_exec(const char *path)
+{
+	struct stat st;
+	if (stat(path, &st) < 0)
+		return 127;
+	if (!S_ISREG(st.st_mode) || access(path, X_OK) < 0)
+		return 126;
+	return 0;
+}
+
+/* PROGRAM like execvp: as given when it has a '/', else along $PATH. */
+static int resolve(const char *prog, char *out, size_t cap)
+{
+	if (strchr(prog, '/')) {
+		snprintf(out, cap, "%s", prog);
+		return check_exec(out);
+	}
+	const char *path = getenv("PATH");
+	int best = 127;
+	if (!path || !*path)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	for (const char *p = path;; p++) {
+		const char *e = strchrnul(p, ':');
+		int n = snprintf(out, cap, "%.*s%s%s", (int)(e - p), p,
+				 e == p ? "" : "/", prog);
+		if (n > 0 && (size_t)n < cap) {
+			int r = check_exec(out);
+			if (r == 0)
+				return 0;
+			if (r < best)
+				best = r; /* found, but not executable */
+		}
+		if (!*e)
+			return best;
+		p = e;
+	}
+}
+
+/* Does the file hold client-libc's marker string? */
+static int has_marker(const char *path)
+{
+	static char buf[65536 + sizeof MARKER];
+	const size_t keep = sizeof MARKER - 2; /* marker length - 1 */
+	size_t have = 0;
+	ssize_t r;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), found = 0;
+	if (fd < 0)
+		return 0;
+	while (!found && (r = read(fd, buf + have, sizeof buf - have)) > 0) {
+		have += (size_t)r;
+		found = memmem(buf, have, MARKER, sizeof MARKER - 1) != NULL;
+		if (have > keep) { /* keep a tail: the marker may straddle */
+			memmove(buf, buf + have - keep, keep);
+			have = keep;
+		}
+	}
+	close(fd);
+	return found;
+}
+
+/* Only signals sent by a process: the terminal's reach the child itself
+ * (same process group), and would otherwise arrive twice. */
+static void forward(int sig, siginfo_t *si, void *ctx)
+{
+	(void)ctx;
+	if (child > 0 && si->si_code <= 0)
+		kill(child, sig);
+}
+
+static const int fwd_sigs[] = {SIGINT, SIGTERM, SIGHUP};
+
+static int run(const char *path, char **argv)
+{
+	sigset_t block, old;
+	sigemptyset(&block);
+	for (size_t i = 0; i < 3; i++)
+		sigaddset(&block, fwd_sigs[i]);
+	sigprocmask(SIG_BLOCK, &block, &old);
+	struct sigaction sa = {.sa_sigaction = forward, .sa_flags = SA_SIGINFO};
+	for (size_t i = 0; i < 3; i++)
+		sigaction(fwd_sigs[i], &sa, NULL);
+	pid_t pid = fork();
+	if (pid < 0) {
+		fprintf(stderr, "lind-run: fork: %s\n", strerror(errno));
+		return 126;
+	}
+	if (pid == 0) {
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGHUP, SIG_DFL);
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		execv(path, argv);
+		fprintf(stderr, "lind-run: %s: %s\n", argv[0], strerror(errno));
+		_exit(errno == ENOENT ? 127 : 126);
+	}
+	child = pid;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	int st;
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return 126;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+int main(int argc, char **argv)
+{
+	const char *rundir = NULL;
+	int i = parse(argc, argv, &rundir);
+	char path[PATH_MAX];
+	int r = resolve(argv[i], path, sizeof path);
+	if (r == 127) {
+		fprintf(stderr, "lind-run: %s: not found\n", argv[i]);
+		return 127;
+	}
+	if (r) {
+		fprintf(stderr, "lind-run: %s: not executable\n", argv[i]);
+		return 126;
+	}
+	if (!has_marker(path)) {
+		fprintf(stderr, "lind-run: %s is not linked with client-libc "
+			"(build it with lind-cc)\n", argv[i]);
+		return 126;
+	}
+	if (rundir && setenv("LIND_RUNTIME_DIR", rundir, 1) < 0) {
+		fprintf(stderr, "lind-run: setenv: %s\n", strerror(errno));
+		return 126;
+	}
+	return run(path, argv + i);
+}

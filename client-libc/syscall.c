@@ -1,1 +1,92 @@
-/* placeholder: being written */
+/*
+ * lind_syscall(): the single entry point.  The stubs (stubs.c) and the
+ * SIGSYS handler (trap.c) both land here; marshalling is driven only by
+ * the table row (marshal.c), so a trapped raw syscall and a libc stub make
+ * the same frame.  Returns >= 0 or -errno and never touches errno.
+ */
+#include <errno.h>
+
+#include "client.h"
+
+/* One frame through one slot: plan, pack in place, wait, copy out. */
+static long call_once(struct lind_client *cl, long nr, const long a[6])
+{
+	struct lind_plan p;
+	long r = lind_plan(&p, nr, a);
+	if (r < 0)
+		return r; /* e.g. ENAMETOOLONG: nothing is sent */
+	struct lind_slot *s = lind_chan_claim(cl);
+	r = lind_marshal(s->buf, sizeof s->buf, &p);
+	if (r >= 0)
+		r = lind_chan_call(cl, s, (uint32_t)r);
+	if (r >= 0)
+		r = lind_unmarshal(&p, s->buf, (size_t)r);
+	lind_chan_release(cl, s);
+	return r;
+}
+
+/* The row's IN argument (the buffer) and the index of its length. */
+static int split_arg(const struct lind_syscall *row, int *len)
+{
+	for (int i = 0; i < 6; i++) {
+		if (row->arg[i].kind == LK_IN) {
+			*len = row->arg[i].len;
+			return i;
+		}
+	}
+	return -1;
+}
+
+/*
+ * LF_SPLIT (write, pwrite64): in-data over LIND_MAX_IO goes as consecutive
+ * calls, advancing the buffer (and pwrite64's offset), stopping at an error
+ * or a short result.  The total, or the error if nothing was written.
+ */
+static long split_call(struct lind_client *cl, const struct lind_syscall *row,
+		       long nr, const long a[6])
+{
+	int n, i = split_arg(row, &n);
+	if (i < 0 || (unsigned long)a[n] <= LIND_MAX_IO)
+		return call_once(cl, nr, a);
+	long b[6], done = 0, total = a[n];
+	if (total < 0)
+		return -EINVAL; /* over SSIZE_MAX, as the kernel says */
+	for (int k = 0; k < 6; k++)
+		b[k] = a[k];
+	while (done < total) {
+		long chunk = total - done > LIND_MAX_IO ? LIND_MAX_IO
+							: total - done;
+		b[i] = a[i] + done;
+		b[n] = chunk;
+		if (nr == LIND_SYS_pwrite64)
+			b[3] = a[3] + done;
+		long r = call_once(cl, nr, b);
+		if (r < 0)
+			return done ? done : r;
+		done += r;
+		if (r < chunk)
+			break;
+	}
+	return done;
+}
+
+long lind_syscall(long nr, long a0, long a1, long a2, long a3, long a4,
+		  long a5)
+{
+	long a[6] = {a0, a1, a2, a3, a4, a5};
+	struct lind_client *cl = lind_cl;
+	if (__builtin_expect(!cl, 0))
+		return lind_unattached(nr, a);
+	const struct lind_syscall *row = lind_syscall_row((uint64_t)nr);
+	long r = row && (row->flags & LF_SPLIT) ? split_call(cl, row, nr, a)
+						: call_once(cl, nr, a);
+	if (nr == LIND_SYS_exit_group)
+		lind_host_exit((int)a0); /* the server has the status now */
+	return r;
+}
+
+unsigned long lind_cage_id(void)
+{
+	struct lind_client *cl = lind_cl;
+	return cl ? cl->cage_id : 0;
+}

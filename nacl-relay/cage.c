@@ -6,6 +6,7 @@
 #include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -17,6 +18,19 @@
 #include "common.h"
 #include "futex.h"
 #include "relay.h"
+
+void relay_spin_pause(uint64_t until)
+{
+	/* Yield rather than pause once the first few microseconds have
+	 * passed: on a machine with fewer cores than spinners (client, cage
+	 * thread, server, reply thread), the party with work to do gets the
+	 * CPU instead of waiting out a spinner's time. */
+	if (until - lind_now_ns() < RELAY_SPIN_NS - 2000)
+		sched_yield();
+	else
+		for (int k = 0; k < 16; k++)
+			lind_cpu_relax();
+}
 
 int relay_thread_start(pthread_t *t, void *(*fn)(void *), void *arg)
 {
@@ -99,7 +113,8 @@ static void trace_record(struct relay_inflight *f, const Lind__Request *req)
 {
 	f->nr = req->nr;
 	f->n_args = req->n_args < 6 ? (uint32_t)req->n_args : 6;
-	memcpy(f->args, req->args, f->n_args * sizeof f->args[0]);
+	if (f->n_args)
+		memcpy(f->args, req->args, f->n_args * sizeof f->args[0]);
 	f->n_data = req->n_data < 6 ? (uint32_t)req->n_data : 6;
 	for (uint32_t i = 0; i < f->n_data; i++) {
 		size_t n = req->data[i].len;
@@ -211,8 +226,7 @@ static void *cage_main(void *arg)
 		uint64_t until = lind_now_ns() + RELAY_SPIN_NS;
 		int got = 0;
 		while (!got && lind_now_ns() < until) {
-			for (int k = 0; k < 16; k++)
-				lind_cpu_relax();
+			relay_spin_pause(until);
 			got = scan(c);
 		}
 		if (got)

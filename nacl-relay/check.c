@@ -55,7 +55,8 @@ int relay_check(const Lind__Request *req)
 	if (req->n_args > 6)
 		return -EINVAL;
 	int64_t a[6] = {0};
-	memcpy(a, req->args, req->n_args * sizeof a[0]);
+	if (req->n_args)
+		memcpy(a, req->args, req->n_args * sizeof a[0]);
 
 	int ioctl_size;
 	int ioctl = ioctl_dir(row, a, &ioctl_size);

@@ -1,1 +1,217 @@
-/* placeholder: being written */
+/*
+ * nacl-relay [--runtime-dir DIR] [--store DIR]: connect to posix-server,
+ * then serve cages on relay.sock until SIGTERM/SIGINT or the server goes.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <nanomsg/nn.h>
+
+#include "common.h"
+#include "relay.h"
+
+static const char usage[] =
+	"usage: nacl-relay [--runtime-dir DIR] [--store DIR] [--help]\n"
+	"Relays cage system calls to posix-server (foreground).\n"
+	"  --runtime-dir DIR  sockets and channels (default $LIND_RUNTIME_DIR)\n"
+	"  --store DIR        accepted for uniformity; the relay keeps no state\n";
+
+static struct relay R; /* large (the channel table): not on the stack */
+
+static void server_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	(void)revents;
+	struct relay *r = w->data;
+	uint8_t buf[8192];
+	long n = lind_recv_msg(r->server_fd, buf, sizeof buf, NULL, NULL);
+	if (n > 0 || n == -EAGAIN || n == -EINTR)
+		return; /* nothing unsolicited is expected; ignore it */
+	lind_log(0, "posix-server went away; exiting");
+	atomic_store(&r->server_gone, 1);
+	r->exit_code = 1;
+	ev_break(loop, EVBREAK_ALL);
+}
+
+static void admin_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	relay_admin_handle(w->data);
+}
+
+static void signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	(void)w;
+	(void)revents;
+	ev_break(loop, EVBREAK_ALL);
+}
+
+/* 0, or -EEXIST when a live relay already owns this runtime dir. */
+static int write_pid_file(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	if (f) {
+		int pid = 0;
+		if (fscanf(f, "%d", &pid) == 1 && pid > 0 && pid != getpid() &&
+		    kill(pid, 0) == 0) {
+			fclose(f);
+			return -EEXIST;
+		}
+		fclose(f);
+	}
+	char tmp[PATH_MAX + 8], line[32];
+	snprintf(tmp, sizeof tmp, "%s.tmp", path);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	int n = snprintf(line, sizeof line, "%d\n", (int)getpid());
+	int ok = write(fd, line, (size_t)n) == n;
+	close(fd);
+	if (!ok || rename(tmp, path) < 0) {
+		unlink(tmp);
+		return -EIO;
+	}
+	return 0;
+}
+
+static int parse_args(int argc, char **argv, const char **rundir)
+{
+	static const struct option opts[] = {
+		{"runtime-dir", required_argument, NULL, 'r'},
+		{"store", required_argument, NULL, 's'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	opterr = 0;
+	int c;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'r':
+			*rundir = optarg;
+			break;
+		case 's':
+			break; /* unused: the relay keeps no state */
+		case 'h':
+			fputs(usage, stdout);
+			exit(0);
+		default:
+			fprintf(stderr, "nacl-relay: bad option '%s' (try --help)\n",
+				argv[optind - 1]);
+			exit(2);
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "nacl-relay: unexpected argument '%s' (try --help)\n",
+			argv[optind]);
+		exit(2);
+	}
+	return 0;
+}
+
+static int start(struct relay *r)
+{
+	char server_sock[PATH_MAX], pid_file[PATH_MAX];
+	if (lind_path_join(server_sock, sizeof server_sock, r->rundir,
+			   LIND_SERVER_SOCK) < 0 ||
+	    lind_path_join(r->relay_sock, sizeof r->relay_sock, r->rundir,
+			   LIND_RELAY_SOCK) < 0 ||
+	    lind_path_join(pid_file, sizeof pid_file, r->rundir,
+			   LIND_RELAY_PID) < 0) {
+		lind_log(0, "runtime dir path too long: %s", r->rundir);
+		return -ENAMETOOLONG;
+	}
+	int rc = relay_server_connect(r, server_sock, 5000);
+	if (rc == -ENOENT || rc == -ECONNREFUSED) {
+		lind_log(0, "no posix-server at %s", server_sock);
+		return rc;
+	}
+	if (rc < 0) {
+		lind_log(0, "cannot attach to posix-server at %s: %s",
+			 server_sock, strerror(-rc));
+		return rc;
+	}
+	if ((rc = relay_replies_start(r)) < 0 || (rc = relay_trace_open(r)) < 0)
+		return rc;
+	rc = write_pid_file(pid_file);
+	if (rc == -EEXIST) {
+		lind_log(0, "another nacl-relay runs in %s", r->rundir);
+		return rc;
+	}
+	if (rc < 0) {
+		lind_log(0, "cannot write %s: %s", pid_file, strerror(-rc));
+		return rc;
+	}
+	snprintf(r->pid_file, sizeof r->pid_file, "%s", pid_file); /* ours now */
+	if ((rc = relay_attach_listen(r)) < 0) {
+		lind_log(0, "cannot listen on %s: %s", r->relay_sock,
+			 strerror(-rc));
+		return rc;
+	}
+	return 0;
+}
+
+static void run(struct relay *r)
+{
+	ev_io_init(&r->server_io, server_cb, r->server_fd, EV_READ);
+	r->server_io.data = r;
+	ev_io_start(r->loop, &r->server_io);
+
+	int afd;
+	size_t sz = sizeof afd;
+	if (nn_getsockopt(r->rep_sock, NN_SOL_SOCKET, NN_RCVFD, &afd, &sz) == 0) {
+		ev_io_init(&r->admin_io, admin_cb, afd, EV_READ);
+		r->admin_io.data = r;
+		ev_io_start(r->loop, &r->admin_io);
+	}
+	ev_signal sterm, sint;
+	ev_signal_init(&sterm, signal_cb, SIGTERM);
+	ev_signal_init(&sint, signal_cb, SIGINT);
+	ev_signal_start(r->loop, &sterm);
+	ev_signal_start(r->loop, &sint);
+	relay_attach_start(r);
+
+	ev_run(r->loop, 0);
+
+	ev_signal_stop(r->loop, &sterm);
+	ev_signal_stop(r->loop, &sint);
+	ev_io_stop(r->loop, &r->admin_io);
+	ev_io_stop(r->loop, &r->server_io);
+}
+
+int main(int argc, char **argv)
+{
+	const char *rundir_opt = NULL;
+	lind_log_init("nacl-relay");
+	parse_args(argc, argv, &rundir_opt);
+	signal(SIGPIPE, SIG_IGN); /* a dead server's fifo must not kill us */
+
+	struct relay *r = &R;
+	relay_init(r);
+	if (lind_runtime_dir(r->rundir, sizeof r->rundir, rundir_opt) < 0) {
+		lind_log(0, "runtime dir path too long");
+		return 1;
+	}
+	r->loop = ev_default_loop(0);
+	int rc = start(r);
+	if (rc == 0)
+		run(r);
+	else
+		r->exit_code = 1;
+
+	/* calls in flight fail in the cages rather than hang */
+	relay_cages_fail_all(r);
+	relay_attach_close_all(r);
+	relay_server_close(r);
+	relay_trace_close(r);
+	if (r->pid_file[0])
+		unlink(r->pid_file);
+	ev_loop_destroy(r->loop);
+	nn_term();
+	return r->exit_code;
+}

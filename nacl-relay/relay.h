@@ -115,6 +115,8 @@ void relay_cage_stop(struct relay *r, struct relay_cage *c);
 void relay_route_reply(struct relay *r, Lind__Reply *rep);
 /* Server gone: every channel fails its calls. */
 void relay_cages_fail_all(struct relay *r);
+/* One step of a spin loop that ends at until (monotonic ns). */
+void relay_spin_pause(uint64_t until);
 /* Start a thread with every signal blocked (signals belong to main). */
 int relay_thread_start(pthread_t *t, void *(*fn)(void *), void *arg);
 
@@ -145,6 +147,7 @@ void relay_admin_handle(struct relay *r);
 
 /* attach.c */
 int relay_attach_listen(struct relay *r);
+int relay_attach_start(struct relay *r);
 void relay_attach_close_all(struct relay *r);
 
 #endif

@@ -238,8 +238,7 @@ static void *reply_main(void *arg)
 		}
 		uint64_t until = lind_now_ns() + RELAY_SPIN_NS;
 		while (!p && lind_now_ns() < until) {
-			for (int k = 0; k < 16; k++)
-				lind_cpu_relax();
+			relay_spin_pause(until);
 			p = lind_ring_peek(ring, &len);
 		}
 		if (p)

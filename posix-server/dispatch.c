@@ -1,1 +1,144 @@
-/* placeholder: being written */
+/*
+ * Dispatch: a packed Request becomes a struct call laid out by its table
+ * row, runs handlers[nr], and its out-buffers become the Reply's data.
+ * The relay validated the frame; we re-check sizes anyway so a bad frame
+ * yields EINVAL, never a wild access.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "cage.h"
+#include "lind.pb-c.h"
+#include "protocol.h"
+#include "server.h"
+#include "store.h"
+
+struct server srv;
+
+static srv_handler *const handlers[LIND_NR_MAX] = {
+#define SYSCALL(nr, name, ...) [nr] = srv_##name,
+#include "syscall_table.def"
+#undef SYSCALL
+};
+
+srv_handler *srv_handler_for(uint32_t nr)
+{
+	return nr < LIND_NR_MAX ? handlers[nr] : NULL;
+}
+
+/* Out-buffers and NUL-terminated paths of the call being served (one at a
+ * time: the loop is single-threaded). */
+static uint8_t scratch[LIND_MAX_IO + 8192] __attribute__((aligned(16)));
+static char paths[2][LIND_MAX_PATH + 1];
+
+static size_t out_cap(const struct lind_arg *arg, const struct call *c, int i,
+		      int *is_out)
+{
+	int dir;
+	size_t cap;
+	*is_out = 1;
+	switch (arg->kind) {
+	case LK_OUT:
+		cap = (uint64_t)c->a[arg->len];
+		return cap < LIND_MAX_IO ? cap : LIND_MAX_IO;
+	case LK_IOV_OUT:
+		cap = (uint64_t)c->a[i];
+		return cap < LIND_MAX_IO ? cap : LIND_MAX_IO;
+	case LK_STAT:
+		return sizeof(struct stat);
+	case LK_IOCTL_ARG:
+		cap = (size_t)lind_ioctl_size((uint64_t)c->a[1], &dir);
+		if (dir == LIND_IOCTL_OUT)
+			return cap;
+		break;
+	}
+	*is_out = 0;
+	return 0;
+}
+
+/* Lays the request out in c; the out-kind argument indexes go to outs. */
+static long decode(const Lind__Request *rq, const struct lind_syscall *row,
+		   struct call *c, int *outs, int *nouts)
+{
+	size_t k = 0, used = 0;
+	int npath = 0;
+	if (rq->n_args > 6)
+		return -EINVAL;
+	for (size_t i = 0; i < rq->n_args; i++)
+		c->a[i] = rq->args[i];
+	*nouts = 0;
+	for (int i = 0; i < 6; i++) {
+		const struct lind_arg *arg = &row->arg[i];
+		int is_out, dir;
+		if (lind_kind_is_in(arg->kind) ||
+		    (arg->kind == LK_IOCTL_ARG &&
+		     lind_ioctl_size((uint64_t)c->a[1], &dir) >= 0 &&
+		     dir == LIND_IOCTL_IN)) {
+			if (k >= rq->n_data)
+				return -EINVAL;
+			const ProtobufCBinaryData *d = &rq->data[k++];
+			if (d->len > LIND_MAX_IO)
+				return -EINVAL;
+			c->in[i].ptr = d->data;
+			c->in[i].len = d->len;
+			if (arg->kind == LK_PATH) {
+				if (d->len >= LIND_MAX_PATH)
+					return -ENAMETOOLONG;
+				if (npath >= 2 ||
+				    (d->len && memchr(d->data, 0, d->len)))
+					return -EINVAL;
+				if (d->len) /* "" may come as a NULL buffer */
+					memcpy(paths[npath], d->data, d->len);
+				paths[npath][d->len] = '\0';
+				c->in[i].ptr = paths[npath++];
+			} else if (arg->kind == LK_IN &&
+				   (uint64_t)c->a[arg->len] != d->len) {
+				return -EINVAL;
+			}
+			continue;
+		}
+		size_t cap = out_cap(arg, c, i, &is_out);
+		if (!is_out)
+			continue;
+		if (used + cap > sizeof scratch)
+			return -EINVAL;
+		c->out[i].buf = scratch + used;
+		c->out[i].cap = cap;
+		used += (cap + 15) & ~(size_t)15;
+		outs[(*nouts)++] = i;
+	}
+	return k == rq->n_data ? 0 : -EINVAL;
+}
+
+void srv_dispatch(const void *req, size_t len)
+{
+	Lind__Request *rq = lind__request__unpack(NULL, len, req);
+	if (!rq)
+		return; /* no tag to answer: the relay never sends these */
+	struct call c;
+	memset(&c, 0, sizeof c);
+	c.tag = rq->tag;
+	c.nr = rq->nr;
+	int outs[6], nouts = 0;
+	long r;
+	const struct lind_syscall *row = lind_syscall_row(rq->nr);
+	if (!row || !handlers[rq->nr])
+		r = -ENOSYS;
+	else if ((r = decode(rq, row, &c, outs, &nouts)) < 0)
+		;
+	else if (!(c.cage = cage_find(rq->cage_id)))
+		r = -ESRCH;
+	else
+		r = handlers[rq->nr](&c);
+	lind__request__free_unpacked(rq, NULL);
+	/* The journal is written before the reply can be seen. */
+	store_flush(srv.store);
+	if (r == SRV_PARKED)
+		return;
+	struct srv_data d[6];
+	for (int j = 0; j < nouts; j++) {
+		d[j].ptr = c.out[outs[j]].buf;
+		d[j].len = r >= 0 ? c.out[outs[j]].len : 0;
+	}
+	srv_reply(c.tag, r, d, (size_t)nouts);
+}

@@ -1,1 +1,158 @@
-/* placeholder: being written */
+/* posix-server: owns every cage's state; see docs/architecture.md. */
+#include <errno.h>
+#include <ev.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "cage.h"
+#include "common.h"
+#include "protocol.h"
+#include "server.h"
+#include "store.h"
+#include "vfs.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: posix-server [--runtime-dir DIR] [--store DIR] [--help]\n"
+		   "Serves cages' system calls; runs in the foreground.\n"
+		   "  --runtime-dir DIR  sockets and pid file (default $LIND_RUNTIME_DIR)\n"
+		   "  --store DIR        the virtual filesystem (default $LIND_STORE)\n");
+}
+
+/* True when a server answers on path (a stale socket is not live). */
+static bool sock_live(const char *path)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	if (strlen(path) >= sizeof sa.sun_path)
+		return false;
+	strcpy(sa.sun_path, path);
+	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return false;
+	bool live = connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0;
+	close(fd);
+	return live;
+}
+
+static void on_signal(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	(void)revents;
+	lind_log(0, "%s: shutting down", strsignal(w->signum));
+	ev_break(loop, EVBREAK_ALL);
+}
+
+static int write_pid(const char *path)
+{
+	FILE *f = fopen(path, "w");
+	if (!f)
+		return -errno;
+	fprintf(f, "%d\n", (int)getpid());
+	return fclose(f) == 0 ? 0 : -errno;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"runtime-dir", required_argument, NULL, 'r'},
+		{"store", required_argument, NULL, 's'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *rundir_opt = NULL, *store_opt = NULL;
+	lind_log_init("posix-server");
+	opterr = 0;
+	for (int o; (o = getopt_long(argc, argv, "", opts, NULL)) != -1;) {
+		if (o == 'r')
+			rundir_opt = optarg;
+		else if (o == 's')
+			store_opt = optarg;
+		else if (o == 'h') {
+			usage(stdout);
+			return 0;
+		} else {
+			lind_log(0, "bad option %s (try --help)", argv[optind - 1]);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		lind_log(0, "unexpected argument %s (try --help)", argv[optind]);
+		return 2;
+	}
+
+	char rundir[PATH_MAX], storedir[PATH_MAX], sock[PATH_MAX], pid[PATH_MAX];
+	int r = lind_runtime_dir(rundir, sizeof rundir, rundir_opt);
+	if (r == 0)
+		r = lind_mkdirs(rundir, 0700);
+	if (r < 0) {
+		lind_log(0, "runtime dir %s: %s", rundir, strerror(-r));
+		return 1;
+	}
+	if ((r = lind_store_dir(storedir, sizeof storedir, store_opt)) < 0) {
+		lind_log(0, "store dir: %s", strerror(-r));
+		return 1;
+	}
+	lind_path_join(sock, sizeof sock, rundir, LIND_SERVER_SOCK);
+	lind_path_join(pid, sizeof pid, rundir, LIND_SERVER_PID);
+
+	struct store *st = NULL;
+	if ((r = store_open(storedir, &st)) < 0) {
+		if (r == -EWOULDBLOCK)
+			lind_log(0, "store %s is in use by another posix-server",
+				 storedir);
+		else
+			lind_log(0, "store %s: %s", storedir, strerror(-r));
+		return 1;
+	}
+	if (sock_live(sock)) {
+		lind_log(0, "another posix-server is listening on %s", sock);
+		store_close(st);
+		return 1;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	srv.loop = ev_default_loop(0);
+	srv.store = st;
+	srv.vfs = vfs_new(st);
+	if (!srv.vfs || (r = store_load(st, srv.vfs)) < 0) {
+		lind_log(0, "store %s: cannot load: %s", storedir,
+			 strerror(r < 0 ? -r : ENOMEM));
+		vfs_free(srv.vfs);
+		store_close(st);
+		return 1;
+	}
+	if ((r = srv_loop_open(rundir)) < 0) {
+		lind_log(0, "%s: %s", sock, strerror(-r));
+		vfs_free(srv.vfs);
+		store_close(st);
+		return 1;
+	}
+	if ((r = write_pid(pid)) < 0)
+		lind_log(0, "%s: %s", pid, strerror(-r));
+
+	ev_signal sigterm, sigint;
+	ev_signal_init(&sigterm, on_signal, SIGTERM);
+	ev_signal_init(&sigint, on_signal, SIGINT);
+	ev_signal_start(srv.loop, &sigterm);
+	ev_signal_start(srv.loop, &sigint);
+	lind_log(0, "listening on %s, store %s", sock, storedir);
+
+	ev_run(srv.loop, 0);
+
+	srv_loop_close();
+	if ((r = store_snapshot(st, srv.vfs)) < 0)
+		lind_log(0, "store snapshot: %s", strerror(-r));
+	unlink(pid);
+	ev_signal_stop(srv.loop, &sigterm);
+	ev_signal_stop(srv.loop, &sigint);
+	vfs_free(srv.vfs);
+	store_close(st);
+	ev_loop_destroy(srv.loop);
+	return r < 0 ? 1 : 0;
+}

@@ -56,12 +56,23 @@ typedef long srv_handler(struct call *c);
 #include "syscall_table.def"
 #undef SYSCALL
 
-/* dispatch.c: decode, run, encode.  Returns a packed Reply in *out (len),
- * or 0 when the call parked.  *out points at a static buffer. */
-size_t srv_dispatch(const void *req, size_t len, const uint8_t **out);
-/* loop.c: send a reply (used by completions of parked calls). */
-void srv_reply(uint64_t tag, long result, const void *data, size_t len,
-	       bool has_data);
+/* dispatch.c: handlers[nr], NULL when none (tests call handlers directly). */
+srv_handler *srv_handler_for(uint32_t nr);
+/* dispatch.c: decode one packed Request, run its handler, and reply
+ * (unless it parked). */
+void srv_dispatch(const void *req, size_t len);
+/* loop.c: queue a Reply with n out-data entries for the relay. */
+struct srv_data {
+	const void *ptr;
+	size_t len;
+};
+void srv_reply(uint64_t tag, long result, const struct srv_data *data,
+	       size_t n);
+
+/* loop.c: listen on rundir/server.sock (0 or -errno); close drops the relay
+ * and every cage and removes the runtime files. */
+int srv_loop_open(const char *rundir);
+void srv_loop_close(void);
 
 /* stream.c: the launcher's stdio fds. */
 struct stream *stream_new(int hostfd); /* takes over hostfd */

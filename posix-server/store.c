@@ -252,16 +252,6 @@ void store_data_remove(struct store *s, uint64_t ino)
 	s->gone[s->ngone++] = ino;
 }
 
-uint64_t store_data_size(struct store *s, uint64_t ino)
-{
-	char name[32];
-	struct stat st;
-	data_name(name, sizeof name, ino);
-	if (!s || fstatat(s->datafd, name, &st, 0) < 0)
-		return 0;
-	return (uint64_t)st.st_size;
-}
-
 /* ---- replay --------------------------------------------------------- */
 
 static void apply(struct vfs *v, const Lind__StoreOp *op)
@@ -368,8 +358,21 @@ static void fixup(struct inode *in, void *arg)
 		vfs_remove(v, in);
 		return;
 	}
-	if (S_ISREG(in->mode))
-		in->size = store_data_size(s, in->ino); /* writes are not logged */
+	if (!S_ISREG(in->mode))
+		return;
+	/* Writes are not journaled: the data file knows size and mtime. */
+	char name[32];
+	struct stat st;
+	data_name(name, sizeof name, in->ino);
+	if (fstatat(s->datafd, name, &st, 0) < 0) {
+		in->size = 0;
+		return;
+	}
+	in->size = (uint64_t)st.st_size;
+	int64_t mtime = (int64_t)st.st_mtim.tv_sec * 1000000000 +
+			st.st_mtim.tv_nsec;
+	if (mtime > in->mtime)
+		in->mtime = mtime;
 }
 
 /* Remove data files no inode owns (freed while we were killed). */

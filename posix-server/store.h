@@ -35,8 +35,6 @@ int store_sync(struct store *s);
 /* Host fd for data/<ino> (created if missing), or -errno. */
 int store_data_open(struct store *s, uint64_t ino);
 void store_data_remove(struct store *s, uint64_t ino);
-/* Size of data/<ino> (0 when missing). */
-uint64_t store_data_size(struct store *s, uint64_t ino);
 
 /* CRC-32 (IEEE), exposed for tests. */
 uint32_t store_crc32(const void *p, size_t n);

@@ -1,1 +1,511 @@
-/* placeholder: being written */
+/* File handlers: open, read/write, seek, stat, access, truncate, sync,
+ * dup and fcntl, ioctl. */
+#define _GNU_SOURCE
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/random.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "sys.h"
+
+#define STATUS_FLAGS (O_APPEND | O_NONBLOCK | O_SYNC | O_DSYNC)
+
+static struct cage *cur(struct call *c)
+{
+	return c->cage;
+}
+
+static bool fd_room(struct fdtable *t)
+{
+	for (int fd = 0; fd < FD_MAX; fd++)
+		if (!t->slot[fd])
+			return true;
+	return false;
+}
+
+/* Host fd of a regular file's bytes, opened on first use. */
+static long data_fd(struct inode *in)
+{
+	if (in->data_fd < 0) {
+		int fd = store_data_open(srv.store, in->ino);
+		if (fd < 0)
+			return fd;
+		in->data_fd = fd;
+	}
+	return in->data_fd;
+}
+
+static long truncate_inode(struct inode *in, uint64_t len)
+{
+	long fd = data_fd(in);
+	if (fd < 0)
+		return fd;
+	if (ftruncate((int)fd, (off_t)len) < 0)
+		return -errno;
+	in->size = len;
+	sys_touch(in, true);
+	store_log_inode(srv.store, in);
+	return 0;
+}
+
+static long create_file(struct call *c, struct walk *w, long mode,
+			struct inode **out)
+{
+	struct cage *cg = cur(c);
+	if (w->slash)
+		return -EISDIR;
+	if (w->dir->nlink == 0)
+		return -ENOENT; /* created in a removed directory */
+	long r = vfs_permission(&cg->cred, w->dir, W_OK | X_OK);
+	if (r < 0)
+		return r;
+	struct inode *in = vfs_alloc(srv.vfs,
+				     S_IFREG | ((uint32_t)mode & 07777 & ~cg->umask),
+				     cg->cred.uid, cg->cred.gid, 0);
+	if (!in)
+		return -ENOMEM;
+	in->nlink = 1;
+	r = vfs_dir_add(w->dir, w->name, in->ino);
+	if (r < 0) {
+		vfs_remove(srv.vfs, in);
+		return r;
+	}
+	sys_touch(w->dir, true);
+	store_log_inode(srv.store, in);
+	store_log_link(srv.store, w->dir->ino, w->name, in->ino);
+	store_log_inode(srv.store, w->dir);
+	*out = in;
+	return 0;
+}
+
+static long open_at(struct call *c, long dirfd, const char *path, long flags,
+		    long mode)
+{
+	struct cage *cg = cur(c);
+	int acc = (int)flags & O_ACCMODE;
+	if (acc == O_ACCMODE)
+		return -EINVAL;
+	if (!fd_room(cg->fds))
+		return -EMFILE;
+	struct walk w;
+	long r = sys_walk(c, dirfd, path, &w);
+	if (r == -ENOTDIR && w.in && w.slash && (flags & O_CREAT))
+		return -EISDIR; /* "file/" with O_CREAT, as Linux answers */
+	if (r < 0)
+		return r;
+	struct inode *in = w.in;
+	bool created = false;
+	if (!in) {
+		if (!(flags & O_CREAT))
+			return -ENOENT;
+		if ((r = create_file(c, &w, mode, &in)) < 0)
+			return r;
+		created = true;
+	} else {
+		if ((flags & O_CREAT) && (flags & O_EXCL))
+			return -EEXIST;
+		if (S_ISDIR(in->mode) && (acc != O_RDONLY || (flags & O_CREAT)))
+			return -EISDIR;
+		if ((flags & O_DIRECTORY) && !S_ISDIR(in->mode))
+			return -ENOTDIR;
+		int want = (acc != O_WRONLY ? R_OK : 0) |
+			   (acc != O_RDONLY || (flags & O_TRUNC) ? W_OK : 0);
+		if ((r = vfs_permission(&cg->cred, in, want)) < 0)
+			return r;
+	}
+	int kind = S_ISDIR(in->mode)   ? OFD_DIR
+		   : S_ISCHR(in->mode) ? OFD_DEV
+				       : OFD_FILE;
+	if (kind == OFD_FILE) {
+		if ((r = data_fd(in)) < 0)
+			return r;
+		if ((flags & O_TRUNC) && !created && in->size &&
+		    (r = truncate_inode(in, 0)) < 0)
+			return r;
+	}
+	struct ofd *o = ofd_new(kind, (int)flags & (O_ACCMODE | STATUS_FLAGS),
+				in, NULL);
+	if (!o)
+		return -ENOMEM;
+	vfs_ref(in);
+	if (kind == OFD_FILE)
+		in->opens++;
+	int fd = fd_install(cg->fds, 0, o, flags & O_CLOEXEC);
+	if (fd < 0)
+		ofd_put(srv.vfs, o);
+	return fd;
+}
+
+long srv_open(struct call *c)
+{
+	return open_at(c, AT_FDCWD, call_path(c, 0), c->a[1], c->a[2]);
+}
+
+long srv_openat(struct call *c)
+{
+	return open_at(c, c->a[0], call_path(c, 1), c->a[2], c->a[3]);
+}
+
+long srv_creat(struct call *c)
+{
+	return open_at(c, AT_FDCWD, call_path(c, 0),
+		       O_CREAT | O_WRONLY | O_TRUNC, c->a[1]);
+}
+
+long srv_close(struct call *c)
+{
+	return fd_close(srv.vfs, cur(c)->fds, c->a[0]);
+}
+
+/* ---- reading and writing -------------------------------------------- */
+
+static long dev_read(struct inode *in, void *buf, size_t cap)
+{
+	switch (minor(in->rdev)) {
+	case 3: /* null */
+		return 0;
+	case 5: /* zero */
+		memset(buf, 0, cap);
+		return (long)cap;
+	default: /* urandom */
+		return getrandom(buf, cap, 0) < 0 ? -errno : (long)cap;
+	}
+}
+
+/* One read at off (pos: NULL uses and advances the description's). */
+static long do_read(struct call *c, long fd, void *buf, size_t cap,
+		    const int64_t *pos)
+{
+	struct ofd *o = fd_get(cur(c)->fds, fd);
+	if (!o || (o->flags & O_ACCMODE) == O_WRONLY)
+		return -EBADF;
+	if (o->kind == OFD_DIR)
+		return -EISDIR;
+	if (o->kind == OFD_STREAM)
+		return pos ? -ESPIPE : stream_read(c, o, buf, cap);
+	if (o->kind == OFD_DEV)
+		return dev_read(o->in, buf, cap);
+	uint64_t off = pos ? (uint64_t)*pos : o->off;
+	ssize_t r = pread(o->in->data_fd, buf, cap, (off_t)off);
+	if (r < 0)
+		return -errno;
+	if (!pos)
+		o->off = off + (uint64_t)r;
+	return r;
+}
+
+static long do_write(struct call *c, long fd, const void *buf, size_t len,
+		     const int64_t *pos)
+{
+	struct ofd *o = fd_get(cur(c)->fds, fd);
+	if (!o || (o->flags & O_ACCMODE) == O_RDONLY)
+		return -EBADF;
+	if (o->kind == OFD_STREAM)
+		return pos ? -ESPIPE : stream_write(c, o, buf, len);
+	if (o->kind == OFD_DEV)
+		return (long)len;
+	if (o->kind != OFD_FILE)
+		return -EBADF;
+	if (len == 0)
+		return 0;
+	struct inode *in = o->in;
+	/* Linux appends even for pwrite on an O_APPEND description. */
+	uint64_t off = (o->flags & O_APPEND) ? in->size
+		       : pos		     ? (uint64_t)*pos
+					     : o->off;
+	ssize_t r = pwrite(in->data_fd, buf, len, (off_t)off);
+	if (r < 0)
+		return -errno;
+	if (!pos)
+		o->off = off + (uint64_t)r;
+	if (off + (uint64_t)r > in->size)
+		in->size = off + (uint64_t)r;
+	sys_touch(in, true);
+	return r;
+}
+
+long srv_read(struct call *c)
+{
+	long r = do_read(c, c->a[0], c->out[1].buf, c->out[1].cap, NULL);
+	c->out[1].len = r > 0 ? (size_t)r : 0;
+	return r;
+}
+
+long srv_write(struct call *c)
+{
+	return do_write(c, c->a[0], c->in[1].ptr, c->in[1].len, NULL);
+}
+
+long srv_pread64(struct call *c)
+{
+	if (c->a[3] < 0)
+		return -EINVAL;
+	long r = do_read(c, c->a[0], c->out[1].buf, c->out[1].cap, &c->a[3]);
+	c->out[1].len = r > 0 ? (size_t)r : 0;
+	return r;
+}
+
+long srv_pwrite64(struct call *c)
+{
+	if (c->a[3] < 0)
+		return -EINVAL;
+	return do_write(c, c->a[0], c->in[1].ptr, c->in[1].len, &c->a[3]);
+}
+
+long srv_readv(struct call *c)
+{
+	if (c->a[2] < 0 || c->a[2] > 1024)
+		return -EINVAL;
+	long r = do_read(c, c->a[0], c->out[1].buf, c->out[1].cap, NULL);
+	c->out[1].len = r > 0 ? (size_t)r : 0;
+	return r;
+}
+
+long srv_writev(struct call *c)
+{
+	if (c->a[2] < 0 || c->a[2] > 1024)
+		return -EINVAL;
+	return do_write(c, c->a[0], c->in[1].ptr, c->in[1].len, NULL);
+}
+
+long srv_lseek(struct call *c)
+{
+	struct ofd *o = fd_get(cur(c)->fds, c->a[0]);
+	int64_t off = c->a[1], base;
+	if (!o)
+		return -EBADF;
+	if (o->kind == OFD_STREAM)
+		return -ESPIPE;
+	if (o->kind == OFD_DEV)
+		return 0; /* like Linux's null/zero */
+	uint64_t size = o->kind == OFD_FILE ? o->in->size : 0;
+	switch (c->a[2]) {
+	case SEEK_SET:
+		base = 0;
+		break;
+	case SEEK_CUR:
+		base = (int64_t)o->off;
+		break;
+	case SEEK_END:
+		if (o->kind == OFD_DIR)
+			return -EINVAL;
+		base = (int64_t)size;
+		break;
+	case SEEK_DATA:
+	case SEEK_HOLE:
+		if (o->kind != OFD_FILE)
+			return -EINVAL;
+		if (off < 0 || (uint64_t)off >= size)
+			return -ENXIO;
+		base = 0;
+		if (c->a[2] == SEEK_HOLE)
+			off = (int64_t)size;
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (__builtin_add_overflow(base, off, &off) || off < 0)
+		return -EINVAL;
+	o->off = (uint64_t)off;
+	return off;
+}
+
+/* ---- stat and access -------------------------------------------------- */
+
+long sys_stat_inode(struct call *c, struct inode *in, int out)
+{
+	vfs_stat(in, c->out[out].buf);
+	c->out[out].len = sizeof(struct stat);
+	return 0;
+}
+
+static long stat_path(struct call *c, long dirfd, const char *path, int out)
+{
+	struct inode *start, *in;
+	long r = sys_start(c, dirfd, path, &start);
+	if (r < 0)
+		return r;
+	if ((r = vfs_resolve(srv.vfs, &cur(c)->cred, start, path, &in)) < 0)
+		return r;
+	return sys_stat_inode(c, in, out);
+}
+
+static long stat_fd(struct call *c, long fd, int out)
+{
+	struct ofd *o = fd_get(cur(c)->fds, fd);
+	if (!o)
+		return -EBADF;
+	if (o->kind == OFD_STREAM) {
+		long r = stream_fstat(o->st, c->out[out].buf);
+		c->out[out].len = r == 0 ? sizeof(struct stat) : 0;
+		return r;
+	}
+	return sys_stat_inode(c, o->in, out);
+}
+
+long srv_stat(struct call *c)
+{
+	return stat_path(c, AT_FDCWD, call_path(c, 0), 1);
+}
+
+long srv_lstat(struct call *c)
+{
+	return stat_path(c, AT_FDCWD, call_path(c, 0), 1);
+}
+
+long srv_fstat(struct call *c)
+{
+	return stat_fd(c, c->a[0], 1);
+}
+
+long srv_newfstatat(struct call *c)
+{
+	long flags = c->a[3];
+	if (flags & ~(long)(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT))
+		return -EINVAL;
+	const char *path = call_path(c, 1);
+	if (path[0] == '\0' && (flags & AT_EMPTY_PATH)) {
+		if ((int)c->a[0] == AT_FDCWD)
+			return sys_stat_inode(c, cur(c)->cwd, 2);
+		return stat_fd(c, c->a[0], 2);
+	}
+	return stat_path(c, c->a[0], path, 2); /* no symlinks yet */
+}
+
+static long access_at(struct call *c, long dirfd, const char *path, long mode,
+		      long flags)
+{
+	if (mode & ~(long)(R_OK | W_OK | X_OK))
+		return -EINVAL;
+	if (flags & ~(long)(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
+		return -EINVAL;
+	struct inode *start, *in;
+	long r = sys_start(c, dirfd, path, &start);
+	if (r < 0)
+		return r;
+	if (path[0] == '\0' && (flags & AT_EMPTY_PATH))
+		in = start;
+	else if ((r = vfs_resolve(srv.vfs, &cur(c)->cred, start, path, &in)) < 0)
+		return r;
+	return mode ? vfs_permission(&cur(c)->cred, in, (int)mode) : 0;
+}
+
+long srv_access(struct call *c)
+{
+	return access_at(c, AT_FDCWD, call_path(c, 0), c->a[1], 0);
+}
+
+long srv_faccessat(struct call *c)
+{
+	return access_at(c, c->a[0], call_path(c, 1), c->a[2], 0);
+}
+
+long srv_faccessat2(struct call *c)
+{
+	return access_at(c, c->a[0], call_path(c, 1), c->a[2], c->a[3]);
+}
+
+/* ---- size and sync ---------------------------------------------------- */
+
+long srv_ftruncate(struct call *c)
+{
+	struct ofd *o = fd_get(cur(c)->fds, c->a[0]);
+	if (!o)
+		return -EBADF;
+	if (c->a[1] < 0 || o->kind != OFD_FILE ||
+	    (o->flags & O_ACCMODE) == O_RDONLY)
+		return -EINVAL;
+	return truncate_inode(o->in, (uint64_t)c->a[1]);
+}
+
+static long sync_fd(struct call *c, bool data_only)
+{
+	struct ofd *o = fd_get(cur(c)->fds, c->a[0]);
+	if (!o)
+		return -EBADF;
+	if (o->kind == OFD_STREAM) {
+		int fd = stream_host_fd(o->st);
+		int r = data_only ? fdatasync(fd) : fsync(fd);
+		return r < 0 ? -errno : 0;
+	}
+	if (o->kind == OFD_FILE &&
+	    (data_only ? fdatasync(o->in->data_fd) : fsync(o->in->data_fd)) < 0)
+		return -errno;
+	return store_sync(srv.store);
+}
+
+long srv_fsync(struct call *c)
+{
+	return sync_fd(c, false);
+}
+
+long srv_fdatasync(struct call *c)
+{
+	return sync_fd(c, true);
+}
+
+/* ---- descriptors ------------------------------------------------------ */
+
+long srv_dup(struct call *c)
+{
+	return fd_dup(cur(c)->fds, c->a[0], 0, false);
+}
+
+long srv_dup2(struct call *c)
+{
+	if (c->a[0] == c->a[1])
+		return fd_get(cur(c)->fds, c->a[0]) ? c->a[1] : -EBADF;
+	return fd_dup2(srv.vfs, cur(c)->fds, c->a[0], c->a[1], false);
+}
+
+long srv_dup3(struct call *c)
+{
+	if (c->a[2] & ~(long)O_CLOEXEC || c->a[0] == c->a[1])
+		return -EINVAL;
+	return fd_dup2(srv.vfs, cur(c)->fds, c->a[0], c->a[1],
+		       c->a[2] & O_CLOEXEC);
+}
+
+long srv_fcntl(struct call *c)
+{
+	struct fdtable *t = cur(c)->fds;
+	long fd = c->a[0], arg = c->a[2];
+	struct ofd *o = fd_get(t, fd);
+	if (!o)
+		return -EBADF;
+	switch (c->a[1]) {
+	case F_DUPFD:
+	case F_DUPFD_CLOEXEC:
+		if (arg < 0 || arg >= FD_MAX)
+			return -EINVAL;
+		return fd_dup(t, fd, arg, c->a[1] == F_DUPFD_CLOEXEC);
+	case F_GETFD:
+		return t->cloexec[fd] ? FD_CLOEXEC : 0;
+	case F_SETFD:
+		t->cloexec[fd] = arg & FD_CLOEXEC;
+		return 0;
+	case F_GETFL:
+		return o->flags;
+	case F_SETFL:
+		o->flags = (o->flags & ~(O_APPEND | O_NONBLOCK)) |
+			   ((int)arg & (O_APPEND | O_NONBLOCK));
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+long srv_ioctl(struct call *c)
+{
+	struct ofd *o = fd_get(cur(c)->fds, c->a[0]);
+	int dir;
+	if (!o)
+		return -EBADF;
+	int size = lind_ioctl_size((uint64_t)c->a[1], &dir);
+	if (o->kind != OFD_STREAM || dir != LIND_IOCTL_OUT)
+		return -ENOTTY;
+	long r = stream_ioctl(o->st, (unsigned long)c->a[1], c->out[2].buf);
+	c->out[2].len = r == 0 ? (size_t)size : 0;
+	return r;
+}

@@ -91,8 +91,16 @@ static inline int lind_kind_is_out(int k)
 enum { LIND_IOCTL_NONE = 0, LIND_IOCTL_IN = 1, LIND_IOCTL_OUT = 2 };
 int lind_ioctl_size(uint64_t request, int *dir);
 
-/* Human names for trace output; buf gets "O_RDONLY|O_CREAT" etc. */
+/* Human names for trace output (proto/format.c).  lind_errno_name takes
+ * err or -err and answers NULL for an unknown number; lind_format_arg
+ * writes "O_WRONLY|O_CREAT", "0644", "AT_FDCWD", "SEEK_SET", ... */
 const char *lind_errno_name(int err);
 void lind_format_arg(char *buf, size_t cap, int kind, int64_t v);
+/* One strace-like line (no newline) for a trace event:
+ *   [cage 2] openat(AT_FDCWD, "/tmp/x", O_RDONLY) = 3 <12.3 us>
+ * Always NUL-terminates within cap; returns strlen(buf). */
+struct Lind__TraceEvent;
+size_t lind_format_event(char *buf, size_t cap,
+			 const struct Lind__TraceEvent *ev);
 
 #endif

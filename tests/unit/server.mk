@@ -1,1 +1,38 @@
 # unit tests: server (cmocka)
+SERVER_TESTS = tests/unit/test_server_path tests/unit/test_server_fdtable \
+	tests/unit/test_server_dir tests/unit/test_server_store \
+	tests/unit/test_server_sys tests/unit/test_server_loop
+check_PROGRAMS += $(SERVER_TESTS)
+TESTS += $(SERVER_TESTS)
+EXTRA_DIST += tests/unit/test_server_util.h
+SERVER_TEST_LIBS = posix-server/libserver.la $(UNIT_LIBS) $(EV_LIBS)
+
+tests_unit_test_server_path_SOURCES = tests/unit/test_server_path.c
+tests_unit_test_server_path_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_server_path_LDFLAGS = $(SAN_LD)
+tests_unit_test_server_path_LDADD = $(SERVER_TEST_LIBS)
+
+tests_unit_test_server_fdtable_SOURCES = tests/unit/test_server_fdtable.c
+tests_unit_test_server_fdtable_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_server_fdtable_LDFLAGS = $(SAN_LD)
+tests_unit_test_server_fdtable_LDADD = $(SERVER_TEST_LIBS)
+
+tests_unit_test_server_dir_SOURCES = tests/unit/test_server_dir.c
+tests_unit_test_server_dir_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_server_dir_LDFLAGS = $(SAN_LD)
+tests_unit_test_server_dir_LDADD = $(SERVER_TEST_LIBS)
+
+tests_unit_test_server_store_SOURCES = tests/unit/test_server_store.c
+tests_unit_test_server_store_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_server_store_LDFLAGS = $(SAN_LD)
+tests_unit_test_server_store_LDADD = $(SERVER_TEST_LIBS)
+
+tests_unit_test_server_sys_SOURCES = tests/unit/test_server_sys.c
+tests_unit_test_server_sys_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_server_sys_LDFLAGS = $(SAN_LD)
+tests_unit_test_server_sys_LDADD = $(SERVER_TEST_LIBS)
+
+tests_unit_test_server_loop_SOURCES = tests/unit/test_server_loop.c
+tests_unit_test_server_loop_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_server_loop_LDFLAGS = $(SAN_LD)
+tests_unit_test_server_loop_LDADD = $(SERVER_TEST_LIBS)

@@ -1,0 +1,67 @@
+/* Helpers shared by the handlers (sys_*.c). */
+#ifndef SRV_SYS_H
+#define SRV_SYS_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include "cage.h"
+#include "fdtable.h"
+#include "server.h"
+#include "store.h"
+#include "vfs.h"
+
+/* Where a path given with at-fd dirfd starts: cwd for AT_FDCWD or an
+ * absolute path, else the directory open at dirfd. */
+static inline long sys_start(struct call *c, long dirfd, const char *path,
+			     struct inode **start)
+{
+	if (path[0] == '/' || (int)dirfd == AT_FDCWD) {
+		*start = c->cage->cwd;
+		return 0;
+	}
+	struct ofd *o = fd_get(c->cage->fds, dirfd);
+	if (!o)
+		return -EBADF;
+	if (o->kind != OFD_DIR)
+		return -ENOTDIR;
+	*start = o->in;
+	return 0;
+}
+
+static inline long sys_walk(struct call *c, long dirfd, const char *path,
+			    struct walk *w)
+{
+	struct inode *start;
+	long r = sys_start(c, dirfd, path, &start);
+	if (r < 0)
+		return r;
+	return vfs_walk(srv.vfs, &c->cage->cred, start, path, w);
+}
+
+/* Sticky directories: only the owner of the entry or the directory (or
+ * root) may remove or rename it. */
+static inline long sys_sticky_ok(const struct cred *cr, const struct inode *dir,
+				 const struct inode *in)
+{
+	if (!(dir->mode & S_ISVTX) || cr->uid == 0 || cr->uid == dir->uid ||
+	    cr->uid == in->uid)
+		return 0;
+	return -EPERM;
+}
+
+static inline void sys_touch(struct inode *in, bool modify)
+{
+	int64_t now = vfs_now();
+	in->ctime = now;
+	if (modify)
+		in->mtime = now;
+}
+
+/* sys_file.c: the stat used by stat, fstat, newfstatat. */
+long sys_stat_inode(struct call *c, struct inode *in, int out);
+/* sys_dir.c: rmdir on a resolved walk (rmdir, unlinkat AT_REMOVEDIR). */
+long sys_rmdir_walk(struct call *c, struct walk *w);
+
+#endif

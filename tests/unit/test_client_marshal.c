@@ -1,0 +1,485 @@
+/*
+ * client-libc marshalling and lind_syscall() without a relay: this test
+ * links marshal.c and syscall.c only and plays the channel itself, so no
+ * constructor attaches and no filter is installed.  Every frame the client
+ * packs is unpacked here with stock protobuf-c (the relay's view), and
+ * every reply is packed with it.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include <cmocka.h>
+
+#include <asm/termbits.h>
+#include <errno.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+
+#include "client.h"
+#include "lind.pb-c.h"
+
+/* ---- the fake channel: records requests, answers with reply_fn -------- */
+
+#define MAX_CALLS 8
+
+struct call {
+	uint32_t nr;
+	int64_t args[6];
+	size_t n_data;
+	size_t data_len[6];
+	uint8_t *data[6];
+};
+
+static struct call calls[MAX_CALLS];
+static int ncalls;
+static struct lind_slot slot;
+static struct lind_client fake = {LIND_CLIENT_VERSION, -1, 7, NULL};
+struct lind_client *lind_cl = &fake;
+
+/* The test's relay+server: fills result and data for call number k. */
+static void (*reply_fn)(int k, const Lind__Request *req, Lind__Reply *rep);
+static ProtobufCBinaryData reply_data[6];
+static uint8_t reply_bytes[6][LIND_MAX_IO + 64];
+
+long lind_unattached(long nr, const long a[6])
+{
+	(void)nr;
+	(void)a;
+	fail_msg("lind_unattached called");
+	return -ENOSYS;
+}
+
+void lind_host_exit(int status)
+{
+	(void)status;
+	abort();
+}
+
+struct lind_slot *lind_chan_claim(struct lind_client *cl)
+{
+	assert_ptr_equal(cl, &fake);
+	assert_int_equal(atomic_load(&slot.state), LIND_SLOT_FREE);
+	atomic_store(&slot.state, LIND_SLOT_FILLING);
+	return &slot;
+}
+
+static void record(const Lind__Request *req)
+{
+	assert_true(ncalls < MAX_CALLS);
+	struct call *c = &calls[ncalls];
+	c->nr = req->nr;
+	assert_int_equal(req->n_args, 6);
+	memcpy(c->args, req->args, sizeof c->args);
+	c->n_data = req->n_data;
+	assert_true(req->n_data <= 6);
+	for (size_t i = 0; i < req->n_data; i++) {
+		c->data_len[i] = req->data[i].len;
+		c->data[i] = malloc(req->data[i].len + 1);
+		if (req->data[i].len)
+			memcpy(c->data[i], req->data[i].data, req->data[i].len);
+	}
+}
+
+long lind_chan_call(struct lind_client *cl, struct lind_slot *s, uint32_t len)
+{
+	assert_ptr_equal(cl, &fake);
+	assert_true(len <= LIND_MAX_FRAME);
+	Lind__Request *req = lind__request__unpack(NULL, len, s->buf);
+	assert_non_null(req);
+	record(req);
+	Lind__Reply rep = LIND__REPLY__INIT;
+	rep.data = reply_data;
+	if (reply_fn)
+		reply_fn(ncalls, req, &rep);
+	ncalls++;
+	lind__request__free_unpacked(req, NULL);
+	size_t n = protobuf_c_message_get_packed_size(&rep.base);
+	assert_true(n <= sizeof s->buf);
+	return (long)protobuf_c_message_pack(&rep.base, s->buf);
+}
+
+void lind_chan_release(struct lind_client *cl, struct lind_slot *s)
+{
+	assert_ptr_equal(cl, &fake);
+	atomic_store(&s->state, LIND_SLOT_FREE);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	for (int i = 0; i < ncalls; i++)
+		for (size_t j = 0; j < calls[i].n_data; j++)
+			free(calls[i].data[j]);
+	memset(calls, 0, sizeof calls);
+	ncalls = 0;
+	reply_fn = NULL;
+	return 0;
+}
+
+/* Reply helpers: result, and out-data entries. */
+static void add_data(Lind__Reply *rep, const void *p, size_t n)
+{
+	size_t k = rep->n_data++;
+	memcpy(reply_bytes[k], p, n);
+	reply_data[k] = (ProtobufCBinaryData){n, reply_bytes[k]};
+}
+
+static long sys(long nr, long a0, long a1, long a2, long a3)
+{
+	return lind_syscall(nr, a0, a1, a2, a3, 0, 0);
+}
+
+/* ---- in-kinds ----------------------------------------------------------- */
+
+static void reply_3(int k, const Lind__Request *req, Lind__Reply *rep)
+{
+	(void)k;
+	(void)req;
+	rep->result = 3;
+}
+
+static void test_path(void **state)
+{
+	(void)state;
+	reply_fn = reply_3;
+	assert_int_equal(sys(LIND_SYS_openat, -100, (long)"/a/b", 0x241, 0644),
+			 3);
+	assert_int_equal(ncalls, 1);
+	assert_int_equal(calls[0].nr, LIND_SYS_openat);
+	assert_int_equal(calls[0].args[0], -100);
+	assert_int_equal(calls[0].args[1], 0); /* pointers travel as 0 */
+	assert_int_equal(calls[0].args[2], 0x241);
+	assert_int_equal(calls[0].args[3], 0644);
+	assert_int_equal(calls[0].n_data, 1);
+	assert_int_equal(calls[0].data_len[0], 4); /* no NUL */
+	assert_memory_equal(calls[0].data[0], "/a/b", 4);
+}
+
+static void test_path_too_long(void **state)
+{
+	(void)state;
+	static char p[LIND_MAX_PATH + 1];
+	memset(p, 'a', LIND_MAX_PATH);
+	assert_int_equal(sys(LIND_SYS_stat, (long)p, 0, 0, 0), -ENAMETOOLONG);
+	assert_int_equal(ncalls, 0); /* nothing sent */
+	p[LIND_MAX_PATH - 1] = '\0'; /* 4095 bytes: the longest legal */
+	assert_int_equal(sys(LIND_SYS_unlink, (long)p, 0, 0, 0), 0);
+	assert_int_equal(calls[0].data_len[0], LIND_MAX_PATH - 1);
+	assert_int_equal(sys(LIND_SYS_unlink, 0, 0, 0, 0), -EFAULT);
+	assert_int_equal(ncalls, 1);
+}
+
+static void test_in(void **state)
+{
+	(void)state;
+	reply_fn = reply_3;
+	assert_int_equal(sys(LIND_SYS_write, 1, (long)"hello", 5, 0), 3);
+	assert_int_equal(calls[0].args[1], 0);
+	assert_int_equal(calls[0].args[2], 5);
+	assert_int_equal(calls[0].data_len[0], 5);
+	assert_memory_equal(calls[0].data[0], "hello", 5);
+	assert_int_equal(sys(LIND_SYS_write, 1, 0, 5, 0), -EFAULT);
+	assert_int_equal(sys(LIND_SYS_write, 1, 0, 0, 0), 3); /* empty */
+	assert_int_equal(calls[1].data_len[0], 0);
+}
+
+/* ---- LF_SPLIT ----------------------------------------------------------- */
+
+static int short_at = -1, fail_at = -1;
+
+static void reply_len(int k, const Lind__Request *req, Lind__Reply *rep)
+{
+	rep->result = (int64_t)req->data[0].len;
+	if (k == short_at)
+		rep->result = 1000;
+	if (k == fail_at)
+		rep->result = -ENOSPC;
+}
+
+static uint8_t big[150000];
+
+static void check_chunks(int n, int pwrite, long off)
+{
+	size_t at = 0;
+	for (int k = 0; k < n; k++) {
+		size_t want = sizeof big - at > LIND_MAX_IO ? LIND_MAX_IO
+							    : sizeof big - at;
+		assert_int_equal(calls[k].args[2], want);
+		assert_int_equal(calls[k].data_len[0], want);
+		assert_memory_equal(calls[k].data[0], big + at, want);
+		if (pwrite)
+			assert_int_equal(calls[k].args[3], off + (long)at);
+		at += want;
+	}
+}
+
+static void test_split(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof big; i++)
+		big[i] = (uint8_t)(i * 7 + i / 251);
+	reply_fn = reply_len;
+	short_at = fail_at = -1;
+	assert_int_equal(sys(LIND_SYS_write, 1, (long)big, sizeof big, 0),
+			 sizeof big);
+	assert_int_equal(ncalls, 3);
+	check_chunks(3, 0, 0);
+	setup(NULL);
+	reply_fn = reply_len;
+	assert_int_equal(sys(LIND_SYS_pwrite64, 4, (long)big, sizeof big, 1000),
+			 sizeof big);
+	assert_int_equal(ncalls, 3);
+	check_chunks(3, 1, 1000);
+}
+
+static void test_split_stops(void **state)
+{
+	(void)state;
+	reply_fn = reply_len;
+	short_at = 1; /* second call short: stop, total so far */
+	assert_int_equal(sys(LIND_SYS_write, 1, (long)big, sizeof big, 0),
+			 LIND_MAX_IO + 1000);
+	assert_int_equal(ncalls, 2);
+	setup(NULL);
+	reply_fn = reply_len;
+	short_at = -1;
+	fail_at = 0; /* nothing written: the error */
+	assert_int_equal(sys(LIND_SYS_write, 1, (long)big, sizeof big, 0),
+			 -ENOSPC);
+	assert_int_equal(ncalls, 1);
+	setup(NULL);
+	reply_fn = reply_len;
+	fail_at = 2; /* error after some: what was written */
+	assert_int_equal(sys(LIND_SYS_write, 1, (long)big, sizeof big, 0),
+			 2 * LIND_MAX_IO);
+	fail_at = -1;
+}
+
+/* ---- out-kinds ---------------------------------------------------------- */
+
+static const char *out_text;
+static size_t out_len;
+static int64_t out_result;
+
+static void reply_out(int k, const Lind__Request *req, Lind__Reply *rep)
+{
+	(void)k;
+	(void)req;
+	rep->result = out_result;
+	if (out_text)
+		add_data(rep, out_text, out_len);
+}
+
+static void test_out(void **state)
+{
+	(void)state;
+	char buf[16];
+	memset(buf, '#', sizeof buf);
+	reply_fn = reply_out;
+	out_text = "abc";
+	out_len = 3;
+	out_result = 3;
+	assert_int_equal(sys(LIND_SYS_read, 0, (long)buf, 10, 0), 3);
+	assert_memory_equal(buf, "abc###", 6);
+	assert_int_equal(calls[0].args[1], 0);
+	assert_int_equal(calls[0].args[2], 10);
+	assert_int_equal(calls[0].n_data, 0);
+	/* capacity over LIND_MAX_IO is clamped: a short read */
+	static char huge[LIND_MAX_IO * 2];
+	assert_int_equal(sys(LIND_SYS_read, 0, (long)huge, sizeof huge, 0), 3);
+	assert_int_equal(calls[1].args[2], LIND_MAX_IO);
+	/* getcwd: OUT(1) is argument 0 */
+	out_text = "/x";
+	out_len = 3;
+	assert_int_equal(sys(LIND_SYS_getcwd, (long)buf, 16, 0, 0), 3);
+	assert_string_equal(buf, "/x");
+	assert_int_equal(calls[2].args[0], 0);
+	assert_int_equal(calls[2].args[1], 16);
+	assert_int_equal(sys(LIND_SYS_read, 0, 0, 10, 0), -EFAULT);
+	assert_int_equal(ncalls, 3);
+}
+
+static void test_out_oversized(void **state)
+{
+	(void)state;
+	char buf[16];
+	memset(buf, '#', sizeof buf);
+	reply_fn = reply_out;
+	out_text = "0123456789abcdefghij";
+	out_len = 20;
+	out_result = 20;
+	assert_int_equal(sys(LIND_SYS_read, 0, (long)buf, 10, 0), -EIO);
+	for (size_t i = 0; i < sizeof buf; i++)
+		assert_int_equal(buf[i], '#'); /* nothing copied */
+	/* a failed call's data is ignored */
+	out_result = -ENOENT;
+	assert_int_equal(sys(LIND_SYS_read, 0, (long)buf, 10, 0), -ENOENT);
+	assert_int_equal(buf[0], '#');
+}
+
+static void test_stat(void **state)
+{
+	(void)state;
+	struct stat st, want;
+	memset(&want, 0x5a, sizeof want);
+	reply_fn = reply_out;
+	out_text = (const char *)&want;
+	out_len = sizeof want;
+	out_result = 0;
+	assert_int_equal(sys(LIND_SYS_fstat, 3, (long)&st, 0, 0), 0);
+	assert_memory_equal(&st, &want, sizeof st);
+	out_len = sizeof want - 1; /* a struct must come whole */
+	assert_int_equal(sys(LIND_SYS_fstat, 3, (long)&st, 0, 0), -EIO);
+	out_text = NULL; /* success without the struct */
+	assert_int_equal(sys(LIND_SYS_fstat, 3, (long)&st, 0, 0), -EIO);
+	/* newfstatat: ATFD, PATH (in), STAT (out), ATFLAGS */
+	out_text = (const char *)&want;
+	out_len = sizeof want;
+	assert_int_equal(lind_syscall(LIND_SYS_newfstatat, 1, (long)"",
+				      (long)&st, 0x1000, 0, 0), 0);
+	assert_int_equal(calls[3].n_data, 1);
+	assert_int_equal(calls[3].data_len[0], 0);
+	assert_int_equal(calls[3].args[3], 0x1000);
+}
+
+/* ---- iovecs ------------------------------------------------------------- */
+
+static void test_iov_in(void **state)
+{
+	(void)state;
+	struct iovec v[3] = {{"ab", 2}, {"", 0}, {"cde", 3}};
+	reply_fn = reply_3;
+	assert_int_equal(sys(LIND_SYS_writev, 1, (long)v, 3, 0), 3);
+	assert_int_equal(calls[0].args[1], 5); /* total in the pointer slot */
+	assert_int_equal(calls[0].args[2], 3);
+	assert_int_equal(calls[0].data_len[0], 5);
+	assert_memory_equal(calls[0].data[0], "abcde", 5);
+	assert_int_equal(sys(LIND_SYS_writev, 1, (long)v, -1, 0), -EINVAL);
+	/* more than LIND_MAX_IO: clamped, a short write */
+	static char b1[LIND_MAX_IO], b2[100];
+	struct iovec w[2] = {{b1, sizeof b1}, {b2, sizeof b2}};
+	assert_int_equal(sys(LIND_SYS_writev, 1, (long)w, 2, 0), 3);
+	assert_int_equal(calls[1].args[1], LIND_MAX_IO);
+	assert_int_equal(calls[1].data_len[0], LIND_MAX_IO);
+}
+
+static void test_iov_out(void **state)
+{
+	(void)state;
+	char a[2], b[1], c[8];
+	memset(c, '#', sizeof c);
+	struct iovec v[3] = {{a, 2}, {b, 1}, {c, 8}};
+	reply_fn = reply_out;
+	out_text = "hello";
+	out_len = 5;
+	out_result = 5;
+	assert_int_equal(sys(LIND_SYS_readv, 0, (long)v, 3, 0), 5);
+	assert_int_equal(calls[0].args[1], 11);
+	assert_int_equal(calls[0].args[2], 3);
+	assert_memory_equal(a, "he", 2);
+	assert_memory_equal(b, "l", 1);
+	assert_memory_equal(c, "lo######", 8);
+	out_text = "0123456789ab"; /* 12 > 11 */
+	out_len = 12;
+	assert_int_equal(sys(LIND_SYS_readv, 0, (long)v, 3, 0), -EIO);
+	assert_memory_equal(a, "he", 2);
+}
+
+/* ---- ioctl -------------------------------------------------------------- */
+
+static void test_ioctl(void **state)
+{
+	(void)state;
+	int dir, n = lind_ioctl_size(TCGETS, &dir);
+	assert_int_equal(dir, LIND_IOCTL_OUT);
+	uint8_t tio[64], want[64];
+	memset(tio, '#', sizeof tio);
+	memset(want, 0x11, sizeof want);
+	reply_fn = reply_out;
+	out_text = (const char *)want;
+	out_len = (size_t)n;
+	out_result = 0;
+	assert_int_equal(sys(LIND_SYS_ioctl, 1, TCGETS, (long)tio, 0), 0);
+	assert_int_equal(calls[0].args[2], n); /* its size in the slot */
+	assert_int_equal(calls[0].n_data, 0);
+	assert_memory_equal(tio, want, (size_t)n);
+	assert_int_equal(tio[n], '#');
+	out_len = (size_t)n + 1;
+	assert_int_equal(sys(LIND_SYS_ioctl, 1, TCGETS, (long)tio, 0), -EIO);
+	/* an ioctl the table does not know: no data, size 0 */
+	out_text = NULL;
+	out_result = -ENOTTY;
+	assert_int_equal(sys(LIND_SYS_ioctl, 1, 0x5401ff, (long)tio, 0),
+			 -ENOTTY);
+	assert_int_equal(calls[2].args[2], 0);
+	assert_int_equal(calls[2].n_data, 0);
+}
+
+/* ---- no row, framing ---------------------------------------------------- */
+
+static void reply_enosys(int k, const Lind__Request *req, Lind__Reply *rep)
+{
+	(void)k;
+	(void)req;
+	rep->result = -ENOSYS;
+}
+
+static void test_rowless(void **state)
+{
+	(void)state;
+	reply_fn = reply_enosys;
+	assert_int_equal(lind_syscall(41 /* socket */, 2, 1, 0, 4, 5, 6),
+			 -ENOSYS);
+	assert_int_equal(ncalls, 1);
+	assert_int_equal(calls[0].nr, 41);
+	int64_t want[6] = {2, 1, 0, 4, 5, 6};
+	assert_memory_equal(calls[0].args, want, sizeof want);
+	assert_int_equal(calls[0].n_data, 0);
+	/* a number a frame cannot carry never leaves */
+	assert_int_equal(lind_syscall(1L << 40, 0, 0, 0, 0, 0, 0), -ENOSYS);
+	assert_int_equal(ncalls, 1);
+}
+
+static void test_e2big(void **state)
+{
+	(void)state;
+	struct lind_plan p;
+	long a[6] = {1, (long)"hello", 5, 0, 0, 0};
+	uint8_t buf[64];
+	assert_int_equal(lind_plan(&p, LIND_SYS_write, a), 0);
+	assert_int_equal(lind_marshal(buf, 8, &p), -E2BIG);
+	long n = lind_marshal(buf, sizeof buf, &p);
+	assert_true(n > 0);
+	Lind__Request *req = lind__request__unpack(NULL, (size_t)n, buf);
+	assert_non_null(req);
+	assert_int_equal(req->n_data, 1);
+	lind__request__free_unpacked(req, NULL);
+	/* a garbled reply is an error, not a crash */
+	assert_int_equal(lind_unmarshal(&p, (const uint8_t *)"\xff\xff", 2),
+			 -EIO);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(test_path, setup),
+		cmocka_unit_test_setup(test_path_too_long, setup),
+		cmocka_unit_test_setup(test_in, setup),
+		cmocka_unit_test_setup(test_split, setup),
+		cmocka_unit_test_setup(test_split_stops, setup),
+		cmocka_unit_test_setup(test_out, setup),
+		cmocka_unit_test_setup(test_out_oversized, setup),
+		cmocka_unit_test_setup(test_stat, setup),
+		cmocka_unit_test_setup(test_iov_in, setup),
+		cmocka_unit_test_setup(test_iov_out, setup),
+		cmocka_unit_test_setup(test_ioctl, setup),
+		cmocka_unit_test_setup(test_rowless, setup),
+		cmocka_unit_test_setup(test_e2big, setup),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,224 @@
+/* proto/format.c: errno names, argument decoding, whole trace lines. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "lind.pb-c.h"
+#include "protocol.h"
+#include "syscall.h"
+
+static void test_errno_names(void **st)
+{
+	(void)st;
+	assert_string_equal(lind_errno_name(ENOENT), "ENOENT");
+	assert_string_equal(lind_errno_name(-ENOENT), "ENOENT");
+	assert_string_equal(lind_errno_name(ENOSYS), "ENOSYS");
+	assert_string_equal(lind_errno_name(EINVAL), "EINVAL");
+	assert_string_equal(lind_errno_name(ENAMETOOLONG), "ENAMETOOLONG");
+	assert_string_equal(lind_errno_name(EAGAIN), "EAGAIN");
+	assert_null(lind_errno_name(0));
+	assert_null(lind_errno_name(4000));
+	assert_null(lind_errno_name(INT32_MIN));
+}
+
+static const char *arg(int kind, int64_t v)
+{
+	static char buf[128];
+	lind_format_arg(buf, sizeof buf, kind, v);
+	return buf;
+}
+
+static void test_args(void **st)
+{
+	(void)st;
+	assert_string_equal(arg(LK_OFLAGS, 0), "O_RDONLY");
+	assert_string_equal(arg(LK_OFLAGS, 01 | 0100 | 01000), "O_WRONLY|O_CREAT|O_TRUNC");
+	assert_string_equal(arg(LK_OFLAGS, 02 | 02000000), "O_RDWR|O_CLOEXEC");
+	assert_string_equal(arg(LK_OFLAGS, 0200000 | 04000), "O_RDONLY|O_NONBLOCK|O_DIRECTORY");
+	assert_string_equal(arg(LK_OFLAGS, 04010000), "O_RDONLY|O_SYNC");
+	assert_string_equal(arg(LK_OFLAGS, 1ll << 40), "O_RDONLY|0x10000000000");
+	assert_string_equal(arg(LK_MODE, 0644), "0644");
+	assert_string_equal(arg(LK_MODE, 0), "000");
+	assert_string_equal(arg(LK_MODE, 01777), "01777");
+	assert_string_equal(arg(LK_ATFD, -100), "AT_FDCWD");
+	assert_string_equal(arg(LK_ATFD, 5), "5");
+	assert_string_equal(arg(LK_ATFD, 4294967196ll), "AT_FDCWD");
+	assert_string_equal(arg(LK_FD, 0xffffffffll), "-1");
+	assert_string_equal(arg(LK_WHENCE, 0), "SEEK_SET");
+	assert_string_equal(arg(LK_WHENCE, 2), "SEEK_END");
+	assert_string_equal(arg(LK_WHENCE, 9), "9");
+	assert_string_equal(arg(LK_ATFLAGS, 0), "0");
+	assert_string_equal(arg(LK_ATFLAGS, 0x1000 | 0x100), "AT_SYMLINK_NOFOLLOW|AT_EMPTY_PATH");
+	assert_string_equal(arg(LK_ATFLAGS, 0x200), "AT_REMOVEDIR");
+	assert_string_equal(arg(LK_ATFLAGS, 0x3), "0x3");
+	assert_string_equal(arg(LK_FCNTL, 3), "F_GETFL");
+	assert_string_equal(arg(LK_FCNTL, 1030), "F_DUPFD_CLOEXEC");
+	assert_string_equal(arg(LK_FCNTL, 77), "77");
+	assert_string_equal(arg(LK_IOCTL, 0x5401), "TCGETS");
+	assert_string_equal(arg(LK_IOCTL, 0x5413), "TIOCGWINSZ");
+	assert_string_equal(arg(LK_IOCTL, 0x1234), "0x1234");
+	assert_string_equal(arg(LK_INT, -5), "-5");
+	assert_string_equal(arg(LK_FD, 3), "3");
+	assert_string_equal(arg(LK_SIZE, INT64_MAX), "9223372036854775807");
+	/* tiny buffers are cut, never overrun */
+	char small[4];
+	lind_format_arg(small, sizeof small, LK_OFLAGS, 01 | 0100);
+	assert_string_equal(small, "O_W");
+	lind_format_arg(small, 0, LK_OFLAGS, 1); /* cap 0: untouched */
+}
+
+/* An event with args and in/out data, formatted. */
+static const char *line(uint32_t nr, const int64_t *args, size_t nargs,
+			const char *in, size_t inlen, const char *out,
+			size_t outlen, int64_t result, uint64_t lat)
+{
+	static char buf[512];
+	Lind__TraceEvent ev = LIND__TRACE_EVENT__INIT;
+	ProtobufCBinaryData d = {inlen, (uint8_t *)in}, o = {outlen, (uint8_t *)out};
+	ev.cage_id = 2;
+	ev.nr = nr;
+	ev.args = (int64_t *)args;
+	ev.n_args = nargs;
+	if (in) {
+		ev.data = &d;
+		ev.n_data = 1;
+	}
+	if (out) {
+		ev.out = &o;
+		ev.n_out = 1;
+	}
+	ev.result = result;
+	ev.latency_ns = lat;
+	size_t n = lind_format_event(buf, sizeof buf, &ev);
+	assert_int_equal(n, strlen(buf));
+	return buf;
+}
+
+static void test_lines(void **st)
+{
+	(void)st;
+	int64_t a1[] = {-100, 0, 01 | 0100 | 01000, 0644};
+	assert_string_equal(line(LIND_SYS_openat, a1, 4, "/tmp/x", 6, NULL, 0, 3, 12345),
+			    "[cage 2] openat(AT_FDCWD, \"/tmp/x\", O_WRONLY|O_CREAT|O_TRUNC, 0644) = 3 <12.3 us>");
+	int64_t a2[] = {0, 0};
+	assert_string_equal(line(LIND_SYS_stat, a2, 2, "/nope", 5, NULL, 0, -ENOENT, 8100),
+			    "[cage 2] stat(\"/nope\", ...) = -1 ENOENT <8.1 us>");
+	int64_t a3[] = {1, 0, 6};
+	assert_string_equal(line(LIND_SYS_write, a3, 3, "hello\n", 6, NULL, 0, 6, 0),
+			    "[cage 2] write(1, \"hello\\n\", 6) = 6");
+	int64_t a4[] = {1, 2, 0, 0, 0, 0};
+	assert_string_equal(line(999, a4, 6, NULL, 0, NULL, 0, -ENOSYS, 0),
+			    "[cage 2] syscall_999(0x1, 0x2) = -1 ENOSYS");
+	assert_string_equal(line(999, NULL, 0, NULL, 0, NULL, 0, -ENOSYS, 0),
+			    "[cage 2] syscall_999() = -1 ENOSYS");
+	int64_t a5[] = {0, 0, 100};
+	assert_string_equal(line(LIND_SYS_read, a5, 3, NULL, 0, "hi\0\1\x7f" "7", 6, 6, 0),
+			    "[cage 2] read(0, \"hi\\0\\1\\1777\", 100) = 6");
+	assert_string_equal(line(LIND_SYS_read, a5, 3, NULL, 0, NULL, 0, -EBADF, 0),
+			    "[cage 2] read(0, ..., 100) = -1 EBADF");
+	int64_t a6[] = {0, 4096};
+	assert_string_equal(line(LIND_SYS_getcwd, a6, 2, NULL, 0, "/tmp\0", 5, 5, 0),
+			    "[cage 2] getcwd(\"/tmp\", 4096) = 5");
+	assert_string_equal(line(LIND_SYS_getpid, NULL, 0, NULL, 0, NULL, 0, 2, 1500),
+			    "[cage 2] getpid() = 2 <1.5 us>");
+	int64_t a7[] = {3, 4, 04000};
+	assert_string_equal(line(LIND_SYS_fcntl, a7, 3, NULL, 0, NULL, 0, 0, 0),
+			    "[cage 2] fcntl(3, F_SETFL, O_RDONLY|O_NONBLOCK) = 0");
+	int64_t a8[] = {0, 4 | 2};
+	assert_string_equal(line(LIND_SYS_access, a8, 2, "/x", 2, NULL, 0, 0, 0),
+			    "[cage 2] access(\"/x\", R_OK|W_OK) = 0");
+	int64_t a9[] = {3, 0, 1};
+	assert_string_equal(line(LIND_SYS_lseek, a9, 3, NULL, 0, NULL, 0, -4096, 0),
+			    "[cage 2] lseek(3, 0, SEEK_CUR) = -4096");
+	assert_string_equal(line(LIND_SYS_close, a9, 1, NULL, 0, NULL, 0, -4000, 0),
+			    "[cage 2] close(3) = -1 errno 4000");
+}
+
+static void test_long_and_hostile(void **st)
+{
+	(void)st;
+	char big[LIND_TRACE_DATA];
+	memset(big, 'a', sizeof big);
+	int64_t a[] = {1, 0, 100000};
+	/* a long write: 32 bytes shown, then ... */
+	assert_string_equal(line(LIND_SYS_write, a, 3, big, sizeof big, NULL, 0, 100000, 0),
+			    "[cage 2] write(1, \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"..., 100000) = 100000");
+	/* a path cut by the relay */
+	int64_t p[] = {0};
+	const char *l = line(LIND_SYS_unlink, p, 1, big, sizeof big, NULL, 0, 0, 0);
+	assert_non_null(strstr(l, "aaaa\"..."));
+	/* quotes and backslashes escaped */
+	assert_string_equal(line(LIND_SYS_unlink, p, 1, "a\"b\\c", 5, NULL, 0, 0, 0),
+			    "[cage 2] unlink(\"a\\\"b\\\\c\") = 0");
+	/* missing data and args: no crash, placeholders */
+	assert_string_equal(line(LIND_SYS_openat, NULL, 0, NULL, 0, NULL, 0, -EINVAL, 0),
+			    "[cage 2] openat(0, NULL, O_RDONLY) = -1 EINVAL");
+	int64_t o[] = {0, 02, 0};
+	assert_string_equal(line(LIND_SYS_open, o, 3, "/f", 2, NULL, 0, 3, 0),
+			    "[cage 2] open(\"/f\", O_RDWR) = 3");
+	assert_string_equal(line(LIND_SYS_write, a, 3, NULL, 0, NULL, 0, -EINVAL, 0),
+			    "[cage 2] write(1, ..., 100000) = -1 EINVAL");
+	/* a stat buffer shows the mode */
+	uint8_t stbuf[LIND_TRACE_DATA] = {0};
+	uint32_t mode = 0100644;
+	memcpy(stbuf + 24, &mode, 4);
+	int64_t s[] = {3, 0};
+	assert_string_equal(line(LIND_SYS_fstat, s, 2, NULL, 0, (char *)stbuf, sizeof stbuf, 0, 0),
+			    "[cage 2] fstat(3, {st_mode=S_IFREG|0644, ...}) = 0");
+	/* a short (cut) stat and hostile dirents */
+	assert_string_equal(line(LIND_SYS_fstat, s, 2, NULL, 0, "x", 1, 0, 0),
+			    "[cage 2] fstat(3, {...}) = 0");
+	uint8_t de[LIND_TRACE_DATA];
+	memset(de, 0xff, sizeof de);
+	int64_t g[] = {3, 0, 4096};
+	l = line(LIND_SYS_getdents64, g, 3, NULL, 0, (char *)de, sizeof de, 48, 0);
+	assert_non_null(strstr(l, "getdents64(3, [...], 4096) = 48"));
+	/* two real entries */
+	memset(de, 0, sizeof de);
+	uint16_t rl = 24;
+	memcpy(de + 16, &rl, 2);
+	de[19] = '.';
+	memcpy(de + 24 + 16, &rl, 2);
+	de[24 + 19] = '.';
+	de[24 + 20] = '.';
+	l = line(LIND_SYS_getdents64, g, 3, NULL, 0, (char *)de, sizeof de, 72, 0);
+	assert_string_equal(l, "[cage 2] getdents64(3, [{d_name=\".\"}, {d_name=\"..\"}, ...], 4096) = 72");
+}
+
+static void test_notes(void **st)
+{
+	(void)st;
+	char buf[128];
+	Lind__TraceEvent ev = LIND__TRACE_EVENT__INIT;
+	ProtobufCBinaryData argv[2] = {{4, (uint8_t *)"prog"}, {4, (uint8_t *)"args"}};
+	ev.cage_id = 2;
+	ev.note = "attach";
+	ev.data = argv;
+	ev.n_data = 2;
+	lind_format_event(buf, sizeof buf, &ev);
+	assert_string_equal(buf, "[cage 2] +++ attached: prog args +++");
+	ev.note = "detach";
+	ev.n_data = 0;
+	lind_format_event(buf, sizeof buf, &ev);
+	assert_string_equal(buf, "[cage 2] +++ detached +++");
+	/* a small buffer truncates, NUL-terminated */
+	size_t n = lind_format_event(buf, 10, &ev);
+	assert_int_equal(n, 9);
+	assert_string_equal(buf, "[cage 2] ");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_errno_names),
+		cmocka_unit_test(test_args),
+		cmocka_unit_test(test_lines),
+		cmocka_unit_test(test_long_and_hostile),
+		cmocka_unit_test(test_notes),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,266 @@
+/* Handlers against a scratch store: open flags and errors, read/write and
+ * offsets, lseek, dup sharing, fcntl, permissions, mkdir/rmdir/unlink,
+ * getcwd, ids and umask. */
+#define _GNU_SOURCE
+#include <sys/stat.h>
+
+#include "test_server_util.h"
+
+static char dir[64];
+static struct cage *cg;
+
+static int setup(void **state)
+{
+	(void)state;
+	dir[0] = '\0';
+	tsrv_start(dir, sizeof dir);
+	cg = cage_new(1, 1000, 1000);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	tsrv_stop(true);
+	tsrv_rmrf(dir);
+	return 0;
+}
+
+#define SYS(nr, ...) tsys(cg, LIND_SYS_##nr, A(__VA_ARGS__), NULL, 0, NULL, 0, NULL)
+#define WRITE(fd, s) \
+	tsys(cg, LIND_SYS_write, A(fd, 0, (int64_t)strlen(s)), s, strlen(s), NULL, 0, NULL)
+
+static long rd(long fd, char *buf, size_t n)
+{
+	size_t len = 0;
+	long r = tsys(cg, LIND_SYS_read, A(fd, 0, (int64_t)n), NULL, 0, buf, n,
+		      &len);
+	if (r >= 0)
+		buf[r] = '\0';
+	return r;
+}
+
+static struct stat st_of(const char *path, long *rc)
+{
+	struct stat st;
+	memset(&st, 0, sizeof st);
+	*rc = tsys(cg, LIND_SYS_stat, A(0), path, strlen(path), &st, sizeof st,
+		   NULL);
+	return st;
+}
+
+static void test_open_errors(void **state)
+{
+	(void)state;
+	check(SYSP(cg, open, "/tmp/f", 0, O_RDONLY), -ENOENT);
+	long fd = SYSP(cg, open, "/tmp/f", 0, O_CREAT | O_EXCL | O_RDWR, 0666);
+	check(fd, 0); /* no stdio streams in this cage */
+	check(SYSP(cg, open, "/tmp/f", 0, O_CREAT | O_EXCL | O_RDWR, 0666), -EEXIST);
+	check(SYSP(cg, open, "/tmp", 0, O_WRONLY), -EISDIR);
+	check(SYSP(cg, open, "/tmp/f", 0, O_RDONLY | O_DIRECTORY), -ENOTDIR);
+	check(SYSP(cg, open, "/tmp/f/", 0, O_RDONLY), -ENOTDIR);
+	check(SYSP(cg, open, "/tmp/new/", 0, O_CREAT | O_RDWR, 0666), -EISDIR);
+	check(SYSP(cg, open, "/tmp/f/", 0, O_CREAT | O_RDWR, 0666), -EISDIR);
+	check(SYSP(cg, open, "/tmp/f/x", 0, O_CREAT | O_RDWR, 0666), -ENOTDIR);
+	check(SYSP(cg, open, "/tmp/f", 0, O_ACCMODE), -EINVAL);
+	check(SYSP(cg, open, "/dev", 0, O_CREAT | O_RDONLY, 0666), -EISDIR);
+	if (getuid() != 1000) /* "/" belongs to whoever formatted the store */
+		check(SYSP(cg, open, "/newfile", 0, O_CREAT | O_RDWR, 0666), -EACCES);
+	long r;
+	struct stat st = st_of("/tmp/f", &r);
+	check(r, 0);
+	check(st.st_mode, S_IFREG | 0644); /* umask 022 */
+	check(st.st_uid, 1000);
+	check(st.st_nlink, 1);
+	check(st.st_blksize, 4096);
+	check(SYSP(cg, creat, "/tmp/f", 0, 0600), 1);
+}
+
+static void test_read_write(void **state)
+{
+	(void)state;
+	char buf[64];
+	long fd = SYSP(cg, open, "/tmp/rw", 0, O_CREAT | O_RDWR, 0644);
+	check(WRITE(fd, "hello world"), 11);
+	check(rd(fd, buf, sizeof buf - 1), 0); /* at the end */
+	check(SYS(lseek, fd, 0, SEEK_SET), 0);
+	check(rd(fd, buf, 5), 5);
+	assert_string_equal(buf, "hello");
+	check(SYS(lseek, fd, -5, SEEK_END), 6);
+	check(SYS(lseek, fd, 2, SEEK_CUR), 8);
+	check(SYS(lseek, fd, -100, SEEK_CUR), -EINVAL);
+	check(SYS(lseek, fd, 0, 99), -EINVAL);
+	/* A hole reads as zeros. */
+	check(SYS(lseek, fd, 20, SEEK_SET), 20);
+	check(WRITE(fd, "x"), 1);
+	check(SYS(lseek, fd, 10, SEEK_SET), 10);
+	check(rd(fd, buf, 11), 11);
+	check(buf[0], 'd');
+	check(buf[1], 0);
+	check(buf[10], 'x');
+	/* pread/pwrite leave the offset alone. */
+	check(tsys(cg, LIND_SYS_pwrite64, A(fd, 0, 2, 0), "HE", 2, NULL, 0, NULL), 2);
+	check(tsys(cg, LIND_SYS_pread64, A(fd, 0, 5, 0), NULL, 0, buf, 5, NULL), 5);
+	check(memcmp(buf, "HEllo", 5), 0);
+	check(tsys(cg, LIND_SYS_pread64, A(fd, 0, 5, -1), NULL, 0, buf, 5, NULL), -EINVAL);
+	check(SYS(lseek, fd, 0, SEEK_CUR), 21);
+	/* Access modes. */
+	long ro = SYSP(cg, open, "/tmp/rw", 0, O_RDONLY);
+	check(WRITE(ro, "no"), -EBADF);
+	check(SYS(ftruncate, ro, 0), -EINVAL);
+	long wo = SYSP(cg, open, "/tmp/rw", 0, O_WRONLY | O_APPEND);
+	check(rd(wo, buf, 4), -EBADF);
+	check(WRITE(wo, "!"), 1);
+	long r;
+	check(st_of("/tmp/rw", &r).st_size, 22);
+	check(SYS(ftruncate, fd, 3), 0);
+	check(st_of("/tmp/rw", &r).st_size, 3);
+	check(SYS(fsync, fd), 0);
+	check(WRITE(99, "x"), -EBADF);
+	check(SYS(close, 99), -EBADF);
+	/* O_TRUNC */
+	long t = SYSP(cg, open, "/tmp/rw", 0, O_WRONLY | O_TRUNC);
+	check(t >= 0, 1);
+	check(st_of("/tmp/rw", &r).st_size, 0);
+}
+
+static void test_dup_fcntl(void **state)
+{
+	(void)state;
+	char buf[16];
+	long fd = SYSP(cg, open, "/tmp/d", 0, O_CREAT | O_RDWR | O_CLOEXEC, 0644);
+	check(WRITE(fd, "abcdef"), 6);
+	check(SYS(fcntl, fd, F_GETFD), FD_CLOEXEC);
+	long d = SYS(dup, fd);
+	check(SYS(fcntl, d, F_GETFD), 0);
+	check(SYS(lseek, d, 1, SEEK_SET), 1);
+	check(rd(fd, buf, 2), 2); /* shared offset */
+	assert_string_equal(buf, "bc");
+	check(SYS(dup2, fd, 40), 40);
+	check(SYS(dup2, 40, 40), 40);
+	check(SYS(dup3, 40, 40, 0), -EINVAL);
+	check(SYS(dup3, fd, 41, O_CLOEXEC), 41);
+	check(SYS(fcntl, 41, F_GETFD), FD_CLOEXEC);
+	check(SYS(fcntl, fd, F_DUPFD, 100), 100);
+	check(SYS(fcntl, fd, F_DUPFD_CLOEXEC, 100), 101);
+	check(SYS(fcntl, fd, F_GETFL), O_RDWR);
+	check(SYS(fcntl, fd, F_SETFL, O_APPEND | O_RDONLY), 0);
+	check(SYS(fcntl, d, F_GETFL), O_RDWR | O_APPEND); /* shared flags */
+	check(SYS(fcntl, fd, F_SETFD, 0), 0);
+	check(SYS(fcntl, fd, F_GETFD), 0);
+	check(SYS(fcntl, fd, F_SETLK, 0), -EINVAL);
+	check(SYS(fcntl, 500, F_GETFD), -EBADF);
+	check(SYS(ioctl, fd, 0x5401, 0), -ENOTTY); /* TCGETS on a file */
+}
+
+static void test_dirs(void **state)
+{
+	(void)state;
+	char buf[128];
+	size_t len;
+	check(SYSP(cg, mkdir, "/tmp/a", 0, 0777), 0);
+	check(SYSP(cg, mkdir, "/tmp/a", 0, 0777), -EEXIST);
+	check(SYSP(cg, mkdir, "/tmp/a/b/", 0, 0777), 0);
+	check(SYSP(cg, mkdir, "/tmp/zz/b", 0, 0777), -ENOENT);
+	long r;
+	struct stat st = st_of("/tmp/a", &r);
+	check(st.st_mode, S_IFDIR | 0755);
+	check(st.st_nlink, 3);
+	check(SYSP(cg, chdir, "/tmp/a/b", 0), 0);
+	check(tsys(cg, LIND_SYS_getcwd, A(0, 128), NULL, 0, buf, 128, &len), 9);
+	assert_string_equal(buf, "/tmp/a/b");
+	check(tsys(cg, LIND_SYS_getcwd, A(0, 4), NULL, 0, buf, 4, &len), -ERANGE);
+	check(SYSP(cg, rmdir, "/tmp/a", 0), -ENOTEMPTY);
+	check(SYSP(cg, rmdir, ".", 0), -EINVAL);
+	check(SYSP(cg, rmdir, "/", 0), -EBUSY);
+	check(SYSP(cg, unlink, "/tmp/a", 0), -EISDIR);
+	check(SYSP(cg, rmdir, "/tmp/a/b", 0), 0);
+	/* cwd removed: getcwd fails, creating inside fails */
+	check(tsys(cg, LIND_SYS_getcwd, A(0, 128), NULL, 0, buf, 128, &len), -ENOENT);
+	check(SYSP(cg, open, "x", 0, O_CREAT | O_RDWR, 0644), -ENOENT);
+	check(SYSP(cg, chdir, "..", 0), 0);
+	check(tsys(cg, LIND_SYS_getcwd, A(0, 128), NULL, 0, buf, 128, &len), 7);
+	check(SYSP(cg, rmdir, "/tmp/a", 0), 0);
+	check(st_of("/tmp", &r).st_nlink, 2);
+	/* unlinkat and at-fds */
+	check(SYSP(cg, mkdir, "/tmp/c", 0, 0700), 0);
+	long dfd = SYSP(cg, open, "/tmp/c", 0, O_RDONLY | O_DIRECTORY);
+	check(tsys(cg, LIND_SYS_openat, A(dfd, 0, O_CREAT | O_RDWR, 0600), "f", 1,
+		   NULL, 0, NULL) >= 0, 1);
+	check(tsys(cg, LIND_SYS_unlinkat, A(dfd, 0, AT_REMOVEDIR), "f", 1, NULL,
+		   0, NULL), -ENOTDIR);
+	check(tsys(cg, LIND_SYS_unlinkat, A(dfd, 0, 0), "f", 1, NULL, 0, NULL), 0);
+	check(tsys(cg, LIND_SYS_mkdirat, A(dfd, 0, 0700), "s", 1, NULL, 0, NULL), 0);
+	check(tsys(cg, LIND_SYS_unlinkat, A(AT_FDCWD, 0, AT_REMOVEDIR), "/tmp/c/s",
+		   8, NULL, 0, NULL), 0);
+	check(SYS(fchdir, dfd), 0);
+	check(tsys(cg, LIND_SYS_getcwd, A(0, 128), NULL, 0, buf, 128, &len), 7);
+	assert_string_equal(buf, "/tmp/c");
+	/* newfstatat with AT_EMPTY_PATH */
+	struct stat sb;
+	check(tsys(cg, LIND_SYS_newfstatat, A(dfd, 0, 0, AT_EMPTY_PATH), "", 0,
+		   &sb, sizeof sb, NULL), 0);
+	check(sb.st_mode, S_IFDIR | 0700);
+	check(tsys(cg, LIND_SYS_newfstatat, A(dfd, 0, 0, 0), "", 0, &sb,
+		   sizeof sb, NULL), -ENOENT);
+	check(tsys(cg, LIND_SYS_faccessat, A(dfd, 0, W_OK), ".", 1, NULL, 0,
+		   NULL), 0);
+}
+
+static void test_permissions(void **state)
+{
+	(void)state;
+	struct cage *other = cage_new(1, 2000, 2000);
+	struct cage *root = cage_new(1, 0, 0);
+	long fd = SYSP(cg, open, "/tmp/mine", 0, O_CREAT | O_RDWR, 0600);
+	check(fd >= 0, 1);
+	check(SYSP(other, open, "/tmp/mine", 0, O_RDONLY), -EACCES);
+	check(SYSP(other, access, "/tmp/mine", 0, R_OK), -EACCES);
+	check(SYSP(other, access, "/tmp/mine", 0, F_OK), 0);
+	check(SYSP(root, open, "/tmp/mine", 0, O_RDWR) >= 0, 1);
+	check(SYSP(root, access, "/tmp/mine", 0, X_OK), -EACCES);
+	/* sticky /tmp: others cannot remove my file */
+	check(SYSP(other, unlink, "/tmp/mine"), -EPERM);
+	check(SYSP(cg, mkdir, "/tmp/priv", 0, 0700), 0);
+	check(SYSP(other, open, "/tmp/priv/x", 0, O_CREAT | O_RDWR, 0666), -EACCES);
+	check(SYSP(other, chdir, "/tmp/priv"), -EACCES);
+	check(SYSP(cg, unlink, "/tmp/mine"), 0);
+	cage_free(other);
+	cage_free(root);
+}
+
+static void test_proc(void **state)
+{
+	(void)state;
+	check(SYS(getpid), cg->id);
+	assert_true(cg->id >= 2);
+	check(SYS(getppid), 1);
+	check(SYS(getuid), 1000);
+	check(SYS(getegid), 1000);
+	check(SYS(umask, 077), 022);
+	check(SYS(umask, 022), 077);
+	check(SYS(exit_group, 3), 0);
+	check(cg->exit_status, 3);
+	/* devices */
+	char buf[8];
+	long z = SYSP(cg, open, "/dev/zero", 0, O_RDONLY);
+	memset(buf, 1, sizeof buf);
+	check(rd(z, buf, 4), 4);
+	check(buf[0] | buf[3], 0);
+	long n = SYSP(cg, open, "/dev/null", 0, O_RDWR);
+	check(rd(n, buf, 4), 0);
+	check(WRITE(n, "abc"), 3);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_open_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_read_write, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dup_fcntl, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dirs, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_permissions, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_proc, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
