@@ -216,9 +216,19 @@ static int scan(struct relay_cage *c)
 	return n;
 }
 
+static bool in_flight(struct relay_cage *c)
+{
+	for (int i = 0; i < LIND_CHAN_SLOTS; i++)
+		if (atomic_load_explicit(&c->inflight[i].busy,
+					 memory_order_relaxed))
+			return true;
+	return false;
+}
+
 static void *cage_main(void *arg)
 {
 	struct relay_cage *c = arg;
+	struct relay *r = c->r;
 	struct lind_chan *ch = c->chan;
 	while (!atomic_load(&c->stop)) {
 		if (scan(c))
@@ -228,6 +238,8 @@ static void *cage_main(void *arg)
 		while (!got && lind_now_ns() < until) {
 			relay_spin_pause(until);
 			got = scan(c);
+			if (!got && in_flight(c))
+				got = relay_replies_poll(r);
 		}
 		if (got)
 			continue;
@@ -392,4 +404,5 @@ void relay_init(struct relay *r)
 	r->listen_fd = -1;
 	pthread_mutex_init(&r->ring_lock, NULL);
 	pthread_mutex_init(&r->table_lock, NULL);
+	pthread_mutex_init(&r->rep_lock, NULL);
 }

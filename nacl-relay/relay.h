@@ -1,8 +1,9 @@
 /*
  * nacl-relay: the trust boundary between cages and posix-server.
  * One thread per cage channel (cage.c) checks and forwards frames into the
- * server's request ring (server_link.c); one reply thread routes replies
- * back by tag; the main thread runs libev for attaches (attach.c), cage
+ * server's request ring (server_link.c); replies are routed back by tag
+ * by whichever cage thread is spinning with calls in flight, else by the
+ * one reply thread; the main thread runs libev for attaches (attach.c), cage
  * deaths, admin requests and trace publishing (trace.c).
  */
 #ifndef LIND_RELAY_H
@@ -69,6 +70,7 @@ struct relay {
 	size_t rings_len;
 	int bell_fd;
 	pthread_mutex_t ring_lock; /* request ring: many cage threads produce */
+	pthread_mutex_t rep_lock;  /* reply ring: one consumer at a time */
 	_Atomic int server_gone;
 	pthread_t reply_thread;
 	bool reply_running;
@@ -131,6 +133,9 @@ void relay_server_cage_gone(struct relay *r, uint64_t cage_id);
 int relay_forward(struct relay *r, const Lind__Request *req,
 		  _Atomic int *stop);
 void relay_ring_bell(struct relay *r);
+/* Cage threads with calls in flight drain replies themselves while they
+ * spin (saves a thread hand-off); 0 when none or another drains. */
+int relay_replies_poll(struct relay *r);
 int relay_replies_start(struct relay *r);
 void relay_replies_stop(struct relay *r);
 void relay_server_close(struct relay *r);

@@ -215,33 +215,64 @@ int relay_forward(struct relay *r, const Lind__Request *req,
 	}
 }
 
+static bool replies_waiting(struct lind_ring *ring)
+{
+	return atomic_load_explicit(&ring->head, memory_order_acquire) !=
+	       atomic_load_explicit(&ring->tail, memory_order_relaxed);
+}
+
+/* Route every reply in the ring; the caller holds rep_lock (the ring has
+ * one consumer at a time). */
+static int drain_locked(struct relay *r)
+{
+	struct lind_ring *ring = &r->rings->rep;
+	const void *p;
+	uint32_t len;
+	int n = 0;
+	while ((p = lind_ring_peek(ring, &len))) {
+		Lind__Reply *rep = len <= LIND_MAX_FRAME
+					   ? lind__reply__unpack(NULL, len, p)
+					   : NULL;
+		if (lind_ring_release(ring))
+			relay_ring_bell(r); /* the server waits for room */
+		if (rep) {
+			relay_route_reply(r, rep);
+			lind__reply__free_unpacked(rep, NULL);
+		} else {
+			lind_log(0, "dropped a malformed reply");
+		}
+		n++;
+	}
+	return n;
+}
+
+int relay_replies_poll(struct relay *r)
+{
+	if (!replies_waiting(&r->rings->rep) ||
+	    pthread_mutex_trylock(&r->rep_lock) != 0)
+		return 0;
+	int n = drain_locked(r);
+	pthread_mutex_unlock(&r->rep_lock);
+	return n;
+}
+
 static void *reply_main(void *arg)
 {
 	struct relay *r = arg;
 	struct lind_ring *ring = &r->rings->rep;
 	while (!atomic_load(&r->reply_stop)) {
-		uint32_t len;
-		const void *p = lind_ring_peek(ring, &len);
-		if (p) {
-			Lind__Reply *rep = len <= LIND_MAX_FRAME
-						   ? lind__reply__unpack(NULL, len, p)
-						   : NULL;
-			if (lind_ring_release(ring))
-				relay_ring_bell(r); /* the server waits for room */
-			if (rep) {
-				relay_route_reply(r, rep);
-				lind__reply__free_unpacked(rep, NULL);
-			} else {
-				lind_log(0, "dropped a malformed reply");
-			}
+		pthread_mutex_lock(&r->rep_lock);
+		int n = drain_locked(r);
+		pthread_mutex_unlock(&r->rep_lock);
+		if (n)
 			continue;
-		}
 		uint64_t until = lind_now_ns() + RELAY_SPIN_NS;
-		while (!p && lind_now_ns() < until) {
+		bool got = false;
+		while (!got && lind_now_ns() < until) {
 			relay_spin_pause(until);
-			p = lind_ring_peek(ring, &len);
+			got = replies_waiting(ring);
 		}
-		if (p)
+		if (got)
 			continue;
 		uint32_t seq = atomic_load(&ring->seq);
 		if (lind_ring_prepare_sleep(ring))

@@ -56,58 +56,77 @@ static size_t out_cap(const struct lind_arg *arg, const struct call *c, int i,
 	return 0;
 }
 
-/* Lays the request out in c; the out-kind argument indexes go to outs. */
+/* Out-buffers by argument index; their indexes go to outs (always all of
+ * them, so even an error reply carries one empty entry per out-argument). */
+static long layout_out(const struct lind_syscall *row, struct call *c,
+		       int *outs, int *nouts)
+{
+	size_t used = 0;
+	long r = 0;
+	*nouts = 0;
+	for (int i = 0; i < 6; i++) {
+		int is_out;
+		size_t cap = out_cap(&row->arg[i], c, i, &is_out);
+		if (!is_out)
+			continue;
+		outs[(*nouts)++] = i;
+		if (used + cap > sizeof scratch) {
+			r = -EINVAL;
+			continue;
+		}
+		c->out[i].buf = scratch + used;
+		c->out[i].cap = cap;
+		used += (cap + 15) & ~(size_t)15;
+	}
+	return r;
+}
+
+/* In-data by argument index, checked against the row. */
+static long layout_in(const Lind__Request *rq, const struct lind_syscall *row,
+		      struct call *c)
+{
+	size_t k = 0;
+	int npath = 0, dir;
+	for (int i = 0; i < 6; i++) {
+		const struct lind_arg *arg = &row->arg[i];
+		if (!lind_kind_is_in(arg->kind) &&
+		    !(arg->kind == LK_IOCTL_ARG &&
+		      lind_ioctl_size((uint64_t)c->a[1], &dir) >= 0 &&
+		      dir == LIND_IOCTL_IN))
+			continue;
+		if (k >= rq->n_data)
+			return -EINVAL;
+		const ProtobufCBinaryData *d = &rq->data[k++];
+		if (d->len > LIND_MAX_IO)
+			return -EINVAL;
+		c->in[i].ptr = d->data;
+		c->in[i].len = d->len;
+		if (arg->kind == LK_PATH) {
+			if (d->len >= LIND_MAX_PATH)
+				return -ENAMETOOLONG;
+			if (npath >= 2 || (d->len && memchr(d->data, 0, d->len)))
+				return -EINVAL;
+			if (d->len) /* "" may come as a NULL buffer */
+				memcpy(paths[npath], d->data, d->len);
+			paths[npath][d->len] = '\0';
+			c->in[i].ptr = paths[npath++];
+		} else if (arg->kind == LK_IN &&
+			   (uint64_t)c->a[arg->len] != d->len) {
+			return -EINVAL;
+		}
+	}
+	return k == rq->n_data ? 0 : -EINVAL;
+}
+
 static long decode(const Lind__Request *rq, const struct lind_syscall *row,
 		   struct call *c, int *outs, int *nouts)
 {
-	size_t k = 0, used = 0;
-	int npath = 0;
 	if (rq->n_args > 6)
 		return -EINVAL;
 	for (size_t i = 0; i < rq->n_args; i++)
 		c->a[i] = rq->args[i];
-	*nouts = 0;
-	for (int i = 0; i < 6; i++) {
-		const struct lind_arg *arg = &row->arg[i];
-		int is_out, dir;
-		if (lind_kind_is_in(arg->kind) ||
-		    (arg->kind == LK_IOCTL_ARG &&
-		     lind_ioctl_size((uint64_t)c->a[1], &dir) >= 0 &&
-		     dir == LIND_IOCTL_IN)) {
-			if (k >= rq->n_data)
-				return -EINVAL;
-			const ProtobufCBinaryData *d = &rq->data[k++];
-			if (d->len > LIND_MAX_IO)
-				return -EINVAL;
-			c->in[i].ptr = d->data;
-			c->in[i].len = d->len;
-			if (arg->kind == LK_PATH) {
-				if (d->len >= LIND_MAX_PATH)
-					return -ENAMETOOLONG;
-				if (npath >= 2 ||
-				    (d->len && memchr(d->data, 0, d->len)))
-					return -EINVAL;
-				if (d->len) /* "" may come as a NULL buffer */
-					memcpy(paths[npath], d->data, d->len);
-				paths[npath][d->len] = '\0';
-				c->in[i].ptr = paths[npath++];
-			} else if (arg->kind == LK_IN &&
-				   (uint64_t)c->a[arg->len] != d->len) {
-				return -EINVAL;
-			}
-			continue;
-		}
-		size_t cap = out_cap(arg, c, i, &is_out);
-		if (!is_out)
-			continue;
-		if (used + cap > sizeof scratch)
-			return -EINVAL;
-		c->out[i].buf = scratch + used;
-		c->out[i].cap = cap;
-		used += (cap + 15) & ~(size_t)15;
-		outs[(*nouts)++] = i;
-	}
-	return k == rq->n_data ? 0 : -EINVAL;
+	long r = layout_out(row, c, outs, nouts);
+	return r < 0 ? r : layout_in(rq, row, c);
 }
 
 void srv_dispatch(const void *req, size_t len)

@@ -329,6 +329,12 @@ static void on_relay(struct ev_loop *loop, ev_io *w, int revents)
 	long n = lind_recv_msg(L.relay, buf, sizeof buf, fds, &nfds);
 	if (n == -EAGAIN)
 		return;
+	if (n == -EMSGSIZE) { /* too big for any Control we know */
+		for (int i = 0; i < nfds; i++)
+			close(fds[i]);
+		send_error("Control frame too large");
+		return;
+	}
 	if (n <= 0) {
 		for (int i = 0; i < nfds && n < 0; i++)
 			close(fds[i]);

@@ -27,6 +27,8 @@
 #include "vfs.h"
 
 #define FORMAT_TEXT "lind-store 1\n"
+/* A journal this big is folded into a fresh snapshot. */
+#define LOG_COMPACT (64u << 20)
 
 struct store {
 	int dirfd, datafd, lockfd, logfd;
@@ -34,7 +36,15 @@ struct store {
 	size_t qlen, qcap;
 	uint64_t *gone; /* data files to remove once the journal says so */
 	size_t ngone, gonecap;
+	uint64_t logbytes; /* journal size */
+	uint64_t compact;  /* snapshot when the journal grows past this */
+	struct vfs *vfs;   /* what store_load filled: for compaction */
 };
+
+void store_set_compact(struct store *s, uint64_t bytes)
+{
+	s->compact = bytes;
+}
 
 uint32_t store_crc32(const void *p, size_t n)
 {
@@ -62,6 +72,7 @@ int store_open(const char *dir, struct store **out)
 	if (!s)
 		return -ENOMEM;
 	s->datafd = s->lockfd = s->logfd = -1;
+	s->compact = LOG_COMPACT;
 	s->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (s->dirfd < 0)
 		goto fail;
@@ -207,6 +218,7 @@ int store_flush(struct store *s)
 	int r = 0;
 	if (s->qlen && s->logfd >= 0)
 		r = write_all(s->logfd, s->q, s->qlen);
+	s->logbytes += s->qlen;
 	s->qlen = 0;
 	/* Only now that the journal says FREE may the bytes go. */
 	for (size_t i = 0; i < s->ngone; i++) {
@@ -215,6 +227,8 @@ int store_flush(struct store *s)
 		unlinkat(s->datafd, name, 0);
 	}
 	s->ngone = 0;
+	if (r == 0 && s->logbytes > s->compact && s->vfs)
+		r = store_snapshot(s, s->vfs);
 	return r;
 }
 
@@ -222,7 +236,10 @@ int store_sync(struct store *s)
 {
 	if (!s || s->logfd < 0)
 		return 0;
-	return fdatasync(s->logfd) < 0 ? -errno : 0;
+	/* data/ too: a new data file's name must survive a power loss. */
+	if (fdatasync(s->logfd) < 0 || fsync(s->datafd) < 0)
+		return -errno;
+	return 0;
 }
 
 /* ---- data files ----------------------------------------------------- */
@@ -463,6 +480,7 @@ int store_load(struct store *s, struct vfs *v)
 	}
 	if (fd < 0) {
 		int r = format(s, v);
+		s->vfs = v;
 		return r < 0 ? r : open_log(s);
 	}
 	if (strcmp(fmt, FORMAT_TEXT) != 0)
@@ -481,6 +499,8 @@ int store_load(struct store *s, struct vfs *v)
 	free(buf);
 	if ((r = open_log(s)) < 0)
 		return r;
+	s->logbytes = good;
+	s->vfs = v;
 	if (good < len) {
 		lind_log(0, "store: journal cut at byte %zu of %zu (torn record)",
 			 good, len);
@@ -511,6 +531,7 @@ static void snap_links(struct inode *in, void *arg)
 
 int store_snapshot(struct store *s, struct vfs *v)
 {
+	s->logbytes = 0; /* store_flush must not compact again */
 	int r = store_flush(s);
 	if (r < 0)
 		return r;
@@ -537,5 +558,6 @@ int store_snapshot(struct store *s, struct vfs *v)
 	/* The snapshot holds everything: the journal starts over. */
 	if (s->logfd >= 0 && ftruncate(s->logfd, 0) < 0)
 		return -errno;
+	s->logbytes = 0;
 	return 0;
 }

@@ -36,6 +36,9 @@ int store_sync(struct store *s);
 int store_data_open(struct store *s, uint64_t ino);
 void store_data_remove(struct store *s, uint64_t ino);
 
+/* Journal size that triggers a snapshot (default 64 MiB; tests lower it). */
+void store_set_compact(struct store *s, uint64_t bytes);
+
 /* CRC-32 (IEEE), exposed for tests. */
 uint32_t store_crc32(const void *p, size_t n);
 

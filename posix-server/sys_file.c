@@ -168,8 +168,10 @@ static long dev_read(struct inode *in, void *buf, size_t cap)
 	case 5: /* zero */
 		memset(buf, 0, cap);
 		return (long)cap;
-	default: /* urandom */
-		return getrandom(buf, cap, 0) < 0 ? -errno : (long)cap;
+	default: { /* urandom */
+		ssize_t r = getrandom(buf, cap, 0);
+		return r < 0 ? -errno : r;
+	}
 	}
 }
 
@@ -381,13 +383,21 @@ static long access_at(struct call *c, long dirfd, const char *path, long mode,
 	if (flags & ~(long)(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
 		return -EINVAL;
 	struct inode *start, *in;
-	long r = sys_start(c, dirfd, path, &start);
-	if (r < 0)
+	long r;
+	if (path[0] == '\0' && (flags & AT_EMPTY_PATH) && (int)dirfd != AT_FDCWD) {
+		struct ofd *o = fd_get(cur(c)->fds, dirfd);
+		if (!o)
+			return -EBADF;
+		if (!o->in)
+			return 0; /* a stream: the launcher's own fd */
+		in = o->in;
+	} else if ((r = sys_start(c, dirfd, path, &start)) < 0) {
 		return r;
-	if (path[0] == '\0' && (flags & AT_EMPTY_PATH))
+	} else if (path[0] == '\0' && (flags & AT_EMPTY_PATH)) {
 		in = start;
-	else if ((r = vfs_resolve(srv.vfs, &cur(c)->cred, start, path, &in)) < 0)
+	} else if ((r = vfs_resolve(srv.vfs, &cur(c)->cred, start, path, &in)) < 0) {
 		return r;
+	}
 	return mode ? vfs_permission(&cur(c)->cred, in, (int)mode) : 0;
 }
 

@@ -73,10 +73,11 @@ struct dentry *vfs_dir_next(struct inode *dir, uint64_t after);
 /* Name of ino in dir (for getcwd), or NULL. */
 const char *vfs_dir_name_of(struct inode *dir, uint64_t ino);
 
-/* References: a zero-ref, zero-link inode is freed (data file too). */
+/* References (open descriptions, cwds) keep an unlinked inode alive; an
+ * inode with neither links nor references is freed, data file too. */
 void vfs_ref(struct inode *in);
 void vfs_unref(struct vfs *v, struct inode *in);
-/* Drops one link; frees if no longer referenced. */
+/* Frees in if nothing links or references it any more. */
 void vfs_maybe_free(struct vfs *v, struct inode *in);
 
 /* Permissions: want is a mask of R_OK W_OK X_OK. */

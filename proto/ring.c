@@ -79,6 +79,8 @@ const void *lind_ring_peek(struct lind_ring *r, uint32_t *len)
 		uint32_t n;
 		memcpy(&n, r->data + off, 4);
 		if (n == LIND_RING_WRAP) {
+			if (r->size - off > head - tail)
+				return NULL; /* corrupt: a wrap past head */
 			atomic_store_explicit(&r->tail, tail + (r->size - off),
 					      memory_order_release);
 			continue;

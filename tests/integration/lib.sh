@@ -2,6 +2,11 @@
 # dir and store, build programs natively and with lind-cc, report TAP.
 # Every check reports the caller's file and line when it fails.
 set -u
+# Close what make (jobserver) or the shell handed down beyond stdio: a cage
+# starts with fds 0-2 only, and the native run must too.
+for fd in $(ls /proc/$$/fd); do
+	[ "$fd" -gt 2 ] && eval "exec $fd>&-" 2>/dev/null
+done
 : "${LIND_BUILD:?run through make check (LIND_BUILD unset)}"
 : "${LIND_SRC:?run through make check (LIND_SRC unset)}"
 

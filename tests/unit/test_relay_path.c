@@ -70,6 +70,7 @@ static int teardown(void **st)
 	relay_trace_close(e->r);
 	pthread_mutex_destroy(&e->r->ring_lock);
 	pthread_mutex_destroy(&e->r->table_lock);
+	pthread_mutex_destroy(&e->r->rep_lock);
 	free(e->r);
 	free(e);
 	return 0;

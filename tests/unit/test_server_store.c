@@ -218,6 +218,25 @@ static void test_unlinked_while_open(void **state)
 	check(files, 0); /* no data file left behind */
 }
 
+static void test_compaction(void **state)
+{
+	(void)state;
+	tsrv_start(dir, sizeof dir);
+	store_set_compact(srv.store, 1); /* every flush folds the journal */
+	struct cage *cg = cage_new(1, 1000, 1000);
+	write_file(cg, "/tmp/a", "one");
+	check(SYSP(cg, mkdir, "/tmp/sub", 0, 0700), 0);
+	write_file(cg, "/tmp/sub/b", "two");
+	check(SYSP(cg, unlink, "/tmp/a"), 0);
+	check(file_size("meta.log"), 0);
+	tsrv_stop(false); /* crash: the snapshots alone must do */
+	tsrv_start(dir, sizeof dir);
+	cg = cage_new(1, 1000, 1000);
+	expect_file(cg, "/tmp/a", NULL);
+	expect_file(cg, "/tmp/sub/b", "two");
+	tsrv_stop(true);
+}
+
 static void test_crc32(void **state)
 {
 	(void)state;
@@ -234,6 +253,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bad_crc, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unlinked_while_open, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_compaction, setup, teardown),
 		cmocka_unit_test(test_crc32),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
