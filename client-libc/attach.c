@@ -53,23 +53,6 @@ die(const char *fmt, ...)
 	__builtin_unreachable();
 }
 
-static int connect_relay(const char *path)
-{
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	if (strlen(path) >= sizeof sa.sun_path)
-		return -ENAMETOOLONG;
-	strcpy(sa.sun_path, path);
-	int s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-	if (s < 0)
-		return -errno;
-	if (connect(s, (struct sockaddr *)&sa, sizeof sa) < 0) {
-		int e = errno;
-		close(s);
-		return -e;
-	}
-	return s;
-}
-
 /* argv from /proc/self/cmdline (the same wherever main's argv is);
  * arguments past ARGV_BYTES are left out. */
 static size_t read_argv(char **argv)
@@ -192,7 +175,7 @@ static void lind_attach(void)
 	if (lind_runtime_dir(dir, sizeof dir, NULL) < 0 ||
 	    lind_path_join(path, sizeof path, dir, LIND_RELAY_SOCK) < 0)
 		die("lind: runtime dir name too long");
-	int s = connect_relay(path);
+	int s = lind_connect_seqpacket(path);
 	if (s < 0)
 		die("lind: no nacl-relay at %s (set LIND_RUNTIME_DIR or start "
 		    "nacl-relay)", path);

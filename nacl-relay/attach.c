@@ -28,25 +28,11 @@ struct relay_conn {
 
 int relay_attach_listen(struct relay *r)
 {
-	char tmp[PATH_MAX];
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	int n = snprintf(tmp, sizeof tmp, "%s.%d", r->relay_sock, (int)getpid());
-	if (n < 0 || (size_t)n >= sizeof sa.sun_path)
-		return -ENAMETOOLONG;
-	strcpy(sa.sun_path, tmp);
-	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	/* relay.sock appears (renamed from a private name) only when the
+	 * whole system is ready */
+	int fd = lind_listen_seqpacket(r->relay_sock, 64);
 	if (fd < 0)
-		return -errno;
-	unlink(tmp);
-	/* bind a temporary name and rename it: relay.sock appearing means
-	 * the whole system is ready */
-	if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 ||
-	    listen(fd, 64) < 0 || rename(tmp, r->relay_sock) < 0) {
-		int e = errno;
-		close(fd);
-		unlink(tmp);
-		return -e;
-	}
+		return fd;
 	r->listen_fd = fd;
 	return 0;
 }

@@ -65,19 +65,7 @@ static int write_pid_file(const char *path)
 		}
 		fclose(f);
 	}
-	char tmp[PATH_MAX + 8], line[32];
-	snprintf(tmp, sizeof tmp, "%s.tmp", path);
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -errno;
-	int n = snprintf(line, sizeof line, "%d\n", (int)getpid());
-	int ok = write(fd, line, (size_t)n) == n;
-	close(fd);
-	if (!ok || rename(tmp, path) < 0) {
-		unlink(tmp);
-		return -EIO;
-	}
-	return 0;
+	return lind_write_pidfile(path);
 }
 
 static int parse_args(int argc, char **argv, const char **rundir)

@@ -24,23 +24,6 @@
 #define CTRL_BUF 8192
 #define CTRL_TIMEOUT_MS 5000
 
-static int connect_once(const char *path)
-{
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	if (strlen(path) >= sizeof sa.sun_path)
-		return -ENAMETOOLONG;
-	strcpy(sa.sun_path, path);
-	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
-		int e = errno;
-		close(fd);
-		return -e;
-	}
-	return fd;
-}
-
 /* Wait up to timeout_ms for one Control message on the server socket. */
 static Lind__Control *recv_control(struct relay *r, int timeout_ms)
 {
@@ -89,7 +72,7 @@ int relay_server_connect(struct relay *r, const char *sock_path,
 	uint64_t deadline = lind_now_ns() + (uint64_t)timeout_ms * 1000000u;
 	int fd;
 	for (;;) {
-		fd = connect_once(sock_path);
+		fd = lind_connect_seqpacket(sock_path);
 		if (fd >= 0 || lind_now_ns() >= deadline ||
 		    (fd != -ENOENT && fd != -ECONNREFUSED))
 			break;

@@ -390,32 +390,20 @@ static void on_accept(struct ev_loop *loop, ev_io *w, int revents)
 
 int srv_loop_open(const char *rundir)
 {
-	char tmp[PATH_MAX], name[64];
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	L.pend_tail = &L.pend;
-	snprintf(name, sizeof name, ".server.sock.%d", (int)getpid());
 	if (lind_path_join(L.sock_path, sizeof L.sock_path, rundir,
 			   LIND_SERVER_SOCK) < 0 ||
 	    lind_path_join(L.ring_path, sizeof L.ring_path, rundir,
 			   LIND_SERVER_RING) < 0 ||
 	    lind_path_join(L.bell_path, sizeof L.bell_path, rundir,
-			   LIND_SERVER_BELL) < 0 ||
-	    lind_path_join(tmp, sizeof tmp, rundir, name) < 0 ||
-	    strlen(tmp) >= sizeof sa.sun_path)
+			   LIND_SERVER_BELL) < 0)
 		return -ENAMETOOLONG;
-	strcpy(sa.sun_path, tmp);
-	L.lsock = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (L.lsock < 0)
-		return -errno;
-	unlink(tmp);
-	/* Bind a private name and rename: server.sock never half-ready. */
-	if (bind(L.lsock, (struct sockaddr *)&sa, sizeof sa) < 0 ||
-	    listen(L.lsock, 8) < 0 || rename(tmp, L.sock_path) < 0) {
-		int err = errno;
-		unlink(tmp);
-		close(L.lsock);
+	/* bound under a private name, then renamed: never half-ready */
+	L.lsock = lind_listen_seqpacket(L.sock_path, 8);
+	if (L.lsock < 0) {
+		int err = L.lsock;
 		L.lsock = -1;
-		return -err;
+		return err;
 	}
 	ev_io_init(&L.lsock_w, on_accept, L.lsock, EV_READ);
 	ev_io_start(srv.loop, &L.lsock_w);

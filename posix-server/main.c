@@ -27,20 +27,6 @@ static void usage(FILE *f)
 		   "  --store DIR        the virtual filesystem (default $LIND_STORE)\n");
 }
 
-/* True when a server answers on path (a stale socket is not live). */
-static bool sock_live(const char *path)
-{
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	if (strlen(path) >= sizeof sa.sun_path)
-		return false;
-	strcpy(sa.sun_path, path);
-	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return false;
-	bool live = connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0;
-	close(fd);
-	return live;
-}
 
 static void on_signal(struct ev_loop *loop, ev_signal *w, int revents)
 {
@@ -49,14 +35,6 @@ static void on_signal(struct ev_loop *loop, ev_signal *w, int revents)
 	ev_break(loop, EVBREAK_ALL);
 }
 
-static int write_pid(const char *path)
-{
-	FILE *f = fopen(path, "w");
-	if (!f)
-		return -errno;
-	fprintf(f, "%d\n", (int)getpid());
-	return fclose(f) == 0 ? 0 : -errno;
-}
 
 int main(int argc, char **argv)
 {
@@ -111,7 +89,9 @@ int main(int argc, char **argv)
 			lind_log(0, "store %s: %s", storedir, strerror(-r));
 		return 1;
 	}
-	if (sock_live(sock)) {
+	int live = lind_connect_seqpacket(sock);
+	if (live >= 0) {
+		close(live);
 		lind_log(0, "another posix-server is listening on %s", sock);
 		store_close(st);
 		return 1;
@@ -133,7 +113,7 @@ int main(int argc, char **argv)
 		store_close(st);
 		return 1;
 	}
-	if ((r = write_pid(pid)) < 0)
+	if ((r = lind_write_pidfile(pid)) < 0)
 		lind_log(0, "%s: %s", pid, strerror(-r));
 
 	ev_signal sigterm, sigint;

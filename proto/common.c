@@ -3,7 +3,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -163,6 +165,71 @@ long lind_recv_msg(int sock, void *buf, size_t cap, int *fds, int *nfds)
 	if (mh.msg_flags & MSG_TRUNC)
 		return -EMSGSIZE;
 	return r;
+}
+
+static int unix_addr(struct sockaddr_un *sa, const char *path)
+{
+	memset(sa, 0, sizeof *sa);
+	sa->sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof sa->sun_path)
+		return -ENAMETOOLONG;
+	strcpy(sa->sun_path, path);
+	return 0;
+}
+
+int lind_connect_seqpacket(const char *path)
+{
+	struct sockaddr_un sa;
+	int r = unix_addr(&sa, path);
+	if (r < 0)
+		return r;
+	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
+		r = -errno;
+		close(fd);
+		return r;
+	}
+	return fd;
+}
+
+int lind_listen_seqpacket(const char *path, int backlog)
+{
+	char tmp[LIND_MAX_PATH];
+	struct sockaddr_un sa;
+	int n = snprintf(tmp, sizeof tmp, "%s.%d", path, (int)getpid());
+	if (n < 0 || (size_t)n >= sizeof tmp || unix_addr(&sa, tmp) < 0)
+		return -ENAMETOOLONG;
+	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -errno;
+	unlink(tmp);
+	if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 ||
+	    listen(fd, backlog) < 0 || rename(tmp, path) < 0) {
+		int e = errno;
+		close(fd);
+		unlink(tmp);
+		return -e;
+	}
+	return fd;
+}
+
+int lind_write_pidfile(const char *path)
+{
+	char tmp[LIND_MAX_PATH + 8], line[32];
+	snprintf(tmp, sizeof tmp, "%s.tmp", path);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	int n = snprintf(line, sizeof line, "%d\n", (int)getpid());
+	int ok = write(fd, line, (size_t)n) == n;
+	close(fd);
+	if (!ok || rename(tmp, path) < 0) {
+		unlink(tmp);
+		return -EIO;
+	}
+	return 0;
 }
 
 uint64_t lind_now_ns(void)

@@ -31,6 +31,14 @@ int lind_send_msg(int sock, const ProtobufCMessage *msg, const int *fds,
  * (at most *nfds, updated).  Returns the length, 0 at EOF, or -errno. */
 long lind_recv_msg(int sock, void *buf, size_t cap, int *fds, int *nfds);
 
+/* Unix SEQPACKET sockets, close-on-exec.  connect: the fd or -errno.
+ * listen: binds a temporary name, listens, then renames it to path, so a
+ * socket that exists is ready; the fd is non-blocking. */
+int lind_connect_seqpacket(const char *path);
+int lind_listen_seqpacket(const char *path, int backlog);
+/* Writes "pid\n" to path through a temporary file and rename. */
+int lind_write_pidfile(const char *path);
+
 /* Monotonic and wall clocks in nanoseconds. */
 uint64_t lind_now_ns(void);
 uint64_t lind_wall_ns(void);
