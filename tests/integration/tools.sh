@@ -39,3 +39,20 @@ check "trace shows attach" grep -q 'attached' "$T/trace.out"
 check "trace shows latency" grep -Eq '<[0-9.]+ ?us>' "$T/trace.out"
 check "trace lines carry the cage id" grep -Eq '^\[cage [0-9]+\]' "$T/trace.out"
 expect_eq "cages run on after lind-trace leaves" "looped 5" "$(cage loop 5 /)"
+
+# attach SOCKET BYTES-AS-HEX: send one raw Attach frame, print the reply
+attach_raw() {
+	python3 - "$LIND_RUNTIME_DIR/relay.sock" "$1" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+s.connect(sys.argv[1])
+s.send(bytes.fromhex(sys.argv[2]))
+print(s.recv(4096).decode("latin-1"))
+PY
+}
+# Attach{version: 999}
+check "a protocol version mismatch names both versions" \
+	grep -q "protocol version mismatch: cage speaks 999, relay speaks 1" \
+	<(attach_raw 08e707)
+check "a garbage attach frame is refused" grep -q . <(attach_raw ffffffffff)
+expect_eq "the relay survives bad attaches" "looped 2" "$(cage loop 2 /)"
