@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sched.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -131,8 +132,11 @@ static void drain_requests(void)
 		if (!L.rings)
 			return;
 		uint64_t t0 = lind_now_ns();
+		/* Yield while spinning: on 2 cores the client and the relay
+		 * need the CPU to bring the next request (27 vs 39 us per
+		 * getpid measured with pause-spinning). */
 		while (!lind_ring_peek(r, &len) && lind_now_ns() - t0 < SPIN_NS)
-			lind_cpu_relax();
+			sched_yield();
 		if (lind_ring_peek(r, &len))
 			continue;
 		if (!lind_ring_prepare_sleep(r))
