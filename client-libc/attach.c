@@ -1,7 +1,7 @@
 /*
  * Start-up: a constructor attaches the process to nacl-relay before main,
  * no wrapper needed.  relay.sock -> Attach{version, stdio_mask, argv} with
- * fds 0-2 -> AttachReply{cage_id, channel} -> map the channel, unlink it
+ * fds 0-2 -> AttachReply{cage_id} with the channel's memfd -> map it
  * -> install the seccomp filter.  Without a relay the program never runs:
  * it prints one line and exits 127.  The attach socket stays open as the
  * cage's liveness handle (its EOF tells the relay we are gone).
@@ -95,10 +95,11 @@ static void send_attach(int s, const char *path)
 		die("lind: cannot attach at %s: %s", path, strerror(-r));
 }
 
-static Lind__AttachReply *recv_reply(int s, const char *path)
+static Lind__AttachReply *recv_reply(int s, const char *path, int *chan_fd)
 {
 	static uint8_t buf[8192];
-	long n = lind_recv_msg(s, buf, sizeof buf, NULL, NULL);
+	int nfds = 1;
+	long n = lind_recv_msg(s, buf, sizeof buf, chan_fd, &nfds);
 	if (n <= 0)
 		die("lind: nacl-relay at %s closed the connection while "
 		    "attaching", path);
@@ -108,32 +109,29 @@ static Lind__AttachReply *recv_reply(int s, const char *path)
 		die("lind: malformed AttachReply from %s", path);
 	if (rep->error && *rep->error)
 		die("lind: %s", rep->error);
+	if (nfds != 1)
+		die("lind: nacl-relay at %s sent no channel", path);
 	if (rep->version != LIND_PROTO_VERSION)
 		die("lind: protocol version mismatch: cage speaks %u, relay "
 		    "speaks %u", LIND_PROTO_VERSION, rep->version);
 	return rep;
 }
 
-/* Map the cage's channel and unlink it: nobody else may open it now. */
-static struct lind_chan *map_chan(const char *path)
+/* Map the cage's channel (a memfd the relay sent with its reply). */
+static struct lind_chan *map_chan(int fd)
 {
 	struct stat st;
-	int fd = open(path, O_RDWR | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st) < 0)
-		die("lind: cannot open channel %s: %s", path, strerror(errno));
-	if ((size_t)st.st_size < sizeof(struct lind_chan))
-		die("lind: channel %s is too small", path);
+	if (fstat(fd, &st) < 0 || (size_t)st.st_size < sizeof(struct lind_chan))
+		die("lind: the relay's channel is too small");
 	void *m = mmap(NULL, sizeof(struct lind_chan), PROT_READ | PROT_WRITE,
 		       MAP_SHARED, fd, 0);
 	int e = errno;
 	close(fd);
-	unlink(path);
 	if (m == MAP_FAILED)
-		die("lind: cannot map channel %s: %s", path, strerror(e));
+		die("lind: cannot map the channel: %s", strerror(e));
 	struct lind_chan *c = m;
 	if (c->magic != LIND_CHAN_MAGIC || c->version != LIND_PROTO_VERSION)
-		die("lind: channel %s: bad magic or version %u", path,
-		    c->version);
+		die("lind: channel with bad magic or version %u", c->version);
 	return c;
 }
 
@@ -180,9 +178,10 @@ static void lind_attach(void)
 		die("lind: no nacl-relay at %s (set LIND_RUNTIME_DIR or start "
 		    "nacl-relay)", path);
 	send_attach(s, path);
-	Lind__AttachReply *rep = recv_reply(s, path);
+	int chan_fd = -1;
+	Lind__AttachReply *rep = recv_reply(s, path, &chan_fd);
 	client = (struct lind_client){LIND_CLIENT_VERSION, s, rep->cage_id,
-				      map_chan(rep->channel)};
+				      map_chan(chan_fd)};
 	lind__attach_reply__free_unpacked(rep, NULL);
 	close_others(s);
 	lind_cl = &client;

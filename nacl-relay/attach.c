@@ -57,15 +57,15 @@ static void conn_close(struct relay_conn *c)
 	free(c);
 }
 
-static void attach_reply(struct relay_conn *c, uint64_t cage_id,
-			 const char *channel, const char *error)
+static void attach_reply(struct relay_conn *c, uint64_t cage_id, int chan_fd,
+			 const char *error)
 {
 	Lind__AttachReply rep = LIND__ATTACH_REPLY__INIT;
 	rep.version = LIND_PROTO_VERSION;
 	rep.cage_id = cage_id;
-	rep.channel = (char *)(channel ? channel : "");
+	rep.channel = (char *)(chan_fd >= 0 ? "memfd" : "");
 	rep.error = (char *)(error ? error : "");
-	int rc = lind_send_msg(c->fd, &rep.base, NULL, 0);
+	int rc = lind_send_msg(c->fd, &rep.base, &chan_fd, chan_fd >= 0);
 	if (rc < 0)
 		lind_log(cage_id, "cannot answer attach from pid %d: %s",
 			 (int)c->cred.pid, strerror(-rc));
@@ -81,12 +81,12 @@ static int attach(struct relay_conn *c, const Lind__Attach *a, int *fds,
 		snprintf(msg, sizeof msg,
 			 "protocol version mismatch: cage speaks %u, relay speaks %u",
 			 a->version, LIND_PROTO_VERSION);
-		attach_reply(c, 0, NULL, msg);
+		attach_reply(c, 0, -1, msg);
 		return -EPROTO;
 	}
 	if (__builtin_popcount(a->stdio_mask & 7) != nfds ||
 	    (a->stdio_mask & ~7u)) {
-		attach_reply(c, 0, NULL, "stdio fds do not match stdio_mask");
+		attach_reply(c, 0, -1, "stdio fds do not match stdio_mask");
 		return -EINVAL;
 	}
 	uint64_t id = 0;
@@ -95,17 +95,17 @@ static int attach(struct relay_conn *c, const Lind__Attach *a, int *fds,
 	if (rc < 0) {
 		snprintf(msg, sizeof msg, "posix-server refused the cage: %s",
 			 strerror(-rc));
-		attach_reply(c, 0, NULL, msg);
+		attach_reply(c, 0, -1, msg);
 		return rc;
 	}
-	char path[PATH_MAX];
 	struct lind_chan *ch;
-	rc = relay_chan_create(r->rundir, id, path, sizeof path, &ch);
+	int chan_fd = -1;
+	rc = relay_chan_create(id, &chan_fd, &ch);
 	if (rc == 0) {
-		rc = relay_cage_start(r, id, ch, path, &c->cage);
+		rc = relay_cage_start(r, id, ch, &c->cage);
 		if (rc < 0) {
 			munmap(ch, sizeof *ch);
-			unlink(path);
+			close(chan_fd);
 		}
 	}
 	if (rc < 0) {
@@ -113,11 +113,12 @@ static int attach(struct relay_conn *c, const Lind__Attach *a, int *fds,
 		relay_server_cage_gone(r, id);
 		snprintf(msg, sizeof msg, "relay cannot create a channel: %s",
 			 strerror(-rc));
-		attach_reply(c, 0, NULL, msg);
+		attach_reply(c, 0, -1, msg);
 		return rc;
 	}
 	relay_trace_note(r, id, "attach", a->argv, a->n_argv);
-	attach_reply(c, id, path, NULL);
+	attach_reply(c, id, chan_fd, NULL);
+	close(chan_fd);
 	return 0;
 }
 
@@ -135,7 +136,7 @@ static void conn_first(struct relay_conn *c)
 			rc = attach(c, a, fds, nfds);
 			lind__attach__free_unpacked(a, NULL);
 		} else {
-			attach_reply(c, 0, NULL, "malformed Attach frame");
+			attach_reply(c, 0, -1, "malformed Attach frame");
 		}
 	}
 	for (int i = 0; i < nfds; i++)

@@ -3,6 +3,7 @@
  * forwards them to the server; routes the server's replies back into the
  * slots (relay_route_reply, called by the reply thread).
  */
+#define _GNU_SOURCE /* memfd_create */
 #include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -42,42 +43,27 @@ int relay_thread_start(pthread_t *t, void *(*fn)(void *), void *arg)
 	return -rc;
 }
 
-int relay_chan_create(const char *rundir, uint64_t cage_id, char *path,
-		      size_t cap, struct lind_chan **out)
+int relay_chan_create(uint64_t cage_id, int *fd_out, struct lind_chan **out)
 {
-	char name[64];
-	snprintf(name, sizeof name, LIND_CHAN_PREFIX "%llu",
-		 (unsigned long long)cage_id);
-	int rc = lind_path_join(path, cap, rundir, name);
-	if (rc < 0)
-		return rc;
-	int fd = -1;
-	for (int tries = 0; tries < 2 && fd < 0; tries++) {
-		fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
-			  0600);
-		if (fd < 0 && errno == EEXIST && tries == 0)
-			unlink(path); /* left by a relay that died */
-		else if (fd < 0)
-			return -errno;
-	}
-	if (ftruncate(fd, sizeof(struct lind_chan)) < 0) {
-		rc = -errno;
+	/* Anonymous shared memory handed to the cage over its attach
+	 * socket: nothing in the runtime dir to guess, race or clean up. */
+	int fd = memfd_create("lind-chan", MFD_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	void *p = MAP_FAILED;
+	if (ftruncate(fd, sizeof(struct lind_chan)) == 0)
+		p = mmap(NULL, sizeof(struct lind_chan), PROT_READ | PROT_WRITE,
+			 MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED) {
+		int rc = -errno;
 		close(fd);
-		unlink(path);
-		return rc;
-	}
-	void *p = mmap(NULL, sizeof(struct lind_chan), PROT_READ | PROT_WRITE,
-		       MAP_SHARED, fd, 0);
-	rc = p == MAP_FAILED ? -errno : 0;
-	close(fd);
-	if (rc < 0) {
-		unlink(path);
 		return rc;
 	}
 	struct lind_chan *ch = p;
 	ch->magic = LIND_CHAN_MAGIC;
 	ch->version = LIND_PROTO_VERSION;
 	ch->cage_id = cage_id;
+	*fd_out = fd;
 	*out = ch;
 	return 0;
 }
@@ -255,7 +241,7 @@ static void *cage_main(void *arg)
 }
 
 int relay_cage_start(struct relay *r, uint64_t cage_id, struct lind_chan *chan,
-		     const char *path, struct relay_cage **out)
+		     struct relay_cage **out)
 {
 	struct relay_cage *c = calloc(1, sizeof *c);
 	if (!c)
@@ -263,7 +249,6 @@ int relay_cage_start(struct relay *r, uint64_t cage_id, struct lind_chan *chan,
 	c->r = r;
 	c->cage_id = cage_id;
 	c->chan = chan;
-	snprintf(c->path, sizeof c->path, "%s", path ? path : "");
 
 	pthread_mutex_lock(&r->table_lock);
 	uint32_t idx = RELAY_MAX_CHANS;
@@ -314,9 +299,6 @@ void relay_cage_stop(struct relay *r, struct relay_cage *c)
 		pthread_join(c->thread, NULL);
 	}
 	munmap(c->chan, sizeof *c->chan);
-	if (c->path[0] && unlink(c->path) < 0 && errno != ENOENT)
-		lind_log(c->cage_id, "cannot remove %s: %s", c->path,
-			 strerror(errno));
 	free(c);
 }
 

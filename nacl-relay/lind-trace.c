@@ -27,10 +27,11 @@
 #define RELAY_TIMEOUT_NS (3ull * 1000000000ull)
 
 static const char usage[] =
-	"usage: lind-trace [--runtime-dir DIR] [-n COUNT] [--help]\n"
+	"usage: lind-trace [--runtime-dir DIR] [-n COUNT] [--stats] [--help]\n"
 	"Prints every call cages make, one line each, until interrupted.\n"
 	"  --runtime-dir DIR  where nacl-relay runs (default $LIND_RUNTIME_DIR)\n"
-	"  -n COUNT           exit after COUNT calls\n";
+	"  -n COUNT           exit after COUNT calls\n"
+	"  --stats            print the relay's attached cages and calls, exit\n";
 
 static volatile sig_atomic_t stop;
 
@@ -74,6 +75,34 @@ static void send_trace_on(int req)
 	nn_send(req, buf, n, NN_DONTWAIT);
 }
 
+/* --stats: one Admin STATS round trip, printed as "cages N" "calls N". */
+static int print_stats(int req)
+{
+	Lind__Admin a = LIND__ADMIN__INIT;
+	a.kind = LIND__ADMIN__KIND__STATS;
+	uint8_t buf[16];
+	int ms = 3000;
+	nn_setsockopt(req, NN_SOL_SOCKET, NN_RCVTIMEO, &ms, sizeof ms);
+	void *msg;
+	int n;
+	if (nn_send(req, buf, lind__admin__pack(&a, buf), 0) < 0 ||
+	    (n = nn_recv(req, &msg, NN_MSG, 0)) < 0) {
+		fprintf(stderr, "lind-trace: nacl-relay does not answer: %s\n",
+			nn_strerror(nn_errno()));
+		return 1;
+	}
+	Lind__AdminReply *r = lind__admin_reply__unpack(NULL, (size_t)n, msg);
+	nn_freemsg(msg);
+	if (!r) {
+		fprintf(stderr, "lind-trace: malformed answer from nacl-relay\n");
+		return 1;
+	}
+	printf("cages %llu\ncalls %llu\n", (unsigned long long)r->cages,
+	       (unsigned long long)r->calls);
+	lind__admin_reply__free_unpacked(r, NULL);
+	return 0;
+}
+
 /* Print one event; returns 1 for a call line, 0 otherwise. */
 static int show(const void *msg, int len, int *attached, const char *rundir)
 {
@@ -101,11 +130,12 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{"runtime-dir", required_argument, NULL, 'r'},
 		{"help", no_argument, NULL, 'h'},
+		{"stats", no_argument, NULL, 's'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *rundir_opt = NULL;
 	long count = -1;
-	int c;
+	int c, stats = 0;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "n:", opts, NULL)) != -1) {
 		char *end;
@@ -123,6 +153,9 @@ int main(int argc, char **argv)
 		case 'h':
 			fputs(usage, stdout);
 			return 0;
+		case 's':
+			stats = 1;
+			break;
 		default:
 			fprintf(stderr, "lind-trace: bad option '%s' (try --help)\n",
 				argv[optind - 1]);
@@ -150,6 +183,7 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
+	int rc = 0;
 	int sub = open_sock(NN_SUB, rundir, LIND_TRACE_IPC);
 	int req = open_sock(NN_REQ, rundir, LIND_ADMIN_IPC);
 	if (sub < 0 || req < 0) {
@@ -157,9 +191,15 @@ int main(int argc, char **argv)
 			nn_strerror(nn_errno()));
 		return 1;
 	}
+	if (stats) {
+		rc = print_stats(req);
+		nn_close(sub);
+		nn_close(req);
+		return rc;
+	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
-	int rc = 0, attached = 0;
+	int attached = 0;
 	long calls = 0;
 	uint64_t now = lind_now_ns(), next_renew = now,
 		 last_answer = now; /* the relay answered admin at this time */

@@ -49,7 +49,6 @@ struct relay_cage {
 	uint32_t idx; /* channel index in the tag */
 	uint32_t gen; /* generation in the tag: stale replies are dropped */
 	struct lind_chan *chan;
-	char path[PATH_MAX]; /* channel file; empty when not file-backed */
 	pthread_t thread;
 	bool running;
 	_Atomic int stop;
@@ -106,12 +105,12 @@ void relay_init(struct relay *r);
 int relay_check(const Lind__Request *req);
 
 /* cage.c */
-int relay_chan_create(const char *rundir, uint64_t cage_id, char *path,
-		      size_t cap, struct lind_chan **out);
-/* Register chan in the table and start its thread.  chan is unmapped and
- * path unlinked by relay_cage_stop. */
+/* A new channel in a memfd: *fd_out goes to the cage with AttachReply. */
+int relay_chan_create(uint64_t cage_id, int *fd_out, struct lind_chan **out);
+/* Register chan in the table and start its thread.  chan is unmapped by
+ * relay_cage_stop. */
 int relay_cage_start(struct relay *r, uint64_t cage_id, struct lind_chan *chan,
-		     const char *path, struct relay_cage **out);
+		     struct relay_cage **out);
 void relay_cage_stop(struct relay *r, struct relay_cage *c);
 /* Server reply -> its slot; drops stale tags.  Modifies rep->tag. */
 void relay_route_reply(struct relay *r, Lind__Reply *rep);

@@ -1,6 +1,6 @@
 /*
  * The relay's side of posix-server: server.sock (HELLO, CAGE_NEW,
- * CAGE_GONE), the shared request/reply rings, the server's doorbell fifo,
+ * CAGE_GONE), the shared request/reply rings, the server's doorbell eventfd,
  * and the one thread that drains the reply ring.
  */
 #include <errno.h>
@@ -25,7 +25,8 @@
 #define CTRL_TIMEOUT_MS 5000
 
 /* Wait up to timeout_ms for one Control message on the server socket. */
-static Lind__Control *recv_control(struct relay *r, int timeout_ms)
+static Lind__Control *recv_control(struct relay *r, int timeout_ms, int *fds,
+				   int *nfds)
 {
 	struct pollfd p = {.fd = r->server_fd, .events = POLLIN};
 	int n;
@@ -35,28 +36,21 @@ static Lind__Control *recv_control(struct relay *r, int timeout_ms)
 	if (n <= 0)
 		return NULL;
 	uint8_t buf[CTRL_BUF];
-	long len = lind_recv_msg(r->server_fd, buf, sizeof buf, NULL, NULL);
+	long len = lind_recv_msg(r->server_fd, buf, sizeof buf, fds, nfds);
 	if (len <= 0)
 		return NULL;
 	return lind__control__unpack(NULL, (size_t)len, buf);
 }
 
-static int map_rings(struct relay *r, const char *path)
+static int map_rings(struct relay *r, int fd)
 {
-	int fd = open(path, O_RDWR | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
 	struct stat st;
-	if (fstat(fd, &st) < 0 || (size_t)st.st_size < sizeof(struct lind_rings)) {
-		close(fd);
+	if (fstat(fd, &st) < 0 || (size_t)st.st_size < sizeof(struct lind_rings))
 		return -EPROTO;
-	}
 	void *p = mmap(NULL, sizeof(struct lind_rings), PROT_READ | PROT_WRITE,
 		       MAP_SHARED, fd, 0);
-	int rc = p == MAP_FAILED ? -errno : 0;
-	close(fd);
-	if (rc < 0)
-		return rc;
+	if (p == MAP_FAILED)
+		return -errno;
 	r->rings = p;
 	r->rings_len = sizeof(struct lind_rings);
 	/* the ring code divides by size: never trust a zero */
@@ -89,9 +83,12 @@ int relay_server_connect(struct relay *r, const char *sock_path,
 	int rc = lind_send_msg(fd, &hello.base, NULL, 0);
 	if (rc < 0)
 		return rc;
-	Lind__Control *ans = recv_control(r, CTRL_TIMEOUT_MS);
+	int fds[2] = {-1, -1}, nfds = 2;
+	Lind__Control *ans = recv_control(r, CTRL_TIMEOUT_MS, fds, &nfds);
 	if (!ans) {
 		lind_log(0, "posix-server did not answer HELLO");
+		for (int i = 0; i < nfds; i++)
+			close(fds[i]);
 		return -EPROTO;
 	}
 	rc = 0;
@@ -101,16 +98,18 @@ int relay_server_connect(struct relay *r, const char *sock_path,
 	} else if (ans->kind != LIND__CONTROL__KIND__HELLO_OK) {
 		lind_log(0, "posix-server answered HELLO with kind %d", ans->kind);
 		rc = -EPROTO;
-	} else if ((rc = map_rings(r, ans->ring)) < 0) {
-		lind_log(0, "cannot map %s: %s", ans->ring, strerror(-rc));
+	} else if (nfds != 2) {
+		lind_log(0, "posix-server sent HELLO_OK without ring and doorbell");
+		rc = -EPROTO;
+	} else if ((rc = map_rings(r, fds[0])) < 0) {
+		lind_log(0, "cannot map the server ring: %s", strerror(-rc));
 	} else {
-		r->bell_fd = open(ans->doorbell, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
-		if (r->bell_fd < 0) {
-			rc = -errno;
-			lind_log(0, "cannot open %s: %s", ans->doorbell,
-				 strerror(errno));
-		}
+		r->bell_fd = fds[1]; /* the server's eventfd */
+		fds[1] = -1;
 	}
+	for (int i = 0; i < nfds; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
 	lind__control__free_unpacked(ans, NULL);
 	return rc;
 }
@@ -132,7 +131,7 @@ int relay_server_cage_new(struct relay *r, const Lind__Attach *a, pid_t pid,
 	if (rc < 0)
 		return rc;
 	/* The server answers at once; the main loop waits for it. */
-	Lind__Control *ans = recv_control(r, CTRL_TIMEOUT_MS);
+	Lind__Control *ans = recv_control(r, CTRL_TIMEOUT_MS, NULL, NULL);
 	if (!ans)
 		return -ETIMEDOUT;
 	rc = 0;
@@ -162,9 +161,9 @@ void relay_server_cage_gone(struct relay *r, uint64_t cage_id)
 
 void relay_ring_bell(struct relay *r)
 {
-	char b = 1;
-	/* EAGAIN: the fifo is full, so the server is awake anyway */
-	(void)!write(r->bell_fd, &b, 1);
+	uint64_t one = 1;
+	/* the server's eventfd; EAGAIN only when the count is saturated */
+	(void)!write(r->bell_fd, &one, sizeof one);
 }
 
 int relay_forward(struct relay *r, const Lind__Request *req,

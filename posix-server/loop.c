@@ -12,8 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sched.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -37,12 +38,12 @@ struct pending {
 };
 
 static struct {
-	char sock_path[PATH_MAX], ring_path[PATH_MAX], bell_path[PATH_MAX];
-	int lsock, relay, bell;
+	char sock_path[PATH_MAX];
+	int lsock, relay, bell, ring_fd;
 	ev_io lsock_w, relay_w, bell_w;
 	struct lind_rings *rings;
 	struct pending *pend, **pend_tail;
-} L = {.lsock = -1, .relay = -1, .bell = -1};
+} L = {.lsock = -1, .relay = -1, .bell = -1, .ring_fd = -1};
 
 /* ---- replies ------------------------------------------------------------ */
 
@@ -149,9 +150,8 @@ static void on_bell(struct ev_loop *loop, ev_io *w, int revents)
 	(void)loop;
 	(void)w;
 	(void)revents;
-	char buf[256];
-	while (read(L.bell, buf, sizeof buf) > 0)
-		;
+	uint64_t n;
+	(void)!read(L.bell, &n, sizeof n); /* eventfd: one read resets it */
 	flush_pending();
 	if (L.rings)
 		drain_requests();
@@ -165,12 +165,14 @@ static void unmap_rings(void)
 		ev_io_stop(srv.loop, &L.bell_w);
 		close(L.bell);
 		L.bell = -1;
-		unlink(L.bell_path);
+	}
+	if (L.ring_fd >= 0) {
+		close(L.ring_fd);
+		L.ring_fd = -1;
 	}
 	if (L.rings) {
 		munmap(L.rings, sizeof *L.rings);
 		L.rings = NULL;
-		unlink(L.ring_path);
 	}
 	free_pending();
 }
@@ -194,19 +196,21 @@ static void relay_gone(void)
 static int map_rings(void)
 {
 	unmap_rings();
-	int fd = open(L.ring_path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	/* Anonymous shared memory, handed to the relay with HELLO_OK: no
+	 * file in the runtime dir, no writeback, pages exist once touched. */
+	int fd = memfd_create("lind-server-ring", MFD_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	void *m = MAP_FAILED;
 	if (ftruncate(fd, sizeof(struct lind_rings)) == 0)
 		m = mmap(NULL, sizeof(struct lind_rings), PROT_READ | PROT_WRITE,
 			 MAP_SHARED, fd, 0);
-	int err = errno;
-	close(fd);
 	if (m == MAP_FAILED) {
-		unlink(L.ring_path);
+		int err = errno;
+		close(fd);
 		return -err;
 	}
+	L.ring_fd = fd; /* kept until HELLO_OK has carried it */
 	L.rings = m;
 	L.rings->magic = LIND_CHAN_MAGIC;
 	L.rings->version = LIND_PROTO_VERSION;
@@ -214,10 +218,9 @@ static int map_rings(void)
 	lind_ring_init(&L.rings->rep);
 	/* We start asleep in libev: the relay's first commit rings the bell. */
 	lind_ring_prepare_sleep(&L.rings->req);
-	unlink(L.bell_path);
-	if (mkfifo(L.bell_path, 0600) < 0 ||
-	    (L.bell = open(L.bell_path, O_RDWR | O_NONBLOCK | O_CLOEXEC)) < 0) {
-		err = errno;
+	L.bell = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (L.bell < 0) {
+		int err = errno;
 		unmap_rings();
 		return -err;
 	}
@@ -226,11 +229,16 @@ static int map_rings(void)
 	return 0;
 }
 
-static void send_control(Lind__Control *m)
+static void send_control_fds(Lind__Control *m, const int *fds, int nfds)
 {
-	int r = lind_send_msg(L.relay, &m->base, NULL, 0);
+	int r = lind_send_msg(L.relay, &m->base, fds, nfds);
 	if (r < 0)
 		lind_log(0, "server.sock: send: %s", strerror(-r));
+}
+
+static void send_control(Lind__Control *m)
+{
+	send_control_fds(m, NULL, 0);
 }
 
 static void send_error(const char *msg)
@@ -265,9 +273,12 @@ static void on_hello(const Lind__Control *in)
 	Lind__Control m = LIND__CONTROL__INIT;
 	m.kind = LIND__CONTROL__KIND__HELLO_OK;
 	m.version = LIND_PROTO_VERSION;
-	m.ring = L.ring_path;
-	m.doorbell = L.bell_path;
-	send_control(&m);
+	m.ring = "memfd";
+	m.doorbell = "eventfd";
+	int fds[2] = {L.ring_fd, L.bell};
+	send_control_fds(&m, fds, 2);
+	close(L.ring_fd);
+	L.ring_fd = -1;
 	lind_log(0, "relay connected");
 }
 
@@ -396,11 +407,7 @@ int srv_loop_open(const char *rundir)
 {
 	L.pend_tail = &L.pend;
 	if (lind_path_join(L.sock_path, sizeof L.sock_path, rundir,
-			   LIND_SERVER_SOCK) < 0 ||
-	    lind_path_join(L.ring_path, sizeof L.ring_path, rundir,
-			   LIND_SERVER_RING) < 0 ||
-	    lind_path_join(L.bell_path, sizeof L.bell_path, rundir,
-			   LIND_SERVER_BELL) < 0)
+			   LIND_SERVER_SOCK) < 0)
 		return -ENAMETOOLONG;
 	/* bound under a private name, then renamed: never half-ready */
 	L.lsock = lind_listen_seqpacket(L.sock_path, 8);

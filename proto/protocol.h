@@ -23,16 +23,14 @@
 /* Names inside the runtime dir (LIND_RUNTIME_DIR). */
 #define LIND_RELAY_SOCK "relay.sock"     /* cages attach here (unix seqpacket) */
 #define LIND_SERVER_SOCK "server.sock"   /* the relay connects here */
-#define LIND_SERVER_RING "server.ring"   /* shared rings relay <-> server */
-#define LIND_SERVER_BELL "server.bell"   /* fifo: wakes the server's loop */
 #define LIND_TRACE_IPC "trace.ipc"       /* nanomsg PUB, trace events */
 #define LIND_ADMIN_IPC "admin.ipc"       /* nanomsg REP, Admin requests */
-#define LIND_CHAN_PREFIX "chan-"         /* chan-<cage_id>: a cage's channel */
 #define LIND_SERVER_PID "posix-server.pid"
 #define LIND_RELAY_PID "nacl-relay.pid"
 
 /*
- * Cage channel: one shared file per cage, mapped by the cage and the relay.
+ * Cage channel: one memfd per cage, created by the relay and sent to the
+ * cage with its AttachReply; both map it.
  * A calling thread claims a FREE slot, writes its packed Request, marks it
  * SUBMITTED and rings the doorbell.  The relay copies the frame out (the
  * cage may scribble on shared memory at any time), marks it TAKEN, and
@@ -72,8 +70,9 @@ struct lind_chan {
 
 /*
  * Server ring: a single-producer single-consumer byte ring of records
- * (u32 length, payload, padded to 8).  The file server.ring holds two:
- * requests (relay -> server) and replies (server -> relay).
+ * (u32 length, payload, padded to 8).  One memfd, created by the server
+ * and sent to the relay with HELLO_OK, holds two: requests (relay ->
+ * server) and replies (server -> relay).
  */
 #define LIND_RING_BYTES (8u * 1024 * 1024)
 #define LIND_RING_WRAP 0xffffffffu

@@ -55,7 +55,7 @@ static int setup(void **st)
 	e->r->bell_fd = e->bell[1];
 	assert_int_equal(relay_replies_start(e->r), 0);
 	e->chan = shm(sizeof(struct lind_chan));
-	assert_int_equal(relay_cage_start(e->r, 7, e->chan, NULL, &e->cage), 0);
+	assert_int_equal(relay_cage_start(e->r, 7, e->chan, &e->cage), 0);
 	*st = e;
 	return 0;
 }
@@ -339,7 +339,7 @@ static void test_reply_after_cage_gone(void **st)
 	usleep(20000);
 	/* a new cage gets a new index or generation; the old tag stays stale */
 	e->chan = shm(sizeof(struct lind_chan));
-	assert_int_equal(relay_cage_start(e->r, 8, e->chan, NULL, &e->cage), 0);
+	assert_int_equal(relay_cage_start(e->r, 8, e->chan, &e->cage), 0);
 	assert_int_equal(e->r->ncages, 1);
 }
 
@@ -350,23 +350,25 @@ static void test_fail_all(void **st)
 	assert_int_equal(atomic_load(&e->chan->relay_gone), 1);
 }
 
-static void test_channel_file(void **st)
+static void test_channel_memfd(void **st)
 {
 	(void)st;
-	char dir[] = "/tmp/relay-test.XXXXXX", path[PATH_MAX];
-	assert_non_null(mkdtemp(dir));
 	struct lind_chan *ch;
-	assert_int_equal(relay_chan_create(dir, 2, path, sizeof path, &ch), 0);
+	int fd = -1;
+	assert_int_equal(relay_chan_create(2, &fd, &ch), 0);
+	assert_true(fd >= 0);
 	assert_int_equal(ch->magic, LIND_CHAN_MAGIC);
 	assert_int_equal(ch->version, LIND_PROTO_VERSION);
 	assert_int_equal(ch->cage_id, 2);
-	assert_int_equal(access(path, F_OK), 0);
+	/* the cage maps the same memory through the fd */
+	struct lind_chan *view = mmap(NULL, sizeof *view, PROT_READ | PROT_WRITE,
+				      MAP_SHARED, fd, 0);
+	assert_true(view != MAP_FAILED);
+	atomic_store(&view->doorbell, 7);
+	assert_int_equal(atomic_load(&ch->doorbell), 7);
+	munmap(view, sizeof *view);
 	munmap(ch, sizeof *ch);
-	/* a leftover file from a dead relay is replaced */
-	assert_int_equal(relay_chan_create(dir, 2, path, sizeof path, &ch), 0);
-	munmap(ch, sizeof *ch);
-	unlink(path);
-	rmdir(dir);
+	close(fd);
 }
 
 /* A TraceEvent from the feed within ms, or NULL. */
@@ -490,7 +492,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_stale_replies_dropped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reply_after_cage_gone, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fail_all, setup, teardown),
-		cmocka_unit_test(test_channel_file),
+		cmocka_unit_test(test_channel_memfd),
 		cmocka_unit_test_setup_teardown(test_trace_feed, setup, teardown),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
