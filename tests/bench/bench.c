@@ -102,6 +102,9 @@ int main(int argc, char **argv)
 	for (int i = 0; i < 4; i++)
 		if (write(fd4k, buf4k, sizeof buf4k) != (ssize_t)sizeof buf4k)
 			return 1;
+	/* settle first: the daemons' threads wake from sleep, caches fill */
+	for (double t0 = now_ns(); now_ns() - t0 < 300e6;)
+		op_getpid();
 	latency("getpid_us", op_getpid, 20000);
 	latency("getpid_trapped_us", op_getpid_raw, 20000);
 	latency("stat_us", op_stat, 5000);
