@@ -7,7 +7,9 @@
  *
  * Host exceptions carry LIND_HOST_MAGIC in argument 5 (r9), which the
  * kernel ignores for these calls: exit_group (the final exit), poll (the
- * liveness check of the attach socket) and write to fd 2 (a fatal line).
+ * liveness check of the attach socket), write to fd 2 (a fatal line), and
+ * kill/tgkill aimed at this very process (raise, abort: a cage names
+ * itself by its virtual pid, which the handler translates).
  *
  * SIGSYS must stay deliverable: a trap while SIGSYS is blocked makes the
  * kernel kill the process.  So the handler runs with SA_NODEFER (a signal
@@ -84,6 +86,22 @@ static long trap_sigprocmask(ucontext_t *uc, const long a[6])
 	return 0;
 }
 
+static pid_t host_pid; /* ours, read before the filter went in */
+
+/* kill/tgkill of the cage itself (its virtual pid): delivered by the host
+ * kernel, so handlers, default actions and the exit status are native.
+ * Other targets are other cages: the server's business (ENOSYS today). */
+static long trap_self_signal(long nr, const long a[6])
+{
+	if (a[0] != (long)lind_cage_id())
+		return lind_syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+	if (nr == SYS_kill)
+		return lind_host6(SYS_kill, host_pid, a[1], 0, 0, 0,
+				  (long)LIND_HOST_MAGIC);
+	return lind_host6(SYS_tgkill, host_pid, a[1], a[2], 0, 0,
+			  (long)LIND_HOST_MAGIC);
+}
+
 static void on_sigsys(int sig, siginfo_t *si, void *ctx)
 {
 	ucontext_t *uc = ctx;
@@ -101,6 +119,8 @@ static void on_sigsys(int sig, siginfo_t *si, void *ctx)
 		r = trap_sigaction(a);
 	else if (nr == SYS_rt_sigprocmask)
 		r = trap_sigprocmask(uc, a);
+	else if (nr == SYS_kill || nr == SYS_tgkill)
+		r = trap_self_signal(nr, a);
 	else
 		r = lind_syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 	g[REG_RAX] = r;
@@ -192,6 +212,11 @@ static void build(struct prog *p)
 	ADD(p, SYS_write, blk_write);
 	ADD(p, SYS_rt_sigaction, blk_sigaction);
 	ADD(p, SYS_rt_sigprocmask, blk_sigprocmask);
+	/* signals to this process only: argument 0 must be our host pid */
+	const struct sock_filter blk_self[] = {
+		LD(ARG_LO(0)), JEQ((uint32_t)host_pid, 0, 5), MAGIC_OR_TRAP};
+	ADD(p, SYS_kill, blk_self);
+	ADD(p, SYS_tgkill, blk_self);
 	emit(p, (struct sock_filter)TRAP);
 }
 
@@ -208,6 +233,7 @@ int lind_trap_install(void)
 	if (sigprocmask(SIG_UNBLOCK, &m, NULL) < 0)
 		return -errno;
 	static struct prog p; /* constructor time: single-threaded */
+	host_pid = (pid_t)syscall(SYS_getpid);
 	build(&p);
 	struct sock_fprog prog = {.len = p.n, .filter = p.f};
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
