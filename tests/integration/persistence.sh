@@ -17,12 +17,22 @@ expect_eq "4 MiB intact after a clean restart" \
 	"big /tmp/keep/big: 8192 of 8192 blocks match" "$(cage verify /tmp/keep/big 4)"
 
 expect_eq "write after restart" "wrote /tmp/keep/b" "$(cage write /tmp/keep/b second)"
+# a cage parked in read() when the server dies is told so and exits 127
+mkfifo "$T/fifo"
+exec 6<>"$T/fifo"
+"$TOOL" readstdin <"$T/fifo" >"$T/parked.out" 2>"$T/parked.err" & parked=$!
+check "the parked cage attached" \
+	wait_for 10 eval '"$LIND_TRACE" --stats | grep -qx "cages 1"'
 kill -KILL "$server_pid"
 wait "$server_pid" 2>/dev/null
 server_pid=
 check "relay exits when its server dies" wait_for 10 eval '! kill -0 $relay_pid 2>/dev/null'
 wait "$relay_pid" 2>/dev/null
 relay_pid=
+wait $parked
+expect_eq "a cage parked in a call exits 127 when the server dies" 127 $?
+expect_eq "... saying why" "lind: relay connection lost" "$(cat "$T/parked.err")"
+exec 6>&-
 start_daemons || exit 1
 expect_eq "fsync'ed file survives kill -9 of the server" "second" "$(cage cat /tmp/keep/b)"
 expect_eq "older file survives too" "first" "$(cage cat /tmp/keep/a)"
