@@ -102,7 +102,7 @@ struct lind_slot *lind_chan_claim(struct lind_client *cl)
 	return s;
 }
 
-/* Spin about SPIN_NS, then announce and sleep; each timeout checks that
+/* Spin briefly, yield for about SPIN_NS, then announce and sleep; each timeout checks that
  * the relay still exists.  Returns with the slot REPLIED. */
 static void wait_reply(struct lind_client *cl, struct lind_slot *s)
 {
@@ -111,14 +111,20 @@ static void wait_reply(struct lind_client *cl, struct lind_slot *s)
 		if (atomic_load_explicit(&s->state, memory_order_acquire) ==
 		    LIND_SLOT_REPLIED)
 			return;
-		lind_cpu_relax();
-		if ((i & 63) == 0) {
-			uint64_t t = now_ns();
-			if (!until)
-				until = t + SPIN_NS;
-			else if (t > until)
-				break;
+		if (i < 64) {
+			lind_cpu_relax();
+			continue;
 		}
+		/* Then yield: with fewer cores than busy parties (client,
+		 * relay, server on 2 cores) the one with work gets the CPU;
+		 * measured 23 vs 26 us per getpid, without the 60-70 us
+		 * stalls of pause-spinning. */
+		uint64_t t = now_ns();
+		if (!until)
+			until = t + SPIN_NS;
+		else if (t > until)
+			break;
+		lind_host6(SYS_sched_yield, 0, 0, 0, 0, 0, 0);
 	}
 	for (;;) {
 		atomic_store(&s->waiting, 1); /* seq_cst: Dekker with relay */
