@@ -302,6 +302,65 @@ void relay_cage_stop(struct relay *r, struct relay_cage *c)
 	free(c);
 }
 
+/* Reply.tag is field 1, packed first: 0x08 then a varint.  Its value, and
+ * the offset of what follows it; -1 when the frame does not start so. */
+static long reply_tag(const uint8_t *p, size_t len, uint64_t *tag)
+{
+	*tag = 0;
+	if (len == 0 || p[0] != 0x08)
+		return 0; /* no tag field: proto3 left out a zero tag */
+	for (size_t i = 1, shift = 0; i < len && i <= 10; i++, shift += 7) {
+		*tag |= (uint64_t)(p[i] & 0x7f) << shift;
+		if (!(p[i] & 0x80))
+			return (long)i + 1;
+	}
+	return -1;
+}
+
+/*
+ * The fast path for a packed reply straight from the ring: when nobody
+ * traces the call, the frame is copied into the cage's slot with only its
+ * tag rewritten (the server is trusted; the client validates anyway), no
+ * unpack, no repack.  Returns false when the caller must unpack and use
+ * relay_route_reply (a traced call, or a frame we cannot re-tag).
+ */
+_Static_assert(LIND_CHAN_SLOTS < 128, "a slot index is a one-byte varint");
+
+bool relay_route_raw(struct relay *r, const uint8_t *p, size_t len)
+{
+	uint64_t tag;
+	long off = reply_tag(p, len, &tag);
+	if (off < 0 || len - (size_t)off > LIND_MAX_FRAME - 3)
+		return false;
+	uint32_t gen = (uint32_t)(tag >> 32);
+	uint32_t idx = (uint32_t)(tag >> 8) & 0xffffff;
+	uint32_t slot = (uint32_t)tag & 0xff;
+	if (idx >= RELAY_MAX_CHANS || slot >= LIND_CHAN_SLOTS)
+		return true; /* not ours to route: dropped */
+	pthread_mutex_lock(&r->table_lock);
+	struct relay_cage *c = r->chans[idx];
+	if (!c || c->gen != gen || !atomic_load(&c->inflight[slot].busy)) {
+		pthread_mutex_unlock(&r->table_lock);
+		return true; /* the cage is gone, or the server answered twice */
+	}
+	if (c->inflight[slot].traced) {
+		pthread_mutex_unlock(&r->table_lock);
+		return false;
+	}
+	atomic_store(&c->inflight[slot].busy, 0);
+	struct lind_slot *s = &c->chan->slot[slot];
+	s->buf[0] = 0x08; /* field 1, varint: the slot index (< 128) */
+	s->buf[1] = (uint8_t)slot;
+	memcpy(s->buf + 2, p + off, len - (size_t)off);
+	s->len = (uint32_t)(len - (size_t)off + 2);
+	/* seq_cst: pairs with the client's waiting=1 before its re-check */
+	atomic_store(&s->state, LIND_SLOT_REPLIED);
+	if (atomic_load(&s->waiting))
+		lind_futex_wake(&s->state, INT_MAX);
+	pthread_mutex_unlock(&r->table_lock);
+	return true;
+}
+
 void relay_route_reply(struct relay *r, Lind__Reply *rep)
 {
 	uint64_t tag = rep->tag;

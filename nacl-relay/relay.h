@@ -114,6 +114,7 @@ int relay_cage_start(struct relay *r, uint64_t cage_id, struct lind_chan *chan,
 void relay_cage_stop(struct relay *r, struct relay_cage *c);
 /* Server reply -> its slot; drops stale tags.  Modifies rep->tag. */
 void relay_route_reply(struct relay *r, Lind__Reply *rep);
+bool relay_route_raw(struct relay *r, const uint8_t *frame, size_t len);
 /* Server gone: every channel fails its calls. */
 void relay_cages_fail_all(struct relay *r);
 /* One step of a spin loop that ends at until (monotonic ns). */

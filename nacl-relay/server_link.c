@@ -212,6 +212,12 @@ static int drain_locked(struct relay *r)
 	uint32_t len;
 	int n = 0;
 	while ((p = lind_ring_peek(ring, &len))) {
+		if (relay_route_raw(r, p, len)) {
+			if (lind_ring_release(ring))
+				relay_ring_bell(r);
+			n++;
+			continue;
+		}
 		Lind__Reply *rep = len <= LIND_MAX_FRAME
 					   ? lind__reply__unpack(NULL, len, p)
 					   : NULL;
