@@ -120,15 +120,11 @@ static Lind__AttachReply *recv_reply(int s, const char *path, int *chan_fd)
 /* Map the cage's channel (a memfd the relay sent with its reply). */
 static struct lind_chan *map_chan(int fd)
 {
-	struct stat st;
-	if (fstat(fd, &st) < 0 || (size_t)st.st_size < sizeof(struct lind_chan))
-		die("lind: the relay's channel is too small");
-	void *m = mmap(NULL, sizeof(struct lind_chan), PROT_READ | PROT_WRITE,
-		       MAP_SHARED, fd, 0);
-	int e = errno;
+	void *m;
+	int r = lind_shm_map(fd, sizeof(struct lind_chan), &m);
 	close(fd);
-	if (m == MAP_FAILED)
-		die("lind: cannot map the channel: %s", strerror(e));
+	if (r < 0)
+		die("lind: cannot map the relay's channel: %s", strerror(-r));
 	struct lind_chan *c = m;
 	if (c->magic != LIND_CHAN_MAGIC || c->version != LIND_PROTO_VERSION)
 		die("lind: channel with bad magic or version %u", c->version);

@@ -3,7 +3,6 @@
  * forwards them to the server; routes the server's replies back into the
  * slots (relay_route_reply, called by the reply thread).
  */
-#define _GNU_SOURCE /* memfd_create */
 #include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -45,25 +44,16 @@ int relay_thread_start(pthread_t *t, void *(*fn)(void *), void *arg)
 
 int relay_chan_create(uint64_t cage_id, int *fd_out, struct lind_chan **out)
 {
-	/* Anonymous shared memory handed to the cage over its attach
-	 * socket: nothing in the runtime dir to guess, race or clean up. */
-	int fd = memfd_create("lind-chan", MFD_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	void *p = MAP_FAILED;
-	if (ftruncate(fd, sizeof(struct lind_chan)) == 0)
-		p = mmap(NULL, sizeof(struct lind_chan), PROT_READ | PROT_WRITE,
-			 MAP_SHARED, fd, 0);
-	if (p == MAP_FAILED) {
-		int rc = -errno;
-		close(fd);
+	/* A memfd handed to the cage over its attach socket: nothing in the
+	 * runtime dir to guess, race or clean up. */
+	void *p;
+	int rc = lind_shm_create("lind-chan", sizeof(struct lind_chan), fd_out, &p);
+	if (rc < 0)
 		return rc;
-	}
 	struct lind_chan *ch = p;
 	ch->magic = LIND_CHAN_MAGIC;
 	ch->version = LIND_PROTO_VERSION;
 	ch->cage_id = cage_id;
-	*fd_out = fd;
 	*out = ch;
 	return 0;
 }

@@ -44,13 +44,10 @@ static Lind__Control *recv_control(struct relay *r, int timeout_ms, int *fds,
 
 static int map_rings(struct relay *r, int fd)
 {
-	struct stat st;
-	if (fstat(fd, &st) < 0 || (size_t)st.st_size < sizeof(struct lind_rings))
-		return -EPROTO;
-	void *p = mmap(NULL, sizeof(struct lind_rings), PROT_READ | PROT_WRITE,
-		       MAP_SHARED, fd, 0);
-	if (p == MAP_FAILED)
-		return -errno;
+	void *p;
+	int rc = lind_shm_map(fd, sizeof(struct lind_rings), &p);
+	if (rc < 0)
+		return rc;
 	r->rings = p;
 	r->rings_len = sizeof(struct lind_rings);
 	/* the ring code divides by size: never trust a zero */

@@ -198,18 +198,12 @@ static int map_rings(void)
 	unmap_rings();
 	/* Anonymous shared memory, handed to the relay with HELLO_OK: no
 	 * file in the runtime dir, no writeback, pages exist once touched. */
-	int fd = memfd_create("lind-server-ring", MFD_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	void *m = MAP_FAILED;
-	if (ftruncate(fd, sizeof(struct lind_rings)) == 0)
-		m = mmap(NULL, sizeof(struct lind_rings), PROT_READ | PROT_WRITE,
-			 MAP_SHARED, fd, 0);
-	if (m == MAP_FAILED) {
-		int err = errno;
-		close(fd);
-		return -err;
-	}
+	int fd;
+	void *m;
+	int err = lind_shm_create("lind-server-ring", sizeof(struct lind_rings),
+				  &fd, &m);
+	if (err < 0)
+		return err;
 	L.ring_fd = fd; /* kept until HELLO_OK has carried it */
 	L.rings = m;
 	L.rings->magic = LIND_CHAN_MAGIC;
@@ -220,9 +214,9 @@ static int map_rings(void)
 	lind_ring_prepare_sleep(&L.rings->req);
 	L.bell = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (L.bell < 0) {
-		int err = errno;
+		err = -errno;
 		unmap_rings();
-		return -err;
+		return err;
 	}
 	ev_io_init(&L.bell_w, on_bell, L.bell, EV_READ);
 	ev_io_start(srv.loop, &L.bell_w);

@@ -12,6 +12,15 @@
 #include "store.h"
 #include "vfs.h"
 
+/* getdents64's record, as the kernel lays it out. */
+struct linux_dirent64 {
+	uint64_t d_ino;
+	int64_t d_off;
+	unsigned short d_reclen;
+	unsigned char d_type;
+	char d_name[];
+};
+
 /* Where a path given with at-fd dirfd starts: cwd for AT_FDCWD or an
  * absolute path, else the directory open at dirfd. */
 static inline long sys_start(struct call *c, long dirfd, const char *path,

@@ -128,14 +128,6 @@ long srv_unlinkat(struct call *c)
 
 /* ---- getdents64 -------------------------------------------------------- */
 
-struct linux_dirent64 {
-	uint64_t d_ino;
-	int64_t d_off;
-	unsigned short d_reclen;
-	unsigned char d_type;
-	char d_name[];
-};
-
 static unsigned char dtype(const struct inode *in)
 {
 	if (!in)

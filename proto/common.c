@@ -1,9 +1,11 @@
+#define _GNU_SOURCE /* memfd_create */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/stat.h>
@@ -213,6 +215,34 @@ int lind_listen_seqpacket(const char *path, int backlog)
 		return -e;
 	}
 	return fd;
+}
+
+int lind_shm_create(const char *name, size_t size, int *fd, void **map)
+{
+	int f = memfd_create(name, MFD_CLOEXEC);
+	if (f < 0)
+		return -errno;
+	int r = ftruncate(f, (off_t)size) < 0 ? -errno : lind_shm_map(f, size, map);
+	if (r < 0) {
+		close(f);
+		return r;
+	}
+	*fd = f;
+	return 0;
+}
+
+int lind_shm_map(int fd, size_t size, void **map)
+{
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if ((size_t)st.st_size < size)
+		return -EPROTO;
+	void *m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (m == MAP_FAILED)
+		return -errno;
+	*map = m;
+	return 0;
 }
 
 int lind_write_pidfile(const char *path)

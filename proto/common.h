@@ -36,6 +36,11 @@ long lind_recv_msg(int sock, void *buf, size_t cap, int *fds, int *nfds);
  * socket that exists is ready; the fd is non-blocking. */
 int lind_connect_seqpacket(const char *path);
 int lind_listen_seqpacket(const char *path, int backlog);
+/* Shared memory passed between processes as an fd (SCM_RIGHTS): create
+ * a memfd of size bytes and map it (*fd for the peer, *map for us), or
+ * map a peer's, which must hold at least size bytes.  0 or -errno. */
+int lind_shm_create(const char *name, size_t size, int *fd, void **map);
+int lind_shm_map(int fd, size_t size, void **map);
 /* Writes "pid\n" to path through a temporary file and rename. */
 int lind_write_pidfile(const char *path);
 

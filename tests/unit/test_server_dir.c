@@ -3,14 +3,7 @@
 #include <dirent.h>
 
 #include "test_server_util.h"
-
-struct linux_dirent64 {
-	uint64_t d_ino;
-	int64_t d_off;
-	unsigned short d_reclen;
-	unsigned char d_type;
-	char d_name[];
-};
+#include "../../posix-server/sys.h"
 
 static void test_cookies(void **state)
 {
