@@ -20,3 +20,13 @@ head -c 300000 /dev/urandom >"$T/rand"
 "$LIND_RUN" "$T/bin/upper.lind" <"$T/rand" >"$T/rand.lind"
 "$T/bin/upper.native" <"$T/rand" >"$T/rand.native"
 check "300 KB through stdin and stdout" cmp -s "$T/rand.native" "$T/rand.lind"
+
+# a terminal: glibc sees a tty, and a read waits for the line (script(1)
+# gives the cage a pseudo-terminal)
+if command -v script >/dev/null; then
+	out=$( (sleep 1; echo typed) | script -qec "'$LIND_RUN' '$TOOL' tty" /dev/null | tr -d '\r')
+	check "a cage on a terminal sees a tty" grep -qx "isatty 1 1" <<<"$out"
+	check "a read from the terminal waits for the line" grep -qx "got: typed" <<<"$out"
+else
+	ok "terminal # SKIP script(1) is not installed"
+fi

@@ -134,6 +134,14 @@ int main(int argc, char **argv)
 		return cmd_readstdin();
 	if (!strcmp(c, "loop") && argc == 4)
 		return cmd_loop(atoi(argv[2]), argv[3]);
+	if (!strcmp(c, "tty")) {
+		char line[64];
+		printf("isatty %d %d\n", isatty(0), isatty(1));
+		fflush(stdout);
+		if (fgets(line, sizeof line, stdin))
+			printf("got: %s", line);
+		return 0;
+	}
 	if (!strcmp(c, "exit") && argc == 3)
 		return atoi(argv[2]);
 	if (!strcmp(c, "mkdir") && argc == 3)
