@@ -86,9 +86,10 @@ long lind_plan(struct lind_plan *p, long nr, const long a[6]);
 /* Pack Request{nr, args, data} into buf: the length, or -E2BIG. */
 long lind_marshal(uint8_t *buf, size_t cap, const struct lind_plan *p);
 /* Copy the Reply in frame[0..len) to the planned destinations: the
- * result, or -EIO when it does not fit what the call asked for. */
+ * result, or -EIO when it does not fit what the call asked for.  *more
+ * gets Reply.more (the rest of a cut read is there: LF_SPLIT). */
 long lind_unmarshal(const struct lind_plan *p, const uint8_t *frame,
-		    size_t len);
+		    size_t len, int *more);
 
 /* trap.c: install the SIGSYS handler and the filter; 0 or -errno. */
 int lind_trap_install(void);

@@ -9,7 +9,8 @@
 #include "client.h"
 
 /* One frame through one slot: plan, pack in place, wait, copy out. */
-static long call_once(struct lind_client *cl, long nr, const long a[6])
+static long call_once(struct lind_client *cl, long nr, const long a[6],
+		      int *more)
 {
 	struct lind_plan p;
 	long r = lind_plan(&p, nr, a);
@@ -20,17 +21,19 @@ static long call_once(struct lind_client *cl, long nr, const long a[6])
 	if (r >= 0)
 		r = lind_chan_call(cl, s, (uint32_t)r);
 	if (r >= 0)
-		r = lind_unmarshal(&p, s->buf, (size_t)r);
+		r = lind_unmarshal(&p, s->buf, (size_t)r, more);
 	lind_chan_release(cl, s);
 	return r;
 }
 
-/* The row's IN argument (the buffer) and the index of its length. */
-static int split_arg(const struct lind_syscall *row, int *len)
+/* The row's buffer argument (IN or OUT) and the index of its length. */
+static int split_arg(const struct lind_syscall *row, int *len, int *out)
 {
 	for (int i = 0; i < 6; i++) {
-		if (row->arg[i].kind == LK_IN) {
+		int k = row->arg[i].kind;
+		if (k == LK_IN || k == LK_OUT) {
 			*len = row->arg[i].len;
+			*out = k == LK_OUT;
 			return i;
 		}
 	}
@@ -38,16 +41,18 @@ static int split_arg(const struct lind_syscall *row, int *len)
 }
 
 /*
- * LF_SPLIT (write, pwrite64): in-data over LIND_MAX_IO goes as consecutive
- * calls, advancing the buffer (and pwrite64's offset), stopping at an error
- * or a short result.  The total, or the error if nothing was written.
+ * LF_SPLIT (write, pwrite64, read, pread64): a buffer over LIND_MAX_IO goes
+ * as consecutive calls, advancing the buffer (and the p* offset).  Writes
+ * go on until done, a short result or an error; reads only while the
+ * server says the rest is there without waiting (Reply.more: a regular
+ * file).  The total, or the error if nothing was done.
  */
 static long split_call(struct lind_client *cl, const struct lind_syscall *row,
 		       long nr, const long a[6])
 {
-	int n, i = split_arg(row, &n);
+	int n, out, more = 0, i = split_arg(row, &n, &out);
 	if (i < 0 || (unsigned long)a[n] <= LIND_MAX_IO)
-		return call_once(cl, nr, a);
+		return call_once(cl, nr, a, &more);
 	long b[6], done = 0, total = a[n];
 	if (total < 0)
 		return -EINVAL; /* over SSIZE_MAX, as the kernel says */
@@ -58,13 +63,13 @@ static long split_call(struct lind_client *cl, const struct lind_syscall *row,
 							: total - done;
 		b[i] = a[i] + done;
 		b[n] = chunk;
-		if (nr == LIND_SYS_pwrite64)
+		if (nr == LIND_SYS_pwrite64 || nr == LIND_SYS_pread64)
 			b[3] = a[3] + done;
-		long r = call_once(cl, nr, b);
+		long r = call_once(cl, nr, b, &more);
 		if (r < 0)
 			return done ? done : r;
 		done += r;
-		if (r < chunk)
+		if (r < chunk || (out && !more))
 			break;
 	}
 	return done;
@@ -78,8 +83,9 @@ long lind_syscall(long nr, long a0, long a1, long a2, long a3, long a4,
 	if (__builtin_expect(!cl, 0))
 		return lind_unattached(nr, a);
 	const struct lind_syscall *row = lind_syscall_row((uint64_t)nr);
+	int more;
 	long r = row && (row->flags & LF_SPLIT) ? split_call(cl, row, nr, a)
-						: call_once(cl, nr, a);
+						: call_once(cl, nr, a, &more);
 	if (nr == LIND_SYS_exit_group)
 		lind_host_exit((int)a0); /* the server has the status now */
 	return r;

@@ -159,5 +159,5 @@ void srv_dispatch(const void *req, size_t len)
 		d[j].ptr = c.out[outs[j]].buf;
 		d[j].len = r >= 0 ? c.out[outs[j]].len : 0;
 	}
-	srv_reply(c.tag, r, d, (size_t)nouts);
+	srv_reply(c.tag, r, d, (size_t)nouts, r >= 0 && c.more);
 }

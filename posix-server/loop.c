@@ -81,7 +81,7 @@ static void free_pending(void)
 }
 
 void srv_reply(uint64_t tag, long result, const struct srv_data *data,
-	       size_t n)
+	       size_t n, bool more)
 {
 	if (!L.rings)
 		return; /* relay gone: nobody to answer */
@@ -89,6 +89,7 @@ void srv_reply(uint64_t tag, long result, const struct srv_data *data,
 	Lind__Reply rep = LIND__REPLY__INIT;
 	rep.tag = tag;
 	rep.result = result;
+	rep.more = more;
 	rep.n_data = n;
 	rep.data = d;
 	for (size_t i = 0; i < n && i < 6; i++)

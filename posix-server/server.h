@@ -44,6 +44,7 @@ struct call {
 		size_t cap;
 		size_t len; /* set by the handler */
 	} out[6];
+	bool more; /* set by the handler: Reply.more (see LF_SPLIT) */
 };
 
 static inline const char *call_path(const struct call *c, int i)
@@ -67,7 +68,7 @@ struct srv_data {
 	size_t len;
 };
 void srv_reply(uint64_t tag, long result, const struct srv_data *data,
-	       size_t n);
+	       size_t n, bool more);
 
 /* loop.c: listen on rundir/server.sock (0 or -errno); close drops the relay
  * and every cage and removes the runtime files. */

@@ -108,7 +108,7 @@ static void finish(struct parked *p, long result, const void *data,
 		   size_t len)
 {
 	struct srv_data d = {data, result >= 0 ? len : 0};
-	srv_reply(p->tag, result, &d, p->write ? 0 : 1);
+	srv_reply(p->tag, result, &d, p->write ? 0 : 1, false);
 	unlink_parked(p);
 	free_parked(p);
 }

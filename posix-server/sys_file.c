@@ -186,14 +186,20 @@ static long do_read(struct call *c, long fd, void *buf, size_t cap,
 		return -EISDIR;
 	if (o->kind == OFD_STREAM)
 		return pos ? -ESPIPE : stream_read(c, o, buf, cap);
-	if (o->kind == OFD_DEV)
-		return dev_read(o->in, buf, cap);
+	if (o->kind == OFD_DEV) {
+		long r = dev_read(o->in, buf, cap);
+		c->more = r == (long)cap; /* /dev/zero never runs dry */
+		return r;
+	}
 	uint64_t off = pos ? (uint64_t)*pos : o->off;
 	ssize_t r = pread(o->in->data_fd, buf, cap, (off_t)off);
 	if (r < 0)
 		return -errno;
 	if (!pos)
 		o->off = off + (uint64_t)r;
+	/* a full chunk of a regular file: the client may ask for the rest
+	 * without waiting (LF_SPLIT); a pipe's reader never does */
+	c->more = (size_t)r == cap;
 	return r;
 }
 

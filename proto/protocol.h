@@ -12,7 +12,8 @@
 #define LIND_PROTO_VERSION 1
 
 /* Largest in- or out-buffer one call carries; bigger reads are clamped
- * (a short read), bigger writes are split by the client (LF_SPLIT). */
+ * for pipes and terminals (a short read), bigger writes and reads of
+ * regular files are split by the client into several calls (LF_SPLIT). */
 #define LIND_MAX_IO (64 * 1024)
 #define LIND_MAX_PATH 4096
 /* Largest packed Request or Reply: one buffer, one path, headers. */

@@ -20,7 +20,7 @@ enum lind_kind {
 };
 
 enum lind_flag {
-	LF_SPLIT = 1u << 0, /* client cuts in-data > LIND_MAX_IO into calls */
+	LF_SPLIT = 1u << 0, /* client cuts buffers > LIND_MAX_IO into calls */
 };
 
 struct lind_arg {

@@ -237,6 +237,57 @@ static void test_split(void **state)
 	check_chunks(3, 1, 1000);
 }
 
+static const char *out_text;
+static size_t out_len;
+static int64_t out_result;
+static void reply_out(int k, const Lind__Request *req, Lind__Reply *rep);
+
+/* A file of file_len bytes read in chunks: Reply.more while it goes on. */
+static long file_len;
+
+static void reply_file(int k, const Lind__Request *req, Lind__Reply *rep)
+{
+	(void)k;
+	long off = req->nr == LIND_SYS_pread64 ? req->args[3] : 0;
+	long n = file_len - off < req->args[2] ? file_len - off : req->args[2];
+	static uint8_t chunk[LIND_MAX_IO];
+	for (long j = 0; j < n; j++)
+		chunk[j] = (uint8_t)(off + j);
+	add_data(rep, chunk, (size_t)n);
+	rep->result = n;
+	rep->more = n == req->args[2];
+	if (req->nr == LIND_SYS_read)
+		file_len -= n; /* read: the "offset" moves on */
+}
+
+static void test_split_read(void **state)
+{
+	(void)state;
+	static uint8_t buf[200000];
+	reply_fn = reply_file;
+	file_len = 150000; /* a regular file bigger than one chunk: whole */
+	assert_int_equal(sys(LIND_SYS_pread64, 3, (long)buf, sizeof buf, 0),
+			 150000);
+	assert_int_equal(ncalls, 3);
+	assert_int_equal(calls[1].args[3], LIND_MAX_IO); /* offsets advance */
+	assert_int_equal(calls[2].args[3], 2 * LIND_MAX_IO);
+	for (long j = 0; j < 150000; j++)
+		assert_int_equal(buf[j], (uint8_t)j);
+	setup(NULL);
+	reply_fn = reply_file;
+	file_len = LIND_MAX_IO; /* exactly one chunk: one more call sees EOF */
+	assert_int_equal(sys(LIND_SYS_read, 3, (long)buf, sizeof buf, 0),
+			 LIND_MAX_IO);
+	assert_int_equal(ncalls, 2);
+	setup(NULL);
+	reply_fn = reply_out; /* a full chunk without more (a pipe): stop */
+	out_text = "abc";
+	out_len = 3;
+	out_result = 3;
+	assert_int_equal(sys(LIND_SYS_read, 0, (long)buf, sizeof buf, 0), 3);
+	assert_int_equal(ncalls, 1);
+}
+
 static void test_split_stops(void **state)
 {
 	(void)state;
@@ -289,7 +340,7 @@ static void test_out(void **state)
 	assert_int_equal(calls[0].args[1], 0);
 	assert_int_equal(calls[0].args[2], 10);
 	assert_int_equal(calls[0].n_data, 0);
-	/* capacity over LIND_MAX_IO is clamped: a short read */
+	/* capacity over LIND_MAX_IO without Reply.more: a short read */
 	static char huge[LIND_MAX_IO * 2];
 	assert_int_equal(sys(LIND_SYS_read, 0, (long)huge, sizeof huge, 0), 3);
 	assert_int_equal(calls[1].args[2], LIND_MAX_IO);
@@ -460,7 +511,9 @@ static void test_e2big(void **state)
 	assert_int_equal(req->n_data, 1);
 	lind__request__free_unpacked(req, NULL);
 	/* a garbled reply is an error, not a crash */
-	assert_int_equal(lind_unmarshal(&p, (const uint8_t *)"\xff\xff", 2),
+	int more;
+	assert_int_equal(lind_unmarshal(&p, (const uint8_t *)"\xff\xff", 2,
+					&more),
 			 -EIO);
 }
 
@@ -472,6 +525,7 @@ int main(void)
 		cmocka_unit_test_setup(test_in, setup),
 		cmocka_unit_test_setup(test_split, setup),
 		cmocka_unit_test_setup(test_split_stops, setup),
+		cmocka_unit_test_setup(test_split_read, setup),
 		cmocka_unit_test_setup(test_out, setup),
 		cmocka_unit_test_setup(test_out_oversized, setup),
 		cmocka_unit_test_setup(test_stat, setup),
