@@ -24,6 +24,7 @@
 struct stream {
 	int fd;
 	bool poll_first; /* fd may block: poll before I/O */
+	bool file;       /* a regular file or block device: never blocks */
 	unsigned refs;
 };
 
@@ -49,8 +50,10 @@ struct stream *stream_new(int hostfd)
 	s->refs = 1;
 	s->fd = hostfd;
 	struct stat st;
-	if (fstat(hostfd, &st) == 0 && (S_ISREG(st.st_mode) || S_ISBLK(st.st_mode)))
-		return s; /* never blocks for long: use as is */
+	if (fstat(hostfd, &st) == 0 && (S_ISREG(st.st_mode) || S_ISBLK(st.st_mode))) {
+		s->file = true; /* never blocks for long: use as is */
+		return s;
+	}
 	int fl = fcntl(hostfd, F_GETFL);
 	char proc[64];
 	snprintf(proc, sizeof proc, "/proc/self/fd/%d", hostfd);
@@ -182,8 +185,10 @@ long stream_read(struct call *c, struct ofd *o, void *buf, size_t cap)
 	if (!ready(s, POLLIN))
 		return nonblock ? -EAGAIN : park(c, o, false, NULL, cap, 0);
 	ssize_t r = read(s->fd, buf, cap);
-	if (r >= 0)
+	if (r >= 0) {
+		c->more = s->file && (size_t)r == cap; /* `< file`: read whole */
 		return r;
+	}
 	if (errno == EAGAIN && !nonblock)
 		return park(c, o, false, NULL, cap, 0);
 	return -errno;

@@ -20,6 +20,8 @@ head -c 300000 /dev/urandom >"$T/rand"
 "$LIND_RUN" "$T/bin/upper.lind" <"$T/rand" >"$T/rand.lind"
 "$T/bin/upper.native" <"$T/rand" >"$T/rand.native"
 check "300 KB through stdin and stdout" cmp -s "$T/rand.native" "$T/rand.lind"
+expect_eq "one big read of a file on stdin is whole" \
+	"$("$TOOL_NATIVE" slurp <"$T/rand")" "$(cage slurp <"$T/rand")"
 
 # a terminal: glibc sees a tty, and a read waits for the line (script(1)
 # gives the cage a pseudo-terminal)

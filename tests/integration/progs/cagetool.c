@@ -130,6 +130,11 @@ int main(int argc, char **argv)
 		return cmd_big(argv[2], atoi(argv[3]), 1);
 	if (!strcmp(c, "holdopen") && argc == 3)
 		return cmd_holdopen(argv[2]);
+	if (!strcmp(c, "slurp")) { /* one read of up to 1 MiB from stdin */
+		static char big[1 << 20];
+		printf("read %zd\n", read(0, big, sizeof big));
+		return 0;
+	}
 	if (!strcmp(c, "readstdin"))
 		return cmd_readstdin();
 	if (!strcmp(c, "loop") && argc == 4)
