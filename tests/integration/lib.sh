@@ -70,32 +70,34 @@ expect_eq() {
 
 diag() { sed 's/^/# /' "$@" >&2; }
 
-start_server() {
-	"$SERVER" >>"$T/server.log" 2>&1 &
-	server_pid=$!
+# start_daemon PROGRAM LOG SOCKET: runs it in the background (pid in
+# $daemon_pid) and waits until its socket exists, which means ready.
+start_daemon() {
+	"$1" >>"$2" 2>&1 &
+	daemon_pid=$!
 	local i=0
-	while [ ! -S "$LIND_RUNTIME_DIR/server.sock" ]; do
+	while [ ! -S "$3" ]; do
 		i=$((i + 1))
-		if [ $i -gt 200 ] || ! kill -0 "$server_pid" 2>/dev/null; then
-			echo "# posix-server did not start"; diag "$T/server.log"
+		if [ $i -gt 200 ] || ! kill -0 "$daemon_pid" 2>/dev/null; then
+			echo "# ${1##*/} did not start"; diag "$2"
 			return 1
 		fi
 		sleep 0.05
 	done
 }
 
+start_server() {
+	local st=0
+	start_daemon "$SERVER" "$T/server.log" "$LIND_RUNTIME_DIR/server.sock" || st=1
+	server_pid=$daemon_pid
+	return $st
+}
+
 start_relay() {
-	"$RELAY" >>"$T/relay.log" 2>&1 &
-	relay_pid=$!
-	local i=0
-	while [ ! -S "$LIND_RUNTIME_DIR/relay.sock" ]; do
-		i=$((i + 1))
-		if [ $i -gt 200 ] || ! kill -0 "$relay_pid" 2>/dev/null; then
-			echo "# nacl-relay did not start"; diag "$T/relay.log"
-			return 1
-		fi
-		sleep 0.05
-	done
+	local st=0
+	start_daemon "$RELAY" "$T/relay.log" "$LIND_RUNTIME_DIR/relay.sock" || st=1
+	relay_pid=$daemon_pid
+	return $st
 }
 
 start_daemons() {
