@@ -102,8 +102,20 @@ struct lind_slot *lind_chan_claim(struct lind_client *cl)
 	return s;
 }
 
-/* Spin briefly, yield for about SPIN_NS, then announce and sleep; each timeout checks that
- * the relay still exists.  Returns with the slot REPLIED. */
+/* A signal handler without SA_RESTART ran while this thread slept on slot
+ * s: like the kernel, end a call that is waiting (parked in the server)
+ * with EINTR.  Once per call; the call's own reply still comes to s. */
+static void interrupt(struct lind_client *cl, struct lind_slot *s, int *sent)
+{
+	if (*sent || !atomic_load(&lind_norestart_sigs))
+		return;
+	*sent = 1;
+	lind_syscall(LIND_SYS_lind_cancel, s - cl->chan->slot, 0, 0, 0, 0, 0);
+}
+
+/* Spin briefly, yield for about SPIN_NS, then announce and sleep; each
+ * timeout checks that the relay still exists, and a signal may interrupt
+ * the call.  Returns with the slot REPLIED. */
 static void wait_reply(struct lind_client *cl, struct lind_slot *s)
 {
 	uint64_t until = 0;
@@ -126,6 +138,7 @@ static void wait_reply(struct lind_client *cl, struct lind_slot *s)
 			break;
 		lind_host6(SYS_sched_yield, 0, 0, 0, 0, 0, 0);
 	}
+	int cancel_sent = 0;
 	for (;;) {
 		atomic_store(&s->waiting, 1); /* seq_cst: Dekker with relay */
 		uint32_t st = atomic_load(&s->state);
@@ -136,6 +149,8 @@ static void wait_reply(struct lind_client *cl, struct lind_slot *s)
 		long r = lind_futex_wait_raw(&s->state, st, SLEEP_MS);
 		if (r == -ETIMEDOUT)
 			check_alive(cl);
+		else if (r == -EINTR)
+			interrupt(cl, s, &cancel_sent);
 	}
 	atomic_store_explicit(&s->waiting, 0, memory_order_relaxed);
 	atomic_thread_fence(memory_order_acquire);

@@ -43,6 +43,10 @@ struct lind_client {
 	struct lind_chan *chan;
 };
 
+/* Signals whose handler lacks SA_RESTART (trap.c keeps it): a call they
+ * interrupt while it waits in the server ends with EINTR. */
+extern _Atomic uint64_t lind_norestart_sigs;
+
 /* NULL until attached (attach.c). */
 extern struct lind_client *lind_cl;
 

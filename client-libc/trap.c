@@ -27,6 +27,7 @@
 #include <linux/seccomp.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -49,17 +50,27 @@ struct k_sigaction {
 	uint64_t mask;
 };
 
+_Atomic uint64_t lind_norestart_sigs;
+
 /* rt_sigaction with a new action: SIGSYS is ours; no handler may block
- * it while running.  Redone on the host through the magic exception. */
+ * it while running.  Redone on the host through the magic exception; we
+ * note which handlers interrupt waiting calls (no SA_RESTART). */
 static long trap_sigaction(const long a[6])
 {
 	const struct k_sigaction *act = (const void *)a[1];
-	if (a[3] != 8 || a[0] == SIGSYS)
+	if (a[3] != 8 || a[0] == SIGSYS || a[0] < 1 || a[0] > 64)
 		return -EINVAL;
 	struct k_sigaction k = *act;
 	k.mask &= ~SIGSYS_BIT;
-	return lind_host6(SYS_rt_sigaction, a[0], (long)&k, a[2], 8, 0,
-			  (long)LIND_HOST_MAGIC);
+	long r = lind_host6(SYS_rt_sigaction, a[0], (long)&k, a[2], 8, 0,
+			    (long)LIND_HOST_MAGIC);
+	uint64_t bit = 1ull << (a[0] - 1);
+	bool handler = k.handler != SIG_DFL && k.handler != SIG_IGN;
+	if (r == 0 && handler && !(k.flags & SA_RESTART))
+		atomic_fetch_or(&lind_norestart_sigs, bit);
+	else if (r == 0)
+		atomic_fetch_and(&lind_norestart_sigs, ~bit);
+	return r;
 }
 
 /* rt_sigprocmask that may block: applied to the mask rt_sigreturn will

@@ -18,6 +18,7 @@
 #include "common.h"
 #include "futex.h"
 #include "relay.h"
+#include "syscall.h"
 
 void relay_spin_pause(uint64_t until)
 {
@@ -130,6 +131,19 @@ static void trace_local(struct relay *r, uint64_t cage_id,
 	relay_trace_publish(r, &ev);
 }
 
+/* lind_cancel names one of the cage's own slots; the server knows the
+ * call by its relay tag, so the slot becomes that tag here. */
+static int check_lind_cancel(struct relay_cage *c, Lind__Request *req)
+{
+	if (req->n_args < 1 || req->args[0] < 0 ||
+	    req->args[0] >= LIND_CHAN_SLOTS)
+		return -EINVAL;
+	uint64_t slot = (uint64_t)req->args[0];
+	req->args[0] = (int64_t)((uint64_t)c->gen << 32 |
+				 (uint64_t)c->idx << 8 | slot);
+	return 0;
+}
+
 static void take_slot(struct relay_cage *c, uint32_t i)
 {
 	struct relay *r = c->r;
@@ -160,6 +174,8 @@ static void take_slot(struct relay_cage *c, uint32_t i)
 	if (f->traced)
 		trace_record(f, req);
 	int rc = relay_check(req);
+	if (rc == 0 && req->nr == LIND_SYS_lind_cancel)
+		rc = check_lind_cancel(c, req);
 	if (rc == 0) {
 		req->cage_id = c->cage_id; /* stamped: a cage never names itself */
 		req->tag = (uint64_t)c->gen << 32 | (uint64_t)c->idx << 8 | i;

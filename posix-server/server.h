@@ -84,6 +84,9 @@ long stream_write(struct call *c, struct ofd *o, const void *buf,
 		  size_t len);
 long stream_fstat(struct stream *s, struct stat *st);
 long stream_ioctl(struct stream *s, unsigned long req, void *arg);
+/* End c's parked call with this tag with EINTR: 0, or -ESRCH when no
+ * such call is parked (it has been answered already). */
+long stream_interrupt(struct cage *c, uint64_t tag);
 /* Cancel and free a cage's parked calls (no reply). */
 void stream_cancel_parked(struct cage *c);
 

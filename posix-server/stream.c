@@ -224,6 +224,18 @@ long stream_ioctl(struct stream *s, unsigned long req, void *arg)
 	return ioctl(s->fd, req, arg) < 0 ? -errno : 0;
 }
 
+long stream_interrupt(struct cage *c, uint64_t tag)
+{
+	for (struct parked *p = c->parked; p; p = p->next) {
+		if (p->tag != tag)
+			continue;
+		/* a write that got somewhere reports what it wrote */
+		finish(p, p->write && p->done ? (long)p->done : -EINTR, NULL, 0);
+		return 0;
+	}
+	return -ESRCH; /* already answered: its reply is on the way */
+}
+
 void stream_cancel_parked(struct cage *c)
 {
 	while (c->parked) {

@@ -56,3 +56,9 @@ long srv_exit_group(struct call *c)
 {
 	return record_exit(c);
 }
+
+/* The relay put the interrupted call's tag in a[0] (lind_cancel). */
+long srv_lind_cancel(struct call *c)
+{
+	return stream_interrupt(c->cage, (uint64_t)c->a[0]);
+}

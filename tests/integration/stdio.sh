@@ -23,6 +23,11 @@ check "300 KB through stdin and stdout" cmp -s "$T/rand.native" "$T/rand.lind"
 expect_eq "one big read of a file on stdin is whole" \
 	"$("$TOOL_NATIVE" slurp <"$T/rand")" "$(cage slurp <"$T/rand")"
 
+# a signal interrupts a read that waits, as natively (brief, decision 3)
+native=$( (sleep 2; echo x) | "$TOOL_NATIVE" eintr)
+expect_eq "a signal interrupts a waiting read (EINTR, or restart)" \
+	"$native" "$( (sleep 2; echo x) | cage eintr)"
+
 # a terminal: glibc sees a tty, and a read waits for the line (script(1)
 # gives the cage a pseudo-terminal)
 if command -v script >/dev/null; then

@@ -204,6 +204,28 @@ static void test_out_data(void **st)
 	lind__reply__free_unpacked(rep, NULL);
 }
 
+/* lind_cancel names a slot of the cage's own; the server gets that
+ * slot's tag, so one cage can never name another cage's call. */
+static void test_cancel_names_own_slot(void **st)
+{
+	struct env *e = *st;
+	int64_t args[6] = {5};
+	Lind__Request req;
+	req_init(&req, args, LIND_SYS_lind_cancel);
+	submit(e->chan, 1, &req);
+	Lind__Request *got = server_take(e->r, 2000);
+	assert_non_null(got);
+	assert_int_equal(got->nr, LIND_SYS_lind_cancel);
+	uint64_t want = (uint64_t)e->cage->gen << 32 |
+			(uint64_t)e->cage->idx << 8 | 5;
+	assert_int_equal((uint64_t)got->args[0], want);
+	server_reply(e->r, got->tag, 0, NULL, 0);
+	lind__request__free_unpacked(got, NULL);
+	Lind__Reply *rep = wait_reply(e->chan, 1);
+	assert_non_null(rep);
+	lind__reply__free_unpacked(rep, NULL);
+}
+
 /* Answered by the relay itself; nothing reaches the server. */
 static void expect_local(struct env *e, int slot, int err)
 {
@@ -241,6 +263,11 @@ static void test_local_errors(void **st)
 	req.data = &w;
 	submit(e->chan, 4, &req);
 	expect_local(e, 4, -EINVAL);
+
+	int64_t cargs[6] = {LIND_CHAN_SLOTS}; /* no such slot */
+	req_init(&req, cargs, LIND_SYS_lind_cancel);
+	submit(e->chan, 6, &req);
+	expect_local(e, 6, -EINVAL);
 }
 
 static void test_bad_frames(void **st)
@@ -484,6 +511,8 @@ static void test_trace_feed(void **st)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_cancel_names_own_slot, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_forward_and_stamp, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_out_data, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_local_errors, setup, teardown),

@@ -2,6 +2,9 @@
  * a cage (and natively, to compare).  Every result is printed. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <time.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -105,6 +108,42 @@ static int cmd_readstdin(void)
 	return 0;
 }
 
+/* A read of stdin that waits, interrupted by a signal from another thread
+ * 300 ms later: without SA_RESTART it fails with EINTR, with it it goes on
+ * and returns the byte that arrives later. */
+static pthread_t reader;
+static volatile sig_atomic_t got_signal;
+
+static void on_usr1(int sig)
+{
+	got_signal = sig;
+}
+
+static void *poke(void *arg)
+{
+	(void)arg;
+	struct timespec ts = {0, 300000000};
+	nanosleep(&ts, NULL);
+	pthread_kill(reader, SIGUSR1);
+	return NULL;
+}
+
+static void interrupted_read(int flags, const char *name)
+{
+	struct sigaction sa = {.sa_handler = on_usr1, .sa_flags = flags};
+	pthread_t t;
+	char c;
+	sigaction(SIGUSR1, &sa, NULL);
+	got_signal = 0;
+	reader = pthread_self();
+	pthread_create(&t, NULL, poke, NULL);
+	ssize_t n = read(0, &c, 1);
+	printf("%s: read %zd %s, handler ran %d\n", name, n,
+	       n < 0 ? strerrorname_np(errno) : "", got_signal == SIGUSR1);
+	fflush(stdout);
+	pthread_join(t, NULL);
+}
+
 static int cmd_loop(int n, const char *path)
 {
 	struct stat st;
@@ -133,6 +172,11 @@ int main(int argc, char **argv)
 	if (!strcmp(c, "slurp")) { /* one read of up to 1 MiB from stdin */
 		static char big[1 << 20];
 		printf("read %zd\n", read(0, big, sizeof big));
+		return 0;
+	}
+	if (!strcmp(c, "eintr")) {
+		interrupted_read(0, "without SA_RESTART");
+		interrupted_read(SA_RESTART, "with SA_RESTART");
 		return 0;
 	}
 	if (!strcmp(c, "readstdin"))
