@@ -14,6 +14,7 @@
 
 #include "cage.h"
 #include "common.h"
+#include "limit.h"
 #include "protocol.h"
 #include "server.h"
 #include "store.h"
@@ -21,10 +22,12 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: posix-server [--runtime-dir DIR] [--store DIR] [--help]\n"
+	fprintf(f, "usage: posix-server [--runtime-dir DIR] [--store DIR] [--limit NAME=N]... [--help]\n"
 		   "Serves cages' system calls; runs in the foreground.\n"
 		   "  --runtime-dir DIR  sockets and pid file (default $LIND_RUNTIME_DIR)\n"
-		   "  --store DIR        the virtual filesystem (default $LIND_STORE)\n");
+		   "  --store DIR        the virtual filesystem (default $LIND_STORE)\n"
+		   "  --limit NAME=N     change a limit (repeatable); names, defaults:\n");
+	srv_limits_usage(f);
 }
 
 
@@ -41,6 +44,7 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{"runtime-dir", required_argument, NULL, 'r'},
 		{"store", required_argument, NULL, 's'},
+		{"limit", required_argument, NULL, 'l'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -52,7 +56,13 @@ int main(int argc, char **argv)
 			rundir_opt = optarg;
 		else if (o == 's')
 			store_opt = optarg;
-		else if (o == 'h') {
+		else if (o == 'l') {
+			char why[128];
+			if (srv_limit_set(optarg, why, sizeof why) < 0) {
+				lind_log(0, "%s", why);
+				return 2;
+			}
+		} else if (o == 'h') {
 			usage(stdout);
 			return 0;
 		} else {
