@@ -150,8 +150,11 @@ void srv_dispatch(const void *req, size_t len)
 	else
 		r = handlers[rq->nr](&c);
 	lind__request__free_unpacked(rq, NULL);
-	/* The journal is written before the reply can be seen. */
-	store_flush(srv.store);
+	/* The journal is written before the reply can be seen; a call whose
+	 * records could not be written fails (docs/durability.md). */
+	long flushed = store_flush(srv.store);
+	if (flushed < 0 && r >= 0)
+		r = flushed;
 	if (r == SRV_PARKED)
 		return;
 	struct srv_data d[6];

@@ -7,12 +7,19 @@
  *   data/<ino> a regular file's bytes (sparse)
  * Records are framed [u32 len][u32 crc32][packed StoreOp]; replay stops at
  * the first torn or corrupt record and the journal is cut there.
+ * Full disks and disk errors: docs/durability.md.  The journal is kept
+ * preallocated ahead of its end (fallocate KEEP_SIZE), and a call that
+ * changes metadata reserves room in it first (store_reserve), so a call's
+ * records never meet ENOSPC; a failed append is cut back at once; a disk
+ * error turns the store read-only.
  */
+#define _GNU_SOURCE /* fallocate */
 #include <assert.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +36,17 @@
 #define FORMAT_TEXT "lind-store 1\n"
 /* A journal this big is folded into a fresh snapshot. */
 #define LOG_COMPACT (64u << 20)
+/* More than the records of any one call (a create: four records, one
+ * name of at most 255 bytes). */
+#define CALL_ROOM 4096u
+/* Journal room only calls that free disk may use: a full store can
+ * always be emptied (about 150 unlinks). */
+#define FREEING_ROOM (64u << 10)
+/* Preallocated at once: one fallocate per ~1000 metadata calls. */
+#define PREALLOC_CHUNK (256u << 10)
+/* After a failed compaction (a full disk), the journal grows this much
+ * before the next try. */
+#define COMPACT_RETRY (1u << 20)
 
 struct store {
 	int dirfd, datafd, lockfd, logfd;
@@ -38,8 +56,19 @@ struct store {
 	size_t ngone, gonecap;
 	uint64_t logbytes; /* journal size */
 	uint64_t compact;  /* snapshot when the journal grows past this */
+	uint64_t compact_retry; /* and past this (after a failed one) */
+	uint64_t alloc_end; /* journal preallocated up to here; UINT64_MAX
+			     * when its filesystem cannot preallocate */
+	bool reserved;      /* queued records are from a call that reserved */
+	int broken;         /* -errno that made the store read-only, or 0 */
+	int fault[STORE_NFAULTS]; /* tests: errno to fail with */
 	struct vfs *vfs;   /* what store_load filled: for compaction */
 };
+
+void store_inject(struct store *s, enum store_fault where, int err)
+{
+	s->fault[where] = err;
+}
 
 void store_set_compact(struct store *s, uint64_t bytes)
 {
@@ -211,24 +240,161 @@ static void data_name(char *buf, size_t cap, uint64_t ino)
 	snprintf(buf, cap, "%" PRIu64, ino);
 }
 
-int store_flush(struct store *s)
+/* ---- full disks and disk errors ------------------------------------ */
+
+static bool space_error(int r)
+{
+	return r == -ENOSPC || r == -EDQUOT || r == -EFBIG;
+}
+
+static void go_read_only(struct store *s, int err, const char *what)
+{
+	if (!s->broken)
+		lind_log(0, "store: %s: %s; the store is read-only from now on",
+			 what, strerror(-err));
+	s->broken = err;
+}
+
+int store_writable(const struct store *s)
+{
+	return s && s->broken ? -EIO : 0;
+}
+
+/* A truncate drops the preallocation past the new end. */
+static void prealloc_lost(struct store *s)
+{
+	if (s->alloc_end != UINT64_MAX)
+		s->alloc_end = s->logbytes;
+}
+
+static int prealloc(struct store *s, uint64_t len)
+{
+	if (s->fault[STORE_FAULT_RESERVE])
+		return -s->fault[STORE_FAULT_RESERVE];
+	if (fallocate(s->logfd, FALLOC_FL_KEEP_SIZE, (off_t)s->logbytes,
+		      (off_t)len) < 0)
+		return -errno;
+	s->alloc_end = s->logbytes + len;
+	return 0;
+}
+
+/* Preallocates the journal up to end at least (a chunk more if it can). */
+static int reserve_more(struct store *s, uint64_t end)
+{
+	uint64_t need = end - s->logbytes;
+	int r = prealloc(s, need + PREALLOC_CHUNK);
+	if (space_error(r))
+		r = prealloc(s, need); /* nearly full: what this call needs */
+	if (r == -EOPNOTSUPP) {
+		lind_log(0, "store: the journal's filesystem cannot preallocate:"
+			    " a full disk will make the store read-only");
+		s->alloc_end = UINT64_MAX;
+		return 0;
+	}
+	if (r < 0 && !space_error(r)) {
+		go_read_only(s, r, "preallocating the journal");
+		return -EIO;
+	}
+	return r;
+}
+
+int store_reserve(struct store *s, enum store_need need)
 {
 	if (!s)
 		return 0;
-	int r = 0;
-	if (s->qlen && s->logfd >= 0)
-		r = write_all(s->logfd, s->q, s->qlen);
-	s->logbytes += s->qlen;
+	if (s->broken)
+		return -EIO;
+	uint64_t end = s->logbytes + s->qlen + CALL_ROOM +
+		       (need == STORE_ADDS ? FREEING_ROOM : 0);
+	if (end > s->alloc_end && s->logfd >= 0) {
+		int r = reserve_more(s, end);
+		if (r < 0)
+			return r;
+	}
+	s->reserved = true;
+	return 0;
+}
+
+static int write_journal(struct store *s, size_t n)
+{
+	int err = s->fault[STORE_FAULT_WRITE];
+	if (err) { /* torn, as a disk that fills up mid-write tears it */
+		(void)write_all(s->logfd, s->q, n / 2);
+		return -err;
+	}
+	return write_all(s->logfd, s->q, n);
+}
+
+static int cut_back(struct store *s)
+{
+	int err = s->fault[STORE_FAULT_TRUNCATE];
+	int r = err ? -err
+		    : ftruncate(s->logfd, (off_t)s->logbytes) < 0 ? -errno : 0;
+	prealloc_lost(s);
+	return r;
+}
+
+/* Appends the queued records.  A failed append is cut back to the last
+ * whole record at once: replay stops at a torn record, so anything
+ * appended after one would be lost. */
+static int journal_append(struct store *s)
+{
+	bool reserved = s->reserved;
+	size_t n = s->qlen;
+	s->reserved = false;
 	s->qlen = 0;
-	/* Only now that the journal says FREE may the bytes go. */
-	for (size_t i = 0; i < s->ngone; i++) {
+	if (!n || s->logfd < 0)
+		return 0;
+	if (s->broken)
+		return -EIO; /* the tail may be torn: append nothing more */
+	int r = write_journal(s, n);
+	if (r == 0) {
+		s->logbytes += n;
+		return 0;
+	}
+	int cut = cut_back(s);
+	if (cut < 0) {
+		go_read_only(s, cut, "cutting back a failed journal write");
+	} else if (reserved || !space_error(r)) {
+		/* memory now holds a change the journal lacks */
+		go_read_only(s, r, "journal write");
+	} else {
+		/* Only FREE records of inodes whose nlink 0 is journaled
+		 * (closes, cages gone): replay frees those anyway. */
+		lind_log(0, "store: journal full, %zu bytes of frees dropped", n);
+		return 0;
+	}
+	return r;
+}
+
+/* Data files of freed inodes go once the journal says so.  Read-only,
+ * the journal may lack it: they stay for the next load to sweep. */
+static void remove_gone(struct store *s)
+{
+	for (size_t i = 0; i < s->ngone && !s->broken; i++) {
 		char name[32];
 		data_name(name, sizeof name, s->gone[i]);
 		unlinkat(s->datafd, name, 0);
 	}
 	s->ngone = 0;
-	if (r == 0 && s->logbytes > s->compact && s->vfs)
-		r = store_snapshot(s, s->vfs);
+}
+
+int store_flush(struct store *s)
+{
+	if (!s)
+		return 0;
+	int r = journal_append(s);
+	remove_gone(s);
+	if (r == 0 && s->vfs && s->logbytes > s->compact &&
+	    s->logbytes > s->compact_retry) {
+		/* The journal holds the call's records: a failed compaction
+		 * is not the call's failure. */
+		int c = store_snapshot(s, s->vfs);
+		if (c < 0) {
+			lind_log(0, "store: compaction failed: %s", strerror(-c));
+			s->compact_retry = s->logbytes + COMPACT_RETRY;
+		}
+	}
 	return r;
 }
 
@@ -236,10 +402,18 @@ int store_sync(struct store *s)
 {
 	if (!s || s->logfd < 0)
 		return 0;
+	if (s->broken)
+		return -EIO;
 	/* data/ too: a new data file's name must survive a power loss. */
-	if (fdatasync(s->logfd) < 0 || fsync(s->datafd) < 0)
-		return -errno;
-	return 0;
+	int err = s->fault[STORE_FAULT_SYNC];
+	int r = err ? -err : fdatasync(s->logfd) < 0 ? -errno : 0;
+	if (r == 0 && fsync(s->datafd) < 0)
+		r = -errno;
+	/* After a failed fsync the kernel may have dropped the dirty pages:
+	 * the journal on disk can have a hole, trust nothing more to it. */
+	if (r < 0)
+		go_read_only(s, r, "journal fsync");
+	return r;
 }
 
 /* ---- data files ----------------------------------------------------- */
@@ -499,7 +673,7 @@ int store_load(struct store *s, struct vfs *v)
 	free(buf);
 	if ((r = open_log(s)) < 0)
 		return r;
-	s->logbytes = good;
+	s->logbytes = s->alloc_end = good;
 	s->vfs = v;
 	if (good < len) {
 		lind_log(0, "store: journal cut at byte %zu of %zu (torn record)",
@@ -531,8 +705,12 @@ static void snap_links(struct inode *in, void *arg)
 
 int store_snapshot(struct store *s, struct vfs *v)
 {
-	s->logbytes = 0; /* store_flush must not compact again */
-	int r = store_flush(s);
+	/* Read-only, memory may hold what the journal lacks: the next load
+	 * replays the journal as written. */
+	if (s->broken)
+		return -EIO;
+	int r = journal_append(s);
+	remove_gone(s);
 	if (r < 0)
 		return r;
 	vfs_each(v, snap_inode, s);
@@ -552,12 +730,23 @@ int store_snapshot(struct store *s, struct vfs *v)
 	if (r == 0 &&
 	    renameat(s->dirfd, "meta.snap.tmp", s->dirfd, "meta.snap") < 0)
 		r = -errno;
-	if (r < 0)
+	if (r < 0) {
+		unlinkat(s->dirfd, "meta.snap.tmp", 0); /* give the disk back */
 		return r;
-	fsync(s->dirfd);
-	/* The snapshot holds everything: the journal starts over. */
-	if (s->logfd >= 0 && ftruncate(s->logfd, 0) < 0)
-		return -errno;
+	}
+	if (fsync(s->dirfd) < 0)
+		r = -errno;
+	/* The snapshot holds everything: the journal starts over.  Records
+	 * left in it (a failed truncate) replay over the snapshot to the
+	 * same state. */
+	if (r == 0 && s->logfd >= 0 && ftruncate(s->logfd, 0) < 0)
+		r = -errno;
+	if (r < 0) {
+		go_read_only(s, r, "snapshot");
+		return r;
+	}
 	s->logbytes = 0;
+	s->compact_retry = 0;
+	prealloc_lost(s);
 	return 0;
 }

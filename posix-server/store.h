@@ -27,10 +27,36 @@ void store_log_link(struct store *s, uint64_t parent, const char *name,
 void store_log_unlink(struct store *s, uint64_t parent, const char *name);
 void store_log_free(struct store *s, uint64_t ino);
 void store_log_next_ino(struct store *s, uint64_t next);
-/* Append queued records to meta.log with one write.  0 or -errno. */
+/* Journal room for one call's records, taken before the call changes
+ * anything (docs/durability.md).  STORE_ADDS: the call may use more disk
+ * (create, mkdir, growing truncate); STORE_FREES: it gives disk back
+ * (unlink, rmdir, shrinking truncate) and may use the last room kept for
+ * exactly that, so a full store can always be emptied.  0, -ENOSPC (the
+ * call must fail having changed nothing) or -EIO (the store is read-only
+ * after a disk error).  Costs no syscall unless the preallocated journal
+ * runs short. */
+enum store_need { STORE_ADDS, STORE_FREES };
+int store_reserve(struct store *s, enum store_need need);
+/* 0, or -EIO once the store is read-only (data writes check this). */
+int store_writable(const struct store *s);
+/* Append queued records to meta.log with one write.  0 or -errno: the
+ * records are not in the journal (a partial write was cut back to the
+ * last whole record) and, if the call had reserved room, the store is
+ * now read-only. */
 int store_flush(struct store *s);
-/* fsync the journal. */
+/* fsync the journal and data/.  An error turns the store read-only. */
 int store_sync(struct store *s);
+
+/* Tests: make the store's own disk operations fail with err from now on
+ * (0: work again).  A failed write writes half its bytes first. */
+enum store_fault {
+	STORE_FAULT_WRITE,    /* journal appends */
+	STORE_FAULT_RESERVE,  /* journal preallocation */
+	STORE_FAULT_TRUNCATE, /* cutting a failed append back */
+	STORE_FAULT_SYNC,     /* fdatasync of the journal */
+	STORE_NFAULTS
+};
+void store_inject(struct store *s, enum store_fault where, int err);
 
 /* Host fd for data/<ino> (created if missing), or -errno. */
 int store_data_open(struct store *s, uint64_t ino);

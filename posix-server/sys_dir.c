@@ -18,7 +18,8 @@ static long mkdir_at(struct call *c, long dirfd, const char *path, long mode)
 		return -EEXIST;
 	if (w.dir->nlink == 0)
 		return -ENOENT;
-	if ((r = vfs_permission(&cg->cred, w.dir, W_OK | X_OK)) < 0)
+	if ((r = vfs_permission(&cg->cred, w.dir, W_OK | X_OK)) < 0 ||
+	    (r = store_reserve(srv.store, STORE_ADDS)) < 0)
 		return r;
 	struct inode *in = vfs_alloc(srv.vfs,
 				     S_IFDIR | ((uint32_t)mode & 01777 & ~cg->umask),
@@ -79,6 +80,8 @@ long sys_rmdir_walk(struct call *c, struct walk *w)
 		return r;
 	if (in->nents)
 		return -ENOTEMPTY;
+	if ((r = store_reserve(srv.store, STORE_FREES)) < 0)
+		return r;
 	in->nlink = 0;
 	w->dir->nlink--;
 	drop_entry(w, in);
@@ -100,7 +103,8 @@ static long unlink_walk(struct call *c, struct walk *w)
 	if (S_ISDIR(in->mode))
 		return -EISDIR;
 	long r = vfs_permission(&c->cage->cred, w->dir, W_OK | X_OK);
-	if (r < 0 || (r = sys_sticky_ok(&c->cage->cred, w->dir, in)) < 0)
+	if (r < 0 || (r = sys_sticky_ok(&c->cage->cred, w->dir, in)) < 0 ||
+	    (r = store_reserve(srv.store, STORE_FREES)) < 0)
 		return r;
 	in->nlink--;
 	drop_entry(w, in);

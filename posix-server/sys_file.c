@@ -38,8 +38,11 @@ static long data_fd(struct inode *in)
 
 static long truncate_inode(struct inode *in, uint64_t len)
 {
-	long fd = data_fd(in);
+	long fd = store_reserve(srv.store,
+				len < in->size ? STORE_FREES : STORE_ADDS);
 	if (fd < 0)
+		return fd;
+	if ((fd = data_fd(in)) < 0)
 		return fd;
 	if (ftruncate((int)fd, (off_t)len) < 0)
 		return -errno;
@@ -58,19 +61,21 @@ static long create_file(struct call *c, struct walk *w, long mode,
 	if (w->dir->nlink == 0)
 		return -ENOENT; /* created in a removed directory */
 	long r = vfs_permission(&cg->cred, w->dir, W_OK | X_OK);
-	if (r < 0)
+	if (r < 0 || (r = store_reserve(srv.store, STORE_ADDS)) < 0)
 		return r;
 	struct inode *in = vfs_alloc(srv.vfs,
 				     S_IFREG | ((uint32_t)mode & 07777 & ~cg->umask),
 				     cg->cred.uid, cg->cred.gid, 0);
 	if (!in)
 		return -ENOMEM;
-	in->nlink = 1;
-	r = vfs_dir_add(w->dir, w->name, in->ino);
-	if (r < 0) {
-		vfs_remove(srv.vfs, in);
+	/* The data file before the name: a create that cannot make it
+	 * (ENOSPC, EMFILE) leaves nothing behind. */
+	if ((r = data_fd(in)) < 0 ||
+	    (r = vfs_dir_add(w->dir, w->name, in->ino)) < 0) {
+		vfs_maybe_free(srv.vfs, in); /* nlink 0: freed, data file too */
 		return r;
 	}
+	in->nlink = 1;
 	sys_touch(w->dir, true);
 	store_log_inode(srv.store, in);
 	store_log_link(srv.store, w->dir->ino, w->name, in->ino);
@@ -215,6 +220,9 @@ static long do_write(struct call *c, long fd, const void *buf, size_t len,
 		return (long)len;
 	if (o->kind != OFD_FILE)
 		return -EBADF;
+	long ro = store_writable(srv.store);
+	if (ro < 0)
+		return ro;
 	if (len == 0)
 		return 0;
 	struct inode *in = o->in;
