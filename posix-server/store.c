@@ -5,8 +5,10 @@
  *   meta.snap  every inode and entry as StoreOp records (clean shutdown)
  *   meta.log   StoreOps appended since the snapshot
  *   data/<ino> a regular file's bytes (sparse)
- * Records are framed [u32 len][u32 crc32][packed StoreOp]; replay stops at
- * the first torn or corrupt record and the journal is cut there.
+ * Records are framed [u32 len][u32 crc32][packed StoreOp]; len's top bit
+ * (REC_MORE) says the next record belongs to the same call: replay applies
+ * a call's records all or none, stops at the first torn or corrupt record
+ * and cuts the journal after the last whole call.
  * Full disks and disk errors: docs/durability.md.  The journal is kept
  * preallocated ahead of its end (fallocate KEEP_SIZE), and a call that
  * changes metadata reserves room in it first (store_reserve), so a call's
@@ -34,6 +36,9 @@
 #include "vfs.h"
 
 #define FORMAT_TEXT "lind-store 1\n"
+/* In a record's len: the call's next record follows.  Stores written
+ * before it had every record alone, which reads the same. */
+#define REC_MORE 0x80000000u
 /* A journal this big is folded into a fresh snapshot. */
 #define LOG_COMPACT (64u << 20)
 /* More than the records of any one call (a create: four records, one
@@ -52,6 +57,7 @@ struct store {
 	int dirfd, datafd, lockfd, logfd;
 	uint8_t *q; /* queued records */
 	size_t qlen, qcap;
+	size_t qlast; /* offset of the last queued record */
 	uint64_t *gone; /* data files to remove once the journal says so */
 	size_t ngone, gonecap;
 	uint64_t logbytes; /* journal size */
@@ -156,10 +162,20 @@ static void queue_op(struct store *s, const Lind__StoreOp *op)
 	}
 	uint8_t *rec = s->q + s->qlen;
 	lind__store_op__pack(op, rec + 8);
-	uint32_t len = (uint32_t)n, crc = store_crc32(rec + 8, n);
+	uint32_t len = (uint32_t)n | REC_MORE, crc = store_crc32(rec + 8, n);
 	memcpy(rec, &len, 4);
 	memcpy(rec + 4, &crc, 4);
+	s->qlast = s->qlen;
 	s->qlen += n + 8;
+}
+
+/* The last queued record ends its group (one call, or the snapshot). */
+static void seal_group(struct store *s)
+{
+	uint32_t len;
+	memcpy(&len, s->q + s->qlast, 4);
+	len &= ~REC_MORE;
+	memcpy(s->q + s->qlast, &len, 4);
 }
 
 static void fill_inode(Lind__StoreOp *op, const struct inode *in)
@@ -347,6 +363,7 @@ static int journal_append(struct store *s)
 		return 0;
 	if (s->broken)
 		return -EIO; /* the tail may be torn: append nothing more */
+	seal_group(s);
 	int r = write_journal(s, n);
 	if (r == 0) {
 		s->logbytes += n;
@@ -492,16 +509,34 @@ static void apply(struct vfs *v, const Lind__StoreOp *op)
 	}
 }
 
-/* Applies the good records of buf; returns how many bytes were good. */
-static size_t replay(struct vfs *v, const uint8_t *buf, size_t n)
+/* Bytes of buf up to the end of the last whole group of good records. */
+static size_t whole_groups(const uint8_t *buf, size_t n)
 {
-	size_t off = 0;
+	size_t off = 0, whole = 0;
 	while (n - off >= 8) {
 		uint32_t len, crc;
 		memcpy(&len, buf + off, 4);
 		memcpy(&crc, buf + off + 4, 4);
+		bool more = len & REC_MORE;
+		len &= ~REC_MORE;
 		if (len > n - off - 8 || store_crc32(buf + off + 8, len) != crc)
 			break;
+		off += 8 + len;
+		if (!more)
+			whole = off;
+	}
+	return whole;
+}
+
+/* Applies the whole groups of good records of buf; returns their size. */
+static size_t replay(struct vfs *v, const uint8_t *buf, size_t n)
+{
+	size_t off = 0;
+	n = whole_groups(buf, n);
+	while (off < n) {
+		uint32_t len;
+		memcpy(&len, buf + off, 4);
+		len &= ~REC_MORE;
 		Lind__StoreOp *op =
 			lind__store_op__unpack(NULL, len, buf + off + 8);
 		if (!op)
@@ -722,6 +757,7 @@ int store_snapshot(struct store *s, struct vfs *v)
 		s->qlen = 0;
 		return -errno;
 	}
+	seal_group(s);
 	r = write_all(fd, s->q, s->qlen);
 	s->qlen = 0;
 	if (r == 0 && fsync(fd) < 0)

@@ -1,6 +1,8 @@
 /* The store: format, persistence across clean and unclean restarts,
- * journal replay with a torn last record or a bad crc, the lock. */
+ * journal replay with a torn last record or a bad crc, the lock; full
+ * disks and disk errors (docs/durability.md), injected with store_inject. */
 #include <dirent.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
@@ -237,6 +239,245 @@ static void test_compaction(void **state)
 	tsrv_stop(true);
 }
 
+/* ---- full disks and disk errors ---------------------------------------- */
+
+static int data_files(void)
+{
+	char p[128];
+	snprintf(p, sizeof p, "%s/data", dir);
+	DIR *d = opendir(p);
+	assert_non_null(d);
+	int files = 0;
+	for (struct dirent *e; (e = readdir(d));)
+		files += e->d_name[0] != '.';
+	closedir(d);
+	return files;
+}
+
+static long fd_call(struct cage *cg, uint32_t nr, long fd)
+{
+	return tsys(cg, nr, A(fd), NULL, 0, NULL, 0, NULL);
+}
+
+static long write_fd(struct cage *cg, long fd, const char *text)
+{
+	return tsys(cg, LIND_SYS_write, A(fd, 0, (int64_t)strlen(text)), text,
+		    strlen(text), NULL, 0, NULL);
+}
+
+/* The disk fills up: creates fail with ENOSPC once the preallocated
+ * journal runs short, having made nothing; unlinks still work; once
+ * space is back, new files are journaled after the old ones and every
+ * acknowledged file survives a crash. */
+static void test_full_disk(void **state)
+{
+	(void)state;
+	tsrv_start(dir, sizeof dir);
+	struct cage *cg = cage_new(1, 1000, 1000);
+	write_file(cg, "/tmp/big", "bytes");
+	store_inject(srv.store, STORE_FAULT_RESERVE, ENOSPC);
+	char path[64];
+	int made = 0;
+	long r;
+	for (;; made++) {
+		snprintf(path, sizeof path, "/tmp/f%d", made);
+		r = SYSP(cg, open, path, 0, O_CREAT | O_WRONLY, 0644);
+		if (r < 0)
+			break;
+		check(fd_call(cg, LIND_SYS_close, r), 0);
+	}
+	check(r, -ENOSPC);
+	assert_true(made > 100); /* the preallocated journal was used */
+	expect_file(cg, path, NULL);
+	check(SYSP(cg, mkdir, "/tmp/d", 0, 0755), -ENOSPC);
+	check(data_files(), made + 1); /* none for the failed create */
+	long full = file_size("meta.log");
+	/* Room is kept for what frees space. */
+	check(SYSP(cg, unlink, "/tmp/big"), 0);
+	for (int i = 0; i < 50; i++) {
+		snprintf(path, sizeof path, "/tmp/f%d", i);
+		check(SYSP(cg, unlink, path), 0);
+	}
+	assert_true(file_size("meta.log") > full);
+	store_inject(srv.store, STORE_FAULT_RESERVE, 0); /* space is back */
+	for (int i = 0; i < 50; i++) {
+		snprintf(path, sizeof path, "/tmp/g%d", i);
+		write_file(cg, path, path);
+	}
+	tsrv_stop(false);
+
+	tsrv_start(dir, sizeof dir);
+	cg = cage_new(1, 1000, 1000);
+	expect_file(cg, "/tmp/big", NULL);
+	for (int i = 0; i < made; i++) {
+		snprintf(path, sizeof path, "/tmp/f%d", i);
+		expect_file(cg, path, i < 50 ? NULL : "");
+	}
+	for (int i = 0; i < 50; i++) {
+		snprintf(path, sizeof path, "/tmp/g%d", i);
+		expect_file(cg, path, path);
+	}
+	check(data_files(), made);
+	tsrv_stop(true);
+}
+
+/* The reported loss: a record torn at ENOSPC stayed in the journal and
+ * hid everything appended after it.  A failed append is cut back. */
+static void test_torn_append_cut_back(void **state)
+{
+	(void)state;
+	tsrv_start(dir, sizeof dir);
+	struct cage *cg = cage_new(1, 1000, 1000);
+	write_file(cg, "/tmp/x", "data");
+	long fd = SYSP(cg, open, "/tmp/x", 0, O_RDONLY);
+	check(SYSP(cg, unlink, "/tmp/x"), 0);
+	long good = file_size("meta.log");
+	store_inject(srv.store, STORE_FAULT_WRITE, ENOSPC);
+	/* Its FREE record is torn; a close does not fail for it (replay
+	 * frees an inode whose nlink 0 is journaled anyway). */
+	check(fd_call(cg, LIND_SYS_close, fd), 0);
+	check(file_size("meta.log"), good);
+	store_inject(srv.store, STORE_FAULT_WRITE, 0);
+	char path[64];
+	for (int i = 0; i < 50; i++) {
+		snprintf(path, sizeof path, "/tmp/n%d", i);
+		write_file(cg, path, path);
+	}
+	tsrv_stop(false);
+
+	tsrv_start(dir, sizeof dir);
+	cg = cage_new(1, 1000, 1000);
+	for (int i = 0; i < 50; i++) {
+		snprintf(path, sizeof path, "/tmp/n%d", i);
+		expect_file(cg, path, path);
+	}
+	expect_file(cg, "/tmp/x", NULL); /* the unlinked file stays gone */
+	check(data_files(), 50);
+	tsrv_stop(true);
+}
+
+/* A call whose records cannot be written fails, the journal is cut back,
+ * and the store turns read-only: reads go on, changes fail with EIO. */
+static void test_failed_append_read_only(void **state)
+{
+	(void)state;
+	tsrv_start(dir, sizeof dir);
+	struct cage *cg = cage_new(1, 1000, 1000);
+	write_file(cg, "/tmp/a", "one");
+	long rfd = SYSP(cg, open, "/tmp/a", 0, O_RDONLY);
+	long wfd = SYSP(cg, open, "/tmp/w", 0, O_CREAT | O_WRONLY, 0600);
+	assert_true(rfd >= 0 && wfd >= 0);
+	long good = file_size("meta.log");
+	store_inject(srv.store, STORE_FAULT_WRITE, EIO);
+	check(SYSP(cg, mkdir, "/tmp/x", 0, 0755), -EIO);
+	check(file_size("meta.log"), good);
+	store_inject(srv.store, STORE_FAULT_WRITE, 0);
+	check(SYSP(cg, mkdir, "/tmp/y", 0, 0755), -EIO);
+	check(SYSP(cg, open, "/tmp/new", 0, O_CREAT | O_WRONLY, 0600), -EIO);
+	check(SYSP(cg, open, "/tmp/a", 0, O_WRONLY | O_TRUNC), -EIO);
+	check(SYSP(cg, unlink, "/tmp/a"), -EIO);
+	check(write_fd(cg, wfd, "late"), -EIO);
+	check(fd_call(cg, LIND_SYS_fsync, wfd), -EIO);
+	char buf[8];
+	check(tsys(cg, LIND_SYS_read, A(rfd, 0, 8), NULL, 0, buf, 8, NULL), 3);
+	expect_file(cg, "/tmp/a", "one");
+	check(fd_call(cg, LIND_SYS_close, wfd), 0);
+	check(file_size("meta.log"), good);
+	check(store_snapshot(srv.store, srv.vfs), -EIO);
+	tsrv_stop(false);
+
+	tsrv_start(dir, sizeof dir); /* a restart makes it writable again */
+	cg = cage_new(1, 1000, 1000);
+	expect_file(cg, "/tmp/a", "one");
+	expect_file(cg, "/tmp/w", "");
+	expect_file(cg, "/tmp/x", NULL);
+	check(SYSP(cg, mkdir, "/tmp/y", 0, 0755), 0);
+	tsrv_stop(false);
+	tsrv_start(dir, sizeof dir);
+	cg = cage_new(1, 1000, 1000);
+	uint8_t st_buf[sizeof(struct stat)];
+	check(tsys(cg, LIND_SYS_stat, A(0), "/tmp/y", 6, st_buf, sizeof st_buf,
+		   NULL),
+	      0);
+	tsrv_stop(true);
+}
+
+/* The cut-back itself fails: read-only at once; the next load cuts the
+ * torn tail and loses nothing acknowledged. */
+static void test_cut_back_fails(void **state)
+{
+	(void)state;
+	tsrv_start(dir, sizeof dir);
+	struct cage *cg = cage_new(1, 1000, 1000);
+	write_file(cg, "/tmp/a", "one");
+	long good = file_size("meta.log");
+	store_inject(srv.store, STORE_FAULT_WRITE, ENOSPC);
+	store_inject(srv.store, STORE_FAULT_TRUNCATE, EIO);
+	check(SYSP(cg, mkdir, "/tmp/x", 0, 0755), -ENOSPC);
+	assert_true(file_size("meta.log") > good); /* torn tail */
+	store_inject(srv.store, STORE_FAULT_WRITE, 0);
+	store_inject(srv.store, STORE_FAULT_TRUNCATE, 0);
+	check(SYSP(cg, mkdir, "/tmp/y", 0, 0755), -EIO);
+	tsrv_stop(false);
+
+	tsrv_start(dir, sizeof dir);
+	check(file_size("meta.log"), good);
+	cg = cage_new(1, 1000, 1000);
+	expect_file(cg, "/tmp/a", "one");
+	expect_file(cg, "/tmp/x", NULL);
+	check(SYSP(cg, mkdir, "/tmp/z", 0, 0755), 0);
+	tsrv_stop(true);
+}
+
+/* fsync reports a journal fsync error, and the store trusts the journal
+ * no more: read-only. */
+static void test_sync_error(void **state)
+{
+	(void)state;
+	tsrv_start(dir, sizeof dir);
+	struct cage *cg = cage_new(1, 1000, 1000);
+	write_file(cg, "/tmp/a", "one");
+	long fd = SYSP(cg, open, "/tmp/a", 0, O_RDONLY);
+	store_inject(srv.store, STORE_FAULT_SYNC, EIO);
+	check(fd_call(cg, LIND_SYS_fsync, fd), -EIO);
+	store_inject(srv.store, STORE_FAULT_SYNC, 0);
+	check(fd_call(cg, LIND_SYS_fdatasync, fd), -EIO);
+	check(SYSP(cg, mkdir, "/tmp/x", 0, 0755), -EIO);
+	expect_file(cg, "/tmp/a", "one");
+	tsrv_stop(false);
+	tsrv_start(dir, sizeof dir);
+	cg = cage_new(1, 1000, 1000);
+	expect_file(cg, "/tmp/a", "one");
+	tsrv_stop(true);
+}
+
+/* An O_CREAT open whose data file cannot be made (here: EMFILE) leaves
+ * no name, no inode and no data file. */
+static void test_create_without_data_file(void **state)
+{
+	(void)state;
+	tsrv_start(dir, sizeof dir);
+	struct cage *cg = cage_new(1, 1000, 1000);
+	struct rlimit old, low;
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
+	int lowest = dup(0);
+	assert_true(lowest >= 0);
+	close(lowest);
+	low = old;
+	low.rlim_cur = (rlim_t)lowest; /* no new fd can be opened */
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+	long r = SYSP(cg, open, "/tmp/c", 0, O_CREAT | O_WRONLY, 0600);
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+	check(r, -EMFILE);
+	expect_file(cg, "/tmp/c", NULL);
+	check(data_files(), 0);
+	tsrv_stop(false);
+	tsrv_start(dir, sizeof dir);
+	cg = cage_new(1, 1000, 1000);
+	expect_file(cg, "/tmp/c", NULL);
+	tsrv_stop(true);
+}
+
 static void test_crc32(void **state)
 {
 	(void)state;
@@ -254,6 +495,16 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_unlinked_while_open, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_compaction, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_full_disk, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_torn_append_cut_back, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_failed_append_read_only,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cut_back_fails, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_sync_error, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_create_without_data_file,
+						setup, teardown),
 		cmocka_unit_test(test_crc32),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -63,7 +63,7 @@ static inline void tsrv_rmrf(const char *dir)
 /* One call: args a0..a5; `in` goes to the row's first in-kind argument
  * (a path must be NUL-terminated), `out`/cap to its first out-kind one.
  * *outlen (if given) gets the handler's out length.  The journal is
- * flushed as dispatch would. */
+ * flushed as dispatch would, and a failed flush fails the call. */
 static inline long tsys(struct cage *cg, uint32_t nr, const int64_t a[6],
 			const void *in, size_t inlen, void *out, size_t cap,
 			size_t *outlen)
@@ -88,7 +88,9 @@ static inline long tsys(struct cage *cg, uint32_t nr, const int64_t a[6],
 		}
 	}
 	long r = srv_handler_for(nr)(&c);
-	store_flush(srv.store);
+	long flushed = store_flush(srv.store);
+	if (flushed < 0 && r >= 0)
+		r = flushed; /* as dispatch answers */
 	if (outlen)
 		for (int i = 0; i < 6; i++)
 			if (c.out[i].buf)
