@@ -784,5 +784,9 @@ int store_snapshot(struct store *s, struct vfs *v)
 	s->logbytes = 0;
 	s->compact_retry = 0;
 	prealloc_lost(s);
+	/* At once, from the space just freed: the room kept for unlinks
+	 * must outlive a compaction or a clean restart on a full disk. */
+	if (s->logfd >= 0 && s->alloc_end != UINT64_MAX)
+		(void)reserve_more(s, CALL_ROOM + FREEING_ROOM);
 	return 0;
 }

@@ -35,8 +35,17 @@ normal_loop() {
 		echo "$(cage cat /tmp/normal)" >>"$T/normal.out"
 	done
 }
-normal_loop & normal=$!
+normal_start() { rm -f "$T/stop"; normal_loop & normal=$!; }
+normal_stop() {
+	touch "$T/stop"
+	wait $normal
+	expect_eq "the normal cage was served throughout $1" "" \
+		"$(sort -u "$T/normal.out" | grep -vx hello)"
+	check "... more than once" test "$(wc -l <"$T/normal.out")" -gt 1
+	rm -f "$T/normal.out"
+}
 
+normal_start
 fill fill /tmp/h >"$T/acked" 2>"$T/fill.err"
 expect_eq "the fill ran" 0 $?
 check "a write on the full disk failed (ENOSPC)" grep -q '^created fill' "$T/acked"
@@ -45,16 +54,26 @@ expect_eq "creates on the full disk fail with ENOSPC" \
 expect_eq "a normal cage reads on the full disk" hello "$(cage cat /tmp/normal)"
 expect_eq "... and fails to write with ENOSPC" "write /tmp/n2: ENOSPC" \
 	"$(cage write /tmp/n2 more)"
+normal_stop "while the disk filled"
+
+# A clean stop cannot write its snapshot on the full disk; the journal
+# keeps everything, and its room for unlinks, across the restart.
+stop_pid "$relay_pid"
+relay_pid=
+stop_pid "$server_pid"
+expect_eq "a clean stop on the full disk exits 1" 1 $?
+server_pid=
+expect_eq "... saying the snapshot did not fit" 1 \
+	"$(grep -c 'store snapshot: No space left on device' "$T/server.log")"
+start_daemons || exit 1
+
+normal_start
 fill free /tmp/h >>"$T/acked"
-expect_eq "unlinks free the full disk" 0 $?
+expect_eq "unlinks free the full disk after a restart" 0 $?
 fill more /tmp/h 50 >>"$T/acked"
 expect_eq "50 files written after space was freed" 50 \
 	"$(grep -c '^ok more' "$T/acked")"
-touch "$T/stop"
-wait $normal
-expect_eq "the normal cage was served throughout" "" \
-	"$(sort -u "$T/normal.out" | grep -vx hello)"
-check "... more than once" test "$(wc -l <"$T/normal.out")" -gt 1
+normal_stop "while space was freed"
 diag <<EOF
 $(grep -c '^ok' "$T/acked") files acknowledged, $(grep -c '^unlinked' "$T/acked") unlinked, $(grep -c '^nocreate' "$T/acked") creates refused
 EOF
