@@ -39,7 +39,7 @@ static long data_fd(struct inode *in)
 static long truncate_inode(struct inode *in, uint64_t len)
 {
 	long fd = store_reserve(srv.store,
-				len < in->size ? STORE_FREES : STORE_ADDS);
+				len <= in->size ? STORE_FREES : STORE_ADDS);
 	if (fd < 0)
 		return fd;
 	if ((fd = data_fd(in)) < 0)

@@ -366,7 +366,10 @@ static void test_failed_append_read_only(void **state)
 	write_file(cg, "/tmp/a", "one");
 	long rfd = SYSP(cg, open, "/tmp/a", 0, O_RDONLY);
 	long wfd = SYSP(cg, open, "/tmp/w", 0, O_CREAT | O_WRONLY, 0600);
-	assert_true(rfd >= 0 && wfd >= 0);
+	write_file(cg, "/tmp/u", "unlinked");
+	long ufd = SYSP(cg, open, "/tmp/u", 0, O_RDONLY);
+	assert_true(rfd >= 0 && wfd >= 0 && ufd >= 0);
+	check(SYSP(cg, unlink, "/tmp/u"), 0);
 	long good = file_size("meta.log");
 	store_inject(srv.store, STORE_FAULT_WRITE, EIO);
 	check(SYSP(cg, mkdir, "/tmp/x", 0, 0755), -EIO);
@@ -382,6 +385,7 @@ static void test_failed_append_read_only(void **state)
 	check(tsys(cg, LIND_SYS_read, A(rfd, 0, 8), NULL, 0, buf, 8, NULL), 3);
 	expect_file(cg, "/tmp/a", "one");
 	check(fd_call(cg, LIND_SYS_close, wfd), 0);
+	check(fd_call(cg, LIND_SYS_close, ufd), 0); /* frees: never fails */
 	check(file_size("meta.log"), good);
 	check(store_snapshot(srv.store, srv.vfs), -EIO);
 	tsrv_stop(false);
@@ -391,6 +395,7 @@ static void test_failed_append_read_only(void **state)
 	expect_file(cg, "/tmp/a", "one");
 	expect_file(cg, "/tmp/w", "");
 	expect_file(cg, "/tmp/x", NULL);
+	expect_file(cg, "/tmp/u", NULL);
 	check(SYSP(cg, mkdir, "/tmp/y", 0, 0755), 0);
 	tsrv_stop(false);
 	tsrv_start(dir, sizeof dir);
