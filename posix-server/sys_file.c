@@ -106,13 +106,11 @@ static long open_at(struct call *c, long dirfd, const char *path, long flags,
 	int kind = S_ISDIR(in->mode)   ? OFD_DIR
 		   : S_ISCHR(in->mode) ? OFD_DEV
 				       : OFD_FILE;
-	if (kind == OFD_FILE) {
-		if ((r = data_fd(in)) < 0)
-			return r;
-		if ((flags & O_TRUNC) && !created && in->size &&
-		    (r = truncate_inode(in, 0)) < 0)
-			return r;
-	}
+	/* The data file is opened (created) on the first read or write:
+	 * creating or opening a file costs no host fd and no host inode. */
+	if (kind == OFD_FILE && (flags & O_TRUNC) && !created && in->size &&
+	    (r = truncate_inode(in, 0)) < 0)
+		return r;
 	struct ofd *o = ofd_new(kind, (int)flags & (O_ACCMODE | STATUS_FLAGS),
 				in, NULL);
 	if (!o)
