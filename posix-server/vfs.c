@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -20,6 +21,8 @@ struct vfs {
 	struct inode *lru_head, *lru_tail; /* inodes with a data_fd */
 	size_t nfds;
 };
+
+static uint64_t sip_key[2]; /* the directories' hash key (vfs_new) */
 
 int64_t vfs_now(void)
 {
@@ -41,6 +44,9 @@ struct vfs *vfs_new(struct store *st)
 	}
 	v->next_ino = VFS_ROOT_INO;
 	v->store = st;
+	if (!sip_key[0] && !sip_key[1] &&
+	    getrandom(sip_key, sizeof sip_key, 0) != sizeof sip_key)
+		sip_key[0] = (uint64_t)vfs_now(); /* no entropy: still varies */
 	return v;
 }
 
@@ -189,12 +195,43 @@ void vfs_each(struct vfs *v, void (*fn)(struct inode *, void *), void *arg)
 #define IDX_FREE 0u
 #define IDX_GONE UINT32_MAX /* a removed entry's index cell */
 
+/* SipHash-1-3 with a key drawn at startup: a cage that picks its names
+ * cannot pile them onto one probe chain (which would make its directory
+ * quadratic again and stall the single-threaded server). */
+#define ROTL(x, b) (((x) << (b)) | ((x) >> (64 - (b))))
+#define SIPROUND(v0, v1, v2, v3)                                              \
+	do {                                                                  \
+		v0 += v1; v1 = ROTL(v1, 13); v1 ^= v0; v0 = ROTL(v0, 32);     \
+		v2 += v3; v3 = ROTL(v3, 16); v3 ^= v2;                        \
+		v0 += v3; v3 = ROTL(v3, 21); v3 ^= v0;                        \
+		v2 += v1; v1 = ROTL(v1, 17); v1 ^= v2; v2 = ROTL(v2, 32);     \
+	} while (0)
+
 static uint32_t name_hash(const char *s)
 {
-	uint32_t h = 2166136261u; /* FNV-1a */
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 16777619u;
-	return h;
+	size_t total = strlen(s), len = total;
+	uint64_t v0 = sip_key[0] ^ 0x736f6d6570736575ull,
+		 v1 = sip_key[1] ^ 0x646f72616e646f6dull,
+		 v2 = sip_key[0] ^ 0x6c7967656e657261ull,
+		 v3 = sip_key[1] ^ 0x7465646279746573ull, m;
+	for (; len >= 8; len -= 8, s += 8) {
+		memcpy(&m, s, 8);
+		v3 ^= m;
+		SIPROUND(v0, v1, v2, v3);
+		v0 ^= m;
+	}
+	m = 0; /* what is left, and the length */
+	memcpy(&m, s, len);
+	m |= (uint64_t)(total & 0xff) << 56;
+	v3 ^= m;
+	SIPROUND(v0, v1, v2, v3);
+	v0 ^= m;
+	v2 ^= 0xff;
+	SIPROUND(v0, v1, v2, v3);
+	SIPROUND(v0, v1, v2, v3);
+	SIPROUND(v0, v1, v2, v3);
+	uint64_t h = v0 ^ v1 ^ v2 ^ v3;
+	return (uint32_t)(h ^ (h >> 32));
 }
 
 /* Index cell holding name's slot, or the free cell ending its probe. */
