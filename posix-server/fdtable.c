@@ -6,14 +6,28 @@
 #include <unistd.h>
 
 #include "fdtable.h"
+#include "limit.h"
 #include "server.h"
 #include "vfs.h"
+
+static unsigned long nofds; /* descriptions alive, all cages */
+
+bool ofd_files_full(void)
+{
+	return nofds >= srv_limits.files;
+}
+
+unsigned long ofd_count(void)
+{
+	return nofds;
+}
 
 struct ofd *ofd_new(int kind, int flags, struct inode *in, struct stream *st)
 {
 	struct ofd *o = calloc(1, sizeof *o);
 	if (!o)
 		return NULL;
+	nofds++;
 	o->kind = kind;
 	o->flags = flags;
 	o->refs = 1;
@@ -37,17 +51,38 @@ void ofd_put(struct vfs *v, struct ofd *o)
 		struct inode *in = o->in;
 		if (o->kind == OFD_FILE) {
 			assert(in->opens > 0);
-			/* The host fd lives as long as the inode has openers. */
-			if (--in->opens == 0 && in->data_fd >= 0) {
-				close(in->data_fd);
-				in->data_fd = -1;
-			}
+			/* No opener left: its cached host fd goes too. */
+			if (--in->opens == 0)
+				vfs_data_close(v, in);
 		}
 		vfs_unref(v, in);
 	}
 	if (o->st)
 		stream_put(o->st);
+	assert(nofds > 0);
+	nofds--;
 	free(o);
+}
+
+int fd_limit(void)
+{
+	return srv_limits.fds < FD_MAX ? (int)srv_limits.fds : FD_MAX;
+}
+
+bool fd_room(const struct fdtable *t)
+{
+	return t->used < fd_limit();
+}
+
+/* Puts o at the free fd. */
+static void fd_put_at(struct fdtable *t, int fd, struct ofd *o, bool cloexec)
+{
+	assert(!t->slot[fd]);
+	t->slot[fd] = o;
+	t->cloexec[fd] = cloexec;
+	t->used++;
+	if (fd == t->lowfree)
+		t->lowfree = fd + 1;
 }
 
 struct fdtable *fdtable_new(void)
@@ -67,12 +102,12 @@ void fdtable_free(struct vfs *v, struct fdtable *t)
 
 int fd_install(struct fdtable *t, int min, struct ofd *o, bool cloexec)
 {
-	if (min < 0 || min >= FD_MAX)
+	int limit = fd_limit();
+	if (min < 0 || min >= limit)
 		return -EINVAL;
-	for (int fd = min; fd < FD_MAX; fd++)
+	for (int fd = min > t->lowfree ? min : t->lowfree; fd < limit; fd++)
 		if (!t->slot[fd]) {
-			t->slot[fd] = o;
-			t->cloexec[fd] = cloexec;
+			fd_put_at(t, fd, o, cloexec);
 			return fd;
 		}
 	return -EMFILE;
@@ -92,6 +127,9 @@ int fd_close(struct vfs *v, struct fdtable *t, long fd)
 		return -EBADF;
 	t->slot[fd] = NULL;
 	t->cloexec[fd] = false;
+	t->used--;
+	if (fd < t->lowfree)
+		t->lowfree = (int)fd;
 	ofd_put(v, o);
 	return 0;
 }
@@ -101,8 +139,6 @@ int fd_dup(struct fdtable *t, long old, long min, bool cloexec)
 	struct ofd *o = fd_get(t, old);
 	if (!o)
 		return -EBADF;
-	if (min < 0 || min >= FD_MAX)
-		return -EINVAL;
 	int fd = fd_install(t, (int)min, o, cloexec);
 	if (fd >= 0)
 		ofd_ref(o);
@@ -115,12 +151,11 @@ int fd_dup2(struct vfs *v, struct fdtable *t, long old, long newfd,
 	struct ofd *o = fd_get(t, old);
 	if (!o)
 		return -EBADF;
-	if (newfd < 0 || newfd >= FD_MAX)
+	if (newfd < 0 || newfd >= fd_limit())
 		return -EBADF;
 	ofd_ref(o); /* before closing newfd: it may share o */
 	if (t->slot[newfd])
 		fd_close(v, t, newfd);
-	t->slot[newfd] = o;
-	t->cloexec[newfd] = cloexec;
+	fd_put_at(t, (int)newfd, o, cloexec);
 	return (int)newfd;
 }

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/* The table's size: srv_limits.fds (at most this) is the limit in force. */
 #define FD_MAX 1024
 
 enum ofd_kind { OFD_FILE, OFD_DIR, OFD_DEV, OFD_STREAM };
@@ -26,26 +27,40 @@ struct ofd {
 struct fdtable {
 	struct ofd *slot[FD_MAX];
 	bool cloexec[FD_MAX];
+	int used;    /* fds open */
+	int lowfree; /* every fd below it is open: the search starts here */
 };
 
-/* A description with one reference; in/st are taken over by it. */
+/* A description with one reference; in/st are taken over by it.  Every
+ * description counts towards srv_limits.files; only opens check it
+ * (ofd_files_full), stdio handed over at attach is never refused. */
 struct ofd *ofd_new(int kind, int flags, struct inode *in, struct stream *st);
 void ofd_ref(struct ofd *o);
 /* Drops a reference; the last one releases the inode or stream. */
 void ofd_put(struct vfs *v, struct ofd *o);
+
+/* True when a new open must fail with ENFILE. */
+bool ofd_files_full(void);
+unsigned long ofd_count(void); /* descriptions alive, all cages */
+
+/* Fds a cage may use: 0 .. fd_limit() - 1 (srv_limits.fds, <= FD_MAX). */
+int fd_limit(void);
+/* True when t has a free fd below the limit (else EMFILE). */
+bool fd_room(const struct fdtable *t);
 
 struct fdtable *fdtable_new(void);
 /* Closes every fd and frees the table. */
 void fdtable_free(struct vfs *v, struct fdtable *t);
 
 /* Lowest free fd >= min for o (the table takes over one reference).
- * -EMFILE when full, -EINVAL when min is out of range. */
+ * -EMFILE when full, -EINVAL when min is out of range (>= fd_limit()). */
 int fd_install(struct fdtable *t, int min, struct ofd *o, bool cloexec);
 struct ofd *fd_get(struct fdtable *t, long fd); /* NULL: EBADF */
 int fd_close(struct vfs *v, struct fdtable *t, long fd);
 /* dup / F_DUPFD: lowest fd >= min sharing old's description. */
 int fd_dup(struct fdtable *t, long old, long min, bool cloexec);
-/* dup2/dup3: newfd closed first if open; old == new is the caller's. */
+/* dup2/dup3: newfd closed first if open; old == new is the caller's.
+ * -EBADF for newfd >= fd_limit(), as Linux. */
 int fd_dup2(struct vfs *v, struct fdtable *t, long old, long newfd,
 	    bool cloexec);
 

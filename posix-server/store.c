@@ -737,8 +737,9 @@ static void snap_links(struct inode *in, void *arg)
 {
 	if (in->nlink == 0 || !S_ISDIR(in->mode))
 		return;
-	for (size_t i = 0; i < in->nents; i++)
-		store_log_link(arg, in->ino, in->ents[i].name, in->ents[i].ino);
+	for (struct dentry *e = vfs_dir_next(in, 0); e;
+	     e = vfs_dir_next(in, e->cookie))
+		store_log_link(arg, in->ino, e->name, e->ino);
 }
 
 int store_snapshot(struct store *s, struct vfs *v)

@@ -16,24 +16,11 @@ static struct cage *cur(struct call *c)
 	return c->cage;
 }
 
-static bool fd_room(struct fdtable *t)
-{
-	for (int fd = 0; fd < FD_MAX; fd++)
-		if (!t->slot[fd])
-			return true;
-	return false;
-}
-
-/* Host fd of a regular file's bytes, opened on first use. */
+/* Host fd of a regular file's bytes, from the bounded cache (vfs.c):
+ * use it for this one call only. */
 static long data_fd(struct inode *in)
 {
-	if (in->data_fd < 0) {
-		int fd = store_data_open(srv.store, in->ino);
-		if (fd < 0)
-			return fd;
-		in->data_fd = fd;
-	}
-	return in->data_fd;
+	return vfs_data_fd(srv.vfs, in);
 }
 
 static long truncate_inode(struct inode *in, uint64_t len)
@@ -93,6 +80,8 @@ static long open_at(struct call *c, long dirfd, const char *path, long flags,
 		return -EINVAL;
 	if (!fd_room(cg->fds))
 		return -EMFILE;
+	if (ofd_files_full())
+		return -ENFILE; /* before the lookup, as Linux */
 	struct walk w;
 	long r = sys_walk(c, dirfd, path, &w);
 	if (r == -ENOTDIR && w.in && w.slash && (flags & O_CREAT))
@@ -122,13 +111,11 @@ static long open_at(struct call *c, long dirfd, const char *path, long flags,
 	int kind = S_ISDIR(in->mode)   ? OFD_DIR
 		   : S_ISCHR(in->mode) ? OFD_DEV
 				       : OFD_FILE;
-	if (kind == OFD_FILE) {
-		if ((r = data_fd(in)) < 0)
-			return r;
-		if ((flags & O_TRUNC) && !created && in->size &&
-		    (r = truncate_inode(in, 0)) < 0)
-			return r;
-	}
+	/* The data file is opened (created) on the first read or write:
+	 * creating or opening a file costs no host fd and no host inode. */
+	if (kind == OFD_FILE && (flags & O_TRUNC) && !created && in->size &&
+	    (r = truncate_inode(in, 0)) < 0)
+		return r;
 	struct ofd *o = ofd_new(kind, (int)flags & (O_ACCMODE | STATUS_FLAGS),
 				in, NULL);
 	if (!o)
@@ -197,7 +184,10 @@ static long do_read(struct call *c, long fd, void *buf, size_t cap,
 		return r;
 	}
 	uint64_t off = pos ? (uint64_t)*pos : o->off;
-	ssize_t r = pread(o->in->data_fd, buf, cap, (off_t)off);
+	long hfd = data_fd(o->in);
+	if (hfd < 0)
+		return hfd;
+	ssize_t r = pread((int)hfd, buf, cap, (off_t)off);
 	if (r < 0)
 		return -errno;
 	if (!pos)
@@ -230,7 +220,10 @@ static long do_write(struct call *c, long fd, const void *buf, size_t len,
 	uint64_t off = (o->flags & O_APPEND) ? in->size
 		       : pos		     ? (uint64_t)*pos
 					     : o->off;
-	ssize_t r = pwrite(in->data_fd, buf, len, (off_t)off);
+	long hfd = data_fd(in);
+	if (hfd < 0)
+		return hfd;
+	ssize_t r = pwrite((int)hfd, buf, len, (off_t)off);
 	if (r < 0)
 		return -errno;
 	if (!pos)
@@ -453,9 +446,14 @@ static long sync_fd(struct call *c, bool data_only)
 		int r = data_only ? fdatasync(fd) : fsync(fd);
 		return r < 0 ? -errno : 0;
 	}
-	if (o->kind == OFD_FILE &&
-	    (data_only ? fdatasync(o->in->data_fd) : fsync(o->in->data_fd)) < 0)
-		return -errno;
+	if (o->kind == OFD_FILE) {
+		/* A reopened fd syncs the same host inode's dirty pages. */
+		long hfd = data_fd(o->in);
+		if (hfd < 0)
+			return hfd;
+		if ((data_only ? fdatasync((int)hfd) : fsync((int)hfd)) < 0)
+			return -errno;
+	}
 	return store_sync(srv.store);
 }
 
@@ -501,7 +499,7 @@ long srv_fcntl(struct call *c)
 	switch (c->a[1]) {
 	case F_DUPFD:
 	case F_DUPFD_CLOEXEC:
-		if (arg < 0 || arg >= FD_MAX)
+		if (arg < 0 || arg >= fd_limit())
 			return -EINVAL;
 		return fd_dup(t, fd, arg, c->a[1] == F_DUPFD_CLOEXEC);
 	case F_GETFD:

@@ -2,11 +2,14 @@
  * permissions and stat. */
 #include <assert.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "limit.h"
 #include "store.h"
 #include "vfs.h"
 
@@ -15,7 +18,11 @@ struct vfs {
 	size_t nbuckets, count;
 	uint64_t next_ino;
 	struct store *store;
+	struct inode *lru_head, *lru_tail; /* inodes with a data_fd */
+	size_t nfds;
 };
+
+static uint64_t sip_key[2]; /* the directories' hash key (vfs_new) */
 
 int64_t vfs_now(void)
 {
@@ -37,16 +44,19 @@ struct vfs *vfs_new(struct store *st)
 	}
 	v->next_ino = VFS_ROOT_INO;
 	v->store = st;
+	if (!sip_key[0] && !sip_key[1] &&
+	    getrandom(sip_key, sizeof sip_key, 0) != sizeof sip_key)
+		sip_key[0] = (uint64_t)vfs_now(); /* no entropy: still varies */
 	return v;
 }
 
-static void inode_destroy(struct inode *in)
+static void inode_destroy(struct vfs *v, struct inode *in)
 {
-	for (size_t i = 0; i < in->nents; i++)
+	for (size_t i = 0; i < in->nslots; i++)
 		free(in->ents[i].name);
 	free(in->ents);
-	if (in->data_fd >= 0)
-		close(in->data_fd);
+	free(in->idx);
+	vfs_data_close(v, in);
 	free(in);
 }
 
@@ -58,7 +68,7 @@ void vfs_free(struct vfs *v)
 		struct inode *in = v->bucket[b], *next;
 		for (; in; in = next) {
 			next = in->hnext;
-			inode_destroy(in);
+			inode_destroy(v, in);
 		}
 	}
 	free(v->bucket);
@@ -149,7 +159,7 @@ void vfs_remove(struct vfs *v, struct inode *in)
 	assert(*pp == in);
 	*pp = in->hnext;
 	v->count--;
-	inode_destroy(in);
+	inode_destroy(v, in);
 }
 
 uint64_t vfs_next_ino(struct vfs *v)
@@ -174,12 +184,118 @@ void vfs_each(struct vfs *v, void (*fn)(struct inode *, void *), void *arg)
 	}
 }
 
+/* ---- directory entries ----------------------------------------------
+ * Slots keep cookie order (appends only), so getdents resumes by binary
+ * search on the cookie.  A removal leaves a tombstone (name NULL) and the
+ * slots are compacted once tombstones outnumber live entries; the index
+ * maps a name to its slot and is rebuilt on compaction or when too full.
+ * Every operation is O(1) amortized (lookups expected O(1)). */
+
+#define DIR_SCAN_MAX 8      /* up to this many slots, no index */
+#define IDX_FREE 0u
+#define IDX_GONE UINT32_MAX /* a removed entry's index cell */
+
+/* SipHash-1-3 with a key drawn at startup: a cage that picks its names
+ * cannot pile them onto one probe chain (which would make its directory
+ * quadratic again and stall the single-threaded server). */
+#define ROTL(x, b) (((x) << (b)) | ((x) >> (64 - (b))))
+#define SIPROUND(v0, v1, v2, v3)                                              \
+	do {                                                                  \
+		v0 += v1; v1 = ROTL(v1, 13); v1 ^= v0; v0 = ROTL(v0, 32);     \
+		v2 += v3; v3 = ROTL(v3, 16); v3 ^= v2;                        \
+		v0 += v3; v3 = ROTL(v3, 21); v3 ^= v0;                        \
+		v2 += v1; v1 = ROTL(v1, 17); v1 ^= v2; v2 = ROTL(v2, 32);     \
+	} while (0)
+
+static uint32_t name_hash(const char *s)
+{
+	size_t total = strlen(s), len = total;
+	uint64_t v0 = sip_key[0] ^ 0x736f6d6570736575ull,
+		 v1 = sip_key[1] ^ 0x646f72616e646f6dull,
+		 v2 = sip_key[0] ^ 0x6c7967656e657261ull,
+		 v3 = sip_key[1] ^ 0x7465646279746573ull, m;
+	for (; len >= 8; len -= 8, s += 8) {
+		memcpy(&m, s, 8);
+		v3 ^= m;
+		SIPROUND(v0, v1, v2, v3);
+		v0 ^= m;
+	}
+	m = 0; /* what is left, and the length */
+	memcpy(&m, s, len);
+	m |= (uint64_t)(total & 0xff) << 56;
+	v3 ^= m;
+	SIPROUND(v0, v1, v2, v3);
+	v0 ^= m;
+	v2 ^= 0xff;
+	SIPROUND(v0, v1, v2, v3);
+	SIPROUND(v0, v1, v2, v3);
+	SIPROUND(v0, v1, v2, v3);
+	uint64_t h = v0 ^ v1 ^ v2 ^ v3;
+	return (uint32_t)(h ^ (h >> 32));
+}
+
+/* Index cell holding name's slot, or the free cell ending its probe. */
+static size_t idx_probe(const struct inode *dir, const char *name,
+			uint32_t h)
+{
+	size_t mask = dir->idxcap - 1;
+	for (size_t i = h & mask;; i = (i + 1) & mask) {
+		uint32_t s = dir->idx[i];
+		if (s == IDX_FREE)
+			return i;
+		if (s != IDX_GONE) {
+			const struct dentry *e = &dir->ents[s - 1];
+			if (e->hash == h && strcmp(e->name, name) == 0)
+				return i;
+		}
+	}
+}
+
+static void idx_put(struct inode *dir, size_t slot)
+{
+	size_t mask = dir->idxcap - 1, i = dir->ents[slot].hash & mask;
+	while (dir->idx[i] != IDX_FREE)
+		i = (i + 1) & mask;
+	dir->idx[i] = (uint32_t)slot + 1;
+	dir->idxused++;
+}
+
+/* A fresh index for the slots (none while they are few), at most a
+ * quarter full so that many adds pass before the next rebuild. */
+static int idx_rebuild(struct inode *dir, size_t want)
+{
+	if (want <= DIR_SCAN_MAX) {
+		free(dir->idx);
+		dir->idx = NULL;
+		dir->idxcap = dir->idxused = 0;
+		return 0;
+	}
+	size_t cap = 16;
+	while (cap < 4 * want)
+		cap *= 2;
+	uint32_t *idx = calloc(cap, sizeof *idx);
+	if (!idx)
+		return -ENOMEM;
+	free(dir->idx);
+	dir->idx = idx;
+	dir->idxcap = cap;
+	dir->idxused = 0;
+	for (size_t i = 0; i < dir->nslots; i++)
+		if (dir->ents[i].name)
+			idx_put(dir, i);
+	return 0;
+}
+
 struct dentry *vfs_lookup(struct inode *dir, const char *name)
 {
-	for (size_t i = 0; i < dir->nents; i++)
-		if (strcmp(dir->ents[i].name, name) == 0)
-			return &dir->ents[i];
-	return NULL;
+	if (!dir->idx) {
+		for (size_t i = 0; i < dir->nslots; i++)
+			if (dir->ents[i].name && strcmp(dir->ents[i].name, name) == 0)
+				return &dir->ents[i];
+		return NULL;
+	}
+	uint32_t s = dir->idx[idx_probe(dir, name, name_hash(name))];
+	return s == IDX_FREE ? NULL : &dir->ents[s - 1];
 }
 
 int vfs_dir_add(struct inode *dir, const char *name, uint64_t ino)
@@ -187,7 +303,9 @@ int vfs_dir_add(struct inode *dir, const char *name, uint64_t ino)
 	assert(S_ISDIR(dir->mode));
 	if (vfs_lookup(dir, name))
 		return -EEXIST;
-	if (dir->nents == dir->cap) {
+	if (dir->nslots >= UINT32_MAX - 1)
+		return -ENOSPC; /* slot numbers are 32-bit in the index */
+	if (dir->nslots == dir->cap) {
 		size_t cap = dir->cap ? dir->cap * 2 : 8;
 		struct dentry *e = realloc(dir->ents, cap * sizeof *e);
 		if (!e)
@@ -195,31 +313,69 @@ int vfs_dir_add(struct inode *dir, const char *name, uint64_t ino)
 		dir->ents = e;
 		dir->cap = cap;
 	}
+	/* Room in the index before anything changes: at most half full. */
+	if (dir->nslots + 1 > DIR_SCAN_MAX &&
+	    (!dir->idx || 2 * (dir->idxused + 1) > dir->idxcap)) {
+		int r = idx_rebuild(dir, dir->nslots + 1);
+		if (r < 0)
+			return r;
+	}
 	char *copy = strdup(name);
 	if (!copy)
 		return -ENOMEM;
 	/* Appending keeps entries sorted by cookie. */
-	dir->ents[dir->nents++] = (struct dentry){copy, ino, dir->next_cookie++};
+	size_t slot = dir->nslots++;
+	dir->ents[slot] = (struct dentry){copy, ino, dir->next_cookie++,
+					  name_hash(name)};
+	dir->nents++;
+	if (dir->idx)
+		idx_put(dir, slot);
 	return 0;
+}
+
+/* Drops the tombstones once they outnumber the live entries. */
+static void dir_compact(struct inode *dir)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < dir->nslots; i++)
+		if (dir->ents[i].name)
+			dir->ents[n++] = dir->ents[i];
+	dir->nslots = n;
+	assert(n == dir->nents);
+	if (idx_rebuild(dir, n) < 0) {
+		/* no memory for a new index: scan until the next rebuild */
+		free(dir->idx);
+		dir->idx = NULL;
+		dir->idxcap = dir->idxused = 0;
+	}
 }
 
 int vfs_dir_del(struct inode *dir, const char *name)
 {
-	struct dentry *e = vfs_lookup(dir, name);
-	if (!e)
+	struct dentry *e;
+	if (dir->idx) {
+		size_t cell = idx_probe(dir, name, name_hash(name));
+		if (dir->idx[cell] == IDX_FREE)
+			return -ENOENT;
+		e = &dir->ents[dir->idx[cell] - 1];
+		dir->idx[cell] = IDX_GONE; /* still counted in idxused */
+	} else if (!(e = vfs_lookup(dir, name))) {
 		return -ENOENT;
-	size_t i = (size_t)(e - dir->ents);
+	}
 	free(e->name);
-	memmove(&dir->ents[i], &dir->ents[i + 1],
-		(dir->nents - i - 1) * sizeof *e);
+	e->name = NULL; /* the cookie stays: getdents searches by it */
 	dir->nents--;
+	if (dir->nslots - dir->nents > dir->nents &&
+	    dir->nslots > DIR_SCAN_MAX)
+		dir_compact(dir);
 	return 0;
 }
 
 struct dentry *vfs_dir_next(struct inode *dir, uint64_t after)
 {
-	/* Entries are sorted by cookie: binary search the first > after. */
-	size_t lo = 0, hi = dir->nents;
+	/* Slots are sorted by cookie: binary search the first > after,
+	 * then pass tombstones. */
+	size_t lo = 0, hi = dir->nslots;
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
 		if (dir->ents[mid].cookie <= after)
@@ -227,15 +383,91 @@ struct dentry *vfs_dir_next(struct inode *dir, uint64_t after)
 		else
 			hi = mid;
 	}
-	return lo < dir->nents ? &dir->ents[lo] : NULL;
+	while (lo < dir->nslots && !dir->ents[lo].name)
+		lo++;
+	return lo < dir->nslots ? &dir->ents[lo] : NULL;
 }
 
 const char *vfs_dir_name_of(struct inode *dir, uint64_t ino)
 {
-	for (size_t i = 0; i < dir->nents; i++)
-		if (dir->ents[i].ino == ino)
+	for (size_t i = 0; i < dir->nslots; i++)
+		if (dir->ents[i].name && dir->ents[i].ino == ino)
 			return dir->ents[i].name;
 	return NULL;
+}
+
+/* ---- data file fds: a bounded LRU cache ----------------------------- */
+
+static void lru_unlink(struct vfs *v, struct inode *in)
+{
+	if (in->lru_prev)
+		in->lru_prev->lru_next = in->lru_next;
+	else
+		v->lru_head = in->lru_next;
+	if (in->lru_next)
+		in->lru_next->lru_prev = in->lru_prev;
+	else
+		v->lru_tail = in->lru_prev;
+	in->lru_prev = in->lru_next = NULL;
+}
+
+static void lru_push(struct vfs *v, struct inode *in)
+{
+	in->lru_prev = NULL;
+	in->lru_next = v->lru_head;
+	if (v->lru_head)
+		v->lru_head->lru_prev = in;
+	else
+		v->lru_tail = in;
+	v->lru_head = in;
+}
+
+void vfs_data_close(struct vfs *v, struct inode *in)
+{
+	if (in->data_fd < 0)
+		return;
+	lru_unlink(v, in);
+	close(in->data_fd);
+	in->data_fd = -1;
+	v->nfds--;
+}
+
+static bool evict_oldest(struct vfs *v)
+{
+	if (!v->lru_tail)
+		return false;
+	vfs_data_close(v, v->lru_tail);
+	return true;
+}
+
+long vfs_data_fd(struct vfs *v, struct inode *in)
+{
+	if (in->data_fd >= 0) {
+		if (v->lru_head != in) { /* pointer moves only: the hot path */
+			lru_unlink(v, in);
+			lru_push(v, in);
+		}
+		return in->data_fd;
+	}
+	while (v->nfds >= srv_limits.host_fds && evict_oldest(v))
+		;
+	int fd;
+	/* The host may run out first (fds held elsewhere): give up ours. */
+	while ((fd = store_data_open(v->store, in->ino)) == -EMFILE ||
+	       fd == -ENFILE)
+		if (!evict_oldest(v))
+			return -ENFILE;
+	if (fd < 0)
+		return fd;
+	in->data_fd = fd;
+	v->nfds++;
+	lru_push(v, in);
+	return fd;
+}
+
+size_t vfs_data_fds(const struct vfs *v)
+{
+	return v->nfds;
 }
 
 void vfs_ref(struct inode *in)

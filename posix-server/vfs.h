@@ -16,9 +16,10 @@
 #define VFS_COOKIE_FIRST 3
 
 struct dentry {
-	char *name;
+	char *name;      /* NULL: a removed entry (tombstone), see vfs.c */
 	uint64_t ino;
 	uint64_t cookie; /* getdents offset: grows, never reused in a dir */
+	uint32_t hash;   /* of name, for the directory's index */
 };
 
 struct inode {
@@ -30,12 +31,18 @@ struct inode {
 	uint64_t rdev;
 	int64_t atime, mtime, ctime; /* ns */
 	unsigned refs;   /* open descriptions + cwds: keep alive at nlink 0 */
-	unsigned opens;  /* open descriptions holding data_fd */
-	int data_fd;     /* host fd of data/<ino>, -1 when closed */
-	/* directories */
+	unsigned opens;  /* open descriptions: data_fd may be cached */
+	int data_fd;     /* host fd of data/<ino>, -1 when not cached */
+	struct inode *lru_prev, *lru_next; /* cached data_fds, newest first */
+	/* directories: entries in cookie order, removed ones left as
+	 * tombstones until they are half; an open-addressing index of
+	 * slot numbers (+1) by name once the directory is not tiny */
 	uint64_t parent; /* ".." (root: itself) */
 	struct dentry *ents;
-	size_t nents, cap;
+	size_t nslots, cap; /* slots used (live and tombstones), allocated */
+	size_t nents;       /* live entries */
+	uint32_t *idx;      /* NULL while nslots is small: a scan is cheaper */
+	size_t idxcap, idxused; /* power of two; slots not free (live or gone) */
 	uint64_t next_cookie;
 	struct inode *hnext; /* hash chain */
 };
@@ -68,10 +75,20 @@ void vfs_each(struct vfs *v, void (*fn)(struct inode *, void *), void *arg);
 struct dentry *vfs_lookup(struct inode *dir, const char *name);
 int vfs_dir_add(struct inode *dir, const char *name, uint64_t ino);
 int vfs_dir_del(struct inode *dir, const char *name);
-/* First entry with cookie > after, or NULL. */
+/* First entry with cookie > after, or NULL.  Pointers returned by the
+ * directory functions stay valid until the next add or del. */
 struct dentry *vfs_dir_next(struct inode *dir, uint64_t after);
 /* Name of ino in dir (for getcwd), or NULL. */
 const char *vfs_dir_name_of(struct inode *dir, uint64_t ino);
+
+/* Host fd of a regular file's data (a bounded LRU cache of at most
+ * srv_limits.host_fds; the least recently used is closed to make room and
+ * reopened on demand, so use the fd at once and keep it nowhere), or
+ * -errno.  vfs_data_close drops in's fd (its last open went away). */
+long vfs_data_fd(struct vfs *v, struct inode *in);
+void vfs_data_close(struct vfs *v, struct inode *in);
+/* Host fds the cache holds now. */
+size_t vfs_data_fds(const struct vfs *v);
 
 /* References (open descriptions, cwds) keep an unlinked inode alive; an
  * inode with neither links nor references is freed, data file too. */

@@ -1,5 +1,7 @@
 /* Directory entries keep stable cookies: a getdents64 offset stays valid
- * when entries before or at it are removed, and new entries come last. */
+ * when entries before or at it are removed, and new entries come last.
+ * Large directories (hash index, tombstones, compaction) behave the same,
+ * and survive a snapshot and a journal replay. */
 #include <dirent.h>
 
 #include "test_server_util.h"
@@ -27,6 +29,169 @@ static void test_cookies(void **state)
 	assert_string_equal(e->name, "a");
 	assert_null(vfs_dir_next(d, e->cookie));
 	vfs_free(v);
+}
+
+static void name_of(char *buf, size_t cap, int i)
+{
+	snprintf(buf, cap, "entry-%d", i);
+}
+
+/* Every live entry in cookie order; checks the order and the count. */
+static size_t walk_all(struct inode *d)
+{
+	size_t n = 0;
+	uint64_t last = 0;
+	for (struct dentry *e = vfs_dir_next(d, 0); e;
+	     e = vfs_dir_next(d, e->cookie)) {
+		assert_non_null(e->name);
+		assert_true(e->cookie > last);
+		last = e->cookie;
+		n++;
+	}
+	check(n, d->nents);
+	return n;
+}
+
+static void test_many_entries(void **state)
+{
+	(void)state;
+	enum { N = 20000 };
+	struct vfs *v = vfs_new(NULL);
+	struct inode *d = vfs_alloc(v, S_IFDIR | 0755, 0, 0, 0);
+	static uint64_t cookie[N];
+	char name[32];
+	for (int i = 0; i < N; i++) {
+		name_of(name, sizeof name, i);
+		check(vfs_dir_add(d, name, 100 + (uint64_t)i), 0);
+		cookie[i] = vfs_lookup(d, name)->cookie;
+	}
+	check(vfs_dir_add(d, "entry-77", 5), -EEXIST);
+	check(walk_all(d), N);
+	/* Remove three in four: compaction runs, cookies do not change. */
+	for (int i = 0; i < N; i++) {
+		name_of(name, sizeof name, i);
+		if (i % 4)
+			check(vfs_dir_del(d, name), 0);
+	}
+	check(d->nents, N / 4);
+	assert_true(d->nslots < N / 2); /* the tombstones were dropped */
+	for (int i = 0; i < N; i++) {
+		name_of(name, sizeof name, i);
+		struct dentry *e = vfs_lookup(d, name);
+		if (i % 4) {
+			assert_null(e);
+			check(vfs_dir_del(d, name), -ENOENT);
+		} else {
+			assert_non_null(e);
+			check(e->ino, 100 + (uint64_t)i);
+			check(e->cookie, cookie[i]);
+		}
+	}
+	check(walk_all(d), N / 4);
+	/* Re-added after delete: found, with a new cookie after all others. */
+	check(vfs_dir_add(d, "entry-1", 7), 0);
+	struct dentry *e = vfs_lookup(d, "entry-1");
+	assert_true(e->cookie > cookie[N - 1]);
+	assert_null(vfs_dir_next(d, e->cookie));
+	check(walk_all(d), N / 4 + 1);
+	for (int i = 0; i < N; i += 4) {
+		name_of(name, sizeof name, i);
+		check(vfs_dir_del(d, name), 0);
+	}
+	check(vfs_dir_del(d, "entry-1"), 0);
+	check(d->nents, 0);
+	assert_null(vfs_dir_next(d, 0));
+	vfs_free(v);
+}
+
+/* A listing that removes entries as it goes (the current one and others
+ * ahead of it, compacting meanwhile) sees every survivor once. */
+static void test_removal_during_iteration(void **state)
+{
+	(void)state;
+	enum { N = 3000 };
+	struct vfs *v = vfs_new(NULL);
+	struct inode *d = vfs_alloc(v, S_IFDIR | 0755, 0, 0, 0);
+	char name[32];
+	static bool seen[2 * N]; /* N + i: "new-i", added while listing */
+	for (int i = 0; i < N; i++) {
+		name_of(name, sizeof name, i);
+		check(vfs_dir_add(d, name, (uint64_t)i), 0);
+	}
+	uint64_t pos = 0;
+	for (struct dentry *e; (e = vfs_dir_next(d, pos));) {
+		int i = (int)e->ino;
+		assert_false(seen[i]);
+		seen[i] = true;
+		pos = e->cookie; /* what getdents keeps; e dies below */
+		if (i >= N) {
+			snprintf(name, sizeof name, "new-%d", i - N);
+			check(vfs_dir_del(d, name), 0);
+			continue;
+		}
+		name_of(name, sizeof name, i);
+		check(vfs_dir_del(d, name), 0);
+		if (i + 1 < N && i % 3 == 0) { /* one ahead goes unseen */
+			name_of(name, sizeof name, i + 1);
+			check(vfs_dir_del(d, name), 0);
+		}
+		if (i % 5 == 0) { /* added during the listing: seen later */
+			snprintf(name, sizeof name, "new-%d", i);
+			check(vfs_dir_add(d, name, (uint64_t)(N + i)), 0);
+		}
+	}
+	for (int i = 0; i < N; i++) {
+		bool listed = i == 0 || (i - 1) % 3 != 0;
+		assert_true(seen[i] == listed);
+		assert_true(seen[N + i] == (listed && i % 5 == 0));
+	}
+	check(d->nents, 0);
+	vfs_free(v);
+}
+
+/* Entries of a big directory with holes come back after a clean stop
+ * (snapshot) and after a crash (journal replay). */
+static void test_big_dir_persists(void **state)
+{
+	(void)state;
+	char dir[64] = "";
+	tsrv_start(dir, sizeof dir);
+	struct cage *cg = cage_new(1, 1000, 1000);
+	check(SYSP(cg, mkdir, "/tmp/big", 0, 0755), 0);
+	char p[64];
+	for (int i = 0; i < 300; i++) {
+		snprintf(p, sizeof p, "/tmp/big/f%d", i);
+		long fd = SYSP(cg, open, p, 0, O_CREAT | O_WRONLY, 0644);
+		check(fd, 0);
+		check(tsys(cg, LIND_SYS_close, A(fd), NULL, 0, NULL, 0, NULL), 0);
+	}
+	for (int i = 0; i < 300; i++) {
+		snprintf(p, sizeof p, "/tmp/big/f%d", i);
+		if (i % 3)
+			check(SYSP(cg, unlink, p), 0);
+	}
+	for (int crash = 0; crash < 2; crash++) {
+		tsrv_stop(!crash);
+		tsrv_start(dir, sizeof dir);
+		cg = cage_new(1, 1000, 1000);
+		struct inode *big;
+		check(vfs_resolve(srv.vfs, &cg->cred, vfs_root(srv.vfs),
+				  "/tmp/big", &big), 0);
+		check(walk_all(big), 100);
+		for (int i = 0; i < 300; i++) {
+			snprintf(p, sizeof p, "f%d", i);
+			assert_true(!vfs_lookup(big, p) == (i % 3 != 0));
+		}
+		/* more holes for the next round: replayed UNLINKs */
+		snprintf(p, sizeof p, "/tmp/big/f%d", 3 * crash);
+		check(SYSP(cg, unlink, p), 0);
+		snprintf(p, sizeof p, "/tmp/big/f%d", 3 * crash);
+		long fd = SYSP(cg, open, p, 0, O_CREAT | O_WRONLY, 0644);
+		check(fd, 0);
+	}
+	cage_free(cg);
+	tsrv_stop(true);
+	tsrv_rmrf(dir);
 }
 
 /* Names listed by getdents64 on fd, one buffer of cap bytes per call. */
@@ -103,6 +268,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cookies),
 		cmocka_unit_test(test_getdents_removal),
+		cmocka_unit_test(test_many_entries),
+		cmocka_unit_test(test_removal_during_iteration),
+		cmocka_unit_test(test_big_dir_persists),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

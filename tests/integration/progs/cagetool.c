@@ -154,6 +154,69 @@ static int cmd_loop(int n, const char *path)
 	return 0;
 }
 
+/* Opens n distinct files dir/f<i> (created, each holding its own name),
+ * says "held n", waits for a line on stdin, then checks every file's
+ * bytes through its fd: the server may only keep a few host fds. */
+static int cmd_holdmany(const char *dir, int n)
+{
+	char path[256], buf[256];
+	static int fds[4096];
+	if (n < 0 || n > 4096 || (mkdir(dir, 0755) < 0 && errno != EEXIST))
+		return fail("holdmany", dir);
+	for (int i = 0; i < n; i++) {
+		snprintf(path, sizeof path, "%s/f%d", dir, i);
+		fds[i] = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
+		size_t len = strlen(path);
+		if (fds[i] < 0 || write(fds[i], path, len) != (ssize_t)len)
+			return fail("holdmany", path);
+	}
+	printf("held %d\n", n);
+	fflush(stdout);
+	if (read(0, buf, 1) < 0)
+		return fail("holdmany", "stdin");
+	int good = 0;
+	for (int i = 0; i < n; i++) {
+		snprintf(path, sizeof path, "%s/f%d", dir, i);
+		ssize_t r = pread(fds[i], buf, sizeof buf - 1, 0);
+		buf[r > 0 ? r : 0] = '\0';
+		good += strcmp(buf, path) == 0;
+	}
+	printf("verified %d of %d\n", good, n);
+	return 0;
+}
+
+/* Opens new files in dir until an open fails, and says how many and why;
+ * at EMFILE, what dup, F_DUPFD and dup2 at the limit give. */
+static int cmd_fdlimit(const char *dir)
+{
+	char path[256];
+	int n = 0, top = 2, fd;
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+		return fail("fdlimit", dir);
+	for (;; n++) {
+		snprintf(path, sizeof path, "%s/f%d", dir, n);
+		if ((fd = open(path, O_RDWR | O_CREAT, 0644)) < 0)
+			break;
+		top = fd;
+	}
+	int err = errno;
+	printf("opened %d then %s", n, strerrorname_np(err));
+	if (err == EMFILE) {
+		int limit = top + 1;
+		printf("; dup %s", dup(0) < 0 ? strerrorname_np(errno) : "ok");
+		printf("; F_DUPFD(limit) %s", fcntl(0, F_DUPFD, limit) < 0 ?
+		       strerrorname_np(errno) : "ok");
+		printf("; dup2(0, limit) %s", dup2(0, limit) < 0 ?
+		       strerrorname_np(errno) : "ok");
+	}
+	close(top);
+	snprintf(path, sizeof path, "%s/again", dir);
+	fd = open(path, O_RDWR | O_CREAT, 0644);
+	printf("; after a close: %s\n", fd == top ? "reopened" :
+	       fd < 0 ? strerrorname_np(errno) : "other fd");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *c = argc > 1 ? argv[1] : "";
@@ -200,6 +263,10 @@ int main(int argc, char **argv)
 		printf("syscall 999 = %ld %s\n", r, strerrorname_np(errno));
 		return 0;
 	}
+	if (!strcmp(c, "holdmany") && argc == 4)
+		return cmd_holdmany(argv[2], atoi(argv[3]));
+	if (!strcmp(c, "fdlimit") && argc == 3)
+		return cmd_fdlimit(argv[2]);
 	fprintf(stderr, "cagetool: unknown command '%s'\n", c);
 	return 2;
 }
