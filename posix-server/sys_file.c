@@ -111,8 +111,8 @@ static long open_at(struct call *c, long dirfd, const char *path, long flags,
 	int kind = S_ISDIR(in->mode)   ? OFD_DIR
 		   : S_ISCHR(in->mode) ? OFD_DEV
 				       : OFD_FILE;
-	/* The data file is opened (created) on the first read or write:
-	 * creating or opening a file costs no host fd and no host inode. */
+	/* An existing file's data file is opened on its first read or
+	 * write: opening costs no host fd (a create made it already). */
 	if (kind == OFD_FILE && (flags & O_TRUNC) && !created && in->size &&
 	    (r = truncate_inode(in, 0)) < 0)
 		return r;
