@@ -76,7 +76,9 @@ static size_t read_argv(char **argv)
 	return c;
 }
 
-static void send_attach(int s, const char *path)
+/* 0 or -errno; a refused send is explained by recv_reply (the relay
+ * may have answered why before hanging up). */
+static int send_attach(int s)
 {
 	static char *argv[ARGV_MAX];
 	Lind__Attach a = LIND__ATTACH__INIT;
@@ -90,16 +92,17 @@ static void send_attach(int s, const char *path)
 	a.version = LIND_PROTO_VERSION;
 	a.argv = argv;
 	a.n_argv = read_argv(argv);
-	int r = lind_send_msg(s, &a.base, fds, nfds);
-	if (r < 0)
-		die("lind: cannot attach at %s: %s", path, strerror(-r));
+	return lind_send_msg(s, &a.base, fds, nfds);
 }
 
-static Lind__AttachReply *recv_reply(int s, const char *path, int *chan_fd)
+static Lind__AttachReply *recv_reply(int s, const char *path, int *chan_fd,
+				     int sent)
 {
 	static uint8_t buf[8192];
 	int nfds = 1;
 	long n = lind_recv_msg(s, buf, sizeof buf, chan_fd, &nfds);
+	if (n <= 0 && sent < 0)
+		die("lind: cannot attach at %s: %s", path, strerror(-sent));
 	if (n <= 0)
 		die("lind: nacl-relay at %s closed the connection while "
 		    "attaching", path);
@@ -173,9 +176,17 @@ static void lind_attach(void)
 	if (s < 0)
 		die("lind: no nacl-relay at %s (set LIND_RUNTIME_DIR or start "
 		    "nacl-relay)", path);
-	send_attach(s, path);
+	if (s < 3) { /* stdio was closed: it stays closed, not our socket */
+		int high = fcntl(s, F_DUPFD_CLOEXEC, 3);
+		if (high < 0)
+			die("lind: cannot move the attach socket: %s",
+			    strerror(errno));
+		close(s);
+		s = high;
+	}
+	int sent = send_attach(s);
 	int chan_fd = -1;
-	Lind__AttachReply *rep = recv_reply(s, path, &chan_fd);
+	Lind__AttachReply *rep = recv_reply(s, path, &chan_fd, sent);
 	client = (struct lind_client){LIND_CLIENT_VERSION, s, rep->cage_id,
 				      map_chan(chan_fd)};
 	lind__attach_reply__free_unpacked(rep, NULL);

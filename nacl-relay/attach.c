@@ -1,7 +1,14 @@
 /*
  * relay.sock: cages attach here.  Each connection carries one Attach (with
  * the cage's stdio fds) and then stays open as the cage's liveness: its
- * EOF means the process is gone, however it died.
+ * EOF, or the exit of the process that connected (a pidfd), means the cage
+ * is gone, however it died.
+ *
+ * Attaching never blocks the main loop: the Attach becomes a CAGE_NEW
+ * carrying this connection's attach_id, and the server's answer, whenever
+ * it comes, is matched by that id (relay_attach_answer).  An answer whose
+ * connection has gone meanwhile frees its cage; it can never reach
+ * another connection.
  */
 #define _GNU_SOURCE /* accept4, struct ucred */
 #include <errno.h>
@@ -11,28 +18,46 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include "common.h"
 #include "relay.h"
 
+/* A connection must send its Attach within this many seconds. */
+#define ATTACH_TIMEOUT_S 5.0
+/* After EMFILE/ENFILE on accept, try again this much later. */
+#define ACCEPT_RETRY_S 0.1
+
+enum conn_state { CONN_NEW, CONN_WAITING, CONN_ATTACHED };
+
 struct relay_conn {
 	struct relay *r;
 	struct relay_conn *next;
-	int fd;
-	ev_io io;
+	int fd, pidfd;
+	ev_io io, pid_io;
+	ev_timer timeout;
 	struct ucred cred;
-	struct relay_cage *cage; /* NULL until attached */
+	enum conn_state state;
+	uint64_t attach_id;      /* CONN_WAITING: the CAGE_NEW in flight */
+	Lind__Attach *attach;    /* CONN_WAITING: for the trace note */
+	struct relay_cage *cage; /* CONN_ATTACHED */
 };
 
 int relay_attach_listen(struct relay *r)
 {
 	/* relay.sock appears (renamed from a private name) only when the
-	 * whole system is ready */
-	int fd = lind_listen_seqpacket(r->relay_sock, 64);
+	 * whole system is ready; mode/group make it shared when asked */
+	int fd = lind_listen_seqpacket(r->relay_sock, 64, r->sock_mode,
+				       r->sock_gid);
 	if (fd < 0)
 		return fd;
+	struct sockaddr_un sa;
+	socklen_t len = sizeof sa;
+	if (getsockname(fd, (struct sockaddr *)&sa, &len) == 0)
+		snprintf(r->bound_name, sizeof r->bound_name, "%s", sa.sun_path);
 	r->listen_fd = fd;
 	return 0;
 }
@@ -41,19 +66,28 @@ static void conn_close(struct relay_conn *c)
 {
 	struct relay *r = c->r;
 	ev_io_stop(r->loop, &c->io);
+	ev_io_stop(r->loop, &c->pid_io);
+	ev_timer_stop(r->loop, &c->timeout);
 	close(c->fd);
+	if (c->pidfd >= 0)
+		close(c->pidfd);
 	for (struct relay_conn **pp = &r->conns; *pp; pp = &(*pp)->next) {
 		if (*pp == c) {
 			*pp = c->next;
 			break;
 		}
 	}
+	r->nconns--;
+	if (c->attach)
+		lind__attach__free_unpacked(c->attach, NULL);
 	if (c->cage) {
 		uint64_t id = c->cage->cage_id;
 		relay_cage_stop(r, c->cage);
 		relay_server_cage_gone(r, id);
 		relay_trace_note(r, id, "detach", NULL, 0);
 	}
+	/* CONN_WAITING: the server's answer finds no connection and frees
+	 * the cage it made (relay_attach_answer) */
 	free(c);
 }
 
@@ -65,42 +99,133 @@ static void attach_reply(struct relay_conn *c, uint64_t cage_id, int chan_fd,
 	rep.cage_id = cage_id;
 	rep.channel = (char *)(chan_fd >= 0 ? "memfd" : "");
 	rep.error = (char *)(error ? error : "");
+	/* the socket is non-blocking: a client that does not read gets
+	 * nothing rather than stalling us */
 	int rc = lind_send_msg(c->fd, &rep.base, &chan_fd, chan_fd >= 0);
-	if (rc < 0)
+	if (rc < 0 && rc != -EPIPE && rc != -ECONNRESET) /* not gone already */
 		lind_log(cage_id, "cannot answer attach from pid %d: %s",
 			 (int)c->cred.pid, strerror(-rc));
 }
 
-/* 0: attached; <0: refused (an AttachReply with the reason was sent). */
-static int attach(struct relay_conn *c, const Lind__Attach *a, int *fds,
-		  int nfds)
+static void refuse(struct relay_conn *c, const char *why)
+{
+	attach_reply(c, 0, -1, why);
+	/* Closing with unread data would reset the connection and lose the
+	 * reply on its way: stop receiving, drop what came, then close. */
+	shutdown(c->fd, SHUT_RD);
+	uint8_t buf[64];
+	for (;;) {
+		int fds[3], nfds = 3;
+		long n = lind_recv_msg(c->fd, buf, sizeof buf, fds, &nfds);
+		if (n < 0 && n != -EMSGSIZE)
+			break;
+		for (int i = 0; i < nfds; i++)
+			close(fds[i]);
+		if (n == 0)
+			break;
+	}
+	conn_close(c);
+}
+
+/* A unix socket whose peer is our own relay.sock: a cage passing an
+ * attach connection as its stdio would keep it open in the server, and
+ * the relay would never see that cage (or another) go. */
+static bool is_relay_conn(struct relay *r, int fd)
+{
+	struct sockaddr_un sa;
+	socklen_t len = sizeof sa;
+	if (getpeername(fd, (struct sockaddr *)&sa, &len) < 0 ||
+	    sa.sun_family != AF_UNIX || len <= offsetof(struct sockaddr_un, sun_path))
+		return false;
+	return r->bound_name[0] &&
+	       strncmp(sa.sun_path, r->bound_name, sizeof sa.sun_path) == 0;
+}
+
+/* Validates the Attach and sends CAGE_NEW; NULL, or why it is refused. */
+static const char *attach_begin(struct relay_conn *c, Lind__Attach *a,
+				const int *fds, int nfds, char *msg, size_t cap)
 {
 	struct relay *r = c->r;
-	char msg[160];
 	if (a->version != LIND_PROTO_VERSION) {
-		snprintf(msg, sizeof msg,
+		snprintf(msg, cap,
 			 "protocol version mismatch: cage speaks %u, relay speaks %u",
 			 a->version, LIND_PROTO_VERSION);
-		attach_reply(c, 0, -1, msg);
-		return -EPROTO;
+		return msg;
 	}
 	if (__builtin_popcount(a->stdio_mask & 7) != nfds ||
-	    (a->stdio_mask & ~7u)) {
-		attach_reply(c, 0, -1, "stdio fds do not match stdio_mask");
-		return -EINVAL;
-	}
-	uint64_t id = 0;
+	    (a->stdio_mask & ~7u))
+		return "stdio fds do not match stdio_mask";
+	for (int i = 0; i < nfds; i++)
+		if (is_relay_conn(r, fds[i]))
+			return "a stdio fd is a connection to nacl-relay";
+	c->attach_id = ++r->next_attach_id;
 	int rc = relay_server_cage_new(r, a, c->cred.pid, c->cred.uid,
-				       c->cred.gid, fds, nfds, &id);
+				       c->cred.gid, fds, nfds, c->attach_id);
 	if (rc < 0) {
-		snprintf(msg, sizeof msg, "posix-server refused the cage: %s",
+		snprintf(msg, cap, "relay cannot reach posix-server: %s",
 			 strerror(-rc));
-		attach_reply(c, 0, -1, msg);
-		return rc;
+		return msg;
 	}
+	c->state = CONN_WAITING;
+	c->attach = a;
+	ev_timer_stop(r->loop, &c->timeout); /* the server answers in time */
+	return NULL;
+}
+
+static void conn_first(struct relay_conn *c)
+{
+	uint8_t buf[8192];
+	int fds[3], nfds = 3;
+	long n = lind_recv_msg(c->fd, buf, sizeof buf, fds, &nfds);
+	if (n == -EAGAIN)
+		return;
+	char msg[160];
+	const char *why = "malformed Attach frame";
+	Lind__Attach *a = n > 0 ? lind__attach__unpack(NULL, (size_t)n, buf)
+				: NULL;
+	if (n == 0)
+		why = NULL; /* went away before attaching: nothing to say */
+	else if (a && !(why = attach_begin(c, a, fds, nfds, msg, sizeof msg)))
+		a = NULL; /* the connection keeps it until the answer */
+	for (int i = 0; i < nfds; i++)
+		close(fds[i]); /* the server got its own copies */
+	if (a)
+		lind__attach__free_unpacked(a, NULL);
+	if (n == 0)
+		conn_close(c);
+	else if (why)
+		refuse(c, why);
+}
+
+static struct relay_conn *find_waiting(struct relay *r, uint64_t attach_id)
+{
+	for (struct relay_conn *c = r->conns; c; c = c->next)
+		if (c->state == CONN_WAITING && c->attach_id == attach_id)
+			return c;
+	return NULL;
+}
+
+void relay_attach_answer(struct relay *r, const Lind__Control *m)
+{
+	struct relay_conn *c = m->attach_id ? find_waiting(r, m->attach_id)
+					    : NULL;
+	bool ok = m->kind == LIND__CONTROL__KIND__CAGE_NEW_OK && m->cage_id;
+	if (!c) {
+		if (ok) /* its process left while the server worked */
+			relay_server_cage_gone(r, m->cage_id);
+		return;
+	}
+	char msg[200];
+	if (!ok) {
+		snprintf(msg, sizeof msg, "posix-server refused the cage: %s",
+			 m->error[0] ? m->error : "no reason given");
+		refuse(c, msg);
+		return;
+	}
+	uint64_t id = m->cage_id;
 	struct lind_chan *ch;
 	int chan_fd = -1;
-	rc = relay_chan_create(id, &chan_fd, &ch);
+	int rc = relay_chan_create(id, &chan_fd, &ch);
 	if (rc == 0) {
 		rc = relay_cage_start(r, id, ch, &c->cage);
 		if (rc < 0) {
@@ -113,36 +238,15 @@ static int attach(struct relay_conn *c, const Lind__Attach *a, int *fds,
 		relay_server_cage_gone(r, id);
 		snprintf(msg, sizeof msg, "relay cannot create a channel: %s",
 			 strerror(-rc));
-		attach_reply(c, 0, -1, msg);
-		return rc;
+		refuse(c, msg);
+		return;
 	}
-	relay_trace_note(r, id, "attach", a->argv, a->n_argv);
+	c->state = CONN_ATTACHED;
+	relay_trace_note(r, id, "attach", c->attach->argv, c->attach->n_argv);
+	lind__attach__free_unpacked(c->attach, NULL);
+	c->attach = NULL;
 	attach_reply(c, id, chan_fd, NULL);
 	close(chan_fd);
-	return 0;
-}
-
-static void conn_first(struct relay_conn *c)
-{
-	uint8_t buf[8192];
-	int fds[3], nfds = 3;
-	long n = lind_recv_msg(c->fd, buf, sizeof buf, fds, &nfds);
-	if (n == -EAGAIN)
-		return;
-	int rc = -EPROTO;
-	if (n > 0) {
-		Lind__Attach *a = lind__attach__unpack(NULL, (size_t)n, buf);
-		if (a) {
-			rc = attach(c, a, fds, nfds);
-			lind__attach__free_unpacked(a, NULL);
-		} else {
-			attach_reply(c, 0, -1, "malformed Attach frame");
-		}
-	}
-	for (int i = 0; i < nfds; i++)
-		close(fds[i]); /* the server holds its own copies now */
-	if (rc < 0)
-		conn_close(c);
 }
 
 static void conn_cb(struct ev_loop *loop, ev_io *w, int revents)
@@ -150,15 +254,114 @@ static void conn_cb(struct ev_loop *loop, ev_io *w, int revents)
 	(void)loop;
 	(void)revents;
 	struct relay_conn *c = w->data;
-	if (!c->cage) {
+	if (c->state == CONN_NEW) {
 		conn_first(c);
 		return;
 	}
-	/* after attaching the socket only signals liveness */
+	/* afterwards the socket only signals liveness */
 	char junk[64];
 	ssize_t n = recv(c->fd, junk, sizeof junk, MSG_DONTWAIT);
 	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
 		conn_close(c);
+}
+
+static void pid_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	conn_close(w->data); /* the process that attached has exited */
+}
+
+static void timeout_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	refuse(w->data, "no Attach within 5 seconds");
+}
+
+/* Connections (attaching or attached) of one uid. */
+static uint64_t conns_of(struct relay *r, uid_t uid)
+{
+	uint64_t n = 0;
+	for (struct relay_conn *c = r->conns; c; c = c->next)
+		n += c->cred.uid == uid;
+	return n;
+}
+
+static const char *over_limit(struct relay *r, uid_t uid, char *msg,
+			      size_t cap)
+{
+	if (r->nconns >= r->limits.cages) {
+		snprintf(msg, cap, "too many cages (nacl-relay --limit cages=%llu)",
+			 (unsigned long long)r->limits.cages);
+		return msg;
+	}
+	if (conns_of(r, uid) >= r->limits.cages_per_uid) {
+		snprintf(msg, cap,
+			 "too many cages for uid %u (nacl-relay --limit cages-per-uid=%llu)",
+			 (unsigned)uid,
+			 (unsigned long long)r->limits.cages_per_uid);
+		return msg;
+	}
+	return NULL;
+}
+
+static struct relay_conn *conn_new(struct relay *r, int fd)
+{
+	struct relay_conn *c = calloc(1, sizeof *c);
+	socklen_t len = sizeof c->cred;
+	if (!c || getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &c->cred, &len) < 0) {
+		free(c);
+		close(fd);
+		return NULL;
+	}
+	c->r = r;
+	c->fd = fd;
+	c->pidfd = -1;
+	c->next = r->conns;
+	r->conns = c;
+	r->nconns++;
+	ev_io_init(&c->io, conn_cb, fd, EV_READ);
+	c->io.data = c;
+	ev_io_init(&c->pid_io, pid_cb, -1, EV_READ);
+	c->pid_io.data = c;
+	ev_timer_init(&c->timeout, timeout_cb, ATTACH_TIMEOUT_S, 0);
+	c->timeout.data = c;
+	return c;
+}
+
+/* The process's exit is its cage's end even if its socket lives on
+ * somewhere.  Without pidfds (old kernels) EOF alone tells. */
+static int watch_pid(struct relay_conn *c)
+{
+	if (c->cred.pid <= 0)
+		return 0;
+	c->pidfd = (int)syscall(SYS_pidfd_open, c->cred.pid, 0);
+	if (c->pidfd < 0)
+		return errno == ESRCH ? -ESRCH : 0;
+	fcntl(c->pidfd, F_SETFD, FD_CLOEXEC);
+	ev_io_set(&c->pid_io, c->pidfd, EV_READ);
+	ev_io_start(c->r->loop, &c->pid_io);
+	return 0;
+}
+
+static void accept_retry_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)revents;
+	struct relay *r = w->data;
+	ev_io_start(loop, &r->listen_io);
+}
+
+/* Out of fds: pause accepting for a moment rather than spin on a
+ * listening socket that stays readable; one log line per episode. */
+static void accept_pause(struct relay *r, int err)
+{
+	if (!r->accept_paused_once)
+		lind_log(0, "accept: %s; pausing new attaches", strerror(err));
+	r->accept_paused_once = true;
+	ev_io_stop(r->loop, &r->listen_io);
+	ev_timer_set(&r->accept_retry, ACCEPT_RETRY_S, 0);
+	ev_timer_start(r->loop, &r->accept_retry);
 }
 
 static void accept_cb(struct ev_loop *loop, ev_io *w, int revents)
@@ -169,25 +372,26 @@ static void accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 		int fd = accept4(r->listen_fd, NULL, NULL,
 				 SOCK_CLOEXEC | SOCK_NONBLOCK);
 		if (fd < 0) {
-			if (errno != EAGAIN && errno != EINTR)
+			if (errno == EMFILE || errno == ENFILE ||
+			    errno == ENOBUFS || errno == ENOMEM)
+				accept_pause(r, errno);
+			else if (errno != EAGAIN && errno != EINTR &&
+				 errno != ECONNABORTED)
 				lind_log(0, "accept: %s", strerror(errno));
 			return;
 		}
-		struct relay_conn *c = calloc(1, sizeof *c);
-		socklen_t len = sizeof c->cred;
-		if (!c || getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &c->cred,
-				     &len) < 0) {
-			free(c);
-			close(fd);
+		r->accept_paused_once = false;
+		struct relay_conn *c = conn_new(r, fd);
+		if (!c)
+			continue;
+		char msg[160];
+		const char *why = over_limit(r, c->cred.uid, msg, sizeof msg);
+		if (why || watch_pid(c) < 0) {
+			refuse(c, why ? why : "the attaching process is gone");
 			continue;
 		}
-		c->r = r;
-		c->fd = fd;
-		c->next = r->conns;
-		r->conns = c;
-		ev_io_init(&c->io, conn_cb, fd, EV_READ);
-		c->io.data = c;
 		ev_io_start(loop, &c->io);
+		ev_timer_start(loop, &c->timeout);
 	}
 }
 
@@ -195,6 +399,8 @@ int relay_attach_start(struct relay *r)
 {
 	ev_io_init(&r->listen_io, accept_cb, r->listen_fd, EV_READ);
 	r->listen_io.data = r;
+	ev_timer_init(&r->accept_retry, accept_retry_cb, ACCEPT_RETRY_S, 0);
+	r->accept_retry.data = r;
 	ev_io_start(r->loop, &r->listen_io);
 	return 0;
 }
@@ -203,6 +409,7 @@ void relay_attach_close_all(struct relay *r)
 {
 	if (r->listen_fd >= 0) {
 		ev_io_stop(r->loop, &r->listen_io);
+		ev_timer_stop(r->loop, &r->accept_retry);
 		close(r->listen_fd);
 		unlink(r->relay_sock);
 		r->listen_fd = -1;

@@ -36,10 +36,15 @@ void relay_spin_pause(uint64_t until)
 int relay_thread_start(pthread_t *t, void *(*fn)(void *), void *arg)
 {
 	sigset_t all, old;
+	pthread_attr_t at;
+	pthread_attr_init(&at);
+	/* what a relay thread uses; thousands of cages, thousands of these */
+	pthread_attr_setstacksize(&at, RELAY_STACK_BYTES);
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	int rc = pthread_create(t, NULL, fn, arg);
+	int rc = pthread_create(t, &at, fn, arg);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	pthread_attr_destroy(&at);
 	return -rc;
 }
 
@@ -449,6 +454,9 @@ void relay_init(struct relay *r)
 	r->pub_sock = -1;
 	r->rep_sock = -1;
 	r->listen_fd = -1;
+	r->sock_mode = 0600;
+	r->sock_gid = -1;
+	r->limits = (struct relay_limits){RELAY_MAX_CHANS, 1024};
 	pthread_mutex_init(&r->ring_lock, NULL);
 	pthread_mutex_init(&r->table_lock, NULL);
 	pthread_mutex_init(&r->rep_lock, NULL);

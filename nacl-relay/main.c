@@ -5,6 +5,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <grp.h>
+#include <stddef.h>
+#include <sys/stat.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,13 +19,40 @@
 #include "common.h"
 #include "relay.h"
 
-static const char usage[] =
-	"usage: nacl-relay [--runtime-dir DIR] [--store DIR] [--help]\n"
-	"Relays cage system calls to posix-server (foreground).\n"
-	"  --runtime-dir DIR  sockets and channels (default $LIND_RUNTIME_DIR)\n"
-	"  --store DIR        accepted for uniformity; the relay keeps no state\n";
-
 static struct relay R; /* large (the channel table): not on the stack */
+
+static const struct lind_limit limit_table[] = {
+	{"cages", offsetof(struct relay_limits, cages), 1, RELAY_MAX_CHANS,
+	 "cages attached or attaching at once"},
+	{"cages-per-uid", offsetof(struct relay_limits, cages_per_uid), 1,
+	 RELAY_MAX_CHANS, "the same, per host user"},
+};
+#define NLIMITS (sizeof limit_table / sizeof limit_table[0])
+
+static void usage(void)
+{
+	fputs("usage: nacl-relay [--runtime-dir DIR] [--store DIR] "
+	      "[--socket-group GROUP] [--limit NAME=N]... [--help]\n"
+	      "Relays cage system calls to posix-server (foreground).\n"
+	      "  --runtime-dir DIR     sockets and channels (default $LIND_RUNTIME_DIR)\n"
+	      "  --store DIR           accepted for uniformity; the relay keeps no state\n"
+	      "  --socket-group GROUP  users of GROUP may attach cages (relay.sock 0660;\n"
+	      "                        the runtime dir gets group GROUP and g+x)\n"
+	      "  --limit NAME=N        change a limit (repeatable); names, defaults:\n",
+	      stdout);
+	lind_limits_usage(stdout, limit_table, NLIMITS, &R.limits);
+}
+
+/* A group name or number; -1 when there is none such. */
+static long parse_group(const char *name)
+{
+	struct group *g = getgrnam(name);
+	if (g)
+		return (long)g->gr_gid;
+	char *end;
+	long v = strtol(name, &end, 10);
+	return *name && !*end && v >= 0 ? v : -1;
+}
 
 static void server_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
@@ -30,8 +60,19 @@ static void server_cb(struct ev_loop *loop, ev_io *w, int revents)
 	struct relay *r = w->data;
 	uint8_t buf[8192];
 	long n = lind_recv_msg(r->server_fd, buf, sizeof buf, NULL, NULL);
-	if (n > 0 || n == -EAGAIN || n == -EINTR)
-		return; /* nothing unsolicited is expected; ignore it */
+	if (n == -EAGAIN || n == -EINTR)
+		return;
+	if (n > 0) {
+		Lind__Control *m = lind__control__unpack(NULL, (size_t)n, buf);
+		if (m && (m->kind == LIND__CONTROL__KIND__CAGE_NEW_OK ||
+			  (m->kind == LIND__CONTROL__KIND__ERROR && m->attach_id)))
+			relay_attach_answer(r, m);
+		else if (m && m->kind == LIND__CONTROL__KIND__ERROR)
+			lind_log(0, "posix-server: %s", m->error);
+		if (m)
+			lind__control__free_unpacked(m, NULL);
+		return;
+	}
 	lind_log(0, "posix-server went away; exiting");
 	atomic_store(&r->server_gone, 1);
 	r->exit_code = 1;
@@ -73,11 +114,14 @@ static int parse_args(int argc, char **argv, const char **rundir)
 	static const struct option opts[] = {
 		{"runtime-dir", required_argument, NULL, 'r'},
 		{"store", required_argument, NULL, 's'},
+		{"socket-group", required_argument, NULL, 'g'},
+		{"limit", required_argument, NULL, 'l'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	opterr = 0;
 	int c;
+	char why[160];
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
@@ -85,8 +129,24 @@ static int parse_args(int argc, char **argv, const char **rundir)
 			break;
 		case 's':
 			break; /* unused: the relay keeps no state */
+		case 'g':
+			R.sock_gid = parse_group(optarg);
+			if (R.sock_gid < 0) {
+				fprintf(stderr, "nacl-relay: no group '%s'\n",
+					optarg);
+				exit(2);
+			}
+			R.sock_mode = 0660;
+			break;
+		case 'l':
+			if (lind_limit_set(limit_table, NLIMITS, &R.limits,
+					   optarg, why, sizeof why) < 0) {
+				fprintf(stderr, "nacl-relay: %s\n", why);
+				exit(2);
+			}
+			break;
 		case 'h':
-			fputs(usage, stdout);
+			usage();
 			exit(0);
 		default:
 			fprintf(stderr, "nacl-relay: bad option '%s' (try --help)\n",
@@ -99,6 +159,21 @@ static int parse_args(int argc, char **argv, const char **rundir)
 			argv[optind]);
 		exit(2);
 	}
+	return 0;
+}
+
+/* A shared relay: group members reach relay.sock through the runtime
+ * dir (g+x only: they cannot list it, nor reach server.sock, trace.ipc
+ * or admin.ipc, which stay 0600). */
+static int share_rundir(struct relay *r)
+{
+	struct stat st;
+	if (r->sock_gid < 0)
+		return 0;
+	if (stat(r->rundir, &st) < 0 ||
+	    chown(r->rundir, (uid_t)-1, (gid_t)r->sock_gid) < 0 ||
+	    chmod(r->rundir, (st.st_mode & 07777) | 0010) < 0)
+		return -errno;
 	return 0;
 }
 
@@ -136,6 +211,11 @@ static int start(struct relay *r)
 		return rc;
 	}
 	snprintf(r->pid_file, sizeof r->pid_file, "%s", pid_file); /* ours now */
+	if ((rc = share_rundir(r)) < 0) {
+		lind_log(0, "cannot share %s with its group: %s", r->rundir,
+			 strerror(-rc));
+		return rc;
+	}
 	if ((rc = relay_attach_listen(r)) < 0) {
 		lind_log(0, "cannot listen on %s: %s", r->relay_sock,
 			 strerror(-rc));
@@ -176,11 +256,13 @@ int main(int argc, char **argv)
 {
 	const char *rundir_opt = NULL;
 	lind_log_init("nacl-relay");
+	relay_init(&R); /* defaults, before options change them */
 	parse_args(argc, argv, &rundir_opt);
 	signal(SIGPIPE, SIG_IGN); /* a dead server's fifo must not kill us */
 
 	struct relay *r = &R;
-	relay_init(r);
+	if (lind_raise_nofile() < 0)
+		lind_log(0, "cannot raise the fd limit: %s", strerror(errno));
 	if (lind_runtime_dir(r->rundir, sizeof r->rundir, rundir_opt) < 0) {
 		lind_log(0, "runtime dir path too long");
 		return 1;

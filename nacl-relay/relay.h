@@ -18,12 +18,15 @@
 #include <sys/types.h>
 
 #include "lind.pb-c.h"
+#include "common.h"
 #include "protocol.h"
 
 /* Channel index lives in 24 bits of the tag; this many cages at once. */
 #define RELAY_MAX_CHANS 4096
 /* How long one TRACE_ON keeps the feed on. */
 #define RELAY_TRACE_TTL_NS (3ull * 1000000000ull)
+/* Stack of each relay thread (one per cage, one for replies). */
+#define RELAY_STACK_BYTES (256 * 1024)
 /* Spin this long before sleeping on a futex. */
 #define RELAY_SPIN_NS 20000ull
 
@@ -58,13 +61,25 @@ struct relay_cage {
 
 struct relay_conn; /* attach.c */
 
+/* `nacl-relay --limit NAME=N` (main.c has the table). */
+struct relay_limits {
+	uint64_t cages;         /* attached or attaching at once */
+	uint64_t cages_per_uid; /* the same, per host uid */
+};
+
 struct relay {
 	char rundir[PATH_MAX];
 	char relay_sock[PATH_MAX];
 	char pid_file[PATH_MAX];
 
+	struct relay_limits limits;
+	unsigned sock_mode; /* relay.sock: 0600, or 0660 with sock_gid */
+	long sock_gid;      /* -1: the relay's own group */
+
 	/* server link */
 	int server_fd;
+	ev_io server_out_io;
+	struct lind_ctlq ctl_out; /* Control messages waiting for room */
 	struct lind_rings *rings;
 	size_t rings_len;
 	int bell_fd;
@@ -92,7 +107,12 @@ struct relay {
 	/* main loop (attach.c, main.c) */
 	struct ev_loop *loop;
 	int listen_fd;
+	char bound_name[PATH_MAX]; /* relay.sock's name as peers see it */
 	ev_io listen_io;
+	ev_timer accept_retry;
+	bool accept_paused_once;
+	uint64_t next_attach_id;
+	uint64_t nconns;
 	ev_io server_io;
 	ev_io admin_io;
 	struct relay_conn *conns;
@@ -125,9 +145,11 @@ int relay_thread_start(pthread_t *t, void *(*fn)(void *), void *arg);
 /* server_link.c */
 int relay_server_connect(struct relay *r, const char *sock_path,
 			 int timeout_ms);
+/* Sends CAGE_NEW without waiting; the answer comes to
+ * relay_attach_answer with the same attach_id. */
 int relay_server_cage_new(struct relay *r, const Lind__Attach *a, pid_t pid,
 			  uid_t uid, gid_t gid, const int *fds, int nfds,
-			  uint64_t *cage_id);
+			  uint64_t attach_id);
 void relay_server_cage_gone(struct relay *r, uint64_t cage_id);
 /* Pack req into the request ring; waits while full unless *stop. */
 int relay_forward(struct relay *r, const Lind__Request *req,
@@ -153,6 +175,8 @@ void relay_admin_handle(struct relay *r);
 /* attach.c */
 int relay_attach_listen(struct relay *r);
 int relay_attach_start(struct relay *r);
+/* The server answered a CAGE_NEW (CAGE_NEW_OK or ERROR). */
+void relay_attach_answer(struct relay *r, const Lind__Control *m);
 void relay_attach_close_all(struct relay *r);
 
 #endif

@@ -103,6 +103,8 @@ int relay_server_connect(struct relay *r, const char *sock_path,
 	} else {
 		r->bell_fd = fds[1]; /* the server's eventfd */
 		fds[1] = -1;
+		/* from now on the main loop never waits on the server */
+		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 	}
 	for (int i = 0; i < nfds; i++)
 		if (fds[i] >= 0)
@@ -111,10 +113,37 @@ int relay_server_connect(struct relay *r, const char *sock_path,
 	return rc;
 }
 
+static void on_server_writable(struct ev_loop *loop, ev_io *w, int revents)
+{
+	(void)revents;
+	struct relay *r = w->data;
+	int rc = lind_ctlq_flush(&r->ctl_out, r->server_fd);
+	if (rc < 0)
+		lind_log(0, "server.sock: send: %s", strerror(-rc));
+	if (!r->ctl_out.head)
+		ev_io_stop(loop, w);
+}
+
+/* Never blocks the main loop: what does not fit now waits in ctl_out. */
+static int send_control(struct relay *r, Lind__Control *m, const int *fds,
+			int nfds)
+{
+	int rc = lind_ctlq_send(&r->ctl_out, r->server_fd, &m->base, fds, nfds);
+	if (r->ctl_out.head && !ev_is_active(&r->server_out_io)) {
+		ev_io_init(&r->server_out_io, on_server_writable, r->server_fd,
+			   EV_WRITE);
+		r->server_out_io.data = r;
+		ev_io_start(r->loop, &r->server_out_io);
+	}
+	return rc;
+}
+
 int relay_server_cage_new(struct relay *r, const Lind__Attach *a, pid_t pid,
 			  uid_t uid, gid_t gid, const int *fds, int nfds,
-			  uint64_t *cage_id)
+			  uint64_t attach_id)
 {
+	if (atomic_load(&r->server_gone) || r->server_fd < 0)
+		return -ENOTCONN;
 	Lind__Control m = LIND__CONTROL__INIT;
 	m.kind = LIND__CONTROL__KIND__CAGE_NEW;
 	m.version = LIND_PROTO_VERSION;
@@ -124,22 +153,12 @@ int relay_server_cage_new(struct relay *r, const Lind__Attach *a, pid_t pid,
 	m.stdio_mask = a->stdio_mask;
 	m.n_argv = a->n_argv;
 	m.argv = a->argv;
-	int rc = lind_send_msg(r->server_fd, &m.base, fds, nfds);
-	if (rc < 0)
-		return rc;
-	/* The server answers at once; the main loop waits for it. */
-	Lind__Control *ans = recv_control(r, CTRL_TIMEOUT_MS, NULL, NULL);
-	if (!ans)
-		return -ETIMEDOUT;
-	rc = 0;
-	if (ans->kind == LIND__CONTROL__KIND__CAGE_NEW_OK && ans->cage_id)
-		*cage_id = ans->cage_id;
-	else {
-		lind_log(0, "posix-server refused a cage: %s",
-			 ans->error[0] ? ans->error : "no reason");
-		rc = -EPERM;
+	m.attach_id = attach_id;
+	int rc = send_control(r, &m, fds, nfds);
+	if (rc == -EMSGSIZE) { /* argv too long for a Control: leave it out */
+		m.n_argv = 0;
+		rc = send_control(r, &m, fds, nfds);
 	}
-	lind__control__free_unpacked(ans, NULL);
 	return rc;
 }
 
@@ -150,7 +169,7 @@ void relay_server_cage_gone(struct relay *r, uint64_t cage_id)
 	Lind__Control m = LIND__CONTROL__INIT;
 	m.kind = LIND__CONTROL__KIND__CAGE_GONE;
 	m.cage_id = cage_id;
-	int rc = lind_send_msg(r->server_fd, &m.base, NULL, 0);
+	int rc = send_control(r, &m, NULL, 0);
 	if (rc < 0)
 		lind_log(cage_id, "cannot tell posix-server the cage is gone: %s",
 			 strerror(-rc));
@@ -290,6 +309,9 @@ void relay_replies_stop(struct relay *r)
 void relay_server_close(struct relay *r)
 {
 	relay_replies_stop(r);
+	if (ev_is_active(&r->server_out_io))
+		ev_io_stop(r->loop, &r->server_out_io);
+	lind_ctlq_clear(&r->ctl_out);
 	if (r->rings)
 		munmap(r->rings, r->rings_len);
 	r->rings = NULL;

@@ -23,6 +23,7 @@
 #include "cage.h"
 #include "common.h"
 #include "fdtable.h"
+#include "limit.h"
 #include "futex.h"
 #include "lind.pb-c.h"
 #include "ring.h"
@@ -37,10 +38,26 @@ struct pending {
 	uint8_t buf[];
 };
 
+/* A connection on server.sock that has not said HELLO yet.  Several may
+ * wait at once, each for a few seconds: an idle one cannot keep the real
+ * relay out. */
+#define HELLO_TIMEOUT_S 5.0
+#define MAX_NEWCOMERS 8
+
+struct newcomer {
+	struct newcomer *next;
+	int fd;
+	ev_io w;
+	ev_timer timeout;
+};
+
 static struct {
 	char sock_path[PATH_MAX];
 	int lsock, relay, bell, ring_fd;
-	ev_io lsock_w, relay_w, bell_w;
+	ev_io lsock_w, relay_w, relay_out_w, bell_w;
+	struct lind_ctlq out; /* Control messages waiting for room */
+	struct newcomer *newcomers;
+	unsigned nnewcomers;
 	struct lind_rings *rings;
 	struct pending *pend, **pend_tail;
 } L = {.lsock = -1, .relay = -1, .bell = -1, .ring_fd = -1};
@@ -183,6 +200,8 @@ static void relay_gone(void)
 	if (L.relay < 0)
 		return;
 	ev_io_stop(srv.loop, &L.relay_w);
+	ev_io_stop(srv.loop, &L.relay_out_w);
+	lind_ctlq_clear(&L.out);
 	close(L.relay);
 	L.relay = -1;
 	unsigned n = cage_count();
@@ -224,11 +243,24 @@ static int map_rings(void)
 	return 0;
 }
 
-static void send_control_fds(Lind__Control *m, const int *fds, int nfds)
+static void on_relay_writable(struct ev_loop *loop, ev_io *w, int revents)
 {
-	int r = lind_send_msg(L.relay, &m->base, fds, nfds);
+	(void)revents;
+	int r = lind_ctlq_flush(&L.out, L.relay);
 	if (r < 0)
 		lind_log(0, "server.sock: send: %s", strerror(-r));
+	if (!L.out.head)
+		ev_io_stop(loop, w);
+}
+
+/* Never blocks: what the relay's socket has no room for waits in L.out. */
+static void send_control_fds(Lind__Control *m, const int *fds, int nfds)
+{
+	int r = lind_ctlq_send(&L.out, L.relay, &m->base, fds, nfds);
+	if (r < 0)
+		lind_log(0, "server.sock: send: %s", strerror(-r));
+	if (L.out.head && !ev_is_active(&L.relay_out_w))
+		ev_io_start(srv.loop, &L.relay_out_w);
 }
 
 static void send_control(Lind__Control *m)
@@ -236,12 +268,14 @@ static void send_control(Lind__Control *m)
 	send_control_fds(m, NULL, 0);
 }
 
-static void send_error(const char *msg)
+/* attach_id: the CAGE_NEW this answers (0 for other errors). */
+static void send_error(const char *msg, uint64_t attach_id)
 {
 	Lind__Control m = LIND__CONTROL__INIT;
 	m.kind = LIND__CONTROL__KIND__ERROR;
 	m.version = LIND_PROTO_VERSION;
 	m.error = (char *)msg;
+	m.attach_id = attach_id;
 	send_control(&m);
 }
 
@@ -253,7 +287,7 @@ static void on_hello(const Lind__Control *in)
 			 "protocol version mismatch: relay speaks %u, server speaks %d",
 			 in->version, LIND_PROTO_VERSION);
 		lind_log(0, "%s", err);
-		send_error(err);
+		send_error(err, 0);
 		relay_gone();
 		return;
 	}
@@ -262,7 +296,7 @@ static void on_hello(const Lind__Control *in)
 		snprintf(err, sizeof err, "cannot create the server ring: %s",
 			 strerror(-r));
 		lind_log(0, "%s", err);
-		send_error(err);
+		send_error(err, 0);
 		return;
 	}
 	Lind__Control m = LIND__CONTROL__INIT;
@@ -305,25 +339,28 @@ static int attach_stdio(struct cage *c, uint32_t mask, int *fds, int nfds)
 static void on_cage_new(const Lind__Control *in, int *fds, int nfds)
 {
 	uint32_t mask = in->stdio_mask & 7;
-	if (!L.rings) {
-		send_error("CAGE_NEW before HELLO");
+	if (__builtin_popcount(mask) != nfds) {
+		send_error("CAGE_NEW: stdio_mask does not match the fds sent",
+			   in->attach_id);
 		return;
 	}
-	if (__builtin_popcount(mask) != nfds) {
-		send_error("CAGE_NEW: stdio_mask does not match the fds sent");
+	if (cage_count() >= srv_limits.cages) {
+		send_error("too many cages (posix-server --limit cages)",
+			   in->attach_id);
 		return;
 	}
 	struct cage *c = cage_new(in->host_pid, in->uid, in->gid);
 	if (!c || attach_stdio(c, mask, fds, nfds) < 0) {
 		if (c)
 			cage_free(c);
-		send_error("out of memory");
+		send_error("out of memory", in->attach_id);
 		return;
 	}
 	Lind__Control m = LIND__CONTROL__INIT;
 	m.kind = LIND__CONTROL__KIND__CAGE_NEW_OK;
 	m.version = LIND_PROTO_VERSION;
 	m.cage_id = c->id;
+	m.attach_id = in->attach_id;
 	send_control(&m);
 	lind_log(c->id, "new cage: host pid %u uid %u, %s", in->host_pid,
 		 in->uid, in->n_argv ? in->argv[0] : "?");
@@ -342,7 +379,7 @@ static void on_relay(struct ev_loop *loop, ev_io *w, int revents)
 	if (n == -EMSGSIZE) { /* too big for any Control we know */
 		for (int i = 0; i < nfds; i++)
 			close(fds[i]);
-		send_error("Control frame too large");
+		send_error("Control frame too large", 0);
 		return;
 	}
 	if (n <= 0) {
@@ -353,9 +390,9 @@ static void on_relay(struct ev_loop *loop, ev_io *w, int revents)
 	}
 	Lind__Control *m = lind__control__unpack(NULL, (size_t)n, buf);
 	if (!m) {
-		send_error("bad Control frame");
+		send_error("bad Control frame", 0);
 	} else if (m->kind == LIND__CONTROL__KIND__HELLO) {
-		on_hello(m);
+		send_error("HELLO twice", 0);
 	} else if (m->kind == LIND__CONTROL__KIND__CAGE_NEW) {
 		on_cage_new(m, fds, nfds);
 	} else if (m->kind == LIND__CONTROL__KIND__CAGE_GONE) {
@@ -366,13 +403,79 @@ static void on_relay(struct ev_loop *loop, ev_io *w, int revents)
 			store_flush(srv.store);
 		}
 	} else {
-		send_error("unexpected Control kind");
+		send_error("unexpected Control kind", m->attach_id);
 	}
 	for (int i = 0; i < nfds; i++)
 		if (fds[i] >= 0)
 			close(fds[i]);
 	if (m)
 		lind__control__free_unpacked(m, NULL);
+}
+
+static void newcomer_drop(struct newcomer *nc, bool close_fd)
+{
+	for (struct newcomer **pp = &L.newcomers; *pp; pp = &(*pp)->next)
+		if (*pp == nc) {
+			*pp = nc->next;
+			break;
+		}
+	L.nnewcomers--;
+	ev_io_stop(srv.loop, &nc->w);
+	ev_timer_stop(srv.loop, &nc->timeout);
+	if (close_fd)
+		close(nc->fd);
+	free(nc);
+}
+
+static void on_newcomer_timeout(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	newcomer_drop(w->data, true); /* said nothing: not a relay */
+}
+
+/* A newcomer's first message must be HELLO; it then becomes the relay. */
+static void on_newcomer(struct ev_loop *loop, ev_io *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	struct newcomer *nc = w->data;
+	uint8_t buf[8192];
+	long n = lind_recv_msg(nc->fd, buf, sizeof buf, NULL, NULL);
+	if (n == -EAGAIN)
+		return;
+	Lind__Control *m = n > 0 ? lind__control__unpack(NULL, (size_t)n, buf)
+				 : NULL;
+	int fd = nc->fd;
+	newcomer_drop(nc, false);
+	if (!m || m->kind != LIND__CONTROL__KIND__HELLO || L.relay >= 0) {
+		Lind__Control e = LIND__CONTROL__INIT;
+		e.kind = LIND__CONTROL__KIND__ERROR;
+		e.version = LIND_PROTO_VERSION;
+		e.error = L.relay >= 0 ? "another relay is already connected"
+				       : "expected HELLO";
+		struct lind_ctlq q = {0};
+		lind_ctlq_send(&q, fd, &e.base, NULL, 0);
+		lind_ctlq_clear(&q); /* best effort: never wait for it */
+		close(fd);
+	} else {
+		L.relay = fd;
+		ev_io_init(&L.relay_w, on_relay, fd, EV_READ);
+		ev_io_init(&L.relay_out_w, on_relay_writable, fd, EV_WRITE);
+		ev_io_start(srv.loop, &L.relay_w);
+		on_hello(m);
+	}
+	if (m)
+		lind__control__free_unpacked(m, NULL);
+}
+
+/* Only our own user (or root) may be the relay. */
+static bool peer_trusted(int fd)
+{
+	struct ucred cr;
+	socklen_t len = sizeof cr;
+	return getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) == 0 &&
+	       (cr.uid == geteuid() || cr.uid == 0);
 }
 
 static void on_accept(struct ev_loop *loop, ev_io *w, int revents)
@@ -382,18 +485,28 @@ static void on_accept(struct ev_loop *loop, ev_io *w, int revents)
 	(void)revents;
 	int fd = accept4(L.lsock, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (fd < 0)
-		return;
-	if (L.relay >= 0) {
-		int keep = L.relay;
-		L.relay = fd;
-		send_error("another relay is already connected");
-		L.relay = keep;
+		return; /* EMFILE: the connection waits in the backlog */
+	struct newcomer *nc = peer_trusted(fd) ? calloc(1, sizeof *nc) : NULL;
+	if (!nc) {
 		close(fd);
 		return;
 	}
-	L.relay = fd;
-	ev_io_init(&L.relay_w, on_relay, fd, EV_READ);
-	ev_io_start(srv.loop, &L.relay_w);
+	if (L.nnewcomers >= MAX_NEWCOMERS) { /* the oldest gives way */
+		struct newcomer *old = L.newcomers;
+		while (old->next)
+			old = old->next;
+		newcomer_drop(old, true);
+	}
+	nc->fd = fd;
+	ev_io_init(&nc->w, on_newcomer, fd, EV_READ);
+	nc->w.data = nc;
+	ev_timer_init(&nc->timeout, on_newcomer_timeout, HELLO_TIMEOUT_S, 0);
+	nc->timeout.data = nc;
+	ev_io_start(srv.loop, &nc->w);
+	ev_timer_start(srv.loop, &nc->timeout);
+	nc->next = L.newcomers;
+	L.newcomers = nc;
+	L.nnewcomers++;
 }
 
 /* ---- setup -------------------------------------------------------------- */
@@ -405,7 +518,7 @@ int srv_loop_open(const char *rundir)
 			   LIND_SERVER_SOCK) < 0)
 		return -ENAMETOOLONG;
 	/* bound under a private name, then renamed: never half-ready */
-	L.lsock = lind_listen_seqpacket(L.sock_path, 8);
+	L.lsock = lind_listen_seqpacket(L.sock_path, 8, 0600, -1);
 	if (L.lsock < 0) {
 		int err = L.lsock;
 		L.lsock = -1;
@@ -418,6 +531,8 @@ int srv_loop_open(const char *rundir)
 
 void srv_loop_close(void)
 {
+	while (L.newcomers)
+		newcomer_drop(L.newcomers, true);
 	relay_gone();
 	unmap_rings();
 	if (L.lsock >= 0) {

@@ -107,6 +107,9 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	/* what the limits need (a few fds per cage, host-fds for data) */
+	if (lind_raise_nofile() < 0)
+		lind_log(0, "cannot raise the fd limit: %s", strerror(errno));
 	srv.loop = ev_default_loop(0);
 	srv.store = st;
 	srv.vfs = vfs_new(st);

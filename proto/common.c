@@ -5,7 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/stat.h>
@@ -97,15 +99,11 @@ void lind_log(uint64_t cage_id, const char *fmt, ...)
 	(void)!write(2, line, len); /* one write: lines never interleave */
 }
 
-int lind_send_msg(int sock, const ProtobufCMessage *msg, const int *fds,
-		  int nfds)
+/* One datagram with nfds (<= 8) fds attached; 0 or -errno. */
+static int send_packed(int sock, const void *buf, size_t len, const int *fds,
+		       int nfds, int flags)
 {
-	uint8_t buf[8192];
-	size_t len = protobuf_c_message_get_packed_size(msg);
-	if (len > sizeof buf)
-		return -EMSGSIZE;
-	protobuf_c_message_pack(msg, buf);
-	struct iovec iov = {buf, len};
+	struct iovec iov = {(void *)buf, len};
 	union {
 		char b[CMSG_SPACE(sizeof(int) * 8)];
 		struct cmsghdr align;
@@ -125,9 +123,20 @@ int lind_send_msg(int sock, const ProtobufCMessage *msg, const int *fds,
 	}
 	ssize_t r;
 	do
-		r = sendmsg(sock, &mh, MSG_NOSIGNAL);
+		r = sendmsg(sock, &mh, MSG_NOSIGNAL | flags);
 	while (r < 0 && errno == EINTR);
 	return r < 0 ? -errno : 0;
+}
+
+int lind_send_msg(int sock, const ProtobufCMessage *msg, const int *fds,
+		  int nfds)
+{
+	uint8_t buf[8192];
+	size_t len = protobuf_c_message_get_packed_size(msg);
+	if (len > sizeof buf)
+		return -EMSGSIZE;
+	protobuf_c_message_pack(msg, buf);
+	return send_packed(sock, buf, len, fds, nfds, 0);
 }
 
 long lind_recv_msg(int sock, void *buf, size_t cap, int *fds, int *nfds)
@@ -196,7 +205,8 @@ int lind_connect_seqpacket(const char *path)
 	return fd;
 }
 
-int lind_listen_seqpacket(const char *path, int backlog)
+int lind_listen_seqpacket(const char *path, int backlog, unsigned mode,
+			  long gid)
 {
 	char tmp[LIND_MAX_PATH];
 	struct sockaddr_un sa;
@@ -208,7 +218,9 @@ int lind_listen_seqpacket(const char *path, int backlog)
 		return -errno;
 	unlink(tmp);
 	if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 ||
-	    listen(fd, backlog) < 0 || rename(tmp, path) < 0) {
+	    (gid >= 0 && chown(tmp, (uid_t)-1, (gid_t)gid) < 0) ||
+	    chmod(tmp, mode) < 0 || listen(fd, backlog) < 0 ||
+	    rename(tmp, path) < 0) {
 		int e = errno;
 		close(fd);
 		unlink(tmp);
@@ -219,10 +231,16 @@ int lind_listen_seqpacket(const char *path, int backlog)
 
 int lind_shm_create(const char *name, size_t size, int *fd, void **map)
 {
-	int f = memfd_create(name, MFD_CLOEXEC);
+	int f = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (f < 0)
 		return -errno;
-	int r = ftruncate(f, (off_t)size) < 0 ? -errno : lind_shm_map(f, size, map);
+	/* Sealed at its size: a peer that shrinks the file would make our
+	 * next access to the mapping a SIGBUS. */
+	int r = ftruncate(f, (off_t)size) < 0 ||
+			fcntl(f, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW |
+						      F_SEAL_SEAL) < 0
+		? -errno
+		: lind_shm_map(f, size, map);
 	if (r < 0) {
 		close(f);
 		return r;
@@ -237,6 +255,10 @@ int lind_shm_map(int fd, size_t size, void **map)
 	if (fstat(fd, &st) < 0)
 		return -errno;
 	if ((size_t)st.st_size < size)
+		return -EPROTO;
+	/* Only a memfd sealed against shrinking is safe to map from a peer. */
+	int seals = fcntl(fd, F_GET_SEALS);
+	if (seals < 0 || !(seals & F_SEAL_SHRINK))
 		return -EPROTO;
 	void *m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (m == MAP_FAILED)
@@ -274,4 +296,135 @@ uint64_t lind_wall_ns(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* ---- limits ------------------------------------------------------------ */
+
+int lind_limit_set(const struct lind_limit *t, size_t n, void *base,
+		   const char *spec, char *why, size_t cap)
+{
+	const char *eq = strchr(spec, '=');
+	for (size_t i = 0; eq && i < n; i++) {
+		if (strncmp(spec, t[i].name, (size_t)(eq - spec)) != 0 ||
+		    t[i].name[eq - spec] != '\0')
+			continue;
+		char *end;
+		errno = 0;
+		unsigned long long v = strtoull(eq + 1, &end, 10);
+		if (errno || end == eq + 1 || *end || eq[1] == '-' ||
+		    v < t[i].min || v > t[i].max) {
+			snprintf(why, cap, "--limit %s: want %llu..%llu",
+				 t[i].name, (unsigned long long)t[i].min,
+				 (unsigned long long)t[i].max);
+			return -EINVAL;
+		}
+		*(uint64_t *)((char *)base + t[i].off) = v;
+		return 0;
+	}
+	snprintf(why, cap, "--limit %s: unknown limit (see --help)", spec);
+	return -EINVAL;
+}
+
+void lind_limits_usage(FILE *f, const struct lind_limit *t, size_t n,
+		       const void *base)
+{
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "      %-13s %-10llu %s\n", t[i].name,
+			(unsigned long long)*(const uint64_t *)((const char *)base +
+								t[i].off),
+			t[i].what);
+}
+
+int lind_raise_nofile(void)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return -errno;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+			return -errno;
+	}
+	return rl.rlim_cur > INT_MAX ? INT_MAX : (int)rl.rlim_cur;
+}
+
+/* ---- control messages that may wait for room ---------------------------- */
+
+struct lind_ctlq_msg {
+	struct lind_ctlq_msg *next;
+	int fds[LIND_CTLQ_FDS];
+	int nfds;
+	size_t len;
+	uint8_t buf[];
+};
+
+int lind_ctlq_send(struct lind_ctlq *q, int sock, const ProtobufCMessage *msg,
+		   const int *fds, int nfds)
+{
+	size_t len = protobuf_c_message_get_packed_size(msg);
+	if (nfds > LIND_CTLQ_FDS || len > 8192)
+		return -EMSGSIZE;
+	struct lind_ctlq_msg *m = malloc(sizeof *m + len);
+	if (!m)
+		return -ENOMEM;
+	protobuf_c_message_pack(msg, m->buf);
+	m->len = len;
+	m->nfds = 0;
+	m->next = NULL;
+	if (!q->head) {
+		int r = send_packed(sock, m->buf, len, fds, nfds, MSG_DONTWAIT);
+		if (r != -EAGAIN) {
+			free(m);
+			return r;
+		}
+	}
+	/* Keep order behind earlier messages; fds are ours until sent. */
+	for (int i = 0; i < nfds; i++) {
+		m->fds[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, 0);
+		if (m->fds[i] < 0) {
+			int e = -errno;
+			while (i--)
+				close(m->fds[i]);
+			free(m);
+			return e;
+		}
+		m->nfds++;
+	}
+	*(q->head ? &q->tail->next : &q->head) = m;
+	q->tail = m;
+	q->count++;
+	return 0;
+}
+
+int lind_ctlq_flush(struct lind_ctlq *q, int sock)
+{
+	while (q->head) {
+		struct lind_ctlq_msg *m = q->head;
+		int r = send_packed(sock, m->buf, m->len, m->fds, m->nfds,
+				    MSG_DONTWAIT);
+		if (r == -EAGAIN)
+			return 0;
+		q->head = m->next;
+		q->count--;
+		for (int i = 0; i < m->nfds; i++)
+			close(m->fds[i]);
+		free(m);
+		if (r < 0)
+			return r;
+	}
+	q->tail = NULL;
+	return 0;
+}
+
+void lind_ctlq_clear(struct lind_ctlq *q)
+{
+	while (q->head) {
+		struct lind_ctlq_msg *m = q->head;
+		q->head = m->next;
+		for (int i = 0; i < m->nfds; i++)
+			close(m->fds[i]);
+		free(m);
+	}
+	q->tail = NULL;
+	q->count = 0;
 }

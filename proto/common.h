@@ -6,6 +6,7 @@
 #include <protobuf-c/protobuf-c.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 /* Runtime dir: override, else $LIND_RUNTIME_DIR, else
  * $XDG_RUNTIME_DIR/lind, else /tmp/lind-<uid>.  Returns 0 or -errno. */
@@ -32,10 +33,12 @@ int lind_send_msg(int sock, const ProtobufCMessage *msg, const int *fds,
 long lind_recv_msg(int sock, void *buf, size_t cap, int *fds, int *nfds);
 
 /* Unix SEQPACKET sockets, close-on-exec.  connect: the fd or -errno.
- * listen: binds a temporary name, listens, then renames it to path, so a
- * socket that exists is ready; the fd is non-blocking. */
+ * listen: binds a temporary name, gives it mode (and group gid unless
+ * -1), listens, then renames it to path, so a socket that exists is ready
+ * and never was open to more than mode allows; the fd is non-blocking. */
 int lind_connect_seqpacket(const char *path);
-int lind_listen_seqpacket(const char *path, int backlog);
+int lind_listen_seqpacket(const char *path, int backlog, unsigned mode,
+			  long gid);
 /* Shared memory passed between processes as an fd (SCM_RIGHTS): create
  * a memfd of size bytes and map it (*fd for the peer, *map for us), or
  * map a peer's, which must hold at least size bytes.  0 or -errno. */
@@ -43,6 +46,40 @@ int lind_shm_create(const char *name, size_t size, int *fd, void **map);
 int lind_shm_map(int fd, size_t size, void **map);
 /* Writes "pid\n" to path through a temporary file and rename. */
 int lind_write_pidfile(const char *path);
+
+/* Per-deployment limits set with `--limit NAME=VALUE`: one table per
+ * daemon of uint64_t fields in a struct at base. */
+struct lind_limit {
+	const char *name;
+	size_t off; /* offsetof the field in the daemon's limits struct */
+	uint64_t min, max;
+	const char *what;
+};
+/* 0, or -EINVAL with a one-line reason in why. */
+int lind_limit_set(const struct lind_limit *t, size_t n, void *base,
+		   const char *spec, char *why, size_t cap);
+void lind_limits_usage(FILE *f, const struct lind_limit *t, size_t n,
+		       const void *base);
+/* Soft RLIMIT_NOFILE raised to the hard one: the new soft limit or -errno. */
+int lind_raise_nofile(void);
+
+/*
+ * Control messages to a peer daemon that must never block the sender: sent
+ * at once when the socket has room, else queued (fds duplicated) in order
+ * until lind_ctlq_flush finds room.  The caller watches the socket for
+ * writability while q->head is set.
+ */
+#define LIND_CTLQ_FDS 3
+struct lind_ctlq {
+	struct lind_ctlq_msg *head, *tail;
+	unsigned count;
+};
+int lind_ctlq_send(struct lind_ctlq *q, int sock, const ProtobufCMessage *msg,
+		   const int *fds, int nfds);
+/* Sends what fits: 0 (q->head set if some wait) or -errno of a failed send
+ * (that message is dropped). */
+int lind_ctlq_flush(struct lind_ctlq *q, int sock);
+void lind_ctlq_clear(struct lind_ctlq *q);
 
 /* Monotonic and wall clocks in nanoseconds. */
 uint64_t lind_now_ns(void);

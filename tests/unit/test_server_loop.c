@@ -154,8 +154,10 @@ static uint64_t new_cage_fd(int slot, int fd)
 	m.uid = 1000;
 	m.gid = 1000;
 	m.stdio_mask = fd >= 0 ? 1u << slot : 0;
+	m.attach_id = 4242;
 	Lind__Control *r = control(&m, &fd, fd >= 0 ? 1 : 0);
 	assert_int_equal(r->kind, LIND__CONTROL__KIND__CAGE_NEW_OK);
+	assert_int_equal(r->attach_id, 4242); /* the answer names its attach */
 	uint64_t id = r->cage_id;
 	lind__control__free_unpacked(r, NULL);
 	return id;
@@ -276,34 +278,75 @@ static void test_parked_write(void **state)
 	expect_reply(t, -ESPIPE, NULL);
 }
 
-static void test_version_mismatch(void **state)
+static int connect_server(void)
 {
-	(void)state;
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	snprintf(sa.sun_path, sizeof sa.sun_path, "%s/server.sock", run_dir);
-	/* A second relay while one is connected is refused. */
-	int s2 = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-	assert_int_equal(connect(s2, (struct sockaddr *)&sa, sizeof sa), 0);
+	int s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	assert_int_equal(connect(s, (struct sockaddr *)&sa, sizeof sa), 0);
 	spin_loop();
-	uint8_t buf[512];
-	long n = lind_recv_msg(s2, buf, sizeof buf, NULL, NULL);
-	assert_true(n > 0);
-	Lind__Control *m = lind__control__unpack(NULL, (size_t)n, buf);
-	assert_int_equal(m->kind, LIND__CONTROL__KIND__ERROR);
-	lind__control__free_unpacked(m, NULL);
-	close(s2);
-	/* The current relay says HELLO again with the wrong version. */
+	return s;
+}
+
+/* HELLO on s; the answer (its fds closed). */
+static Lind__Control *hello_on(int s, uint32_t version)
+{
 	Lind__Control hello = LIND__CONTROL__INIT;
 	hello.kind = LIND__CONTROL__KIND__HELLO;
-	hello.version = LIND_PROTO_VERSION + 1;
-	m = control(&hello, NULL, 0);
+	hello.version = version;
+	assert_int_equal(lind_send_msg(s, &hello.base, NULL, 0), 0);
+	spin_loop();
+	uint8_t buf[512];
+	int fds[2], nfds = 2;
+	long n = lind_recv_msg(s, buf, sizeof buf, fds, &nfds);
+	assert_true(n > 0);
+	for (int i = 0; i < nfds; i++)
+		close(fds[i]);
+	return lind__control__unpack(NULL, (size_t)n, buf);
+}
+
+static void expect_error(Lind__Control *m, const char *want)
+{
+	assert_non_null(m);
 	assert_int_equal(m->kind, LIND__CONTROL__KIND__ERROR);
+	assert_string_equal(m->error, want);
+	lind__control__free_unpacked(m, NULL);
+}
+
+static void test_second_relay(void **state)
+{
+	(void)state;
+	/* A second relay while one is connected is refused at its HELLO. */
+	int s2 = connect_server();
+	expect_error(hello_on(s2, LIND_PROTO_VERSION),
+		     "another relay is already connected");
+	close(s2);
+	/* The current relay says HELLO again. */
+	expect_error(hello_on(sock, LIND_PROTO_VERSION), "HELLO twice");
+}
+
+static void test_squatter_and_version(void **state)
+{
+	(void)state;
+	close(sock); /* the setup's relay leaves */
+	spin_loop();
+	/* Idle connections that never say HELLO keep nobody out. */
+	int squat[10];
+	for (int i = 0; i < 10; i++)
+		squat[i] = connect_server();
+	int s3 = connect_server();
 	char want[128];
 	snprintf(want, sizeof want,
 		 "protocol version mismatch: relay speaks %d, server speaks %d",
 		 LIND_PROTO_VERSION + 1, LIND_PROTO_VERSION);
-	assert_string_equal(m->error, want);
-	lind__control__free_unpacked(m, NULL);
+	expect_error(hello_on(s3, LIND_PROTO_VERSION + 1), want);
+	close(s3);
+	sock = connect_server();
+	Lind__Control *ok = hello_on(sock, LIND_PROTO_VERSION);
+	assert_int_equal(ok->kind, LIND__CONTROL__KIND__HELLO_OK);
+	lind__control__free_unpacked(ok, NULL);
+	for (int i = 0; i < 10; i++)
+		close(squat[i]);
 }
 
 int main(void)
@@ -313,8 +356,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_calls, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_parked_read, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_parked_write, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_version_mismatch, setup,
+		cmocka_unit_test_setup_teardown(test_second_relay, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_squatter_and_version,
+						setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -254,6 +254,14 @@ int main(int argc, char **argv)
 			printf("got: %s", line);
 		return 0;
 	}
+	if (!strcmp(c, "id")) {
+		printf("uid %d gid %d\n", (int)getuid(), (int)getgid());
+		return 0;
+	}
+	if (!strcmp(c, "sleep") && argc == 3) { /* then a call: still served */
+		sleep((unsigned)atoi(argv[2]));
+		return cmd_loop(1, "/");
+	}
 	if (!strcmp(c, "exit") && argc == 3)
 		return atoi(argv[2]);
 	if (!strcmp(c, "mkdir") && argc == 3)
