@@ -279,7 +279,7 @@ static void timeout_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	refuse(w->data, "no Attach within 5 seconds");
 }
 
-/* Connections (attaching or attached) of one uid. */
+/* Connections (attaching or attached) of one uid, the new one included. */
 static uint64_t conns_of(struct relay *r, uid_t uid)
 {
 	uint64_t n = 0;
@@ -291,12 +291,12 @@ static uint64_t conns_of(struct relay *r, uid_t uid)
 static const char *over_limit(struct relay *r, uid_t uid, char *msg,
 			      size_t cap)
 {
-	if (r->nconns >= r->limits.cages) {
+	if (r->nconns > r->limits.cages) { /* counts the newcomer */
 		snprintf(msg, cap, "too many cages (nacl-relay --limit cages=%llu)",
 			 (unsigned long long)r->limits.cages);
 		return msg;
 	}
-	if (conns_of(r, uid) >= r->limits.cages_per_uid) {
+	if (conns_of(r, uid) > r->limits.cages_per_uid) {
 		snprintf(msg, cap,
 			 "too many cages for uid %u (nacl-relay --limit cages-per-uid=%llu)",
 			 (unsigned)uid,

@@ -256,6 +256,9 @@ int main(int argc, char **argv)
 {
 	const char *rundir_opt = NULL;
 	lind_log_init("nacl-relay");
+	/* Everything we create (sockets, trace feed, pid file, store) is
+	 * ours alone unless made shared on purpose (relay.sock's mode). */
+	umask(077);
 	relay_init(&R); /* defaults, before options change them */
 	parse_args(argc, argv, &rundir_opt);
 	signal(SIGPIPE, SIG_IGN); /* a dead server's fifo must not kill us */

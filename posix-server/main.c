@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cage.h"
@@ -50,6 +51,9 @@ int main(int argc, char **argv)
 	};
 	const char *rundir_opt = NULL, *store_opt = NULL;
 	lind_log_init("posix-server");
+	/* Everything we create (sockets, trace feed, pid file, store) is
+	 * ours alone unless made shared on purpose (relay.sock's mode). */
+	umask(077);
 	opterr = 0;
 	for (int o; (o = getopt_long(argc, argv, "", opts, NULL)) != -1;) {
 		if (o == 'r')

@@ -264,8 +264,10 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(c, "exit") && argc == 3)
 		return atoi(argv[2]);
-	if (!strcmp(c, "mkdir") && argc == 3)
-		return mkdir(argv[2], 0755) < 0 ? fail("mkdir", argv[2]) : 0;
+	if (!strcmp(c, "mkdir") && (argc == 3 || argc == 4)) {
+		mode_t m = argc == 4 ? (mode_t)strtol(argv[3], NULL, 8) : 0755;
+		return mkdir(argv[2], m) < 0 ? fail("mkdir", argv[2]) : 0;
+	}
 	if (!strcmp(c, "enosys")) {
 		long r = syscall(999, 0, 0, 0);
 		printf("syscall 999 = %ld %s\n", r, strerrorname_np(errno));
