@@ -120,6 +120,19 @@ static Lind__AttachReply *recv_reply(int s, const char *path, int *chan_fd,
 	return rep;
 }
 
+/* Launched with stdio closed, the socket would take fd 0, 1 or 2: it would
+ * be sent as stdio and the fatal line (host fd 2) would go to the relay. */
+static int above_stdio(int s)
+{
+	if (s > 2)
+		return s;
+	int d = fcntl(s, F_DUPFD_CLOEXEC, 3);
+	if (d < 0)
+		die("lind: cannot move the attach socket: %s", strerror(errno));
+	close(s);
+	return d;
+}
+
 /* Map the cage's channel (a memfd the relay sent with its reply). */
 static struct lind_chan *map_chan(int fd)
 {
@@ -176,14 +189,7 @@ static void lind_attach(void)
 	if (s < 0)
 		die("lind: no nacl-relay at %s (set LIND_RUNTIME_DIR or start "
 		    "nacl-relay)", path);
-	if (s < 3) { /* stdio was closed: it stays closed, not our socket */
-		int high = fcntl(s, F_DUPFD_CLOEXEC, 3);
-		if (high < 0)
-			die("lind: cannot move the attach socket: %s",
-			    strerror(errno));
-		close(s);
-		s = high;
-	}
+	s = above_stdio(s);
 	int sent = send_attach(s);
 	int chan_fd = -1;
 	Lind__AttachReply *rep = recv_reply(s, path, &chan_fd, sent);

@@ -3,13 +3,14 @@
  * submit, wait spin-then-sleep, release.  Runs inside the SIGSYS handler,
  * so only atomics, raw futex calls and memcpy; several threads of a cage
  * can be in calls at once, one slot each.  Host calls here are raw and
- * errno is never touched; the liveness poll, the fatal line and the final
+ * errno is never touched; the liveness peek, the fatal line and the final
  * exit carry LIND_HOST_MAGIC, the filter's only exceptions for them.
+ * When the relay is gone the caller (syscall.c) decides what to do: no
+ * call here is fatal.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <linux/futex.h>
-#include <poll.h>
 #include <stdatomic.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -46,21 +47,17 @@ void lind_host_fatal(const char *line)
 	lind_host_exit(127);
 }
 
-/* The relay is gone when it says so, or when our attach socket hangs up. */
-static int relay_alive(struct lind_client *cl)
+/* The relay is gone when it says so, or when our attach socket hangs up
+ * (the relay never writes there after attaching: a peek waits for
+ * nothing and answers EAGAIN while the relay lives, 0 at EOF). */
+int lind_relay_alive(struct lind_client *cl)
 {
 	if (atomic_load(&cl->chan->relay_gone))
 		return 0;
-	struct pollfd p = {.fd = cl->sock, .events = POLLRDHUP};
-	long r = lind_host_magic(SYS_poll, (long)&p, 1, 0);
-	return !(r > 0 && (p.revents & (POLLHUP | POLLRDHUP | POLLERR |
-					POLLNVAL)));
-}
-
-static void check_alive(struct lind_client *cl)
-{
-	if (!relay_alive(cl))
-		lind_host_fatal("lind: relay connection lost\n");
+	char byte;
+	long r = lind_host6(SYS_recvfrom, cl->sock, (long)&byte, 1,
+			    LIND_PEEK_FLAGS, 0, (long)LIND_HOST_MAGIC);
+	return r > 0 || r == -EAGAIN || r == -EINTR;
 }
 
 static uint64_t now_ns(void)
@@ -96,8 +93,8 @@ struct lind_slot *lind_chan_claim(struct lind_client *cl)
 		}
 		long r = lind_futex_wait_raw(&c->free_seq, seq, SLEEP_MS);
 		atomic_fetch_sub(&c->free_waiters, 1);
-		if (r == -ETIMEDOUT)
-			check_alive(cl);
+		if (r == -ETIMEDOUT && !lind_relay_alive(cl))
+			return NULL;
 	}
 	return s;
 }
@@ -115,14 +112,14 @@ static void interrupt(struct lind_client *cl, struct lind_slot *s, int *sent)
 
 /* Spin briefly, yield for about SPIN_NS, then announce and sleep; each
  * timeout checks that the relay still exists, and a signal may interrupt
- * the call.  Returns with the slot REPLIED. */
-static void wait_reply(struct lind_client *cl, struct lind_slot *s)
+ * the call.  0 with the slot REPLIED, or -EPIPE: the relay is gone. */
+static int wait_reply(struct lind_client *cl, struct lind_slot *s)
 {
 	uint64_t until = 0;
 	for (unsigned i = 1;; i++) {
 		if (atomic_load_explicit(&s->state, memory_order_acquire) ==
 		    LIND_SLOT_REPLIED)
-			return;
+			return 0;
 		if (i < 64) {
 			lind_cpu_relax();
 			continue;
@@ -145,15 +142,16 @@ static void wait_reply(struct lind_client *cl, struct lind_slot *s)
 		if (st == LIND_SLOT_REPLIED)
 			break;
 		if (atomic_load(&cl->chan->relay_gone))
-			check_alive(cl); /* does not return */
+			return -EPIPE;
 		long r = lind_futex_wait_raw(&s->state, st, SLEEP_MS);
-		if (r == -ETIMEDOUT)
-			check_alive(cl);
+		if (r == -ETIMEDOUT && !lind_relay_alive(cl))
+			return -EPIPE;
 		else if (r == -EINTR)
 			interrupt(cl, s, &cancel_sent);
 	}
 	atomic_store_explicit(&s->waiting, 0, memory_order_relaxed);
 	atomic_thread_fence(memory_order_acquire);
+	return 0;
 }
 
 long lind_chan_call(struct lind_client *cl, struct lind_slot *s, uint32_t len)
@@ -166,7 +164,8 @@ long lind_chan_call(struct lind_client *cl, struct lind_slot *s, uint32_t len)
 	atomic_fetch_add(&c->doorbell, 1); /* seq_cst: Dekker with relay */
 	if (atomic_load(&c->relay_sleeping))
 		lind_futex_wake_raw(&c->doorbell);
-	wait_reply(cl, s);
+	if (wait_reply(cl, s) < 0)
+		return -EPIPE;
 	uint32_t n = s->len;
 	return n <= sizeof s->buf ? (long)n : -EIO;
 }

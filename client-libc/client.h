@@ -15,6 +15,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 #include <sys/uio.h>
 
 #include "lind.h"
@@ -22,13 +23,16 @@
 #include "syscall.h"
 
 /*
- * The filter lets exit_group, poll and write(2, ...) through only when
- * argument 5 (r9, ignored by the kernel for all three) holds this value:
- * client-libc's own host path (final exit, liveness poll, fatal message).
- * A cage forging it can only exit, poll, or write to its own stderr.
+ * The filter lets client-libc's own host calls through only when argument
+ * 5 (r9, ignored by the kernel for each of them) holds this value: the
+ * final exit_group, the liveness peek at the attach socket, a fatal line
+ * on fd 2, rt_sigaction (never of SIGSYS), kill/tgkill of this process.
+ * trap.c's opening comment says what a cage forging it can do.
  */
 #define LIND_HOST_MAGIC 0x4c494e44484f5354ull /* "LINDHOST" */
 #define LIND_HOST_ARG 5
+/* recvfrom flags of the liveness peek: never waits, never consumes */
+#define LIND_PEEK_FLAGS (MSG_PEEK | MSG_DONTWAIT)
 /* A syscall number Linux does not have: without our filter the kernel says
  * ENOSYS; under it the SIGSYS handler answers with the attached client's
  * state, so a second copy of client-libc in one process shares it. */
@@ -55,10 +59,13 @@ extern struct lind_client *lind_cl;
 long lind_unattached(long nr, const long a[6]);
 
 /* chan.c */
+/* A free slot, or NULL when the relay is gone. */
 struct lind_slot *lind_chan_claim(struct lind_client *cl);
-/* Submit len bytes in s->buf, wait for the reply; its length or -errno.
- * Exits the process (127) if the relay is gone. */
+/* Submit len bytes in s->buf, wait for the reply; its length, -EIO for a
+ * bad length, or -EPIPE when the relay is gone (no answer will come). */
 long lind_chan_call(struct lind_client *cl, struct lind_slot *s, uint32_t len);
+/* 0 when the relay said it is going or our attach socket hung up. */
+int lind_relay_alive(struct lind_client *cl);
 void lind_chan_release(struct lind_client *cl, struct lind_slot *s);
 
 /* marshal.c: what one call sends and where its answer goes, by its row. */

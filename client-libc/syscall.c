@@ -8,6 +8,24 @@
 
 #include "client.h"
 
+/*
+ * The relay is gone, so no answer will come.  The calls that need none
+ * still do what they would: exit_group exits with the cage's own status
+ * (its host parent, lind-run, passes it on), getpid is the cage id we
+ * hold (abort() and raise() need it to signal themselves), a cancel
+ * leaves its call to find the relay gone.  Anything else is fatal.
+ */
+static long without_relay(long nr, const long a[6])
+{
+	if (nr == LIND_SYS_exit_group)
+		lind_host_exit((int)a[0]);
+	if (nr == LIND_SYS_getpid)
+		return (long)lind_cage_id();
+	if (nr == LIND_SYS_lind_cancel)
+		return -EPIPE;
+	lind_host_fatal("lind: relay connection lost\n");
+}
+
 /* One frame through one slot: plan, pack in place, wait, copy out. */
 static long call_once(struct lind_client *cl, long nr, const long a[6],
 		      int *more)
@@ -17,9 +35,16 @@ static long call_once(struct lind_client *cl, long nr, const long a[6],
 	if (r < 0)
 		return r; /* e.g. ENAMETOOLONG: nothing is sent */
 	struct lind_slot *s = lind_chan_claim(cl);
+	if (!s)
+		return without_relay(nr, a);
 	r = lind_marshal(s->buf, sizeof s->buf, &p);
-	if (r >= 0)
+	if (r >= 0) {
 		r = lind_chan_call(cl, s, (uint32_t)r);
+		if (r == -EPIPE) {
+			lind_chan_release(cl, s);
+			return without_relay(nr, a);
+		}
+	}
 	if (r >= 0)
 		r = lind_unmarshal(&p, s->buf, (size_t)r, more);
 	lind_chan_release(cl, s);
@@ -82,6 +107,8 @@ long lind_syscall(long nr, long a0, long a1, long a2, long a3, long a4,
 	struct lind_client *cl = lind_cl;
 	if (__builtin_expect(!cl, 0))
 		return lind_unattached(nr, a);
+	if (nr == LIND_SYS_exit_group && !lind_relay_alive(cl))
+		lind_host_exit((int)a0); /* do not wait for a dead relay */
 	const struct lind_syscall *row = lind_syscall_row((uint64_t)nr);
 	int more;
 	long r = row && (row->flags & LF_SPLIT) ? split_call(cl, row, nr, a)

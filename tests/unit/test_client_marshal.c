@@ -54,10 +54,29 @@ long lind_unattached(long nr, const long a[6])
 	return -ENOSYS;
 }
 
+/* The relay's death as the channel reports it, and what the client then
+ * does on the host: exit with a status, or the fatal line (127). */
+static int relay_gone;
+static jmp_buf host_exited;
+static int exit_status;
+static const char *fatal_line;
+
+int lind_relay_alive(struct lind_client *cl)
+{
+	assert_ptr_equal(cl, &fake);
+	return !relay_gone;
+}
+
 void lind_host_exit(int status)
 {
-	(void)status;
-	abort();
+	exit_status = status;
+	longjmp(host_exited, 1);
+}
+
+void lind_host_fatal(const char *line)
+{
+	fatal_line = line;
+	lind_host_exit(127);
 }
 
 struct lind_slot *lind_chan_claim(struct lind_client *cl)
@@ -89,6 +108,8 @@ long lind_chan_call(struct lind_client *cl, struct lind_slot *s, uint32_t len)
 {
 	assert_ptr_equal(cl, &fake);
 	assert_true(len <= LIND_MAX_FRAME);
+	if (relay_gone)
+		return -EPIPE;
 	Lind__Request *req = lind__request__unpack(NULL, len, s->buf);
 	assert_non_null(req);
 	record(req);
@@ -118,6 +139,9 @@ static int setup(void **state)
 	memset(calls, 0, sizeof calls);
 	ncalls = 0;
 	reply_fn = NULL;
+	relay_gone = 0;
+	exit_status = -1;
+	fatal_line = NULL;
 	return 0;
 }
 
@@ -496,6 +520,51 @@ static void test_rowless(void **state)
 	assert_int_equal(ncalls, 1);
 }
 
+/* ---- the relay gone ------------------------------------------------------ */
+
+/* exit_group still exits with the cage's own status, nothing fatal. */
+static void test_gone_exit(void **state)
+{
+	(void)state;
+	relay_gone = 1;
+	if (!setjmp(host_exited))
+		lind_syscall(LIND_SYS_exit_group, 3, 0, 0, 0, 0, 0);
+	assert_int_equal(exit_status, 3);
+	assert_null(fatal_line);
+	assert_int_equal(ncalls, 0);
+}
+
+/* getpid is the cage id the client holds (raise, abort need it). */
+static void test_gone_getpid(void **state)
+{
+	(void)state;
+	relay_gone = 1;
+	assert_int_equal(lind_syscall(LIND_SYS_getpid, 0, 0, 0, 0, 0, 0), 7);
+}
+
+/* A call whose answer cannot come is fatal: one line, 127. */
+static void test_gone_fatal(void **state)
+{
+	(void)state;
+	relay_gone = 1;
+	if (!setjmp(host_exited))
+		lind_syscall(LIND_SYS_write, 1, (long)"x", 1, 0, 0, 0);
+	assert_int_equal(exit_status, 127);
+	assert_string_equal(fatal_line, "lind: relay connection lost\n");
+}
+
+/* The relay alive, exit_group first gives the server the status. */
+static void test_exit_tells_server(void **state)
+{
+	(void)state;
+	if (!setjmp(host_exited))
+		lind_syscall(LIND_SYS_exit_group, 5, 0, 0, 0, 0, 0);
+	assert_int_equal(exit_status, 5);
+	assert_int_equal(ncalls, 1);
+	assert_int_equal(calls[0].nr, LIND_SYS_exit_group);
+	assert_int_equal(calls[0].args[0], 5);
+}
+
 static void test_e2big(void **state)
 {
 	(void)state;
@@ -521,6 +590,10 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_path, setup),
+		cmocka_unit_test_setup(test_gone_exit, setup),
+		cmocka_unit_test_setup(test_gone_getpid, setup),
+		cmocka_unit_test_setup(test_gone_fatal, setup),
+		cmocka_unit_test_setup(test_exit_tells_server, setup),
 		cmocka_unit_test_setup(test_path_too_long, setup),
 		cmocka_unit_test_setup(test_in, setup),
 		cmocka_unit_test_setup(test_split, setup),
