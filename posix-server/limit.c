@@ -9,6 +9,7 @@ struct srv_limits srv_limits = {
 	.files = 65536,
 	.host_fds = 256,
 	.cages = 4096,
+	.inodes = 1u << 22,
 	.parked = 8,
 	.pending = 1u << 20,
 };
@@ -19,6 +20,8 @@ static const struct lind_limit table[] = {
 	L("files", files, 16, 1u << 24, "open files, all cages (ENFILE)"),
 	L("host-fds", host_fds, 4, 1u << 20, "host fds kept for file data"),
 	L("cages", cages, 1, 1u << 20, "cages at once"),
+	L("inodes", inodes, 16, 1ull << 32,
+	  "files and directories in the store (ENOSPC)"),
 	L("parked", parked, 1, 1024, "waiting calls per cage (EAGAIN)"),
 	L("pending", pending, 4096, 1ull << 32,
 	  "bytes of output held per cage for a stalled stream"),

@@ -8,6 +8,7 @@
 
 #include "cage.h"
 #include "fdtable.h"
+#include "limit.h"
 #include "server.h"
 #include "store.h"
 #include "vfs.h"
@@ -58,6 +59,13 @@ static inline long sys_sticky_ok(const struct cred *cr, const struct inode *dir,
 	    cr->uid == in->uid)
 		return 0;
 	return -EPERM;
+}
+
+/* Room for one more inode: each costs server memory, so their number is
+ * a limit, answered as a filesystem out of inodes answers. */
+static inline long sys_inode_room(void)
+{
+	return vfs_inodes(srv.vfs) < srv_limits.inodes ? 0 : -ENOSPC;
 }
 
 static inline void sys_touch(struct inode *in, bool modify)

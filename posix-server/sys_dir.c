@@ -19,6 +19,7 @@ static long mkdir_at(struct call *c, long dirfd, const char *path, long mode)
 	if (w.dir->nlink == 0)
 		return -ENOENT;
 	if ((r = vfs_permission(&cg->cred, w.dir, W_OK | X_OK)) < 0 ||
+	    (r = sys_inode_room()) < 0 ||
 	    (r = store_reserve(srv.store, STORE_ADDS)) < 0)
 		return r;
 	struct inode *in = vfs_alloc(srv.vfs,

@@ -48,7 +48,8 @@ static long create_file(struct call *c, struct walk *w, long mode,
 	if (w->dir->nlink == 0)
 		return -ENOENT; /* created in a removed directory */
 	long r = vfs_permission(&cg->cred, w->dir, W_OK | X_OK);
-	if (r < 0 || (r = store_reserve(srv.store, STORE_ADDS)) < 0)
+	if (r < 0 || (r = sys_inode_room()) < 0 ||
+	    (r = store_reserve(srv.store, STORE_ADDS)) < 0)
 		return r;
 	struct inode *in = vfs_alloc(srv.vfs,
 				     S_IFREG | ((uint32_t)mode & 07777 & ~cg->umask),

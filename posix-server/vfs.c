@@ -162,6 +162,11 @@ void vfs_remove(struct vfs *v, struct inode *in)
 	inode_destroy(v, in);
 }
 
+size_t vfs_inodes(const struct vfs *v)
+{
+	return v->count;
+}
+
 uint64_t vfs_next_ino(struct vfs *v)
 {
 	return v->next_ino;

@@ -67,6 +67,8 @@ struct inode *vfs_alloc(struct vfs *v, uint32_t mode, uint32_t uid,
 struct inode *vfs_insert(struct vfs *v, uint64_t ino);
 void vfs_remove(struct vfs *v, struct inode *in); /* free memory only */
 uint64_t vfs_next_ino(struct vfs *v);
+/* Inodes in the table (what --limit inodes bounds). */
+size_t vfs_inodes(const struct vfs *v);
 void vfs_set_next_ino(struct vfs *v, uint64_t next);
 /* Calls fn on every inode (no changes to the table meanwhile). */
 void vfs_each(struct vfs *v, void (*fn)(struct inode *, void *), void *arg);

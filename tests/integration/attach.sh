@@ -42,7 +42,9 @@ normal "after an orphaned socket"
 # loop goes on, and the late answer reaches that cage, not the next one.
 kill -STOP "$server_pid"
 cage loop 1 / >"$T/a.out" 2>"$T/a.err" & a=$!
+cage loop 7777 / >/dev/null 2>&1 & # dies before the server answers
 sleep 0.5
+pkill -9 -f "cagetool.lind loop 7777"
 check "the relay answers while the server is stopped" \
 	timeout 5 "$LIND_TRACE" --stats
 sleep 6
@@ -53,6 +55,10 @@ cage loop 2 / >"$T/b.out"
 expect_eq "the stalled cage's output is its own" "looped 1" "$(cat "$T/a.out")"
 expect_eq "the next cage's output is its own" "looped 2" "$(cat "$T/b.out")"
 check "the relay dropped no attach" test ! -s "$T/a.err"
+made() { grep -c "new cage:" "$T/server.log"; }
+gone() { grep -c "cage gone" "$T/server.log"; }
+check "the server freed the cage whose process died during the stall" \
+	wait_for 3 test "$(made)" = "$(gone)"
 
 # Connections that never attach are closed after 5 s; they keep nobody out.
 $HOSTILE idle 30 6 >"$T/idle.out" & idle=$!

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include "test_server_util.h"
+#include "../../posix-server/limit.h"
 
 static char dir[64];
 static struct cage *cg;
@@ -252,6 +253,24 @@ static void test_proc(void **state)
 	check(WRITE(n, "abc"), 3);
 }
 
+static void test_inode_limit(void **state)
+{
+	(void)state;
+	uint64_t saved = srv_limits.inodes;
+	srv_limits.inodes = vfs_inodes(srv.vfs) + 2;
+	long fd = SYSP(cg, open, "/tmp/a", 0, O_CREAT | O_WRONLY, 0644);
+	check(fd, 0);
+	check(SYSP(cg, mkdir, "/tmp/d", 0, 0755), 0);
+	/* out of inodes: ENOSPC, as a full filesystem, and nothing made */
+	check(SYSP(cg, open, "/tmp/b", 0, O_CREAT | O_WRONLY, 0644), -ENOSPC);
+	check(SYSP(cg, mkdir, "/tmp/e", 0, 0755), -ENOSPC);
+	check(SYSP(cg, open, "/tmp/b", 0, O_RDONLY), -ENOENT);
+	check(SYSP(cg, open, "/tmp/a", 0, O_RDONLY), 1); /* opening is free */
+	check(SYSP(cg, rmdir, "/tmp/d"), 0);
+	check(SYSP(cg, mkdir, "/tmp/e", 0, 0755), 0);
+	srv_limits.inodes = saved;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -261,6 +280,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_dirs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_permissions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_proc, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_inode_limit, setup,
+						teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
