@@ -173,6 +173,14 @@ static void lind_attach(void)
 	if (s < 0)
 		die("lind: no nacl-relay at %s (set LIND_RUNTIME_DIR or start "
 		    "nacl-relay)", path);
+	if (s <= 2) { /* a closed stdio fd stays closed, not the socket */
+		int high = fcntl(s, F_DUPFD_CLOEXEC, 3);
+		if (high < 0)
+			die("lind: cannot move the attach socket: %s",
+			    strerror(errno));
+		close(s);
+		s = high;
+	}
 	send_attach(s, path);
 	int chan_fd = -1;
 	Lind__AttachReply *rep = recv_reply(s, path, &chan_fd);
