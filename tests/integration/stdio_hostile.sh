@@ -14,7 +14,11 @@ PROG_NATIVE="$T/bin/stdio_cage.native"
 MIB=$((1 << 20))
 
 # another_cage: a normal cage attaches and runs while the others wait
-another_cage() { timeout 60 "$LIND_RUN" "$TOOL" loop 3 /; }
+# (into a file: a server that hangs holds the fds it was sent)
+another_cage() {
+	timeout 20 "$LIND_RUN" "$TOOL" loop 3 / >"$T/other.out" 2>&1
+	cat "$T/other.out"
+}
 cages_seen() { grep -c "new cage" "$T/server.log"; }
 
 # pipe_bytes FD: bytes waiting in the pipe or FIFO open on FD
@@ -43,7 +47,11 @@ check "a cage attaches with a FIFO that has no reader as stdout" \
 	wait_for 30 more_cages
 exec {stalled}<"$T/fifo"
 echo go >&$go
-check "its write fills the FIFO, whose reader stalls" wait_for 30 pipe_full $stalled
+check "its write fills the FIFO" wait_for 30 pipe_full $stalled
+# The reader takes one page and stalls: a write bigger than the room left
+# would block a server that writes the fd as it is.
+dd bs=4096 count=1 <&$stalled of=/dev/null status=none
+check "the reader takes a page and stalls" wait_for 30 pipe_full $stalled
 expect_eq "another cage runs meanwhile" "looped 3" "$(another_cage)"
 cat <&$stalled >"$T/fifo.out" &
 reader=$!
@@ -51,14 +59,14 @@ exec {stalled}<&-
 wait $launcher
 wait $reader
 expect_eq "the stalled write completes when the reader drains" \
-	"write: $MIB $MIB" "$(cat "$T/fifo.err") $(wc -c <"$T/fifo.out")"
+	"write: $MIB $MIB" "$(cat "$T/fifo.err") $(($(wc -c <"$T/fifo.out") + 4096))"
 exec {go}>&-
 
 # ---- a huge write to a stalled pipe or socket ---------------------------
 # stalled KIND: the cage writes 16 MiB at once into a pipe or a socket
 # nobody reads; another cage runs; then the reader drains it all.
 stalled() {
-	python3 - "$1" "$LIND_RUN" "$PROG" "$TOOL" <<'PY'
+	T=$T python3 - "$1" "$LIND_RUN" "$PROG" "$TOOL" <<'PY'
 import fcntl, os, socket, struct, subprocess, sys, termios, time
 kind, run, prog, tool = sys.argv[1:]
 n = 16 << 20
@@ -66,6 +74,8 @@ if kind == "pipe":
     r, w = os.pipe()
 else:
     a, b = socket.socketpair()
+    # a small send buffer: a write of 64 KiB would block
+    b.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
     r, w = a.detach(), b.detach()
 cage = subprocess.Popen([run, prog, "write1", str(n)], stdout=w,
                         stderr=subprocess.PIPE)
@@ -76,8 +86,11 @@ def waiting():  # the pipe is full, the socket has data queued
 while not waiting():
     time.sleep(0.05)
 time.sleep(0.5)  # more time to finish (if it did not wait) cannot fail it
-other = subprocess.run(["timeout", "60", run, tool, "loop", "3", "/"],
-                       capture_output=True, text=True).stdout.strip()
+with open(os.environ["T"] + "/other.out", "w+") as f:
+    subprocess.run(["timeout", "20", run, tool, "loop", "3", "/"], stdout=f,
+                   stderr=subprocess.STDOUT)
+    f.seek(0)
+    other = f.read().strip()
 print("stalled:", "yes" if cage.poll() is None else "no")
 print("other:", other)
 got = 0
