@@ -27,6 +27,29 @@ pipe_bytes() {
 print(struct.unpack("i", fcntl.ioctl(int(sys.argv[1]), termios.FIONREAD, b"1234"))[0])' "$1"
 }
 pipe_full() { [ "$(pipe_bytes "$1")" -ge 65536 ]; }
+# server_waits FIFO EVENTS: the server's epoll watches FIFO for EVENTS
+# (1 EPOLLIN, 4 EPOLLOUT): a call is parked on it
+server_waits() {
+	python3 -c 'import os, re, sys
+pid, fifo, want = sys.argv[1], os.stat(sys.argv[2]), int(sys.argv[3])
+d = "/proc/%s/fd/" % pid
+fifos, polls = set(), []
+for fd in os.listdir(d):
+    try:
+        st, link = os.stat(d + fd), os.readlink(d + fd)
+    except OSError:
+        continue
+    if (st.st_dev, st.st_ino) == (fifo.st_dev, fifo.st_ino):
+        fifos.add(fd)
+    if link == "anon_inode:[eventpoll]":
+        polls.append(fd)
+for fd in polls:
+    for line in open("/proc/%s/fdinfo/%s" % (pid, fd)):
+        m = re.match(r"tfd:\s*(\d+)\s+events:\s*([0-9a-f]+)", line)
+        if m and m.group(1) in fifos and int(m.group(2), 16) & want:
+            sys.exit(0)
+sys.exit(1)' "$server_pid" "$1" "$2"
+}
 
 # ---- a FIFO with no reader at attach, then a reader that stalls --------
 mkfifo "$T/fifo" "$T/go"
@@ -52,6 +75,8 @@ check "its write fills the FIFO" wait_for 30 pipe_full $stalled
 # would block a server that writes the fd as it is.
 dd bs=4096 count=1 <&$stalled of=/dev/null status=none
 check "the reader takes a page and stalls" wait_for 30 pipe_full $stalled
+check "the server waits with the rest of the write" \
+	wait_for 30 server_waits "$T/fifo" 4
 expect_eq "another cage runs meanwhile" "looped 3" "$(another_cage)"
 cat <&$stalled >"$T/fifo.out" &
 reader=$!
@@ -205,3 +230,39 @@ else
 	fi
 fi
 expect_eq "the server still serves cages" "looped 3" "$(another_cage)"
+
+# ---- per-cage limits: parked calls, bytes held for a stalled stream ----
+stop_daemons || not_ok "daemons stop cleanly on SIGTERM"
+cat >"$T/bin/server-limited" <<EOF
+#!/bin/sh
+exec "$SERVER" --limit parked=1 --limit pending=4096
+EOF
+chmod +x "$T/bin/server-limited"
+SERVER="$T/bin/server-limited" start_daemons || exit 1
+
+mkfifo "$T/in" "$T/out"
+"$LIND_RUN" "$PROG" tworeads <"$T/in" 2>"$T/tworeads.err" &
+cage_pid=$!
+exec {in}>"$T/in"
+check "--limit parked=1: one read waits" wait_for 30 server_waits "$T/in" 1
+check "... the other answers EAGAIN" wait_for 30 grep -qx "read: EAGAIN" "$T/tworeads.err"
+echo hi >&$in
+wait $cage_pid
+expect_eq "... and the waiting one gets the data" "read: EAGAIN/read: 3" \
+	"$(tr '\n' / <"$T/tworeads.err" | sed 's,/$,,')"
+exec {in}>&-
+
+"$LIND_RUN" "$PROG" write1 $MIB >"$T/out" 2>"$T/pending.err" &
+cage_pid=$!
+exec {out}<"$T/out"
+check "--limit pending=4096: a big write waits on a full FIFO" \
+	wait_for 30 server_waits "$T/out" 4
+cat <&$out >"$T/pending.out" &
+reader=$!
+exec {out}<&-
+wait $cage_pid
+wait $reader
+# 64 KiB fitted in the FIFO; of the rest, the server held 4096 bytes
+expect_eq "... holds only 4096 bytes, and the write answers short" \
+	"write: 69632 69632" "$(cat "$T/pending.err") $(wc -c <"$T/pending.out")"
+expect_eq "a normal cage runs under these limits" "looped 3" "$(another_cage)"

@@ -2,6 +2,7 @@
  * read or one write on a stdio fd, its result on stderr. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,12 +27,28 @@ static int write1(size_t n)
 	return 0;
 }
 
+static void *read_stdin(void *arg)
+{
+	char buf[64];
+	(void)arg;
+	report("read", read(0, buf, sizeof buf));
+	return NULL;
+}
+
 int main(int argc, char **argv)
 {
 	const char *c = argc > 1 ? argv[1] : "";
 	if (!strcmp(c, "read0")) { /* read0: one read of stdin */
 		char buf[4096];
 		report("read", read(0, buf, sizeof buf));
+		return 0;
+	}
+	if (!strcmp(c, "tworeads")) { /* two threads read stdin at once */
+		pthread_t t[2];
+		for (int i = 0; i < 2; i++)
+			pthread_create(&t[i], NULL, read_stdin, NULL);
+		for (int i = 0; i < 2; i++)
+			pthread_join(t[i], NULL);
 		return 0;
 	}
 	if (!strcmp(c, "write1") && argc == 3) /* write1 N: one write of N */
