@@ -107,6 +107,10 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	/* A cage's terminal may be ours too: reading or writing it from a
+	 * background process group must not stop the server (EIO instead). */
+	signal(SIGTTIN, SIG_IGN);
+	signal(SIGTTOU, SIG_IGN);
 	srv.loop = ev_default_loop(0);
 	srv.store = st;
 	srv.vfs = vfs_new(st);
