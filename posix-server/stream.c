@@ -24,6 +24,7 @@
 #include <string.h>
 #include <sys/fsuid.h>
 #include <sys/ioctl.h>
+#include <sys/sysmacros.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -152,17 +153,46 @@ static void restore(gid_t *groups, int ngroups)
 	free(groups);
 }
 
-/* Same device: a tty's TIOCGDEV also tells /dev/tty, /dev/console and
- * /dev/ptmx (which open another tty) from the tty passed. */
+/* Same device: for a tty, TIOCGDEV also tells /dev/tty, /dev/console
+ * and /dev/ptmx (which open another tty) from the tty passed.  (Only a
+ * tty is asked: the number may mean something else to another driver.) */
 static bool same_device(int a, int b)
 {
 	struct stat sa, sb;
 	unsigned da, db;
 	if (fstat(a, &sa) < 0 || fstat(b, &sb) < 0 || sa.st_dev != sb.st_dev ||
-	    sa.st_ino != sb.st_ino || sa.st_rdev != sb.st_rdev)
+	    sa.st_ino != sb.st_ino || sa.st_rdev != sb.st_rdev ||
+	    isatty(a) != isatty(b))
 		return false;
-	bool ta = ioctl(a, TIOCGDEV, &da) == 0, tb = ioctl(b, TIOCGDEV, &db) == 0;
-	return ta == tb && (!ta || da == db);
+	return !isatty(a) || (ioctl(a, TIOCGDEV, &da) == 0 &&
+			      ioctl(b, TIOCGDEV, &db) == 0 && da == db);
+}
+
+/* /dev/tty, /dev/console, /dev/ptmx: opened again they are another
+ * terminal (the server's, a new pty), never the one passed. */
+static bool redirects(int fd, struct stat *st)
+{
+	return fstat(fd, st) < 0 ||
+	       (S_ISCHR(st->st_mode) && major(st->st_rdev) == 5 &&
+		minor(st->st_rdev) <= 2);
+}
+
+/* Opens the file behind fd again, non-blocking, as cr: the new fd, or
+ * -errno. */
+static int open_as(const struct cred *cr, int fd, int mode)
+{
+	char proc[64];
+	gid_t *groups;
+	int ngroups;
+	snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+	int r = become(cr, &groups, &ngroups);
+	if (r == 0) {
+		r = open(proc, mode | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+		if (r < 0)
+			r = -errno;
+	}
+	restore(groups, ngroups);
+	return r;
 }
 
 /* The passed fd refuses RWF_NOWAIT (a tty): open it again non-blocking,
@@ -170,29 +200,20 @@ static bool same_device(int a, int b)
  * could not open itself is opened; else nothing is safe: WAY_NONE. */
 static void open_own(struct stream *s)
 {
-	char proc[64];
-	gid_t *groups;
-	int ngroups, fd = -1;
+	struct stat st;
 	int mode = s->readable && s->writable ? O_RDWR
 		   : s->readable	      ? O_RDONLY
 					      : O_WRONLY;
-	snprintf(proc, sizeof proc, "/proc/self/fd/%d", s->fd);
-	int err = become(&s->cred, &groups, &ngroups);
-	if (err == 0) {
-		fd = open(proc, mode | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-		err = fd < 0 ? -errno : 0;
-	}
-	restore(groups, ngroups);
+	int fd = redirects(s->fd, &st) ? -ENXIO : open_as(&s->cred, s->fd, mode);
 	if (fd >= 0 && !same_device(s->fd, fd)) {
 		close(fd);
-		fd = -1;
-		err = -ENXIO;
+		fd = -ENXIO;
 	}
 	if (fd < 0) {
 		lind_log(s->cage_id,
 			 "stdio %d cannot be used without blocking (%s): "
 			 "read and write answer EIO",
-			 s->stdio, strerror(-err));
+			 s->stdio, strerror(-fd));
 		s->way = WAY_NONE;
 		return;
 	}
