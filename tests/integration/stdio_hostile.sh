@@ -87,6 +87,18 @@ expect_eq "the stalled write completes when the reader drains" \
 	"write: $MIB $MIB" "$(cat "$T/fifo.err") $(($(wc -c <"$T/fifo.out") + 4096))"
 exec {go}>&-
 
+# ---- a signal ends a write waiting on a stalled FIFO ---------------------
+mkfifo "$T/sigfifo"
+"$LIND_RUN" "$PROG" sigwrite1 $MIB >"$T/sigfifo" 2>"$T/sig.err" &
+launcher=$!
+exec {stalled}<"$T/sigfifo"
+check "a write waits on a stalled FIFO" wait_for 30 server_waits "$T/sigfifo" 4
+kill -USR1 "$(pgrep -P $launcher)"
+wait $launcher
+expect_eq "a signal ends it: it answers what it wrote, as natively" \
+	"write: 65536" "$(cat "$T/sig.err")"
+exec {stalled}<&-
+
 # ---- a huge write to a stalled pipe or socket ---------------------------
 # stalled KIND: the cage writes 16 MiB at once into a pipe or a socket
 # nobody reads; another cage runs; then the reader drains it all.

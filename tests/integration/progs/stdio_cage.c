@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,11 @@ static int write1(size_t n)
 	report("write", write(1, buf, n));
 	free(buf);
 	return 0;
+}
+
+static void on_signal(int sig)
+{
+	(void)sig;
 }
 
 static void *read_stdin(void *arg)
@@ -53,6 +59,11 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(c, "write1") && argc == 3) /* write1 N: one write of N */
 		return write1(strtoul(argv[2], NULL, 10));
+	if (!strcmp(c, "sigwrite1") && argc == 3) { /* SIGUSR1 interrupts */
+		struct sigaction sa = {.sa_handler = on_signal};
+		sigaction(SIGUSR1, &sa, NULL);
+		return write1(strtoul(argv[2], NULL, 10));
+	}
 	if (!strcmp(c, "wait-write1") && argc == 3) { /* a line on stdin first */
 		char line[16];
 		if (read(0, line, sizeof line) <= 0)
