@@ -122,8 +122,8 @@ static int io_fd(const struct stream *s)
 
 /* Sets this thread's fs credentials to cr (no supplementary groups when
  * we may drop them; when we may not, setfsuid only succeeds for the
- * server's own uid, and the groups are that same user's): 0, or -EPERM
- * with nothing changed. */
+ * server's own uid, and the groups are that same user's): 0, or -EPERM.
+ * restore() undoes it either way. */
 static int become(const struct cred *cr, gid_t **groups, int *ngroups)
 {
 	int n = getgroups(0, NULL);
