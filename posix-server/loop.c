@@ -320,11 +320,10 @@ static int attach_stdio(struct cage *c, uint32_t mask, int *fds, int nfds)
 			continue;
 		int fd = fds[k];
 		fds[k++] = -1; /* taken over below */
-		int fl = fcntl(fd, F_GETFL);
-		struct stream *s = stream_new(fd);
-		struct ofd *o = s ? ofd_new(OFD_STREAM,
-					    fl < 0 ? O_RDWR : fl & O_ACCMODE, NULL, s)
-				  : NULL;
+		/* O_PATH: F_GETFL shows it, and the stream refuses I/O */
+		int fl = fcntl(fd, F_GETFL) & (O_ACCMODE | O_PATH);
+		struct stream *s = stream_new(fd, c, i);
+		struct ofd *o = s ? ofd_new(OFD_STREAM, fl, NULL, s) : NULL;
 		if (!o) {
 			if (s)
 				stream_put(s);

@@ -114,6 +114,10 @@ int main(int argc, char **argv)
 	/* what the limits need (a few fds per cage, host-fds for data) */
 	if (lind_raise_nofile() < 0)
 		lind_log(0, "cannot raise the fd limit: %s", strerror(errno));
+	/* A cage's terminal may be ours too: reading or writing it from a
+	 * background process group must not stop the server (EIO instead). */
+	signal(SIGTTIN, SIG_IGN);
+	signal(SIGTTOU, SIG_IGN);
 	srv.loop = ev_default_loop(0);
 	srv.store = st;
 	srv.vfs = vfs_new(st);

@@ -76,7 +76,9 @@ int srv_loop_open(const char *rundir);
 void srv_loop_close(void);
 
 /* stream.c: the launcher's stdio fds. */
-struct stream *stream_new(int hostfd); /* takes over hostfd */
+/* Stream `stdio` (0, 1, 2) of cage c over hostfd, which it takes over
+ * (closed on failure: NULL). */
+struct stream *stream_new(int hostfd, const struct cage *c, int stdio);
 void stream_put(struct stream *s);
 int stream_host_fd(struct stream *s);
 long stream_read(struct call *c, struct ofd *o, void *buf, size_t cap);

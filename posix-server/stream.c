@@ -1,30 +1,56 @@
 /*
- * Streams: a cage's fds 0/1/2 over the launcher's host fds.  Pipes, FIFOs
- * and terminals are reopened non-blocking through /proc/self/fd, so the
- * launcher's own description keeps its flags; a read or write that would
- * block parks the call on an ev_io watcher and the loop serves other cages
- * meanwhile.  When reopening fails (a socket), we poll before each I/O.
+ * Streams: a cage's fds 0/1/2 over the launcher's host fds.  The passed fd
+ * is used as it is, never reopened with the server's rights: its access
+ * mode says what the cage may do, and each call is made non-blocking by
+ * the call itself (the launcher's description keeps its flags):
+ *   regular file, block device, directory  plain read/write
+ *   pipe, FIFO, most char devices          preadv2/pwritev2 RWF_NOWAIT
+ *   socket                                 recv/send MSG_DONTWAIT
+ *   tty, char device refusing RWF_NOWAIT   our own O_NONBLOCK description,
+ *       opened as the cage (fsuid/fsgid, no supplementary groups) and only
+ *       if it is the same device; otherwise read/write answer EIO.
+ * A call that would block parks on an ev_io watcher, within the cage's
+ * limits (srv_limits.parked calls, srv_limits.pending bytes held for
+ * writes), and is retried the same way when the fd is ready.
  */
 #define _GNU_SOURCE
 #include <assert.h>
 #include <errno.h>
 #include <ev.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/fsuid.h>
 #include <sys/ioctl.h>
+#include <sys/sysmacros.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "cage.h"
+#include "common.h"
 #include "fdtable.h"
+#include "limit.h"
 #include "server.h"
 
+enum way {
+	WAY_PLAIN,  /* never waits on a peer */
+	WAY_NOWAIT, /* RWF_NOWAIT on the passed fd */
+	WAY_SOCKET, /* MSG_DONTWAIT on the passed fd */
+	WAY_OWN,    /* our own O_NONBLOCK description (own) */
+	WAY_NONE,   /* no way that cannot block: EIO */
+};
+
 struct stream {
-	int fd;
-	bool poll_first; /* fd may block: poll before I/O */
-	bool file;       /* a regular file or block device: never blocks */
+	int fd;  /* the passed fd: fstat, ioctl, fsync */
+	int own; /* WAY_OWN: the description we read and write, else -1 */
+	enum way way;
+	bool readable, writable; /* the passed fd's access mode */
+	struct cred cred;        /* the attaching cage's, for WAY_OWN */
+	uint64_t cage_id;        /* for the log */
+	int stdio;               /* 0, 1 or 2: for the log */
 	unsigned refs;
 };
 
@@ -35,37 +61,38 @@ struct parked {
 	uint64_t tag;
 	struct ofd *ofd; /* holds a reference */
 	bool write;
-	uint8_t *buf; /* write: the bytes not written yet */
-	size_t len;   /* write: bytes in buf; read: capacity */
-	size_t done;  /* write: bytes written so far */
+	uint8_t *buf;  /* write: the bytes held, not written yet */
+	size_t len;    /* write: bytes in buf; read: capacity */
+	size_t off;    /* write: bytes of buf written so far */
+	size_t before; /* write: bytes written before it parked */
 };
 
-struct stream *stream_new(int hostfd)
+struct stream *stream_new(int hostfd, const struct cage *c, int stdio)
 {
 	struct stream *s = calloc(1, sizeof *s);
-	if (!s) {
+	struct stat st;
+	int fl = fcntl(hostfd, F_GETFL);
+	if (!s || fl < 0 || fstat(hostfd, &st) < 0) {
+		free(s);
 		close(hostfd);
 		return NULL;
 	}
 	s->refs = 1;
 	s->fd = hostfd;
-	struct stat st;
-	if (fstat(hostfd, &st) == 0 && (S_ISREG(st.st_mode) || S_ISBLK(st.st_mode))) {
-		s->file = true; /* never blocks for long: use as is */
-		return s;
-	}
-	int fl = fcntl(hostfd, F_GETFL);
-	char proc[64];
-	snprintf(proc, sizeof proc, "/proc/self/fd/%d", hostfd);
-	int fd = fl < 0 ? -1
-			: open(proc, (fl & O_ACCMODE) | O_NONBLOCK | O_CLOEXEC |
-					     O_NOCTTY);
-	if (fd >= 0) {
-		close(hostfd);
-		s->fd = fd;
-	} else {
-		s->poll_first = true;
-	}
+	s->own = -1;
+	s->cred = c->cred;
+	s->cage_id = c->id;
+	s->stdio = stdio;
+	/* O_PATH and mode 3 give neither read nor write, as in Linux. */
+	int mode = fl & O_PATH ? 3 : fl & O_ACCMODE;
+	s->readable = mode == O_RDONLY || mode == O_RDWR;
+	s->writable = mode == O_WRONLY || mode == O_RDWR;
+	if (S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode))
+		s->way = WAY_NOWAIT;
+	else if (S_ISSOCK(st.st_mode))
+		s->way = WAY_SOCKET;
+	else
+		s->way = WAY_PLAIN;
 	return s;
 }
 
@@ -75,6 +102,8 @@ void stream_put(struct stream *s)
 	if (--s->refs)
 		return;
 	close(s->fd);
+	if (s->own >= 0)
+		close(s->own);
 	free(s);
 }
 
@@ -83,13 +112,151 @@ int stream_host_fd(struct stream *s)
 	return s->fd;
 }
 
-static bool ready(struct stream *s, short ev)
+static int io_fd(const struct stream *s)
 {
-	if (!s->poll_first)
-		return true;
-	struct pollfd p = {s->fd, ev, 0};
-	return poll(&p, 1, 0) > 0;
+	return s->way == WAY_OWN ? s->own : s->fd;
 }
+
+/* ---- opening our own description, as the cage ------------------------ */
+
+/* Sets this thread's fs credentials to cr (no supplementary groups when
+ * we may drop them; when we may not, setfsuid only succeeds for the
+ * server's own uid, and the groups are that same user's): 0, or -EPERM.
+ * restore() undoes it either way. */
+static int become(const struct cred *cr, gid_t **groups, int *ngroups)
+{
+	int n = getgroups(0, NULL);
+	*groups = malloc(((size_t)(n > 0 ? n : 0) + 1) * sizeof **groups);
+	*ngroups = -1; /* nothing to restore */
+	if (n < 0 || !*groups || getgroups(n, *groups) != n)
+		return -EPERM;
+	/* the raw call: only this thread, only until restore() */
+	if (syscall(SYS_setgroups, 0, NULL) == 0)
+		*ngroups = n;
+	setfsgid(cr->gid);
+	setfsuid(cr->uid);
+	if ((uint32_t)setfsgid(-1) == cr->gid && (uint32_t)setfsuid(-1) == cr->uid)
+		return 0;
+	return -EPERM;
+}
+
+static void restore(gid_t *groups, int ngroups)
+{
+	setfsuid(geteuid());
+	setfsgid(getegid());
+	if ((ngroups >= 0 && syscall(SYS_setgroups, ngroups, groups) < 0) ||
+	    (uid_t)setfsuid(-1) != geteuid()) {
+		lind_log(0, "cannot restore the server's credentials");
+		abort();
+	}
+	free(groups);
+}
+
+/* Same device: for a tty, TIOCGDEV also tells /dev/tty, /dev/console
+ * and /dev/ptmx (which open another tty) from the tty passed.  (Only a
+ * tty is asked: the number may mean something else to another driver.) */
+static bool same_device(int a, int b)
+{
+	struct stat sa, sb;
+	unsigned da, db;
+	if (fstat(a, &sa) < 0 || fstat(b, &sb) < 0 || sa.st_dev != sb.st_dev ||
+	    sa.st_ino != sb.st_ino || sa.st_rdev != sb.st_rdev ||
+	    isatty(a) != isatty(b))
+		return false;
+	return !isatty(a) || (ioctl(a, TIOCGDEV, &da) == 0 &&
+			      ioctl(b, TIOCGDEV, &db) == 0 && da == db);
+}
+
+/* /dev/tty, /dev/console, /dev/ptmx: opened again they are another
+ * terminal (the server's, a new pty), never the one passed. */
+static bool redirects(int fd, struct stat *st)
+{
+	return fstat(fd, st) < 0 ||
+	       (S_ISCHR(st->st_mode) && major(st->st_rdev) == 5 &&
+		minor(st->st_rdev) <= 2);
+}
+
+/* Opens the file behind fd again, non-blocking, as cr: the new fd, or
+ * -errno. */
+static int open_as(const struct cred *cr, int fd, int mode)
+{
+	char proc[64];
+	gid_t *groups;
+	int ngroups;
+	snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+	int r = become(cr, &groups, &ngroups);
+	if (r == 0) {
+		r = open(proc, mode | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+		if (r < 0)
+			r = -errno;
+	}
+	restore(groups, ngroups);
+	return r;
+}
+
+/* The passed fd refuses RWF_NOWAIT (a tty): open it again non-blocking,
+ * with its own access mode and the cage's rights, so nothing the cage
+ * could not open itself is opened; else nothing is safe: WAY_NONE. */
+static void open_own(struct stream *s)
+{
+	struct stat st;
+	int mode = s->readable && s->writable ? O_RDWR
+		   : s->readable	      ? O_RDONLY
+					      : O_WRONLY;
+	int fd = redirects(s->fd, &st) ? -ENXIO : open_as(&s->cred, s->fd, mode);
+	if (fd >= 0 && !same_device(s->fd, fd)) {
+		close(fd);
+		fd = -ENXIO;
+	}
+	if (fd < 0) {
+		lind_log(s->cage_id,
+			 "stdio %d cannot be used without blocking (%s): "
+			 "read and write answer EIO",
+			 s->stdio, strerror(-fd));
+		s->way = WAY_NONE;
+		return;
+	}
+	s->own = fd;
+	s->way = WAY_OWN;
+}
+
+/* ---- one transfer that cannot block ----------------------------------- */
+
+/* Moves up to len bytes: the count, or -errno (-EAGAIN: would block). */
+static long transfer(struct stream *s, bool write, void *buf, size_t len)
+{
+	for (;;) {
+		struct iovec v = {buf, len};
+		ssize_t r;
+		switch (s->way) {
+		case WAY_PLAIN:
+		case WAY_OWN:
+			r = write ? pwritev2(io_fd(s), &v, 1, -1, 0)
+				  : preadv2(io_fd(s), &v, 1, -1, 0);
+			break;
+		case WAY_NOWAIT:
+			r = write ? pwritev2(s->fd, &v, 1, -1, RWF_NOWAIT)
+				  : preadv2(s->fd, &v, 1, -1, RWF_NOWAIT);
+			break;
+		case WAY_SOCKET:
+			r = write ? send(s->fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL)
+				  : recv(s->fd, buf, len, MSG_DONTWAIT);
+			break;
+		default:
+			return -EIO;
+		}
+		if (r >= 0)
+			return r;
+		if (errno == EOPNOTSUPP && s->way == WAY_NOWAIT) {
+			open_own(s);
+			continue;
+		}
+		if (errno != EINTR)
+			return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+	}
+}
+
+/* ---- parked calls ----------------------------------------------------- */
 
 static void unlink_parked(struct parked *p)
 {
@@ -116,61 +283,99 @@ static void finish(struct parked *p, long result, const void *data,
 	free_parked(p);
 }
 
+/* What a write answers when it stops: what it wrote, else err. */
+static long written(const struct parked *p, long err)
+{
+	size_t n = p->before + p->off;
+	return n ? (long)n : err;
+}
+
+/* Still waiting: on the fd the stream now uses (a transfer may have
+ * switched to our own description). */
+static void rearm(struct parked *p)
+{
+	int fd = io_fd(p->ofd->st);
+	if (p->w.fd == fd)
+		return;
+	ev_io_stop(srv.loop, &p->w);
+	ev_io_set(&p->w, fd, p->w.events & (EV_READ | EV_WRITE));
+	ev_io_start(srv.loop, &p->w);
+}
+
 static void on_ready(struct ev_loop *loop, ev_io *w, int revents)
 {
 	(void)loop;
 	(void)revents;
 	struct parked *p = w->data;
-	int fd = p->ofd->st->fd;
+	struct stream *s = p->ofd->st;
+	long r;
 	if (!p->write) {
 		uint8_t *buf = malloc(p->len ? p->len : 1);
 		if (!buf) {
 			finish(p, -ENOMEM, NULL, 0);
 			return;
 		}
-		ssize_t r = read(fd, buf, p->len);
-		if (r < 0 && (errno == EAGAIN || errno == EINTR)) {
-			free(buf);
-			return; /* spurious: keep waiting */
-		}
-		finish(p, r < 0 ? -errno : r, buf, r > 0 ? (size_t)r : 0);
+		r = transfer(s, false, buf, p->len);
+		if (r != -EAGAIN)
+			finish(p, r, buf, r > 0 ? (size_t)r : 0);
+		else
+			rearm(p);
 		free(buf);
 		return;
 	}
-	ssize_t r = write(fd, p->buf + p->done, p->len - p->done);
-	if (r < 0 && (errno == EAGAIN || errno == EINTR))
-		return;
-	if (r < 0) {
-		finish(p, p->done ? (long)p->done : -errno, NULL, 0);
-		return;
-	}
-	p->done += (size_t)r;
-	if (p->done == p->len)
-		finish(p, (long)p->done, NULL, 0);
+	r = transfer(s, true, p->buf + p->off, p->len - p->off);
+	if (r > 0)
+		p->off += (size_t)r;
+	if (r < 0 && r != -EAGAIN)
+		finish(p, written(p, r), NULL, 0);
+	else if (p->off == p->len)
+		finish(p, written(p, 0), NULL, 0);
+	else
+		rearm(p);
 }
 
-static long park(struct call *c, struct ofd *o, bool write, const void *buf,
-		 size_t len, size_t done)
+/* Bytes c holds for parked writes; the number of parked calls in *n. */
+static uint64_t held(const struct cage *c, uint64_t *n)
 {
+	uint64_t bytes = 0;
+	*n = 0;
+	for (const struct parked *p = c->parked; p; p = p->next, ++*n)
+		bytes += p->write ? p->len : 0;
+	return bytes;
+}
+
+/* Waits for the fd.  A write holds the bytes not written yet, as many as
+ * the cage's budget allows (a short write then answers what it took);
+ * with no room at all it answers what it wrote, else EAGAIN. */
+static long park(struct call *c, struct ofd *o, bool write, const void *rest,
+		 size_t len, size_t before)
+{
+	uint64_t n, bytes = held(c->cage, &n);
+	if (n >= srv_limits.parked)
+		return before ? (long)before : -EAGAIN;
+	if (write && bytes + len > srv_limits.pending)
+		len = bytes < srv_limits.pending ? srv_limits.pending - bytes : 0;
+	if (write && len == 0)
+		return before ? (long)before : -EAGAIN;
 	struct parked *p = calloc(1, sizeof *p);
 	if (!p)
-		return -ENOMEM;
+		return before ? (long)before : -ENOMEM;
 	if (write) {
-		p->buf = malloc(len ? len : 1);
+		p->buf = malloc(len);
 		if (!p->buf) {
 			free(p);
-			return -ENOMEM;
+			return before ? (long)before : -ENOMEM;
 		}
-		memcpy(p->buf, buf, len);
+		memcpy(p->buf, rest, len);
 	}
 	p->write = write;
 	p->len = len;
-	p->done = done;
+	p->before = before;
 	p->cage = c->cage;
 	p->tag = c->tag;
 	p->ofd = o;
 	ofd_ref(o);
-	ev_io_init(&p->w, on_ready, o->st->fd, write ? EV_WRITE : EV_READ);
+	ev_io_init(&p->w, on_ready, io_fd(o->st), write ? EV_WRITE : EV_READ);
 	p->w.data = p;
 	ev_io_start(srv.loop, &p->w);
 	p->next = c->cage->parked;
@@ -178,40 +383,44 @@ static long park(struct call *c, struct ofd *o, bool write, const void *buf,
 	return SRV_PARKED;
 }
 
+/* ---- the calls -------------------------------------------------------- */
+
+/* Whether a call that would block waits (never on a plain file: epoll
+ * cannot watch one, and it does not wait on a peer). */
+static bool may_park(const struct ofd *o)
+{
+	return !(o->flags & O_NONBLOCK) && o->st->way != WAY_PLAIN;
+}
+
 long stream_read(struct call *c, struct ofd *o, void *buf, size_t cap)
 {
 	struct stream *s = o->st;
-	bool nonblock = o->flags & O_NONBLOCK;
-	if (!ready(s, POLLIN))
-		return nonblock ? -EAGAIN : park(c, o, false, NULL, cap, 0);
-	ssize_t r = read(s->fd, buf, cap);
+	if (!s->readable)
+		return -EBADF;
+	long r = transfer(s, false, buf, cap);
 	if (r >= 0) {
-		c->more = s->file && (size_t)r == cap; /* `< file`: read whole */
+		/* `< file`: a big read is whole */
+		c->more = s->way == WAY_PLAIN && (size_t)r == cap;
 		return r;
 	}
-	if (errno == EAGAIN && !nonblock)
-		return park(c, o, false, NULL, cap, 0);
-	return -errno;
+	return r == -EAGAIN && may_park(o) ? park(c, o, false, NULL, cap, 0) : r;
 }
 
 long stream_write(struct call *c, struct ofd *o, const void *buf, size_t len)
 {
 	struct stream *s = o->st;
-	bool nonblock = o->flags & O_NONBLOCK;
+	if (!s->writable)
+		return -EBADF;
 	if (len == 0)
 		return 0;
-	if (!ready(s, POLLOUT))
-		return nonblock ? -EAGAIN : park(c, o, true, buf, len, 0);
-	ssize_t r = write(s->fd, buf, len);
-	if (r < 0 && errno != EAGAIN)
-		return -errno;
+	long r = transfer(s, true, (void *)buf, len);
+	if (r < 0 && r != -EAGAIN)
+		return r;
 	size_t done = r > 0 ? (size_t)r : 0;
-	if (done == len)
-		return (long)done;
-	if (nonblock)
-		return done ? (long)done : -EAGAIN;
+	if (done == len || !may_park(o))
+		return done ? (long)done : r;
 	/* POSIX blocking write: the rest is written before we answer. */
-	return park(c, o, true, buf, len, done);
+	return park(c, o, true, (const uint8_t *)buf + done, len - done, done);
 }
 
 long stream_fstat(struct stream *s, struct stat *st)
@@ -221,6 +430,8 @@ long stream_fstat(struct stream *s, struct stat *st)
 
 long stream_ioctl(struct stream *s, unsigned long req, void *arg)
 {
+	/* only TCGETS, TIOCGWINSZ, FIONREAD come here (lind_ioctl_size):
+	 * none waits, and the kernel checks them against the passed fd */
 	return ioctl(s->fd, req, arg) < 0 ? -errno : 0;
 }
 
@@ -230,7 +441,7 @@ long stream_interrupt(struct cage *c, uint64_t tag)
 		if (p->tag != tag)
 			continue;
 		/* a write that got somewhere reports what it wrote */
-		finish(p, p->write && p->done ? (long)p->done : -EINTR, NULL, 0);
+		finish(p, p->write ? written(p, -EINTR) : -EINTR, NULL, 0);
 		return 0;
 	}
 	return -ESRCH; /* already answered: its reply is on the way */
