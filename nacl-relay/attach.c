@@ -172,23 +172,76 @@ static const char *attach_begin(struct relay_conn *c, Lind__Attach *a,
 	return NULL;
 }
 
+/* ---- closing what may never close ------------------------------------ */
+
+/* close(2) of a FUSE file asks its daemon (FLUSH), which may never
+ * answer: such fds are closed by this thread, never by the loop. */
+static void *closer_main(void *arg)
+{
+	struct relay *r = arg;
+	int fd;
+	while (read(r->closer_pipe[0], &fd, sizeof fd) == sizeof fd)
+		close(fd);
+	return NULL;
+}
+
+int relay_closer_start(struct relay *r)
+{
+	pthread_t t;
+	if (pipe2(r->closer_pipe, O_CLOEXEC) < 0)
+		return -errno;
+	/* the loop never waits for the closer: a full backlog keeps the fd */
+	fcntl(r->closer_pipe[1], F_SETFL, O_NONBLOCK);
+	int rc = relay_thread_start(&t, closer_main, r);
+	if (rc == 0)
+		pthread_detach(t); /* it may be stuck in a close for ever */
+	return rc;
+}
+
+static void close_later(struct relay *r, int fd)
+{
+	if (write(r->closer_pipe[1], &fd, sizeof fd) != sizeof fd)
+		lind_log(0, "a FUSE file's daemon does not answer: fd %d kept",
+			 fd);
+}
+
+/* fds[i] on FUSE: its daemon, a user's process, could stall any call on
+ * it (fstat, read, close) in the server or here.  Refused. */
+static bool any_on_fuse(const int *fds, int nfds, bool *fuse)
+{
+	bool any = false;
+	for (int i = 0; i < nfds; i++)
+		any |= fuse[i] = lind_fd_on_fuse(fds[i]);
+	return any;
+}
+
 static void conn_first(struct relay_conn *c)
 {
 	uint8_t buf[8192];
 	int fds[3], nfds = 3;
+	bool fuse[3] = {false, false, false};
 	long n = lind_recv_msg(c->fd, buf, sizeof buf, fds, &nfds);
 	if (n == -EAGAIN)
 		return;
+	if (n < 0 && n != -EMSGSIZE)
+		nfds = 0;
 	char msg[160];
 	const char *why = "malformed Attach frame";
 	Lind__Attach *a = n > 0 ? lind__attach__unpack(NULL, (size_t)n, buf)
 				: NULL;
 	if (n == 0)
 		why = NULL; /* went away before attaching: nothing to say */
+	else if (any_on_fuse(fds, nfds, fuse))
+		why = "a stdio fd is on a FUSE filesystem (not served: its daemon "
+		      "could stall every cage)";
 	else if (a && !(why = attach_begin(c, a, fds, nfds, msg, sizeof msg)))
 		a = NULL; /* the connection keeps it until the answer */
-	for (int i = 0; i < nfds; i++)
-		close(fds[i]); /* the server got its own copies */
+	for (int i = 0; i < nfds; i++) { /* the server got its own copies */
+		if (fuse[i])
+			close_later(c->r, fds[i]);
+		else
+			close(fds[i]);
+	}
 	if (a)
 		lind__attach__free_unpacked(a, NULL);
 	if (n == 0)

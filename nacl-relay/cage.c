@@ -454,6 +454,7 @@ void relay_init(struct relay *r)
 	r->pub_sock = -1;
 	r->rep_sock = -1;
 	r->listen_fd = -1;
+	r->closer_pipe[0] = r->closer_pipe[1] = -1;
 	r->sock_mode = 0600;
 	r->sock_gid = -1;
 	r->limits = (struct relay_limits){RELAY_MAX_CHANS, 1024};

@@ -199,7 +199,8 @@ static int start(struct relay *r)
 			 server_sock, strerror(-rc));
 		return rc;
 	}
-	if ((rc = relay_replies_start(r)) < 0 || (rc = relay_trace_open(r)) < 0)
+	if ((rc = relay_replies_start(r)) < 0 || (rc = relay_closer_start(r)) < 0 ||
+	    (rc = relay_trace_open(r)) < 0)
 		return rc;
 	rc = write_pid_file(pid_file);
 	if (rc == -EEXIST) {

@@ -113,6 +113,7 @@ struct relay {
 	bool accept_paused_once;
 	uint64_t next_attach_id;
 	uint64_t nconns;
+	int closer_pipe[2]; /* fds to close off the loop (FUSE files) */
 	ev_io server_io;
 	ev_io admin_io;
 	struct relay_conn *conns;
@@ -175,6 +176,8 @@ void relay_admin_handle(struct relay *r);
 /* attach.c */
 int relay_attach_listen(struct relay *r);
 int relay_attach_start(struct relay *r);
+/* The thread that closes fds whose close may block. */
+int relay_closer_start(struct relay *r);
 /* The server answered a CAGE_NEW (CAGE_NEW_OK or ERROR). */
 void relay_attach_answer(struct relay *r, const Lind__Control *m);
 void relay_attach_close_all(struct relay *r);

@@ -428,3 +428,43 @@ void lind_ctlq_clear(struct lind_ctlq *q)
 	q->tail = NULL;
 	q->count = 0;
 }
+
+/* ---- fds whose file a user's daemon serves ------------------------------ */
+
+/* The mount id procfs gives for fd (no call reaches the file's own
+ * filesystem), or -1. */
+static long fd_mount_id(int fd)
+{
+	char path[64], buf[512];
+	snprintf(path, sizeof path, "/proc/self/fdinfo/%d", fd);
+	int f = open(path, O_RDONLY | O_CLOEXEC);
+	if (f < 0)
+		return -1;
+	ssize_t n = read(f, buf, sizeof buf - 1);
+	close(f);
+	buf[n > 0 ? n : 0] = '\0';
+	const char *m = strstr(buf, "mnt_id:");
+	return m ? strtol(m + 7, NULL, 10) : -1;
+}
+
+bool lind_fd_on_fuse(int fd)
+{
+	long id = fd_mount_id(fd);
+	if (id < 0)
+		return false;
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	if (!f)
+		return false;
+	bool fuse = false;
+	char line[4096];
+	while (fgets(line, sizeof line, f)) {
+		/* "ID PARENT MAJ:MIN ROOT POINT OPTS [TAGS...] - FSTYPE ..." */
+		if (strtol(line, NULL, 10) != id)
+			continue;
+		const char *t = strstr(line, " - ");
+		fuse = t && strncmp(t + 3, "fuse", 4) == 0;
+		break;
+	}
+	fclose(f);
+	return fuse;
+}

@@ -4,6 +4,7 @@
 #define LIND_COMMON_H
 
 #include <protobuf-c/protobuf-c.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -80,6 +81,11 @@ int lind_ctlq_send(struct lind_ctlq *q, int sock, const ProtobufCMessage *msg,
  * (that message is dropped). */
 int lind_ctlq_flush(struct lind_ctlq *q, int sock);
 void lind_ctlq_clear(struct lind_ctlq *q);
+
+/* fd's file is on a FUSE filesystem: served by a process that may never
+ * answer, so fstat, read and even close(2) (FUSE's flush) can block for
+ * ever.  Asks only procfs, never the file's own filesystem. */
+bool lind_fd_on_fuse(int fd);
 
 /* Monotonic and wall clocks in nanoseconds. */
 uint64_t lind_now_ns(void);
