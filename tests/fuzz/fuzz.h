@@ -1,0 +1,37 @@
+/* Shared by the libFuzzer targets: inputs that carry several messages are
+ * split as [u16 little-endian length][bytes]..., so the fuzzer can build
+ * state (open, then read) across messages of one input. */
+#ifndef LIND_FUZZ_H
+#define LIND_FUZZ_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct fuzz_split {
+	const uint8_t *p;
+	size_t left;
+};
+
+/* The next message of the input, or 0 when it is used up (a short
+ * trailing length yields what is left). */
+static inline int fuzz_next(struct fuzz_split *s, const uint8_t **msg,
+			    size_t *len)
+{
+	if (s->left < 2)
+		return 0;
+	size_t n = (size_t)s->p[0] | (size_t)s->p[1] << 8;
+	s->p += 2;
+	s->left -= 2;
+	if (n > s->left)
+		n = s->left;
+	*msg = s->p;
+	*len = n;
+	s->p += n;
+	s->left -= n;
+	return 1;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+
+#endif
