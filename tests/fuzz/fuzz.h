@@ -4,7 +4,9 @@
 #ifndef LIND_FUZZ_H
 #define LIND_FUZZ_H
 
+#include <ftw.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 struct fuzz_split {
@@ -29,6 +31,21 @@ static inline int fuzz_next(struct fuzz_split *s, const uint8_t **msg,
 	s->p += n;
 	s->left -= n;
 	return 1;
+}
+
+/* rm -rf dir (a scratch store), without a shell per input. */
+static inline int fuzz_rm_one(const char *path, const struct stat *st,
+			      int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path) < 0 ? -1 : 0;
+}
+
+static inline void fuzz_rmrf(const char *dir)
+{
+	(void)nftw(dir, fuzz_rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

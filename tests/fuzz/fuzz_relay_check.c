@@ -7,6 +7,7 @@
  * Oracle: a forwarded frame decodes, carries the cage's id and tag and
  * passes relay_check again; a refused one gets an error reply in its slot.
  */
+#define _GNU_SOURCE /* nftw in fuzz.h */
 #include "../../nacl-relay/cage.c"
 
 #include <assert.h>

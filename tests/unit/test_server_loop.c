@@ -306,6 +306,33 @@ static void test_version_mismatch(void **state)
 	lind__control__free_unpacked(m, NULL);
 }
 
+/* Found by fuzz_control: an empty datagram reads as the relay's EOF, but
+ * it may carry fds; the server must close them as it drops the relay. */
+static void test_empty_frame_with_fds(void **state)
+{
+	(void)state;
+	int p[2];
+	assert_int_equal(pipe2(p, O_CLOEXEC | O_NONBLOCK), 0);
+	union {
+		char b[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} ctl;
+	struct iovec iov = {"", 0};
+	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1,
+			    .msg_control = ctl.b, .msg_controllen = sizeof ctl.b};
+	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &p[1], sizeof(int));
+	assert_int_equal(sendmsg(sock, &mh, 0), 0);
+	close(p[1]);
+	spin_loop();
+	char b;
+	check(read(p[0], &b, 1), 0); /* EOF: no copy of the write end left */
+	close(p[0]);
+}
+
 int main(void)
 {
 	signal(SIGPIPE, SIG_IGN); /* as the server does */
@@ -314,6 +341,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_parked_read, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_parked_write, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_version_mismatch, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_empty_frame_with_fds, setup,
 						teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
