@@ -1,10 +1,14 @@
 /*
- * The server's decode and dispatch: each input is a sequence of Request
- * frames ([u16 len][frame]..., see fuzz.h) run through srv_dispatch
- * against a fresh store (in /dev/shm when there is one) and one cage whose
- * stdio are a pipe (stdin, with a line to read, then EOF) and /dev/null.
- * The relay stamps cage_id, so does this harness (a frame's own is
- * overwritten), but nothing else is checked first: the server re-checks.
+ * The server's decode and dispatch: each input is a sequence of messages
+ * ([u16 len][message]..., see fuzz.h), each one Request run through
+ * srv_dispatch against a fresh store (in /dev/shm when there is one) and
+ * one cage whose stdio are a pipe (stdin, with a line to read, then EOF)
+ * and /dev/null.  A message is
+ *   [0][packed Request]                      the frame as it comes, or
+ *   [1][row][6 x i32 args][[u16 len][data]...]   one built by the harness
+ * (row: an index into the table's rows), so mutations reach the handlers
+ * instead of breaking the encoding.  The relay stamps cage_id, so does this
+ * harness, but nothing else is checked first: the server re-checks.
  * The loop runs between frames so parked stream calls complete.
  * Oracle: no crash, leak or sanitizer report; no host fd left open once
  * the cage and the store are gone; the store loads again afterwards.
@@ -28,8 +32,12 @@
 #include "common.h"
 #include "fuzz.h"
 #include "lind.pb-c.h"
+#include "protocol.h"
+#include "syscall.h"
 
 static char base[64];
+static uint32_t rows[LIND_NR_MAX]; /* the table's numbers */
+static size_t nrows;
 
 static int count_fds(void)
 {
@@ -52,6 +60,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	const char *tmp = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
 	snprintf(base, sizeof base, "%s/lind-fuzz-XXXXXX", tmp);
 	assert(mkdtemp(base));
+	for (uint32_t nr = 0; nr < LIND_NR_MAX; nr++)
+		if (lind_syscall_row(nr))
+			rows[nrows++] = nr;
 	return 0;
 }
 
@@ -97,9 +108,50 @@ static struct cage *cage_with_stdio(void)
 	return c;
 }
 
-/* The frame with the cage's id stamped over its own, as the relay does. */
-static void dispatch_as(struct cage *c, const uint8_t *frame, size_t len)
+/* Message kind 1: a Request for row msg[0] with the message's args and
+ * data entries. */
+static void build_request(const uint8_t *msg, size_t len, uint64_t cage_id)
 {
+	uint8_t head[25] = {0};
+	memcpy(head, msg, len < sizeof head ? len : sizeof head);
+	Lind__Request rq = LIND__REQUEST__INIT;
+	int64_t args[6];
+	ProtobufCBinaryData data[6];
+	rq.cage_id = cage_id;
+	rq.nr = rows[head[0] % nrows];
+	for (int i = 0; i < 6; i++) {
+		int32_t a;
+		memcpy(&a, head + 1 + 4 * i, 4);
+		args[i] = a;
+	}
+	rq.n_args = 6;
+	rq.args = args;
+	rq.data = data;
+	struct fuzz_split in = {msg + sizeof head,
+				len > sizeof head ? len - sizeof head : 0};
+	const uint8_t *d;
+	size_t n;
+	while (rq.n_data < 6 && fuzz_next(&in, &d, &n))
+		data[rq.n_data++] = (ProtobufCBinaryData){n, (uint8_t *)d};
+	size_t size = lind__request__get_packed_size(&rq);
+	uint8_t *buf = malloc(size ? size : 1);
+	assert(buf);
+	lind__request__pack(&rq, buf);
+	srv_dispatch(buf, size);
+	free(buf);
+}
+
+/* The frame with the cage's id stamped over its own, as the relay does. */
+static void dispatch_as(struct cage *c, const uint8_t *msg, size_t len)
+{
+	if (len == 0)
+		return;
+	if (msg[0] & 1) {
+		build_request(msg + 1, len - 1, c->id);
+		return;
+	}
+	const uint8_t *frame = msg + 1;
+	len--;
 	Lind__Request *rq = lind__request__unpack(NULL, len, frame);
 	if (!rq) {
 		srv_dispatch(frame, len); /* must be dropped quietly */
