@@ -212,7 +212,17 @@ static void test_nlink_from_entries(void **state)
 	tsrv_stop(true);
 	tsrv_start(dir, sizeof dir); /* the snapshot has its root */
 	check(vfs_root(srv.vfs)->nlink, 3);
-	tsrv_stop(true);
+	/* a root that is no directory: the store does not load */
+	vfs_root(srv.vfs)->mode = S_IFREG | 0755;
+	store_log_inode(srv.store, vfs_root(srv.vfs));
+	tsrv_stop(false);
+	assert_int_equal(store_open(dir, &srv.store), 0);
+	srv.vfs = vfs_new(srv.store);
+	check(store_load(srv.store, srv.vfs), -EUCLEAN);
+	vfs_free(srv.vfs);
+	store_close(srv.store);
+	srv.vfs = NULL;
+	srv.store = NULL;
 }
 
 static void test_unlinked_while_open(void **state)
