@@ -7,6 +7,7 @@
 #include <ftw.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <stdint.h>
 
 struct fuzz_split {
@@ -46,6 +47,15 @@ static inline int fuzz_rm_one(const char *path, const struct stat *st,
 static inline void fuzz_rmrf(const char *dir)
 {
 	(void)nftw(dir, fuzz_rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* The target's scratch dir, removed when libFuzzer exits. */
+static const char *fuzz_scratch;
+
+static inline void fuzz_cleanup(void)
+{
+	if (fuzz_scratch)
+		fuzz_rmrf(fuzz_scratch);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -56,6 +56,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	const char *tmp = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
 	snprintf(R.rundir, sizeof R.rundir, "%s/lind-fuzz-XXXXXX", tmp);
 	assert(mkdtemp(R.rundir));
+	fuzz_scratch = R.rundir;
+	atexit(fuzz_cleanup);
 	snprintf(R.relay_sock, sizeof R.relay_sock, "%s/%s", R.rundir,
 		 LIND_RELAY_SOCK);
 	R.loop = ev_default_loop(0);

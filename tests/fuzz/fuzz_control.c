@@ -54,6 +54,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	const char *tmp = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
 	snprintf(base, sizeof base, "%s/lind-fuzz-XXXXXX", tmp);
 	assert(mkdtemp(base));
+	fuzz_scratch = base;
+	atexit(fuzz_cleanup);
 	char store[128];
 	snprintf(store, sizeof store, "%s/store", base);
 	srv.loop = ev_default_loop(0);

@@ -60,6 +60,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	const char *tmp = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
 	snprintf(base, sizeof base, "%s/lind-fuzz-XXXXXX", tmp);
 	assert(mkdtemp(base));
+	fuzz_scratch = base;
+	atexit(fuzz_cleanup);
 	for (uint32_t nr = 0; nr < LIND_NR_MAX; nr++)
 		if (lind_syscall_row(nr))
 			rows[nrows++] = nr;

@@ -44,6 +44,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	const char *tmp = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
 	snprintf(base, sizeof base, "%s/lind-fuzz-XXXXXX", tmp);
 	assert(mkdtemp(base));
+	fuzz_scratch = base;
+	atexit(fuzz_cleanup);
 	return 0;
 }
 
