@@ -52,6 +52,11 @@ int relay_check(const Lind__Request *req)
 	const struct lind_syscall *row = lind_syscall_row(req->nr);
 	if (!row)
 		return -ENOSYS;
+	/* protobuf-c keeps unknown fields and packs them again; some (field
+	 * number 0) it accepts here but not in the server's unpack, which
+	 * then cannot even answer: forward only fields the table knows */
+	if (req->base.n_unknown_fields)
+		return -EINVAL;
 	if (req->n_args > 6)
 		return -EINVAL;
 	int64_t a[6] = {0};

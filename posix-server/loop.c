@@ -382,7 +382,8 @@ static void on_relay(struct ev_loop *loop, ev_io *w, int revents)
 		return;
 	}
 	if (n <= 0) {
-		for (int i = 0; i < nfds && n < 0; i++)
+		/* an empty datagram (EOF) may still carry fds */
+		for (int i = 0; i < nfds; i++)
 			close(fds[i]);
 		relay_gone();
 		return;

@@ -47,6 +47,7 @@ static int step(struct vfs *v, const struct cred *cr, struct inode *dir,
 int vfs_walk(struct vfs *v, const struct cred *cr, struct inode *start,
 	     const char *path, struct walk *w)
 {
+	memset(w, 0, sizeof *w); /* callers look at w even after an error */
 	size_t len = strlen(path);
 	if (len == 0)
 		return -ENOENT;
@@ -55,7 +56,6 @@ int vfs_walk(struct vfs *v, const struct cred *cr, struct inode *start,
 	struct inode *dir = path[0] == '/' ? vfs_root(v) : start;
 	if (!dir)
 		return -ENOENT;
-	memset(w, 0, sizeof *w);
 	w->slash = path[len - 1] == '/';
 	const char *p = path;
 	char name[VFS_NAME_MAX + 1];

@@ -576,6 +576,45 @@ static int slurp(int dirfd, const char *name, uint8_t **buf, size_t *len)
 	return 0;
 }
 
+/* Link counts are derived from the entries, not taken from the records: a
+ * count below the truth (a damaged journal) let rmdir take the root's to
+ * 0, and the snapshot then left the root out (fuzz_store found it). */
+static void nlink_clear(struct inode *in, void *arg)
+{
+	(void)arg;
+	in->nlink = 0;
+}
+
+static void nlink_count(struct inode *in, void *arg)
+{
+	if (!S_ISDIR(in->mode))
+		return;
+	for (size_t i = 0; i < in->nents; i++) {
+		struct inode *child = vfs_get(arg, in->ents[i].ino);
+		if (!child)
+			continue;
+		child->nlink++;
+		if (S_ISDIR(child->mode))
+			in->nlink++; /* the child's ".." */
+	}
+}
+
+/* "." of a directory still linked, and the root's own entry. */
+static void nlink_self(struct inode *in, void *arg)
+{
+	if (!S_ISDIR(in->mode))
+		return;
+	if (in->ino == VFS_ROOT_INO) {
+		in->nlink += 2;
+		return;
+	}
+	struct inode *up = vfs_get(arg, in->parent);
+	if (up && S_ISDIR(up->mode) && vfs_dir_name_of(up, in->ino))
+		in->nlink++;
+	else
+		in->nlink = 0; /* no entry names it: fixup drops it */
+}
+
 static void fixup(struct inode *in, void *arg)
 {
 	struct store *s = ((void **)arg)[0];
@@ -719,10 +758,15 @@ int store_load(struct store *s, struct vfs *v)
 		if (ftruncate(s->logfd, (off_t)good) < 0)
 			return -errno;
 	}
+	vfs_each(v, nlink_clear, NULL);
+	vfs_each(v, nlink_count, v);
+	vfs_each(v, nlink_self, v);
 	void *arg[2] = {s, v};
 	vfs_each(v, fixup, arg);
 	sweep_orphans(s, v);
-	return vfs_root(v) ? 0 : -EUCLEAN;
+	/* every walk starts at a directory root (fuzz_store gave it a file) */
+	struct inode *root = vfs_root(v);
+	return root && S_ISDIR(root->mode) ? 0 : -EUCLEAN;
 }
 
 /* ---- snapshot ------------------------------------------------------- */

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <string.h>
 #include <sys/stat.h>
 
 #include "cage.h"
@@ -44,6 +45,7 @@ static inline long sys_walk(struct call *c, long dirfd, const char *path,
 			    struct walk *w)
 {
 	struct inode *start;
+	memset(w, 0, sizeof *w); /* open_at looks at w after -ENOTDIR */
 	long r = sys_start(c, dirfd, path, &start);
 	if (r < 0)
 		return r;

@@ -151,6 +151,8 @@ long lind_recv_msg(int sock, void *buf, size_t cap, int *fds, int *nfds)
 			    .msg_control = ctl.b,
 			    .msg_controllen = sizeof ctl.b};
 	int max = nfds ? *nfds : 0, got = 0;
+	if (nfds)
+		*nfds = 0; /* also on failure: callers close fds[0..*nfds) */
 	ssize_t r;
 	do
 		r = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);

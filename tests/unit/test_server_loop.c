@@ -349,6 +349,33 @@ static void test_squatter_and_version(void **state)
 		close(squat[i]);
 }
 
+/* Found by fuzz_control: an empty datagram reads as the relay's EOF, but
+ * it may carry fds; the server must close them as it drops the relay. */
+static void test_empty_frame_with_fds(void **state)
+{
+	(void)state;
+	int p[2];
+	assert_int_equal(pipe2(p, O_CLOEXEC | O_NONBLOCK), 0);
+	union {
+		char b[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} ctl;
+	struct iovec iov = {"", 0};
+	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1,
+			    .msg_control = ctl.b, .msg_controllen = sizeof ctl.b};
+	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &p[1], sizeof(int));
+	assert_int_equal(sendmsg(sock, &mh, 0), 0);
+	close(p[1]);
+	spin_loop();
+	char b;
+	check(read(p[0], &b, 1), 0); /* EOF: no copy of the write end left */
+	close(p[0]);
+}
+
 int main(void)
 {
 	signal(SIGPIPE, SIG_IGN); /* as the server does */
@@ -360,6 +387,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_squatter_and_version,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_empty_frame_with_fds, setup,
+						teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -194,6 +194,39 @@ static void test_bad_crc(void **state)
 	torn_or_bad(false);
 }
 
+/* Found by fuzz_store: a journal whose root link count is too low; once
+ * rmdir took it to 0 the snapshot left the root out and the store no
+ * longer loaded.  Link counts come from the entries instead. */
+static void test_nlink_from_entries(void **state)
+{
+	(void)state;
+	tsrv_start(dir, sizeof dir);
+	struct inode *root = vfs_root(srv.vfs);
+	check(root->nlink, 4); /* ".", "..", dev/.., tmp/.. */
+	root->nlink = 2;
+	store_log_inode(srv.store, root);
+	tsrv_stop(false);
+	tsrv_start(dir, sizeof dir);
+	check(vfs_root(srv.vfs)->nlink, 4);
+	struct cage *cg = cage_new(1, 0, 0);
+	check(SYSP(cg, rmdir, "/tmp", 0), 0);
+	check(vfs_root(srv.vfs)->nlink, 3);
+	tsrv_stop(true);
+	tsrv_start(dir, sizeof dir); /* the snapshot has its root */
+	check(vfs_root(srv.vfs)->nlink, 3);
+	/* a root that is no directory: the store does not load */
+	vfs_root(srv.vfs)->mode = S_IFREG | 0755;
+	store_log_inode(srv.store, vfs_root(srv.vfs));
+	tsrv_stop(false);
+	assert_int_equal(store_open(dir, &srv.store), 0);
+	srv.vfs = vfs_new(srv.store);
+	check(store_load(srv.store, srv.vfs), -EUCLEAN);
+	vfs_free(srv.vfs);
+	store_close(srv.store);
+	srv.vfs = NULL;
+	srv.store = NULL;
+}
+
 static void test_unlinked_while_open(void **state)
 {
 	(void)state;
@@ -497,6 +530,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_crash_replay, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_torn_record, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_crc, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_nlink_from_entries, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_unlinked_while_open, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_compaction, setup, teardown),

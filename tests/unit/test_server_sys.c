@@ -190,6 +190,13 @@ static void test_dirs(void **state)
 		   NULL, 0, NULL) >= 0, 1);
 	check(tsys(cg, LIND_SYS_unlinkat, A(dfd, 0, AT_REMOVEDIR), "f", 1, NULL,
 		   0, NULL), -ENOTDIR);
+	/* an at-fd that is no directory: ENOTDIR, also with O_CREAT and a
+	 * trailing slash (fuzz_dispatch: open_at looked at an unset walk) */
+	long ffd = tsys(cg, LIND_SYS_openat, A(dfd, 0, O_RDONLY), "f", 1, NULL,
+			0, NULL);
+	check(tsys(cg, LIND_SYS_openat, A(ffd, 0, O_CREAT | O_RDWR, 0600), "g/",
+		   2, NULL, 0, NULL), -ENOTDIR);
+	check(SYS(close, ffd), 0);
 	check(tsys(cg, LIND_SYS_unlinkat, A(dfd, 0, 0), "f", 1, NULL, 0, NULL), 0);
 	check(tsys(cg, LIND_SYS_mkdirat, A(dfd, 0, 0700), "s", 1, NULL, 0, NULL), 0);
 	check(tsys(cg, LIND_SYS_unlinkat, A(AT_FDCWD, 0, AT_REMOVEDIR), "/tmp/c/s",

@@ -1,0 +1,188 @@
+/*
+ * The relay's attach handshake (nacl-relay/attach.c), driven through its
+ * public entry points as a cage drives it: relay_attach_listen/start on a
+ * temp runtime dir, a connect to relay.sock, and the input's message sent
+ * as the cage's first frame.  The input's first byte says how many fds
+ * (0-3, low two bits) ride with it, as a cage sends its stdio; the rest is
+ * the Attach frame.  The harness plays posix-server on a socketpair: it
+ * queues the CAGE_NEW_OK answer before the frame goes out (the relay waits
+ * for it on that socket), then reads what the relay sent the server.
+ * Oracle: the cage gets one AttachReply that decodes, with a channel fd
+ * exactly when it got a cage id; the server saw CAGE_NEW only for an
+ * accepted cage, and CAGE_GONE for it once the cage hangs up; no fd,
+ * thread or connection is left behind.
+ */
+#define _GNU_SOURCE
+#include <assert.h>
+#include <dirent.h>
+#include <errno.h>
+#include <ev.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "../../nacl-relay/relay.h"
+#include "common.h"
+#include "fuzz.h"
+#include "lind.pb-c.h"
+#include "protocol.h"
+
+static struct relay R;
+static int server_end; /* the harness's side of R.server_fd */
+static uint64_t next_cage = 2;
+
+static int count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	assert(d);
+	int n = 0;
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n;
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	lind_log_init("fuzz_attach");
+	signal(SIGPIPE, SIG_IGN);
+	relay_init(&R);
+	const char *tmp = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
+	snprintf(R.rundir, sizeof R.rundir, "%s/lind-fuzz-XXXXXX", tmp);
+	assert(mkdtemp(R.rundir));
+	fuzz_scratch = R.rundir;
+	atexit(fuzz_cleanup);
+	snprintf(R.relay_sock, sizeof R.relay_sock, "%s/%s", R.rundir,
+		 LIND_RELAY_SOCK);
+	R.loop = ev_default_loop(0);
+	atomic_store(&R.trace_until, UINT64_MAX); /* notes run; no pub_sock */
+	int sv[2];
+	int rc = socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv);
+	assert(rc == 0);
+	R.server_fd = sv[0];
+	server_end = sv[1];
+	fcntl(server_end, F_SETFL, O_NONBLOCK);
+	rc = relay_attach_listen(&R);
+	assert(rc == 0);
+	relay_attach_start(&R);
+	return 0;
+}
+
+static void send_raw(int fd, const uint8_t *msg, size_t len, int nfds)
+{
+	int fds[3], p[2];
+	int rc = pipe2(p, O_CLOEXEC);
+	assert(rc == 0);
+	fds[0] = p[0];
+	fds[1] = p[1];
+	fds[2] = open("/dev/null", O_RDWR | O_CLOEXEC);
+	assert(fds[2] >= 0);
+	union {
+		char b[CMSG_SPACE(sizeof fds)];
+		struct cmsghdr align;
+	} ctl;
+	struct iovec iov = {(void *)msg, len};
+	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
+	if (nfds) {
+		mh.msg_control = ctl.b;
+		mh.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)nfds);
+		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)nfds);
+		memcpy(CMSG_DATA(c), fds, sizeof(int) * (size_t)nfds);
+	}
+	(void)sendmsg(fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
+	for (int i = 0; i < 3; i++)
+		close(fds[i]);
+}
+
+/* Counts what the relay sent the server, by kind; closes passed fds. */
+static void server_reads(unsigned kinds[8])
+{
+	uint8_t buf[8192];
+	for (;;) {
+		int fds[8], nfds = 8;
+		long n = lind_recv_msg(server_end, buf, sizeof buf, fds, &nfds);
+		if (n < 0)
+			return;
+		for (int i = 0; i < nfds; i++)
+			close(fds[i]);
+		Lind__Control *m = lind__control__unpack(NULL, (size_t)n, buf);
+		assert(m);
+		kinds[m->kind & 7]++;
+		lind__control__free_unpacked(m, NULL);
+	}
+}
+
+/* The unused queued answer, when the relay refused before asking. */
+static void drop_queued_answer(void)
+{
+	uint8_t buf[256];
+	while (recv(R.server_fd, buf, sizeof buf, MSG_DONTWAIT) >= 0)
+		;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	if (size < 1)
+		return 0;
+	int before = count_fds();
+	int fd = lind_connect_seqpacket(R.relay_sock);
+	assert(fd >= 0);
+	ev_run(R.loop, EVRUN_NOWAIT); /* accept */
+
+	Lind__Control ok = LIND__CONTROL__INIT;
+	ok.kind = LIND__CONTROL__KIND__CAGE_NEW_OK;
+	ok.version = LIND_PROTO_VERSION;
+	ok.cage_id = next_cage;
+	int rc = lind_send_msg(server_end, &ok.base, NULL, 0);
+	assert(rc == 0);
+	send_raw(fd, data + 1, size - 1, data[0] & 3);
+	ev_run(R.loop, EVRUN_NOWAIT);
+
+	uint8_t buf[8192];
+	int fds[4], nfds = 4;
+	fcntl(fd, F_SETFL, O_NONBLOCK);
+	long n = lind_recv_msg(fd, buf, sizeof buf, fds, &nfds);
+	uint64_t cage = 0;
+	if (n > 0) {
+		Lind__AttachReply *rep =
+			lind__attach_reply__unpack(NULL, (size_t)n, buf);
+		assert(rep);
+		cage = rep->cage_id;
+		assert(cage == 0 || cage == next_cage);
+		assert(nfds == (cage ? 1 : 0));
+		assert(!cage == !!rep->error[0]);
+		lind__attach_reply__free_unpacked(rep, NULL);
+	} else {
+		/* hung up without a word: an empty or unreadable frame */
+		assert(n == 0 || n == -EAGAIN);
+	}
+	for (int i = 0; i < nfds; i++)
+		close(fds[i]);
+	unsigned kinds[8] = {0};
+	server_reads(kinds);
+	assert(kinds[LIND__CONTROL__KIND__CAGE_NEW] == (cage ? 1u : 0u) ||
+	       (!cage && kinds[LIND__CONTROL__KIND__CAGE_NEW] == 1u &&
+		kinds[LIND__CONTROL__KIND__CAGE_GONE] == 1u));
+	if (!kinds[LIND__CONTROL__KIND__CAGE_NEW])
+		drop_queued_answer();
+	if (cage)
+		next_cage++;
+
+	close(fd); /* the cage is gone */
+	ev_run(R.loop, EVRUN_NOWAIT);
+	memset(kinds, 0, sizeof kinds);
+	server_reads(kinds);
+	assert(kinds[LIND__CONTROL__KIND__CAGE_GONE] == (cage ? 1u : 0u));
+	assert(R.conns == NULL && R.ncages == 0);
+	assert(count_fds() == before);
+	return 0;
+}
