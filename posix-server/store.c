@@ -589,30 +589,27 @@ static void nlink_count(struct inode *in, void *arg)
 {
 	if (!S_ISDIR(in->mode))
 		return;
-	for (size_t i = 0; i < in->nents; i++) {
-		struct inode *child = vfs_get(arg, in->ents[i].ino);
+	for (struct dentry *e = vfs_dir_next(in, 0); e;
+	     e = vfs_dir_next(in, e->cookie)) {
+		struct inode *child = vfs_get(arg, e->ino);
 		if (!child)
 			continue;
 		child->nlink++;
-		if (S_ISDIR(child->mode))
-			in->nlink++; /* the child's ".." */
+		if (!S_ISDIR(child->mode))
+			continue;
+		in->nlink++; /* the child's ".." */
+		if (child->parent == in->ino)
+			child->nlink++; /* its "." (a directory never named
+					 * from its parent keeps none) */
 	}
 }
 
-/* "." of a directory still linked, and the root's own entry. */
-static void nlink_self(struct inode *in, void *arg)
+/* The root's "." and its own name. */
+static void nlink_root(struct vfs *v)
 {
-	if (!S_ISDIR(in->mode))
-		return;
-	if (in->ino == VFS_ROOT_INO) {
-		in->nlink += 2;
-		return;
-	}
-	struct inode *up = vfs_get(arg, in->parent);
-	if (up && S_ISDIR(up->mode) && vfs_dir_name_of(up, in->ino))
-		in->nlink++;
-	else
-		in->nlink = 0; /* no entry names it: fixup drops it */
+	struct inode *root = vfs_root(v);
+	if (root && S_ISDIR(root->mode))
+		root->nlink += 2;
 }
 
 static void fixup(struct inode *in, void *arg)
@@ -760,7 +757,7 @@ int store_load(struct store *s, struct vfs *v)
 	}
 	vfs_each(v, nlink_clear, NULL);
 	vfs_each(v, nlink_count, v);
-	vfs_each(v, nlink_self, v);
+	nlink_root(v);
 	void *arg[2] = {s, v};
 	vfs_each(v, fixup, arg);
 	sweep_orphans(s, v);

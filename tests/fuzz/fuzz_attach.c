@@ -5,8 +5,8 @@
  * as the cage's first frame.  The input's first byte says how many fds
  * (0-3, low two bits) ride with it, as a cage sends its stdio; the rest is
  * the Attach frame.  The harness plays posix-server on a socketpair: it
- * queues the CAGE_NEW_OK answer before the frame goes out (the relay waits
- * for it on that socket), then reads what the relay sent the server.
+ * reads the CAGE_NEW the relay sent and gives the relay its answer
+ * (CAGE_NEW_OK with the same attach_id), as nacl-relay/main.c would.
  * Oracle: the cage gets one AttachReply that decodes, with a channel fd
  * exactly when it got a cage id; the server saw CAGE_NEW only for an
  * accepted cage, and CAGE_GONE for it once the cage hangs up; no fd,
@@ -103,8 +103,9 @@ static void send_raw(int fd, const uint8_t *msg, size_t len, int nfds)
 		close(fds[i]);
 }
 
-/* Counts what the relay sent the server, by kind; closes passed fds. */
-static void server_reads(unsigned kinds[8])
+/* Counts what the relay sent the server, by kind; closes passed fds;
+ * the last CAGE_NEW's attach_id goes to *attach_id. */
+static void server_reads(unsigned kinds[8], uint64_t *attach_id)
 {
 	uint8_t buf[8192];
 	for (;;) {
@@ -117,16 +118,10 @@ static void server_reads(unsigned kinds[8])
 		Lind__Control *m = lind__control__unpack(NULL, (size_t)n, buf);
 		assert(m);
 		kinds[m->kind & 7]++;
+		if (m->kind == LIND__CONTROL__KIND__CAGE_NEW)
+			*attach_id = m->attach_id;
 		lind__control__free_unpacked(m, NULL);
 	}
-}
-
-/* The unused queued answer, when the relay refused before asking. */
-static void drop_queued_answer(void)
-{
-	uint8_t buf[256];
-	while (recv(R.server_fd, buf, sizeof buf, MSG_DONTWAIT) >= 0)
-		;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -138,14 +133,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	assert(fd >= 0);
 	ev_run(R.loop, EVRUN_NOWAIT); /* accept */
 
-	Lind__Control ok = LIND__CONTROL__INIT;
-	ok.kind = LIND__CONTROL__KIND__CAGE_NEW_OK;
-	ok.version = LIND_PROTO_VERSION;
-	ok.cage_id = next_cage;
-	int rc = lind_send_msg(server_end, &ok.base, NULL, 0);
-	assert(rc == 0);
 	send_raw(fd, data + 1, size - 1, data[0] & 3);
 	ev_run(R.loop, EVRUN_NOWAIT);
+	unsigned kinds[8] = {0};
+	uint64_t attach_id = 0;
+	server_reads(kinds, &attach_id);
+	assert(kinds[LIND__CONTROL__KIND__CAGE_NEW] <= 1);
+	if (kinds[LIND__CONTROL__KIND__CAGE_NEW]) {
+		assert(attach_id != 0);
+		Lind__Control ok = LIND__CONTROL__INIT;
+		ok.kind = LIND__CONTROL__KIND__CAGE_NEW_OK;
+		ok.version = LIND_PROTO_VERSION;
+		ok.cage_id = next_cage;
+		ok.attach_id = attach_id;
+		relay_attach_answer(&R, &ok); /* as main.c's server_cb */
+	}
 
 	uint8_t buf[8192];
 	int fds[4], nfds = 4;
@@ -164,23 +166,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else {
 		/* hung up without a word: an empty or unreadable frame */
 		assert(n == 0 || n == -EAGAIN);
+		nfds = 0;
 	}
 	for (int i = 0; i < nfds; i++)
 		close(fds[i]);
-	unsigned kinds[8] = {0};
-	server_reads(kinds);
-	assert(kinds[LIND__CONTROL__KIND__CAGE_NEW] == (cage ? 1u : 0u) ||
-	       (!cage && kinds[LIND__CONTROL__KIND__CAGE_NEW] == 1u &&
-		kinds[LIND__CONTROL__KIND__CAGE_GONE] == 1u));
-	if (!kinds[LIND__CONTROL__KIND__CAGE_NEW])
-		drop_queued_answer();
+	/* asked the server exactly when the cage was accepted */
+	assert(kinds[LIND__CONTROL__KIND__CAGE_NEW] == (cage ? 1u : 0u));
 	if (cage)
 		next_cage++;
 
 	close(fd); /* the cage is gone */
 	ev_run(R.loop, EVRUN_NOWAIT);
 	memset(kinds, 0, sizeof kinds);
-	server_reads(kinds);
+	server_reads(kinds, &attach_id);
 	assert(kinds[LIND__CONTROL__KIND__CAGE_GONE] == (cage ? 1u : 0u));
 	assert(R.conns == NULL && R.ncages == 0);
 	assert(count_fds() == before);

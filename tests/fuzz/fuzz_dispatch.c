@@ -101,7 +101,7 @@ static struct cage *cage_with_stdio(void)
 		      open("/dev/null", O_WRONLY | O_CLOEXEC)};
 	for (int i = 0; i < 3; i++) {
 		assert(fds[i] >= 0);
-		struct stream *s = stream_new(fds[i]);
+		struct stream *s = stream_new(fds[i], c, i);
 		struct ofd *o = ofd_new(OFD_STREAM, i ? O_WRONLY : O_RDONLY,
 					NULL, s);
 		assert(s && o);
