@@ -56,10 +56,10 @@ static long create_file(struct call *c, struct walk *w, long mode,
 				     cg->cred.uid, cg->cred.gid, 0);
 	if (!in)
 		return -ENOMEM;
-	/* The data file before the name: a create that cannot make it
-	 * (ENOSPC, EMFILE) leaves nothing behind. */
-	if ((r = data_fd(in)) < 0 ||
-	    (r = vfs_dir_add(w->dir, w->name, in->ino)) < 0) {
+	/* No data file yet: it is made by the first read or write, which
+	 * answers ENOSPC itself when the disk is full; an empty file costs
+	 * no host inode. */
+	if ((r = vfs_dir_add(w->dir, w->name, in->ino)) < 0) {
 		vfs_maybe_free(srv.vfs, in); /* nlink 0: freed, data file too */
 		return r;
 	}
@@ -112,8 +112,8 @@ static long open_at(struct call *c, long dirfd, const char *path, long flags,
 	int kind = S_ISDIR(in->mode)   ? OFD_DIR
 		   : S_ISCHR(in->mode) ? OFD_DEV
 				       : OFD_FILE;
-	/* An existing file's data file is opened on its first read or
-	 * write: opening costs no host fd (a create made it already). */
+	/* The data file is opened (made) on the first read or write:
+	 * opening or creating a file costs no host fd. */
 	if (kind == OFD_FILE && (flags & O_TRUNC) && !created && in->size &&
 	    (r = truncate_inode(in, 0)) < 0)
 		return r;
@@ -185,6 +185,9 @@ static long do_read(struct call *c, long fd, void *buf, size_t cap,
 		return r;
 	}
 	uint64_t off = pos ? (uint64_t)*pos : o->off;
+	if (off >= o->in->size || cap == 0)
+		return 0; /* end of file: no data file needed (an empty one
+			   * may have none) */
 	long hfd = data_fd(o->in);
 	if (hfd < 0)
 		return hfd;
