@@ -128,6 +128,12 @@ static int send_packed(int sock, const void *buf, size_t len, const int *fds,
 	return r < 0 ? -errno : 0;
 }
 
+int lind_send_bytes(int sock, const void *buf, size_t len, const int *fds,
+		    int nfds)
+{
+	return send_packed(sock, buf, len, fds, nfds, 0);
+}
+
 int lind_send_msg(int sock, const ProtobufCMessage *msg, const int *fds,
 		  int nfds)
 {
@@ -136,7 +142,7 @@ int lind_send_msg(int sock, const ProtobufCMessage *msg, const int *fds,
 	if (len > sizeof buf)
 		return -EMSGSIZE;
 	protobuf_c_message_pack(msg, buf);
-	return send_packed(sock, buf, len, fds, nfds, 0);
+	return lind_send_bytes(sock, buf, len, fds, nfds);
 }
 
 long lind_recv_msg(int sock, void *buf, size_t cap, int *fds, int *nfds)

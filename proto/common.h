@@ -29,6 +29,9 @@ void lind_log(uint64_t cage_id, const char *fmt, ...)
  * Returns 0 or -errno. */
 int lind_send_msg(int sock, const ProtobufCMessage *msg, const int *fds,
 		  int nfds);
+/* The same for bytes already packed (or not protobuf at all: tests). */
+int lind_send_bytes(int sock, const void *buf, size_t len, const int *fds,
+		    int nfds);
 /* Receive one datagram into buf (cap bytes); received fds go to fds
  * (at most *nfds, updated).  Returns the length, 0 at EOF, or -errno. */
 long lind_recv_msg(int sock, void *buf, size_t cap, int *fds, int *nfds);

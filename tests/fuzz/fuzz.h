@@ -4,11 +4,17 @@
 #ifndef LIND_FUZZ_H
 #define LIND_FUZZ_H
 
+#include <assert.h>
+#include <dirent.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <stdint.h>
+#include <unistd.h>
+
+#include "common.h"
 
 struct fuzz_split {
 	const uint8_t *p;
@@ -56,6 +62,35 @@ static inline void fuzz_cleanup(void)
 {
 	if (fuzz_scratch)
 		fuzz_rmrf(fuzz_scratch);
+}
+
+/* Open fds of this process: a target must leave none behind. */
+static inline int fuzz_count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	assert(d);
+	int n = 0;
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n;
+}
+
+/* Sends msg on sock with nfds (0-3) fresh fds attached, as a peer
+ * passes its stdio: a pipe's two ends and /dev/null. */
+static inline void fuzz_send_with_fds(int sock, const uint8_t *msg,
+				      size_t len, int nfds)
+{
+	int fds[3], p[2];
+	int rc = pipe2(p, O_CLOEXEC);
+	assert(rc == 0);
+	fds[0] = p[0];
+	fds[1] = p[1];
+	fds[2] = open("/dev/null", O_RDWR | O_CLOEXEC);
+	assert(fds[2] >= 0);
+	(void)lind_send_bytes(sock, msg, len, fds, nfds);
+	for (int i = 0; i < 3; i++)
+		close(fds[i]);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -14,7 +14,6 @@
  */
 #define _GNU_SOURCE
 #include <assert.h>
-#include <dirent.h>
 #include <errno.h>
 #include <ev.h>
 #include <fcntl.h>
@@ -34,17 +33,6 @@
 static struct relay R;
 static int server_end; /* the harness's side of R.server_fd */
 static uint64_t next_cage = 2;
-
-static int count_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	assert(d);
-	int n = 0;
-	while (readdir(d))
-		n++;
-	closedir(d);
-	return n;
-}
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -74,35 +62,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
-static void send_raw(int fd, const uint8_t *msg, size_t len, int nfds)
-{
-	int fds[3], p[2];
-	int rc = pipe2(p, O_CLOEXEC);
-	assert(rc == 0);
-	fds[0] = p[0];
-	fds[1] = p[1];
-	fds[2] = open("/dev/null", O_RDWR | O_CLOEXEC);
-	assert(fds[2] >= 0);
-	union {
-		char b[CMSG_SPACE(sizeof fds)];
-		struct cmsghdr align;
-	} ctl;
-	struct iovec iov = {(void *)msg, len};
-	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
-	if (nfds) {
-		mh.msg_control = ctl.b;
-		mh.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)nfds);
-		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)nfds);
-		memcpy(CMSG_DATA(c), fds, sizeof(int) * (size_t)nfds);
-	}
-	(void)sendmsg(fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
-	for (int i = 0; i < 3; i++)
-		close(fds[i]);
-}
-
 /* Counts what the relay sent the server, by kind; closes passed fds;
  * the last CAGE_NEW's attach_id goes to *attach_id. */
 static void server_reads(unsigned kinds[8], uint64_t *attach_id)
@@ -128,12 +87,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size < 1)
 		return 0;
-	int before = count_fds();
+	int before = fuzz_count_fds();
 	int fd = lind_connect_seqpacket(R.relay_sock);
 	assert(fd >= 0);
 	ev_run(R.loop, EVRUN_NOWAIT); /* accept */
 
-	send_raw(fd, data + 1, size - 1, data[0] & 3);
+	fuzz_send_with_fds(fd, data + 1, size - 1, data[0] & 3);
 	ev_run(R.loop, EVRUN_NOWAIT);
 	unsigned kinds[8] = {0};
 	uint64_t attach_id = 0;
@@ -181,6 +140,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	server_reads(kinds, &attach_id);
 	assert(kinds[LIND__CONTROL__KIND__CAGE_GONE] == (cage ? 1u : 0u));
 	assert(R.conns == NULL && R.ncages == 0);
-	assert(count_fds() == before);
+	assert(fuzz_count_fds() == before);
 	return 0;
 }

@@ -12,7 +12,6 @@
  */
 #define _GNU_SOURCE
 #include <assert.h>
-#include <dirent.h>
 #include <errno.h>
 #include <ev.h>
 #include <fcntl.h>
@@ -33,17 +32,6 @@
 #include "protocol.h"
 
 static char base[64], sock[128];
-
-static int count_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	assert(d);
-	int n = 0;
-	while (readdir(d))
-		n++;
-	closedir(d);
-	return n;
-}
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -69,36 +57,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
-/* Sends msg with nfds fresh fds (a pipe's ends, /dev/null). */
-static void send_raw(int fd, const uint8_t *msg, size_t len, int nfds)
-{
-	int fds[3], p[2];
-	int rc = pipe2(p, O_CLOEXEC);
-	assert(rc == 0);
-	fds[0] = p[0];
-	fds[1] = p[1];
-	fds[2] = open("/dev/null", O_RDWR | O_CLOEXEC);
-	assert(fds[2] >= 0);
-	union {
-		char b[CMSG_SPACE(sizeof fds)];
-		struct cmsghdr align;
-	} ctl;
-	struct iovec iov = {(void *)msg, len};
-	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
-	if (nfds) {
-		mh.msg_control = ctl.b;
-		mh.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)nfds);
-		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)nfds);
-		memcpy(CMSG_DATA(c), fds, sizeof(int) * (size_t)nfds);
-	}
-	(void)sendmsg(fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
-	for (int i = 0; i < 3; i++)
-		close(fds[i]);
-}
-
 /* Reads every answer waiting; each must be a Control. */
 static void read_answers(int fd)
 {
@@ -120,7 +78,7 @@ static void read_answers(int fd)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	int before = count_fds();
+	int before = fuzz_count_fds();
 	int fd = lind_connect_seqpacket(sock);
 	assert(fd >= 0);
 	fcntl(fd, F_SETFL, O_NONBLOCK);
@@ -131,13 +89,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (int k = 0; k < 32 && fuzz_next(&in, &msg, &len); k++) {
 		if (len == 0)
 			continue; /* an empty datagram reads as the relay's EOF */
-		send_raw(fd, msg + 1, len - 1, msg[0] & 3);
+		fuzz_send_with_fds(fd, msg + 1, len - 1, msg[0] & 3);
 		ev_run(srv.loop, EVRUN_NOWAIT);
 		read_answers(fd);
 	}
 	close(fd);
 	ev_run(srv.loop, EVRUN_NOWAIT); /* the relay is gone */
 	assert(cage_count() == 0);
-	assert(count_fds() == before);
+	assert(fuzz_count_fds() == before);
 	return 0;
 }

@@ -15,7 +15,6 @@
  */
 #define _GNU_SOURCE
 #include <assert.h>
-#include <dirent.h>
 #include <ev.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -38,17 +37,6 @@
 static char base[64];
 static uint32_t rows[LIND_NR_MAX]; /* the table's numbers */
 static size_t nrows;
-
-static int count_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	assert(d);
-	int n = 0;
-	while (readdir(d))
-		n++;
-	closedir(d);
-	return n;
-}
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -174,7 +162,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static unsigned run;
 	char dir[128];
 	snprintf(dir, sizeof dir, "%s/%u", base, run++);
-	int fds_before = count_fds();
+	int fds_before = fuzz_count_fds();
 	server_start(dir);
 	struct cage *c = cage_with_stdio();
 	uint64_t id = c->id;
@@ -187,7 +175,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	assert(cage_find(id) == c);
 	server_stop();
-	assert(count_fds() == fds_before);
+	assert(fuzz_count_fds() == fds_before);
 	/* whatever the calls did, the store they left loads again */
 	server_start(dir);
 	server_stop();
