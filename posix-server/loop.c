@@ -454,9 +454,8 @@ static void on_newcomer(struct ev_loop *loop, ev_io *w, int revents)
 		e.version = LIND_PROTO_VERSION;
 		e.error = L.relay >= 0 ? "another relay is already connected"
 				       : "expected HELLO";
-		struct lind_ctlq q = {0};
-		lind_ctlq_send(&q, fd, &e.base, NULL, 0);
-		lind_ctlq_clear(&q); /* best effort: never wait for it */
+		/* best effort: the socket is non-blocking, we never wait */
+		(void)lind_send_msg(fd, &e.base, NULL, 0);
 		close(fd);
 	} else {
 		L.relay = fd;
