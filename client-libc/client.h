@@ -37,7 +37,7 @@
  * ENOSYS; under it the SIGSYS handler answers with the attached client's
  * state, so a second copy of client-libc in one process shares it. */
 #define LIND_PROBE_NR 0x4c4e
-#define LIND_CLIENT_VERSION 1
+#define LIND_CLIENT_VERSION 2
 
 /* One per process, shared by every copy of client-libc loaded in it. */
 struct lind_client {
@@ -45,11 +45,12 @@ struct lind_client {
 	int sock;         /* relay.sock connection: the liveness handle */
 	uint64_t cage_id;
 	struct lind_chan *chan;
+	/* Signals whose handler lacks SA_RESTART (trap.c keeps it): a call
+	 * they interrupt while it waits in the server ends with EINTR.  Here,
+	 * not in a global: every copy of client-libc in the process (lind-run's
+	 * resident handler, the program's stubs) must see the same set. */
+	_Atomic uint64_t norestart_sigs;
 };
-
-/* Signals whose handler lacks SA_RESTART (trap.c keeps it): a call they
- * interrupt while it waits in the server ends with EINTR. */
-extern _Atomic uint64_t lind_norestart_sigs;
 
 /* NULL until attached (attach.c). */
 extern struct lind_client *lind_cl;

@@ -43,6 +43,7 @@
 #define _GNU_SOURCE
 #include <assert.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/futex.h>
@@ -73,8 +74,6 @@ struct k_sigaction {
 	uint64_t mask;
 };
 
-_Atomic uint64_t lind_norestart_sigs;
-
 /* rt_sigaction with a new action: SIGSYS is ours; no handler may block
  * it while running.  Redone on the host through the magic exception; we
  * note which handlers interrupt waiting calls (no SA_RESTART). */
@@ -90,9 +89,9 @@ static long trap_sigaction(const long a[6])
 	uint64_t bit = 1ull << (a[0] - 1);
 	bool handler = k.handler != SIG_DFL && k.handler != SIG_IGN;
 	if (r == 0 && handler && !(k.flags & SA_RESTART))
-		atomic_fetch_or(&lind_norestart_sigs, bit);
+		atomic_fetch_or(&lind_cl->norestart_sigs, bit);
 	else if (r == 0)
-		atomic_fetch_and(&lind_norestart_sigs, ~bit);
+		atomic_fetch_and(&lind_cl->norestart_sigs, ~bit);
 	return r;
 }
 
@@ -207,6 +206,59 @@ static long trap_membarrier(const long a[6])
 	return lind_host6(SYS_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0, 0, 0, 0);
 }
 
+/*
+ * mmap of a file: the fd is the server's, so the host cannot map it.  A
+ * private mapping (what ld.so makes of a library, what programs make of
+ * data files) is an anonymous one filled with pread through the server,
+ * then given its protection.  A shared writable mapping would have to
+ * reach the file: ENODEV ("this file cannot be mapped") until the server
+ * maps files.  A shared read-only one is a private copy: it misses later
+ * writes by others.
+ */
+/* Linux's answer for a file pread refused: EBADF only for a closed fd
+ * (a write-only one is EACCES), ENODEV for what has no pages to map. */
+static long mmap_error(int fd, long r)
+{
+	if (r == -EBADF)
+		return lind_syscall(SYS_fcntl, fd, F_GETFL, 0, 0, 0, 0) < 0
+			       ? -EBADF
+			       : -EACCES;
+	if (r == -EISDIR || r == -ESPIPE || r == -EINVAL)
+		return -ENODEV;
+	return r;
+}
+
+static long trap_mmap(const long a[6])
+{
+	size_t len = (size_t)a[1];
+	int prot = (int)a[2], flags = (int)a[3], fd = (int)a[4];
+	long off = a[5];
+	if (!len || (off & 4095) || off < 0)
+		return -EINVAL;
+	if ((flags & MAP_TYPE) == MAP_SHARED && (prot & PROT_WRITE))
+		return -ENODEV;
+	int keep = flags & (MAP_FIXED | MAP_FIXED_NOREPLACE | MAP_32BIT |
+			    MAP_NORESERVE | MAP_POPULATE | MAP_LOCKED);
+	long m = lind_host6(SYS_mmap, a[0], (long)len, PROT_READ | PROT_WRITE,
+			    keep | MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (m < 0)
+		return m;
+	long done = 0;
+	while ((size_t)done < len) {
+		long r = lind_syscall(SYS_pread64, fd, m + done,
+				      (long)len - done, off + done, 0, 0);
+		if (r < 0 && !done) {
+			lind_host6(SYS_munmap, m, (long)len, 0, 0, 0, 0);
+			return mmap_error(fd, r);
+		}
+		if (r <= 0)
+			break; /* past the end: zeros, where Linux gives SIGBUS */
+		done += r;
+	}
+	long r = lind_host6(SYS_mprotect, m, (long)len, prot, 0, 0, 0);
+	return r < 0 ? r : m;
+}
+
 /* The calls the filter traps only for some arguments: answered here. */
 static long trap_local(long nr, ucontext_t *uc, const long a[6])
 {
@@ -228,6 +280,8 @@ static long trap_local(long nr, ucontext_t *uc, const long a[6])
 		return trap_cpu_clock(nr, a);
 	case SYS_membarrier:
 		return trap_membarrier(a);
+	case SYS_mmap:
+		return trap_mmap(a);
 	default:
 		return lind_syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 	}
