@@ -13,7 +13,9 @@
 #ifndef LIND_CLIENT_H
 #define LIND_CLIENT_H
 
+#include <linux/filter.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -105,6 +107,18 @@ long lind_unmarshal(const struct lind_plan *p, const uint8_t *frame,
 
 /* trap.c: install the SIGSYS handler and the filter; 0 or -errno. */
 int lind_trap_install(void);
+
+/* allow.c: the seccomp filter, built from the allow-list for a process
+ * (its host pid and attach socket name its own exceptions). */
+#define LIND_FILTER_MAX 256
+struct lind_filter {
+	struct sock_filter ins[LIND_FILTER_MAX];
+	unsigned short n;
+};
+void lind_filter_build(struct lind_filter *f, uint32_t host_pid,
+		       uint32_t sock);
+/* One line per row: number, name, why it is safe. */
+void lind_allow_list_print(FILE *out);
 
 /* Raw host syscall: the result or -errno, errno untouched. */
 static inline long lind_host6(long nr, long a0, long a1, long a2, long a3,

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "boot.h"
+#include "client.h"
 
 static volatile pid_t child;
 
@@ -35,7 +36,8 @@ static void usage(FILE *f)
 	      "posix-server's virtual filesystem.\n"
 	      "A lind-cc program started directly, without lind-run, is\n"
 	      "confined only from client-libc's constructor on.\n"
-	      "  --runtime-dir DIR  the deployment's sockets (LIND_RUNTIME_DIR)\n",
+	      "  --runtime-dir DIR  the deployment's sockets (LIND_RUNTIME_DIR)\n"
+	      "  --allow-list       print the host calls a cage may make, and why\n",
 	      f);
 }
 
@@ -56,6 +58,9 @@ static int parse(int argc, char **argv, const char **rundir)
 			break;
 		} else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
 			usage(stdout);
+			exit(0);
+		} else if (!strcmp(a, "--allow-list")) {
+			lind_allow_list_print(stdout);
 			exit(0);
 		} else if (!strcmp(a, "--runtime-dir")) {
 			if (++i >= argc || !*argv[i])
