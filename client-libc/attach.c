@@ -1,6 +1,7 @@
 /*
  * Start-up: a constructor attaches the process to nacl-relay before main,
- * no wrapper needed.  relay.sock -> Attach{version, stdio_mask, argv} with
+ * no wrapper needed.  relay.sock -> Attach{version, stdio_mask, argv,
+ * deny (the policy lind-run --deny put in $LIND_DENY)} with
  * fds 0-2 -> AttachReply{cage_id} with the channel's memfd -> map it
  * -> install the seccomp filter.  Without a relay the program never runs:
  * it prints one line and exits 127.  The attach socket stays open as the
@@ -11,6 +12,7 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -76,12 +78,28 @@ static size_t read_argv(char **argv)
 	return c;
 }
 
+int lind_attach_policy(Lind__Attach *a, const char *classes, char *err,
+		       size_t cap)
+{
+	uint32_t deny = 0;
+	if (classes && *classes) {
+		int r = lind_class_parse(classes, &deny, err, cap);
+		if (r < 0)
+			return r;
+	}
+	a->deny = deny;
+	return 0;
+}
+
 /* 0 or -errno; a refused send is explained by recv_reply (the relay
  * may have answered why before hanging up). */
 static int send_attach(int s)
 {
 	static char *argv[ARGV_MAX];
 	Lind__Attach a = LIND__ATTACH__INIT;
+	char err[200];
+	if (lind_attach_policy(&a, getenv(LIND_DENY_ENV), err, sizeof err) < 0)
+		die("lind: %s: %s", LIND_DENY_ENV, err);
 	int fds[3], nfds = 0;
 	for (int i = 0; i < 3; i++) {
 		if (fcntl(i, F_GETFD) >= 0) {

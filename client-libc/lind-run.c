@@ -3,7 +3,8 @@
  * exit with its status (128+signal if it was killed).  The program attaches
  * itself (client-libc's constructor); lind-run is only its host parent.
  * It refuses a program that is not linked with client-libc: such a program
- * would run on the host, unconfined.
+ * would run on the host, unconfined.  --deny CLASSES: the relay refuses
+ * the cage's calls of those classes (proto/syscall_names.def) with EPERM.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -17,13 +18,22 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "syscall.h"
+
 #define MARKER "LIND-CLIENT-LIBC" /* client-libc/attach.c */
 
 static volatile pid_t child;
 
 static void usage(FILE *f)
 {
-	fputs("usage: lind-run [--runtime-dir DIR] [--help] PROGRAM [ARGS...]\n",
+	fputs("usage: lind-run [--runtime-dir DIR] [--deny CLASS[,CLASS...]] "
+	      "[--help] PROGRAM [ARGS...]\n"
+	      "  --deny CLASSES  the relay refuses the cage's calls of these "
+	      "classes with EPERM\n"
+	      "                  (repeatable): file desc net proc exec signal "
+	      "memory ipc time\n"
+	      "                  creds system write (write: changes to the "
+	      "virtual filesystem)\n",
 	      f);
 }
 
@@ -33,8 +43,20 @@ __attribute__((noreturn)) static void bad_usage(const char *why)
 	exit(2);
 }
 
+/* --deny's list added to *deny; a bad class ends lind-run (exit 2). */
+static void add_deny(const char *list, uint32_t *deny)
+{
+	char err[200];
+	uint32_t m;
+	if (lind_class_parse(list, &m, err, sizeof err) < 0) {
+		fprintf(stderr, "lind-run: --deny: %s\n", err);
+		exit(2);
+	}
+	*deny |= m;
+}
+
 /* Options before PROGRAM; returns the index of PROGRAM in argv. */
-static int parse(int argc, char **argv, const char **rundir)
+static int parse(int argc, char **argv, const char **rundir, uint32_t *deny)
 {
 	int i = 1;
 	for (; i < argc && argv[i][0] == '-'; i++) {
@@ -51,6 +73,12 @@ static int parse(int argc, char **argv, const char **rundir)
 			*rundir = argv[i];
 		} else if (!strncmp(a, "--runtime-dir=", 14) && a[14]) {
 			*rundir = a + 14;
+		} else if (!strcmp(a, "--deny")) {
+			if (++i >= argc)
+				bad_usage("--deny needs a list of classes");
+			add_deny(argv[i], deny);
+		} else if (!strncmp(a, "--deny=", 7)) {
+			add_deny(a + 7, deny);
 		} else {
 			char m[PATH_MAX + 32];
 			snprintf(m, sizeof m, "unknown option %s", a);
@@ -123,6 +151,18 @@ static int has_marker(const char *path)
 	return found;
 }
 
+/* The policy reaches the relay in the program's Attach: for now through
+ * $LIND_DENY, which client-libc's attach reads (lind_attach_policy). */
+static int pass_deny(uint32_t deny)
+{
+	char list[128] = "";
+	for (uint32_t bit = 1; bit <= LC_ALL; bit <<= 1)
+		if (deny & bit)
+			snprintf(list + strlen(list), sizeof list - strlen(list),
+				 "%s%s", list[0] ? "," : "", lind_class_name(bit));
+	return setenv("LIND_DENY", list, 1);
+}
+
 /* Only signals sent by a process: the terminal's reach the child itself
  * (same process group), and would otherwise arrive twice. */
 static void forward(int sig, siginfo_t *si, void *ctx)
@@ -170,7 +210,8 @@ static int run(const char *path, char **argv)
 int main(int argc, char **argv)
 {
 	const char *rundir = NULL;
-	int i = parse(argc, argv, &rundir);
+	uint32_t deny = 0;
+	int i = parse(argc, argv, &rundir, &deny);
 	char path[PATH_MAX];
 	int r = resolve(argv[i], path, sizeof path);
 	if (r == 127) {
@@ -187,6 +228,10 @@ int main(int argc, char **argv)
 		return 126;
 	}
 	if (rundir && setenv("LIND_RUNTIME_DIR", rundir, 1) < 0) {
+		fprintf(stderr, "lind-run: setenv: %s\n", strerror(errno));
+		return 126;
+	}
+	if (deny && pass_deny(deny) < 0) {
 		fprintf(stderr, "lind-run: setenv: %s\n", strerror(errno));
 		return 126;
 	}
