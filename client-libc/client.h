@@ -114,8 +114,6 @@ void lind_report_refusal(long nr, long err, const long a[6]);
 struct Lind__Attach;
 int lind_attach_policy(struct Lind__Attach *a, const char *classes, char *err,
 		       size_t cap);
-/* Where lind-run passes --deny to the program it starts. */
-#define LIND_DENY_ENV "LIND_DENY"
 
 /* trap.c: install the SIGSYS handler and the filter; 0 or -errno. */
 int lind_trap_install(void);

@@ -18,6 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "protocol.h"
 #include "syscall.h"
 
 #define MARKER "LIND-CLIENT-LIBC" /* client-libc/attach.c */
@@ -160,7 +161,7 @@ static int pass_deny(uint32_t deny)
 		if (deny & bit)
 			snprintf(list + strlen(list), sizeof list - strlen(list),
 				 "%s%s", list[0] ? "," : "", lind_class_name(bit));
-	return setenv("LIND_DENY", list, 1);
+	return setenv(LIND_DENY_ENV, list, 1);
 }
 
 /* Only signals sent by a process: the terminal's reach the child itself

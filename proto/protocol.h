@@ -29,6 +29,10 @@
 #define LIND_SERVER_PID "posix-server.pid"
 #define LIND_RELAY_PID "nacl-relay.pid"
 
+/* lind-run --deny's classes, for client-libc's Attach (until lind-run
+ * attaches the cage itself) */
+#define LIND_DENY_ENV "LIND_DENY"
+
 /*
  * Cage channel: one memfd per cage, created by the relay and sent to the
  * cage with its AttachReply; both map it.
