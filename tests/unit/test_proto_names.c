@@ -93,6 +93,7 @@ static void test_classes(void **st)
 		assert_false(classes(257, -100, w[i], 0) & LC_WRITE);
 	}
 	assert_true(classes(437, 0, 0, 0) & LC_WRITE); /* openat2: always */
+	assert_int_equal(classes(49, 3, 0, 16), LC_NET | LC_WRITE); /* bind */
 	/* missing arguments read as 0 */
 	int64_t one[1] = {0};
 	assert_false(lind_call_classes(257, one, 1) & LC_WRITE);
