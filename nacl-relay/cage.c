@@ -157,11 +157,13 @@ static int lind_refused(struct relay *r, uint64_t cage_id,
 		*why = "lind_refused needs a call number and 6 arguments";
 		return -EINVAL;
 	}
-	int64_t err = req->args[1] < 0 ? -req->args[1] : req->args[1];
-	if (err < 1 || err > 4095) {
+	int64_t err = req->args[1];
+	if (err == 0 || err < -4095 || err > 4095) {
 		*why = "lind_refused needs an errno";
 		return -EINVAL;
 	}
+	if (err < 0)
+		err = -err;
 	if (!traced)
 		return 0;
 	memcpy(a, req->data[0].data, sizeof a); /* relay_check: 48 bytes */
@@ -193,6 +195,30 @@ static int check_lind_cancel(struct relay_cage *c, Lind__Request *req,
 	return 0;
 }
 
+/* What the relay does with a frame: 0 forward it, 1 answer 0 here
+ * (lind_refused), or -errno with *kind ("policy", "relay check") and *why
+ * (NULL for an unserved call: ENOSYS is reason enough). */
+static int screen(struct relay_cage *c, Lind__Request *req, bool traced,
+		  const char **kind, const char **why)
+{
+	/* policy first: a denied call is EPERM even where the frame or an
+	 * unserved number would have another answer */
+	*kind = "policy";
+	int rc = relay_policy(c->deny, req, why);
+	if (rc < 0)
+		return rc;
+	*kind = "relay check";
+	rc = relay_check_why(req, why);
+	if (rc == 0 && req->nr == LIND_SYS_lind_cancel)
+		rc = check_lind_cancel(c, req, why);
+	if (rc == 0 && req->nr == LIND_SYS_lind_refused) {
+		rc = lind_refused(c->r, c->cage_id, req, traced, why);
+		if (rc == 0)
+			return 1;
+	}
+	return rc;
+}
+
 static void take_slot(struct relay_cage *c, uint32_t i)
 {
 	struct relay *r = c->r;
@@ -222,23 +248,12 @@ static void take_slot(struct relay_cage *c, uint32_t i)
 	f->traced = relay_tracing(r);
 	if (f->traced)
 		trace_record(f, req);
-	/* policy first: a denied call is EPERM even where the frame or an
-	 * unserved number would have another answer */
-	const char *why = NULL, *kind = "policy";
-	int rc = relay_policy(c->deny, req, &why);
-	if (rc == 0) {
-		kind = "relay check";
-		rc = relay_check_why(req, &why);
-	}
-	if (rc == 0 && req->nr == LIND_SYS_lind_cancel)
-		rc = check_lind_cancel(c, req, &why);
-	if (rc == 0 && req->nr == LIND_SYS_lind_refused) {
-		rc = lind_refused(r, c->cage_id, req, f->traced, &why);
-		if (rc == 0) {
-			slot_error(s, i, 0); /* answered here, not forwarded */
-			lind__request__free_unpacked(req, NULL);
-			return;
-		}
+	const char *kind, *why;
+	int rc = screen(c, req, f->traced, &kind, &why);
+	if (rc == 1) {
+		slot_error(s, i, 0); /* lind_refused: answered here */
+		lind__request__free_unpacked(req, NULL);
+		return;
 	}
 	if (rc == 0) {
 		req->cage_id = c->cage_id; /* stamped: a cage never names itself */
