@@ -105,6 +105,12 @@ long lind_marshal(uint8_t *buf, size_t cap, const struct lind_plan *p);
 long lind_unmarshal(const struct lind_plan *p, const uint8_t *frame,
 		    size_t len, int *more);
 
+/* The SIGSYS handler answered call nr with errno err (either sign)
+ * without the server: tell the trace (a lind_refused frame, which the
+ * relay publishes as nr(a...) = -1 ERR (filter) and answers itself).
+ * Async-signal-safe; does nothing before attaching. */
+void lind_report_refusal(long nr, long err, const long a[6]);
+
 /* trap.c: install the SIGSYS handler and the filter; 0 or -errno. */
 int lind_trap_install(void);
 
