@@ -126,7 +126,10 @@ void lind_filter_build(struct lind_filter *f, uint32_t host_pid,
 /* One line per row: number, name, why it is safe. */
 void lind_allow_list_print(FILE *out);
 
-/* Raw host syscall: the result or -errno, errno untouched. */
+/* Raw host syscall: the result or -errno, errno untouched.  r9 is zeroed
+ * after the call: a magic left there would let the program's next raw
+ * call of an excepted number (glibc's write(2, ...), rt_sigaction) pass
+ * the filter as if it were ours. */
 static inline long lind_host6(long nr, long a0, long a1, long a2, long a3,
 			      long a4, long a5)
 {
@@ -134,10 +137,10 @@ static inline long lind_host6(long nr, long a0, long a1, long a2, long a3,
 	register long r8 __asm__("r8") = a4;
 	register long r9 __asm__("r9") = a5;
 	long ret;
-	__asm__ volatile("syscall"
-			 : "=a"(ret)
+	__asm__ volatile("syscall\n\txor %%r9d, %%r9d"
+			 : "=a"(ret), "+r"(r9)
 			 : "a"(nr), "D"(a0), "S"(a1), "d"(a2), "r"(r10),
-			   "r"(r8), "r"(r9)
+			   "r"(r8)
 			 : "rcx", "r11", "memory");
 	return ret;
 }
