@@ -92,3 +92,16 @@ expect_eq "a broken ELF file: 126" 126 "$("$LIND_RUN" "$T/bin/bad" 2>/dev/null; 
 cc -m32 -O1 -o "$T/bin/i386" "$LIND_SRC/tests/cases/exit_status.c" 2>/dev/null &&
 	expect_eq "a 32-bit program: 126" 126 "$("$LIND_RUN" "$T/bin/i386" 2>/dev/null; echo $?)"
 expect_eq "the daemons still serve cages" "looped 3" "$(cage loop 3 /)"
+
+# The allow-list is one table, every row with its reason; what it lets
+# through never includes a call that names a path, a host fd or a pid.
+"$LIND_RUN" --allow-list >"$T/allow.txt"
+expect_eq "--allow-list: every row has a number, a name and a reason" 0 \
+	"$(awk 'NF < 3 || $1 !~ /^[0-9]+$/' "$T/allow.txt" | wc -l)"
+for call in open openat execve connect socket ptrace mount unshare bpf io_uring_setup process_vm_writev seccomp prctl; do
+	if grep -qw "$call" <(awk '{print $2}' "$T/allow.txt"); then
+		not_ok "--allow-list lets $call through"
+	else
+		ok "--allow-list does not let $call through"
+	fi
+done
