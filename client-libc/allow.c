@@ -66,12 +66,16 @@ static const struct sock_filter thread_only[] = {
 	JEQ(0, 0, 3), LD(ARG_LO(0)), AND(THREAD_FLAGS),
 	JEQ(THREAD_FLAGS, 1, 0), TRAP, ALLOW};
 static const struct sock_filter enosys[] = {RET(SECCOMP_RET_ERRNO | ENOSYS)};
-/* the command (op without PRIVATE and CLOCK_REALTIME) up to WAKE_BITSET,
- * but not LOCK_PI, UNLOCK_PI, TRYLOCK_PI */
-static const struct sock_filter futex_no_pi[] = {
+/* the command (op without PRIVATE and CLOCK_REALTIME): WAIT, WAKE, FD,
+ * WAKE_OP, WAIT_BITSET, WAKE_BITSET.  Not the PI commands (they find a
+ * lock's owner by the host tid in the word) nor REQUEUE/CMP_REQUEUE (they
+ * would move another process's waiter, the relay's on the channel, onto
+ * a futex of the cage's memory): those trap. */
+static const struct sock_filter futex_plain[] = {
 	LD(ARG_LO(1)), AND(~(uint32_t)(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME)),
-	JGT(FUTEX_WAKE_BITSET, 2, 0), JGE(FUTEX_LOCK_PI, 0, 2),
-	JGT(FUTEX_TRYLOCK_PI, 1, 0), TRAP, ALLOW};
+	JGT(FUTEX_WAKE_BITSET, 4, 0), JGE(FUTEX_LOCK_PI, 0, 1),
+	JGT(FUTEX_TRYLOCK_PI, 3, 2), JGE(FUTEX_REQUEUE, 0, 2),
+	JGT(FUTEX_CMP_REQUEUE, 1, 0), TRAP, ALLOW};
 static const struct sock_filter pid0[] = {
 	LD(ARG_LO(0)), JEQ(0, 0, 1), ALLOW, TRAP};
 /* clockid >= 0, or a CPU clock of pid 0 (-8..-1) but not an fd's (-5, -1) */
@@ -116,9 +120,11 @@ struct allow {
  * frequent ones first.  Calls allowed whatever their arguments cost
  * nothing wherever they are: the kernel's action cache skips the filter. */
 static const struct allow allow_list[] = {
-	C(futex, futex_no_pi, "waits and wakes on the caller's own memory "
+	C(futex, futex_plain, "waits and wakes on the caller's own memory "
 	  "(a shared channel is memory the cage maps anyway); the PI commands "
-	  "trap: they find a lock's owner by the host tid in the word"),
+	  "trap (they find a lock's owner by the host tid in the word), and "
+	  "so do REQUEUE/CMP_REQUEUE (they would move the relay's waiter); "
+	  "the handler answers those with a wake"),
 	C(mmap, anon_only, "anonymous memory only; a file mapping traps and "
 	  "the handler fills an anonymous one through the server"),
 	C(clock_gettime, own_clock, "clocks; CPU clocks of pid 0 only"),

@@ -48,6 +48,19 @@ static int check_header(const Elf64_Ehdr *eh)
 	return 0;
 }
 
+/* A PT_LOAD whose ends do not wrap and lie in user space: what reserve()
+ * spans then covers it, so no MAP_FIXED can land outside the span (on
+ * lind-run's own code, say, before the filter is in). */
+static int check_load(const Elf64_Phdr *p)
+{
+	const uint64_t top = 0x7ffffffff000ull; /* x86-64 user space */
+	if (p->p_filesz > p->p_memsz || p->p_memsz > top ||
+	    p->p_vaddr > top - p->p_memsz || p->p_offset > INT64_MAX ||
+	    p->p_filesz > INT64_MAX - p->p_offset)
+		return -ENOEXEC;
+	return 0;
+}
+
 static int prot_of(uint32_t pf)
 {
 	return (pf & PF_R ? PROT_READ : 0) | (pf & PF_W ? PROT_WRITE : 0) |
@@ -139,6 +152,9 @@ int load_elf(int fd, struct elf_image *img)
 	if (r < 0)
 		return r;
 	memset(img, 0, sizeof *img);
+	for (int i = 0; i < eh.e_phnum; i++)
+		if (ph[i].p_type == PT_LOAD && (r = check_load(&ph[i])) < 0)
+			return r;
 	for (int i = 0; i < eh.e_phnum; i++) {
 		if (ph[i].p_type != PT_INTERP)
 			continue;

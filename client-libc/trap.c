@@ -177,6 +177,30 @@ static long trap_cpu_clock(long nr, const long a[6])
 	return lind_host6(nr, -8 | type, a[1], a[2], a[3], 0, 0);
 }
 
+/* FUTEX_REQUEUE/CMP_REQUEUE move waiters to another word; waking them
+ * instead is always allowed (a futex waiter must expect spurious wakes),
+ * and cannot move a waiter of another process.  The rest of what the
+ * filter trapped (the PI commands) is the server's: ENOSYS. */
+static int trap_futex(const long a[6], long *r)
+{
+	int cmd = (int)a[1] & ~(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME);
+	if (cmd != FUTEX_REQUEUE && cmd != FUTEX_CMP_REQUEUE)
+		return 0;
+	if (cmd == FUTEX_CMP_REQUEUE &&
+	    *(volatile const uint32_t *)a[0] != (uint32_t)a[5]) {
+		*r = -EAGAIN;
+		return 1;
+	}
+	long n = (long)(int)a[2] + (long)(int)a[3]; /* wake + requeue */
+	if ((int)a[2] < 0 || (int)a[3] < 0)
+		*r = -EINVAL;
+	else
+		*r = lind_host6(SYS_futex, a[0], FUTEX_WAKE | ((int)a[1] &
+				FUTEX_PRIVATE_FLAG), n > 0x7fffffff ? 0x7fffffff : n,
+				0, 0, 0);
+	return 1;
+}
+
 /* GLOBAL_EXPEDITED interrupts CPUs running other processes; GLOBAL
  * guarantees the same barrier (for all threads) and only waits. */
 static long trap_membarrier(const long a[6])
@@ -273,6 +297,8 @@ static int answer_here(long nr, ucontext_t *uc, const long a[6], long *r)
 	case SYS_mmap:
 		*r = trap_mmap(a);
 		return 1;
+	case SYS_futex:
+		return trap_futex(a, r);
 	default:
 		return 0;
 	}

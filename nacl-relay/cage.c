@@ -318,8 +318,11 @@ static void *cage_main(void *arg)
 		 * the doorbell value read before the re-check. */
 		atomic_store(&ch->relay_sleeping, 1);
 		uint32_t bell = atomic_load(&ch->doorbell);
+		/* at most 1 s: a cage may requeue this waiter onto a futex of
+		 * its own memory (the filter traps FUTEX_*REQUEUE, but the
+		 * stop flag must be seen whatever a cage did) */
 		if (!scan(c) && !atomic_load(&c->stop))
-			lind_futex_wait(&ch->doorbell, bell, -1);
+			lind_futex_wait(&ch->doorbell, bell, 1000);
 		atomic_store(&ch->relay_sleeping, 0);
 	}
 	return NULL;
