@@ -63,7 +63,7 @@ check "a cage walks the tree as natively (lstat, stat, readlink, getdents, read)
 	diff <("$NATIVE" walk "$M") <(bw walk "$M")
 [ "$(bw walk "$M" | wc -l)" -ge 14 ] && grep -q "rel: .* -> a.txt" <(bw walk "$M")
 check "... (and the walk saw every entry)" test $? = 0
-expect_eq "cwd inside the bind, and .. out of it" \
+expect_eq "cwd inside the bind, .. out of it, fchdir back" \
 	"$("$NATIVE" cwd "$M/sub/deep" ../../..)" "$(bw cwd "$M/sub/deep" ../../..)"
 expect_eq "fstat, fstatat(AT_EMPTY_PATH), pread, lseek on a bound file" \
 	"$("$NATIVE" fd "$M/sub/dots")" "$(bw fd "$M/sub/dots")"
@@ -79,7 +79,7 @@ expect_eq "the bound path shows in its parent's listing" \
 # Every change answers EROFS, with the errno Linux gives first.
 OPS="mkdir rmdir unlink unlinkat-dir creat rdwr wronly trunc create
 create-rdonly excl rdonly nofollow directory access-w access-r access-x
-readlink stat lstat write ftruncate"
+readlink readlinkat stat lstat write ftruncate"
 PATHS="a.txt sub missing rel dangle sub/. sub/.. . rel/ loop1 sub/up/x"
 tries() { # tries RUNNER...: every op on every path
 	local op p
