@@ -203,16 +203,11 @@ int bind_lookup(struct vfs *v, struct inode *dir, const char *name,
 	assert(!strchr(name, '/') && strcmp(name, ".") && strcmp(name, ".."));
 	*out = NULL;
 	struct stat st;
-	for (;;) {
-		long dfd = vfs_data_fd(v, dir);
-		if (dfd < 0)
-			return dfd == -ESTALE ? -ENOENT : (int)dfd;
-		if (fstatat((int)dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
-			break;
-		if (errno == ENOENT)
-			return 0;
-		return -errno;
-	}
+	long dfd = vfs_data_fd(v, dir);
+	if (dfd < 0) /* the directory went on the host */
+		return dfd == -ESTALE ? -ENOENT : (int)dfd;
+	if (fstatat((int)dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? 0 : -errno;
 	struct hnode *h = node_get(dir, name, &st);
 	if (!h)
 		return -ENOMEM;

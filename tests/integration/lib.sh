@@ -91,10 +91,10 @@ start_daemon() {
 # libraries through the server.
 SERVER_ARGS=(--host-root)
 
-start_server() {
+start_server() { # [ARGS...] for posix-server, after SERVER_ARGS
 	local st=0
 	start_daemon "$SERVER" "$T/server.log" "$LIND_RUNTIME_DIR/server.sock" \
-		"${SERVER_ARGS[@]}" || st=1
+		"${SERVER_ARGS[@]}" "$@" || st=1
 	server_pid=$daemon_pid
 	return $st
 }

@@ -5,7 +5,7 @@
  *                   a checksum of a file's bytes (or why not)
  *   try OP PATH     one call; prints ok or the errno's name
  *   cat PATH        the file's bytes
- *   cwd DIR REL     chdir DIR, getcwd, chdir REL, getcwd
+ *   cwd DIR REL     chdir DIR, getcwd, chdir REL, getcwd, fchdir back
  *   fd PATH         open, fstat / fstatat(AT_EMPTY_PATH), pread, lseek
  *   dev PATH        st_dev in hex (which bind, or the store)
  */
@@ -129,6 +129,7 @@ static long try(const char *op, const char *p)
 	else if (!strcmp(op, "access-r")) r = access(p, R_OK);
 	else if (!strcmp(op, "access-x")) r = faccessat(AT_FDCWD, p, X_OK, 0);
 	else if (!strcmp(op, "readlink")) r = readlink(p, buf, sizeof buf);
+	else if (!strcmp(op, "readlinkat")) r = readlinkat(AT_FDCWD, p, buf, sizeof buf);
 	else if (!strcmp(op, "stat")) r = stat(p, &st);
 	else if (!strcmp(op, "lstat")) r = lstat(p, &st);
 	else if (!strcmp(op, "chdir")) r = chdir(p);
@@ -165,8 +166,12 @@ static void cwd(const char *dir, const char *rel)
 	char b[4096];
 	printf("chdir %s: %s", dir, err(chdir(dir)));
 	printf(" cwd %s", getcwd(b, sizeof b) ? b : err(-1));
+	int fd = open(".", O_RDONLY | O_DIRECTORY);
 	printf("; chdir %s: %s", rel, err(chdir(rel)));
+	printf(" cwd %s", getcwd(b, sizeof b) ? b : err(-1));
+	printf("; fchdir back: %s", err(fchdir(fd)));
 	printf(" cwd %s\n", getcwd(b, sizeof b) ? b : err(-1));
+	close(fd);
 }
 
 static void fd_calls(const char *p)
