@@ -671,6 +671,7 @@ static long fd_target(struct vfs *v, struct ofd *o, char *out, size_t cap)
 		int hfd = stream_host_fd(o->st);
 		snprintf(self, sizeof self, "/proc/self/fd/%d", hfd);
 		ssize_t n = readlink(self, out, cap - 1);
+		out[n > 0 ? n : 0] = '\0';
 		if (n > 0 && (out[0] != '/' || strncmp(out, "/dev/", 5) == 0))
 			return n;
 		struct stat st;
