@@ -846,7 +846,8 @@ static long list_cages(struct dirbuf *b, struct ofd *o, const struct cred *cr)
 		free(l.ids);
 		return -ENOMEM;
 	}
-	qsort(l.ids, l.n, sizeof *l.ids, cmp_id);
+	if (l.n)
+		qsort(l.ids, l.n, sizeof *l.ids, cmp_id);
 	char name[24];
 	for (size_t i = 0; i < l.n; i++) {
 		snprintf(name, sizeof name, "%" PRIu64, l.ids[i]);

@@ -88,7 +88,7 @@ if [ -x /bin/busybox ]; then
 		<(run /bin/busybox ps)
 fi
 exec 7>&-
-wait "$bg"
+check "the held cage ends cleanly" wait "$bg"
 gone=$(run /usr/bin/python3 -c "
 import os
 print(os.path.exists('/proc/$bgid'), '$bgid' in os.listdir('/proc'))")
@@ -124,7 +124,7 @@ import errno
 try: open('/proc/$uid_cage/status')
 except OSError as e: print(errno.errorcode[e.errno])")"
 	exec 7>&-
-	wait "$bg"
+	check "user 1001's held cage ends cleanly" wait "$bg"
 else
 	ok "another user's cage is invisible # SKIP needs root and setpriv(1)"
 fi
