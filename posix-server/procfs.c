@@ -73,6 +73,13 @@ static uint64_t caller; /* the cage whose call is served: /proc/self */
 static size_t nnodes;
 static int64_t boot_real, boot_mono; /* the server's start: /proc's boot */
 
+/* Bytes all open proc files' snapshots may hold: each lives in server
+ * memory as long as its description, and cages together may hold
+ * --limit files of them; past this an open answers ENOMEM, as a kernel
+ * out of memory for a seq_file's buffer would. */
+#define SNAP_BYTES_MAX (64u << 20)
+static size_t snap_bytes;
+
 #define CLK_TCK 100 /* USER_HZ: the unit of /proc/<pid>/stat's times */
 #define DYN_COOKIE 1000 /* getdents: cages and fds after the fixed names */
 
@@ -744,7 +751,7 @@ long procfs_open(struct cage *c, struct inode **inp, long flags)
 	if (!(g.f = open_memstream(&data, &len)))
 		return -ENOMEM;
 	p->e->gen(&g);
-	if (fclose(g.f) != 0) {
+	if (fclose(g.f) != 0 || len > SNAP_BYTES_MAX - snap_bytes) {
 		free(data);
 		return -ENOMEM;
 	}
@@ -755,6 +762,7 @@ long procfs_open(struct cage *c, struct inode **inp, long flags)
 	}
 	s->data = data;
 	s->len = len;
+	snap_bytes += len;
 	*inp = &s->in;
 	return 0;
 }
@@ -925,6 +933,8 @@ void procfs_release(struct inode *in)
 		return;
 	assert(nnodes > 0);
 	nnodes--;
+	assert(snap_bytes >= p->len);
+	snap_bytes -= p->len;
 	free(p->data);
 	free(p);
 }
