@@ -139,18 +139,17 @@ static void gen_uptime(struct gen *g)
 	fprintf(g->f, "%.2f %.2f\n", up, up * get_nprocs());
 }
 
+struct census {
+	unsigned n;
+	uint64_t last;
+};
+
 static void count_cage(struct cage *c, void *arg)
 {
-	(void)c;
-	++*(unsigned *)arg;
-}
-
-static uint64_t last_id;
-static void note_last(struct cage *c, void *arg)
-{
-	(void)arg;
-	if (c->id > last_id)
-		last_id = c->id;
+	struct census *s = arg;
+	s->n++;
+	if (c->id > s->last)
+		s->last = c->id;
 }
 
 /* The host's load (as sysinfo), then runnable/cages and the last cage id
@@ -160,19 +159,15 @@ static void gen_loadavg(struct gen *g)
 	double l[3] = {0, 0, 0};
 	if (getloadavg(l, 3) < 0)
 		l[0] = l[1] = l[2] = 0;
-	unsigned n = 0;
-	last_id = 0;
-	cage_each(count_cage, &n);
-	cage_each(note_last, NULL);
-	fprintf(g->f, "%.2f %.2f %.2f 1/%u %" PRIu64 "\n", l[0], l[1], l[2], n,
-		last_id);
+	struct census s = {0, 0};
+	cage_each(count_cage, &s);
+	fprintf(g->f, "%.2f %.2f %.2f 1/%u %" PRIu64 "\n", l[0], l[1], l[2], s.n,
+		s.last);
 }
 
 static void gen_stat(struct gen *g)
 {
 	copy_host_lines(g->f, "/proc/stat", "cpu");
-	unsigned n = 0;
-	cage_each(count_cage, &n);
 	fprintf(g->f, "btime %" PRId64 "\nprocesses %" PRIu64 "\n"
 		      "procs_running 1\nprocs_blocked 0\n",
 		boot_real / 1000000000, cage_next_id() - 2);
@@ -961,13 +956,14 @@ void procfs_free_all(void)
 	mountpoint = NULL;
 }
 
-/* The store's /proc: made (as root) if missing. */
-int procfs_attach(struct vfs *v, char *why, size_t cap)
+/* The static root, dated from now: /proc's boot is the server's start. */
+static void root_init(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	boot_real = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 	boot_mono = mono_now();
+	memset(&root, 0, sizeof root);
 	root.e = &ents[E_ROOT];
 	root.fd = -1;
 	root.in.proc = &root;
@@ -976,6 +972,12 @@ int procfs_attach(struct vfs *v, char *why, size_t cap)
 	root.in.mode = ents[E_ROOT].mode;
 	root.in.nlink = 2;
 	root.in.atime = root.in.mtime = root.in.ctime = boot_real;
+}
+
+/* The store's /proc: made (as root) if missing. */
+int procfs_attach(struct vfs *v, char *why, size_t cap)
+{
+	root_init();
 	struct inode *top = vfs_root(v);
 	struct dentry *e = vfs_lookup(top, "proc");
 	struct inode *in = e ? vfs_get(v, e->ino) : NULL;
