@@ -191,6 +191,14 @@ void bind_sweep(struct vfs *v)
 	}
 }
 
+void bind_each(void (*fn)(const char *host, const char *virt,
+			  unsigned long dev, void *arg), void *arg)
+{
+	for (struct bind *b = binds; b; b = b->next)
+		if (b->mnt)
+			fn(b->host, b->virt, (unsigned long)b->dev, arg);
+}
+
 size_t bind_nodes(void)
 {
 	return tcount;

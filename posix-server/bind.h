@@ -52,6 +52,9 @@ void bind_stat(const struct inode *in, struct stat *st);
 void bind_release(struct vfs *v, struct inode *in);
 /* Frees the host nodes a call made and nothing kept (after each call). */
 void bind_sweep(struct vfs *v);
+/* Calls fn on every bind in order: host path, virtual path, st_dev. */
+void bind_each(void (*fn)(const char *host, const char *virt,
+			  unsigned long dev, void *arg), void *arg);
 /* Host nodes alive (tests: nothing leaks). */
 size_t bind_nodes(void);
 

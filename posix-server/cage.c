@@ -1,6 +1,8 @@
 /* Cage table: a small chained hash by id.  Ids start at 2 (1 is the
  * virtual init, every top-level cage's parent) and are never reused. */
 #include <stdlib.h>
+#include <string.h>
+#include <time.h>
 
 #include "cage.h"
 #include "fdtable.h"
@@ -26,6 +28,11 @@ struct cage *cage_new(uint32_t host_pid, uint32_t uid, uint32_t gid)
 	c->parent = 1;
 	c->host_pid = host_pid;
 	c->cred = (struct cred){uid, gid};
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	c->start_real = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	c->start_mono = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 	c->umask = 022;
 	c->cwd = vfs_root(srv.vfs);
 	if (c->cwd)
@@ -56,6 +63,7 @@ void cage_free(struct cage *c)
 	fdtable_free(srv.vfs, c->fds);
 	if (c->cwd)
 		vfs_unref(srv.vfs, c->cwd);
+	free(c->cmdline);
 	free(c);
 }
 
@@ -69,4 +77,35 @@ void cage_free_all(void)
 unsigned cage_count(void)
 {
 	return count;
+}
+
+void cage_each(void (*fn)(struct cage *, void *), void *arg)
+{
+	for (int b = 0; b < NBUCKETS; b++)
+		for (struct cage *c = bucket[b]; c; c = c->hnext)
+			fn(c, arg);
+}
+
+uint64_t cage_next_id(void)
+{
+	return next_id;
+}
+
+bool cage_set_argv(struct cage *c, char *const *argv, size_t argc)
+{
+	size_t len = 0;
+	for (size_t i = 0; i < argc; i++)
+		len += strlen(argv[i]) + 1;
+	char *p = len ? malloc(len) : NULL;
+	if (len && !p)
+		return false;
+	free(c->cmdline);
+	c->cmdline = p;
+	c->cmdline_len = len;
+	for (size_t i = 0; i < argc; i++) {
+		size_t n = strlen(argv[i]) + 1;
+		memcpy(p, argv[i], n);
+		p += n;
+	}
+	return true;
 }

@@ -22,6 +22,10 @@ struct cage {
 	int exit_status;
 	bool exited;
 	struct parked *parked; /* calls waiting in the loop */
+	/* what /proc shows: argv as attached (NUL-separated), start time */
+	char *cmdline;
+	size_t cmdline_len;
+	int64_t start_real, start_mono; /* ns */
 	struct cage *hnext;
 };
 
@@ -32,5 +36,11 @@ struct cage *cage_find(uint64_t id);
 void cage_free(struct cage *c);
 void cage_free_all(void);
 unsigned cage_count(void);
+/* Calls fn on every cage (no cage made or freed meanwhile). */
+void cage_each(void (*fn)(struct cage *, void *), void *arg);
+/* The id the next cage gets. */
+uint64_t cage_next_id(void);
+/* Keeps a copy of argv for /proc (false: out of memory, none kept). */
+bool cage_set_argv(struct cage *c, char *const *argv, size_t argc);
 
 #endif

@@ -10,6 +10,7 @@
 #include "bind.h"
 #include "cage.h"
 #include "lind.pb-c.h"
+#include "procfs.h"
 #include "protocol.h"
 #include "server.h"
 #include "store.h"
@@ -148,10 +149,14 @@ void srv_dispatch(const void *req, size_t len)
 		;
 	else if (!(c.cage = cage_find(rq->cage_id)))
 		r = -ESRCH;
-	else
+	else {
+		procfs_set_caller(c.cage->id); /* what /proc/self is */
 		r = handlers[rq->nr](&c);
+		procfs_set_caller(0);
+	}
 	lind__request__free_unpacked(rq, NULL);
 	bind_sweep(srv.vfs); /* host nodes the call made and nothing kept */
+	procfs_sweep();      /* and proc nodes */
 	/* The journal is written before the reply can be seen; a call whose
 	 * records could not be written fails (docs/durability.md). */
 	long flushed = store_flush(srv.store);

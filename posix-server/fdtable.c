@@ -2,6 +2,7 @@
 #include <assert.h>
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -36,6 +37,15 @@ struct ofd *ofd_new(int kind, int flags, struct inode *in, struct stream *st)
 	return o;
 }
 
+void ofd_set_name(struct ofd *o, struct inode *dir, const char *name)
+{
+	assert(!o->dir);
+	if (!(o->name = strdup(name)))
+		return;
+	o->dir = dir;
+	vfs_ref(dir);
+}
+
 void ofd_ref(struct ofd *o)
 {
 	assert(o->refs > 0);
@@ -59,6 +69,10 @@ void ofd_put(struct vfs *v, struct ofd *o)
 	}
 	if (o->st)
 		stream_put(o->st);
+	if (o->dir) {
+		free(o->name);
+		vfs_unref(v, o->dir);
+	}
 	assert(nofds > 0);
 	nofds--;
 	free(o);

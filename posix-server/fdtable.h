@@ -22,6 +22,10 @@ struct ofd {
 	unsigned refs;
 	struct inode *in;  /* FILE, DIR, DEV (holds an inode ref) */
 	struct stream *st; /* STREAM (holds a stream ref) */
+	/* the name it was opened by, for /proc/<pid>/fd (a file has no
+	 * parent to ask): its directory (a reference) and last component */
+	struct inode *dir;
+	char *name;
 };
 
 struct fdtable {
@@ -36,6 +40,8 @@ struct fdtable {
  * (ofd_files_full), stdio handed over at attach is never refused. */
 struct ofd *ofd_new(int kind, int flags, struct inode *in, struct stream *st);
 void ofd_ref(struct ofd *o);
+/* Notes the name o was opened by (nothing when out of memory). */
+void ofd_set_name(struct ofd *o, struct inode *dir, const char *name);
 /* Drops a reference; the last one releases the inode or stream. */
 void ofd_put(struct vfs *v, struct ofd *o);
 

@@ -349,7 +349,8 @@ static void on_cage_new(const Lind__Control *in, int *fds, int nfds)
 		return;
 	}
 	struct cage *c = cage_new(in->host_pid, in->uid, in->gid);
-	if (!c || attach_stdio(c, mask, fds, nfds) < 0) {
+	if (!c || attach_stdio(c, mask, fds, nfds) < 0 ||
+	    !cage_set_argv(c, in->argv, in->n_argv)) {
 		if (c)
 			cage_free(c);
 		send_error("out of memory", in->attach_id);

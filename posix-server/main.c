@@ -17,6 +17,7 @@
 #include "cage.h"
 #include "common.h"
 #include "limit.h"
+#include "procfs.h"
 #include "protocol.h"
 #include "server.h"
 #include "store.h"
@@ -152,7 +153,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	char why[4200];
-	if (bind_attach(srv.vfs, why, sizeof why) < 0) {
+	if (bind_attach(srv.vfs, why, sizeof why) < 0 ||
+	    procfs_attach(srv.vfs, why, sizeof why) < 0) {
 		lind_log(0, "%s", why);
 		bind_free_all(srv.vfs);
 		vfs_free(srv.vfs);
@@ -179,7 +181,8 @@ int main(int argc, char **argv)
 	ev_run(srv.loop, 0);
 
 	srv_loop_close();
-	bind_free_all(srv.vfs); /* after the cages: nothing holds a node */
+	procfs_free_all();      /* after the cages: nothing holds a node */
+	bind_free_all(srv.vfs);
 	if ((r = store_snapshot(st, srv.vfs)) < 0)
 		lind_log(0, "store snapshot: %s", strerror(-r));
 	unlink(pid);

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "bind.h"
+#include "procfs.h"
 #include "protocol.h"
 #include "vfs.h"
 
@@ -41,20 +42,27 @@ static int step(struct vfs *v, const struct cred *cr, struct inode *dir,
 		return 0;
 	}
 	if (strcmp(name, "..") == 0) {
-		*out = dir->host ? bind_parent(v, dir) : vfs_get(v, dir->parent);
+		*out = dir->host ? bind_parent(v, dir)
+		       : dir->proc ? procfs_parent(v, dir)
+				   : vfs_get(v, dir->parent);
 		return *out ? 0 : -ENOENT;
 	}
+	if (dir->proc)
+		return procfs_lookup(cr, dir, name, out);
 	if (dir->host)
 		return bind_lookup(v, dir, name, out);
 	struct dentry *e = vfs_lookup(dir, name);
 	*out = e ? vfs_get(v, e->ino) : NULL;
 	if (*out && (*out)->mnt)
 		*out = bind_root_of(*out);
+	*out = procfs_cover(*out); /* /proc's mountpoint */
 	return 0;
 }
 
 long vfs_readlink(struct vfs *v, struct inode *in, char *buf, size_t cap)
 {
+	if (in->proc)
+		return procfs_readlink(v, in, buf, cap);
 	return in->host ? bind_readlink(v, in, buf, cap) : -EINVAL;
 }
 
@@ -165,6 +173,8 @@ long vfs_path_of(struct vfs *v, struct inode *d, char *buf, size_t cap)
 	char tmp[LIND_MAX_PATH];
 	size_t pos = sizeof tmp - 1;
 	tmp[pos] = '\0';
+	if (d->proc)
+		return procfs_path_of(d, buf, cap);
 	if (d->nlink == 0)
 		return -ENOENT; /* removed directory */
 	struct inode *root = vfs_root(v);

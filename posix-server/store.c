@@ -194,6 +194,8 @@ static void fill_inode(Lind__StoreOp *op, const struct inode *in)
 
 void store_log_inode(struct store *s, const struct inode *in)
 {
+	if (in->proc)
+		return; /* proc nodes are made, never stored (procfs.c) */
 	Lind__StoreOp op = LIND__STORE_OP__INIT;
 	op.kind = LIND__STORE_OP__KIND__INODE;
 	fill_inode(&op, in);

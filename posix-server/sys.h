@@ -83,6 +83,9 @@ static inline void sys_touch(struct inode *in, bool modify)
  * mount. */
 static inline long sys_writable_dir(const struct inode *dir)
 {
+	if (dir->proc)
+		return -EPERM; /* Linux's answer in /proc (creating there
+				* is ENOENT: procfs_lookup finds no name) */
 	return dir->host ? -EROFS : 0;
 }
 

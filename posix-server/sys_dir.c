@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "bind.h"
+#include "procfs.h"
 #include "sys.h"
 
 static long mkdir_at(struct call *c, long dirfd, const char *path, long mode)
@@ -80,7 +81,7 @@ long sys_rmdir_walk(struct call *c, struct walk *w)
 		return r; /* before the lookup's answer, as Linux */
 	if (!in)
 		return -ENOENT;
-	if (in == vfs_root(srv.vfs) || bind_is_root(in))
+	if (in == vfs_root(srv.vfs) || bind_is_root(in) || procfs_is_root(in))
 		return -EBUSY; /* the root, a mountpoint */
 	if (!S_ISDIR(in->mode))
 		return -ENOTDIR;
@@ -210,6 +211,8 @@ long srv_getdents64(struct call *c)
 	struct inode *dir = o->in;
 	if (dir->host)
 		return host_getdents(c, o);
+	if (dir->proc)
+		return procfs_getdents(c, o);
 	if (dir->nlink == 0)
 		return -ENOENT;
 	uint8_t *buf = c->out[1].buf;

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "bind.h"
+#include "procfs.h"
 #include "sys.h"
 
 #define STATUS_FLAGS (O_APPEND | O_NONBLOCK | O_SYNC | O_DSYNC)
@@ -137,6 +138,9 @@ static long open_at(struct call *c, long dirfd, const char *path, long flags,
 			return -ENOTDIR;
 		if ((r = open_existing_check(cg, in, flags)) < 0)
 			return r;
+		/* a proc file's contents are made now, in its own node */
+		if (in->proc && (r = procfs_open(cg, &in, flags)) < 0)
+			return r;
 	}
 	int kind = S_ISDIR(in->mode)   ? OFD_DIR
 		   : S_ISCHR(in->mode) ? OFD_DEV
@@ -157,6 +161,8 @@ static long open_at(struct call *c, long dirfd, const char *path, long flags,
 	vfs_ref(in);
 	if (kind == OFD_FILE)
 		in->opens++;
+	if (kind != OFD_DIR && !in->host && !in->proc)
+		ofd_set_name(o, w.dir, w.name); /* for /proc/<pid>/fd */
 	int fd = fd_install(cg->fds, 0, o, flags & O_CLOEXEC);
 	if (fd < 0)
 		ofd_put(srv.vfs, o);
@@ -217,6 +223,8 @@ static long do_read(struct call *c, long fd, void *buf, size_t cap,
 		c->more = r == (long)cap; /* /dev/zero never runs dry */
 		return r;
 	}
+	if (o->in->proc)
+		return procfs_read(o, buf, cap, pos, &c->more);
 	uint64_t off = pos ? (uint64_t)*pos : o->off;
 	if (cap == 0 || (!o->in->host && off >= o->in->size))
 		return 0; /* end of file: no data file needed (an empty one

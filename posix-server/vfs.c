@@ -11,6 +11,7 @@
 
 #include "bind.h"
 #include "limit.h"
+#include "procfs.h"
 #include "store.h"
 #include "vfs.h"
 
@@ -463,6 +464,9 @@ void vfs_data_cache(struct vfs *v, struct inode *in, int fd)
 
 long vfs_data_fd(struct vfs *v, struct inode *in)
 {
+	if (in->proc)
+		return -EINVAL; /* contents in memory (procfs_read); as Linux
+				 * answers a write or fsync of a proc file */
 	if (in->data_fd >= 0) {
 		if (v->lru_head != in) { /* pointer moves only: the hot path */
 			lru_unlink(v, in);
@@ -502,6 +506,10 @@ void vfs_maybe_free(struct vfs *v, struct inode *in)
 {
 	if (in->host) {
 		bind_release(v, in); /* host nodes live while used */
+		return;
+	}
+	if (in->proc) {
+		procfs_release(in); /* so do proc nodes */
 		return;
 	}
 	if (in->nlink > 0 || in->refs > 0)
@@ -547,6 +555,10 @@ void vfs_stat(const struct inode *in, struct stat *st)
 {
 	if (in->host) {
 		bind_stat(in, st);
+		return;
+	}
+	if (in->proc) {
+		procfs_stat(in, st);
 		return;
 	}
 	memset(st, 0, sizeof *st);

@@ -49,6 +49,8 @@ struct inode {
 	 * table (ino is the host's); mnt on the virtual inode a bind covers */
 	struct hnode *host;
 	struct bind *mnt;
+	/* /proc (procfs.c): set on a proc node, which is in no table */
+	struct pnode *proc;
 };
 
 struct cred {
