@@ -27,6 +27,7 @@ struct cage *cage_new(uint32_t host_pid, uint32_t uid, uint32_t gid)
 	c->host_pid = host_pid;
 	c->cred = (struct cred){uid, gid};
 	c->umask = 022;
+	cage_rlimits_default(c);
 	c->cwd = vfs_root(srv.vfs);
 	if (c->cwd)
 		vfs_ref(c->cwd);

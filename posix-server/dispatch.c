@@ -46,6 +46,9 @@ static size_t out_cap(const struct lind_arg *arg, const struct call *c, int i,
 		return cap < LIND_MAX_IO ? cap : LIND_MAX_IO;
 	case LK_STAT:
 		return sizeof(struct stat);
+	case LK_OBJ_OUT:
+	case LK_OBJ_IO: /* 0: the caller passed NULL */
+		return c->a[i] ? arg->len : 0;
 	case LK_IOCTL_ARG:
 		cap = (size_t)lind_ioctl_size((uint64_t)c->a[1], &dir);
 		if (dir == LIND_IOCTL_OUT)
@@ -112,6 +115,9 @@ static long layout_in(const Lind__Request *rq, const struct lind_syscall *row,
 			c->in[i].ptr = paths[npath++];
 		} else if (arg->kind == LK_IN &&
 			   (uint64_t)c->a[arg->len] != d->len) {
+			return -EINVAL;
+		} else if (lind_kind_is_obj(arg->kind) && d->len &&
+			   d->len != arg->len) {
 			return -EINVAL;
 		}
 	}

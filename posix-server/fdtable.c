@@ -69,9 +69,15 @@ int fd_limit(void)
 	return srv_limits.fds < FD_MAX ? (int)srv_limits.fds : FD_MAX;
 }
 
+int fd_table_limit(const struct fdtable *t)
+{
+	int max = fd_limit();
+	return t->nofile > 0 && t->nofile < max ? t->nofile : max;
+}
+
 bool fd_room(const struct fdtable *t)
 {
-	return t->used < fd_limit();
+	return t->used < fd_table_limit(t);
 }
 
 /* Puts o at the free fd. */
@@ -102,7 +108,7 @@ void fdtable_free(struct vfs *v, struct fdtable *t)
 
 int fd_install(struct fdtable *t, int min, struct ofd *o, bool cloexec)
 {
-	int limit = fd_limit();
+	int limit = fd_table_limit(t);
 	if (min < 0 || min >= limit)
 		return -EINVAL;
 	for (int fd = min > t->lowfree ? min : t->lowfree; fd < limit; fd++)
@@ -151,7 +157,7 @@ int fd_dup2(struct vfs *v, struct fdtable *t, long old, long newfd,
 	struct ofd *o = fd_get(t, old);
 	if (!o)
 		return -EBADF;
-	if (newfd < 0 || newfd >= fd_limit())
+	if (newfd < 0 || newfd >= fd_table_limit(t))
 		return -EBADF;
 	ofd_ref(o); /* before closing newfd: it may share o */
 	if (t->slot[newfd])

@@ -503,7 +503,7 @@ long srv_fcntl(struct call *c)
 	switch (c->a[1]) {
 	case F_DUPFD:
 	case F_DUPFD_CLOEXEC:
-		if (arg < 0 || arg >= fd_limit())
+		if (arg < 0 || arg >= fd_table_limit(t))
 			return -EINVAL;
 		return fd_dup(t, fd, arg, c->a[1] == F_DUPFD_CLOEXEC);
 	case F_GETFD:

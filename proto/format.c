@@ -385,6 +385,16 @@ static void put_call_arg(struct out *o, struct cursor *c,
 		else
 			put(o, "...");
 		return;
+	case LK_OBJ_IN:
+	case LK_OBJ_OUT:
+	case LK_OBJ_IO:
+		/* step past its entries; the struct shows as {...} */
+		if (lind_kind_is_in(a->kind))
+			(void)next_in(c);
+		if (lind_kind_is_out(a->kind))
+			(void)next_out(c);
+		put(o, v ? "{...}" : "NULL");
+		return;
 	case LK_IOCTL_ARG: {
 		int dir;
 		lind_ioctl_size((uint64_t)arg_of(ev, 1), &dir);
