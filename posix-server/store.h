@@ -61,6 +61,10 @@ void store_inject(struct store *s, enum store_fault where, int err);
 /* Host fd for data/<ino> (created if missing), or -errno. */
 int store_data_open(struct store *s, uint64_t ino);
 void store_data_remove(struct store *s, uint64_t ino);
+/* Gives data/<ino> (if it exists) the inode's mtime: loading takes the
+ * later of the journal's mtime and the data file's (writes are not
+ * journaled), so a time set back (utimensat) must be the file's too. */
+int store_data_set_mtime(struct store *s, uint64_t ino, int64_t mtime_ns);
 
 /* Journal size that triggers a snapshot (default 64 MiB; tests lower it). */
 void store_set_compact(struct store *s, uint64_t bytes);

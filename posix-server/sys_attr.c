@@ -58,14 +58,19 @@ static long at_target(struct call *c, long dirfd, const char *path,
 	long r = sys_start(c, dirfd, path, &start);
 	if (r < 0)
 		return r;
-	return vfs_resolve(srv.vfs, &c->cage->cred, start, path, &t->in);
+	return vfs_resolve(srv.vfs, &c->cage->cred, start, path,
+			   flags & AT_SYMLINK_NOFOLLOW ? 0 : WALK_FOLLOW,
+			   &t->in);
 }
 
 /* The launcher's stdio belongs to the host: a cage changes none of its
- * attributes. */
+ * attributes.  A bind is a read-only mount: EROFS before any permission
+ * check, as Linux takes the mount's write access first. */
 static long changeable(const struct target *t)
 {
-	return t->in ? 0 : -EPERM;
+	if (!t->in)
+		return -EPERM;
+	return t->in->host ? -EROFS : 0;
 }
 
 /* An attribute changed: ctime moves with it, and it is journaled. */
@@ -238,16 +243,19 @@ static long set_times(struct call *c, const struct target *t,
 	}
 	if ((r = store_reserve(srv.store, STORE_ADDS)) < 0)
 		return r;
-	int64_t now = vfs_now();
-	int64_t *field[2] = {&in->atime, &in->mtime};
+	int64_t now = vfs_now(), t2[2] = {in->atime, in->mtime};
 	for (int i = 0; i < 2; i++) {
 		long ns = ts ? ts[i].tv_nsec : UTIME_NOW;
-		if (ns == UTIME_OMIT)
-			continue;
-		*field[i] = ns == UTIME_NOW
-				    ? now
-				    : (int64_t)ts[i].tv_sec * 1000000000 + ns;
+		if (ns != UTIME_OMIT)
+			t2[i] = ns == UTIME_NOW ? now
+				: (int64_t)ts[i].tv_sec * 1000000000 + ns;
 	}
+	/* the data file first: a failure leaves the inode as it was */
+	if (S_ISREG(in->mode) && t2[1] != in->mtime &&
+	    (r = store_data_set_mtime(srv.store, in->ino, t2[1])) < 0)
+		return r;
+	in->atime = t2[0];
+	in->mtime = t2[1];
 	in->ctime = now;
 	store_log_inode(srv.store, in);
 	return 0;
