@@ -27,6 +27,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
@@ -446,6 +447,13 @@ int store_data_open(struct store *s, uint64_t ino)
 	data_name(name, sizeof name, ino);
 	int fd = openat(s->datafd, name, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	return fd < 0 ? -errno : fd;
+}
+
+int store_statfs(struct store *s, struct statfs *sf)
+{
+	if (!s)
+		return -EIO;
+	return fstatfs(s->dirfd, sf) < 0 ? -errno : 0;
 }
 
 int store_data_set_mtime(struct store *s, uint64_t ino, int64_t mtime_ns)

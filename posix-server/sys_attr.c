@@ -131,7 +131,7 @@ long srv_fchmodat(struct call *c)
 
 long srv_fchmodat2(struct call *c)
 {
-	return chmod_at(c, c->a[0], call_path(c, 1), c->a[2], c->a[3]);
+	return chmod_at(c, c->a[0], call_path(c, 1), c->a[2], (int)c->a[3]);
 }
 
 /* ---- chown ------------------------------------------------------------ */
@@ -210,7 +210,8 @@ long srv_fchown(struct call *c)
 
 long srv_fchownat(struct call *c)
 {
-	return chown_at(c, c->a[0], call_path(c, 1), c->a[2], c->a[3], c->a[4]);
+	return chown_at(c, c->a[0], call_path(c, 1), c->a[2], c->a[3],
+			(int)c->a[4]);
 }
 
 /* ---- times ------------------------------------------------------------ */
@@ -288,7 +289,7 @@ long srv_utimensat(struct call *c)
 	struct timespec ts[2];
 	const char *path = call_path_null(c, 1) ? NULL : call_path(c, 1);
 	bool have = call_obj_in(c, 2, ts, sizeof ts);
-	return utimens_at(c, c->a[0], path, have ? ts : NULL, c->a[3]);
+	return utimens_at(c, c->a[0], path, have ? ts : NULL, (int)c->a[3]);
 }
 
 long srv_utimes(struct call *c)
@@ -352,7 +353,7 @@ static void statx_of(const struct stat *st, struct statx *sx)
 
 long srv_statx(struct call *c)
 {
-	long flags = c->a[2];
+	long flags = (int)c->a[2];
 	if ((flags & ~(long)STATX_FLAGS) ||
 	    (flags & AT_STATX_SYNC_TYPE) == AT_STATX_SYNC_TYPE ||
 	    ((uint32_t)c->a[3] & STATX__RESERVED))
@@ -407,7 +408,7 @@ static long xattr_set_flags(long flags)
 
 long srv_setxattr(struct call *c)
 {
-	long r = xattr_set_flags(c->a[4]);
+	long r = xattr_set_flags((int)c->a[4]);
 	if (r == 0)
 		r = xattr_name(c, 1);
 	return r < 0 ? r : xattr_path(c);
@@ -420,7 +421,7 @@ long srv_lsetxattr(struct call *c)
 
 long srv_fsetxattr(struct call *c)
 {
-	long r = xattr_set_flags(c->a[4]);
+	long r = xattr_set_flags((int)c->a[4]);
 	if (r == 0)
 		r = xattr_name(c, 1);
 	return r < 0 ? r : xattr_fd(c);

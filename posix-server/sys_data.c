@@ -59,7 +59,7 @@ long srv_fallocate(struct call *c)
 {
 	struct ofd *o;
 	int64_t off = c->a[2], len = c->a[3], end;
-	if (c->a[1] != 0)
+	if ((int)c->a[1] != 0)
 		return -EOPNOTSUPP;
 	if (off < 0 || len <= 0)
 		return -EINVAL;
@@ -89,7 +89,7 @@ long srv_fadvise64(struct call *c)
 		return -EBADF;
 	if (o->kind == OFD_STREAM)
 		return -ESPIPE;
-	if (c->a[2] < 0 || c->a[3] < 0 || c->a[3] > 5)
+	if (c->a[2] < 0 || (int)c->a[3] < 0 || (int)c->a[3] > 5)
 		return -EINVAL; /* POSIX_FADV_NORMAL .. NOREUSE */
 	return 0; /* advice taken, nothing to do */
 }
@@ -173,7 +173,7 @@ long srv_copy_file_range(struct call *c)
 	int64_t ipos, opos;
 	bool iset = call_obj_in(c, 1, &ipos, sizeof ipos);
 	bool oset = call_obj_in(c, 3, &opos, sizeof opos);
-	if (c->a[5] != 0)
+	if ((unsigned)c->a[5] != 0)
 		return -EINVAL;
 	long r = copy_ends(c, c->a[0], c->a[2], &i, &o);
 	if (r < 0)

@@ -13,7 +13,9 @@
 #include <sys/resource.h>
 #include <sys/sysinfo.h>
 #include <sys/times.h>
+#include <sys/statvfs.h>
 #include <sys/utsname.h>
+#include <sys/vfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -131,8 +133,6 @@ static long rlimit_call(struct call *c, long pid, long res, int in, int out)
 {
 	struct cage *cg = c->cage;
 	struct cage_rlimit new, old;
-	if (pid < 0)
-		return -EINVAL;
 	if (pid != 0 && (uint64_t)pid != cg->id)
 		return -ESRCH;
 	if ((unsigned long)res >= CAGE_NLIMITS)
@@ -153,7 +153,7 @@ long srv_getrlimit(struct call *c)
 {
 	if (!call_obj_out(c, 1))
 		return -EFAULT;
-	return rlimit_call(c, 0, c->a[0], -1, 1);
+	return rlimit_call(c, 0, (unsigned)c->a[0], -1, 1);
 }
 
 long srv_setrlimit(struct call *c)
@@ -161,12 +161,12 @@ long srv_setrlimit(struct call *c)
 	struct cage_rlimit probe;
 	if (!call_obj_in(c, 1, &probe, sizeof probe))
 		return -EFAULT;
-	return rlimit_call(c, 0, c->a[0], 1, -1);
+	return rlimit_call(c, 0, (unsigned)c->a[0], 1, -1);
 }
 
 long srv_prlimit64(struct call *c)
 {
-	return rlimit_call(c, c->a[0], c->a[1], 2, 3);
+	return rlimit_call(c, (int)c->a[0], (unsigned)c->a[1], 2, 3);
 }
 
 /* ---- resource usage --------------------------------------------------- */
@@ -205,7 +205,7 @@ static struct timeval tv_of_ticks(unsigned long long t)
 long srv_getrusage(struct call *c)
 {
 	struct rusage ru;
-	long who = c->a[0];
+	int who = (int)c->a[0]; /* the kernel reads an int */
 	if (who != RUSAGE_SELF && who != RUSAGE_CHILDREN && who != RUSAGE_THREAD)
 		return -EINVAL;
 	if (!call_obj_out(c, 1))
@@ -234,4 +234,68 @@ long srv_times(struct call *c)
 		call_obj_out_set(c, 0, &t);
 	}
 	return (long)(uptime_ns() / (1000000000 / hz));
+}
+
+/* ---- statfs ----------------------------------------------------------- */
+
+#define LIND_FS_MAGIC 0x4c494e44 /* "LIND": the store is no host type */
+#define ST_VALID 0x20 /* f_flags is meaningful (Linux sets it always) */
+
+/* The store's filesystem as its host holds it (space is the host's disk,
+ * files the --limit inodes), or a bind's host filesystem, read-only. */
+static long statfs_inode(struct inode *in, struct statfs *sf)
+{
+	long r;
+	if (in->host) {
+		if ((r = vfs_data_fd(srv.vfs, in)) < 0)
+			return r;
+		if (fstatfs((int)r, sf) < 0)
+			return -errno;
+		sf->f_flags |= ST_RDONLY;
+		return 0;
+	}
+	if ((r = store_statfs(srv.store, sf)) < 0)
+		return r;
+	sf->f_type = LIND_FS_MAGIC;
+	sf->f_files = srv_limits.inodes;
+	sf->f_ffree = srv_limits.inodes - vfs_inodes(srv.vfs);
+	memset(&sf->f_fsid, 0, sizeof sf->f_fsid);
+	sf->f_namelen = VFS_NAME_MAX;
+	sf->f_flags = ST_VALID | ST_NOSUID | ST_NODEV |
+		      (store_writable(srv.store) < 0 ? ST_RDONLY : 0);
+	return 0;
+}
+
+static long statfs_reply(struct call *c, struct inode *in,
+			 struct stream *st, int out)
+{
+	struct statfs sf;
+	long r = in ? statfs_inode(in, &sf)
+		    : fstatfs(stream_host_fd(st), &sf) < 0 ? -errno : 0;
+	if (r == 0)
+		call_obj_out_set(c, out, &sf);
+	return r;
+}
+
+long srv_statfs(struct call *c)
+{
+	struct inode *start, *in;
+	const char *path = call_path(c, 0);
+	if (!call_obj_out(c, 1))
+		return -EFAULT;
+	long r = sys_start(c, AT_FDCWD, path, &start);
+	if (r < 0 || (r = vfs_resolve(srv.vfs, &c->cage->cred, start, path,
+				      WALK_FOLLOW, &in)) < 0)
+		return r;
+	return statfs_reply(c, in, NULL, 1);
+}
+
+long srv_fstatfs(struct call *c)
+{
+	struct ofd *o = fd_get(c->cage->fds, c->a[0]);
+	if (!o)
+		return -EBADF;
+	if (!call_obj_out(c, 1))
+		return -EFAULT;
+	return statfs_reply(c, o->in, o->st, 1);
 }

@@ -162,5 +162,5 @@ long srv_renameat(struct call *c)
 long srv_renameat2(struct call *c)
 {
 	return rename_at(c, c->a[0], call_path(c, 1), c->a[2], call_path(c, 3),
-			 c->a[4]);
+			 (unsigned)c->a[4]);
 }
