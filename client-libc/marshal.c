@@ -21,15 +21,13 @@ static size_t clamp_io(long n)
 	return (unsigned long)n > LIND_MAX_IO ? LIND_MAX_IO : (size_t)n;
 }
 
-/* Byte size of an ioctl's argument, by the row's IOCTL request argument. */
+/* Byte size of an IOCTL_ARG argument, by the row's request argument
+ * (an ioctl request or an fcntl command). */
 static int ioctl_arg(const struct lind_syscall *row, const long a[6],
 		     int *dir)
 {
-	for (int i = 0; i < 6; i++)
-		if (row->arg[i].kind == LK_IOCTL)
-			return lind_ioctl_size((uint64_t)a[i], dir);
-	*dir = LIND_IOCTL_NONE;
-	return 0;
+	int i = lind_req_index(row);
+	return lind_req_size(row, i < 0 ? 0 : (uint64_t)a[i], dir);
 }
 
 /* Total of an iovec array, clamped to LIND_MAX_IO (a short transfer). */
@@ -147,13 +145,18 @@ long lind_plan(struct lind_plan *p, long nr, const long a[6])
 		int k = g->kind;
 		long r = 0;
 		assert(!lind_kind_has_len(k) || g->len < 6);
-		if (k == LK_IOCTL_ARG && dir == LIND_IOCTL_IN) {
+		if (k == LK_IOCTL_ARG &&
+		    (dir == LIND_IOCTL_IN || dir == LIND_IOCTL_IO)) {
 			p->in[p->nin++] = (struct lind_in){(void *)a[i], 0,
 							   (size_t)isz};
 			p->sent[i] = isz;
 			r = a[i] ? 0 : -EFAULT;
+			if (r == 0 && dir == LIND_IOCTL_IO)
+				r = plan_out(p, g, a, i, isz);
 		} else if (k == LK_IOCTL_ARG && dir == LIND_IOCTL_OUT) {
 			r = plan_out(p, g, a, i, isz);
+		} else if (k == LK_IOCTL_ARG && dir == LIND_IOCTL_PLAIN) {
+			; /* a number: sent as is */
 		} else if (k == LK_IOCTL_ARG || k == LK_PTR) {
 			p->sent[i] = 0; /* a pointer the server never sees */
 		} else {

@@ -10,19 +10,14 @@
 #include "relay.h"
 #include "syscall.h"
 
-/* The row's IOCTL request argument, for IOCTL_ARG's direction. */
+/* The row's request argument (ioctl or fcntl), for IOCTL_ARG's
+ * direction. */
 static int ioctl_dir(const struct lind_syscall *row, const int64_t *a,
 		     int *size)
 {
-	for (int i = 0; i < 6; i++) {
-		if (row->arg[i].kind == LK_IOCTL) {
-			int dir;
-			*size = lind_ioctl_size((uint64_t)a[i], &dir);
-			return dir;
-		}
-	}
-	*size = 0;
-	return LIND_IOCTL_NONE;
+	int dir, i = lind_req_index(row);
+	*size = lind_req_size(row, i < 0 ? 0 : (uint64_t)a[i], &dir);
+	return dir;
 }
 
 static int check_path(const ProtobufCBinaryData *d)
@@ -75,7 +70,8 @@ int relay_check(const Lind__Request *req)
 	for (int i = 0; i < 6; i++) {
 		int k = row->arg[i].kind;
 		if (lind_kind_is_in(k) ||
-		    (k == LK_IOCTL_ARG && ioctl == LIND_IOCTL_IN))
+		    (k == LK_IOCTL_ARG && (ioctl == LIND_IOCTL_IN ||
+					   ioctl == LIND_IOCTL_IO)))
 			want++;
 	}
 	if (req->n_data != want)
@@ -114,9 +110,10 @@ int relay_check(const Lind__Request *req)
 			rc = check_obj(arg, a[i]);
 			break;
 		case LK_IOCTL_ARG:
-			if (ioctl == LIND_IOCTL_IN)
+			if (ioctl == LIND_IOCTL_IN || ioctl == LIND_IOCTL_IO)
 				rc = check_in(&req->data[d++], ioctl_size);
-			else if (ioctl == LIND_IOCTL_OUT)
+			if (rc == 0 && (ioctl == LIND_IOCTL_OUT ||
+					ioctl == LIND_IOCTL_IO))
 				rc = check_cap(a[i]);
 			break;
 		default:

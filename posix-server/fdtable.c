@@ -7,6 +7,7 @@
 
 #include "fdtable.h"
 #include "limit.h"
+#include "lock.h"
 #include "server.h"
 #include "vfs.h"
 
@@ -49,6 +50,7 @@ void ofd_put(struct vfs *v, struct ofd *o)
 		return;
 	if (o->in) {
 		struct inode *in = o->in;
+		lock_release(in, o); /* its OFD locks */
 		if (o->kind == OFD_FILE) {
 			assert(in->opens > 0);
 			/* No opener left: its cached host fd goes too. */
@@ -133,6 +135,8 @@ int fd_close(struct vfs *v, struct fdtable *t, long fd)
 		return -EBADF;
 	t->slot[fd] = NULL;
 	t->cloexec[fd] = false;
+	if (o->in) /* any close drops the cage's locks on the file */
+		lock_release(o->in, t);
 	t->used--;
 	if (fd < t->lowfree)
 		t->lowfree = (int)fd;

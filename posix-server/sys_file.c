@@ -568,6 +568,13 @@ long srv_fcntl(struct call *c)
 		o->flags = (o->flags & ~(O_APPEND | O_NONBLOCK)) |
 			   ((int)arg & (O_APPEND | O_NONBLOCK));
 		return 0;
+	case F_GETLK:
+	case F_SETLK:
+	case F_SETLKW:
+	case F_OFD_GETLK:
+	case F_OFD_SETLK:
+	case F_OFD_SETLKW:
+		return sys_fcntl_lock(c, o, c->a[1]);
 	default:
 		return -EINVAL;
 	}

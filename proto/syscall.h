@@ -113,9 +113,19 @@ static inline int lind_kind_has_len(int k)
 	return k == LK_IN || k == LK_OUT || k == LK_IOV_IN || k == LK_IOV_OUT;
 }
 
-/* ioctl requests whose argument we carry: size in bytes, direction. */
-enum { LIND_IOCTL_NONE = 0, LIND_IOCTL_IN = 1, LIND_IOCTL_OUT = 2 };
+/* ioctl requests whose argument we carry: size in bytes, direction.
+ * IO: the struct goes in and comes back (fcntl F_GETLK); PLAIN: the
+ * argument is a number, sent as is (fcntl's other commands). */
+enum { LIND_IOCTL_NONE = 0, LIND_IOCTL_IN = 1, LIND_IOCTL_OUT = 2,
+       LIND_IOCTL_IO = 3, LIND_IOCTL_PLAIN = 4 };
 int lind_ioctl_size(uint64_t request, int *dir);
+/* fcntl commands, the same way: the record locks carry a struct flock. */
+int lind_fcntl_size(uint64_t cmd, int *dir);
+/* An IOCTL_ARG argument's size and direction, decided by its row's
+ * request argument (kind IOCTL or FCNTL) whose value is req; the index
+ * of that argument is lind_req_index (-1: none, direction NONE). */
+int lind_req_index(const struct lind_syscall *row);
+int lind_req_size(const struct lind_syscall *row, uint64_t req, int *dir);
 
 /* Human names for trace output (proto/format.c).  lind_errno_name takes
  * err or -err and answers NULL for an unknown number; lind_format_arg

@@ -111,7 +111,7 @@ os.rmdir(d)"
 else
 	ok "python3 # SKIP /usr/bin/python3 is not installed"
 fi
-run_both "python3: sqlite3 # TODO fcntl record locks are not served yet" \
+run_both "python3: sqlite3" \
 	/usr/bin/python3 -c "
 import sqlite3
 c = sqlite3.connect('$D/py.db')
@@ -119,7 +119,7 @@ c.execute('create table t(x)')
 c.execute('insert into t values (1)')
 c.commit()
 print(list(c.execute('select * from t')))"
-run_both "sqlite3 # TODO fcntl record locks are not served yet" \
+run_both "sqlite3" \
 	sqlite3 $D/db 'create table t(x); insert into t values(42); select * from t;'
 run_both "lua5.4" lua5.4 -e "
 local f = assert(io.open('$D/l.txt', 'w'))

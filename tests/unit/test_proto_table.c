@@ -28,7 +28,7 @@ static void test_rows(void **st)
 			}
 			/* arguments are contiguous: no kind after a "_" */
 			assert_false(ended);
-			ioctl += a->kind == LK_IOCTL;
+			ioctl += a->kind == LK_IOCTL || a->kind == LK_FCNTL;
 			ioctl_arg += a->kind == LK_IOCTL_ARG;
 			int k = a->kind;
 			if (k == LK_IN || k == LK_OUT || k == LK_IOV_IN ||

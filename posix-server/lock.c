@@ -1,0 +1,175 @@
+/* Record locks: one list per inode in a small hash table by inode
+ * address.  Few files are locked at once, and a close with no locks at all
+ * costs one test (lock_release). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdlib.h>
+
+#include "lock.h"
+
+#define NBUCKETS 64
+
+struct lock {
+	const struct inode *in;
+	struct lock_req r;
+	struct lock *next;
+};
+
+static struct lock *bucket[NBUCKETS];
+static unsigned long nlocks;
+
+static struct lock **head_of(const struct inode *in)
+{
+	return &bucket[((uintptr_t)in >> 4) % NBUCKETS];
+}
+
+static bool overlap(const struct lock_req *a, const struct lock_req *b)
+{
+	return a->start <= b->end && b->start <= a->end;
+}
+
+static bool conflicts(const struct lock *l, const struct inode *in,
+		      const struct lock_req *rq)
+{
+	return l->in == in && l->r.owner != rq->owner && overlap(&l->r, rq) &&
+	       (l->r.type == F_WRLCK || rq->type == F_WRLCK);
+}
+
+void lock_test(const struct inode *in, struct lock_req *rq)
+{
+	for (struct lock *l = *head_of(in); l; l = l->next) {
+		if (conflicts(l, in, rq)) {
+			*rq = l->r;
+			return;
+		}
+	}
+	rq->type = F_UNLCK;
+}
+
+static struct lock *lock_new(const struct inode *in, const struct lock_req *r)
+{
+	struct lock *l = malloc(sizeof *l);
+	if (l) {
+		l->in = in;
+		l->r = *r;
+		nlocks++;
+	}
+	return l;
+}
+
+/* Cuts [start, end] out of owner's locks on in.  A lock that straddles
+ * the range needs one more entry for its right part: made first, so
+ * nothing changes when memory runs out. */
+static int cut_range(const struct inode *in, const struct lock_req *rq)
+{
+	for (struct lock **pp = head_of(in), *l; (l = *pp);) {
+		if (l->in != in || l->r.owner != rq->owner || !overlap(&l->r, rq)) {
+			pp = &l->next;
+			continue;
+		}
+		if (l->r.start < rq->start && l->r.end > rq->end) {
+			struct lock *right = lock_new(in, &l->r);
+			if (!right)
+				return -ENOMEM;
+			right->r.start = rq->end + 1;
+			right->next = l->next;
+			l->next = right;
+			l->r.end = rq->start - 1;
+			return 0; /* nothing else can overlap one owner's lock */
+		}
+		if (l->r.start < rq->start) {
+			l->r.end = rq->start - 1;
+		} else if (l->r.end > rq->end) {
+			l->r.start = rq->end + 1;
+		} else {
+			*pp = l->next;
+			free(l);
+			nlocks--;
+			continue;
+		}
+		pp = &l->next;
+	}
+	return 0;
+}
+
+/* Owner's locks of the same type right next to l become part of it, as
+ * Linux merges them (F_GETLK then reports the whole range). */
+static void merge_adjacent(struct lock *l)
+{
+	for (struct lock **pp = head_of(l->in), *n; (n = *pp);) {
+		bool next_to = n != l && n->in == l->in &&
+			       n->r.owner == l->r.owner &&
+			       n->r.type == l->r.type &&
+			       ((l->r.end != UINT64_MAX && n->r.start == l->r.end + 1) ||
+				(n->r.end != UINT64_MAX && n->r.end + 1 == l->r.start));
+		if (!next_to) {
+			pp = &n->next;
+			continue;
+		}
+		if (n->r.start < l->r.start)
+			l->r.start = n->r.start;
+		if (n->r.end > l->r.end)
+			l->r.end = n->r.end;
+		*pp = n->next;
+		free(n);
+		nlocks--;
+	}
+}
+
+int lock_set(const struct inode *in, const struct lock_req *rq)
+{
+	struct lock_req probe = *rq;
+	if (rq->type != F_UNLCK) {
+		lock_test(in, &probe);
+		if (probe.type != F_UNLCK)
+			return -EAGAIN;
+	}
+	struct lock *l = NULL;
+	if (rq->type != F_UNLCK && !(l = lock_new(in, rq)))
+		return -ENOMEM;
+	int r = cut_range(in, rq);
+	if (r < 0) {
+		free(l);
+		nlocks -= l != NULL;
+		return r;
+	}
+	if (l) {
+		struct lock **head = head_of(in);
+		l->next = *head;
+		*head = l;
+		merge_adjacent(l);
+	}
+	return 0;
+}
+
+static void release_bucket(struct lock **pp, const struct inode *in,
+			   const void *owner)
+{
+	for (struct lock *l; (l = *pp);) {
+		if (l->r.owner == owner && (!in || l->in == in)) {
+			*pp = l->next;
+			free(l);
+			nlocks--;
+		} else {
+			pp = &l->next;
+		}
+	}
+}
+
+void lock_release(const struct inode *in, const void *owner)
+{
+	if (!nlocks)
+		return;
+	if (in) {
+		release_bucket(head_of(in), in, owner);
+		return;
+	}
+	for (int b = 0; b < NBUCKETS; b++)
+		release_bucket(&bucket[b], NULL, owner);
+}
+
+unsigned long lock_count(void)
+{
+	return nlocks;
+}

@@ -1,0 +1,31 @@
+/* POSIX record locks (fcntl F_SETLK, F_GETLK) and open file description
+ * locks (F_OFD_*), kept by the server for every cage. */
+#ifndef SRV_LOCK_H
+#define SRV_LOCK_H
+
+#include <stdint.h>
+
+struct inode;
+
+/* A range [start, end] (end UINT64_MAX: to the end of any file) of in,
+ * held by owner: a cage's fd table for process locks (closing any fd of
+ * the file drops them, as POSIX says), a description for OFD locks. */
+struct lock_req {
+	short type; /* F_RDLCK, F_WRLCK, F_UNLCK */
+	uint64_t start, end;
+	const void *owner;
+	int64_t pid; /* what F_GETLK reports: the cage's pid, or -1 (OFD) */
+};
+
+/* Places or removes (F_UNLCK) owner's lock on the range: 0, -EAGAIN when
+ * another owner's lock conflicts, -ENOMEM. */
+int lock_set(const struct inode *in, const struct lock_req *rq);
+/* The first lock of another owner conflicting with rq, into rq (type,
+ * range, pid); type F_UNLCK when none does. */
+void lock_test(const struct inode *in, struct lock_req *rq);
+/* Drops every lock owner holds on in (in NULL: on every file). */
+void lock_release(const struct inode *in, const void *owner);
+/* Locks held, all files (tests: nothing leaks). */
+unsigned long lock_count(void);
+
+#endif
