@@ -156,6 +156,9 @@ int load_elf(int fd, struct elf_image *img)
 		if (ph[i].p_type == PT_LOAD &&
 		    (r = map_segment(fd, &ph[i], bias)) < 0)
 			return r;
+	for (int i = 0; i < eh.e_phnum; i++)
+		if (ph[i].p_type == PT_GNU_STACK)
+			img->exec_stack = (ph[i].p_flags & PF_X) != 0;
 	img->bias = bias;
 	img->entry = bias + eh.e_entry;
 	img->phdr = phdr_addr(&eh, ph, bias);
@@ -181,8 +184,9 @@ static char *push_str(char **top, const char *s)
 uintptr_t load_stack(const struct elf_image *prog, uintptr_t interp_base,
 		     char *const argv[], char *const envp[], const char *execfn)
 {
-	char *base = mmap(NULL, STACK_SIZE, PROT_READ | PROT_WRITE,
-			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	/* executable only when the program asks (PT_GNU_STACK), as Linux */
+	int prot = PROT_READ | PROT_WRITE | (prog->exec_stack ? PROT_EXEC : 0);
+	char *base = mmap(NULL, STACK_SIZE, prot, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
 	if (base == MAP_FAILED)
 		return 0;
 	char *top = base + STACK_SIZE;

@@ -11,6 +11,7 @@ struct elf_image {
 	uintptr_t entry; /* in memory */
 	uintptr_t phdr;  /* program headers in memory (AT_PHDR) */
 	unsigned phnum;
+	int exec_stack; /* PT_GNU_STACK asks for an executable stack */
 	char interp[PATH_MAX]; /* PT_INTERP, "" when static */
 };
 

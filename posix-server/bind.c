@@ -43,8 +43,9 @@ struct hnode {
 
 static struct bind *binds, **binds_tail = &binds;
 static unsigned nbinds;
-/* Live nodes by (bind, host dev, host ino): one node per host inode, so
- * what a cage holds (fds, cwd) shares its directories. */
+/* Live nodes by (bind, host dev, host ino): a lookup finds the node it
+ * made before for the same name in the same directory, so what cages
+ * hold (fds, cwds) shares its directories and memory stays bounded. */
 static struct hnode **table;
 static size_t tcap, tcount;
 static struct hnode *temps; /* nodes made by the current call */
@@ -107,7 +108,9 @@ static struct hnode *node_new(struct bind *b, const struct stat *st)
 	return h;
 }
 
-/* The node of host inode st found as name in dir: the live one, or new. */
+/* The node of host inode st found as name in dir: the live one, or new
+ * (a hard link elsewhere, or an inode number the host reused, gets its
+ * own node: a node's name and directory are how it is reopened). */
 static struct hnode *node_get(struct inode *dir, const char *name,
 			      const struct stat *st)
 {
@@ -117,7 +120,8 @@ static struct hnode *node_get(struct inode *dir, const char *name,
 	size_t s = slot_of(b, st->st_dev, st->st_ino);
 	for (struct hnode *h = table[s]; h; h = h->hnext)
 		if (h->b == b && h->st.st_dev == st->st_dev &&
-		    h->st.st_ino == st->st_ino) {
+		    h->st.st_ino == st->st_ino && h->up == dir &&
+		    strcmp(h->name, name) == 0) {
 			set_attrs(h, st);
 			return h;
 		}
