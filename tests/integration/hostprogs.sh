@@ -8,11 +8,7 @@
 # issue), so there are no pipes: the harness compares files instead.
 . "$(dirname "$0")/lib.sh"
 
-# the server with host directories bound (libraries, interpreters)
-printf '#!/bin/sh\nexec "%s" --host-root "$@"\n' "$SERVER" >"$T/server-host-root"
-chmod +x "$T/server-host-root"
-SERVER="$T/server-host-root"
-start_daemons || exit 1
+start_daemons || exit 1 # with --host-root: libraries, interpreters
 
 D=/tmp/lind-hp-$$
 LIC=/usr/share/common-licenses
