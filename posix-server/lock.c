@@ -9,6 +9,10 @@
 #include "lock.h"
 
 #define NBUCKETS 64
+/* Locks of all cages together: each costs server memory, and a cage
+ * could otherwise make one per byte.  Past it, ENOLCK (Linux's answer
+ * when its lock table is full). */
+#define LOCKS_MAX 16384
 
 struct lock {
 	const struct inode *in;
@@ -49,6 +53,8 @@ void lock_test(const struct inode *in, struct lock_req *rq)
 
 static struct lock *lock_new(const struct inode *in, const struct lock_req *r)
 {
+	if (nlocks >= LOCKS_MAX)
+		return NULL;
 	struct lock *l = malloc(sizeof *l);
 	if (l) {
 		l->in = in;
@@ -71,7 +77,7 @@ static int cut_range(const struct inode *in, const struct lock_req *rq)
 		if (l->r.start < rq->start && l->r.end > rq->end) {
 			struct lock *right = lock_new(in, &l->r);
 			if (!right)
-				return -ENOMEM;
+				return -ENOLCK;
 			right->r.start = rq->end + 1;
 			right->next = l->next;
 			l->next = right;
@@ -127,7 +133,7 @@ int lock_set(const struct inode *in, const struct lock_req *rq)
 	}
 	struct lock *l = NULL;
 	if (rq->type != F_UNLCK && !(l = lock_new(in, rq)))
-		return -ENOMEM;
+		return -ENOLCK;
 	int r = cut_range(in, rq);
 	if (r < 0) {
 		free(l);

@@ -18,7 +18,8 @@ struct lock_req {
 };
 
 /* Places or removes (F_UNLCK) owner's lock on the range: 0, -EAGAIN when
- * another owner's lock conflicts, -ENOMEM. */
+ * another owner's lock conflicts, -ENOLCK when the server holds too many
+ * (or has no memory for one more). */
 int lock_set(const struct inode *in, const struct lock_req *rq);
 /* The first lock of another owner conflicting with rq, into rq (type,
  * range, pid); type F_UNLCK when none does. */

@@ -124,6 +124,34 @@ f:close()
 for line in io.lines('$D/l.txt') do print(line) end
 print(os.remove('$D/l.txt'))"
 
+# bound host trees: stat and listing as natively; changes are EROFS, a
+# rename out of the store EXDEV (mv then copies and meets EROFS); the
+# host files are untouched
+run_both "stat of a bound file" stat -c '%a %s %Y %F %U %n' /usr/bin/ls $LIC/GPL-3
+run_both "ls -la of a bound directory" ls -la $LIC
+run_both "statx through find -newer" sorted find $LIC -newer $LIC/GPL-3 -name 'GPL*'
+mode_before=$(stat -c %a /usr/bin/ls)
+# cage_fails NAME MESSAGE PROGRAM ARGS...: status 1 and that one line
+cage_fails() {
+	local name=$1 msg=$2 prog out
+	prog=$(command -v "$3")
+	shift 3
+	out=$("$LIND_RUN" "$prog" "$@" 2>&1)
+	expect_eq "$name" "1 $prog: $msg" "$? $out"
+}
+cage_fails "chmod of a bound file: EROFS" \
+	"changing permissions of '/usr/bin/ls': Read-only file system" \
+	chmod 777 /usr/bin/ls
+cage_fails "touch of a bound file: EROFS" \
+	"cannot touch '$LIC/GPL-3': Read-only file system" touch $LIC/GPL-3
+cage_fails "mv into a bound tree: EXDEV, then EROFS" \
+	"inter-device move failed: '$D/a/b/gpl' to '$LIC/moved'; unable to remove target: Read-only file system" \
+	mv $D/a/b/gpl $LIC/moved
+expect_eq "... the store's file stays" "$D/a/b/gpl" \
+	"$("$LIND_RUN" "$(command -v ls)" $D/a/b/gpl 2>&1)"
+expect_eq "the host's file is untouched" "$mode_before" "$(stat -c %a /usr/bin/ls)"
+check "nothing appeared on the host" test ! -e $LIC/moved
+
 # (atime is left out: the server does not move it on reads, as noatime,
 # which its statfs says.)  chmod, times and renames are journaled: they survive a restart of both
 # daemons, and a kill -9 of the server
