@@ -29,6 +29,7 @@ struct cage {
 	bool exited;
 	struct parked *parked; /* calls waiting in the loop */
 	struct cage_rlimit rlim[CAGE_NLIMITS]; /* virtual: see sys_info.c */
+	unsigned locks; /* record locks it placed (lock.c caps them) */
 	struct cage *hnext;
 };
 

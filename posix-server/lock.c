@@ -6,13 +6,10 @@
 #include <stdbool.h>
 #include <stdlib.h>
 
+#include "cage.h"
 #include "lock.h"
 
 #define NBUCKETS 64
-/* Locks of all cages together: each costs server memory, and a cage
- * could otherwise make one per byte.  Past it, ENOLCK (Linux's answer
- * when its lock table is full). */
-#define LOCKS_MAX 16384
 
 struct lock {
 	const struct inode *in;
@@ -51,17 +48,34 @@ void lock_test(const struct inode *in, struct lock_req *rq)
 	rq->type = F_UNLCK;
 }
 
+/* Each lock costs server memory and a cage could make one per byte: a
+ * cage holds at most LOCKS_PER_CAGE (then ENOLCK, Linux's answer when its
+ * lock table is full), so one cage cannot take every other's locks. */
 static struct lock *lock_new(const struct inode *in, const struct lock_req *r)
 {
-	if (nlocks >= LOCKS_MAX)
+	struct cage *cg = cage_find(r->cage);
+	if (cg && cg->locks >= LOCKS_PER_CAGE)
 		return NULL;
 	struct lock *l = malloc(sizeof *l);
 	if (l) {
 		l->in = in;
 		l->r = *r;
 		nlocks++;
+		if (cg)
+			cg->locks++;
 	}
 	return l;
+}
+
+/* The cage may be gone already (an OFD lock outlives it while its
+ * description lives). */
+static void lock_free(struct lock *l)
+{
+	struct cage *cg = cage_find(l->r.cage);
+	if (cg && cg->locks)
+		cg->locks--;
+	nlocks--;
+	free(l);
 }
 
 /* Cuts [start, end] out of owner's locks on in.  A lock that straddles
@@ -90,8 +104,7 @@ static int cut_range(const struct inode *in, const struct lock_req *rq)
 			l->r.start = rq->end + 1;
 		} else {
 			*pp = l->next;
-			free(l);
-			nlocks--;
+			lock_free(l);
 			continue;
 		}
 		pp = &l->next;
@@ -118,8 +131,7 @@ static void merge_adjacent(struct lock *l)
 		if (n->r.end > l->r.end)
 			l->r.end = n->r.end;
 		*pp = n->next;
-		free(n);
-		nlocks--;
+		lock_free(n);
 	}
 }
 
@@ -136,8 +148,8 @@ int lock_set(const struct inode *in, const struct lock_req *rq)
 		return -ENOLCK;
 	int r = cut_range(in, rq);
 	if (r < 0) {
-		free(l);
-		nlocks -= l != NULL;
+		if (l)
+			lock_free(l);
 		return r;
 	}
 	if (l) {
@@ -155,8 +167,7 @@ static void release_bucket(struct lock **pp, const struct inode *in,
 	for (struct lock *l; (l = *pp);) {
 		if (l->r.owner == owner && (!in || l->in == in)) {
 			*pp = l->next;
-			free(l);
-			nlocks--;
+			lock_free(l);
 		} else {
 			pp = &l->next;
 		}

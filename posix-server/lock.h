@@ -15,11 +15,13 @@ struct lock_req {
 	uint64_t start, end;
 	const void *owner;
 	int64_t pid; /* what F_GETLK reports: the cage's pid, or -1 (OFD) */
+	uint64_t cage; /* the cage that placed it: counted against its cap */
 };
 
 /* Places or removes (F_UNLCK) owner's lock on the range: 0, -EAGAIN when
- * another owner's lock conflicts, -ENOLCK when the server holds too many
- * (or has no memory for one more). */
+ * another owner's lock conflicts, -ENOLCK when the cage holds
+ * LOCKS_PER_CAGE already (or there is no memory for one more). */
+#define LOCKS_PER_CAGE 1024
 int lock_set(const struct inode *in, const struct lock_req *rq);
 /* The first lock of another owner conflicting with rq, into rq (type,
  * range, pid); type F_UNLCK when none does. */

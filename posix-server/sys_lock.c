@@ -70,6 +70,7 @@ long sys_fcntl_lock(struct call *c, struct ofd *o, long cmd)
 		.type = fl.l_type,
 		.owner = ofd ? (const void *)o : (const void *)c->cage->fds,
 		.pid = ofd ? -1 : (int64_t)c->cage->id,
+		.cage = c->cage->id,
 	};
 	long r = lock_range(o, &fl, &rq);
 	if (r < 0)
