@@ -4,6 +4,7 @@
 
 #include "cage.h"
 #include "fdtable.h"
+#include "lock.h"
 #include "server.h"
 
 #define NBUCKETS 256
@@ -54,6 +55,7 @@ void cage_free(struct cage *c)
 		*pp = c->hnext;
 	count--;
 	stream_cancel_parked(c);
+	lock_cancel_cage(c);
 	fdtable_free(srv.vfs, c->fds);
 	if (c->cwd)
 		vfs_unref(srv.vfs, c->cwd);

@@ -7,7 +7,9 @@
 #include <stdlib.h>
 
 #include "cage.h"
+#include "fdtable.h"
 #include "lock.h"
+#include "server.h"
 
 #define NBUCKETS 64
 
@@ -19,6 +21,18 @@ struct lock {
 
 static struct lock *bucket[NBUCKETS];
 static unsigned long nlocks;
+
+/* F_SETLKW calls waiting for a conflicting lock to go. */
+struct lock_wait {
+	struct lock_wait *next;
+	const struct inode *in;
+	struct lock_req rq;
+	uint64_t tag;
+	struct cage *cage;
+	struct ofd *ofd; /* holds a reference: keeps the inode too */
+};
+static struct lock_wait *waits;
+static void lock_wake(void);
 
 static struct lock **head_of(const struct inode *in)
 {
@@ -158,6 +172,8 @@ int lock_set(const struct inode *in, const struct lock_req *rq)
 		*head = l;
 		merge_adjacent(l);
 	}
+	if (rq->type != F_WRLCK)
+		lock_wake(); /* an unlock or a downgrade may make room */
 	return 0;
 }
 
@@ -180,10 +196,113 @@ void lock_release(const struct inode *in, const void *owner)
 		return;
 	if (in) {
 		release_bucket(head_of(in), in, owner);
-		return;
+	} else {
+		for (int b = 0; b < NBUCKETS; b++)
+			release_bucket(&bucket[b], NULL, owner);
 	}
-	for (int b = 0; b < NBUCKETS; b++)
-		release_bucket(&bucket[b], NULL, owner);
+	lock_wake();
+}
+
+/* ---- waiting (F_SETLKW) ---------------------------------------------- */
+
+static const struct lock_wait *waiting_owner(const void *owner)
+{
+	for (const struct lock_wait *w = waits; w; w = w->next)
+		if (w->rq.owner == owner)
+			return w;
+	return NULL;
+}
+
+bool lock_would_deadlock(const struct inode *in, const struct lock_req *rq)
+{
+	struct lock_req probe = *rq;
+	lock_test(in, &probe);
+	/* follow who waits on whom; a bounded walk, as Linux's */
+	for (int depth = 0; depth < 16 && probe.type != F_UNLCK; depth++) {
+		if (probe.owner == rq->owner)
+			return true;
+		const struct lock_wait *w = waiting_owner(probe.owner);
+		if (!w)
+			return false;
+		const void *blocked = probe.owner;
+		probe = w->rq;
+		lock_test(w->in, &probe);
+		if (probe.type != F_UNLCK && probe.owner == blocked)
+			return false; /* cannot be: a lock never blocks its owner */
+	}
+	return false;
+}
+
+int lock_wait(struct cage *cg, struct ofd *o, const struct inode *in,
+	      const struct lock_req *rq, uint64_t tag)
+{
+	struct lock_wait *w = malloc(sizeof *w);
+	if (!w)
+		return -ENOMEM;
+	*w = (struct lock_wait){waits, in, *rq, tag, cg, o};
+	ofd_ref(o);
+	waits = w;
+	return 0;
+}
+
+static void wait_end(struct lock_wait *w, long result, bool reply)
+{
+	if (reply)
+		srv_reply(w->tag, result, NULL, 0, false);
+	ofd_put(srv.vfs, w->ofd); /* may release locks: lock_wake again */
+	free(w);
+}
+
+/* Places every waiting lock that fits now, and answers its call; again
+ * until none does (placing one may merge, answering may close). */
+static void lock_wake(void)
+{
+	static bool waking;
+	if (waking)
+		return; /* the outer loop looks again */
+	waking = true;
+	for (bool again = true; again;) {
+		again = false;
+		for (struct lock_wait **pp = &waits, *w; (w = *pp);) {
+			struct lock_req probe = w->rq;
+			lock_test(w->in, &probe);
+			long r = probe.type == F_UNLCK ? lock_set(w->in, &w->rq)
+						       : -EAGAIN;
+			if (r == -EAGAIN) {
+				pp = &w->next;
+				continue;
+			}
+			*pp = w->next;
+			wait_end(w, r, true);
+			again = true;
+			break; /* the list may have changed */
+		}
+	}
+	waking = false;
+}
+
+long lock_interrupt(struct cage *cg, uint64_t tag)
+{
+	for (struct lock_wait **pp = &waits, *w; (w = *pp); pp = &w->next) {
+		if (w->cage == cg && w->tag == tag) {
+			*pp = w->next;
+			wait_end(w, -EINTR, true);
+			return 0;
+		}
+	}
+	return -ESRCH;
+}
+
+void lock_cancel_cage(struct cage *cg)
+{
+	for (struct lock_wait **pp = &waits, *w; (w = *pp);) {
+		if (w->cage == cg) {
+			*pp = w->next;
+			wait_end(w, 0, false);
+		} else {
+			pp = &w->next;
+		}
+	}
 }
 
 unsigned long lock_count(void)

@@ -2,8 +2,8 @@
  * description versions (F_OFD_*), checked as Linux checks them (fcntl.c,
  * locks.c).  Process locks belong to the cage's fd table, so closing any
  * fd of the file drops them; OFD locks to the description.  A conflicting
- * F_SETLKW does not wait yet (the call is not parked): it answers
- * EDEADLK, which callers take as a failed wait. */
+ * F_SETLKW parks until the lock can be placed (lock.c), a signal ends it
+ * (EINTR), or waiting would close a cycle of process locks (EDEADLK). */
 #define _GNU_SOURCE
 #include "lock.h"
 #include "sys.h"
@@ -95,7 +95,11 @@ long sys_fcntl_lock(struct call *c, struct ofd *o, long cmd)
 	    (fl.l_type == F_WRLCK && acc == O_RDONLY))
 		return -EBADF;
 	r = lock_set(o->in, &rq);
-	if (r == -EAGAIN && (cmd == F_SETLKW || cmd == F_OFD_SETLKW))
-		r = -EDEADLK;
-	return r;
+	if (r != -EAGAIN || (cmd != F_SETLKW && cmd != F_OFD_SETLKW))
+		return r;
+	/* wait for it, unless that closes a cycle of process locks */
+	if (!ofd && lock_would_deadlock(o->in, &rq))
+		return -EDEADLK;
+	r = lock_wait(c->cage, o, o->in, &rq, c->tag);
+	return r < 0 ? r : SRV_PARKED;
 }

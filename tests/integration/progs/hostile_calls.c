@@ -5,11 +5,15 @@
  *   hostile_calls copy DIR    one copy_file_range of 2^40 bytes from a
  *                             sparse 1 GiB file: how much one call did
  *   hostile_calls normal FILE what an ordinary cage does meanwhile: a
- *                             lock, a write, a read back */
+ *                             lock, a write, a read back
+ *   hostile_calls wait FILE A B  locks byte A, then at a line on stdin
+ *                             waits (F_SETLKW) for byte B, and prints how
+ *                             that ended */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -61,8 +65,28 @@ static int normal(const char *path)
 	return 0;
 }
 
+static int wait_for(const char *path, off_t mine, off_t theirs)
+{
+	int fd = open(path, O_RDWR | O_CREAT, 0600);
+	char line[16];
+	if (fd < 0 || lock1(fd, mine) < 0)
+		return perror("wait"), 1;
+	printf("locked %lld\n", (long long)mine);
+	fflush(stdout);
+	if (!fgets(line, sizeof line, stdin))
+		return 1;
+	struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET,
+			   .l_start = theirs, .l_len = 1};
+	int r = fcntl(fd, F_SETLKW, &fl);
+	printf("waited for %lld: %s\n", (long long)theirs,
+	       r == 0 ? "got it" : strerrorname_np(errno));
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 5 && strcmp(argv[1], "wait") == 0)
+		return wait_for(argv[2], atoi(argv[3]), atoi(argv[4]));
 	if (argc == 3 && strcmp(argv[1], "hog") == 0)
 		return hog(argv[2]);
 	if (argc == 3 && strcmp(argv[1], "copy") == 0)
