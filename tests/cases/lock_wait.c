@@ -3,7 +3,7 @@
 #include "case.h"
 #include <pthread.h>
 
-static int a, b;
+static int a, b, unlocked = -2;
 
 static int lk(int fd, int cmd, short type)
 {
@@ -15,7 +15,7 @@ static void *holder(void *arg)
 {
 	(void)arg;
 	usleep(100000); /* most likely after main waits; either order works */
-	SHOW(lk(a, F_OFD_SETLK, F_UNLCK));
+	unlocked = lk(a, F_OFD_SETLK, F_UNLCK); /* printed by main: in order */
 	return NULL;
 }
 
@@ -31,6 +31,7 @@ int main(void)
 	REQUIRE(pthread_create(&t, NULL, holder, NULL) == 0);
 	SHOW(lk(b, F_OFD_SETLKW, F_WRLCK)); /* waits for the unlock */
 	REQUIRE(pthread_join(t, NULL) == 0);
+	printf("the thread's unlock: %d\n", unlocked);
 	SHOW(lk(a, F_OFD_SETLK, F_RDLCK)); /* b holds it now */
 	SHOW(close(b));
 	SHOW(lk(a, F_OFD_SETLKW, F_RDLCK)); /* free again: at once */
