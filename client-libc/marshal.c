@@ -21,15 +21,13 @@ static size_t clamp_io(long n)
 	return (unsigned long)n > LIND_MAX_IO ? LIND_MAX_IO : (size_t)n;
 }
 
-/* Byte size of an ioctl's argument, by the row's IOCTL request argument. */
+/* Byte size of an IOCTL_ARG argument, by the row's request argument
+ * (an ioctl request or an fcntl command). */
 static int ioctl_arg(const struct lind_syscall *row, const long a[6],
 		     int *dir)
 {
-	for (int i = 0; i < 6; i++)
-		if (row->arg[i].kind == LK_IOCTL)
-			return lind_ioctl_size((uint64_t)a[i], dir);
-	*dir = LIND_IOCTL_NONE;
-	return 0;
+	int i = lind_req_index(row);
+	return lind_req_size(row, i < 0 ? 0 : (uint64_t)a[i], dir);
 }
 
 /* Total of an iovec array, clamped to LIND_MAX_IO (a short transfer). */
@@ -52,15 +50,24 @@ static long iov_total(const struct iovec *iov, long cnt)
 
 /* In-kind argument i: one data entry; its slot is sent as 0, or as the
  * gathered total for IOV_IN. */
-static long plan_in(struct lind_plan *p, const struct lind_arg *g,
-		    const long a[6], int i)
+static long plan_in(struct lind_plan *p, const struct lind_syscall *row,
+		    const struct lind_arg *g, const long a[6], int i)
 {
 	struct lind_in *d = &p->in[p->nin++];
 	long t;
 	*d = (struct lind_in){.p = (const void *)a[i]};
 	p->sent[i] = 0;
 	switch (g->kind) {
+	case LK_OBJ_IN:
+	case LK_OBJ_IO: /* NULL: no struct, an empty entry */
+		d->len = d->p ? g->len : 0;
+		p->sent[i] = (int64_t)d->len;
+		return 0;
 	case LK_PATH:
+		if (!d->p && (row->flags & LF_NULLPATH)) {
+			p->sent[i] = 1; /* NULL, not "" */
+			return 0;
+		}
 		if (!d->p)
 			return -EFAULT;
 		d->len = strnlen(d->p, LIND_MAX_PATH);
@@ -106,6 +113,12 @@ static long plan_out(struct lind_plan *p, const struct lind_arg *g,
 		o->cap = sizeof(struct stat);
 		o->exact = 1;
 		break;
+	case LK_OBJ_OUT:
+	case LK_OBJ_IO: /* NULL: nothing to write back */
+		o->cap = o->p ? g->len : 0;
+		o->exact = 1;
+		p->sent[i] = (int64_t)o->cap;
+		return 0;
 	default: /* LK_IOCTL_ARG, direction OUT */
 		o->cap = (size_t)isz;
 		o->exact = 1;
@@ -131,20 +144,26 @@ long lind_plan(struct lind_plan *p, long nr, const long a[6])
 		const struct lind_arg *g = &row->arg[i];
 		int k = g->kind;
 		long r = 0;
-		assert(g->len < 6);
-		if (k == LK_IOCTL_ARG && dir == LIND_IOCTL_IN) {
+		assert(!lind_kind_has_len(k) || g->len < 6);
+		if (k == LK_IOCTL_ARG &&
+		    (dir == LIND_IOCTL_IN || dir == LIND_IOCTL_IO)) {
 			p->in[p->nin++] = (struct lind_in){(void *)a[i], 0,
 							   (size_t)isz};
 			p->sent[i] = isz;
 			r = a[i] ? 0 : -EFAULT;
+			if (r == 0 && dir == LIND_IOCTL_IO)
+				r = plan_out(p, g, a, i, isz);
 		} else if (k == LK_IOCTL_ARG && dir == LIND_IOCTL_OUT) {
 			r = plan_out(p, g, a, i, isz);
+		} else if (k == LK_IOCTL_ARG && dir == LIND_IOCTL_PLAIN) {
+			; /* a number: sent as is */
 		} else if (k == LK_IOCTL_ARG || k == LK_PTR) {
 			p->sent[i] = 0; /* a pointer the server never sees */
-		} else if (lind_kind_is_in(k)) {
-			r = plan_in(p, g, a, i);
-		} else if (lind_kind_is_out(k)) {
-			r = plan_out(p, g, a, i, isz);
+		} else {
+			if (lind_kind_is_in(k))
+				r = plan_in(p, row, g, a, i);
+			if (r == 0 && lind_kind_is_out(k))
+				r = plan_out(p, g, a, i, isz);
 		}
 		if (r < 0)
 			return r;
@@ -257,7 +276,7 @@ static void bump_free(void *data, void *ptr)
 static int fits(const struct lind_out *o, const ProtobufCBinaryData *d)
 {
 	if (!d) /* no entry: nothing written, unless a struct was due */
-		return !o->exact;
+		return !o->exact || o->cap == 0;
 	return o->exact ? d->len == o->cap : d->len <= o->cap;
 }
 

@@ -11,19 +11,14 @@
 #include "relay.h"
 #include "syscall.h"
 
-/* The row's IOCTL request argument, for IOCTL_ARG's direction. */
+/* The row's request argument (ioctl or fcntl), for IOCTL_ARG's
+ * direction. */
 static int ioctl_dir(const struct lind_syscall *row, const int64_t *a,
 		     int *size)
 {
-	for (int i = 0; i < 6; i++) {
-		if (row->arg[i].kind == LK_IOCTL) {
-			int dir;
-			*size = lind_ioctl_size((uint64_t)a[i], &dir);
-			return dir;
-		}
-	}
-	*size = 0;
-	return LIND_IOCTL_NONE;
+	int dir, i = lind_req_index(row);
+	*size = lind_req_size(row, i < 0 ? 0 : (uint64_t)a[i], &dir);
+	return dir;
 }
 
 static int check_path(const ProtobufCBinaryData *d, const char **why)
@@ -59,6 +54,16 @@ static int check_cap(int64_t cap, const char **why)
 	return 0;
 }
 
+/* A struct argument: its slot says NULL (0) or the row's size. */
+static int check_obj(const struct lind_arg *arg, int64_t slot,
+		     const char **why)
+{
+	if (slot == 0 || slot == arg->len)
+		return 0;
+	*why = "struct argument is neither NULL nor its size";
+	return -EINVAL;
+}
+
 int relay_check(const Lind__Request *req)
 {
 	const char *why;
@@ -92,7 +97,8 @@ int relay_check_why(const Lind__Request *req, const char **why)
 	for (int i = 0; i < 6; i++) {
 		int k = row->arg[i].kind;
 		if (lind_kind_is_in(k) ||
-		    (k == LK_IOCTL_ARG && ioctl == LIND_IOCTL_IN))
+		    (k == LK_IOCTL_ARG && (ioctl == LIND_IOCTL_IN ||
+					   ioctl == LIND_IOCTL_IO)))
 			want++;
 	}
 	if (req->n_data != want) {
@@ -103,7 +109,8 @@ int relay_check_why(const Lind__Request *req, const char **why)
 	size_t d = 0; /* next data entry */
 	for (int i = 0; i < 6; i++) {
 		const struct lind_arg *arg = &row->arg[i];
-		assert(arg->len < 6); /* table invariant, see test_proto_table */
+		/* table invariant, see test_proto_table */
+		assert(!lind_kind_has_len(arg->kind) || arg->len < 6);
 		int rc = 0;
 		switch (arg->kind) {
 		case LK_PATH:
@@ -122,10 +129,20 @@ int relay_check_why(const Lind__Request *req, const char **why)
 		case LK_IOV_OUT:
 			rc = check_cap(a[i], why);
 			break;
+		case LK_OBJ_IN:
+		case LK_OBJ_IO: /* the struct, or nothing for NULL */
+			rc = check_obj(arg, a[i], why);
+			if (rc == 0)
+				rc = check_in(&req->data[d++], a[i], why);
+			break;
+		case LK_OBJ_OUT:
+			rc = check_obj(arg, a[i], why);
+			break;
 		case LK_IOCTL_ARG:
-			if (ioctl == LIND_IOCTL_IN)
+			if (ioctl == LIND_IOCTL_IN || ioctl == LIND_IOCTL_IO)
 				rc = check_in(&req->data[d++], ioctl_size, why);
-			else if (ioctl == LIND_IOCTL_OUT)
+			if (rc == 0 && (ioctl == LIND_IOCTL_OUT ||
+					ioctl == LIND_IOCTL_IO))
 				rc = check_cap(a[i], why);
 			break;
 		default:

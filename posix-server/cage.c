@@ -6,6 +6,7 @@
 
 #include "cage.h"
 #include "fdtable.h"
+#include "lock.h"
 #include "server.h"
 
 #define NBUCKETS 256
@@ -34,6 +35,7 @@ struct cage *cage_new(uint32_t host_pid, uint32_t uid, uint32_t gid)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	c->start_mono = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 	c->umask = 022;
+	cage_rlimits_default(c);
 	c->cwd = vfs_root(srv.vfs);
 	if (c->cwd)
 		vfs_ref(c->cwd);
@@ -60,6 +62,7 @@ void cage_free(struct cage *c)
 		*pp = c->hnext;
 	count--;
 	stream_cancel_parked(c);
+	lock_cancel_cage(c);
 	fdtable_free(srv.vfs, c->fds);
 	if (c->cwd)
 		vfs_unref(srv.vfs, c->cwd);

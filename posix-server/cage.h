@@ -11,6 +11,12 @@
 struct fdtable;
 struct parked;
 
+/* Resource limits a cage sees (getrlimit, prlimit64): RLIM_NLIMITS. */
+#define CAGE_NLIMITS 16
+struct cage_rlimit {
+	uint64_t cur, max;
+};
+
 struct cage {
 	uint64_t id;     /* the virtual pid */
 	uint64_t parent; /* 1 for a top-level cage */
@@ -26,12 +32,16 @@ struct cage {
 	char *cmdline;
 	size_t cmdline_len;
 	int64_t start_real, start_mono; /* ns */
+	struct cage_rlimit rlim[CAGE_NLIMITS]; /* virtual: see sys_info.c */
+	unsigned locks; /* record locks it placed (lock.c caps them) */
 	struct cage *hnext;
 };
 
 /* New cage with cwd "/" and an empty fd table, or NULL. */
 struct cage *cage_new(uint32_t host_pid, uint32_t uid, uint32_t gid);
 struct cage *cage_find(uint64_t id);
+/* sys_info.c: a new cage's resource limits. */
+void cage_rlimits_default(struct cage *c);
 /* Cancels parked calls, closes fds, drops cwd, frees. */
 void cage_free(struct cage *c);
 void cage_free_all(void);

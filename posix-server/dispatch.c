@@ -33,9 +33,11 @@ srv_handler *srv_handler_for(uint32_t nr)
 static uint8_t scratch[LIND_MAX_IO + 8192] __attribute__((aligned(16)));
 static char paths[2][LIND_MAX_PATH + 1];
 
-static size_t out_cap(const struct lind_arg *arg, const struct call *c, int i,
-		      int *is_out)
+static size_t out_cap(const struct lind_syscall *row, const struct call *c,
+		      int i, int *is_out)
 {
+	const struct lind_arg *arg = &row->arg[i];
+	int req = lind_req_index(row);
 	int dir;
 	size_t cap;
 	*is_out = 1;
@@ -48,9 +50,13 @@ static size_t out_cap(const struct lind_arg *arg, const struct call *c, int i,
 		return cap < LIND_MAX_IO ? cap : LIND_MAX_IO;
 	case LK_STAT:
 		return sizeof(struct stat);
+	case LK_OBJ_OUT:
+	case LK_OBJ_IO: /* 0: the caller passed NULL */
+		return c->a[i] ? arg->len : 0;
 	case LK_IOCTL_ARG:
-		cap = (size_t)lind_ioctl_size((uint64_t)c->a[1], &dir);
-		if (dir == LIND_IOCTL_OUT)
+		cap = (size_t)lind_req_size(row, req < 0 ? 0 : (uint64_t)c->a[req],
+					    &dir);
+		if (dir == LIND_IOCTL_OUT || dir == LIND_IOCTL_IO)
 			return cap;
 		break;
 	}
@@ -68,7 +74,7 @@ static long layout_out(const struct lind_syscall *row, struct call *c,
 	*nouts = 0;
 	for (int i = 0; i < 6; i++) {
 		int is_out;
-		size_t cap = out_cap(&row->arg[i], c, i, &is_out);
+		size_t cap = out_cap(row, c, i, &is_out);
 		if (!is_out)
 			continue;
 		outs[(*nouts)++] = i;
@@ -88,13 +94,13 @@ static long layout_in(const Lind__Request *rq, const struct lind_syscall *row,
 		      struct call *c)
 {
 	size_t k = 0;
-	int npath = 0, dir;
+	int npath = 0, dir, req = lind_req_index(row);
+	lind_req_size(row, req < 0 ? 0 : (uint64_t)c->a[req], &dir);
 	for (int i = 0; i < 6; i++) {
 		const struct lind_arg *arg = &row->arg[i];
 		if (!lind_kind_is_in(arg->kind) &&
 		    !(arg->kind == LK_IOCTL_ARG &&
-		      lind_ioctl_size((uint64_t)c->a[1], &dir) >= 0 &&
-		      dir == LIND_IOCTL_IN))
+		      (dir == LIND_IOCTL_IN || dir == LIND_IOCTL_IO)))
 			continue;
 		if (k >= rq->n_data)
 			return -EINVAL;
@@ -114,6 +120,9 @@ static long layout_in(const Lind__Request *rq, const struct lind_syscall *row,
 			c->in[i].ptr = paths[npath++];
 		} else if (arg->kind == LK_IN &&
 			   (uint64_t)c->a[arg->len] != d->len) {
+			return -EINVAL;
+		} else if (lind_kind_is_obj(arg->kind) && d->len &&
+			   d->len != arg->len) {
 			return -EINVAL;
 		}
 	}

@@ -8,6 +8,7 @@
 
 #include "fdtable.h"
 #include "limit.h"
+#include "lock.h"
 #include "server.h"
 #include "vfs.h"
 
@@ -59,6 +60,7 @@ void ofd_put(struct vfs *v, struct ofd *o)
 		return;
 	if (o->in) {
 		struct inode *in = o->in;
+		lock_release(in, o); /* its OFD locks */
 		if (o->kind == OFD_FILE) {
 			assert(in->opens > 0);
 			/* No opener left: its cached host fd goes too. */
@@ -83,9 +85,15 @@ int fd_limit(void)
 	return srv_limits.fds < FD_MAX ? (int)srv_limits.fds : FD_MAX;
 }
 
+int fd_table_limit(const struct fdtable *t)
+{
+	int max = fd_limit();
+	return t->nofile > 0 && t->nofile < max ? t->nofile : max;
+}
+
 bool fd_room(const struct fdtable *t)
 {
-	return t->used < fd_limit();
+	return t->used < fd_table_limit(t);
 }
 
 /* Puts o at the free fd. */
@@ -116,7 +124,7 @@ void fdtable_free(struct vfs *v, struct fdtable *t)
 
 int fd_install(struct fdtable *t, int min, struct ofd *o, bool cloexec)
 {
-	int limit = fd_limit();
+	int limit = fd_table_limit(t);
 	if (min < 0 || min >= limit)
 		return -EINVAL;
 	for (int fd = min > t->lowfree ? min : t->lowfree; fd < limit; fd++)
@@ -141,6 +149,8 @@ int fd_close(struct vfs *v, struct fdtable *t, long fd)
 		return -EBADF;
 	t->slot[fd] = NULL;
 	t->cloexec[fd] = false;
+	if (o->in) /* any close drops the cage's locks on the file */
+		lock_release(o->in, t);
 	t->used--;
 	if (fd < t->lowfree)
 		t->lowfree = (int)fd;
@@ -165,7 +175,7 @@ int fd_dup2(struct vfs *v, struct fdtable *t, long old, long newfd,
 	struct ofd *o = fd_get(t, old);
 	if (!o)
 		return -EBADF;
-	if (newfd < 0 || newfd >= fd_limit())
+	if (newfd < 0 || newfd >= fd_table_limit(t))
 		return -EBADF;
 	ofd_ref(o); /* before closing newfd: it may share o */
 	if (t->slot[newfd])

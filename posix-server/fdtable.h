@@ -33,6 +33,7 @@ struct fdtable {
 	bool cloexec[FD_MAX];
 	int used;    /* fds open */
 	int lowfree; /* every fd below it is open: the search starts here */
+	int nofile;  /* the cage's RLIMIT_NOFILE (soft); 0: fd_limit() */
 };
 
 /* A description with one reference; in/st are taken over by it.  Every
@@ -51,6 +52,8 @@ unsigned long ofd_count(void); /* descriptions alive, all cages */
 
 /* Fds a cage may use: 0 .. fd_limit() - 1 (srv_limits.fds, <= FD_MAX). */
 int fd_limit(void);
+/* Fds t may use: its RLIMIT_NOFILE, at most fd_limit(). */
+int fd_table_limit(const struct fdtable *t);
 /* True when t has a free fd below the limit (else EMFILE). */
 bool fd_room(const struct fdtable *t);
 
@@ -59,14 +62,14 @@ struct fdtable *fdtable_new(void);
 void fdtable_free(struct vfs *v, struct fdtable *t);
 
 /* Lowest free fd >= min for o (the table takes over one reference).
- * -EMFILE when full, -EINVAL when min is out of range (>= fd_limit()). */
+ * -EMFILE when full, -EINVAL when min is out of range (>= the limit). */
 int fd_install(struct fdtable *t, int min, struct ofd *o, bool cloexec);
 struct ofd *fd_get(struct fdtable *t, long fd); /* NULL: EBADF */
 int fd_close(struct vfs *v, struct fdtable *t, long fd);
 /* dup / F_DUPFD: lowest fd >= min sharing old's description. */
 int fd_dup(struct fdtable *t, long old, long min, bool cloexec);
 /* dup2/dup3: newfd closed first if open; old == new is the caller's.
- * -EBADF for newfd >= fd_limit(), as Linux. */
+ * -EBADF for newfd >= the table's limit, as Linux. */
 int fd_dup2(struct vfs *v, struct fdtable *t, long old, long newfd,
 	    bool cloexec);
 

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
@@ -50,6 +51,38 @@ struct call {
 static inline const char *call_path(const struct call *c, int i)
 {
 	return (const char *)c->in[i].ptr;
+}
+
+/* An OBJ_IN/OBJ_IO struct copied to dst (the frame's bytes may be
+ * unaligned): false when the caller passed NULL. */
+static inline bool call_obj_in(const struct call *c, int i, void *dst,
+			       size_t size)
+{
+	if (c->in[i].len != size)
+		return false;
+	memcpy(dst, c->in[i].ptr, size);
+	return true;
+}
+
+/* An OBJ_OUT/OBJ_IO struct's reply buffer, NULL when the caller passed
+ * NULL; call_obj_out_set sends it back (after a success). */
+static inline void *call_obj_out(struct call *c, int i)
+{
+	return c->out[i].cap ? c->out[i].buf : NULL;
+}
+
+static inline void call_obj_out_set(struct call *c, int i, const void *src)
+{
+	if (c->out[i].cap) {
+		memcpy(c->out[i].buf, src, c->out[i].cap);
+		c->out[i].len = c->out[i].cap;
+	}
+}
+
+/* A NULLPATH row's path was NULL (sent with slot 1), not "". */
+static inline bool call_path_null(const struct call *c, int i)
+{
+	return c->a[i] == 1 && c->in[i].len == 0;
 }
 
 typedef long srv_handler(struct call *c);

@@ -27,6 +27,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
@@ -448,6 +449,30 @@ int store_data_open(struct store *s, uint64_t ino)
 	data_name(name, sizeof name, ino);
 	int fd = openat(s->datafd, name, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	return fd < 0 ? -errno : fd;
+}
+
+int store_statfs(struct store *s, struct statfs *sf)
+{
+	if (!s)
+		return -EIO;
+	return fstatfs(s->dirfd, sf) < 0 ? -errno : 0;
+}
+
+int store_data_set_mtime(struct store *s, uint64_t ino, int64_t mtime_ns)
+{
+	if (!s)
+		return 0;
+	char name[32];
+	data_name(name, sizeof name, ino);
+	struct timespec ts[2] = {{0, UTIME_OMIT},
+				 {mtime_ns / 1000000000, mtime_ns % 1000000000}};
+	if (ts[1].tv_nsec < 0) { /* before 1970 */
+		ts[1].tv_sec--;
+		ts[1].tv_nsec += 1000000000;
+	}
+	if (utimensat(s->datafd, name, ts, 0) < 0 && errno != ENOENT)
+		return -errno;
+	return 0;
 }
 
 void store_data_remove(struct store *s, uint64_t ino)

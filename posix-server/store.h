@@ -10,6 +10,7 @@
 struct inode;
 struct vfs;
 struct store;
+struct statfs;
 
 /* Opens (creating) the store dir and takes its lock: -EWOULDBLOCK when
  * another server holds it. */
@@ -61,6 +62,12 @@ void store_inject(struct store *s, enum store_fault where, int err);
 /* Host fd for data/<ino> (created if missing), or -errno. */
 int store_data_open(struct store *s, uint64_t ino);
 void store_data_remove(struct store *s, uint64_t ino);
+/* The host filesystem the store is on (its space is the cages'). */
+int store_statfs(struct store *s, struct statfs *sf);
+/* Gives data/<ino> (if it exists) the inode's mtime: loading takes the
+ * later of the journal's mtime and the data file's (writes are not
+ * journaled), so a time set back (utimensat) must be the file's too. */
+int store_data_set_mtime(struct store *s, uint64_t ino, int64_t mtime_ns);
 
 /* Journal size that triggers a snapshot (default 64 MiB; tests lower it). */
 void store_set_compact(struct store *s, uint64_t bytes);

@@ -89,6 +89,10 @@ static inline long sys_writable_dir(const struct inode *dir)
 	return dir->host ? -EROFS : 0;
 }
 
+/* sys_lock.c: fcntl's record lock commands on o. */
+long sys_fcntl_lock(struct call *c, struct ofd *o, long cmd);
+/* sys_file.c: a regular file's size set to len (journaled). */
+long sys_truncate_inode(struct inode *in, uint64_t len);
 /* sys_file.c: the stat used by stat, fstat, newfstatat. */
 long sys_stat_inode(struct call *c, struct inode *in, int out);
 /* sys_dir.c: rmdir on a resolved walk (rmdir, unlinkat AT_REMOVEDIR). */

@@ -25,7 +25,7 @@ static long data_fd(struct inode *in)
 	return vfs_data_fd(srv.vfs, in);
 }
 
-static long truncate_inode(struct inode *in, uint64_t len)
+long sys_truncate_inode(struct inode *in, uint64_t len)
 {
 	long fd = store_reserve(srv.store,
 				len <= in->size ? STORE_FREES : STORE_ADDS);
@@ -148,7 +148,7 @@ static long open_at(struct call *c, long dirfd, const char *path, long flags,
 	/* The data file is opened (made) on the first read or write:
 	 * opening or creating a file costs no host fd. */
 	if (kind == OFD_FILE && (flags & O_TRUNC) && !created && in->size &&
-	    (r = truncate_inode(in, 0)) < 0)
+	    (r = sys_truncate_inode(in, 0)) < 0)
 		return r;
 	/* A host file is opened now: the inode looked up (or ESTALE), with
 	 * the server's own access checked as well. */
@@ -494,7 +494,7 @@ long srv_ftruncate(struct call *c)
 	if (c->a[1] < 0 || o->kind != OFD_FILE ||
 	    (o->flags & O_ACCMODE) == O_RDONLY)
 		return -EINVAL;
-	return truncate_inode(o->in, (uint64_t)c->a[1]);
+	return sys_truncate_inode(o->in, (uint64_t)c->a[1]);
 }
 
 static long sync_fd(struct call *c, bool data_only)
@@ -562,7 +562,7 @@ long srv_fcntl(struct call *c)
 	switch (c->a[1]) {
 	case F_DUPFD:
 	case F_DUPFD_CLOEXEC:
-		if (arg < 0 || arg >= fd_limit())
+		if (arg < 0 || arg >= fd_table_limit(t))
 			return -EINVAL;
 		return fd_dup(t, fd, arg, c->a[1] == F_DUPFD_CLOEXEC);
 	case F_GETFD:
@@ -576,6 +576,13 @@ long srv_fcntl(struct call *c)
 		o->flags = (o->flags & ~(O_APPEND | O_NONBLOCK)) |
 			   ((int)arg & (O_APPEND | O_NONBLOCK));
 		return 0;
+	case F_GETLK:
+	case F_SETLK:
+	case F_SETLKW:
+	case F_OFD_GETLK:
+	case F_OFD_SETLK:
+	case F_OFD_SETLKW:
+		return sys_fcntl_lock(c, o, c->a[1]);
 	default:
 		return -EINVAL;
 	}

@@ -141,4 +141,8 @@ long vfs_readlink(struct vfs *v, struct inode *in, char *buf, size_t cap);
 /* Absolute path of directory d into buf; length with NUL or -errno. */
 long vfs_path_of(struct vfs *v, struct inode *d, char *buf, size_t cap);
 
+/* Points existing entry name in dir at ino (rename over a file): no
+ * allocation, so it cannot fail once the entry is there.  0 or -ENOENT. */
+int vfs_dir_replace(struct inode *dir, const char *name, uint64_t ino);
+
 #endif

@@ -385,12 +385,27 @@ static void put_call_arg(struct out *o, struct cursor *c,
 		else
 			put(o, "...");
 		return;
+	case LK_OBJ_IN:
+	case LK_OBJ_OUT:
+	case LK_OBJ_IO:
+		/* step past its entries; the struct shows as {...} */
+		if (lind_kind_is_in(a->kind))
+			(void)next_in(c);
+		if (lind_kind_is_out(a->kind))
+			(void)next_out(c);
+		put(o, v ? "{...}" : "NULL");
+		return;
 	case LK_IOCTL_ARG: {
-		int dir;
-		lind_ioctl_size((uint64_t)arg_of(ev, 1), &dir);
-		d = dir == LIND_IOCTL_IN    ? next_in(c)
-		    : dir == LIND_IOCTL_OUT ? next_out(c)
-					    : NULL;
+		int dir, req = lind_req_index(row);
+		lind_req_size(row, req < 0 ? 0 : (uint64_t)arg_of(ev, (size_t)req),
+			      &dir);
+		if (dir == LIND_IOCTL_PLAIN)
+			break; /* a number (fcntl): below */
+		d = dir == LIND_IOCTL_OUT ? next_out(c) : NULL;
+		if (dir == LIND_IOCTL_IN || dir == LIND_IOCTL_IO)
+			d = next_in(c);
+		if (dir == LIND_IOCTL_IO)
+			(void)next_out(c);
 		put(o, d ? "{...}" : "...");
 		return;
 	}

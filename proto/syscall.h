@@ -17,15 +17,23 @@ enum lind_kind {
 	/* in or out depending on the ioctl request (lind_ioctl_size) */
 	LK_IOCTL_ARG,
 	LK_PTR,
+	/* a struct of `len` bytes behind a pointer that may be NULL (sent as
+	 * 0, else as len; a NULL in-struct travels as an empty data entry):
+	 * read by the call, written by it, or both (an offset it advances) */
+	LK_OBJ_IN, LK_OBJ_OUT, LK_OBJ_IO,
 };
 
 enum lind_flag {
 	LF_SPLIT = 1u << 0, /* client cuts buffers > LIND_MAX_IO into calls */
+	/* the PATH argument may be NULL (utimensat, statx with an fd): sent
+	 * as an empty string with its slot 1, where a real path's is 0 */
+	LF_NULLPATH = 1u << 1,
 };
 
 struct lind_arg {
 	uint8_t kind; /* enum lind_kind */
-	uint8_t len;  /* IN/OUT/IOV_*: index of the length/count argument */
+	uint16_t len; /* IN/OUT/IOV_*: index of the length/count argument;
+		       * OBJ_*: the struct's size in bytes */
 };
 
 struct lind_syscall {
@@ -57,8 +65,12 @@ struct lind_syscall {
 #define LIND_A_OUT(n) {LK_OUT, n}
 #define LIND_A_IOV_IN(n) {LK_IOV_IN, n}
 #define LIND_A_IOV_OUT(n) {LK_IOV_OUT, n}
+#define LIND_A_OBJ_IN(n) {LK_OBJ_IN, n}
+#define LIND_A_OBJ_OUT(n) {LK_OBJ_OUT, n}
+#define LIND_A_OBJ_IO(n) {LK_OBJ_IO, n}
 #define LIND_F_0 0
 #define LIND_F_SPLIT LF_SPLIT
+#define LIND_F_NULLPATH LF_NULLPATH
 
 /* LIND_SYS_read = 0, ... : numbers by name, for handlers and tests. */
 enum lind_sysno {
@@ -77,15 +89,43 @@ static inline const struct lind_syscall *lind_syscall_row(uint64_t nr)
 	return &lind_syscalls[nr];
 }
 
+/* OBJ_IO is both: its struct goes in and comes back. */
 static inline int lind_kind_is_in(int k)
 {
-	return k == LK_PATH || k == LK_IN || k == LK_IOV_IN;
+	return k == LK_PATH || k == LK_IN || k == LK_IOV_IN || k == LK_OBJ_IN ||
+	       k == LK_OBJ_IO;
 }
 
 static inline int lind_kind_is_out(int k)
 {
-	return k == LK_OUT || k == LK_IOV_OUT || k == LK_STAT;
+	return k == LK_OUT || k == LK_IOV_OUT || k == LK_STAT ||
+	       k == LK_OBJ_OUT || k == LK_OBJ_IO;
 }
+
+static inline int lind_kind_is_obj(int k)
+{
+	return k == LK_OBJ_IN || k == LK_OBJ_OUT || k == LK_OBJ_IO;
+}
+
+/* Kinds whose len names another argument (a length or count). */
+static inline int lind_kind_has_len(int k)
+{
+	return k == LK_IN || k == LK_OUT || k == LK_IOV_IN || k == LK_IOV_OUT;
+}
+
+/* ioctl requests whose argument we carry: size in bytes, direction.
+ * IO: the struct goes in and comes back (fcntl F_GETLK); PLAIN: the
+ * argument is a number, sent as is (fcntl's other commands). */
+enum { LIND_IOCTL_NONE = 0, LIND_IOCTL_IN = 1, LIND_IOCTL_OUT = 2,
+       LIND_IOCTL_IO = 3, LIND_IOCTL_PLAIN = 4 };
+int lind_ioctl_size(uint64_t request, int *dir);
+/* fcntl commands, the same way: the record locks carry a struct flock. */
+int lind_fcntl_size(uint64_t cmd, int *dir);
+/* An IOCTL_ARG argument's size and direction, decided by its row's
+ * request argument (kind IOCTL or FCNTL) whose value is req; the index
+ * of that argument is lind_req_index (-1: none, direction NONE). */
+int lind_req_index(const struct lind_syscall *row);
+int lind_req_size(const struct lind_syscall *row, uint64_t req, int *dir);
 
 /*
  * Names and classes of every call, served or not (proto/syscall_names.def).
@@ -128,9 +168,6 @@ const char *lind_class_name(uint32_t bit);
  * message in err naming the bad class and the valid ones. */
 int lind_class_parse(const char *list, uint32_t *mask, char *err, size_t cap);
 
-/* ioctl requests whose argument we carry: size in bytes, direction. */
-enum { LIND_IOCTL_NONE = 0, LIND_IOCTL_IN = 1, LIND_IOCTL_OUT = 2 };
-int lind_ioctl_size(uint64_t request, int *dir);
 
 /* Human names for trace output (proto/format.c).  lind_errno_name takes
  * err or -err and answers NULL for an unknown number; lind_format_arg

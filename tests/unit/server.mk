@@ -2,7 +2,8 @@
 SERVER_TESTS = tests/unit/test_server_path tests/unit/test_server_fdtable \
 	tests/unit/test_server_dir tests/unit/test_server_store \
 	tests/unit/test_server_sys tests/unit/test_server_loop \
-	tests/unit/test_server_bind tests/unit/test_server_procfs
+	tests/unit/test_server_bind tests/unit/test_server_procfs \
+	tests/unit/test_server_attr
 check_PROGRAMS += $(SERVER_TESTS)
 TESTS += $(SERVER_TESTS)
 EXTRA_DIST += tests/unit/test_server_util.h
@@ -37,6 +38,11 @@ tests_unit_test_server_loop_SOURCES = tests/unit/test_server_loop.c
 tests_unit_test_server_loop_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_server_loop_LDFLAGS = $(SAN_LD)
 tests_unit_test_server_loop_LDADD = $(SERVER_TEST_LIBS)
+
+tests_unit_test_server_attr_SOURCES = tests/unit/test_server_attr.c
+tests_unit_test_server_attr_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_server_attr_LDFLAGS = $(SAN_LD)
+tests_unit_test_server_attr_LDADD = $(SERVER_TEST_LIBS)
 
 tests_unit_test_server_bind_SOURCES = tests/unit/test_server_bind.c
 tests_unit_test_server_bind_CFLAGS = $(UNIT_CFLAGS)

@@ -21,14 +21,14 @@ static void test_rows(void **st)
 		int ioctl = 0, ioctl_arg = 0, ended = 0;
 		for (int i = 0; i < 6; i++) {
 			const struct lind_arg *a = &row->arg[i];
-			assert_true(a->kind <= LK_PTR);
+			assert_true(a->kind <= LK_OBJ_IO);
 			if (a->kind == LK_NONE) {
 				ended = 1;
 				continue;
 			}
 			/* arguments are contiguous: no kind after a "_" */
 			assert_false(ended);
-			ioctl += a->kind == LK_IOCTL;
+			ioctl += a->kind == LK_IOCTL || a->kind == LK_FCNTL;
 			ioctl_arg += a->kind == LK_IOCTL_ARG;
 			int k = a->kind;
 			if (k == LK_IN || k == LK_OUT || k == LK_IOV_IN ||
@@ -41,6 +41,9 @@ static void test_rows(void **st)
 					assert_int_equal(lk, LK_SIZE);
 				else
 					assert_true(lk == LK_INT || lk == LK_SIZE);
+			} else if (lind_kind_is_obj(k)) {
+				/* a struct's size, carried whole in a frame */
+				assert_true(a->len > 0 && a->len <= 4096);
 			} else {
 				assert_int_equal(a->len, 0);
 			}

@@ -224,6 +224,55 @@ static void test_iov_out(void **st)
 	assert_int_equal(relay_check(mkA(&f, LIND_SYS_readv, A(0, -5, 3))), -EINVAL);
 }
 
+/* Struct arguments: NULL (slot 0) or exactly the row's size, and an
+ * in-struct's data exactly that long; a forged slot or length is EINVAL. */
+static void test_obj(void **st)
+{
+	(void)st;
+	struct frame f;
+	uint8_t ts[32] = {0}, fl[32] = {0};
+	assert_int_equal(relay_check(mkA(&f, LIND_SYS_uname, A(390))), 0);
+	assert_int_equal(relay_check(mkA(&f, LIND_SYS_uname, A(0))), 0);
+	assert_int_equal(relay_check(mkA(&f, LIND_SYS_uname, A(391))), -EINVAL);
+	assert_int_equal(relay_check(mkA(&f, LIND_SYS_uname, A(LIND_MAX_IO))),
+			 -EINVAL);
+	mkA(&f, LIND_SYS_utimensat, A(-100, 0, 32, 0));
+	add(&f, "f", 1);
+	add(&f, ts, 32);
+	assert_int_equal(relay_check(&f.req), 0);
+	mkA(&f, LIND_SYS_utimensat, A(-100, 1, 0, 0)); /* NULL path and times */
+	add(&f, "", 0);
+	add(&f, "", 0);
+	assert_int_equal(relay_check(&f.req), 0);
+	mkA(&f, LIND_SYS_utimensat, A(-100, 0, 32, 0));
+	add(&f, "f", 1);
+	add(&f, ts, 16); /* shorter than its slot says */
+	assert_int_equal(relay_check(&f.req), -EINVAL);
+	mkA(&f, LIND_SYS_utimensat, A(-100, 0, 16, 0));
+	add(&f, "f", 1);
+	add(&f, ts, 16); /* a size that is not the struct's */
+	assert_int_equal(relay_check(&f.req), -EINVAL);
+	mkA(&f, LIND_SYS_copy_file_range, A(3, 8, 4, 0, 100, 0));
+	add(&f, ts, 8);
+	add(&f, "", 0);
+	assert_int_equal(relay_check(&f.req), 0);
+	mkA(&f, LIND_SYS_copy_file_range, A(3, 8, 4, 0, 100, 0));
+	add(&f, ts, 8); /* the second struct's entry is missing */
+	assert_int_equal(relay_check(&f.req), -EINVAL);
+	/* fcntl: a struct flock for the locks, a number for the rest */
+	mkA(&f, LIND_SYS_fcntl, A(3, F_SETLK, 32));
+	add(&f, fl, 32);
+	assert_int_equal(relay_check(&f.req), 0);
+	mkA(&f, LIND_SYS_fcntl, A(3, F_GETLK, 32));
+	add(&f, fl, 31);
+	assert_int_equal(relay_check(&f.req), -EINVAL);
+	assert_int_equal(relay_check(mkA(&f, LIND_SYS_fcntl, A(3, F_SETFL, 04000))),
+			 0);
+	mkA(&f, LIND_SYS_fcntl, A(3, F_SETFD, 1));
+	add(&f, fl, 32); /* no data for a number */
+	assert_int_equal(relay_check(&f.req), -EINVAL);
+}
+
 static void test_stat_and_ints(void **st)
 {
 	(void)st;
@@ -427,6 +476,7 @@ int main(void)
 		cmocka_unit_test(test_iov_in),
 		cmocka_unit_test(test_out),
 		cmocka_unit_test(test_iov_out),
+		cmocka_unit_test(test_obj),
 		cmocka_unit_test(test_stat_and_ints),
 		cmocka_unit_test(test_ioctl),
 		cmocka_unit_test(test_random_frames),

@@ -1,0 +1,49 @@
+/* POSIX record locks (fcntl F_SETLK, F_GETLK) and open file description
+ * locks (F_OFD_*), kept by the server for every cage. */
+#ifndef SRV_LOCK_H
+#define SRV_LOCK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct inode;
+
+/* A range [start, end] (end UINT64_MAX: to the end of any file) of in,
+ * held by owner: a cage's fd table for process locks (closing any fd of
+ * the file drops them, as POSIX says), a description for OFD locks. */
+struct lock_req {
+	short type; /* F_RDLCK, F_WRLCK, F_UNLCK */
+	uint64_t start, end;
+	const void *owner;
+	int64_t pid; /* what F_GETLK reports: the cage's pid, or -1 (OFD) */
+	uint64_t cage; /* the cage that placed it: counted against its cap */
+};
+
+/* Places or removes (F_UNLCK) owner's lock on the range: 0, -EAGAIN when
+ * another owner's lock conflicts, -ENOLCK when the cage holds
+ * LOCKS_PER_CAGE already (or there is no memory for one more). */
+#define LOCKS_PER_CAGE 1024
+int lock_set(const struct inode *in, const struct lock_req *rq);
+/* The first lock of another owner conflicting with rq, into rq (type,
+ * range, pid); type F_UNLCK when none does. */
+void lock_test(const struct inode *in, struct lock_req *rq);
+/* F_SETLKW that conflicts: true when waiting would close a cycle of
+ * process locks waiting on each other (EDEADLK, as Linux detects). */
+bool lock_would_deadlock(const struct inode *in, const struct lock_req *rq);
+/* Parks cage cg's call tag until rq can be placed (answered 0 then, by
+ * lock_release or lock_set making room); o is the call's description,
+ * referenced meanwhile.  0 or -ENOMEM. */
+struct cage;
+struct ofd;
+int lock_wait(struct cage *cg, struct ofd *o, const struct inode *in,
+	      const struct lock_req *rq, uint64_t tag);
+/* A signal ends cg's waiting call tag with EINTR: 0, or -ESRCH. */
+long lock_interrupt(struct cage *cg, uint64_t tag);
+/* cg is gone: its waiting calls go, unanswered. */
+void lock_cancel_cage(struct cage *cg);
+/* Drops every lock owner holds on in (in NULL: on every file). */
+void lock_release(const struct inode *in, const void *owner);
+/* Locks held, all files (tests: nothing leaks). */
+unsigned long lock_count(void);
+
+#endif

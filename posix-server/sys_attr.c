@@ -1,0 +1,479 @@
+/* Attribute handlers: chmod, chown, utimensat and friends, statx, xattrs.
+ * Permission rules are Linux's (fs/attr.c, fs/open.c, fs/utimes.c) for a
+ * caller with one uid and one gid and no supplementary groups; uid 0 has
+ * every capability.  Each change updates ctime and is journaled. */
+#define _GNU_SOURCE
+#include <sys/sysmacros.h>
+#include <sys/time.h>
+#include <sys/xattr.h>
+#include <time.h>
+#include <utime.h>
+
+#include "sys.h"
+
+static bool is_root(const struct cred *cr)
+{
+	return cr->uid == 0;
+}
+
+static bool owner_or_root(const struct cred *cr, const struct inode *in)
+{
+	return is_root(cr) || cr->uid == in->uid;
+}
+
+/* What an attribute call acts on: an inode, or one of the launcher's
+ * stdio streams (in NULL). */
+struct target {
+	struct inode *in;
+	struct stream *st;
+};
+
+static long fd_target(struct call *c, long fd, struct target *t)
+{
+	struct ofd *o = fd_get(c->cage->fds, fd);
+	if (!o)
+		return -EBADF;
+	t->in = o->in;
+	t->st = o->st;
+	return 0;
+}
+
+/* The file a *at call names: path from dirfd, or with AT_EMPTY_PATH and
+ * "" (or a NULL path) dirfd itself. */
+static long at_target(struct call *c, long dirfd, const char *path,
+		      long flags, struct target *t)
+{
+	t->in = NULL;
+	t->st = NULL;
+	if ((!path || !path[0]) && (flags & AT_EMPTY_PATH)) {
+		if ((int)dirfd == AT_FDCWD) {
+			t->in = c->cage->cwd;
+			return 0;
+		}
+		return fd_target(c, dirfd, t);
+	}
+	if (!path)
+		return -EFAULT;
+	struct inode *start;
+	long r = sys_start(c, dirfd, path, &start);
+	if (r < 0)
+		return r;
+	return vfs_resolve(srv.vfs, &c->cage->cred, start, path,
+			   flags & AT_SYMLINK_NOFOLLOW ? 0 : WALK_FOLLOW,
+			   &t->in);
+}
+
+/* The launcher's stdio belongs to the host: a cage changes none of its
+ * attributes.  A bind is a read-only mount: EROFS before any permission
+ * check, as Linux takes the mount's write access first. */
+static long changeable(const struct target *t)
+{
+	if (!t->in)
+		return -EPERM;
+	if (t->in->proc)
+		return -EPERM; /* /proc's nodes keep the modes they are made with */
+	return t->in->host ? -EROFS : 0;
+}
+
+/* An attribute changed: ctime moves with it, and it is journaled. */
+static void changed(struct inode *in)
+{
+	sys_touch(in, false);
+	store_log_inode(srv.store, in);
+}
+
+/* ---- chmod ------------------------------------------------------------ */
+
+static long chmod_inode(struct call *c, const struct target *t, long mode)
+{
+	const struct cred *cr = &c->cage->cred;
+	long r = changeable(t);
+	if (r < 0)
+		return r;
+	struct inode *in = t->in;
+	if (!owner_or_root(cr, in))
+		return -EPERM;
+	if ((r = store_reserve(srv.store, STORE_ADDS)) < 0)
+		return r;
+	uint32_t bits = (uint32_t)mode & 07777;
+	/* only a member of the file's group (or root) may set setgid */
+	if (!is_root(cr) && cr->gid != in->gid)
+		bits &= ~(uint32_t)S_ISGID;
+	in->mode = (in->mode & S_IFMT) | bits;
+	changed(in);
+	return 0;
+}
+
+static long chmod_at(struct call *c, long dirfd, const char *path, long mode,
+		     long flags)
+{
+	struct target t;
+	if (flags & ~(long)(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
+		return -EINVAL;
+	long r = at_target(c, dirfd, path, flags, &t);
+	return r < 0 ? r : chmod_inode(c, &t, mode);
+}
+
+long srv_chmod(struct call *c)
+{
+	return chmod_at(c, AT_FDCWD, call_path(c, 0), c->a[1], 0);
+}
+
+long srv_fchmod(struct call *c)
+{
+	struct target t;
+	long r = fd_target(c, c->a[0], &t);
+	return r < 0 ? r : chmod_inode(c, &t, c->a[1]);
+}
+
+long srv_fchmodat(struct call *c)
+{
+	return chmod_at(c, c->a[0], call_path(c, 1), c->a[2], 0);
+}
+
+long srv_fchmodat2(struct call *c)
+{
+	return chmod_at(c, c->a[0], call_path(c, 1), c->a[2], (int)c->a[3]);
+}
+
+/* ---- chown ------------------------------------------------------------ */
+
+/* Linux's chown_ok and chgrp_ok: the owner may "change" the owner to
+ * itself and the group to its own group; only root may do more. */
+static long chown_allowed(const struct cred *cr, const struct inode *in,
+			  uint32_t uid, uint32_t gid)
+{
+	if (is_root(cr))
+		return 0;
+	if (uid != (uint32_t)-1 && (cr->uid != in->uid || uid != in->uid))
+		return -EPERM;
+	if (gid != (uint32_t)-1 &&
+	    (cr->uid != in->uid || (gid != in->gid && gid != cr->gid)))
+		return -EPERM;
+	return 0;
+}
+
+static long chown_inode(struct call *c, const struct target *t, long uid,
+			long gid)
+{
+	const struct cred *cr = &c->cage->cred;
+	long r = changeable(t);
+	if (r < 0)
+		return r;
+	struct inode *in = t->in;
+	if ((r = chown_allowed(cr, in, (uint32_t)uid, (uint32_t)gid)) < 0 ||
+	    (r = store_reserve(srv.store, STORE_ADDS)) < 0)
+		return r;
+	if ((uint32_t)uid != (uint32_t)-1)
+		in->uid = (uint32_t)uid;
+	if ((uint32_t)gid != (uint32_t)-1)
+		in->gid = (uint32_t)gid;
+	/* as Linux: any chown of a non-directory drops setuid, and setgid
+	 * when group-executable (otherwise it marks mandatory locking) or
+	 * when the caller is not root and not in the file's group */
+	if (!S_ISDIR(in->mode)) {
+		in->mode &= ~(uint32_t)S_ISUID;
+		if ((in->mode & S_ISGID) &&
+		    ((in->mode & S_IXGRP) ||
+		     (!is_root(cr) && cr->gid != in->gid)))
+			in->mode &= ~(uint32_t)S_ISGID;
+	}
+	changed(in);
+	return 0;
+}
+
+static long chown_at(struct call *c, long dirfd, const char *path, long uid,
+		     long gid, long flags)
+{
+	struct target t;
+	if (flags & ~(long)(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
+		return -EINVAL;
+	long r = at_target(c, dirfd, path, flags, &t);
+	return r < 0 ? r : chown_inode(c, &t, uid, gid);
+}
+
+long srv_chown(struct call *c)
+{
+	return chown_at(c, AT_FDCWD, call_path(c, 0), c->a[1], c->a[2], 0);
+}
+
+long srv_lchown(struct call *c)
+{
+	return chown_at(c, AT_FDCWD, call_path(c, 0), c->a[1], c->a[2],
+			AT_SYMLINK_NOFOLLOW);
+}
+
+long srv_fchown(struct call *c)
+{
+	struct target t;
+	long r = fd_target(c, c->a[0], &t);
+	return r < 0 ? r : chown_inode(c, &t, c->a[1], c->a[2]);
+}
+
+long srv_fchownat(struct call *c)
+{
+	return chown_at(c, c->a[0], call_path(c, 1), c->a[2], c->a[3],
+			(int)c->a[4]);
+}
+
+/* ---- times ------------------------------------------------------------ */
+
+static bool nsec_ok(long ns)
+{
+	return (ns >= 0 && ns <= 999999999) || ns == UTIME_NOW ||
+	       ns == UTIME_OMIT;
+}
+
+/* ts NULL: both now.  Setting times to now needs ownership or write
+ * permission (EACCES); setting given values needs ownership (EPERM). */
+static long set_times(struct call *c, const struct target *t,
+		      const struct timespec *ts)
+{
+	const struct cred *cr = &c->cage->cred;
+	long r = changeable(t);
+	if (r < 0)
+		return r;
+	struct inode *in = t->in;
+	bool given = ts && ((ts[0].tv_nsec != UTIME_NOW &&
+			     ts[0].tv_nsec != UTIME_OMIT) ||
+			    (ts[1].tv_nsec != UTIME_NOW &&
+			     ts[1].tv_nsec != UTIME_OMIT));
+	if (!owner_or_root(cr, in)) {
+		if (given)
+			return -EPERM;
+		if (vfs_permission(cr, in, W_OK) < 0)
+			return -EACCES;
+	}
+	if ((r = store_reserve(srv.store, STORE_ADDS)) < 0)
+		return r;
+	int64_t now = vfs_now(), t2[2] = {in->atime, in->mtime};
+	for (int i = 0; i < 2; i++) {
+		long ns = ts ? ts[i].tv_nsec : UTIME_NOW;
+		if (ns != UTIME_OMIT)
+			t2[i] = ns == UTIME_NOW ? now
+				: (int64_t)ts[i].tv_sec * 1000000000 + ns;
+	}
+	/* the data file first: a failure leaves the inode as it was */
+	if (S_ISREG(in->mode) && t2[1] != in->mtime &&
+	    (r = store_data_set_mtime(srv.store, in->ino, t2[1])) < 0)
+		return r;
+	in->atime = t2[0];
+	in->mtime = t2[1];
+	in->ctime = now;
+	store_log_inode(srv.store, in);
+	return 0;
+}
+
+static long utimens_at(struct call *c, long dirfd, const char *path,
+		       const struct timespec *ts, long flags)
+{
+	struct target t;
+	/* both omitted: nothing to do, the path is not even looked at */
+	if (ts && ts[0].tv_nsec == UTIME_OMIT && ts[1].tv_nsec == UTIME_OMIT)
+		return 0;
+	if (ts && (!nsec_ok(ts[0].tv_nsec) || !nsec_ok(ts[1].tv_nsec)))
+		return -EINVAL;
+	long r;
+	if (!path && (int)dirfd != AT_FDCWD) { /* futimens */
+		if (flags)
+			return -EINVAL;
+		r = fd_target(c, dirfd, &t);
+	} else {
+		if (flags & ~(long)(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
+			return -EINVAL;
+		r = at_target(c, dirfd, path, flags, &t);
+	}
+	return r < 0 ? r : set_times(c, &t, ts);
+}
+
+long srv_utimensat(struct call *c)
+{
+	struct timespec ts[2];
+	const char *path = call_path_null(c, 1) ? NULL : call_path(c, 1);
+	bool have = call_obj_in(c, 2, ts, sizeof ts);
+	return utimens_at(c, c->a[0], path, have ? ts : NULL, (int)c->a[3]);
+}
+
+long srv_utimes(struct call *c)
+{
+	struct timeval tv[2];
+	struct timespec ts[2];
+	if (!call_obj_in(c, 1, tv, sizeof tv))
+		return utimens_at(c, AT_FDCWD, call_path(c, 0), NULL, 0);
+	for (int i = 0; i < 2; i++) {
+		if (tv[i].tv_usec < 0 || tv[i].tv_usec >= 1000000)
+			return -EINVAL;
+		ts[i].tv_sec = tv[i].tv_sec;
+		ts[i].tv_nsec = tv[i].tv_usec * 1000;
+	}
+	return utimens_at(c, AT_FDCWD, call_path(c, 0), ts, 0);
+}
+
+long srv_utime(struct call *c)
+{
+	struct utimbuf ub;
+	if (!call_obj_in(c, 1, &ub, sizeof ub))
+		return utimens_at(c, AT_FDCWD, call_path(c, 0), NULL, 0);
+	struct timespec ts[2] = {{ub.actime, 0}, {ub.modtime, 0}};
+	return utimens_at(c, AT_FDCWD, call_path(c, 0), ts, 0);
+}
+
+/* ---- statx ------------------------------------------------------------ */
+
+static struct statx_timestamp stx_time(struct timespec ts)
+{
+	return (struct statx_timestamp){.tv_sec = ts.tv_sec,
+					.tv_nsec = (uint32_t)ts.tv_nsec};
+}
+
+/* Everything the server keeps is STATX_BASIC_STATS; a birth time it does
+ * not keep, so STATX_BTIME stays out of the mask whatever was asked. */
+static void statx_of(const struct stat *st, struct statx *sx)
+{
+	memset(sx, 0, sizeof *sx);
+	sx->stx_mask = STATX_BASIC_STATS;
+	sx->stx_blksize = (uint32_t)st->st_blksize;
+	sx->stx_nlink = (uint32_t)st->st_nlink;
+	sx->stx_uid = st->st_uid;
+	sx->stx_gid = st->st_gid;
+	sx->stx_mode = (uint16_t)st->st_mode;
+	sx->stx_ino = st->st_ino;
+	sx->stx_size = (uint64_t)st->st_size;
+	sx->stx_blocks = (uint64_t)st->st_blocks;
+	sx->stx_atime = stx_time(st->st_atim);
+	sx->stx_mtime = stx_time(st->st_mtim);
+	sx->stx_ctime = stx_time(st->st_ctim);
+	sx->stx_rdev_major = major(st->st_rdev);
+	sx->stx_rdev_minor = minor(st->st_rdev);
+	sx->stx_dev_major = major(st->st_dev);
+	sx->stx_dev_minor = minor(st->st_dev);
+}
+
+#define STATX_FLAGS                                                          \
+	(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT |            \
+	 AT_STATX_SYNC_TYPE)
+
+long srv_statx(struct call *c)
+{
+	long flags = (int)c->a[2];
+	if ((flags & ~(long)STATX_FLAGS) ||
+	    (flags & AT_STATX_SYNC_TYPE) == AT_STATX_SYNC_TYPE ||
+	    ((uint32_t)c->a[3] & STATX__RESERVED))
+		return -EINVAL;
+	if (!call_obj_out(c, 4))
+		return -EFAULT;
+	const char *path = call_path_null(c, 1) ? NULL : call_path(c, 1);
+	struct target t;
+	long r = at_target(c, c->a[0], path, flags, &t);
+	if (r < 0)
+		return r;
+	struct stat st;
+	if (t.in)
+		vfs_stat(t.in, &st);
+	else if ((r = stream_fstat(t.st, &st)) < 0)
+		return r;
+	struct statx sx;
+	statx_of(&st, &sx);
+	call_obj_out_set(c, 4, &sx);
+	return 0;
+}
+
+/* ---- extended attributes ------------------------------------------------
+ * The filesystem has none (persisted user.* xattrs are issue 8): every
+ * call on a file that exists answers EOPNOTSUPP, which ls and cp -p take
+ * silently.  Names are checked first, as Linux copies them in first. */
+
+static long xattr_name(struct call *c, int i)
+{
+	size_t n = c->in[i].len;
+	return n == 0 || n > 255 ? -ERANGE : 0;
+}
+
+static long xattr_path(struct call *c)
+{
+	struct target t;
+	long r = at_target(c, AT_FDCWD, call_path(c, 0), 0, &t);
+	return r < 0 ? r : -EOPNOTSUPP;
+}
+
+static long xattr_fd(struct call *c)
+{
+	struct target t;
+	long r = fd_target(c, c->a[0], &t);
+	return r < 0 ? r : -EOPNOTSUPP;
+}
+
+static long xattr_set_flags(long flags)
+{
+	return flags & ~(long)(XATTR_CREATE | XATTR_REPLACE) ? -EINVAL : 0;
+}
+
+long srv_setxattr(struct call *c)
+{
+	long r = xattr_set_flags((int)c->a[4]);
+	if (r == 0)
+		r = xattr_name(c, 1);
+	return r < 0 ? r : xattr_path(c);
+}
+
+long srv_lsetxattr(struct call *c)
+{
+	return srv_setxattr(c);
+}
+
+long srv_fsetxattr(struct call *c)
+{
+	long r = xattr_set_flags((int)c->a[4]);
+	if (r == 0)
+		r = xattr_name(c, 1);
+	return r < 0 ? r : xattr_fd(c);
+}
+
+long srv_getxattr(struct call *c)
+{
+	long r = xattr_name(c, 1);
+	return r < 0 ? r : xattr_path(c);
+}
+
+long srv_lgetxattr(struct call *c)
+{
+	return srv_getxattr(c);
+}
+
+long srv_fgetxattr(struct call *c)
+{
+	long r = xattr_name(c, 1);
+	return r < 0 ? r : xattr_fd(c);
+}
+
+long srv_listxattr(struct call *c)
+{
+	return xattr_path(c);
+}
+
+long srv_llistxattr(struct call *c)
+{
+	return xattr_path(c);
+}
+
+long srv_flistxattr(struct call *c)
+{
+	return xattr_fd(c);
+}
+
+long srv_removexattr(struct call *c)
+{
+	long r = xattr_name(c, 1);
+	return r < 0 ? r : xattr_path(c);
+}
+
+long srv_lremovexattr(struct call *c)
+{
+	return srv_removexattr(c);
+}
+
+long srv_fremovexattr(struct call *c)
+{
+	long r = xattr_name(c, 1);
+	return r < 0 ? r : xattr_fd(c);
+}

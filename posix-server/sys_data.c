@@ -1,0 +1,240 @@
+/* File data handlers beyond read and write: truncate, fallocate,
+ * fadvise64, readahead, copy_file_range, sendfile.  Copies are done in
+ * the server between data files, at most COPY_MAX bytes per call (a short
+ * copy is legal; callers loop), so one call never holds the loop long. */
+#define _GNU_SOURCE
+#include <unistd.h>
+
+#include "sys.h"
+
+#define COPY_MAX (1u << 20)
+#define COPY_CHUNK (64u << 10)
+
+long srv_truncate(struct call *c)
+{
+	struct inode *start, *in;
+	const char *path = call_path(c, 0);
+	long r = sys_start(c, AT_FDCWD, path, &start);
+	if (r < 0 || (r = vfs_resolve(srv.vfs, &c->cage->cred, start, path,
+				      WALK_FOLLOW, &in)) < 0)
+		return r;
+	if (S_ISDIR(in->mode))
+		return -EISDIR;
+	if (!S_ISREG(in->mode))
+		return -EINVAL;
+	if ((r = vfs_permission(&c->cage->cred, in, W_OK)) < 0)
+		return r;
+	if (in->host)
+		return -EROFS;
+	if (in->proc)
+		return -EPERM;
+	if (c->a[1] < 0)
+		return -EINVAL;
+	return sys_truncate_inode(in, (uint64_t)c->a[1]);
+}
+
+/* A regular file open in the store, or the errno Linux gives for what
+ * fd is instead (wrong access mode: EBADF). */
+static long data_ofd(struct call *c, long fd, int acc, int notreg,
+		     struct ofd **out)
+{
+	struct ofd *o = fd_get(c->cage->fds, fd);
+	if (!o)
+		return -EBADF;
+	int mode = o->flags & O_ACCMODE;
+	if ((acc == O_RDONLY && mode == O_WRONLY) ||
+	    (acc == O_WRONLY && mode == O_RDONLY))
+		return -EBADF;
+	if (o->kind == OFD_DIR)
+		return -EISDIR;
+	if (o->kind == OFD_STREAM)
+		return -ESPIPE;
+	if (o->kind != OFD_FILE || o->in->proc)
+		return -notreg; /* a /proc snapshot has no data file */
+	*out = o;
+	return 0;
+}
+
+/* Mode 0 only: the range becomes allocated on the host (so a full disk
+ * answers ENOSPC now, not at the later write) and the size grows. */
+long srv_fallocate(struct call *c)
+{
+	struct ofd *o;
+	int64_t off = c->a[2], len = c->a[3], end;
+	if ((int)c->a[1] != 0)
+		return -EOPNOTSUPP;
+	if (off < 0 || len <= 0)
+		return -EINVAL;
+	if (__builtin_add_overflow(off, len, &end))
+		return -EFBIG;
+	long r = data_ofd(c, c->a[0], O_WRONLY, ENODEV, &o);
+	if (r < 0)
+		return r;
+	struct inode *in = o->in;
+	if ((r = store_reserve(srv.store, STORE_ADDS)) < 0 ||
+	    (r = vfs_data_fd(srv.vfs, in)) < 0)
+		return r;
+	if (fallocate((int)r, 0, (off_t)off, (off_t)len) < 0)
+		return -errno;
+	if ((uint64_t)end > in->size) {
+		in->size = (uint64_t)end;
+		sys_touch(in, true);
+		store_log_inode(srv.store, in);
+	}
+	return 0;
+}
+
+long srv_fadvise64(struct call *c)
+{
+	struct ofd *o = fd_get(c->cage->fds, c->a[0]);
+	if (!o)
+		return -EBADF;
+	if (o->kind == OFD_STREAM)
+		return -ESPIPE;
+	if (c->a[2] < 0 || (int)c->a[3] < 0 || (int)c->a[3] > 5)
+		return -EINVAL; /* POSIX_FADV_NORMAL .. NOREUSE */
+	return 0; /* advice taken, nothing to do */
+}
+
+long srv_readahead(struct call *c)
+{
+	struct ofd *o;
+	long r = data_ofd(c, c->a[0], O_RDONLY, EINVAL, &o);
+	if (r == -EISDIR || r == -ESPIPE)
+		r = -EINVAL; /* no page cache to fill */
+	return r < 0 ? r : 0;
+}
+
+/* Copies up to len bytes from in at *ioff to out at *ooff through the
+ * data files; both offsets advance.  The count, or -errno if nothing was
+ * copied. */
+static long copy_data(struct inode *in, uint64_t *ioff, struct inode *out,
+		      uint64_t *ooff, uint64_t len)
+{
+	static uint8_t buf[COPY_CHUNK];
+	struct stat st;
+	uint64_t size = in->size, done = 0;
+	if (in->host) { /* a bound file: the host's size now */
+		vfs_stat(in, &st);
+		size = (uint64_t)st.st_size;
+	}
+	if (*ioff >= size)
+		return 0;
+	if (len > size - *ioff)
+		len = size - *ioff;
+	if (len > COPY_MAX)
+		len = COPY_MAX;
+	long r = 0;
+	while (done < len) {
+		size_t n = len - done < COPY_CHUNK ? len - done : COPY_CHUNK;
+		ssize_t got, put;
+		if ((r = vfs_data_fd(srv.vfs, in)) < 0)
+			break;
+		if ((got = pread((int)r, buf, n, (off_t)*ioff)) <= 0) {
+			r = got < 0 ? -errno : 0;
+			break;
+		}
+		/* fetched after the read: the cache may have closed in's */
+		if ((r = vfs_data_fd(srv.vfs, out)) < 0)
+			break;
+		if ((put = pwrite((int)r, buf, (size_t)got, (off_t)*ooff)) <= 0) {
+			r = put < 0 ? -errno : -EIO;
+			break;
+		}
+		*ioff += (uint64_t)put;
+		*ooff += (uint64_t)put;
+		done += (uint64_t)put;
+		if (*ooff > out->size)
+			out->size = *ooff;
+	}
+	if (done)
+		sys_touch(out, true);
+	return done ? (long)done : r;
+}
+
+/* The checks copy_file_range and sendfile share: a readable regular
+ * source, a writable regular destination in the store. */
+static long copy_ends(struct call *c, long infd, long outfd,
+		      struct ofd **i, struct ofd **o)
+{
+	long r = data_ofd(c, infd, O_RDONLY, EINVAL, i);
+	if (r == 0)
+		r = data_ofd(c, outfd, O_WRONLY, EINVAL, o);
+	if (r == -ESPIPE)
+		r = -EINVAL; /* a pipe or terminal */
+	if (r == 0 && ((*o)->flags & O_APPEND))
+		r = -EBADF;
+	if (r == 0)
+		r = store_writable(srv.store);
+	return r;
+}
+
+long srv_copy_file_range(struct call *c)
+{
+	struct ofd *i, *o;
+	int64_t ipos, opos;
+	bool iset = call_obj_in(c, 1, &ipos, sizeof ipos);
+	bool oset = call_obj_in(c, 3, &opos, sizeof opos);
+	if ((unsigned)c->a[5] != 0)
+		return -EINVAL;
+	long r = copy_ends(c, c->a[0], c->a[2], &i, &o);
+	if (r < 0)
+		return r;
+	uint64_t ioff = iset ? (uint64_t)ipos : i->off;
+	uint64_t ooff = oset ? (uint64_t)opos : o->off;
+	uint64_t len = (uint64_t)c->a[4];
+	if ((iset && ipos < 0) || (oset && opos < 0) ||
+	    ioff + len < ioff || ooff + len < ooff)
+		return -EINVAL;
+	/* a file copied onto itself: the ranges may not overlap */
+	if (i->in == o->in && ioff < ooff + len && ooff < ioff + len)
+		return -EINVAL;
+	if (len == 0)
+		return 0;
+	r = copy_data(i->in, &ioff, o->in, &ooff, len);
+	if (r <= 0)
+		return r;
+	if (iset) {
+		ipos = (int64_t)ioff;
+		call_obj_out_set(c, 1, &ipos);
+	} else {
+		i->off = ioff;
+	}
+	if (oset) {
+		opos = (int64_t)ooff;
+		call_obj_out_set(c, 3, &opos);
+	} else {
+		o->off = ooff;
+	}
+	return r;
+}
+
+/* Between regular files only (a stream as either end: EINVAL, which
+ * makes callers fall back to read and write). */
+long srv_sendfile(struct call *c)
+{
+	struct ofd *i, *o;
+	int64_t ipos;
+	bool iset = call_obj_in(c, 2, &ipos, sizeof ipos);
+	long r = copy_ends(c, c->a[1], c->a[0], &i, &o);
+	if (r == -ESPIPE || r == -EISDIR)
+		r = -EINVAL;
+	if (r < 0)
+		return r;
+	if (iset && ipos < 0)
+		return -EINVAL;
+	uint64_t ioff = iset ? (uint64_t)ipos : i->off, ooff = o->off;
+	if ((uint64_t)c->a[3] == 0)
+		return 0;
+	r = copy_data(i->in, &ioff, o->in, &ooff, (uint64_t)c->a[3]);
+	if (r < 0)
+		return r;
+	o->off = ooff;
+	if (iset) {
+		ipos = (int64_t)ioff;
+		call_obj_out_set(c, 2, &ipos);
+	} else {
+		i->off = ioff;
+	}
+	return r;
+}
