@@ -6,6 +6,9 @@ LIND_HOST=$(uname -m)-lind-linux-gnu
 # to decide, and that runs as a cage when daemons are up (docs/building.md)
 CROSS_ARGS="--build=$(${CC:-cc} -dumpmachine) --host=$LIND_HOST"
 export PATH="$LIND_BUILD/cross-bin:$PATH"
+# gzip and sqlite3 are linked dynamically; set -static here if dynamic cage
+# programs cannot run (lind-run as a loader before host libraries are bound)
+CAGE_LDFLAGS=
 # the packages' own makes must not inherit our make check's TESTS=...
 unset MAKEFLAGS MFLAGS MAKEOVERRIDES MAKELEVEL
 

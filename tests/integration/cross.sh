@@ -123,9 +123,10 @@ if src=$(fetch_src gzip); then
 	G=$T/gzip
 	cp -a "$src" "$G"
 	# Debian's patches touch gzip.texi: MAKEINFO=true keeps the shipped info
-	if (cd "$G" && ./configure -q $CROSS_ARGS && make -j2 MAKEINFO=true) \
+	if (cd "$G" && ./configure -q $CROSS_ARGS LDFLAGS="$CAGE_LDFLAGS" &&
+		make -j2 MAKEINFO=true) \
 		>"$T/gzip.build" 2>&1; then
-		ok "gzip: configure --host=$LIND_HOST and make (dynamic)"
+		ok "gzip: configure --host=$LIND_HOST and make ${CAGE_LDFLAGS:-(dynamic)}"
 	else
 		not_ok "gzip: configure --host=$LIND_HOST and make"
 		tail -20 "$T/gzip.build" | diag

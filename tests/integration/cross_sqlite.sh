@@ -19,10 +19,10 @@ cd "$S" || exit 1
 # grammar in the build tree.  Built first with the build compiler, as
 # later sqlite releases do themselves.
 if "$src/configure" -q $CROSS_ARGS --disable-shared --disable-tcl \
-	--disable-readline --disable-editline >"$T/sqlite.build" 2>&1 &&
+	--disable-readline --disable-editline LDFLAGS="$CAGE_LDFLAGS" >"$T/sqlite.build" 2>&1 &&
 	${CC:-cc} -O2 -o lemon "$src/tool/lemon.c" && cp "$src/tool/lempar.c" . &&
 	make -j2 sqlite3 >>"$T/sqlite.build" 2>&1; then
-	ok "sqlite3: configure --host=$LIND_HOST and make (dynamic)"
+	ok "sqlite3: configure --host=$LIND_HOST and make ${CAGE_LDFLAGS:-(dynamic)}"
 else
 	not_ok "sqlite3: configure --host=$LIND_HOST and make"
 	tail -20 "$T/sqlite.build" | diag
