@@ -142,12 +142,14 @@ if src=$(fetch_src gzip); then
 		eval '"$LIND_RUN" "$G/gzip" -d -c <"$T/data.host.gz" | cmp -s - "$T/data"'
 	# byte for byte against the same Debian source built natively: the
 	# host's gzip package, when it is that version
-	if [ "$(gzip --version | head -1)" = "$("$LIND_RUN" "$G/gzip" --version | head -1)" ]; then
+	want=$(sed -n '1s/.*(\(.*\)).*/\1/p' "$src/debian/changelog")
+	have=$(dpkg-query -W -f '${Version}' gzip 2>/dev/null)
+	if [ "$want" = "$have" ]; then
 		gzip -9 -n -c <"$T/data" >"$T/data.host9.gz"
-		check "... identical bytes to the host's gzip ($(gzip --version | head -1))" \
+		check "... identical bytes to Debian's gzip $have" \
 			cmp -s "$T/data.cage.gz" "$T/data.host9.gz"
 	else
-		ok "gzip bytes against the host's gzip # SKIP host gzip is another version"
+		ok "gzip bytes against Debian's build # SKIP gzip $want is not installed (have: ${have:-none})"
 	fi
 	# gzip's own tests start gzip from a host shell: each gzip is a cage
 	# (attached by itself).  Those that name files fail: the files are
