@@ -20,3 +20,16 @@ case $out in
 *"read back: written in cage"*) echo "installcheck: installed lind-cc and daemons work" ;;
 *) echo "installcheck: unexpected output: $out"; cat "$T"/*.log; exit 1 ;;
 esac
+# plain cc with pkg-config's flags, and configure's name for lind-cc
+export PKG_CONFIG_PATH="${LIND_LIBDIR:?}/pkgconfig"
+flags=$(pkg-config --cflags --libs lind) || {
+	echo "installcheck: pkg-config --cflags --libs lind fails"; exit 1; }
+${CC:-cc} -o "$T/hello-pc" "$LIND_SRC/scripts/hello.c" $flags
+"$bin/$(uname -m)-lind-linux-gnu-gcc" -o "$T/hello-cross" "$LIND_SRC/scripts/hello.c"
+for prog in hello-pc hello-cross; do
+	out=$("$bin/lind-run" "$T/$prog")
+	case $out in
+	*"read back: written in cage"*) echo "installcheck: $prog runs as a cage" ;;
+	*) echo "installcheck: $prog: unexpected output: $out"; exit 1 ;;
+	esac
+done

@@ -1,0 +1,19 @@
+# Shared by cross.sh and cross_sqlite.sh (after lib.sh): configure's
+# cross-compiling arguments for cages (docs/building.md), with the build
+# tree's x86_64-lind-linux-gnu-gcc first in PATH.
+LIND_HOST=$(uname -m)-lind-linux-gnu
+# --build as well as --host: with --host alone autoconf runs a test program
+# to decide, and that runs as a cage when daemons are up (docs/building.md)
+CROSS_ARGS="--build=$(${CC:-cc} -dumpmachine) --host=$LIND_HOST"
+export PATH="$LIND_BUILD/cross-bin:$PATH"
+# gzip and sqlite3 are linked dynamically; set -static here if dynamic cage
+# programs cannot run (lind-run as a loader before host libraries are bound)
+CAGE_LDFLAGS=
+# the packages' own makes must not inherit our make check's TESTS=...
+unset MAKEFLAGS MFLAGS MAKEOVERRIDES MAKELEVEL
+
+# fetch_src PACKAGE: the cached Debian source tree (read-only: copy it or
+# build out of tree); on failure the reason is in $T/fetch.err
+fetch_src() {
+	"$LIND_SRC/scripts/fetch-src" "$1" 2>"$T/fetch.err"
+}
