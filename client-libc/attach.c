@@ -23,10 +23,6 @@
 #include "common.h"
 #include "lind.pb-c.h"
 
-/* lind-run refuses programs without this string: it tells a cage program
- * from a host program.  `used`, and read below, so no linker drops it. */
-__attribute__((used)) const char lind_client_marker[] = "LIND-CLIENT-LIBC";
-
 struct lind_client *lind_cl;
 static struct lind_client client;
 static int attaching;
@@ -53,6 +49,7 @@ die(const char *fmt, ...)
 	__builtin_unreachable();
 }
 
+#ifndef LIND_BOOT
 /* argv from /proc/self/cmdline (the same wherever main's argv is);
  * arguments past ARGV_BYTES are left out. */
 static size_t read_argv(char **argv)
@@ -75,12 +72,12 @@ static size_t read_argv(char **argv)
 	}
 	return c;
 }
+#endif
 
 /* 0 or -errno; a refused send is explained by recv_reply (the relay
  * may have answered why before hanging up). */
-static int send_attach(int s)
+static int send_attach(int s, char **argv, size_t argc)
 {
-	static char *argv[ARGV_MAX];
 	Lind__Attach a = LIND__ATTACH__INIT;
 	int fds[3], nfds = 0;
 	for (int i = 0; i < 3; i++) {
@@ -91,7 +88,7 @@ static int send_attach(int s)
 	}
 	a.version = LIND_PROTO_VERSION;
 	a.argv = argv;
-	a.n_argv = read_argv(argv);
+	a.n_argv = argc;
 	return lind_send_msg(s, &a.base, fds, nfds);
 }
 
@@ -157,6 +154,7 @@ static void close_others(int keep)
 	syscall(SYS_close_range, keep + 1, ~0u, 0);
 }
 
+#ifndef LIND_BOOT
 /* A copy of client-libc already attached this process: our SIGSYS
  * handler answers the probe with its state.  Without a filter the kernel
  * answers ENOSYS. */
@@ -171,16 +169,13 @@ static struct lind_client *already_attached(void)
 		lind_host_fatal("lind: two incompatible client-libc copies\n");
 	return cl;
 }
+#endif
 
-static void lind_attach(void)
+/* Attach this process as a new cage named argv: connect, send, map the
+ * channel, close every other host fd, install the filter.  Dies (exit
+ * 127, one line) if any of it fails: a cage never runs unattached. */
+static void attach_as(char **argv, size_t argc)
 {
-	if (lind_cl || attaching)
-		return;
-	attaching = 1;
-	if ((lind_cl = already_attached())) {
-		attaching = 0;
-		return;
-	}
 	char dir[LIND_MAX_PATH], path[LIND_MAX_PATH];
 	if (lind_runtime_dir(dir, sizeof dir, NULL) < 0 ||
 	    lind_path_join(path, sizeof path, dir, LIND_RELAY_SOCK) < 0)
@@ -190,11 +185,11 @@ static void lind_attach(void)
 		die("lind: no nacl-relay at %s (set LIND_RUNTIME_DIR or start "
 		    "nacl-relay)", path);
 	s = above_stdio(s);
-	int sent = send_attach(s);
+	int sent = send_attach(s, argv, argc);
 	int chan_fd = -1;
 	Lind__AttachReply *rep = recv_reply(s, path, &chan_fd, sent);
 	client = (struct lind_client){LIND_CLIENT_VERSION, s, rep->cage_id,
-				      map_chan(chan_fd)};
+				      map_chan(chan_fd), 0};
 	lind__attach_reply__free_unpacked(rep, NULL);
 	close_others(s);
 	lind_cl = &client;
@@ -202,13 +197,50 @@ static void lind_attach(void)
 	if (r < 0)
 		die("lind: cannot install the seccomp filter: %s",
 		    strerror(-r));
+}
+
+#ifdef LIND_BOOT
+/* lind-run's child, before the program exists (boot.c).  argv past
+ * ARGV_BYTES or ARGV_MAX is left out of the cage's record, as below. */
+void lind_boot_attach(char **argv)
+{
+	size_t n = 0, bytes = 0;
+	while (argv[n] && n < ARGV_MAX) {
+		bytes += strlen(argv[n]) + 1;
+		if (bytes > ARGV_BYTES)
+			break;
+		n++;
+	}
+	attaching = 1;
+	attach_as(argv, n);
+	attaching = 0;
+}
+
+/* Never reached: lind-run's copy is attached before any call is made. */
+long lind_unattached(long nr, const long a[6])
+{
+	(void)nr;
+	(void)a;
+	lind_host_fatal("lind: a call before attaching\n");
+}
+#else
+static void lind_attach(void)
+{
+	if (lind_cl || attaching)
+		return;
+	attaching = 1;
+	if ((lind_cl = already_attached())) {
+		attaching = 0;
+		return;
+	}
+	static char *argv[ARGV_MAX];
+	attach_as(argv, read_argv(argv));
 	attaching = 0;
 }
 
 /* High priority: before other constructors of the program make calls. */
 __attribute__((constructor(101))) static void lind_ctor(void)
 {
-	(void)*(volatile const char *)lind_client_marker;
 	lind_attach();
 }
 
@@ -222,3 +254,4 @@ long lind_unattached(long nr, const long a[6])
 		return lind_syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 	return lind_host6(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 }
+#endif

@@ -104,7 +104,7 @@ struct lind_slot *lind_chan_claim(struct lind_client *cl)
  * with EINTR.  Once per call; the call's own reply still comes to s. */
 static void interrupt(struct lind_client *cl, struct lind_slot *s, int *sent)
 {
-	if (*sent || !atomic_load(&lind_norestart_sigs))
+	if (*sent || !atomic_load(&cl->norestart_sigs))
 		return;
 	*sent = 1;
 	lind_syscall(LIND_SYS_lind_cancel, s - cl->chan->slot, 0, 0, 0, 0, 0);

@@ -13,7 +13,9 @@
 #ifndef LIND_CLIENT_H
 #define LIND_CLIENT_H
 
+#include <linux/filter.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -37,7 +39,7 @@
  * ENOSYS; under it the SIGSYS handler answers with the attached client's
  * state, so a second copy of client-libc in one process shares it. */
 #define LIND_PROBE_NR 0x4c4e
-#define LIND_CLIENT_VERSION 1
+#define LIND_CLIENT_VERSION 2
 
 /* One per process, shared by every copy of client-libc loaded in it. */
 struct lind_client {
@@ -45,11 +47,12 @@ struct lind_client {
 	int sock;         /* relay.sock connection: the liveness handle */
 	uint64_t cage_id;
 	struct lind_chan *chan;
+	/* Signals whose handler lacks SA_RESTART (trap.c keeps it): a call
+	 * they interrupt while it waits in the server ends with EINTR.  Here,
+	 * not in a global: every copy of client-libc in the process (lind-run's
+	 * resident handler, the program's stubs) must see the same set. */
+	_Atomic uint64_t norestart_sigs;
 };
-
-/* Signals whose handler lacks SA_RESTART (trap.c keeps it): a call they
- * interrupt while it waits in the server ends with EINTR. */
-extern _Atomic uint64_t lind_norestart_sigs;
 
 /* NULL until attached (attach.c). */
 extern struct lind_client *lind_cl;
@@ -104,6 +107,18 @@ long lind_unmarshal(const struct lind_plan *p, const uint8_t *frame,
 
 /* trap.c: install the SIGSYS handler and the filter; 0 or -errno. */
 int lind_trap_install(void);
+
+/* allow.c: the seccomp filter, built from the allow-list for a process
+ * (its host pid and attach socket name its own exceptions). */
+#define LIND_FILTER_MAX 256
+struct lind_filter {
+	struct sock_filter ins[LIND_FILTER_MAX];
+	unsigned short n;
+};
+void lind_filter_build(struct lind_filter *f, uint32_t host_pid,
+		       uint32_t sock);
+/* One line per row: number, name, why it is safe. */
+void lind_allow_list_print(FILE *out);
 
 /* Raw host syscall: the result or -errno, errno untouched. */
 static inline long lind_host6(long nr, long a0, long a1, long a2, long a3,

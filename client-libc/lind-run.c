@@ -1,9 +1,11 @@
 /*
- * lind-run [--runtime-dir DIR] PROGRAM [ARGS...]: run a cage program and
- * exit with its status (128+signal if it was killed).  The program attaches
- * itself (client-libc's constructor); lind-run is only its host parent.
- * It refuses a program that is not linked with client-libc: such a program
- * would run on the host, unconfined.
+ * lind-run [--runtime-dir DIR] PROGRAM [ARGS...]: run any program (a
+ * lind-cc program, a host binary, a #! script) in a new cage and exit with
+ * its status (128+signal if it was killed).  lind-run is the sandbox
+ * boundary: its child attaches to nacl-relay and installs the filter
+ * before the program exists, then loads the program itself (boot.c), so
+ * the program is confined from its first instruction.  The parent stays
+ * on the host as the cage's launcher: it forwards signals and waits.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -17,13 +19,25 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define MARKER "LIND-CLIENT-LIBC" /* client-libc/attach.c */
+#include "boot.h"
+#include "client.h"
 
 static volatile pid_t child;
 
 static void usage(FILE *f)
 {
-	fputs("usage: lind-run [--runtime-dir DIR] [--help] PROGRAM [ARGS...]\n",
+	fputs("usage: lind-run [--runtime-dir DIR] [--help] PROGRAM [ARGS...]\n"
+	      "Run PROGRAM in a new cage and exit with its status.\n"
+	      "PROGRAM is any x86-64 program (built with lind-cc or not, static\n"
+	      "or dynamic) or a #! script; it is confined from its first\n"
+	      "instruction: its loader, constructors and threads make no host\n"
+	      "call outside the audited allow-list (docs/architecture.md).\n"
+	      "Its files, and its dynamic loader's libraries, come from\n"
+	      "posix-server's virtual filesystem.\n"
+	      "A lind-cc program started directly, without lind-run, is\n"
+	      "confined only from client-libc's constructor on.\n"
+	      "  --runtime-dir DIR  the deployment's sockets (LIND_RUNTIME_DIR)\n"
+	      "  --allow-list       print the host calls a cage may make, and why\n",
 	      f);
 }
 
@@ -44,6 +58,9 @@ static int parse(int argc, char **argv, const char **rundir)
 			break;
 		} else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
 			usage(stdout);
+			exit(0);
+		} else if (!strcmp(a, "--allow-list")) {
+			lind_allow_list_print(stdout);
 			exit(0);
 		} else if (!strcmp(a, "--runtime-dir")) {
 			if (++i >= argc || !*argv[i])
@@ -101,28 +118,6 @@ static int resolve(const char *prog, char *out, size_t cap)
 	}
 }
 
-/* Does the file hold client-libc's marker string? */
-static int has_marker(const char *path)
-{
-	static char buf[65536 + sizeof MARKER];
-	const size_t keep = sizeof MARKER - 2; /* marker length - 1 */
-	size_t have = 0;
-	ssize_t r;
-	int fd = open(path, O_RDONLY | O_CLOEXEC), found = 0;
-	if (fd < 0)
-		return 0;
-	while (!found && (r = read(fd, buf + have, sizeof buf - have)) > 0) {
-		have += (size_t)r;
-		found = memmem(buf, have, MARKER, sizeof MARKER - 1) != NULL;
-		if (have > keep) { /* keep a tail: the marker may straddle */
-			memmove(buf, buf + have - keep, keep);
-			have = keep;
-		}
-	}
-	close(fd);
-	return found;
-}
-
 /* Only signals sent by a process: the terminal's reach the child itself
  * (same process group), and would otherwise arrive twice. */
 static void forward(int sig, siginfo_t *si, void *ctx)
@@ -154,9 +149,7 @@ static int run(const char *path, char **argv)
 		signal(SIGTERM, SIG_DFL);
 		signal(SIGHUP, SIG_DFL);
 		sigprocmask(SIG_SETMASK, &old, NULL);
-		execv(path, argv);
-		fprintf(stderr, "lind-run: %s: %s\n", argv[0], strerror(errno));
-		_exit(errno == ENOENT ? 127 : 126);
+		_exit(boot_cage(path, argv)); /* returns only on failure */
 	}
 	child = pid;
 	sigprocmask(SIG_SETMASK, &old, NULL);
@@ -179,11 +172,6 @@ int main(int argc, char **argv)
 	}
 	if (r) {
 		fprintf(stderr, "lind-run: %s: not executable\n", argv[i]);
-		return 126;
-	}
-	if (!has_marker(path)) {
-		fprintf(stderr, "lind-run: %s is not linked with client-libc "
-			"(build it with lind-cc)\n", argv[i]);
 		return 126;
 	}
 	if (rundir && setenv("LIND_RUNTIME_DIR", rundir, 1) < 0) {

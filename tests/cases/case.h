@@ -18,7 +18,12 @@ static inline const char *case_errname(int e)
 }
 
 /* SHOW(call): prints "line: call = result" or "= -1 ENAME". */
-#define SHOW(expr) case_show(__LINE__, #expr, (long)(expr), errno)
+/* errno is read after the call (an argument list would not order them) */
+#define SHOW(expr)                                                         \
+	({                                                                 \
+		long show_r_ = (long)(expr);                               \
+		case_show(__LINE__, #expr, show_r_, errno);                \
+	})
 static inline long case_show(int line, const char *what, long r, int err)
 {
 	if (r < 0)

@@ -1,6 +1,7 @@
 /* One small program, many subcommands: what the integration scripts run in
  * a cage (and natively, to compare).  Every result is printed. */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -217,6 +218,33 @@ static int cmd_fdlimit(const char *dir)
 	return 0;
 }
 
+/* ls DIR: the names in DIR but . and .., sorted, one per line */
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int list(const char *dir)
+{
+	struct dirent **ents;
+	int n = scandir(dir, &ents, NULL, NULL);
+	if (n < 0)
+		return fail("ls", dir);
+	char **names = malloc(((size_t)n + 1) * sizeof *names);
+	int k = 0;
+	for (int i = 0; i < n; i++)
+		if (strcmp(ents[i]->d_name, ".") && strcmp(ents[i]->d_name, ".."))
+			names[k++] = ents[i]->d_name;
+	qsort(names, (size_t)k, sizeof *names, cmp_str);
+	for (int i = 0; i < k; i++)
+		printf("%s\n", names[i]);
+	for (int i = 0; i < n; i++)
+		free(ents[i]);
+	free(ents);
+	free(names);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *c = argc > 1 ? argv[1] : "";
@@ -254,6 +282,8 @@ int main(int argc, char **argv)
 			printf("got: %s", line);
 		return 0;
 	}
+	if (!strcmp(c, "ls") && argc == 3)
+		return list(argv[2]);
 	if (!strcmp(c, "id")) {
 		printf("uid %d gid %d\n", (int)getuid(), (int)getgid());
 		return 0;

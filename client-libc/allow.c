@@ -1,0 +1,233 @@
+/*
+ * The allow-list: every host call a cage may make, as one table, each row
+ * with the reason it cannot reach outside the process.  The seccomp filter
+ * is built from it; every call not in it traps to the SIGSYS handler
+ * (trap.c), which sends it to the server.  `lind-run --allow-list` prints
+ * it.  This table and the kernel are the boundary: the handler runs inside
+ * the cage and a cage can replace or corrupt it without gaining a call.
+ *
+ * Rows with a check pass only for the arguments the check accepts (the
+ * rest trap, and the handler answers them: trap.c).  Rows marked "magic"
+ * pass only with LIND_HOST_MAGIC in argument 5, which the kernel ignores
+ * for these calls: client-libc's own host calls.  The magic is no secret
+ * (a cage is native code and can forge it); the "why" of each such row
+ * says what a forger gets.
+ */
+#define _GNU_SOURCE
+#include <assert.h>
+#include <errno.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/futex.h>
+#include <linux/membarrier.h>
+#include <linux/seccomp.h>
+#include <sched.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+
+#include "client.h"
+
+#define ARG_LO(i) (offsetof(struct seccomp_data, args) + 8 * (i))
+#define ARG_HI(i) (ARG_LO(i) + 4)
+#define LD(off) BPF_STMT(BPF_LD | BPF_W | BPF_ABS, (off))
+#define JEQ(k, t, f) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (k), (t), (f))
+#define JGT(k, t, f) BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K, (k), (t), (f))
+#define JGE(k, t, f) BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, (k), (t), (f))
+#define JSET(k, t, f) BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, (k), (t), (f))
+#define AND(k) BPF_STMT(BPF_ALU | BPF_AND | BPF_K, (k))
+#define RET(v) BPF_STMT(BPF_RET | BPF_K, (v))
+#define ALLOW RET(SECCOMP_RET_ALLOW)
+#define TRAP RET(SECCOMP_RET_TRAP)
+/* 6 instructions: allow when argument LIND_HOST_ARG holds the magic */
+#define MAGIC_OR_TRAP                                                \
+	LD(ARG_LO(LIND_HOST_ARG)),                                   \
+	JEQ((uint32_t)LIND_HOST_MAGIC, 0, 3),                        \
+	LD(ARG_HI(LIND_HOST_ARG)),                                   \
+	JEQ((uint32_t)(LIND_HOST_MAGIC >> 32), 0, 1), ALLOW, TRAP
+
+/* What a thread is (pthread_create passes all of these): */
+#define THREAD_FLAGS                                                   \
+	(CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | \
+	 CLONE_SYSVSEM)
+/* and the bookkeeping it may ask for, in its own memory: */
+#define THREAD_BOOKKEEPING                                             \
+	(CLONE_SETTLS | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID |        \
+	 CLONE_CHILD_SETTID)
+
+/* Checks: blocks in which every path returns. */
+static const struct sock_filter anon_only[] = {
+	LD(ARG_LO(3)), JSET(MAP_ANONYMOUS, 0, 1), ALLOW, TRAP};
+/* only the low 32 bits of clone's flags count */
+static const struct sock_filter thread_only[] = {
+	LD(ARG_LO(0)), AND(~(uint32_t)(THREAD_FLAGS | THREAD_BOOKKEEPING)),
+	JEQ(0, 0, 3), LD(ARG_LO(0)), AND(THREAD_FLAGS),
+	JEQ(THREAD_FLAGS, 1, 0), TRAP, ALLOW};
+static const struct sock_filter enosys[] = {RET(SECCOMP_RET_ERRNO | ENOSYS)};
+/* the command (op without PRIVATE and CLOCK_REALTIME) up to WAKE_BITSET,
+ * but not LOCK_PI, UNLOCK_PI, TRYLOCK_PI */
+static const struct sock_filter futex_no_pi[] = {
+	LD(ARG_LO(1)), AND(~(uint32_t)(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME)),
+	JGT(FUTEX_WAKE_BITSET, 2, 0), JGE(FUTEX_LOCK_PI, 0, 2),
+	JGT(FUTEX_TRYLOCK_PI, 1, 0), TRAP, ALLOW};
+static const struct sock_filter pid0[] = {
+	LD(ARG_LO(0)), JEQ(0, 0, 1), ALLOW, TRAP};
+/* clockid >= 0, or a CPU clock of pid 0 (-8..-1) but not an fd's (-5, -1) */
+static const struct sock_filter own_clock[] = {
+	LD(ARG_LO(0)), JSET(0x80000000u, 0, 4), JGE(0xfffffff8u, 0, 2),
+	JEQ(0xfffffffbu, 1, 0), JEQ(0xffffffffu, 0, 1), TRAP, ALLOW};
+static const struct sock_filter no_global_expedited[] = {
+	LD(ARG_LO(0)), JEQ(MEMBARRIER_CMD_GLOBAL_EXPEDITED, 0, 1), TRAP, ALLOW};
+/* advice below MADV_HWPOISON (100): HWPOISON and SOFT_OFFLINE act on
+ * physical pages, which a root cage could otherwise take from the host */
+static const struct sock_filter plain_advice[] = {
+	LD(ARG_HI(2)), JEQ(0, 0, 2), LD(ARG_LO(2)), JGE(MADV_HWPOISON, 0, 1),
+	TRAP, ALLOW};
+static const struct sock_filter magic[] = {MAGIC_OR_TRAP};
+static const struct sock_filter fd2_magic[] = {
+	LD(ARG_LO(0)), JEQ(2, 0, 5), MAGIC_OR_TRAP};
+/* queries pass; a new action only with the magic, never for SIGSYS */
+static const struct sock_filter sigaction_check[] = {
+	LD(ARG_LO(1)), JEQ(0, 0, 3), LD(ARG_HI(1)), JEQ(0, 0, 1), ALLOW,
+	LD(ARG_LO(0)), JEQ(SIGSYS, 0, 1), TRAP, MAGIC_OR_TRAP};
+/* queries and unblocking pass; the rest is emulated by the handler */
+static const struct sock_filter sigprocmask_check[] = {
+	LD(ARG_LO(1)), JEQ(0, 0, 3), LD(ARG_HI(1)), JEQ(0, 0, 1), ALLOW,
+	LD(ARG_LO(0)), JEQ(SIG_UNBLOCK, 0, 1), ALLOW, TRAP};
+
+enum check_kind { ALWAYS, CHECKED, OWN_PID, OWN_SOCK };
+
+struct allow {
+	uint16_t nr;
+	uint8_t kind;
+	uint8_t len; /* of check */
+	const struct sock_filter *check;
+	const char *name, *why;
+};
+
+#define A(n, why) {SYS_##n, ALWAYS, 0, NULL, #n, why}
+#define C(n, blk, why) \
+	{SYS_##n, CHECKED, sizeof blk / sizeof blk[0], blk, #n, why}
+#define OWN(n, kind, why) {SYS_##n, kind, 0, NULL, #n, why}
+
+/* Calls checked on their arguments run the filter every time: the
+ * frequent ones first.  Calls allowed whatever their arguments cost
+ * nothing wherever they are: the kernel's action cache skips the filter. */
+static const struct allow allow_list[] = {
+	C(futex, futex_no_pi, "waits and wakes on the caller's own memory "
+	  "(a shared channel is memory the cage maps anyway); the PI commands "
+	  "trap: they find a lock's owner by the host tid in the word"),
+	C(mmap, anon_only, "anonymous memory only; a file mapping traps and "
+	  "the handler fills an anonymous one through the server"),
+	C(clock_gettime, own_clock, "clocks; CPU clocks of pid 0 only"),
+	C(clock_nanosleep, own_clock, "sleeps on a clock; CPU clocks of pid 0 only"),
+	C(clock_getres, own_clock, "clock resolution; CPU clocks of pid 0 only"),
+	A(sched_yield, "gives up the CPU; names no other task"),
+	A(munmap, "the caller's own memory"),
+	C(madvise, plain_advice, "advice on the caller's own memory; "
+	  "HWPOISON and SOFT_OFFLINE (physical pages) trap"),
+	A(brk, "the caller's own heap"),
+	A(mprotect, "the caller's own memory"),
+	A(mremap, "the caller's own memory"),
+	A(nanosleep, "sleeps"),
+	A(rt_sigreturn, "returns from a handler; a forged frame can block "
+	  "SIGSYS, and the next trap then kills the process"),
+	A(getrandom, "random bytes; no file, no other task"),
+	A(gettid, "the caller's host tid: a number, no access (every call "
+	  "taking a tid is trapped or limited to the caller)"),
+	A(set_robust_list, "registers the caller's own list head"),
+	A(rseq, "registers the caller's own rseq area"),
+	A(set_tid_address, "the caller's own memory; returns its host tid"),
+	A(arch_prctl, "the caller's own TLS base, CPUID faulting, vDSO, "
+	  "shadow stack: per-thread state"),
+	A(restart_syscall, "resumes an allowed sleep after SIGSTOP/SIGCONT"),
+	A(sigaltstack, "the caller's own signal stack"),
+	A(gettimeofday, "the clock"),
+	A(time, "the clock"),
+	A(exit, "ends the calling thread (exit_group, the process's end, "
+	  "goes to the server first)"),
+	A(rt_sigpending, "the caller's own pending signals"),
+	A(rt_sigsuspend, "waits for a signal; the mask it sets lasts only "
+	  "while no call is made"),
+	A(rt_sigtimedwait, "takes a pending signal of the caller's"),
+	A(pause, "waits for a signal"),
+	C(clone, thread_only, "a thread of this process, nothing else: no "
+	  "exit signal, namespaces, pidfd or CLONE_PARENT"),
+	C(clone3, enosys, "ENOSYS, so glibc falls back to clone, whose flags "
+	  "the filter can read (clone3's are behind a pointer)"),
+	C(get_robust_list, pid0, "the caller's own list head (pid 0)"),
+	C(sched_getaffinity, pid0, "the caller's own CPU mask (pid 0)"),
+	C(membarrier, no_global_expedited, "a barrier for this process; "
+	  "GLOBAL_EXPEDITED would interrupt other processes' CPUs"),
+	C(exit_group, magic, "magic: the final exit, after the server has the "
+	  "status; a forger only exits without telling it (its launcher "
+	  "still sees the status)"),
+	C(write, fd2_magic, "magic, fd 2: a fatal line to the launcher's "
+	  "stderr; a forger writes there past its virtual fd 2"),
+	C(rt_sigaction, sigaction_check, "queries; new actions with the magic "
+	  "and never for SIGSYS: a host handler in the caller's own memory"),
+	C(rt_sigprocmask, sigprocmask_check, "queries and unblocking; blocking "
+	  "is emulated so that SIGSYS stays deliverable"),
+	OWN(kill, OWN_PID, "magic, this process's host pid only: raise(), "
+	    "abort() delivered natively"),
+	OWN(tgkill, OWN_PID, "magic, this process's host pid only: a signal "
+	    "to one of its own threads"),
+	OWN(recvfrom, OWN_SOCK, "magic, the attach socket, MSG_PEEK|"
+	    "MSG_DONTWAIT only: the liveness check (the relay never writes "
+	    "there)"),
+};
+
+static void emit(struct lind_filter *f, struct sock_filter ins)
+{
+	assert(f->n < LIND_FILTER_MAX);
+	f->ins[f->n++] = ins;
+}
+
+/* "if nr == row: block" where every path through block returns. */
+static void add(struct lind_filter *f, uint32_t nr,
+		const struct sock_filter *b, size_t len)
+{
+	emit(f, (struct sock_filter)JEQ(nr, 0, (uint8_t)len));
+	for (size_t i = 0; i < len; i++)
+		emit(f, b[i]);
+}
+
+void lind_filter_build(struct lind_filter *f, uint32_t host_pid,
+		       uint32_t sock)
+{
+	static const struct sock_filter always[] = {ALLOW};
+	const struct sock_filter own_pid[] = {
+		LD(ARG_LO(0)), JEQ(host_pid, 0, 5), MAGIC_OR_TRAP};
+	const struct sock_filter own_sock[] = {
+		LD(ARG_LO(0)), JEQ(sock, 0, 7), LD(ARG_LO(3)),
+		JEQ(LIND_PEEK_FLAGS, 0, 5), MAGIC_OR_TRAP};
+	f->n = 0;
+	emit(f, (struct sock_filter)LD(offsetof(struct seccomp_data, arch)));
+	emit(f, (struct sock_filter)JEQ(AUDIT_ARCH_X86_64, 1, 0));
+	emit(f, (struct sock_filter)RET(SECCOMP_RET_KILL_PROCESS));
+	emit(f, (struct sock_filter)LD(offsetof(struct seccomp_data, nr)));
+	/* x32 numbers (bit 30) would name the same calls: they trap too,
+	 * since no row matches them */
+	for (size_t i = 0; i < sizeof allow_list / sizeof allow_list[0]; i++) {
+		const struct allow *r = &allow_list[i];
+		if (r->kind == ALWAYS)
+			add(f, r->nr, always, 1);
+		else if (r->kind == CHECKED)
+			add(f, r->nr, r->check, r->len);
+		else if (r->kind == OWN_PID)
+			add(f, r->nr, own_pid, sizeof own_pid / sizeof own_pid[0]);
+		else
+			add(f, r->nr, own_sock,
+			    sizeof own_sock / sizeof own_sock[0]);
+	}
+	emit(f, (struct sock_filter)TRAP);
+}
+
+void lind_allow_list_print(FILE *out)
+{
+	for (size_t i = 0; i < sizeof allow_list / sizeof allow_list[0]; i++)
+		fprintf(out, "%3u %-18s %s\n", allow_list[i].nr,
+			allow_list[i].name, allow_list[i].why);
+}

@@ -1,0 +1,14 @@
+/* lind-run's child: from a host file to a confined program (boot.c). */
+#ifndef LIND_BOOT_H
+#define LIND_BOOT_H
+
+/* Attach as a cage, install the filter, load path (argv as given to the
+ * program) and jump to it.  Returns only if the program cannot be
+ * loaded, after one line on stderr: the status to exit with. */
+int boot_cage(const char *path, char *argv[]);
+
+/* attach.c, built for lind-run: attach as a cage named argv and install
+ * the filter; dies with one line if it cannot. */
+void lind_boot_attach(char **argv);
+
+#endif
