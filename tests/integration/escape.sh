@@ -64,7 +64,7 @@ attacks="read write stat list rename unlink connect kill probe ptrace
 	exec-raw execveat-raw exec-libc exec-spawn mount ns kernel vm seccomp
 	seccomp-fake fork clone-ns sigsys-ign sigsys-handler sigsys-block magic
 	sigreturn-mask sigreturn-rip sigreturn-rip-mask sigreturn-frame
-	sigreturn-frame-mask tamper"
+	sigreturn-frame-mask tamper thread x32 int80"
 
 # ---- the host side: canary files, a listener, a sleep ----
 H="$T/host"
@@ -140,6 +140,7 @@ listener_clean() {
 start_sleep() {
 	setsid sleep 1000000 </dev/null >/dev/null 2>&1 &
 	sleep_pid=$!
+	disown $sleep_pid # its death is checked, not announced
 	wait_for 10 grep -qx sleep "/proc/$sleep_pid/comm"
 	vmaddr=0x$(awk '/\[stack\]/ {split($1, a, "-"); print a[1]; exit}' \
 		"/proc/$sleep_pid/maps")

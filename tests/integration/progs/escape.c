@@ -39,6 +39,7 @@
 #include <linux/seccomp.h>
 #include <linux/userfaultfd.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <spawn.h>
@@ -833,6 +834,64 @@ static void atk_clone_ns(void)
 	forked("clone3-fork-raw", raw(SYS_clone3, &ca, sizeof ca, 0));
 }
 
+/* What an escaped thread does (a thread shares the filter: it must too). */
+static void *thread_attack(void *arg)
+{
+	(void)arg;
+	host_append("thread-open-append-raw");
+	struct sockaddr_in a = listener();
+	long s = raw(SYS_socket, AF_INET, SOCK_STREAM, 0);
+	ok_if("thread-connect-raw", raw(SYS_connect, s < 0 ? 0 : s, &a, sizeof a));
+	return NULL;
+}
+
+static void atk_thread(void)
+{
+	pthread_t t;
+	if (!HAVE_LIBC) {
+		say(C.attack, 0, "skipped", "(needs libc)");
+		return;
+	}
+	int r = pthread_create(&t, NULL, thread_attack, NULL);
+	allowed("pthread_create-libc", -r);
+	if (r == 0)
+		pthread_join(t, NULL);
+}
+
+/* The other syscall ABIs: x32 numbers (bit 30) keep the x86-64 audit
+ * arch, so only a filter that denies what it does not know stops them;
+ * int $0x80 is the i386 ABI, another arch altogether. */
+static void atk_x32(void)
+{
+	append_raw("x32-open-append-raw",
+		   raw(0x40000000 | SYS_open, C.canary, O_WRONLY | O_APPEND, 0));
+	ok_if("x32-kill-sleep-raw", raw(0x40000000 | SYS_kill, C.sleep, SIGKILL, 0));
+}
+
+static void atk_int80(void)
+{
+	/* i386 pointers are 32 bits: the path goes below 4 GiB */
+	long m = raw6(SYS_mmap, 0, 4096, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
+	if (m < 0) {
+		allowed("mmap-32bit", m);
+		return;
+	}
+	cat((char *)m, 256, C.created, "");
+	long r;
+	__asm__ volatile("int $0x80"
+			 : "=a"(r)
+			 : "a"(5 /* i386 open */), "b"(m),
+			   "c"(O_WRONLY | O_CREAT), "d"(0644)
+			 : "memory");
+	ok_if("int80-open-create", (int)r);
+	__asm__ volatile("int $0x80"
+			 : "=a"(r)
+			 : "a"(37 /* i386 kill */), "b"(C.sleep), "c"(SIGKILL)
+			 : "memory");
+	ok_if("int80-kill-sleep", (int)r);
+}
+
 /* ---- the SIGSYS trap ---- */
 
 struct k_sigaction {
@@ -1085,7 +1144,8 @@ static uint64_t get_varint(const uint8_t *p, uint32_t len, uint32_t *i)
 
 #define NO_REPLY (1l << 40)
 
-/* Reply.result (field 2, zigzag) walking the fields, or NO_REPLY. */
+/* Reply.result (field 2, zigzag) walking the fields; proto3 leaves a
+ * 0 out. */
 static long reply_result(const uint8_t *p, uint32_t len)
 {
 	for (uint32_t i = 0; i < len && len <= LIND_MAX_FRAME;) {
@@ -1100,7 +1160,7 @@ static long reply_result(const uint8_t *p, uint32_t len)
 			break;
 		}
 	}
-	return NO_REPLY;
+	return 0;
 }
 
 /* Submit a frame in slot 0 and wait a little for the relay's answer. */
@@ -1121,11 +1181,12 @@ static long submit(struct lind_chan *ch, uint32_t len)
 }
 
 /* close(0) sent as every other cage id, with made-up tags: the relay
- * stamps our own id, so only our own fd 0 closes (once). */
-static void forge_ids(struct lind_chan *ch, uint64_t own)
+ * stamps our own id, so only our own fd 0 closes (once: first 0, then
+ * EBADF).  Counts in f[]: first result, EBADFs, others. */
+static void forge_ids(struct lind_chan *ch, uint64_t own, long f[3])
 {
-	long first = NO_REPLY, same = 0, other = 0;
 	uint64_t last = own > 600 ? 600 : own + 4;
+	f[0] = NO_REPLY, f[1] = f[2] = 0;
 	for (uint64_t id = 2; id < last; id++) {
 		if (id == own)
 			continue;
@@ -1133,23 +1194,27 @@ static void forge_ids(struct lind_chan *ch, uint64_t own)
 				     SYS_close, 0);
 		long r = submit(ch, len);
 		if (r == NO_REPLY) {
-			other++;
+			f[2]++;
 			break; /* the relay stopped answering us */
 		}
-		if (first == NO_REPLY)
-			first = r;
+		if (f[0] == NO_REPLY)
+			f[0] = r;
 		else if (r == -EBADF)
-			same++;
+			f[1]++;
 		else
-			other++;
+			f[2]++;
 	}
+}
+
+static void say_forged(const long f[3])
+{
 	struct line l = {.n = 0};
 	add(&l, "forged close(0) as other cages: first ");
-	addn(&l, first);
+	addn(&l, f[0]);
 	add(&l, ", then EBADF x");
-	addn(&l, same);
+	addn(&l, f[1]);
 	add(&l, ", other x");
-	addn(&l, other);
+	addn(&l, f[2]);
 	l.b[l.n] = 0;
 	say("forge-cage-id", 0, "allowed", l.b);
 }
@@ -1196,16 +1261,22 @@ static void atk_tamper(void)
 		return;
 	}
 	struct lind_chan *ch = cl->chan;
-	/* our own prints go to /dev/null while the forged closes run */
+	/* fd 1 is saved and pointed at /dev/null while the forged calls run
+	 * (a forged write stamped with our id would print) */
 	long saved = raw(SYS_dup, 1, 0, 0), nul = raw(SYS_open, "/dev/null", O_WRONLY, 0);
 	if (saved >= 0 && nul >= 0)
 		raw(SYS_dup2, nul, 1, 0);
-	forge_ids(ch, cl->cage_id);
+	long f[3];
+	forge_ids(ch, cl->cage_id, f);
 	if (saved >= 0 && nul >= 0)
 		raw(SYS_dup2, saved, 1, 0);
-	forge_ids(ch, cl->cage_id); /* again, to show the results */
+	say_forged(f);
 	say("scribble", 0, "allowed", "(channel overwritten 3000 times; exiting)");
 	scribble(ch);
+	/* and its pages punched out of the memfd under the relay */
+	raw(SYS_madvise, ch, sizeof *ch & ~4095ul, MADV_REMOVE);
+	atomic_fetch_add(&ch->doorbell, 1);
+	raw6(SYS_futex, L(&ch->doorbell), FUTEX_WAKE, 1, 0, 0, 0);
 	/* our channel is garbage now: leave without the server (SYS_exit is
 	 * allowed for threads; the last thread's exit ends the process) */
 	for (;;)
@@ -1232,6 +1303,7 @@ static const struct {
 	{"sigreturn-rip", atk_sigreturn}, {"sigreturn-rip-mask", atk_sigreturn},
 	{"sigreturn-frame", atk_sigreturn},
 	{"sigreturn-frame-mask", atk_sigreturn}, {"tamper", atk_tamper},
+	{"thread", atk_thread}, {"x32", atk_x32}, {"int80", atk_int80},
 };
 
 static const char *where(void)
