@@ -11,6 +11,7 @@
 # daemons and a host `sleep` alive (not stopped, not traced), nothing the
 # attacker reported as done by the host kernel ("ok"), and a normal cage
 # served afterwards.  Each attack's results are printed as a TAP comment.
+# LIND_ESCAPE_ATTACKS and LIND_ESCAPE_VARIANTS narrow a run to some.
 . "$(dirname "$0")/lib.sh"
 start_daemons || exit 1
 
@@ -58,13 +59,17 @@ fi
 "$LIND_CC" -std=gnu11 -O1 -static -o "$T/bin/normal" \
 	"$LIND_SRC/tests/integration/progs/cagetool.c" -lpthread ||
 	{ echo "Bail out! cagetool does not build"; exit 1; }
-normal() { "$LIND_RUN" "$T/bin/normal" "$@"; }
+# (a frozen relay must fail the check, not hang the test)
+normal() { timeout -k 5 30 "$LIND_RUN" "$T/bin/normal" "$@"; }
 
 attacks="read write stat list rename unlink connect kill probe ptrace
 	exec-raw execveat-raw exec-libc exec-spawn mount ns kernel vm seccomp
 	seccomp-fake fork clone-ns sigsys-ign sigsys-handler sigsys-block magic
 	sigreturn-mask sigreturn-rip sigreturn-rip-mask sigreturn-frame
-	sigreturn-frame-mask tamper thread x32 int80"
+	sigreturn-frame-mask tamper thread x32 int80 futex-requeue"
+# Attacks on the relay through the channel: where they run makes no
+# difference, and a relay they freeze costs a minute to find and restart.
+relay_only="futex-requeue"
 
 # ---- the host side: canary files, a listener, a sleep ----
 H="$T/host"
@@ -165,6 +170,7 @@ cleanup() {
 	finish
 }
 trap cleanup EXIT
+trap 'exit 143' TERM INT
 
 make_host
 start_sleep
@@ -223,8 +229,13 @@ host_effects() {
 	local got
 	got=$(grep -E ': ok( |$)' "$T/out" | cut -d: -f1 | paste -sd ' ')
 	[ -n "$got" ] && effects+=("done by the host kernel: $got")
-	[ "$(normal loop 10 / 2>&1)" = "looped 10" ] ||
+	# into a file: a frozen relay keeps the stdout it was handed
+	normal loop 10 / >"$T/served.out" 2>&1
+	served=yes
+	[ "$(cat "$T/served.out")" = "looped 10" ] || {
+		served=
 		effects+=("a normal cage is not served afterwards")
+	}
 }
 
 # Put the host back as it was after an attack got through.
@@ -238,8 +249,8 @@ restore() {
 		kill -KILL "$sleep_pid" 2>/dev/null
 		start_sleep
 	fi
-	kill -0 "$server_pid" 2>/dev/null && kill -0 "$relay_pid" 2>/dev/null ||
-		restart_daemons
+	kill -0 "$server_pid" 2>/dev/null && kill -0 "$relay_pid" 2>/dev/null &&
+		[ -n "$served" ] || restart_daemons
 	snap0=$(snapshot)
 	: >"$T/listener.log"
 	sentinels=0
@@ -266,8 +277,13 @@ tamper_effects() {
 		effects+=("the looping cage got: $(head -c 200 "$T/looping.out")")
 }
 
+attacks=${LIND_ESCAPE_ATTACKS:-$attacks}
+variants=${LIND_ESCAPE_VARIANTS:-$variants}
 for v in $variants; do
 	for a in $attacks; do
+		case " $relay_only " in
+		*" $a "*) case $v in main | static) ;; *) continue ;; esac ;;
+		esac
 		[ "$a" = tamper ] && tamper_start
 		run_attack "$T/bin/esc.$v" "$a"
 		host_effects
@@ -286,7 +302,7 @@ done
 printf '#!/bin/sh\n# LIND-CLIENT-LIBC\necho PWNED >>%s\ntouch %s/script-touched\n' \
 	"$H/canary" "$H" >"$T/bin/script"
 chmod +x "$T/bin/script"
-(exec setsid "$LIND_RUN" "$T/bin/script") >"$T/out" 2>"$T/out.err" </dev/null
+(exec setsid timeout -k 5 60 "$LIND_RUN" "$T/bin/script") >"$T/out" 2>"$T/out.err" </dev/null
 status=$?
 host_effects
 echo "# script: $(results)"

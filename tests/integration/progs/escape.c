@@ -1283,6 +1283,39 @@ static void atk_tamper(void)
 		raw6(SYS_exit, 0, 0, 0, 0, 0, 0);
 }
 
+/* The relay's thread for this cage sleeps on the channel's doorbell, a
+ * futex in memory both map.  FUTEX_CMP_REQUEUE moves that sleeper onto a
+ * futex in our private memory, where no wake from the relay can reach it;
+ * then we leave through the exit exception (our channel answers no more,
+ * so nothing is printed after: the host side tells what happened). */
+static void atk_futex_requeue(void)
+{
+	static _Atomic uint32_t private_word;
+	if (HAVE_LIBC)
+		allowed("attach-now-libc", getppid()); /* a stub: attaches */
+	struct client *cl = find_client();
+	if (!cl || !cl->chan) {
+		say("futex-requeue", 0, "skipped", "(no channel: not attached)");
+		return;
+	}
+	struct lind_chan *ch = cl->chan;
+	say("futex-cmp-requeue-relay-waiter", 0, "tried",
+	    "(no answer can come after it)");
+	long r = 0;
+	for (int i = 0; i < 100000 && r <= 0; i++) {
+		if (!atomic_load(&ch->relay_sleeping)) {
+			raw(SYS_sched_yield, 0, 0, 0);
+			continue;
+		}
+		uint32_t bell = atomic_load(&ch->doorbell);
+		r = raw6(SYS_futex, L(&ch->doorbell), FUTEX_CMP_REQUEUE, 0,
+			 1 /* how many to move */, L(&private_word), bell);
+	}
+	raw6(SYS_exit_group, r > 0 ? 0 : 1, 0, 0, 0, 0, HOST_MAGIC);
+	for (;;)
+		raw6(SYS_exit, 1, 0, 0, 0, 0, 0);
+}
+
 /* ---- dispatch ---- */
 
 static const struct {
@@ -1304,6 +1337,7 @@ static const struct {
 	{"sigreturn-frame", atk_sigreturn},
 	{"sigreturn-frame-mask", atk_sigreturn}, {"tamper", atk_tamper},
 	{"thread", atk_thread}, {"x32", atk_x32}, {"int80", atk_int80},
+	{"futex-requeue", atk_futex_requeue},
 };
 
 static const char *where(void)
