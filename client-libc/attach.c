@@ -1,6 +1,8 @@
 /*
  * Start-up: a constructor attaches the process to nacl-relay before main,
- * no wrapper needed.  relay.sock -> Attach{version, stdio_mask, argv} with
+ * no wrapper needed (lind-run's child calls the same code before the
+ * program exists: boot.c).  relay.sock -> Attach{version, stdio_mask,
+ * argv, deny (lind-run --deny; none for a program started directly)} with
  * fds 0-2 -> AttachReply{cage_id} with the channel's memfd -> map it
  * -> install the seccomp filter.  Without a relay the program never runs:
  * it prints one line and exits 127.  The attach socket stays open as the
@@ -11,6 +13,7 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -76,9 +79,10 @@ static size_t read_argv(char **argv)
 
 /* 0 or -errno; a refused send is explained by recv_reply (the relay
  * may have answered why before hanging up). */
-static int send_attach(int s, char **argv, size_t argc)
+static int send_attach(int s, char **argv, size_t argc, uint32_t deny)
 {
 	Lind__Attach a = LIND__ATTACH__INIT;
+	a.deny = deny;
 	int fds[3], nfds = 0;
 	for (int i = 0; i < 3; i++) {
 		if (fcntl(i, F_GETFD) >= 0) {
@@ -174,7 +178,7 @@ static struct lind_client *already_attached(void)
 /* Attach this process as a new cage named argv: connect, send, map the
  * channel, close every other host fd, install the filter.  Dies (exit
  * 127, one line) if any of it fails: a cage never runs unattached. */
-static void attach_as(char **argv, size_t argc)
+static void attach_as(char **argv, size_t argc, uint32_t deny)
 {
 	char dir[LIND_MAX_PATH], path[LIND_MAX_PATH];
 	if (lind_runtime_dir(dir, sizeof dir, NULL) < 0 ||
@@ -185,7 +189,7 @@ static void attach_as(char **argv, size_t argc)
 		die("lind: no nacl-relay at %s (set LIND_RUNTIME_DIR or start "
 		    "nacl-relay)", path);
 	s = above_stdio(s);
-	int sent = send_attach(s, argv, argc);
+	int sent = send_attach(s, argv, argc, deny);
 	int chan_fd = -1;
 	Lind__AttachReply *rep = recv_reply(s, path, &chan_fd, sent);
 	client = (struct lind_client){LIND_CLIENT_VERSION, s, rep->cage_id,
@@ -202,7 +206,7 @@ static void attach_as(char **argv, size_t argc)
 #ifdef LIND_BOOT
 /* lind-run's child, before the program exists (boot.c).  argv past
  * ARGV_BYTES or ARGV_MAX is left out of the cage's record, as below. */
-void lind_boot_attach(char **argv)
+void lind_boot_attach(char **argv, uint32_t deny)
 {
 	size_t n = 0, bytes = 0;
 	while (argv[n] && n < ARGV_MAX) {
@@ -212,7 +216,7 @@ void lind_boot_attach(char **argv)
 		n++;
 	}
 	attaching = 1;
-	attach_as(argv, n);
+	attach_as(argv, n, deny);
 	attaching = 0;
 }
 
@@ -234,7 +238,7 @@ static void lind_attach(void)
 		return;
 	}
 	static char *argv[ARGV_MAX];
-	attach_as(argv, read_argv(argv));
+	attach_as(argv, read_argv(argv), 0);
 	attaching = 0;
 }
 

@@ -95,7 +95,7 @@ static int open_and_load(const char *path, struct elf_image *img)
 	return r;
 }
 
-int boot_cage(const char *path, char *argv[])
+int boot_cage(const char *path, char *argv[], uint32_t deny)
 {
 	char line[SHEBANG_MAX + 1], *interp = NULL, *arg = NULL;
 	const char *image = path;
@@ -122,6 +122,6 @@ int boot_cage(const char *path, char *argv[])
 				  environ, image);
 	if (!sp)
 		return fail(argv[0], -ENOMEM);
-	lind_boot_attach(argv);
+	lind_boot_attach(argv, deny);
 	load_jump(sp, prog.interp[0] ? ld.entry : prog.entry);
 }

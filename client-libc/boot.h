@@ -2,13 +2,15 @@
 #ifndef LIND_BOOT_H
 #define LIND_BOOT_H
 
-/* Attach as a cage, install the filter, load path (argv as given to the
- * program) and jump to it.  Returns only if the program cannot be
- * loaded, after one line on stderr: the status to exit with. */
-int boot_cage(const char *path, char *argv[]);
+#include <stdint.h>
 
-/* attach.c, built for lind-run: attach as a cage named argv and install
- * the filter; dies with one line if it cannot. */
-void lind_boot_attach(char **argv);
+/* Attach as a cage with policy deny (classes the relay refuses), install
+ * the filter, load path (argv as given to the program) and jump to it.  Returns only if the program cannot be
+ * loaded, after one line on stderr: the status to exit with. */
+int boot_cage(const char *path, char *argv[], uint32_t deny);
+
+/* attach.c, built for lind-run: attach as a cage named argv under policy
+ * deny and install the filter; dies with one line if it cannot. */
+void lind_boot_attach(char **argv, uint32_t deny);
 
 #endif

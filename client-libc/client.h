@@ -105,6 +105,12 @@ long lind_marshal(uint8_t *buf, size_t cap, const struct lind_plan *p);
 long lind_unmarshal(const struct lind_plan *p, const uint8_t *frame,
 		    size_t len, int *more);
 
+/* The SIGSYS handler answered call nr with errno err (either sign)
+ * without the server: tell the trace (a lind_refused frame, which the
+ * relay publishes as nr(a...) = -1 ERR (filter) and answers itself).
+ * Async-signal-safe; does nothing before attaching. */
+void lind_report_refusal(long nr, long err, const long a[6]);
+
 /* trap.c: install the SIGSYS handler and the filter; 0 or -errno. */
 int lind_trap_install(void);
 
@@ -120,7 +126,10 @@ void lind_filter_build(struct lind_filter *f, uint32_t host_pid,
 /* One line per row: number, name, why it is safe. */
 void lind_allow_list_print(FILE *out);
 
-/* Raw host syscall: the result or -errno, errno untouched. */
+/* Raw host syscall: the result or -errno, errno untouched.  r9 is zeroed
+ * after the call: a magic left there would let the program's next raw
+ * call of an excepted number (glibc's write(2, ...), rt_sigaction) pass
+ * the filter as if it were ours. */
 static inline long lind_host6(long nr, long a0, long a1, long a2, long a3,
 			      long a4, long a5)
 {
@@ -128,10 +137,10 @@ static inline long lind_host6(long nr, long a0, long a1, long a2, long a3,
 	register long r8 __asm__("r8") = a4;
 	register long r9 __asm__("r9") = a5;
 	long ret;
-	__asm__ volatile("syscall"
-			 : "=a"(ret)
+	__asm__ volatile("syscall\n\txor %%r9d, %%r9d"
+			 : "=a"(ret), "+r"(r9)
 			 : "a"(nr), "D"(a0), "S"(a1), "d"(a2), "r"(r10),
-			   "r"(r8), "r"(r9)
+			   "r"(r8)
 			 : "rcx", "r11", "memory");
 	return ret;
 }

@@ -6,6 +6,9 @@
  * before the program exists, then loads the program itself (boot.c), so
  * the program is confined from its first instruction.  The parent stays
  * on the host as the cage's launcher: it forwards signals and waits.
+ * --deny CLASSES: the relay refuses the cage's calls of those classes
+ * (proto/syscall_names.def) with EPERM; the policy goes in the Attach that
+ * lind-run's own trusted code sends, so the program cannot drop it.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -21,12 +24,15 @@
 
 #include "boot.h"
 #include "client.h"
+#include "protocol.h"
+#include "syscall.h"
 
 static volatile pid_t child;
 
 static void usage(FILE *f)
 {
-	fputs("usage: lind-run [--runtime-dir DIR] [--help] PROGRAM [ARGS...]\n"
+	fputs("usage: lind-run [--runtime-dir DIR] [--deny CLASS[,CLASS...]] "
+	      "[--allow-list] [--help] PROGRAM [ARGS...]\n"
 	      "Run PROGRAM in a new cage and exit with its status.\n"
 	      "PROGRAM is any x86-64 program (built with lind-cc or not, static\n"
 	      "or dynamic) or a #! script; it is confined from its first\n"
@@ -37,6 +43,10 @@ static void usage(FILE *f)
 	      "A lind-cc program started directly, without lind-run, is\n"
 	      "confined only from client-libc's constructor on.\n"
 	      "  --runtime-dir DIR  the deployment's sockets (LIND_RUNTIME_DIR)\n"
+	      "  --deny CLASSES     the relay refuses the cage's calls of these\n"
+	      "                     classes with EPERM (repeatable): file desc net\n"
+	      "                     proc exec signal memory ipc time creds system\n"
+	      "                     write (write: changes to the virtual filesystem)\n"
 	      "  --allow-list       print the host calls a cage may make, and why\n",
 	      f);
 }
@@ -47,8 +57,20 @@ __attribute__((noreturn)) static void bad_usage(const char *why)
 	exit(2);
 }
 
+/* --deny's list added to *deny; a bad class ends lind-run (exit 2). */
+static void add_deny(const char *list, uint32_t *deny)
+{
+	char err[200];
+	uint32_t m;
+	if (lind_class_parse(list, &m, err, sizeof err) < 0) {
+		fprintf(stderr, "lind-run: --deny: %s\n", err);
+		exit(2);
+	}
+	*deny |= m;
+}
+
 /* Options before PROGRAM; returns the index of PROGRAM in argv. */
-static int parse(int argc, char **argv, const char **rundir)
+static int parse(int argc, char **argv, const char **rundir, uint32_t *deny)
 {
 	int i = 1;
 	for (; i < argc && argv[i][0] == '-'; i++) {
@@ -68,6 +90,12 @@ static int parse(int argc, char **argv, const char **rundir)
 			*rundir = argv[i];
 		} else if (!strncmp(a, "--runtime-dir=", 14) && a[14]) {
 			*rundir = a + 14;
+		} else if (!strcmp(a, "--deny")) {
+			if (++i >= argc)
+				bad_usage("--deny needs a list of classes");
+			add_deny(argv[i], deny);
+		} else if (!strncmp(a, "--deny=", 7)) {
+			add_deny(a + 7, deny);
 		} else {
 			char m[PATH_MAX + 32];
 			snprintf(m, sizeof m, "unknown option %s", a);
@@ -129,7 +157,7 @@ static void forward(int sig, siginfo_t *si, void *ctx)
 
 static const int fwd_sigs[] = {SIGINT, SIGTERM, SIGHUP};
 
-static int run(const char *path, char **argv)
+static int run(const char *path, char **argv, uint32_t deny)
 {
 	sigset_t block, old;
 	sigemptyset(&block);
@@ -149,7 +177,7 @@ static int run(const char *path, char **argv)
 		signal(SIGTERM, SIG_DFL);
 		signal(SIGHUP, SIG_DFL);
 		sigprocmask(SIG_SETMASK, &old, NULL);
-		_exit(boot_cage(path, argv)); /* returns only on failure */
+		_exit(boot_cage(path, argv, deny)); /* returns only on failure */
 	}
 	child = pid;
 	sigprocmask(SIG_SETMASK, &old, NULL);
@@ -163,7 +191,8 @@ static int run(const char *path, char **argv)
 int main(int argc, char **argv)
 {
 	const char *rundir = NULL;
-	int i = parse(argc, argv, &rundir);
+	uint32_t deny = 0;
+	int i = parse(argc, argv, &rundir, &deny);
 	char path[PATH_MAX];
 	int r = resolve(argv[i], path, sizeof path);
 	if (r == 127) {
@@ -178,5 +207,5 @@ int main(int argc, char **argv)
 		fprintf(stderr, "lind-run: setenv: %s\n", strerror(errno));
 		return 126;
 	}
-	return run(path, argv + i);
+	return run(path, argv + i, deny);
 }

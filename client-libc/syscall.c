@@ -23,6 +23,8 @@ static long without_relay(long nr, const long a[6])
 		return (long)lind_cage_id();
 	if (nr == LIND_SYS_lind_cancel)
 		return -EPIPE;
+	if (nr == LIND_SYS_lind_refused)
+		return 0; /* nobody left to tell */
 	lind_host_fatal("lind: relay connection lost\n");
 }
 
@@ -116,6 +118,17 @@ long lind_syscall(long nr, long a0, long a1, long a2, long a3, long a4,
 	if (nr == LIND_SYS_exit_group)
 		lind_host_exit((int)a0); /* the server has the status now */
 	return r;
+}
+
+void lind_report_refusal(long nr, long err, const long a[6])
+{
+	/* only the trace hears of it; one frame, answered by the relay */
+	int64_t args[6];
+	for (int i = 0; i < 6; i++)
+		args[i] = a[i];
+	if (lind_cl)
+		(void)lind_syscall(LIND_SYS_lind_refused, nr, err, (long)args,
+				   (long)sizeof args, 0, 0);
 }
 
 unsigned long lind_cage_id(void)

@@ -108,8 +108,6 @@ static pid_t host_pid; /* ours, read before the filter went in */
  * Other targets are other cages: the server's business (ENOSYS today). */
 static long trap_self_signal(long nr, const long a[6])
 {
-	if (a[0] != (long)lind_cage_id())
-		return lind_syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 	if (nr == SYS_kill)
 		return lind_host6(SYS_kill, host_pid, a[1], 0, 0, 0,
 				  (long)LIND_HOST_MAGIC);
@@ -241,32 +239,55 @@ static long trap_mmap(const long a[6])
 	return r < 0 ? r : m;
 }
 
-/* The calls the filter traps only for some arguments: answered here. */
-static long trap_local(long nr, ucontext_t *uc, const long a[6])
+/* The calls the filter traps only for some arguments: answered here.
+ * 1 with *r set, or 0: the call is the server's. */
+static int answer_here(long nr, ucontext_t *uc, const long a[6], long *r)
 {
 	switch (nr) {
 	case SYS_rt_sigaction:
-		return trap_sigaction(a);
+		*r = trap_sigaction(a);
+		return 1;
 	case SYS_rt_sigprocmask:
-		return trap_sigprocmask(uc, a);
+		*r = trap_sigprocmask(uc, a);
+		return 1;
 	case SYS_kill:
 	case SYS_tgkill:
-		return trap_self_signal(nr, a);
+		if (a[0] != (long)lind_cage_id())
+			return 0; /* another cage: the server's */
+		*r = trap_self_signal(nr, a);
+		return 1;
 	case SYS_sched_getaffinity:
-		return trap_getaffinity(a);
+		*r = trap_getaffinity(a);
+		return 1;
 	case SYS_get_robust_list:
-		return trap_get_robust_list(a);
+		*r = trap_get_robust_list(a);
+		return 1;
 	case SYS_clock_gettime:
 	case SYS_clock_getres:
 	case SYS_clock_nanosleep:
-		return trap_cpu_clock(nr, a);
+		*r = trap_cpu_clock(nr, a);
+		return 1;
 	case SYS_membarrier:
-		return trap_membarrier(a);
+		*r = trap_membarrier(a);
+		return 1;
 	case SYS_mmap:
-		return trap_mmap(a);
+		*r = trap_mmap(a);
+		return 1;
 	default:
-		return lind_syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+		return 0;
 	}
+}
+
+/* A call refused here never reaches the relay: the trace hears of it
+ * through lind_refused, shown as "(filter)". */
+static long trap_local(long nr, ucontext_t *uc, const long a[6])
+{
+	long r;
+	if (!answer_here(nr, uc, a, &r))
+		return lind_syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+	if (r < 0)
+		lind_report_refusal(nr, r, a);
+	return r;
 }
 
 static void on_sigsys(int sig, siginfo_t *si, void *ctx)

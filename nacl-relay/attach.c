@@ -25,6 +25,7 @@
 
 #include "common.h"
 #include "relay.h"
+#include "syscall.h"
 
 /* A connection must send its Attach within this many seconds. */
 #define ATTACH_TIMEOUT_S 5.0
@@ -150,6 +151,11 @@ static const char *attach_begin(struct relay_conn *c, Lind__Attach *a,
 		snprintf(msg, cap,
 			 "protocol version mismatch: cage speaks %u, relay speaks %u",
 			 a->version, LIND_PROTO_VERSION);
+		return msg;
+	}
+	if (a->deny & ~LC_ALL) {
+		snprintf(msg, cap, "policy names unknown classes (bits %#x)",
+			 a->deny & ~LC_ALL);
 		return msg;
 	}
 	if (__builtin_popcount(a->stdio_mask & 7) != nfds ||
@@ -280,7 +286,7 @@ void relay_attach_answer(struct relay *r, const Lind__Control *m)
 	int chan_fd = -1;
 	int rc = relay_chan_create(id, &chan_fd, &ch);
 	if (rc == 0) {
-		rc = relay_cage_start(r, id, ch, &c->cage);
+		rc = relay_cage_start(r, id, c->attach->deny, ch, &c->cage);
 		if (rc < 0) {
 			munmap(ch, sizeof *ch);
 			close(chan_fd);

@@ -83,6 +83,7 @@ static void slot_reply(struct lind_slot *s, const Lind__Reply *rep)
 		lind_futex_wake(&s->state, INT_MAX);
 }
 
+/* The relay's own answer (an error, or lind_refused's 0). */
 static void slot_error(struct lind_slot *s, uint32_t slot, int err)
 {
 	Lind__Reply rep = LIND__REPLY__INIT;
@@ -125,28 +126,97 @@ static void trace_fill(Lind__TraceEvent *ev, ProtobufCBinaryData *bins,
 	ev->start_ns = f->start_wall;
 }
 
-/* The relay answers this call itself: trace it with no latency. */
+/* The relay answers this call itself: trace it with no latency, and
+ * with why it was refused ("relay check: ...", "policy: net"), if it was. */
 static void trace_local(struct relay *r, uint64_t cage_id,
-			struct relay_inflight *f, int err)
+			struct relay_inflight *f, int err, const char *kind,
+			const char *why)
 {
 	Lind__TraceEvent ev = LIND__TRACE_EVENT__INIT;
 	ProtobufCBinaryData bins[6];
+	char refused[96];
 	trace_fill(&ev, bins, f, cage_id);
 	ev.result = err;
+	if (why) {
+		snprintf(refused, sizeof refused, "%s: %s", kind, why);
+		ev.refused = refused;
+	}
 	relay_trace_publish(r, &ev);
+}
+
+/* lind_refused(nr, errno, args[6], 48): the client's SIGSYS handler
+ * answered call nr itself.  Published as that call, marked "filter"; the
+ * server never sees it.  What a cage says here only adds lines about
+ * itself to its own trace. */
+static int lind_refused(struct relay *r, uint64_t cage_id,
+			const Lind__Request *req, bool traced, const char **why)
+{
+	int64_t a[6];
+	if (req->n_args < 4 || req->args[0] < 0 || req->args[0] > UINT32_MAX ||
+	    req->args[3] != (int64_t)sizeof a) {
+		*why = "lind_refused needs a call number and 6 arguments";
+		return -EINVAL;
+	}
+	int64_t err = req->args[1];
+	if (err == 0 || err < -4095 || err > 4095) {
+		*why = "lind_refused needs an errno";
+		return -EINVAL;
+	}
+	if (err < 0)
+		err = -err;
+	if (!traced)
+		return 0;
+	memcpy(a, req->data[0].data, sizeof a); /* relay_check: 48 bytes */
+	Lind__TraceEvent ev = LIND__TRACE_EVENT__INIT;
+	ev.cage_id = cage_id;
+	ev.nr = (uint32_t)req->args[0];
+	ev.n_args = 6;
+	ev.args = a;
+	ev.result = -err;
+	ev.start_ns = lind_wall_ns();
+	ev.refused = (char *)"filter";
+	relay_trace_publish(r, &ev);
+	return 0;
 }
 
 /* lind_cancel names one of the cage's own slots; the server knows the
  * call by its relay tag, so the slot becomes that tag here. */
-static int check_lind_cancel(struct relay_cage *c, Lind__Request *req)
+static int check_lind_cancel(struct relay_cage *c, Lind__Request *req,
+			     const char **why)
 {
 	if (req->n_args < 1 || req->args[0] < 0 ||
-	    req->args[0] >= LIND_CHAN_SLOTS)
+	    req->args[0] >= LIND_CHAN_SLOTS) {
+		*why = "lind_cancel of no slot";
 		return -EINVAL;
+	}
 	uint64_t slot = (uint64_t)req->args[0];
 	req->args[0] = (int64_t)((uint64_t)c->gen << 32 |
 				 (uint64_t)c->idx << 8 | slot);
 	return 0;
+}
+
+/* What the relay does with a frame: 0 forward it, 1 answer 0 here
+ * (lind_refused), or -errno with *kind ("policy", "relay check") and *why
+ * (NULL for an unserved call: ENOSYS is reason enough). */
+static int screen(struct relay_cage *c, Lind__Request *req, bool traced,
+		  const char **kind, const char **why)
+{
+	/* policy first: a denied call is EPERM even where the frame or an
+	 * unserved number would have another answer */
+	*kind = "policy";
+	int rc = relay_policy(c->deny, req, why);
+	if (rc < 0)
+		return rc;
+	*kind = "relay check";
+	rc = relay_check_why(req, why);
+	if (rc == 0 && req->nr == LIND_SYS_lind_cancel)
+		rc = check_lind_cancel(c, req, why);
+	if (rc == 0 && req->nr == LIND_SYS_lind_refused) {
+		rc = lind_refused(c->r, c->cage_id, req, traced, why);
+		if (rc == 0)
+			return 1;
+	}
+	return rc;
 }
 
 static void take_slot(struct relay_cage *c, uint32_t i)
@@ -178,9 +248,13 @@ static void take_slot(struct relay_cage *c, uint32_t i)
 	f->traced = relay_tracing(r);
 	if (f->traced)
 		trace_record(f, req);
-	int rc = relay_check(req);
-	if (rc == 0 && req->nr == LIND_SYS_lind_cancel)
-		rc = check_lind_cancel(c, req);
+	const char *kind, *why;
+	int rc = screen(c, req, f->traced, &kind, &why);
+	if (rc == 1) {
+		slot_error(s, i, 0); /* lind_refused: answered here */
+		lind__request__free_unpacked(req, NULL);
+		return;
+	}
 	if (rc == 0) {
 		req->cage_id = c->cage_id; /* stamped: a cage never names itself */
 		req->tag = (uint64_t)c->gen << 32 | (uint64_t)c->idx << 8 | i;
@@ -194,7 +268,7 @@ static void take_slot(struct relay_cage *c, uint32_t i)
 	if (rc < 0) {
 		slot_error(s, i, rc);
 		if (f->traced)
-			trace_local(r, c->cage_id, f, rc);
+			trace_local(r, c->cage_id, f, rc, kind, why);
 	}
 	lind__request__free_unpacked(req, NULL);
 }
@@ -251,14 +325,15 @@ static void *cage_main(void *arg)
 	return NULL;
 }
 
-int relay_cage_start(struct relay *r, uint64_t cage_id, struct lind_chan *chan,
-		     struct relay_cage **out)
+int relay_cage_start(struct relay *r, uint64_t cage_id, uint32_t deny,
+		     struct lind_chan *chan, struct relay_cage **out)
 {
 	struct relay_cage *c = calloc(1, sizeof *c);
 	if (!c)
 		return -ENOMEM;
 	c->r = r;
 	c->cage_id = cage_id;
+	c->deny = deny;
 	c->chan = chan;
 
 	pthread_mutex_lock(&r->table_lock);

@@ -51,6 +51,7 @@ struct relay_cage {
 	uint64_t cage_id;
 	uint32_t idx; /* channel index in the tag */
 	uint32_t gen; /* generation in the tag: stale replies are dropped */
+	uint32_t deny; /* policy: lind_class bits refused with EPERM */
 	struct lind_chan *chan;
 	pthread_t thread;
 	bool running;
@@ -122,16 +123,21 @@ struct relay {
 
 void relay_init(struct relay *r);
 
-/* check.c: 0 or -errno for a frame against its table row. */
+/* check.c: 0 or -errno for a frame against its table row; *why says what
+ * is wrong with a bad frame (NULL for an unserved call: ENOSYS). */
 int relay_check(const Lind__Request *req);
+int relay_check_why(const Lind__Request *req, const char **why);
+/* -EPERM when the call (with its arguments: an open's flags) is in a
+ * class of deny; *cls names that class.  0 otherwise. */
+int relay_policy(uint32_t deny, const Lind__Request *req, const char **cls);
 
 /* cage.c */
 /* A new channel in a memfd: *fd_out goes to the cage with AttachReply. */
 int relay_chan_create(uint64_t cage_id, int *fd_out, struct lind_chan **out);
 /* Register chan in the table and start its thread.  chan is unmapped by
  * relay_cage_stop. */
-int relay_cage_start(struct relay *r, uint64_t cage_id, struct lind_chan *chan,
-		     struct relay_cage **out);
+int relay_cage_start(struct relay *r, uint64_t cage_id, uint32_t deny,
+		     struct lind_chan *chan, struct relay_cage **out);
 void relay_cage_stop(struct relay *r, struct relay_cage *c);
 /* Server reply -> its slot; drops stale tags.  Modifies rep->tag. */
 void relay_route_reply(struct relay *r, Lind__Reply *rep);

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "bind.h"
 #include "cage.h"
 #include "lind.pb-c.h"
 #include "protocol.h"
@@ -150,6 +151,7 @@ void srv_dispatch(const void *req, size_t len)
 	else
 		r = handlers[rq->nr](&c);
 	lind__request__free_unpacked(rq, NULL);
+	bind_sweep(srv.vfs); /* host nodes the call made and nothing kept */
 	/* The journal is written before the reply can be seen; a call whose
 	 * records could not be written fails (docs/durability.md). */
 	long flushed = store_flush(srv.store);

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "bind.h"
 #include "cage.h"
 #include "common.h"
 #include "limit.h"
@@ -23,10 +24,15 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: posix-server [--runtime-dir DIR] [--store DIR] [--limit NAME=N]... [--help]\n"
+	fprintf(f, "usage: posix-server [--runtime-dir DIR] [--store DIR] [--limit NAME=N]...\n"
+		   "                    [--bind HOST:VIRT[:ro]]... [--host-root] [--help]\n"
 		   "Serves cages' system calls; runs in the foreground.\n"
 		   "  --runtime-dir DIR  sockets and pid file (default $LIND_RUNTIME_DIR)\n"
 		   "  --store DIR        the virtual filesystem (default $LIND_STORE)\n"
+		   "  --bind HOST:VIRT[:ro]  show host directory or file HOST read-only\n"
+		   "                     at VIRT (repeatable; both absolute)\n"
+		   "  --host-root        bind /usr /lib /lib64 /bin /sbin and a few files\n"
+		   "                     of /etc read-only, for dynamically linked programs\n"
 		   "  --limit NAME=N     change a limit (repeatable); names, defaults:\n");
 	srv_limits_usage(f);
 }
@@ -40,17 +46,25 @@ static void on_signal(struct ev_loop *loop, ev_signal *w, int revents)
 }
 
 
+static void binds_at_exit(void)
+{
+	bind_free_all(NULL);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"runtime-dir", required_argument, NULL, 'r'},
 		{"store", required_argument, NULL, 's'},
 		{"limit", required_argument, NULL, 'l'},
+		{"bind", required_argument, NULL, 'b'},
+		{"host-root", no_argument, NULL, 'H'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *rundir_opt = NULL, *store_opt = NULL;
 	lind_log_init("posix-server");
+	atexit(binds_at_exit); /* the early error exits too (leak checks) */
 	/* Everything we create (sockets, trace feed, pid file, store) is
 	 * ours alone unless made shared on purpose (relay.sock's mode). */
 	umask(077);
@@ -64,6 +78,14 @@ int main(int argc, char **argv)
 			char why[128];
 			if (srv_limit_set(optarg, why, sizeof why) < 0) {
 				lind_log(0, "%s", why);
+				return 2;
+			}
+		} else if (o == 'b' || o == 'H') {
+			char why[4200];
+			if ((o == 'b' ? bind_parse(optarg, why, sizeof why)
+				      : bind_host_root(why, sizeof why)) < 0) {
+				lind_log(0, "%s", why);
+				bind_free_all(NULL);
 				return 2;
 			}
 		} else if (o == 'h') {
@@ -124,12 +146,22 @@ int main(int argc, char **argv)
 	if (!srv.vfs || (r = store_load(st, srv.vfs)) < 0) {
 		lind_log(0, "store %s: cannot load: %s", storedir,
 			 strerror(r < 0 ? -r : ENOMEM));
+		bind_free_all(srv.vfs);
 		vfs_free(srv.vfs);
 		store_close(st);
 		return 1;
 	}
+	char why[4200];
+	if (bind_attach(srv.vfs, why, sizeof why) < 0) {
+		lind_log(0, "%s", why);
+		bind_free_all(srv.vfs);
+		vfs_free(srv.vfs);
+		store_close(st);
+		return 2;
+	}
 	if ((r = srv_loop_open(rundir)) < 0) {
 		lind_log(0, "%s: %s", sock, strerror(-r));
+		bind_free_all(srv.vfs);
 		vfs_free(srv.vfs);
 		store_close(st);
 		return 1;
@@ -147,6 +179,7 @@ int main(int argc, char **argv)
 	ev_run(srv.loop, 0);
 
 	srv_loop_close();
+	bind_free_all(srv.vfs); /* after the cages: nothing holds a node */
 	if ((r = store_snapshot(st, srv.vfs)) < 0)
 		lind_log(0, "store snapshot: %s", strerror(-r));
 	unlink(pid);

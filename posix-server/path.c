@@ -1,9 +1,11 @@
 /* Path resolution: components relative to a start directory (cwd or an
- * at-fd), ".", "..", repeated and trailing slashes, search permission. */
+ * at-fd), ".", "..", repeated and trailing slashes, search permission,
+ * symlinks (followed in the virtual namespace) and binds' mountpoints. */
 #include <errno.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "bind.h"
 #include "protocol.h"
 #include "vfs.h"
 
@@ -23,6 +25,9 @@ static int next_component(const char **p, char *name)
 	return (int)n;
 }
 
+/* The inode name in dir, or NULL (*out) when there is none.  A bind's
+ * mountpoint is replaced by the bind's root, and ".." of a bind's root is
+ * its mountpoint's parent: the walk never leaves the virtual tree. */
 static int step(struct vfs *v, const struct cred *cr, struct inode *dir,
 		const char *name, struct inode **out)
 {
@@ -36,16 +41,48 @@ static int step(struct vfs *v, const struct cred *cr, struct inode *dir,
 		return 0;
 	}
 	if (strcmp(name, "..") == 0) {
-		*out = vfs_get(v, dir->parent);
+		*out = dir->host ? bind_parent(v, dir) : vfs_get(v, dir->parent);
 		return *out ? 0 : -ENOENT;
 	}
+	if (dir->host)
+		return bind_lookup(v, dir, name, out);
 	struct dentry *e = vfs_lookup(dir, name);
 	*out = e ? vfs_get(v, e->ino) : NULL;
+	if (*out && (*out)->mnt)
+		*out = bind_root_of(*out);
+	return 0;
+}
+
+long vfs_readlink(struct vfs *v, struct inode *in, char *buf, size_t cap)
+{
+	return in->host ? bind_readlink(v, in, buf, cap) : -EINVAL;
+}
+
+/* Replaces the path left to walk (rest) by link in's target followed by
+ * rest, in buf; where the target starts is put in *dir. */
+static int follow(struct vfs *v, struct inode *in, const char *rest,
+		  char *buf, struct inode **dir, int *links)
+{
+	if (++*links > VFS_LINKS_MAX)
+		return -ELOOP;
+	char target[LIND_MAX_PATH];
+	long n = vfs_readlink(v, in, target, sizeof target);
+	if (n < 0)
+		return (int)n;
+	if (n == 0)
+		return -ENOENT; /* an empty target, as Linux */
+	size_t rl = strlen(rest);
+	if ((size_t)n + rl >= LIND_MAX_PATH)
+		return -ENAMETOOLONG;
+	memmove(buf + n, rest, rl + 1); /* rest may live in buf */
+	memcpy(buf, target, (size_t)n);
+	if (buf[0] == '/')
+		*dir = vfs_root(v); /* the virtual root, never the host's */
 	return 0;
 }
 
 int vfs_walk(struct vfs *v, const struct cred *cr, struct inode *start,
-	     const char *path, struct walk *w)
+	     const char *path, int flags, struct walk *w)
 {
 	memset(w, 0, sizeof *w); /* callers look at w even after an error */
 	size_t len = strlen(path);
@@ -56,53 +93,64 @@ int vfs_walk(struct vfs *v, const struct cred *cr, struct inode *start,
 	struct inode *dir = path[0] == '/' ? vfs_root(v) : start;
 	if (!dir)
 		return -ENOENT;
-	w->slash = path[len - 1] == '/';
-	const char *p = path;
-	char name[VFS_NAME_MAX + 1];
-	int n = next_component(&p, name);
-	if (n < 0)
-		return n;
-	if (n == 0) { /* "/" or "///" */
-		w->dir = w->in = dir;
-		w->dot = true;
-		return 0;
-	}
+	char buf[LIND_MAX_PATH], name[VFS_NAME_MAX + 1];
+	memcpy(buf, path, len + 1);
+	const char *p = buf;
+	int links = 0;
+	bool slash = path[len - 1] == '/';
 	for (;;) {
+		int n = next_component(&p, name);
+		if (n < 0)
+			return n;
+		if (n == 0) { /* "/" or "///" (or a link to it) */
+			w->dir = w->in = dir;
+			w->dot = true;
+			w->slash = slash;
+			return 0;
+		}
 		char next[VFS_NAME_MAX + 1];
 		const char *q = p;
 		int m = next_component(&q, next);
 		if (m < 0)
 			return m;
-		if (m == 0)
-			break; /* name is the last component */
 		struct inode *in;
 		int r = step(v, cr, dir, name, &in);
 		if (r < 0)
 			return r;
+		bool last = m == 0;
+		if (in && S_ISLNK(in->mode) &&
+		    (!last || (flags & WALK_FOLLOW) ||
+		     (slash && !(flags & WALK_PARENT)))) {
+			if ((r = follow(v, in, p, buf, &dir, &links)) < 0)
+				return r;
+			p = buf;
+			slash = slash || buf[strlen(buf) - 1] == '/';
+			continue;
+		}
+		if (last) {
+			w->in = in;
+			w->dir = dir;
+			w->slash = slash;
+			memcpy(w->name, name, (size_t)n + 1);
+			w->dot = strcmp(name, ".") == 0 || strcmp(name, "..") == 0;
+			if (in && slash && !S_ISDIR(in->mode) &&
+			    !(flags & WALK_PARENT))
+				return -ENOTDIR;
+			return 0;
+		}
 		if (!in)
 			return -ENOENT;
 		if (!S_ISDIR(in->mode))
 			return -ENOTDIR;
 		dir = in;
-		p = q;
-		memcpy(name, next, (size_t)m + 1);
 	}
-	int r = step(v, cr, dir, name, &w->in);
-	if (r < 0)
-		return r;
-	w->dir = dir;
-	memcpy(w->name, name, strlen(name) + 1);
-	w->dot = strcmp(name, ".") == 0 || strcmp(name, "..") == 0;
-	if (w->in && w->slash && !S_ISDIR(w->in->mode))
-		return -ENOTDIR;
-	return 0;
 }
 
 int vfs_resolve(struct vfs *v, const struct cred *cr, struct inode *start,
-		const char *path, struct inode **out)
+		const char *path, int flags, struct inode **out)
 {
 	struct walk w;
-	int r = vfs_walk(v, cr, start, path, &w);
+	int r = vfs_walk(v, cr, start, path, flags, &w);
 	if (r < 0)
 		return r;
 	if (!w.in)
@@ -119,9 +167,13 @@ long vfs_path_of(struct vfs *v, struct inode *d, char *buf, size_t cap)
 	tmp[pos] = '\0';
 	if (d->nlink == 0)
 		return -ENOENT; /* removed directory */
-	while (d->ino != VFS_ROOT_INO) {
-		struct inode *up = vfs_get(v, d->parent);
-		const char *name = up ? vfs_dir_name_of(up, d->ino) : NULL;
+	struct inode *root = vfs_root(v);
+	while (d != root) {
+		if (bind_is_root(d))
+			d = bind_mountpoint(d); /* named in its virtual parent */
+		struct inode *up = d->host ? bind_parent(v, d) : vfs_get(v, d->parent);
+		const char *name = d->host ? bind_name(d)
+			: up ? vfs_dir_name_of(up, d->ino) : NULL;
 		if (!name)
 			return -ENOENT;
 		size_t n = strlen(name);

@@ -42,14 +42,14 @@ static inline long sys_start(struct call *c, long dirfd, const char *path,
 }
 
 static inline long sys_walk(struct call *c, long dirfd, const char *path,
-			    struct walk *w)
+			    int flags, struct walk *w)
 {
 	struct inode *start;
 	memset(w, 0, sizeof *w); /* open_at looks at w after -ENOTDIR */
 	long r = sys_start(c, dirfd, path, &start);
 	if (r < 0)
 		return r;
-	return vfs_walk(srv.vfs, &c->cage->cred, start, path, w);
+	return vfs_walk(srv.vfs, &c->cage->cred, start, path, flags, w);
 }
 
 /* Sticky directories: only the owner of the entry or the directory (or
@@ -76,6 +76,14 @@ static inline void sys_touch(struct inode *in, bool modify)
 	in->ctime = now;
 	if (modify)
 		in->mtime = now;
+}
+
+/* Binds are read-only: a change inside one (dir is where the name is)
+ * answers EROFS, at the point of the call where Linux checks a read-only
+ * mount. */
+static inline long sys_writable_dir(const struct inode *dir)
+{
+	return dir->host ? -EROFS : 0;
 }
 
 /* sys_file.c: the stat used by stat, fstat, newfstatat. */

@@ -1,21 +1,26 @@
-/* Directory handlers: mkdir, rmdir, unlink, getdents64, getcwd, chdir. */
+/* Directory handlers: mkdir, rmdir, unlink, getdents64, readlink, getcwd,
+ * chdir. */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <stddef.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
+#include "bind.h"
 #include "sys.h"
 
 static long mkdir_at(struct call *c, long dirfd, const char *path, long mode)
 {
 	struct cage *cg = c->cage;
 	struct walk w;
-	long r = sys_walk(c, dirfd, path, &w);
+	long r = sys_walk(c, dirfd, path, WALK_PARENT, &w);
 	if (r < 0)
 		return r;
 	if (w.in)
 		return -EEXIST;
+	if ((r = sys_writable_dir(w.dir)) < 0)
+		return r;
 	if (w.dir->nlink == 0)
 		return -ENOENT;
 	if ((r = vfs_permission(&cg->cred, w.dir, W_OK | X_OK)) < 0 ||
@@ -66,17 +71,20 @@ static void drop_entry(struct walk *w, struct inode *in)
 long sys_rmdir_walk(struct call *c, struct walk *w)
 {
 	struct inode *in = w->in;
-	if (!in)
-		return -ENOENT;
-	if (in->ino == VFS_ROOT_INO)
-		return -EBUSY;
+	long r;
 	if (strcmp(w->name, ".") == 0)
 		return -EINVAL;
 	if (strcmp(w->name, "..") == 0)
 		return -ENOTEMPTY;
+	if (!w->dot && (r = sys_writable_dir(w->dir)) < 0)
+		return r; /* before the lookup's answer, as Linux */
+	if (!in)
+		return -ENOENT;
+	if (in == vfs_root(srv.vfs) || bind_is_root(in))
+		return -EBUSY; /* the root, a mountpoint */
 	if (!S_ISDIR(in->mode))
 		return -ENOTDIR;
-	long r = vfs_permission(&c->cage->cred, w->dir, W_OK | X_OK);
+	r = vfs_permission(&c->cage->cred, w->dir, W_OK | X_OK);
 	if (r < 0 || (r = sys_sticky_ok(&c->cage->cred, w->dir, in)) < 0)
 		return r;
 	if (in->nents)
@@ -92,18 +100,27 @@ long sys_rmdir_walk(struct call *c, struct walk *w)
 long srv_rmdir(struct call *c)
 {
 	struct walk w;
-	long r = sys_walk(c, AT_FDCWD, call_path(c, 0), &w);
+	long r = sys_walk(c, AT_FDCWD, call_path(c, 0), WALK_PARENT, &w);
 	return r < 0 ? r : sys_rmdir_walk(c, &w);
 }
 
 static long unlink_walk(struct call *c, struct walk *w)
 {
 	struct inode *in = w->in;
+	long r;
+	if (w->dot)
+		return -EISDIR;
+	if ((r = sys_writable_dir(w->dir)) < 0)
+		return r; /* before the lookup's answer, as Linux */
 	if (!in)
 		return -ENOENT;
 	if (S_ISDIR(in->mode))
 		return -EISDIR;
-	long r = vfs_permission(&c->cage->cred, w->dir, W_OK | X_OK);
+	if (w->slash)
+		return -ENOTDIR; /* "file/" */
+	if (bind_is_root(in))
+		return -EBUSY; /* a mountpoint */
+	r = vfs_permission(&c->cage->cred, w->dir, W_OK | X_OK);
 	if (r < 0 || (r = sys_sticky_ok(&c->cage->cred, w->dir, in)) < 0 ||
 	    (r = store_reserve(srv.store, STORE_FREES)) < 0)
 		return r;
@@ -115,7 +132,7 @@ static long unlink_walk(struct call *c, struct walk *w)
 long srv_unlink(struct call *c)
 {
 	struct walk w;
-	long r = sys_walk(c, AT_FDCWD, call_path(c, 0), &w);
+	long r = sys_walk(c, AT_FDCWD, call_path(c, 0), WALK_PARENT, &w);
 	return r < 0 ? r : unlink_walk(c, &w);
 }
 
@@ -124,7 +141,7 @@ long srv_unlinkat(struct call *c)
 	struct walk w;
 	if (c->a[2] & ~(long)AT_REMOVEDIR)
 		return -EINVAL;
-	long r = sys_walk(c, c->a[0], call_path(c, 1), &w);
+	long r = sys_walk(c, c->a[0], call_path(c, 1), WALK_PARENT, &w);
 	if (r < 0)
 		return r;
 	return (c->a[2] & AT_REMOVEDIR) ? sys_rmdir_walk(c, &w)
@@ -137,8 +154,9 @@ static unsigned char dtype(const struct inode *in)
 {
 	if (!in)
 		return DT_UNKNOWN;
-	return S_ISDIR(in->mode) ? DT_DIR : S_ISCHR(in->mode) ? DT_CHR
-		: S_ISREG(in->mode) ? DT_REG : DT_UNKNOWN;
+	if (in->mnt) /* what covers a mountpoint */
+		in = bind_root_of(in);
+	return IFTODT(in->mode);
 }
 
 /* Appends one record; false when it does not fit. */
@@ -161,6 +179,27 @@ static bool put_dirent(uint8_t *buf, size_t cap, size_t *used, uint64_t ino,
 	return true;
 }
 
+/* A bound directory: the host's entries, d_off being the host's
+ * offsets (the description's offset is the last one returned). */
+static long host_getdents(struct call *c, struct ofd *o)
+{
+	long fd = vfs_data_fd(srv.vfs, o->in);
+	if (fd < 0)
+		return fd;
+	if (lseek((int)fd, (off_t)o->off, SEEK_SET) < 0)
+		return -errno;
+	long n = syscall(SYS_getdents64, (int)fd, c->out[1].buf, c->out[1].cap);
+	if (n < 0)
+		return errno == EBADF ? -EACCES : -errno; /* an O_PATH fd */
+	for (long at = 0; at < n;) {
+		const struct linux_dirent64 *d = (void *)((char *)c->out[1].buf + at);
+		o->off = (uint64_t)d->d_off;
+		at += d->d_reclen;
+	}
+	c->out[1].len = (size_t)n;
+	return n;
+}
+
 long srv_getdents64(struct call *c)
 {
 	struct ofd *o = fd_get(c->cage->fds, c->a[0]);
@@ -169,6 +208,8 @@ long srv_getdents64(struct call *c)
 	if (o->kind != OFD_DIR)
 		return -ENOTDIR;
 	struct inode *dir = o->in;
+	if (dir->host)
+		return host_getdents(c, o);
 	if (dir->nlink == 0)
 		return -ENOENT;
 	uint8_t *buf = c->out[1].buf;
@@ -193,6 +234,33 @@ full:
 		return -EINVAL; /* buffer too small for one record */
 	c->out[1].len = used;
 	return (long)used;
+}
+
+/* ---- symlinks ----------------------------------------------------------- */
+
+static long readlink_at(struct call *c, long dirfd, const char *path, int out)
+{
+	struct walk w;
+	if ((int64_t)c->out[out].cap <= 0)
+		return -EINVAL;
+	long r = path[0] ? sys_walk(c, dirfd, path, 0, &w) : -ENOENT;
+	if (r < 0)
+		return r;
+	if (!w.in)
+		return -ENOENT;
+	r = vfs_readlink(srv.vfs, w.in, c->out[out].buf, c->out[out].cap);
+	c->out[out].len = r > 0 ? (size_t)r : 0;
+	return r;
+}
+
+long srv_readlink(struct call *c)
+{
+	return readlink_at(c, AT_FDCWD, call_path(c, 0), 1);
+}
+
+long srv_readlinkat(struct call *c)
+{
+	return readlink_at(c, c->a[0], call_path(c, 1), 2);
 }
 
 /* ---- cwd ---------------------------------------------------------------- */
@@ -224,7 +292,7 @@ long srv_chdir(struct call *c)
 {
 	struct inode *in;
 	long r = vfs_resolve(srv.vfs, &c->cage->cred, c->cage->cwd,
-			     call_path(c, 0), &in);
+			     call_path(c, 0), WALK_FOLLOW, &in);
 	return r < 0 ? r : set_cwd(c, in);
 }
 

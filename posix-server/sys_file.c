@@ -7,6 +7,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "bind.h"
 #include "sys.h"
 
 #define STATUS_FLAGS (O_APPEND | O_NONBLOCK | O_SYNC | O_DSYNC)
@@ -45,9 +46,12 @@ static long create_file(struct call *c, struct walk *w, long mode,
 	struct cage *cg = cur(c);
 	if (w->slash)
 		return -EISDIR;
+	long r = sys_writable_dir(w->dir);
+	if (r < 0)
+		return r;
 	if (w->dir->nlink == 0)
 		return -ENOENT; /* created in a removed directory */
-	long r = vfs_permission(&cg->cred, w->dir, W_OK | X_OK);
+	r = vfs_permission(&cg->cred, w->dir, W_OK | X_OK);
 	if (r < 0 || (r = sys_inode_room()) < 0 ||
 	    (r = store_reserve(srv.store, STORE_ADDS)) < 0)
 		return r;
@@ -72,6 +76,28 @@ static long create_file(struct call *c, struct walk *w, long mode,
 	return 0;
 }
 
+/* An existing inode's checks, in Linux's order (do_open, may_open,
+ * then the read-only mount for a write). */
+static long open_existing_check(struct cage *cg, struct inode *in, long flags)
+{
+	int acc = (int)flags & O_ACCMODE;
+	if (in->host && (flags & O_TRUNC) && S_ISREG(in->mode))
+		return -EROFS;
+	if (S_ISLNK(in->mode))
+		return -ELOOP; /* O_NOFOLLOW */
+	if (in->host && (S_ISCHR(in->mode) || S_ISBLK(in->mode) ||
+			 S_ISFIFO(in->mode)))
+		return -EACCES; /* a bind is nodev; no FIFO either */
+	if (S_ISSOCK(in->mode))
+		return -ENXIO;
+	int want = (acc != O_WRONLY ? R_OK : 0) |
+		   (acc != O_RDONLY || (flags & O_TRUNC) ? W_OK : 0);
+	long r = vfs_permission(&cg->cred, in, want);
+	if (r < 0)
+		return r;
+	return in->host && acc != O_RDONLY ? -EROFS : 0;
+}
+
 static long open_at(struct call *c, long dirfd, const char *path, long flags,
 		    long mode)
 {
@@ -84,7 +110,11 @@ static long open_at(struct call *c, long dirfd, const char *path, long flags,
 	if (ofd_files_full())
 		return -ENFILE; /* before the lookup, as Linux */
 	struct walk w;
-	long r = sys_walk(c, dirfd, path, &w);
+	/* O_CREAT|O_EXCL never follows the last component: it must not
+	 * exist, not even as a dangling link */
+	bool excl = (flags & O_CREAT) && (flags & O_EXCL);
+	long r = sys_walk(c, dirfd, path,
+			  (flags & O_NOFOLLOW) || excl ? 0 : WALK_FOLLOW, &w);
 	if (r == -ENOTDIR && w.in && w.slash && (flags & O_CREAT))
 		return -EISDIR; /* "file/" with O_CREAT, as Linux answers */
 	if (r < 0)
@@ -98,15 +128,14 @@ static long open_at(struct call *c, long dirfd, const char *path, long flags,
 			return r;
 		created = true;
 	} else {
-		if ((flags & O_CREAT) && (flags & O_EXCL))
+		if (excl)
 			return -EEXIST;
-		if (S_ISDIR(in->mode) && (acc != O_RDONLY || (flags & O_CREAT)))
+		if (S_ISDIR(in->mode) &&
+		    (acc != O_RDONLY || (flags & (O_CREAT | O_TRUNC))))
 			return -EISDIR;
 		if ((flags & O_DIRECTORY) && !S_ISDIR(in->mode))
 			return -ENOTDIR;
-		int want = (acc != O_WRONLY ? R_OK : 0) |
-			   (acc != O_RDONLY || (flags & O_TRUNC) ? W_OK : 0);
-		if ((r = vfs_permission(&cg->cred, in, want)) < 0)
+		if ((r = open_existing_check(cg, in, flags)) < 0)
 			return r;
 	}
 	int kind = S_ISDIR(in->mode)   ? OFD_DIR
@@ -116,6 +145,10 @@ static long open_at(struct call *c, long dirfd, const char *path, long flags,
 	 * opening or creating a file costs no host fd. */
 	if (kind == OFD_FILE && (flags & O_TRUNC) && !created && in->size &&
 	    (r = truncate_inode(in, 0)) < 0)
+		return r;
+	/* A host file is opened now: the inode looked up (or ESTALE), with
+	 * the server's own access checked as well. */
+	if (in->host && (r = data_fd(in)) < 0)
 		return r;
 	struct ofd *o = ofd_new(kind, (int)flags & (O_ACCMODE | STATUS_FLAGS),
 				in, NULL);
@@ -185,7 +218,7 @@ static long do_read(struct call *c, long fd, void *buf, size_t cap,
 		return r;
 	}
 	uint64_t off = pos ? (uint64_t)*pos : o->off;
-	if (off >= o->in->size || cap == 0)
+	if (cap == 0 || (!o->in->host && off >= o->in->size))
 		return 0; /* end of file: no data file needed (an empty one
 			   * may have none) */
 	long hfd = data_fd(o->in);
@@ -293,6 +326,11 @@ long srv_lseek(struct call *c)
 	if (o->kind == OFD_DEV)
 		return 0; /* like Linux's null/zero */
 	uint64_t size = o->kind == OFD_FILE ? o->in->size : 0;
+	if (o->kind == OFD_FILE && o->in->host) { /* the host's size now */
+		struct stat st;
+		vfs_stat(o->in, &st);
+		size = (uint64_t)st.st_size;
+	}
 	switch (c->a[2]) {
 	case SEEK_SET:
 		base = 0;
@@ -333,13 +371,15 @@ long sys_stat_inode(struct call *c, struct inode *in, int out)
 	return 0;
 }
 
-static long stat_path(struct call *c, long dirfd, const char *path, int out)
+static long stat_path(struct call *c, long dirfd, const char *path,
+		      int flags, int out)
 {
 	struct inode *start, *in;
 	long r = sys_start(c, dirfd, path, &start);
 	if (r < 0)
 		return r;
-	if ((r = vfs_resolve(srv.vfs, &cur(c)->cred, start, path, &in)) < 0)
+	if ((r = vfs_resolve(srv.vfs, &cur(c)->cred, start, path, flags,
+			     &in)) < 0)
 		return r;
 	return sys_stat_inode(c, in, out);
 }
@@ -359,12 +399,12 @@ static long stat_fd(struct call *c, long fd, int out)
 
 long srv_stat(struct call *c)
 {
-	return stat_path(c, AT_FDCWD, call_path(c, 0), 1);
+	return stat_path(c, AT_FDCWD, call_path(c, 0), WALK_FOLLOW, 1);
 }
 
 long srv_lstat(struct call *c)
 {
-	return stat_path(c, AT_FDCWD, call_path(c, 0), 1);
+	return stat_path(c, AT_FDCWD, call_path(c, 0), 0, 1);
 }
 
 long srv_fstat(struct call *c)
@@ -383,7 +423,8 @@ long srv_newfstatat(struct call *c)
 			return sys_stat_inode(c, cur(c)->cwd, 2);
 		return stat_fd(c, c->a[0], 2);
 	}
-	return stat_path(c, c->a[0], path, 2); /* no symlinks yet */
+	return stat_path(c, c->a[0], path,
+			 flags & AT_SYMLINK_NOFOLLOW ? 0 : WALK_FOLLOW, 2);
 }
 
 static long access_at(struct call *c, long dirfd, const char *path, long mode,
@@ -406,10 +447,18 @@ static long access_at(struct call *c, long dirfd, const char *path, long mode,
 		return r;
 	} else if (path[0] == '\0' && (flags & AT_EMPTY_PATH)) {
 		in = start;
-	} else if ((r = vfs_resolve(srv.vfs, &cur(c)->cred, start, path, &in)) < 0) {
+	} else if ((r = vfs_resolve(srv.vfs, &cur(c)->cred, start, path,
+				    flags & AT_SYMLINK_NOFOLLOW ? 0 : WALK_FOLLOW,
+				    &in)) < 0) {
 		return r;
 	}
-	return mode ? vfs_permission(&cur(c)->cred, in, (int)mode) : 0;
+	if (mode && (r = vfs_permission(&cur(c)->cred, in, (int)mode)) < 0)
+		return r;
+	/* a read-only mount refuses W_OK, but not for devices or FIFOs */
+	if ((mode & W_OK) && in->host &&
+	    (S_ISREG(in->mode) || S_ISDIR(in->mode) || S_ISLNK(in->mode)))
+		return -EROFS;
+	return 0;
 }
 
 long srv_access(struct call *c)
@@ -450,6 +499,8 @@ static long sync_fd(struct call *c, bool data_only)
 		int r = data_only ? fdatasync(fd) : fsync(fd);
 		return r < 0 ? -errno : 0;
 	}
+	if (o->kind == OFD_FILE && o->in->host)
+		return 0; /* read-only: nothing to write back */
 	if (o->kind == OFD_FILE) {
 		/* A reopened fd syncs the same host inode's dirty pages. */
 		long hfd = data_fd(o->in);

@@ -57,6 +57,13 @@ long srv_exit_group(struct call *c)
 	return record_exit(c);
 }
 
+/* The relay answers lind_refused itself and never forwards it. */
+long srv_lind_refused(struct call *c)
+{
+	(void)c;
+	return -ENOSYS;
+}
+
 /* The relay put the interrupted call's tag in a[0] (lind_cancel). */
 long srv_lind_cancel(struct call *c)
 {

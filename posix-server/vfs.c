@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bind.h"
 #include "limit.h"
 #include "store.h"
 #include "vfs.h"
@@ -445,6 +446,21 @@ static bool evict_oldest(struct vfs *v)
 	return true;
 }
 
+bool vfs_data_evict(struct vfs *v)
+{
+	return evict_oldest(v);
+}
+
+void vfs_data_cache(struct vfs *v, struct inode *in, int fd)
+{
+	assert(in->data_fd < 0);
+	while (v->nfds >= srv_limits.host_fds && evict_oldest(v))
+		;
+	in->data_fd = fd;
+	v->nfds++;
+	lru_push(v, in);
+}
+
 long vfs_data_fd(struct vfs *v, struct inode *in)
 {
 	if (in->data_fd >= 0) {
@@ -454,6 +470,8 @@ long vfs_data_fd(struct vfs *v, struct inode *in)
 		}
 		return in->data_fd;
 	}
+	if (in->host)
+		return bind_open(v, in); /* through its bind's root fd */
 	while (v->nfds >= srv_limits.host_fds && evict_oldest(v))
 		;
 	int fd;
@@ -482,6 +500,10 @@ void vfs_ref(struct inode *in)
 
 void vfs_maybe_free(struct vfs *v, struct inode *in)
 {
+	if (in->host) {
+		bind_release(v, in); /* host nodes live while used */
+		return;
+	}
 	if (in->nlink > 0 || in->refs > 0)
 		return;
 	assert(in->opens == 0);
@@ -523,6 +545,10 @@ static struct timespec ts_of(int64_t ns)
 
 void vfs_stat(const struct inode *in, struct stat *st)
 {
+	if (in->host) {
+		bind_stat(in, st);
+		return;
+	}
 	memset(st, 0, sizeof *st);
 	st->st_dev = VFS_DEV;
 	st->st_ino = in->ino;

@@ -45,6 +45,10 @@ struct inode {
 	size_t idxcap, idxused; /* power of two; slots not free (live or gone) */
 	uint64_t next_cookie;
 	struct inode *hnext; /* hash chain */
+	/* binds (bind.c): set on a host node, which is none of the above's
+	 * table (ino is the host's); mnt on the virtual inode a bind covers */
+	struct hnode *host;
+	struct bind *mnt;
 };
 
 struct cred {
@@ -91,6 +95,10 @@ long vfs_data_fd(struct vfs *v, struct inode *in);
 void vfs_data_close(struct vfs *v, struct inode *in);
 /* Host fds the cache holds now. */
 size_t vfs_data_fds(const struct vfs *v);
+/* For host nodes (bind.c): caches fd as in's, making room first; closes
+ * the least recently used fd (false: none is cached). */
+void vfs_data_cache(struct vfs *v, struct inode *in, int fd);
+bool vfs_data_evict(struct vfs *v);
 
 /* References (open descriptions, cwds) keep an unlinked inode alive; an
  * inode with neither links nor references is freed, data file too. */
@@ -104,7 +112,15 @@ int vfs_permission(const struct cred *cr, const struct inode *in, int want);
 void vfs_stat(const struct inode *in, struct stat *st);
 int64_t vfs_now(void);
 
-/* Path resolution (path.c). */
+/* Path resolution (path.c).  Symlinks in the middle of a path are
+ * followed, the last component's only with WALK_FOLLOW or a trailing
+ * slash; relative targets from the link's directory, absolute ones from
+ * the virtual root; more than VFS_LINKS_MAX links is ELOOP.  WALK_PARENT:
+ * the last component is only named (mkdir, rmdir, unlink): never
+ * followed, and a trailing slash is the caller's to judge. */
+#define WALK_FOLLOW 1
+#define WALK_PARENT 2
+#define VFS_LINKS_MAX 40
 struct walk {
 	struct inode *dir;   /* parent of the last component */
 	struct inode *in;    /* the target, NULL when it does not exist */
@@ -113,10 +129,13 @@ struct walk {
 	bool dot;            /* last component is "." or ".." (or "/") */
 };
 int vfs_walk(struct vfs *v, const struct cred *cr, struct inode *start,
-	     const char *path, struct walk *w);
+	     const char *path, int flags, struct walk *w);
 /* Resolve to an existing inode. */
 int vfs_resolve(struct vfs *v, const struct cred *cr, struct inode *start,
-		const char *path, struct inode **out);
+		const char *path, int flags, struct inode **out);
+/* Target of symlink in (not NUL-terminated): length or -errno (EINVAL
+ * for anything else). */
+long vfs_readlink(struct vfs *v, struct inode *in, char *buf, size_t cap);
 /* Absolute path of directory d into buf; length with NUL or -errno. */
 long vfs_path_of(struct vfs *v, struct inode *d, char *buf, size_t cap);
 

@@ -418,17 +418,33 @@ static void put_call_arg(struct out *o, struct cursor *c,
 		put_arg(o, a->kind, v);
 }
 
-static void put_call(struct out *o, const struct Lind__TraceEvent *ev)
+/* A call without a row (unserved), or one the client refused (its
+ * arguments came without their data): its name and its arguments in hex.
+ * A number Linux does not have is syscall_N. */
+static void put_raw_call(struct out *o, const struct Lind__TraceEvent *ev)
 {
-	const struct lind_syscall *row = lind_syscall_row(ev->nr);
-	if (!row) {
-		size_t n = ev->n_args < 6 ? ev->n_args : 6;
+	const struct lind_sysname *s = lind_sysname(ev->nr);
+	size_t n;
+	if (s) {
+		n = s->nargs;
+		put(o, "%s(", s->name);
+	} else {
+		n = ev->n_args < 6 ? ev->n_args : 6;
 		while (n && !ev->args[n - 1])
 			n--; /* unknown call: trailing zero arguments say nothing */
 		put(o, "syscall_%u(", ev->nr);
-		for (size_t i = 0; i < n; i++)
-			put(o, "%s%#llx", i ? ", " : "",
-			    (unsigned long long)ev->args[i]);
+	}
+	for (size_t i = 0; i < n; i++)
+		put(o, "%s0x%llx", i ? ", " : "",
+		    (unsigned long long)arg_of(ev, i));
+}
+
+static void put_call(struct out *o, const struct Lind__TraceEvent *ev)
+{
+	const struct lind_syscall *row = lind_syscall_row(ev->nr);
+	const char *refused = ev->refused ? ev->refused : "";
+	if (!row || !strcmp(refused, "filter")) {
+		put_raw_call(o, ev);
 	} else {
 		int nargs = 6;
 		while (nargs && row->arg[nargs - 1].kind == LK_NONE)
@@ -455,6 +471,8 @@ static void put_call(struct out *o, const struct Lind__TraceEvent *ev)
 	} else {
 		put(o, "%lld", (long long)ev->result);
 	}
+	if (refused[0])
+		put(o, " (%s)", refused);
 	if (ev->latency_ns)
 		put(o, " <%.1f us>", (double)ev->latency_ns / 1000.0);
 }

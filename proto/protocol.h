@@ -29,6 +29,7 @@
 #define LIND_SERVER_PID "posix-server.pid"
 #define LIND_RELAY_PID "nacl-relay.pid"
 
+
 /*
  * Cage channel: one memfd per cage, created by the relay and sent to the
  * cage with its AttachReply; both map it.

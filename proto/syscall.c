@@ -1,5 +1,9 @@
-/* lind_syscalls[]: the table rows of syscall_table.def as data. */
+/* lind_syscalls[] (the rows of syscall_table.def) and the names and
+ * classes of every call (syscall_names.def), as data. */
 #include <asm/termbits.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
 #include <sys/ioctl.h>
 
 #include "syscall.h"
@@ -31,4 +35,81 @@ int lind_ioctl_size(uint64_t request, int *dir)
 		*dir = LIND_IOCTL_NONE;
 		return 0;
 	}
+}
+
+/* ---- names and classes: every call, served or not ------------------- */
+
+static const struct lind_sysname sysnames[LIND_NR_MAX] = {
+#define SYSNAME(n, nm, na, cl) [n] = {#nm, na, -1, cl},
+#define SYSOPEN(n, nm, na, cl, fa) [n] = {#nm, na, fa, cl},
+#include "syscall_names.def"
+#undef SYSOPEN
+#undef SYSNAME
+};
+
+const struct lind_sysname *lind_sysname(uint64_t nr)
+{
+	if (nr >= LIND_NR_MAX || !sysnames[nr].name)
+		return NULL;
+	return &sysnames[nr];
+}
+
+uint32_t lind_call_classes(uint64_t nr, const int64_t *args, size_t nargs)
+{
+	const struct lind_sysname *s = lind_sysname(nr);
+	if (!s)
+		return 0;
+	uint32_t c = s->classes;
+	/* a missing argument is 0, as the server will read it: O_RDONLY */
+	if (s->flags_arg >= 0 && (size_t)s->flags_arg < nargs &&
+	    (args[s->flags_arg] & LIND_OFLAGS_WRITE))
+		c |= LC_WRITE;
+	return c;
+}
+
+static const char *const class_names[LC_COUNT] = {
+	"file", "desc", "net",  "proc",  "exec",   "signal",
+	"memory", "ipc", "time", "creds", "system", "write",
+};
+
+const char *lind_class_name(uint32_t bit)
+{
+	if (!bit || (bit & (bit - 1)) || bit > LC_ALL)
+		return NULL;
+	return class_names[__builtin_ctz(bit)];
+}
+
+static int class_bit(const char *name, size_t len)
+{
+	for (int i = 0; i < LC_COUNT; i++)
+		if (strlen(class_names[i]) == len &&
+		    !memcmp(class_names[i], name, len))
+			return i;
+	return -1;
+}
+
+int lind_class_parse(const char *list, uint32_t *mask, char *err, size_t cap)
+{
+	uint32_t m = 0;
+	const char *p = list;
+	for (;;) {
+		size_t len = strcspn(p, ",");
+		int b = class_bit(p, len);
+		if (b < 0) {
+			char valid[128] = "";
+			for (int i = 0; i < LC_COUNT; i++)
+				snprintf(valid + strlen(valid),
+					 sizeof valid - strlen(valid), "%s%s",
+					 i ? "," : "", class_names[i]);
+			snprintf(err, cap, "unknown class '%.*s' (valid: %s)",
+				 len > 32 ? 32 : (int)len, p, valid);
+			return -EINVAL;
+		}
+		m |= 1u << b;
+		if (!p[len])
+			break;
+		p += len + 1;
+	}
+	*mask = m;
+	return 0;
 }

@@ -87,6 +87,47 @@ static inline int lind_kind_is_out(int k)
 	return k == LK_OUT || k == LK_IOV_OUT || k == LK_STAT;
 }
 
+/*
+ * Names and classes of every call, served or not (proto/syscall_names.def).
+ * Class bits, in the order lind_class_name lists them.
+ */
+enum lind_class {
+	LC_FILE = 1u << 0,
+	LC_DESC = 1u << 1,
+	LC_NET = 1u << 2,
+	LC_PROC = 1u << 3,
+	LC_EXEC = 1u << 4,
+	LC_SIGNAL = 1u << 5,
+	LC_MEMORY = 1u << 6,
+	LC_IPC = 1u << 7,
+	LC_TIME = 1u << 8,
+	LC_CREDS = 1u << 9,
+	LC_SYSTEM = 1u << 10,
+	LC_WRITE = 1u << 11,
+};
+#define LC_COUNT 12
+#define LC_ALL ((1u << LC_COUNT) - 1)
+/* Open flags that make an open a change to the filesystem (class write):
+ * O_WRONLY O_RDWR O_CREAT O_TRUNC O_APPEND __O_TMPFILE. */
+#define LIND_OFLAGS_WRITE (01 | 02 | 0100 | 01000 | 02000 | 020000000)
+
+struct lind_sysname {
+	const char *name;
+	uint8_t nargs;
+	int8_t flags_arg; /* SYSOPEN: index of the open flags, else -1 */
+	uint16_t classes; /* enum lind_class bits */
+};
+
+/* The entry for nr, or NULL when Linux and lind have no such call. */
+const struct lind_sysname *lind_sysname(uint64_t nr);
+/* The classes of one call with its arguments: an open's flags add write. */
+uint32_t lind_call_classes(uint64_t nr, const int64_t *args, size_t nargs);
+/* "file", "desc", ... for one class bit; NULL for anything else. */
+const char *lind_class_name(uint32_t bit);
+/* "net,write": *mask gets the bits.  0, or -EINVAL with a one-line
+ * message in err naming the bad class and the valid ones. */
+int lind_class_parse(const char *list, uint32_t *mask, char *err, size_t cap);
+
 /* ioctl requests whose argument we carry: size in bytes, direction. */
 enum { LIND_IOCTL_NONE = 0, LIND_IOCTL_IN = 1, LIND_IOCTL_OUT = 2 };
 int lind_ioctl_size(uint64_t request, int *dir);

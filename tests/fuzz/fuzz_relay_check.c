@@ -2,10 +2,12 @@
  * The relay's frame check, as a cage thread runs it: the input is one
  * Request frame written into a channel slot, and nacl-relay/cage.c's own
  * take_slot (reached by including cage.c: it is static) unpacks it, runs
- * relay_check and the lind_cancel check, stamps it and forwards it into
- * an in-memory request ring.  Tracing is on so the trace copy runs too.
+ * the policy (this cage denies net and write), relay_check and the
+ * lind_cancel and lind_refused checks, stamps it and forwards it into an
+ * in-memory request ring.  Tracing is on so the trace copy runs too.
  * Oracle: a forwarded frame decodes, carries the cage's id and tag and
- * passes relay_check again; a refused one gets an error reply in its slot.
+ * passes the policy and relay_check again; a refused one gets an error
+ * reply in its slot (lind_refused, answered by the relay, may get 0).
  */
 #define _GNU_SOURCE /* nftw in fuzz.h */
 #include "../../nacl-relay/cage.c"
@@ -34,6 +36,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	C->cage_id = 7;
 	C->idx = 3;
 	C->gen = 5;
+	C->deny = LC_NET | LC_WRITE;
 	int fd;
 	int rc = relay_chan_create(C->cage_id, &fd, &C->chan);
 	assert(rc == 0);
@@ -51,6 +54,8 @@ static void check_forwarded(uint32_t slot)
 	assert(q->cage_id == C->cage_id);
 	assert(q->tag == ((uint64_t)C->gen << 32 | (uint64_t)C->idx << 8 | slot));
 	assert(relay_check(q) == 0);
+	const char *cls;
+	assert(relay_policy(C->deny, q, &cls) == 0);
 	lind__request__free_unpacked(q, NULL);
 	lind_ring_release(&R.rings->req);
 	assert(!lind_ring_peek(&R.rings->req, &len));
@@ -76,7 +81,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	assert(!lind_ring_peek(&R.rings->req, &len));
 	assert(atomic_load(&s->state) == LIND_SLOT_REPLIED);
 	Lind__Reply *rep = lind__reply__unpack(NULL, s->len, s->buf);
-	assert(rep && rep->result < 0 && rep->tag == i);
+	assert(rep && rep->tag == i);
+	if (rep->result >= 0) { /* only the relay's own lind_refused */
+		Lind__Request *q = lind__request__unpack(NULL, n, data);
+		assert(rep->result == 0 && q && q->nr == LIND_SYS_lind_refused);
+		lind__request__free_unpacked(q, NULL);
+	}
 	lind__reply__free_unpacked(rep, NULL);
 	return 0;
 }

@@ -8,10 +8,13 @@
 # path stays empty.  Dynamic programs (a lind-cc build, a host binary) load
 # their libraries through the server and need posix-server --host-root.
 . "$(dirname "$0")/lib.sh"
+mkdir -p "$T/scripts"
+SERVER_ARGS+=(--bind "$T/scripts:$T/scripts")
 start_daemons || exit 1
 build_tool
 EARLY="$LIND_SRC/tests/integration/progs/early.c"
 "$LIND_CC" -O1 -static -o "$T/bin/early.lind-static" "$EARLY" 2>"$T/bin/early.err" &&
+	"$LIND_CC" -O1 -o "$T/bin/early.lind-dynamic" "$EARLY" 2>>"$T/bin/early.err" &&
 	cc -O1 -static -o "$T/bin/early.native-static" "$EARLY" 2>>"$T/bin/early.err" &&
 	cc -O1 -static -nostartfiles -DNOSTART -o "$T/bin/early.nostart" "$EARLY" \
 		2>>"$T/bin/early.err" || {
@@ -50,6 +53,7 @@ early_run() {
 	expect_eq "$v: nothing reached the host directory" "" "$(ls -A "$dir")"
 }
 early_run lind-static preinit ctor100 main
+early_run lind-dynamic preinit ctor100 main
 early_run native-static preinit ctor100 main
 early_run nostart nostartfiles
 
@@ -64,9 +68,40 @@ else
 	ok "busybox-static # SKIP /bin/busybox is not busybox-static (apt-get install busybox-static)"
 fi
 
+# A dynamic host program: ld.so and libc come through the server's bound
+# /usr (--host-root); what it writes lands in the virtual filesystem.
+expect_eq "a dynamic host program runs as a cage" "hi from /bin/echo" \
+	"$("$LIND_RUN" /bin/echo hi from /bin/echo)"
+"$LIND_RUN" /bin/sh -c "echo from-dash > $T/host-dash; echo \$\$" >"$T/dash.out"
+expect_eq "... /bin/sh writes to the virtual filesystem" from-dash \
+	"$(cage cat "$T/host-dash")"
+check "... not to the host" test ! -e "$T/host-dash"
+expect_eq "... and its pid is the cage's" 1 "$(awk '$1 < 100000' "$T/dash.out" | wc -l)"
+
+# A #! script: lind-run reads its first line on the host and runs the
+# interpreter with the script's path, which the interpreter opens in the
+# virtual filesystem (here under a bound directory).
+printf '#!/bin/sh -e\necho "script $0 $1 $2"\n' >"$T/scripts/run.sh"
+chmod +x "$T/scripts/run.sh"
+expect_eq "a #! script runs through its interpreter" "script $T/scripts/run.sh a b" \
+	"$("$LIND_RUN" "$T/scripts/run.sh" a b 2>&1)"
+
 # What lind-run cannot load: one line, 126, no cage.
 printf '\x7fELF garbage' >"$T/bin/bad" && chmod +x "$T/bin/bad"
 expect_eq "a broken ELF file: 126" 126 "$("$LIND_RUN" "$T/bin/bad" 2>/dev/null; echo $?)"
 cc -m32 -O1 -o "$T/bin/i386" "$LIND_SRC/tests/cases/exit_status.c" 2>/dev/null &&
 	expect_eq "a 32-bit program: 126" 126 "$("$LIND_RUN" "$T/bin/i386" 2>/dev/null; echo $?)"
 expect_eq "the daemons still serve cages" "looped 3" "$(cage loop 3 /)"
+
+# The allow-list is one table, every row with its reason; what it lets
+# through never includes a call that names a path, a host fd or a pid.
+"$LIND_RUN" --allow-list >"$T/allow.txt"
+expect_eq "--allow-list: every row has a number, a name and a reason" 0 \
+	"$(awk 'NF < 3 || $1 !~ /^[0-9]+$/' "$T/allow.txt" | wc -l)"
+for call in open openat execve connect socket ptrace mount unshare bpf io_uring_setup process_vm_writev seccomp prctl; do
+	if grep -qw "$call" <(awk '{print $2}' "$T/allow.txt"); then
+		not_ok "--allow-list lets $call through"
+	else
+		ok "--allow-list does not let $call through"
+	fi
+done

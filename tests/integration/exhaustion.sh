@@ -16,7 +16,7 @@ server_with() {
 	cat >"$T/bin/server.sh" <<-EOF
 	#!/bin/bash
 	ulimit -n 256 || exit 1
-	exec "$LIND_BUILD/posix-server/posix-server" $*
+	exec "$LIND_BUILD/posix-server/posix-server" $* "\$@"
 	EOF
 	chmod +x "$T/bin/server.sh"
 	SERVER="$T/bin/server.sh"

@@ -11,7 +11,7 @@ cleanup() {
 	rm -rf "$T"
 }
 trap cleanup EXIT
-"$bin/posix-server" 2>"$T/server.log" & server=$!
+"$bin/posix-server" --host-root 2>"$T/server.log" & server=$!
 "$bin/nacl-relay" 2>"$T/relay.log" & relay=$!
 for _ in $(seq 200); do [ -S "$LIND_RUNTIME_DIR/relay.sock" ] && break; sleep 0.05; done
 "$bin/lind-cc" -o "$T/hello" "${LIND_SRC:?}/scripts/hello.c"

@@ -11,8 +11,9 @@ expect_eq "a native program sees the host file" \
 	"probe $secret: opened" "$("$TOOL_NATIVE" probe "$secret")"
 expect_eq "a cage does not see a host file" \
 	"probe $secret: ENOENT" "$(cage probe "$secret")"
-expect_eq "a cage does not see /etc/passwd" \
-	"probe /etc/passwd: ENOENT" "$(cage probe /etc/passwd)"
+expect_eq "a cage does not see /etc/shadow (--host-root binds a filtered /etc)" \
+	"probe /etc/shadow: ENOENT" "$(cage probe /etc/shadow)"
+expect_eq "... nor /root" "probe /root: ENOENT" "$(cage probe /root)"
 rm -f "$secret"
 
 mine="/tmp/lind-cage-file-$$"

@@ -70,10 +70,10 @@ expect_eq() {
 
 diag() { sed 's/^/# /' "$@" >&2; }
 
-# start_daemon PROGRAM LOG SOCKET: runs it in the background (pid in
-# $daemon_pid) and waits until its socket exists, which means ready.
+# start_daemon PROGRAM LOG SOCKET [ARGS...]: runs it in the background (pid
+# in $daemon_pid) and waits until its socket exists, which means ready.
 start_daemon() {
-	"$1" >>"$2" 2>&1 &
+	"$1" "${@:4}" >>"$2" 2>&1 &
 	daemon_pid=$!
 	local i=0
 	while [ ! -S "$3" ]; do
@@ -86,9 +86,15 @@ start_daemon() {
 	done
 }
 
+# The host's system directories are bound read-only (--host-root): cages
+# are loaded by lind-run, and a dynamic program's loader reads its
+# libraries through the server.
+SERVER_ARGS=(--host-root)
+
 start_server() {
 	local st=0
-	start_daemon "$SERVER" "$T/server.log" "$LIND_RUNTIME_DIR/server.sock" || st=1
+	start_daemon "$SERVER" "$T/server.log" "$LIND_RUNTIME_DIR/server.sock" \
+		"${SERVER_ARGS[@]}" || st=1
 	server_pid=$daemon_pid
 	return $st
 }

@@ -247,7 +247,7 @@ expect_eq "the server still serves cages" "looped 3" "$(another_cage)"
 stop_daemons || not_ok "daemons stop cleanly on SIGTERM"
 cat >"$T/bin/server-limited" <<EOF
 #!/bin/sh
-exec "$SERVER" --limit parked=1 --limit pending=4096
+exec "$SERVER" --limit parked=1 --limit pending=4096 "\$@"
 EOF
 chmod +x "$T/bin/server-limited"
 SERVER="$T/bin/server-limited" start_daemons || exit 1

@@ -1,7 +1,8 @@
 # unit tests: server (cmocka)
 SERVER_TESTS = tests/unit/test_server_path tests/unit/test_server_fdtable \
 	tests/unit/test_server_dir tests/unit/test_server_store \
-	tests/unit/test_server_sys tests/unit/test_server_loop
+	tests/unit/test_server_sys tests/unit/test_server_loop \
+	tests/unit/test_server_bind
 check_PROGRAMS += $(SERVER_TESTS)
 TESTS += $(SERVER_TESTS)
 EXTRA_DIST += tests/unit/test_server_util.h
@@ -36,3 +37,8 @@ tests_unit_test_server_loop_SOURCES = tests/unit/test_server_loop.c
 tests_unit_test_server_loop_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_server_loop_LDFLAGS = $(SAN_LD)
 tests_unit_test_server_loop_LDADD = $(SERVER_TEST_LIBS)
+
+tests_unit_test_server_bind_SOURCES = tests/unit/test_server_bind.c
+tests_unit_test_server_bind_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_server_bind_LDFLAGS = $(SAN_LD)
+tests_unit_test_server_bind_LDADD = $(SERVER_TEST_LIBS)

@@ -1,6 +1,9 @@
 /* relay_check: every rejection, a good frame per argument kind, unknown
- * numbers, and random frames that must never crash the relay. */
+ * numbers, random frames that must never crash the relay, and the
+ * policy (--deny) with an open's flags. */
+#define _GNU_SOURCE /* O_TMPFILE */
 #include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -299,6 +302,119 @@ static void test_random_bytes(void **st)
 	}
 }
 
+/* --deny at the relay: the class of each call, an open's flags read from
+ * the frame the relay forwards, and calls that are never refused. */
+static int policy(uint32_t deny, Lind__Request *req, const char *want)
+{
+	const char *cls = "unset";
+	int rc = relay_policy(deny, req, &cls);
+	if (want)
+		assert_string_equal(cls, want);
+	else
+		assert_null(cls);
+	return rc;
+}
+
+static void test_policy_write(void **st)
+{
+	(void)st;
+	struct frame f;
+	const uint32_t W = LC_WRITE;
+	/* reads and stdio stay */
+	assert_int_equal(policy(W, mkA(&f, LIND_SYS_write, A(1, 0, 3)), NULL), 0);
+	assert_int_equal(policy(W, mkA(&f, LIND_SYS_read, A(0, 0, 3)), NULL), 0);
+	assert_int_equal(policy(W, mkA(&f, LIND_SYS_stat, A(0, 0)), NULL), 0);
+	assert_int_equal(policy(W, mkA(&f, LIND_SYS_open, A(0, O_RDONLY, 0)), NULL), 0);
+	assert_int_equal(policy(W, mkA(&f, LIND_SYS_openat,
+				       A(-100, 0, O_RDONLY | O_CLOEXEC | O_DIRECTORY, 0)),
+				NULL), 0);
+	assert_int_equal(policy(W, mkA(&f, LIND_SYS_dup2, A(1, 5)), NULL), 0);
+	/* every flag that can change the tree, in open and openat */
+	static const int64_t fl[] = {O_WRONLY, O_RDWR, O_CREAT, O_TRUNC,
+				     O_APPEND, O_TMPFILE, O_WRONLY | O_CREAT};
+	for (size_t i = 0; i < sizeof fl / sizeof fl[0]; i++) {
+		assert_int_equal(policy(W, mkA(&f, LIND_SYS_open, A(0, fl[i], 0)),
+					"write"), -EPERM);
+		assert_int_equal(policy(W, mkA(&f, LIND_SYS_openat,
+					       A(-100, 0, fl[i], 0)), "write"),
+				 -EPERM);
+		/* the same bits in another argument are not flags */
+		assert_int_equal(policy(W, mkA(&f, LIND_SYS_openat,
+					       A(-100, 0, 0, fl[i])), NULL), 0);
+	}
+	/* flags beyond the frame's arguments read as O_RDONLY, as the server
+	 * reads them */
+	assert_int_equal(policy(W, mkA(&f, LIND_SYS_openat, A(-100, 0)), NULL), 0);
+	static const uint32_t changes[] = {
+		LIND_SYS_mkdir, LIND_SYS_mkdirat, LIND_SYS_rmdir, LIND_SYS_unlink,
+		LIND_SYS_unlinkat, LIND_SYS_creat, LIND_SYS_ftruncate,
+		82 /* rename */, 86 /* link */, 88 /* symlink */, 90 /* chmod */,
+		92 /* chown */, 76 /* truncate */, 132 /* utime */,
+		133 /* mknod */, 264 /* renameat */, 265 /* linkat */,
+		280 /* utimensat */, 316 /* renameat2 */, 188 /* setxattr */,
+		437 /* openat2 */};
+	for (size_t i = 0; i < sizeof changes / sizeof changes[0]; i++)
+		assert_int_equal(policy(W, mk(&f, changes[i], 0, NULL), "write"),
+				 -EPERM);
+	/* a cage's end and lind's own calls are never refused */
+	assert_int_equal(policy(LC_ALL, mkA(&f, LIND_SYS_exit_group, A(0)), NULL), 0);
+	assert_int_equal(policy(LC_ALL, mkA(&f, LIND_SYS_exit, A(0)), NULL), 0);
+	assert_int_equal(policy(LC_ALL, mkA(&f, LIND_SYS_lind_cancel, A(0)), NULL), 0);
+	assert_int_equal(policy(LC_ALL, mkA(&f, LIND_SYS_lind_refused, A(0)), NULL), 0);
+	/* no policy: nothing */
+	assert_int_equal(policy(0, mkA(&f, LIND_SYS_mkdir, A(0, 0)), NULL), 0);
+}
+
+static void test_policy_classes(void **st)
+{
+	(void)st;
+	struct frame f;
+	/* unserved calls are refused too: EPERM wins over ENOSYS */
+	assert_int_equal(policy(LC_NET, mk(&f, 41 /* socket */, 0, NULL), "net"),
+			 -EPERM);
+	assert_int_equal(policy(LC_NET, mk(&f, 42 /* connect */, 0, NULL), "net"),
+			 -EPERM);
+	assert_int_equal(relay_check(&f.req), -ENOSYS); /* without --deny */
+	assert_int_equal(policy(LC_NET, mkA(&f, LIND_SYS_write, A(1, 0, 0)), NULL), 0);
+	assert_int_equal(policy(LC_EXEC | LC_PROC, mk(&f, 59 /* execve */, 0, NULL),
+				"exec"), -EPERM);
+	assert_int_equal(policy(LC_PROC, mk(&f, 57 /* fork */, 0, NULL), "proc"),
+			 -EPERM);
+	assert_int_equal(policy(LC_FILE | LC_WRITE, mkA(&f, LIND_SYS_mkdir, A(0, 0)),
+				"write"), -EPERM);
+	assert_int_equal(policy(LC_FILE, mkA(&f, LIND_SYS_mkdir, A(0, 0)), "file"),
+			 -EPERM);
+	assert_int_equal(policy(LC_SIGNAL, mk(&f, 62 /* kill */, 0, NULL), "signal"),
+			 -EPERM);
+	/* a number nobody has belongs to no class */
+	assert_int_equal(policy(LC_ALL, mk(&f, 999, 0, NULL), NULL), 0);
+}
+
+/* A bad frame says why (the trace prints it); an unserved call does not. */
+static void test_check_why(void **st)
+{
+	(void)st;
+	struct frame f;
+	const char *why = "unset";
+	assert_int_equal(relay_check_why(mk(&f, 999, 0, NULL), &why), -ENOSYS);
+	assert_null(why);
+	mkA(&f, LIND_SYS_mkdir, A(0, 0755));
+	add(&f, "a\0b", 3);
+	assert_int_equal(relay_check_why(&f.req, &why), -EINVAL);
+	assert_string_equal(why, "NUL inside a path");
+	mkA(&f, LIND_SYS_mkdir, A(0, 0755));
+	assert_int_equal(relay_check_why(&f.req, &why), -EINVAL);
+	assert_string_equal(why, "data entries do not match the in-arguments");
+	mkA(&f, LIND_SYS_write, A(1, 0, 5));
+	add(&f, "hi", 2);
+	assert_int_equal(relay_check_why(&f.req, &why), -EINVAL);
+	assert_string_equal(why, "in-data length is not its length argument");
+	mkA(&f, LIND_SYS_mkdir, A(0, 0755));
+	add(&f, "/ok", 3);
+	assert_int_equal(relay_check_why(&f.req, &why), 0);
+	assert_null(why);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -315,6 +431,9 @@ int main(void)
 		cmocka_unit_test(test_ioctl),
 		cmocka_unit_test(test_random_frames),
 		cmocka_unit_test(test_random_bytes),
+		cmocka_unit_test(test_policy_write),
+		cmocka_unit_test(test_policy_classes),
+		cmocka_unit_test(test_check_why),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

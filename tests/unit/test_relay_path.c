@@ -55,7 +55,7 @@ static int setup(void **st)
 	e->r->bell_fd = e->bell[1];
 	assert_int_equal(relay_replies_start(e->r), 0);
 	e->chan = shm(sizeof(struct lind_chan));
-	assert_int_equal(relay_cage_start(e->r, 7, e->chan, &e->cage), 0);
+	assert_int_equal(relay_cage_start(e->r, 7, 0, e->chan, &e->cage), 0);
 	*st = e;
 	return 0;
 }
@@ -366,7 +366,7 @@ static void test_reply_after_cage_gone(void **st)
 	usleep(20000);
 	/* a new cage gets a new index or generation; the old tag stays stale */
 	e->chan = shm(sizeof(struct lind_chan));
-	assert_int_equal(relay_cage_start(e->r, 8, e->chan, &e->cage), 0);
+	assert_int_equal(relay_cage_start(e->r, 8, 0, e->chan, &e->cage), 0);
 	assert_int_equal(e->r->ncages, 1);
 }
 
@@ -490,7 +490,7 @@ static void test_trace_feed(void **st)
 	ev = sub_recv(sub, 1000);
 	assert_non_null(ev);
 	lind_format_event(line, sizeof line, ev);
-	assert_string_equal(line, "[cage 7] syscall_999(0x1, 0, 0x6) = -1 ENOSYS");
+	assert_string_equal(line, "[cage 7] syscall_999(0x1, 0x0, 0x6) = -1 ENOSYS");
 	lind__trace_event__free_unpacked(ev, NULL);
 
 	/* lifecycle notes */

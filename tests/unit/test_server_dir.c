@@ -176,7 +176,7 @@ static void test_big_dir_persists(void **state)
 		cg = cage_new(1, 1000, 1000);
 		struct inode *big;
 		check(vfs_resolve(srv.vfs, &cg->cred, vfs_root(srv.vfs),
-				  "/tmp/big", &big), 0);
+				  "/tmp/big", 0, &big), 0);
 		check(walk_all(big), 100);
 		for (int i = 0; i < 300; i++) {
 			snprintf(p, sizeof p, "f%d", i);

@@ -47,7 +47,7 @@ static void expect_at(struct inode *start, const struct cred *cr,
 		      const char *file, int line)
 {
 	struct inode *got = NULL;
-	int rc = vfs_resolve(v, cr, start, path, &got);
+	int rc = vfs_resolve(v, cr, start, path, 0, &got);
 	_assert_int_equal(rc, err, file, line);
 	if (!err)
 		_assert_int_equal((uintptr_t)got, (uintptr_t)want, file, line);
@@ -107,12 +107,12 @@ static void test_walk_parent(void **state)
 {
 	(void)state;
 	struct walk w;
-	check(vfs_walk(v, &user, r, "/a/new/", &w), 0);
+	check(vfs_walk(v, &user, r, "/a/new/", 0, &w), 0);
 	assert_ptr_equal(w.dir, a);
 	assert_null(w.in);
 	assert_string_equal(w.name, "new");
 	assert_true(w.slash);
-	check(vfs_walk(v, &user, r, "/a/b/..", &w), 0);
+	check(vfs_walk(v, &user, r, "/a/b/..", 0, &w), 0);
 	assert_true(w.dot);
 	assert_ptr_equal(w.in, a);
 }
