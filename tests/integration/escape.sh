@@ -13,6 +13,14 @@
 # served afterwards.  Each attack's results are printed as a TAP comment.
 # LIND_ESCAPE_ATTACKS and LIND_ESCAPE_VARIANTS narrow a run to some.
 . "$(dirname "$0")/lib.sh"
+# a read-only tree whose symlinks point out of it, at the host canary
+B="$T/bound"
+mkdir -p "$B/sub"
+echo inside >"$B/inside"
+ln -s "$T/host/canary" "$B/abs"
+ln -s ../host/canary "$B/rel"
+ln -s "$T/host" "$B/dirlink"
+SERVER_ARGS+=(--bind "$B:/bound")
 start_daemons || exit 1
 
 SRC="$LIND_SRC/tests/integration/progs/escape.c"
@@ -66,7 +74,7 @@ attacks="read write stat list rename unlink connect kill probe ptrace
 	exec-raw execveat-raw exec-libc exec-spawn mount ns kernel vm seccomp
 	seccomp-fake fork clone-ns sigsys-ign sigsys-handler sigsys-block magic
 	sigreturn-mask sigreturn-rip sigreturn-rip-mask sigreturn-frame
-	sigreturn-frame-mask tamper thread x32 int80 futex-requeue"
+	sigreturn-frame-mask tamper thread x32 int80 bind futex-requeue"
 # Attacks on the relay through the channel: where they run makes no
 # difference, and a relay they freeze costs a minute to find and restart.
 relay_only="futex-requeue"
@@ -95,6 +103,8 @@ unmount_host() {
 snapshot() {
 	(cd "$H" && find . -printf '%p %y %i %s %T@ %C@\n' | sort &&
 		echo "./canary sha256 $(sha256sum 2>/dev/null <canary)") 2>&1
+	(cd "$B" && find . -printf 'bound/%p %y %i %s %T@ %C@ %l\n' | sort &&
+		echo "bound/inside sha256 $(sha256sum 2>/dev/null <inside)") 2>&1
 	awk -v h="$H" 'index($5, h) == 1 {print "." substr($5, length(h) + 1) " mounted"}' \
 		/proc/self/mountinfo | sort
 }

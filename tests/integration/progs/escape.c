@@ -267,24 +267,33 @@ static const char PWNED[] = "PWNED\n";
 
 /* ---- files ---- */
 
+static void show_read_as(const char *name, long fd, int use_libc,
+			 const char *good);
+
 /* Show what a host read got: the canary's secret gives it away. */
 static void show_read(const char *name, long fd, int use_libc)
 {
+	show_read_as(name, fd, use_libc, "ok");
+}
+
+static void show_read_as(const char *name, long fd, int use_libc,
+			 const char *good)
+{
 	char buf[64];
 	if (fd < 0) {
-		say(name, fd, "ok", NULL);
+		say(name, fd, good, NULL);
 		return;
 	}
 	long n = HAVE_LIBC && use_libc ? lc(read((int)fd, buf, 40)) : raw(SYS_read, fd, buf, 40);
 	if (n < 0) {
-		say(name, n, "ok", "(opened, read failed)");
+		say(name, n, good, "(opened, read failed)");
 		return;
 	}
 	for (long i = 0; i < n; i++)
 		if (buf[i] < ' ' || buf[i] > '~')
 			buf[i] = '.';
 	buf[n] = 0;
-	say(name, 0, "ok", buf);
+	say(name, 0, good, buf);
 }
 
 static void atk_read(void)
@@ -420,6 +429,41 @@ static void atk_unlink(void)
 	ok_if("unlink-libc", lc(unlink(C.canary)));
 	ok_if("remove-libc", lc(remove(C.canary)));
 	ok_if("rmdir-libc", lc(rmdir(C.sub)));
+}
+
+/* Through the read-only tree the test binds at /bound (its host dir is
+ * DIR/../bound): symlinks pointing out of it, absolute and relative, a
+ * link to DIR itself, and ".." past its top. */
+static void atk_bind(void)
+{
+	static const char *paths[] = {"/bound/abs", "/bound/rel",
+				      "/bound/dirlink/canary",
+				      "/bound/../host/canary",
+				      "/bound/sub/../../host/canary"};
+	struct line l;
+	/* the bind is there: its own file reads (served, not an escape) */
+	show_read_as("read /bound/inside", raw(SYS_open, "/bound/inside",
+					       O_RDONLY, 0), 0, "served");
+	for (int i = 0; i < 5; i++) {
+		l.n = 0;
+		add(&l, "read ");
+		add(&l, paths[i]);
+		l.b[l.n] = 0;
+		show_read(l.b, raw(SYS_open, paths[i], O_RDONLY, 0), 0);
+		l.n = 0;
+		add(&l, "append ");
+		add(&l, paths[i]);
+		l.b[l.n] = 0;
+		append_raw(l.b, raw(SYS_open, paths[i], O_WRONLY | O_APPEND, 0));
+	}
+	ok_if("rename-inside", raw(SYS_rename, "/bound/inside", "/bound/moved", 0));
+	ok_if("unlink-inside", raw(SYS_unlink, "/bound/inside", 0, 0));
+	ok_if("mkdir-inside", raw(SYS_mkdir, "/bound/new", 0755, 0));
+	ok_if("symlink-inside", raw(SYS_symlink, C.canary, "/bound/mine", 0));
+	append_raw("append-inside", raw(SYS_open, "/bound/inside",
+					O_WRONLY | O_APPEND, 0));
+	if (HAVE_LIBC)
+		show_read("fopen /bound/abs", lc(open("/bound/abs", O_RDONLY)), 1);
 }
 
 /* ---- network ---- */
@@ -1337,7 +1381,7 @@ static const struct {
 	{"sigreturn-frame", atk_sigreturn},
 	{"sigreturn-frame-mask", atk_sigreturn}, {"tamper", atk_tamper},
 	{"thread", atk_thread}, {"x32", atk_x32}, {"int80", atk_int80},
-	{"futex-requeue", atk_futex_requeue},
+	{"futex-requeue", atk_futex_requeue}, {"bind", atk_bind},
 };
 
 static const char *where(void)
