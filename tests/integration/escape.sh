@@ -11,6 +11,10 @@
 # daemons and a host `sleep` alive (not stopped, not traced), nothing the
 # attacker reported as done by the host kernel ("ok"), and a normal cage
 # served afterwards.  Each attack's results are printed as a TAP comment.
+# Besides the program's own attacks: a read-only tree bound at /bound whose
+# symlinks point at the canary, the relay's channel (scribbled over, forged
+# cage ids, its futex waiter requeued), a crafted ELF aimed at lind-run's
+# loader, and a #! script carrying client-libc's old marker text.
 # LIND_ESCAPE_ATTACKS and LIND_ESCAPE_VARIANTS narrow a run to some.
 . "$(dirname "$0")/lib.sh"
 # a read-only tree whose symlinks point out of it, at the host canary

@@ -15,6 +15,12 @@
  *   -DESC_NATIVE   plain cc -static, no client-libc (it holds the marker
  *                  text lind-run once looked for)
  *
+ * Attacks (the table at the end): host files, network, signals, ptrace,
+ * exec, mounts and namespaces, kernel objects (bpf, io_uring, perf,
+ * userfaultfd), process_vm_*, seccomp and prctl, fork and clone, the
+ * SIGSYS trap, forged magic, crafted signal frames, the channel, threads,
+ * the x32 and i386 ABIs, a bound tree's symlinks.
+ *
  * Usage: escape ATTACK DIR PORT SLEEP SERVER RELAY PARENT VMADDR
  * DIR holds the host canary files; PORT a host listener on 127.0.0.1;
  * SLEEP, SERVER, RELAY, PARENT host pids (a sleep, the daemons, lind-run);
