@@ -111,6 +111,8 @@ stop_daemons
 configure_probe "$P/native" CC="$LIND_CC" >/dev/null
 check "configure CC=lind-cc with no daemons: autoconf says to cross-compile" \
 	grep -q "If you meant to cross compile, use .--host" "$P/native/configure.out"
+# the cage's loader finds liblib.so through the server: bind where it is
+SERVER_ARGS+=(--bind "$W:$W")
 start_daemons || exit 1
 
 check "a cage program built with -shared library runs; the library's calls are served" \
