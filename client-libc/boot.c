@@ -85,10 +85,10 @@ static char **script_argv(char *interp, char *arg, const char *path,
 	return v;
 }
 
-static int open_and_load(const char *path, struct elf_image *img)
+/* Load the ELF at fd, or (fd < 0) the one at path; fd is closed. */
+static int load_file(int fd, const char *path, struct elf_image *img)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (fd < 0 && (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return -errno;
 	int r = load_elf(fd, img);
 	close(fd);
@@ -103,18 +103,20 @@ int boot_cage(const char *path, char *argv[], uint32_t deny)
 	if (fd < 0)
 		return fail(argv[0], -errno);
 	int r = shebang(fd, line, &interp, &arg);
-	close(fd);
+	if (r != 0)
+		close(fd); /* a script (or a bad #! line): the interpreter is loaded */
 	if (r < 0)
 		return fail(argv[0], r);
 	if (r > 0) {
+		fd = -1;
 		image = interp;
 		if (!(argv = script_argv(interp, arg, path, argv)))
 			return fail(path, -ENOMEM);
 	}
 	struct elf_image prog, ld = {0};
-	if ((r = open_and_load(image, &prog)) < 0)
+	if ((r = load_file(fd, image, &prog)) < 0)
 		return fail(image, r);
-	if (prog.interp[0] && (r = open_and_load(prog.interp, &ld)) < 0)
+	if (prog.interp[0] && (r = load_file(-1, prog.interp, &ld)) < 0)
 		return fail(prog.interp, r);
 	if (ld.interp[0])
 		return fail(prog.interp, -ENOEXEC);

@@ -11,15 +11,8 @@
 
 static const char *dir;
 
-static long raw(long nr, long a, long b, long c)
-{
-	long r;
-	__asm__ volatile("syscall"
-			 : "=a"(r)
-			 : "a"(nr), "D"(a), "S"(b), "d"(c)
-			 : "rcx", "r11", "memory");
-	return r;
-}
+#include "raw_syscall.h"
+#define raw(nr, a, b, c) raw6(nr, a, b, c, 0, 0, 0)
 
 static void put(char **p, const char *s)
 {

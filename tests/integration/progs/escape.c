@@ -90,20 +90,7 @@ extern struct client *lind_cl __attribute__((weak));
 __attribute__((used)) const char fake_marker[] = "LIND-CLIENT-LIBC";
 #endif
 
-static long raw6(long nr, long a0, long a1, long a2, long a3, long a4,
-		 long a5)
-{
-	register long r10 __asm__("r10") = a3;
-	register long r8 __asm__("r8") = a4;
-	register long r9 __asm__("r9") = a5;
-	long ret;
-	__asm__ volatile("syscall"
-			 : "=a"(ret)
-			 : "a"(nr), "D"(a0), "S"(a1), "d"(a2), "r"(r10),
-			   "r"(r8), "r"(r9)
-			 : "rcx", "r11", "memory");
-	return ret;
-}
+#include "raw_syscall.h"
 #define raw(nr, a0, a1, a2) raw6(nr, (long)(a0), (long)(a1), (long)(a2), 0, 0, 0)
 #define L(x) ((long)(x))
 

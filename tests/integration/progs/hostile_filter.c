@@ -21,20 +21,7 @@
 
 #define HOST_MAGIC 0x4c494e44484f5354l /* client-libc/client.h */
 
-/* A raw syscall: the result or -errno, with argument 5 (r9) as given. */
-static long raw6(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
-{
-	register long r10 __asm__("r10") = a3;
-	register long r8 __asm__("r8") = a4;
-	register long r9 __asm__("r9") = a5;
-	long ret;
-	__asm__ volatile("syscall"
-			 : "=a"(ret)
-			 : "a"(nr), "D"(a0), "S"(a1), "d"(a2), "r"(r10),
-			   "r"(r8), "r"(r9)
-			 : "rcx", "r11", "memory");
-	return ret;
-}
+#include "raw_syscall.h"
 
 static void show(const char *what, long r)
 {
