@@ -33,6 +33,7 @@ struct cage {
 	size_t cmdline_len;
 	int64_t start_real, start_mono; /* ns */
 	struct cage_rlimit rlim[CAGE_NLIMITS]; /* virtual: see sys_info.c */
+	int nice;       /* -20..19, virtual: see sys_prio.c */
 	unsigned locks; /* record locks it placed (lock.c caps them) */
 	struct cage *hnext;
 };

@@ -193,7 +193,10 @@ static void gen_osrelease(struct gen *g)
 	if (uname(&u) == 0)
 		fprintf(g->f, "%s\n", u.release);
 }
-static void gen_hostname(struct gen *g) { fputs("lind\n", g->f); }
+static void gen_hostname(struct gen *g)
+{
+	fprintf(g->f, "%s\n", srv_hostname());
+}
 static void gen_pid_max(struct gen *g) { fputs("4194304\n", g->f); }
 static void gen_ngroups_max(struct gen *g) { fputs("65536\n", g->f); }
 
