@@ -20,6 +20,7 @@ struct cage_rlimit {
 struct cage {
 	uint64_t id;     /* the virtual pid */
 	uint64_t parent; /* 1 for a top-level cage */
+	uint64_t pgid, sid; /* process group and session: sys_signal.c */
 	uint32_t host_pid;
 	struct cred cred;
 	uint32_t umask;
