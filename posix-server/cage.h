@@ -44,6 +44,8 @@ struct cage *cage_new(uint32_t host_pid, uint32_t uid, uint32_t gid);
 struct cage *cage_find(uint64_t id);
 /* sys_info.c: a new cage's resource limits. */
 void cage_rlimits_default(struct cage *c);
+/* sys_prio.c: a new cage's nice value, its process's. */
+void cage_nice_init(struct cage *c);
 /* Cancels parked calls, closes fds, drops cwd, frees. */
 void cage_free(struct cage *c);
 void cage_free_all(void);

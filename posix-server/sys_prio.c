@@ -1,9 +1,11 @@
 /* Scheduling priority as a cage sees it: getpriority and setpriority
- * (glibc's nice() is the pair).  A cage's nice value is virtual, kept
- * per cage with Linux's rules: raising it is anyone's right on their own
- * cages; lowering it needs RLIMIT_NICE's allowance (0 by default) or
- * uid 0; another uid's cage is EPERM.  It does not change how the host
- * schedules the cage's process. */
+ * (glibc's nice() is the pair), with Linux's rules on virtual ids:
+ * raising a nice value is anyone's right on their own cages; lowering it
+ * needs RLIMIT_NICE's allowance (0 by default) or uid 0; another uid's
+ * cage is EPERM.  A cage starts with its process's host nice value (a
+ * program run under nice(1) sees it), and a change is applied to that
+ * process too, so the host schedules it as the cage asked (best effort:
+ * a server without the right to lower it keeps the value virtual). */
 #define _GNU_SOURCE
 #include <sys/resource.h>
 
@@ -42,6 +44,8 @@ static long set_one(const struct call *c, struct cage *cg, int nice)
 	    (uint64_t)(20 - nice) > me->rlim[RLIMIT_NICE].cur)
 		return -EACCES;
 	cg->nice = nice;
+	if (cg->host_pid)
+		(void)setpriority(PRIO_PROCESS, cg->host_pid, nice);
 	return 0;
 }
 
@@ -86,6 +90,13 @@ static long prio_walk(struct call *c, struct prio_walk *w)
 		cage_each(prio_visit, w);
 	}
 	return w->seen ? 0 : -ESRCH;
+}
+
+void cage_nice_init(struct cage *c)
+{
+	errno = 0;
+	int n = c->host_pid ? getpriority(PRIO_PROCESS, c->host_pid) : 0;
+	c->nice = errno ? 0 : n;
 }
 
 long srv_getpriority(struct call *c)
