@@ -504,7 +504,7 @@ static int cmd_rm(int argc, char **argv, int recursive, int force)
 /* ---- command line ---------------------------------------------------- */
 
 static const char usage[] =
-	"usage: lind-fs COMMAND [OPTIONS] PATH...\n"
+	"usage: lind-fs [--runtime-dir DIR] COMMAND [OPTIONS] PATH...\n"
 	"Works through the running nacl-relay and posix-server (the\n"
 	"LIND_RUNTIME_DIR ones), so cages see the result at once; the\n"
 	"virtual side is a cage of yours: the server's permission checks\n"
@@ -549,6 +549,11 @@ static int need_operands(int n)
 
 int main(int argc, char **argv)
 {
+	if (argc > 2 && !strcmp(argv[1], "--runtime-dir")) {
+		setenv("LIND_RUNTIME_DIR", argv[2], 1); /* read by attach.c */
+		argc -= 2;
+		argv += 2;
+	}
 	if (argc < 2)
 		usage_error("needs a command");
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
