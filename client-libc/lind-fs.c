@@ -427,6 +427,10 @@ static int cmd_cat(int argc, char **argv)
  * an error names the component that failed. */
 static void mkdir_parents(char *path)
 {
+	if (!*path) {
+		fail(&virt_side, path, -ENOENT);
+		return;
+	}
 	for (char *p = path + 1;; p++) {
 		if (*p && *p != '/')
 			continue;
