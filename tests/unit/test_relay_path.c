@@ -322,6 +322,29 @@ static void test_all_slots_out_of_order(void **st)
 	}
 }
 
+/* slots_used is the cage's word: beyond the channel it is clamped (the
+ * last slot is served, nothing past it is read), and a cage that never
+ * set it is still served in its first 8 slots (test_bad_frames). */
+static void test_slots_used_clamped(void **st)
+{
+	struct env *e = *st;
+	atomic_store(&e->chan->slots_used, UINT32_MAX);
+	int64_t args[6] = {0};
+	Lind__Request req;
+	req_init(&req, args, LIND_SYS_getuid);
+	submit(e->chan, LIND_CHAN_SLOTS - 1, &req);
+	Lind__Request *got = server_take(e->r, 2000);
+	assert_non_null(got);
+	assert_int_equal(RELAY_TAG_SLOT(got->tag), LIND_CHAN_SLOTS - 1);
+	server_reply(e->r, got->tag, 77, NULL, 0);
+	lind__request__free_unpacked(got, NULL);
+	Lind__Reply *rep = wait_reply(e->chan, LIND_CHAN_SLOTS - 1);
+	assert_non_null(rep);
+	assert_int_equal(rep->result, 77);
+	assert_int_equal(rep->tag, LIND_CHAN_SLOTS - 1);
+	lind__reply__free_unpacked(rep, NULL);
+}
+
 static void test_stale_replies_dropped(void **st)
 {
 	struct env *e = *st;
@@ -521,6 +544,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bad_frames, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_all_slots_out_of_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stale_replies_dropped, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_slots_used_clamped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reply_after_cage_gone, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fail_all, setup, teardown),
 		cmocka_unit_test(test_channel_memfd),
