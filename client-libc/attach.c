@@ -180,9 +180,10 @@ static struct lind_client *already_attached(void)
 #endif
 
 /* Attach this process as a new cage named argv: connect, send, map the
- * channel, close every other host fd, install the filter.  Dies (exit
- * 127, one line) if any of it fails: a cage never runs unattached. */
-static void attach_as(char **argv, size_t argc, uint32_t deny)
+ * channel, close every other host fd, install the filter unless the
+ * process is a host tool (lind-fs).  Dies (exit 127, one line) if any of
+ * it fails: a cage never runs unattached. */
+static void attach_as(char **argv, size_t argc, uint32_t deny, int confine)
 {
 	char dir[LIND_MAX_PATH], path[LIND_MAX_PATH];
 	if (lind_runtime_dir(dir, sizeof dir, NULL) < 0 ||
@@ -201,6 +202,8 @@ static void attach_as(char **argv, size_t argc, uint32_t deny)
 	lind__attach_reply__free_unpacked(rep, NULL);
 	close_others(s);
 	lind_cl = &client;
+	if (!confine)
+		return;
 	int r = lind_trap_install();
 	if (r < 0)
 		die("lind: cannot install the seccomp filter: %s",
@@ -208,9 +211,9 @@ static void attach_as(char **argv, size_t argc, uint32_t deny)
 }
 
 #ifdef LIND_BOOT
-/* lind-run's child, before the program exists (boot.c).  argv past
- * ARGV_BYTES or ARGV_MAX is left out of the cage's record, as below. */
-void lind_boot_attach(char **argv, uint32_t deny)
+/* argv past ARGV_BYTES or ARGV_MAX is left out of the cage's record, as
+ * below. */
+static size_t argv_count(char **argv)
 {
 	size_t n = 0, bytes = 0;
 	while (argv[n] && n < ARGV_MAX) {
@@ -219,8 +222,25 @@ void lind_boot_attach(char **argv, uint32_t deny)
 			break;
 		n++;
 	}
+	return n;
+}
+
+/* lind-run's child, before the program exists (boot.c). */
+void lind_boot_attach(char **argv, uint32_t deny)
+{
 	attaching = 1;
-	attach_as(argv, n, deny);
+	attach_as(argv, argv_count(argv), deny, 1);
+	attaching = 0;
+}
+
+/* lind-fs: a cage of the user's own, for its virtual side only.  No
+ * filter: it is a host program the user runs, making host calls for the
+ * host side; the relay and server check its virtual side as any cage's
+ * (whoever can connect to relay.sock could always attach so). */
+void lind_tool_attach(char **argv)
+{
+	attaching = 1;
+	attach_as(argv, argv_count(argv), 0, 0);
 	attaching = 0;
 }
 
@@ -242,7 +262,7 @@ static void lind_attach(void)
 		return;
 	}
 	static char *argv[ARGV_MAX];
-	attach_as(argv, read_argv(argv), 0);
+	attach_as(argv, read_argv(argv), 0, 1);
 	attaching = 0;
 }
 
