@@ -18,7 +18,8 @@ expect_eq "a dynamic host program's libraries are mapped" "hi" \
 fds() { ls /proc/$1/fd | wc -l; }
 srv0=$(fds "$server_pid") relay0=$(fds "$relay_pid")
 for i in 1 2 3 4 5; do "$LIND_RUN" /bin/true; done
-expect_eq "the server's fds are back where they were" "$srv0" "$(fds "$server_pid")"
+# (the server caches data fds and may drop some: at most as many)
+check "the server holds no fd more than before" test "$(fds "$server_pid")" -le "$srv0"
 expect_eq "the relay's fds are back where they were" "$relay0" "$(fds "$relay_pid")"
 
 cage write /secret "root's data" >/dev/null
