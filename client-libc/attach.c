@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -162,6 +163,20 @@ static void close_others(int keep)
 	syscall(SYS_close_range, keep + 1, ~0u, 0);
 }
 
+/* The mapping range (hostfd.c) must be fd numbers the host allows; the
+ * program's own RLIMIT_NOFILE is the server's, so raising ours shows
+ * nowhere.  When the hard limit is lower, mappings are copies. */
+static void room_for_map_fds(void)
+{
+	struct rlimit rl;
+	rlim_t need = LIND_MAP_FD + LIND_MAP_FDS;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < need &&
+	    rl.rlim_max >= need) {
+		rl.rlim_cur = need;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
 #ifndef LIND_BOOT
 /* A copy of client-libc already attached this process: our SIGSYS
  * handler answers the probe with its state.  Without a filter the kernel
@@ -197,10 +212,13 @@ static void attach_as(char **argv, size_t argc, uint32_t deny, int confine)
 	int sent = send_attach(s, argv, argc, deny);
 	int chan_fd = -1;
 	Lind__AttachReply *rep = recv_reply(s, path, &chan_fd, sent);
-	client = (struct lind_client){LIND_CLIENT_VERSION, s, rep->cage_id,
-				      map_chan(chan_fd), 0};
+	client = (struct lind_client){.version = LIND_CLIENT_VERSION,
+				      .sock = s,
+				      .cage_id = rep->cage_id,
+				      .chan = map_chan(chan_fd)};
 	lind__attach_reply__free_unpacked(rep, NULL);
 	close_others(s);
+	room_for_map_fds();
 	lind_cl = &client;
 	if (!confine)
 		return;

@@ -265,24 +265,47 @@ static struct relay_conn *find_waiting(struct relay *r, uint64_t attach_id)
 	return NULL;
 }
 
+static struct relay_conn *find_attached(struct relay *r, uint64_t cage_id)
+{
+	for (struct relay_conn *c = r->conns; c; c = c->next)
+		if (c->state == CONN_ATTACHED && c->cage &&
+		    c->cage->cage_id == cage_id)
+			return c;
+	return NULL;
+}
+
 /* Through the pidfd the relay holds since attach: never a recycled pid.
  * A process already gone is nothing to report (ESRCH). */
 void relay_attach_signal(struct relay *r, uint64_t cage_id, uint32_t signo)
 {
-	if (signo == 0 || signo > 64)
+	struct relay_conn *c = find_attached(r, cage_id);
+	if (!c || signo == 0 || signo > 64)
 		return;
-	for (struct relay_conn *c = r->conns; c; c = c->next) {
-		if (c->state != CONN_ATTACHED || !c->cage ||
-		    c->cage->cage_id != cage_id)
-			continue;
-		long rc = c->pidfd >= 0
-				  ? syscall(SYS_pidfd_send_signal, c->pidfd,
-					    (int)signo, NULL, 0)
-				  : kill(c->cred.pid, (int)signo);
-		if (rc < 0 && errno != ESRCH)
-			lind_log(cage_id, "cannot send signal %u: %s", signo,
-				 strerror(errno));
-		return;
+	long rc = c->pidfd >= 0 ? syscall(SYS_pidfd_send_signal, c->pidfd,
+					  (int)signo, NULL, 0)
+				: kill(c->cred.pid, (int)signo);
+	if (rc < 0 && errno != ESRCH)
+		lind_log(cage_id, "cannot send signal %u: %s", signo,
+			 strerror(errno));
+}
+
+/* The cage reads {slot} and the fd from its attach socket once the reply
+ * says one comes (client-libc/hostfd.c).  Only for a call of this cage's
+ * current channel.  A cage whose socket has no room is not reading what
+ * it asked for: a protocol violation, fatal to it alone. */
+void relay_attach_pass_fd(struct relay *r, uint64_t cage_id, uint64_t tag,
+			  int fd)
+{
+	struct relay_conn *c = find_attached(r, cage_id);
+	uint32_t slot = RELAY_TAG_SLOT(tag);
+	if (!c || c->cage->idx != RELAY_TAG_IDX(tag) ||
+	    c->cage->gen != RELAY_TAG_GEN(tag) || slot >= LIND_CHAN_SLOTS)
+		return; /* the cage has gone, or the call with it */
+	int rc = lind_send_bytes(c->fd, &slot, sizeof slot, &fd, 1);
+	if (rc < 0) {
+		lind_log(cage_id, "cannot pass it an fd (%s): disconnecting",
+			 strerror(-rc));
+		conn_close(c);
 	}
 }
 

@@ -196,6 +196,10 @@ int relay_closer_start(struct relay *r);
 void relay_attach_answer(struct relay *r, const Lind__Control *m);
 /* The server's CAGE_SIGNAL: send signo to that cage's process. */
 void relay_attach_signal(struct relay *r, uint64_t cage_id, uint32_t signo);
+/* The server's CAGE_FD: fd (not taken over) to the cage, for the call
+ * with that tag. */
+void relay_attach_pass_fd(struct relay *r, uint64_t cage_id, uint64_t tag,
+			  int fd);
 void relay_attach_close_all(struct relay *r);
 
 #endif

@@ -59,6 +59,11 @@ enum lind_slot_state {
 #define LIND_CHAN_SLOTS 1024
 /* The relay always scans this many, whatever slots_used says. */
 #define LIND_CHAN_SCAN_MIN 8
+/* Host fd numbers a cage maps server-given fds at (client-libc/hostfd.c):
+ * above every virtual fd (posix-server's FD_MAX), so that a program's
+ * mmap of its own fd number never reaches a host fd. */
+#define LIND_MAP_FD 1024
+#define LIND_MAP_FDS 64
 
 struct lind_slot {
 	_Atomic uint32_t state;   /* futex word: enum lind_slot_state */
