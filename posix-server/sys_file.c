@@ -211,7 +211,9 @@ static long dev_read(struct inode *in, void *buf, size_t cap)
 static long do_read(struct call *c, long fd, void *buf, size_t cap,
 		    const int64_t *pos)
 {
-	struct ofd *o = fd_get(cur(c)->fds, fd);
+	/* a re-run goes on with the description it parked on, as a read
+	 * blocked in Linux holds its file even if the fd is closed */
+	struct ofd *o = c->hold ? c->hold : fd_get(cur(c)->fds, fd);
 	if (!o || (o->flags & O_ACCMODE) == O_WRONLY)
 		return -EBADF;
 	if (o->kind == OFD_DIR)
@@ -246,7 +248,7 @@ static long do_read(struct call *c, long fd, void *buf, size_t cap,
 static long do_write(struct call *c, long fd, const void *buf, size_t len,
 		     const int64_t *pos)
 {
-	struct ofd *o = fd_get(cur(c)->fds, fd);
+	struct ofd *o = c->hold ? c->hold : fd_get(cur(c)->fds, fd);
 	if (!o || (o->flags & O_ACCMODE) == O_RDONLY)
 		return -EBADF;
 	if (o->kind == OFD_STREAM)
@@ -556,7 +558,7 @@ long srv_fcntl(struct call *c)
 {
 	struct fdtable *t = cur(c)->fds;
 	long fd = c->a[0], arg = c->a[2];
-	struct ofd *o = fd_get(t, fd);
+	struct ofd *o = c->hold ? c->hold : fd_get(t, fd); /* F_SETLKW re-run */
 	if (!o)
 		return -EBADF;
 	switch (c->a[1]) {
