@@ -26,6 +26,7 @@
 #include <sys/ioctl.h>
 #include <sys/sysmacros.h>
 #include <sys/socket.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -34,6 +35,7 @@
 #include "common.h"
 #include "fdtable.h"
 #include "limit.h"
+#include "ofd.h"
 #include "server.h"
 #include "wait.h"
 
@@ -351,3 +353,73 @@ long stream_ioctl(struct stream *s, unsigned long req, void *arg)
 	return ioctl(s->fd, req, arg) < 0 ? -errno : 0;
 }
 
+
+/* ---- the description's operations -------------------------------------- */
+
+static long stream_ops_read(struct call *c, struct ofd *o, void *buf,
+			    size_t cap, const int64_t *pos)
+{
+	return pos ? -ESPIPE : stream_read(c, o, buf, cap);
+}
+
+static long stream_ops_write(struct call *c, struct ofd *o, const void *buf,
+			     size_t len, const int64_t *pos)
+{
+	return pos ? -ESPIPE : stream_write(c, o, buf, len);
+}
+
+static long stream_ops_stat(struct ofd *o, struct stat *st)
+{
+	return stream_fstat(o->st, st);
+}
+
+static long stream_ops_ioctl(struct ofd *o, unsigned long req, void *arg)
+{
+	return stream_ioctl(o->st, req, arg);
+}
+
+static long stream_ops_sync(struct ofd *o, bool data_only)
+{
+	int fd = o->st->fd;
+	return (data_only ? fdatasync(fd) : fsync(fd)) < 0 ? -errno : 0;
+}
+
+static long stream_ops_statfs(struct ofd *o, struct statfs *sf)
+{
+	return fstatfs(o->st->fd, sf) < 0 ? -errno : 0;
+}
+
+/* /proc/<pid>/fd: the host's name when it is a pipe, socket or terminal
+ * ("pipe:[N]", "/dev/pts/N"), else "host:[INO]" (a host path means
+ * nothing in the cage and would tell it about the host's tree). */
+static long stream_ops_name(struct ofd *o, char *out, size_t cap)
+{
+	char self[64];
+	int hfd = o->st->fd;
+	snprintf(self, sizeof self, "/proc/self/fd/%d", hfd);
+	ssize_t n = readlink(self, out, cap - 1);
+	out[n > 0 ? n : 0] = '\0';
+	if (n > 0 && (out[0] != '/' || strncmp(out, "/dev/", 5) == 0))
+		return n;
+	struct stat st;
+	if (fstat(hfd, &st) < 0)
+		return -errno;
+	return snprintf(out, cap, "host:[%lu]", (unsigned long)st.st_ino);
+}
+
+static void stream_ops_release(struct ofd *o)
+{
+	stream_put(o->st);
+}
+
+const struct ofd_ops ofd_stream_ops = {
+	.kind = "stream",
+	.read = stream_ops_read,
+	.write = stream_ops_write,
+	.stat = stream_ops_stat,
+	.ioctl = stream_ops_ioctl,
+	.sync = stream_ops_sync,
+	.statfs = stream_ops_statfs,
+	.name = stream_ops_name,
+	.release = stream_ops_release,
+};
