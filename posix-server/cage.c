@@ -8,6 +8,7 @@
 #include "fdtable.h"
 #include "lock.h"
 #include "server.h"
+#include "wait.h"
 
 #define NBUCKETS 256
 
@@ -63,13 +64,14 @@ void cage_free(struct cage *c)
 	if (*pp)
 		*pp = c->hnext;
 	count--;
-	stream_cancel_parked(c);
-	lock_cancel_cage(c);
+	wait_begin(); /* what its closes wake runs once it is gone */
+	wait_cancel_cage(c);
 	fdtable_free(srv.vfs, c->fds);
 	if (c->cwd)
 		vfs_unref(srv.vfs, c->cwd);
 	free(c->cmdline);
 	free(c);
+	wait_end();
 }
 
 void cage_free_all(void)

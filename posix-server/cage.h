@@ -28,7 +28,9 @@ struct cage {
 	struct fdtable *fds;
 	int exit_status;
 	bool exited;
-	struct parked *parked; /* calls waiting in the loop */
+	struct parked *parked; /* calls waiting in the loop (wait.c) */
+	unsigned nparked;
+	uint64_t parked_bytes; /* in-data their copies hold */
 	/* what /proc shows: argv as attached (NUL-separated), start time */
 	char *cmdline;
 	size_t cmdline_len;
