@@ -13,4 +13,10 @@ int boot_cage(const char *path, char *argv[], uint32_t deny);
  * deny and install the filter; dies with one line if it cannot. */
 void lind_boot_attach(char **argv, uint32_t deny);
 
+/* exec.c: lind-run's userspace execve.  At boot, before the program is
+ * mapped: note what of this process is lind-run's own (kept across every
+ * exec); once attached: note the channel and offer exec to the handler. */
+void exec_boot_record(void);
+void exec_boot_attached(void);
+
 #endif

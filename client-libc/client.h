@@ -39,7 +39,7 @@
  * ENOSYS; under it the SIGSYS handler answers with the attached client's
  * state, so a second copy of client-libc in one process shares it. */
 #define LIND_PROBE_NR 0x4c4e
-#define LIND_CLIENT_VERSION 2
+#define LIND_CLIENT_VERSION 3
 
 /* One per process, shared by every copy of client-libc loaded in it. */
 struct lind_client {
@@ -52,6 +52,11 @@ struct lind_client {
 	 * not in a global: every copy of client-libc in the process (lind-run's
 	 * resident handler, the program's stubs) must see the same set. */
 	_Atomic uint64_t norestart_sigs;
+	/* execve/execveat (nr, the trapped call's ucontext, its arguments):
+	 * lind-run's userspace exec (exec.c), set by lind-run alone.  NULL in
+	 * a cage started directly: no loader is mapped to run the new image.
+	 * Returns only on failure (-errno); the old image runs on. */
+	long (*exec)(long nr, void *uc, const long a[6]);
 };
 
 /* NULL until attached (attach.c). */

@@ -31,6 +31,7 @@ struct cage {
 	/* what /proc shows: argv as attached (NUL-separated), start time */
 	char *cmdline;
 	size_t cmdline_len;
+	char *exe; /* the file of the last execve (/proc exe); NULL: argv[0] */
 	int64_t start_real, start_mono; /* ns */
 	struct cage_rlimit rlim[CAGE_NLIMITS]; /* virtual: see sys_info.c */
 	unsigned locks; /* record locks it placed (lock.c caps them) */
