@@ -38,7 +38,7 @@ struct call {
 static struct call calls[MAX_CALLS];
 static int ncalls;
 static struct lind_slot slot;
-static struct lind_client fake = {LIND_CLIENT_VERSION, -1, 7, NULL, 0};
+static struct lind_client fake = {LIND_CLIENT_VERSION, -1, 7, NULL, 0, NULL};
 struct lind_client *lind_cl = &fake;
 
 /* The test's relay+server: fills result and data for call number k. */
