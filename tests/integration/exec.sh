@@ -118,6 +118,10 @@ expect_eq "and gives EACCES once chmod 644" \
 	"/tmp/prog-in-store: EACCES" \
 	"$("$LIND_RUN" "$DYN" errno /tmp/prog-in-store 2>&1 | head -1)"
 
+expect_eq "lind-run --deny exec: EPERM, and the program goes on" \
+	"$(printf '%s: EPERM\nstill running' "$STA")" \
+	"$("$LIND_RUN" --deny exec "$DYN" errno "$STA" 2>&1)"
+
 # ---- host binaries through --host-root ------------------------------------
 expect_eq "/bin/echo from a lind-cc program" "from-script $X/echo.sh" \
 	"$("$LIND_RUN" "$STA" errno "$X/echo.sh" 2>&1)"
