@@ -9,7 +9,7 @@
  * Linux's order, through the server (the program is in the virtual
  * filesystem): the path (ENOENT, ENOTDIR, ELOOP, ENAMETOOLONG, EACCES for
  * search or execute permission or a file that is not regular), argv and
- * envp (EFAULT, E2BIG), the format (a #! line and its interpreter, the
+ * envp (EFAULT, E2BIG), the format (#! lines and their interpreters, the
  * ELF and its PT_INTERP: ENOEXEC), then the server is told (lind_exec:
  * close-on-exec fds, the new argv).  A failure returns -errno and the old
  * image runs on untouched.
@@ -54,7 +54,9 @@
 #define ARG_STRLEN_MAX (32 * PAGE)        /* Linux's MAX_ARG_STRLEN */
 #define ARGS_MAX (LOAD_STACK_SIZE / 4)    /* rlimit 8 MiB / 4, as Linux */
 #define SCRATCH (1ul << 20) /* bottom of the new stack: exec_commit's own */
-#define SCRIPT_SLOTS 3      /* interp, arg, file name before argv[1] */
+#define SCRIPT_DEPTH 5      /* interpreters that are scripts, as Linux */
+/* each level: interp, arg, file name in, argv[0] out */
+#define SCRIPT_SLOTS (2 * SCRIPT_DEPTH + 2)
 
 struct range {
 	uintptr_t lo, hi;
@@ -294,9 +296,10 @@ static const char *script_name(int dirfd, const char *path)
 }
 
 /* A #! script: its interpreter becomes the file, argv becomes interp
- * [arg] name argv[1...].  One level, as far as lind goes: an interpreter
- * that is itself a script is ENOEXEC. */
-static long take_script(int dirfd, const char *path, char *hdr, size_t n)
+ * [arg] name argv[1...]; *next is the interpreter's name.  1 for a
+ * script, 0 for none. */
+static long take_script(int dirfd, const char *path, char *hdr, size_t n,
+			const char **next)
 {
 	char *interp, *arg;
 	int r = load_shebang(hdr, n, &interp, &arg);
@@ -321,18 +324,27 @@ static long take_script(int dirfd, const char *path, char *hdr, size_t n)
 		return fd;
 	close_fd(&job.fd);
 	job.fd = (int)fd;
+	*next = si;
 	return 1;
 }
 
-/* The program's headers, its #! line first. */
+/* The program's headers, through #! lines (ELOOP past SCRIPT_DEPTH
+ * interpreters, as Linux), then its ELF interpreter's. */
 static long read_image(int dirfd, const char *path)
 {
 	char hdr[LOAD_SHEBANG_MAX + 1];
-	long n = lind_syscall(SYS_pread64, job.fd, (long)hdr,
-			      LOAD_SHEBANG_MAX, 0, 0, 0);
-	if (n < 0)
-		return n == -EISDIR ? -EACCES : n;
-	long r = take_script(dirfd, path, hdr, (size_t)n);
+	long r;
+	for (int depth = 0;; depth++) {
+		long n = lind_syscall(SYS_pread64, job.fd, (long)hdr,
+				      LOAD_SHEBANG_MAX, 0, 0, 0);
+		if (n < 0)
+			return n == -EISDIR ? -EACCES : n;
+		if ((r = take_script(dirfd, path, hdr, (size_t)n, &path)) <= 0)
+			break;
+		if (depth == SCRIPT_DEPTH)
+			return -ELOOP;
+		dirfd = AT_FDCWD;
+	}
 	if (r < 0)
 		return r;
 	struct load_src src = {job.fd, 0};
