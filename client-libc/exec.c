@@ -11,8 +11,8 @@
  * search or execute permission or a file that is not regular), argv and
  * envp (EFAULT, E2BIG), the format (#! lines and their interpreters, the
  * ELF and its PT_INTERP: ENOEXEC), then the server is told (lind_exec:
- * close-on-exec fds, the new argv).  A failure returns -errno and the old
- * image runs on untouched.
+ * close-on-exec fds, the new argv and exe).  A failure returns -errno
+ * and the old image runs on untouched.
  *
  * Then, on the new stack: the old program is unmapped (all but what
  * exec_boot_record noted as lind-run's own, the channel and the new
