@@ -16,5 +16,10 @@ void lind_boot_attach(char **argv, uint32_t deny);
 /* attach.c, built for lind-fs: attach as a cage named argv without the
  * filter (a host tool whose virtual side is a cage); dies like the above. */
 void lind_tool_attach(char **argv);
+/* exec.c: lind-run's userspace execve.  At boot, before the program is
+ * mapped: note what of this process is lind-run's own (kept across every
+ * exec); once attached: note the channel and offer exec to the handler. */
+void exec_boot_record(void);
+void exec_boot_attached(void);
 
 #endif

@@ -41,7 +41,7 @@
  * ENOSYS; under it the SIGSYS handler answers with the attached client's
  * state, so a second copy of client-libc in one process shares it. */
 #define LIND_PROBE_NR 0x4c4e
-#define LIND_CLIENT_VERSION 3
+#define LIND_CLIENT_VERSION 4
 
 /* One per process, shared by every copy of client-libc loaded in it. */
 struct lind_client {
@@ -58,6 +58,11 @@ struct lind_client {
 	 * call; numbers of the mapping range in use */
 	_Atomic int fd_stash[LIND_CHAN_SLOTS];
 	_Atomic uint64_t map_fds_used;
+	/* execve/execveat (nr, the trapped call's ucontext, its arguments):
+	 * lind-run's userspace exec (exec.c), set by lind-run alone.  NULL in
+	 * a cage started directly: no loader is mapped to run the new image.
+	 * Returns only on failure (-errno); the old image runs on. */
+	long (*exec)(long nr, void *uc, const long a[6]);
 };
 _Static_assert(LIND_MAP_FDS <= 64, "map_fds_used is one word");
 

@@ -282,6 +282,21 @@ static long trap_mmap(const long a[6])
 	return r < 0 ? r : m;
 }
 
+/* execve/execveat: lind-run's loader (exec.c) replaces the image in this
+ * process; it returns only when the call fails.  A cage started directly
+ * has no loader mapped: ENOSYS, said once on the cage's stderr. */
+static long trap_exec(long nr, ucontext_t *uc, const long a[6])
+{
+	static const char line[] =
+		"lind: execve needs a cage started by lind-run (ENOSYS)\n";
+	static _Atomic int said;
+	if (lind_cl->exec)
+		return lind_cl->exec(nr, uc, a);
+	if (!atomic_exchange(&said, 1))
+		lind_host_magic(SYS_write, 2, (long)line, sizeof line - 1);
+	return -ENOSYS;
+}
+
 /* The calls the filter traps only for some arguments: answered here.
  * 1 with *r set, or 0: the call is the server's. */
 static int answer_here(long nr, ucontext_t *uc, const long a[6], long *r)
@@ -316,6 +331,10 @@ static int answer_here(long nr, ucontext_t *uc, const long a[6], long *r)
 		return 1;
 	case SYS_futex:
 		return trap_futex(a, r);
+	case SYS_execve:
+	case SYS_execveat:
+		*r = trap_exec(nr, uc, a);
+		return 1;
 	default:
 		return 0;
 	}

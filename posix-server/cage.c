@@ -70,6 +70,7 @@ void cage_free(struct cage *c)
 	if (c->cwd)
 		vfs_unref(srv.vfs, c->cwd);
 	free(c->cmdline);
+	free(c->exe);
 	free(c);
 	wait_end();
 }

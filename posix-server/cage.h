@@ -34,6 +34,7 @@ struct cage {
 	/* what /proc shows: argv as attached (NUL-separated), start time */
 	char *cmdline;
 	size_t cmdline_len;
+	char *exe; /* the file of the last execve (/proc exe); NULL: argv[0] */
 	int64_t start_real, start_mono; /* ns */
 	struct cage_rlimit rlim[CAGE_NLIMITS]; /* virtual: see sys_info.c */
 	int nice;       /* -20..19, virtual: see sys_prio.c */

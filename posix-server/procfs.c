@@ -682,6 +682,11 @@ static long fd_target(struct vfs *v, struct ofd *o, char *out, size_t cap)
 	return n < 0 || (size_t)n >= cap - at ? -ENAMETOOLONG : (long)(at + (size_t)n);
 }
 
+long procfs_fd_path(struct vfs *v, struct ofd *o, char *out, size_t cap)
+{
+	return fd_target(v, o, out, cap);
+}
+
 long procfs_readlink(struct vfs *v, struct inode *in, char *buf, size_t cap)
 {
 	struct pnode *p = in->proc;
@@ -697,6 +702,8 @@ long procfs_readlink(struct vfs *v, struct inode *in, char *buf, size_t cap)
 	struct cage *t = cage_find(p->pid);
 	if (!t)
 		return -ENOENT;
+	if (p->e->what == W_EXE && t->exe) /* exec's file (sys_exec.c) */
+		return link_out(t->exe, strlen(t->exe), buf, cap);
 	if (p->e->what == W_EXE) /* argv[0]: lind-run sends no other name */
 		return t->cmdline_len ? link_out(argv0(t), strlen(argv0(t)), buf,
 						 cap) : -ENOENT;

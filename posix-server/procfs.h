@@ -32,6 +32,8 @@ void procfs_free_all(void);
 struct inode *procfs_cover(struct inode *in);
 /* True for the proc root (a mountpoint: rmdir answers EBUSY). */
 bool procfs_is_root(const struct inode *in);
+/* What /proc/<pid>/fd/N shows for o: its length, or -errno. */
+long procfs_fd_path(struct vfs *v, struct ofd *o, char *out, size_t cap);
 /* The cage whose call is being served (dispatch.c; 0: none): what
  * /proc/self names. */
 void procfs_set_caller(uint64_t id);
