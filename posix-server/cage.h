@@ -8,6 +8,7 @@
 
 #include "vfs.h"
 
+struct bind_set;
 struct fdtable;
 struct parked;
 
@@ -34,6 +35,7 @@ struct cage {
 	int64_t start_real, start_mono; /* ns */
 	struct cage_rlimit rlim[CAGE_NLIMITS]; /* virtual: see sys_info.c */
 	unsigned locks; /* record locks it placed (lock.c caps them) */
+	struct bind_set *binds; /* lind-run --bind (a reference), or NULL */
 	struct cage *hnext;
 };
 

@@ -160,7 +160,9 @@ void srv_dispatch(const void *req, size_t len)
 		r = -ESRCH;
 	else {
 		procfs_set_caller(c.cage->id); /* what /proc/self is */
+		bind_set_caller(c.cage->binds); /* which binds it sees */
 		r = handlers[rq->nr](&c);
+		bind_set_caller(NULL);
 		procfs_set_caller(0);
 	}
 	lind__request__free_unpacked(rq, NULL);
