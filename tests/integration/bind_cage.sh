@@ -128,6 +128,18 @@ cat "$H/canary" >/dev/null
 check "... (a native read does move it: the proof can fail)" \
 	test "$(canary_atime)" != "$atime0"
 
+# A kernel view mounted below the bind (a user's bind of / would hold
+# /proc): never opened, since the server opens with its own rights.
+if [ "$(id -u)" = 0 ] && mkdir "$H/tree/p" && mount --bind /proc "$H/tree/p" 2>/dev/null; then
+	out=$(bwb "$H/tree:/mnt" cat /mnt/p/self/status; bwb "$H/tree:/mnt" walk /mnt/p)
+	umount "$H/tree/p"
+	expect_eq "/proc mounted inside the bind is not entered" \
+		"cat /mnt/p/self/status: EACCES" "$(head -1 <<<"$out")"
+	check "... nor listed" test "$(wc -l <<<"$out")" -le 2
+else
+	ok "/proc mounted inside the bind is not entered # SKIP needs root to mount"
+fi
+
 # Hostile attaches with bogus bind fds: each refused, nothing served.
 python3 "$LIND_SRC/tests/integration/progs/hostile_bind.py" \
 	"$LIND_RUNTIME_DIR" "$H/tree" "$H/tree/a.txt" >"$T/hostile" 2>&1
