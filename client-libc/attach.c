@@ -82,9 +82,12 @@ static size_t read_argv(char **argv)
 }
 #endif
 
-/* lind-run --bind (none for a program started directly). */
+/* lind-run --bind (none for a program started directly), and the path of
+ * the image lind-run loaded. */
 static const struct lind_boot_bind *binds;
 static size_t nbinds;
+static const char *exe_path;
+#define EXE_BYTES 1024 /* a longer path is not sent: exe shows argv[0] */
 
 /* 0 or -errno; a refused send is explained by recv_reply (the relay
  * may have answered why before hanging up). */
@@ -109,6 +112,8 @@ static int send_attach(int s, char **argv, size_t argc, uint32_t deny)
 	}
 	a.binds = specs;
 	a.n_binds = nbinds < LIND_MAX_BINDS ? nbinds : LIND_MAX_BINDS;
+	if (exe_path && strlen(exe_path) < EXE_BYTES)
+		a.exe = (char *)exe_path;
 	a.version = LIND_PROTO_VERSION;
 	a.argv = argv;
 	a.n_argv = argc;
@@ -229,11 +234,21 @@ void lind_boot_binds(const struct lind_boot_bind *b, size_t n)
 	nbinds = n;
 }
 
+void lind_boot_exe(const char *path)
+{
+	exe_path = path;
+}
+
 /* lind-run's child, before the program exists (boot.c).  argv past
  * ARGV_BYTES or ARGV_MAX is left out of the cage's record, as below. */
 void lind_boot_attach(char **argv, uint32_t deny)
 {
-	size_t n = 0, bytes = 0;
+	/* the binds and exe share the frame with argv */
+	size_t n = 0, bytes = exe_path ? strlen(exe_path) + 4 : 0;
+	if (bytes > EXE_BYTES + 4)
+		bytes = 0; /* not sent */
+	for (size_t i = 0; i < nbinds; i++)
+		bytes += strlen(binds[i].virt) + 8;
 	while (argv[n] && n < ARGV_MAX) {
 		bytes += strlen(argv[n]) + 1;
 		if (bytes > ARGV_BYTES)

@@ -15,6 +15,8 @@ struct lind_boot_bind {
 };
 /* attach.c: the binds the next lind_boot_attach sends (kept, not copied). */
 void lind_boot_binds(const struct lind_boot_bind *b, size_t n);
+/* attach.c: the host path of the image loaded, for /proc/N/exe (kept). */
+void lind_boot_exe(const char *path);
 
 /* Attach as a cage with policy deny (classes the relay refuses), install
  * the filter, load path (argv as given to the program) and jump to it.  Returns only if the program cannot be

@@ -155,6 +155,7 @@ int relay_server_cage_new(struct relay *r, const Lind__Attach *a, pid_t pid,
 	m.argv = a->argv;
 	m.n_binds = a->n_binds;
 	m.binds = a->binds;
+	m.exe = a->exe;
 	m.attach_id = attach_id;
 	int rc = send_control(r, &m, fds, nfds);
 	if (rc == -EMSGSIZE) { /* argv too long for a Control: leave it out */

@@ -698,3 +698,29 @@ int bind_set_new(struct vfs *v, const struct cred *cr,
 	*out = s;
 	return 0;
 }
+
+/* host below (or at) bind b's host path: the virtual path into out. */
+static bool virt_through(const struct bind *b, const char *host, char *out,
+			 size_t cap)
+{
+	size_t n = strlen(b->host);
+	if (!b->mnt || strncmp(host, b->host, n) != 0 ||
+	    (host[n] != '\0' && host[n] != '/'))
+		return false;
+	int k = snprintf(out, cap, "%s%s", b->virt, host + n);
+	return k > 0 && (size_t)k < cap;
+}
+
+bool bind_virt_of(const struct bind_set *s, const char *host, char *out,
+		  size_t cap)
+{
+	if (host[0] != '/')
+		return false;
+	for (size_t i = 0; s && i < s->n; i++)
+		if (virt_through(s->b[i], host, out, cap))
+			return true;
+	for (const struct bind *b = binds; b; b = b->next)
+		if (virt_through(b, host, out, cap))
+			return true;
+	return false;
+}

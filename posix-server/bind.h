@@ -75,6 +75,10 @@ void bind_set_caller(struct bind_set *s);
 /* What store inode in is for that cage: the root of its bind on in, or
  * in itself. */
 struct inode *bind_cover(struct inode *in);
+/* The virtual path showing host path host (absolute, canonical) through
+ * the binds of set s (first) or the server's, into out; false if none. */
+bool bind_virt_of(const struct bind_set *s, const char *host, char *out,
+		  size_t cap);
 /* Host nodes alive (tests: nothing leaks). */
 size_t bind_nodes(void);
 

@@ -69,6 +69,7 @@ void cage_free(struct cage *c)
 		vfs_unref(srv.vfs, c->cwd);
 	bind_set_put(srv.vfs, c->binds); /* after what may hold its nodes */
 	free(c->cmdline);
+	free(c->exe);
 	free(c);
 }
 

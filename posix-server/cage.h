@@ -36,6 +36,9 @@ struct cage {
 	struct cage_rlimit rlim[CAGE_NLIMITS]; /* virtual: see sys_info.c */
 	unsigned locks; /* record locks it placed (lock.c caps them) */
 	struct bind_set *binds; /* lind-run --bind (a reference), or NULL */
+	char *exe;              /* /proc/N/exe: the program's virtual path, or NULL */
+	uint64_t host_start;    /* its host process's start time (ticks): a
+				 * reused host pid is not read as it */
 	struct cage *hnext;
 };
 

@@ -22,6 +22,7 @@
 
 #include "cage.h"
 #include "bind.h"
+#include "procfs.h"
 #include "common.h"
 #include "fdtable.h"
 #include "limit.h"
@@ -366,6 +367,7 @@ static void on_cage_new(const Lind__Control *in, int *fds, int nfds)
 		send_error(why, in->attach_id);
 		return;
 	}
+	procfs_cage_new(c, in->exe);
 	Lind__Control m = LIND__CONTROL__INIT;
 	m.kind = LIND__CONTROL__KIND__CAGE_NEW_OK;
 	m.version = LIND_PROTO_VERSION;
