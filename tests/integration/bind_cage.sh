@@ -153,7 +153,7 @@ check "both daemons are alive" kill -0 "$server_pid" "$relay_pid"
 
 # Nothing held once the cages are gone.
 wait_for 10 test "$(srv_fds)" -eq "$fds0"
-expect_eq "the server's fds are back to the baseline" "$fds0" "$(srv_fds)"
+expect_eq "the server's fds are back to the baseline ($fds0)" "$fds0" "$(srv_fds)"
 # A cage that ends while its bind's nodes are still referenced by a
 # directory fd it holds: released with it.
 expect_eq "a cage ending with an open directory in its bind" "chdir /mnt/sub: ok" \
