@@ -209,16 +209,23 @@ void bind_sweep(struct vfs *v)
 	}
 }
 
-void bind_each(void (*fn)(const char *host, const char *virt,
-			  unsigned long dev, void *arg), void *arg)
+void bind_each_of(const struct bind_set *s,
+		  void (*fn)(const char *host, const char *virt,
+			     unsigned long dev, void *arg), void *arg)
 {
 	for (struct bind *b = binds; b; b = b->next)
 		if (b->mnt)
 			fn(b->host, b->virt, (unsigned long)b->dev, arg);
-	for (size_t i = 0; caller_set && i < caller_set->n; i++) {
-		struct bind *b = caller_set->b[i];
+	for (size_t i = 0; s && i < s->n; i++) {
+		struct bind *b = s->b[i];
 		fn(b->host, b->virt, (unsigned long)b->dev, arg);
 	}
+}
+
+void bind_each(void (*fn)(const char *host, const char *virt,
+			  unsigned long dev, void *arg), void *arg)
+{
+	bind_each_of(caller_set, fn, arg);
 }
 
 size_t bind_nodes(void)

@@ -56,7 +56,12 @@ void bind_stat(const struct inode *in, struct stat *st);
 void bind_release(struct vfs *v, struct inode *in);
 /* Frees the host nodes a call made and nothing kept (after each call). */
 void bind_sweep(struct vfs *v);
-/* Calls fn on every bind in order: host path, virtual path, st_dev. */
+/* Calls fn on every bind the cage whose binds are s sees, in order:
+ * host path, virtual path, st_dev. */
+void bind_each_of(const struct bind_set *s,
+		  void (*fn)(const char *host, const char *virt,
+			     unsigned long dev, void *arg), void *arg);
+/* The same for the cage being served (bind_set_caller). */
 void bind_each(void (*fn)(const char *host, const char *virt,
 			  unsigned long dev, void *arg), void *arg);
 /* Per-cage binds (lind-run --bind): a refcounted set, seen by its cage

@@ -438,7 +438,7 @@ static void gen_mounts(struct gen *g)
 	fputs("lind / lind rw 0 0\nproc /proc proc ro,nosuid,nodev,noexec 0 0\n",
 	      g->f);
 	struct mount_ctx m = {g, false, 0};
-	bind_each(put_bind, &m);
+	bind_each_of(g->t->binds, put_bind, &m); /* as cage N sees them */
 }
 
 static void gen_mountinfo(struct gen *g)
@@ -448,7 +448,7 @@ static void gen_mountinfo(struct gen *g)
 		major(VFS_DEV), minor(VFS_DEV), major(PROC_DEV),
 		minor(PROC_DEV));
 	struct mount_ctx m = {g, true, 2};
-	bind_each(put_bind, &m);
+	bind_each_of(g->t->binds, put_bind, &m); /* as cage N sees them */
 }
 
 static void gen_fdinfo(struct gen *g)

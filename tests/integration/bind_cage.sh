@@ -87,6 +87,13 @@ expect_eq "cage B, at the same time, sees its own at the same path" other \
 expect_eq "a third cage sees the store's empty directory" \
 	"cat /mnt/a.txt: ENOENT" "$(bw cat /mnt/a.txt)"
 expect_eq "... and lists it empty" "" "$(bw walk /mnt)"
+expect_eq "/proc/N/mounts shows cage N's binds (A's, B's), not the reader's" \
+	"1 1 0" "$("$LIND_RUN" /usr/bin/python3 -c '
+import os
+for p in sorted(p for p in os.listdir("/proc") if p.isdigit()):
+    if b"\0hold\0" in open(f"/proc/{p}/cmdline", "rb").read():
+        print(open(f"/proc/{p}/mounts").read().count(" /mnt bind ro"))
+print(open("/proc/self/mounts").read().count(" /mnt bind ro"))' | tr '\n' ' ' | sed 's/ $//')"
 mounts=$(bwb "$H/tree:/mnt2" cat /proc/self/mounts)
 check "its /proc/self/mounts lists its bind" grep -q "^$H/tree /mnt2 bind ro" <<<"$mounts"
 echo >&7
