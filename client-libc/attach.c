@@ -23,6 +23,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "boot.h"
 #include "client.h"
 #include "common.h"
 #include "lind.pb-c.h"
@@ -82,19 +83,38 @@ static size_t read_argv(char **argv)
 }
 #endif
 
+/* lind-run --bind (none for a program started directly), and the path of
+ * the image lind-run loaded. */
+static const struct lind_boot_bind *binds;
+static size_t nbinds;
+static const char *exe_path;
+#define EXE_BYTES 1024 /* a longer path is not sent: exe shows argv[0] */
+
 /* 0 or -errno; a refused send is explained by recv_reply (the relay
  * may have answered why before hanging up). */
 static int send_attach(int s, char **argv, size_t argc, uint32_t deny)
 {
 	Lind__Attach a = LIND__ATTACH__INIT;
 	a.deny = deny;
-	int fds[3], nfds = 0;
+	int fds[LIND_MAX_FDS], nfds = 0;
 	for (int i = 0; i < 3; i++) {
 		if (fcntl(i, F_GETFD) >= 0) {
 			a.stdio_mask |= 1u << i;
 			fds[nfds++] = i;
 		}
 	}
+	Lind__BindSpec spec[LIND_MAX_BINDS], *specs[LIND_MAX_BINDS];
+	for (size_t i = 0; i < nbinds && i < LIND_MAX_BINDS; i++) {
+		lind__bind_spec__init(&spec[i]);
+		spec[i].virt = (char *)binds[i].virt;
+		spec[i].ro = binds[i].ro;
+		specs[i] = &spec[i];
+		fds[nfds++] = binds[i].fd;
+	}
+	a.binds = specs;
+	a.n_binds = nbinds < LIND_MAX_BINDS ? nbinds : LIND_MAX_BINDS;
+	if (exe_path && strlen(exe_path) < EXE_BYTES)
+		a.exe = (char *)exe_path;
 	a.version = LIND_PROTO_VERSION;
 	a.argv = argv;
 	a.n_argv = argc;
@@ -229,11 +249,27 @@ static void attach_as(char **argv, size_t argc, uint32_t deny, int confine)
 }
 
 #ifdef LIND_BOOT
+void lind_boot_binds(const struct lind_boot_bind *b, size_t n)
+{
+	binds = b;
+	nbinds = n;
+}
+
+void lind_boot_exe(const char *path)
+{
+	exe_path = path;
+}
+
 /* argv past ARGV_BYTES or ARGV_MAX is left out of the cage's record, as
  * below. */
 static size_t argv_count(char **argv)
 {
-	size_t n = 0, bytes = 0;
+	/* the binds and exe share the frame with argv */
+	size_t n = 0, bytes = exe_path ? strlen(exe_path) + 4 : 0;
+	if (bytes > EXE_BYTES + 4)
+		bytes = 0; /* not sent */
+	for (size_t i = 0; i < nbinds; i++)
+		bytes += strlen(binds[i].virt) + 8;
 	while (argv[n] && n < ARGV_MAX) {
 		bytes += strlen(argv[n]) + 1;
 		if (bytes > ARGV_BYTES)

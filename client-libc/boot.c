@@ -16,6 +16,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,6 +106,11 @@ int boot_cage(const char *path, char *argv[], uint32_t deny)
 		return fail(argv[0], (int)err);
 	uintptr_t sp = load_stack(&prog, prog.interp[0] ? ld.bias : 0, argv,
 				  environ, image, base + LOAD_STACK_SIZE);
+	if (!sp)
+		return fail(argv[0], -ENOMEM);
+	char exe[PATH_MAX];
+	if (realpath(image, exe)) /* what /proc/N/exe names, if a bind shows it */
+		lind_boot_exe(exe);
 	lind_boot_attach(argv, deny);
 	exec_boot_attached();
 	load_jump(sp, prog.interp[0] ? ld.entry : prog.entry);

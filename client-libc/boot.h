@@ -2,7 +2,21 @@
 #ifndef LIND_BOOT_H
 #define LIND_BOOT_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+
+/* lind-run --bind HOST:VIRT[:ro]: HOST opened by lind-run with the user's
+ * rights (fd), shown read-only at VIRT to this cage only. */
+struct lind_boot_bind {
+	const char *virt;
+	bool ro;
+	int fd;
+};
+/* attach.c: the binds the next lind_boot_attach sends (kept, not copied). */
+void lind_boot_binds(const struct lind_boot_bind *b, size_t n);
+/* attach.c: the host path of the image loaded, for /proc/N/exe (kept). */
+void lind_boot_exe(const char *path);
 
 /* Attach as a cage with policy deny (classes the relay refuses), install
  * the filter, load path (argv as given to the program) and jump to it.  Returns only if the program cannot be

@@ -117,7 +117,7 @@ static void refuse(struct relay_conn *c, const char *why)
 	shutdown(c->fd, SHUT_RD);
 	uint8_t buf[64];
 	for (;;) {
-		int fds[3], nfds = 3;
+		int fds[LIND_MAX_FDS], nfds = LIND_MAX_FDS;
 		long n = lind_recv_msg(c->fd, buf, sizeof buf, fds, &nfds);
 		if (n < 0 && n != -EMSGSIZE)
 			break;
@@ -143,6 +143,37 @@ static bool is_relay_conn(struct relay *r, int fd)
 	       strncmp(sa.sun_path, r->bound_name, sizeof sa.sun_path) == 0;
 }
 
+/* The per-cage binds' fds (lind-run --bind), after the stdio fds: each a
+ * directory or regular file the attaching process could open (it holds
+ * the fd), on a filesystem that shows the same to anyone (not FUSE, not
+ * procfs or another kernel view); NULL, or why they are refused.  The
+ * server checks each against its VIRT. */
+static const char *check_binds(const Lind__Attach *a, const int *fds,
+			       int nfds)
+{
+	if (a->n_binds > LIND_MAX_BINDS)
+		return "more binds than LIND_MAX_BINDS";
+	if ((size_t)nfds != a->n_binds)
+		return "bind fds do not match the binds";
+	for (size_t i = 0; i < a->n_binds; i++) {
+		struct stat st;
+		if (!lind_virt_path_ok(a->binds[i]->virt))
+			return "a bind's virtual path is not absolute and "
+			       "normalised";
+		if (fstat(fds[i], &st) < 0 ||
+		    !(S_ISDIR(st.st_mode) || S_ISREG(st.st_mode)))
+			return "a bind fd is not a directory or a regular file";
+		int fl = fcntl(fds[i], F_GETFL);
+		if (fl < 0 || (fl & O_PATH) || (fl & O_ACCMODE) == O_WRONLY)
+			return "a bind fd is not open for reading (O_PATH: its "
+			       "user may not have been able to read it)";
+		if (!lind_fd_bindable(fds[i]))
+			return "a bind fd is on FUSE or a kernel pseudo "
+			       "filesystem (proc, sys...)";
+	}
+	return NULL;
+}
+
 /* Validates the Attach and sends CAGE_NEW; NULL, or why it is refused. */
 static const char *attach_begin(struct relay_conn *c, Lind__Attach *a,
 				const int *fds, int nfds, char *msg, size_t cap)
@@ -159,12 +190,15 @@ static const char *attach_begin(struct relay_conn *c, Lind__Attach *a,
 			 a->deny & ~LC_ALL);
 		return msg;
 	}
-	if (__builtin_popcount(a->stdio_mask & 7) != nfds ||
-	    (a->stdio_mask & ~7u))
+	int nstdio = __builtin_popcount(a->stdio_mask & 7);
+	if (nstdio > nfds || (a->stdio_mask & ~7u))
 		return "stdio fds do not match stdio_mask";
-	for (int i = 0; i < nfds; i++)
+	for (int i = 0; i < nstdio; i++)
 		if (is_relay_conn(r, fds[i]))
 			return "a stdio fd is a connection to nacl-relay";
+	const char *why = check_binds(a, fds + nstdio, nfds - nstdio);
+	if (why)
+		return why;
 	c->attach_id = ++r->next_attach_id;
 	int rc = relay_server_cage_new(r, a, c->cred.pid, c->cred.uid,
 				       c->cred.gid, fds, nfds, c->attach_id);
@@ -225,8 +259,8 @@ static bool any_on_fuse(const int *fds, int nfds, bool *fuse)
 static void conn_first(struct relay_conn *c)
 {
 	uint8_t buf[8192];
-	int fds[3], nfds = 3;
-	bool fuse[3] = {false, false, false};
+	int fds[LIND_MAX_FDS], nfds = LIND_MAX_FDS;
+	bool fuse[LIND_MAX_FDS] = {false};
 	long n = lind_recv_msg(c->fd, buf, sizeof buf, fds, &nfds);
 	if (n == -EAGAIN)
 		return;
@@ -239,7 +273,7 @@ static void conn_first(struct relay_conn *c)
 	if (n == 0)
 		why = NULL; /* went away before attaching: nothing to say */
 	else if (any_on_fuse(fds, nfds, fuse))
-		why = "a stdio fd is on a FUSE filesystem (not served: its daemon "
+		why = "an fd is on a FUSE filesystem (not served: its daemon "
 		      "could stall every cage)";
 	else if (a && !(why = attach_begin(c, a, fds, nfds, msg, sizeof msg)))
 		a = NULL; /* the connection keeps it until the answer */

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bind.h"
 #include "cage.h"
 #include "fdtable.h"
 #include "lock.h"
@@ -69,6 +70,7 @@ void cage_free(struct cage *c)
 	fdtable_free(srv.vfs, c->fds);
 	if (c->cwd)
 		vfs_unref(srv.vfs, c->cwd);
+	bind_set_put(srv.vfs, c->binds); /* after what may hold its nodes */
 	free(c->cmdline);
 	free(c->exe);
 	free(c);

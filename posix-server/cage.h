@@ -8,6 +8,7 @@
 
 #include "vfs.h"
 
+struct bind_set;
 struct fdtable;
 struct parked;
 
@@ -34,11 +35,15 @@ struct cage {
 	/* what /proc shows: argv as attached (NUL-separated), start time */
 	char *cmdline;
 	size_t cmdline_len;
-	char *exe; /* the file of the last execve (/proc exe); NULL: argv[0] */
 	int64_t start_real, start_mono; /* ns */
 	struct cage_rlimit rlim[CAGE_NLIMITS]; /* virtual: see sys_info.c */
 	int nice;       /* -20..19, virtual: see sys_prio.c */
 	unsigned locks; /* record locks it placed (lock.c caps them) */
+	struct bind_set *binds; /* lind-run --bind (a reference), or NULL */
+	char *exe; /* /proc/N/exe: the program's virtual path (lind-run's, or
+		    * the last execve's file); NULL: argv[0] */
+	uint64_t host_start;    /* its host process's start time (ticks): a
+				 * reused host pid is not read as it */
 	struct cage *hnext;
 };
 

@@ -157,7 +157,9 @@ static long decode(const Lind__Request *rq, const struct lind_syscall *row,
 static long run_handler(struct call *c)
 {
 	procfs_set_caller(c->cage->id); /* what /proc/self is */
+	bind_set_caller(c->cage->binds); /* which binds it sees */
 	long r = handlers[c->nr](c);
+	bind_set_caller(NULL);
 	procfs_set_caller(0);
 	return r;
 }

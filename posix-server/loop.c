@@ -21,6 +21,8 @@
 #include <unistd.h>
 
 #include "cage.h"
+#include "bind.h"
+#include "procfs.h"
 #include "common.h"
 #include "fdtable.h"
 #include "limit.h"
@@ -340,9 +342,10 @@ static int attach_stdio(struct cage *c, uint32_t mask, int *fds, int nfds)
 static void on_cage_new(const Lind__Control *in, int *fds, int nfds)
 {
 	uint32_t mask = in->stdio_mask & 7;
-	if (__builtin_popcount(mask) != nfds) {
-		send_error("CAGE_NEW: stdio_mask does not match the fds sent",
-			   in->attach_id);
+	int nstdio = __builtin_popcount(mask);
+	if ((size_t)nfds != (size_t)nstdio + in->n_binds) {
+		send_error("CAGE_NEW: stdio_mask and binds do not match the fds "
+			   "sent", in->attach_id);
 		return;
 	}
 	if (cage_count() >= srv_limits.cages) {
@@ -351,13 +354,22 @@ static void on_cage_new(const Lind__Control *in, int *fds, int nfds)
 		return;
 	}
 	struct cage *c = cage_new(in->host_pid, in->uid, in->gid);
-	if (!c || attach_stdio(c, mask, fds, nfds) < 0 ||
+	if (!c || attach_stdio(c, mask, fds, nstdio) < 0 ||
 	    !cage_set_argv(c, in->argv, in->n_argv)) {
 		if (c)
 			cage_free(c);
 		send_error("out of memory", in->attach_id);
 		return;
 	}
+	char why[300];
+	if (bind_set_new(srv.vfs, &c->cred, in->binds, fds + nstdio,
+			 in->n_binds, &c->binds, why, sizeof why) < 0) {
+		lind_log(0, "refused a cage of uid %u: %s", in->uid, why);
+		cage_free(c);
+		send_error(why, in->attach_id);
+		return;
+	}
+	procfs_cage_new(c, in->exe);
 	Lind__Control m = LIND__CONTROL__INIT;
 	m.kind = LIND__CONTROL__KIND__CAGE_NEW_OK;
 	m.version = LIND_PROTO_VERSION;
@@ -393,7 +405,7 @@ static void on_relay(struct ev_loop *loop, ev_io *w, int revents)
 	(void)w;
 	(void)revents;
 	uint8_t buf[8192];
-	int fds[8], nfds = 8;
+	int fds[LIND_MAX_FDS], nfds = LIND_MAX_FDS;
 	long n = lind_recv_msg(L.relay, buf, sizeof buf, fds, &nfds);
 	if (n == -EAGAIN)
 		return;

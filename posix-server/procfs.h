@@ -57,6 +57,12 @@ long procfs_read(struct ofd *o, void *buf, size_t cap, const int64_t *pos,
 		 bool *more);
 long procfs_getdents(struct call *c, struct ofd *o);
 
+/* What /proc shows of new cage c that lind-run or the host tells: its
+ * program's virtual path (exe: the host path lind-run loaded, shown if a
+ * bind of the cage or the server shows it) and its host process's start
+ * time (maps and environ are read from it while it is that process). */
+void procfs_cage_new(struct cage *c, const char *exe);
+
 /* Frees proc node in if nothing references it. */
 void procfs_release(struct inode *in);
 /* Frees the nodes a call made and nothing kept (after each call). */

@@ -16,6 +16,10 @@
  * regular files are split by the client into several calls (LF_SPLIT). */
 #define LIND_MAX_IO (64 * 1024)
 #define LIND_MAX_PATH 4096
+/* lind-run --bind: per-cage binds an Attach may carry, and the fds any
+ * control message may (3 stdio + binds + spare) */
+#define LIND_MAX_BINDS 8
+#define LIND_MAX_FDS 16
 /* Largest packed Request or Reply: one buffer, one path, headers. */
 #define LIND_MAX_FRAME (LIND_MAX_IO + LIND_MAX_PATH + 1024)
 /* In/out data bytes copied into each trace event. */
