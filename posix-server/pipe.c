@@ -16,7 +16,8 @@
  *          reader (an opener waiting counts as one); O_NONBLOCK: a reader
  *          goes on, a writer without reader gets ENXIO.
  * A FIFO's pipe is found by its inode and lives while an end is open or
- * an opener waits; its bytes go when the last end closes.
+ * an opener waits; its bytes go when the last end closes.  A pipe's
+ * ends hold no host fd; an idle pipe holds no buffer.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -345,11 +346,17 @@ long srv_pipe2(struct call *c)
 
 /* ---- FIFOs ------------------------------------------------------------ */
 
+/* in's pipe, made if it has none.  Idle ones met on the way go: an
+ * opener's cage may have gone while it waited (its call dropped by
+ * wait_cancel_cage), leaving its pipe with nobody. */
 static struct pipe *fifo_pipe(struct call *c, const struct inode *in)
 {
-	for (struct pipe *p = fifos; p; p = p->next)
+	for (struct pipe *p = fifos, *next; p; p = next) {
+		next = p->next;
 		if (p->fifo == in)
 			return p;
+		pipe_maybe_free(p);
+	}
 	struct pipe *p = pipe_new(&c->cage->cred);
 	if (p) {
 		p->fifo = in;
