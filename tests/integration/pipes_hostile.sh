@@ -1,8 +1,8 @@
 #!/bin/bash
 # Cages killed with SIGKILL while parked on their pipes (a read on an empty
-# pipe, a thread's write on a full one) leave nothing in the server: its
-# fds stay where they were, the relay forgets them, and (under ASan) no
-# pipe leaks; a normal cage's pipes work before, during and after.
+# pipe, a thread's write on a full one) leave nothing in the server: no fd
+# of theirs stays, the relay forgets them, and (under ASan) no pipe or
+# parked call leaks; a normal cage's pipes work before, during and after.
 . "$(dirname "$0")/lib.sh"
 start_daemons || exit 1
 build pipe_cage "$LIND_SRC/tests/integration/progs/pipe_cage.c" || {
@@ -11,7 +11,23 @@ build pipe_cage "$LIND_SRC/tests/integration/progs/pipe_cage.c" || {
 	exit 1
 }
 PROG="$T/bin/pipe_cage.lind"
-server_fds() { ls /proc/$server_pid/fd | wc -l; }
+# The server's fds that are not files: its sockets, eventfds and pipes
+# (data files come and go with its cache of host fds).
+server_fds() {
+	local n=0 f
+	for f in /proc/$server_pid/fd/*; do
+		case $(readlink "$f") in socket:* | pipe:* | anon_inode:*) n=$((n + 1)) ;; esac
+	done
+	echo $n
+}
+# Its fds on a killed cage's stdout (each cage's stdio is a stream).
+stdio_fds() {
+	local n=0 f
+	for f in /proc/$server_pid/fd/*; do
+		[ "$(readlink "$f")" = "$T/park.out" ] && n=$((n + 1))
+	done
+	echo $n
+}
 rss() { awk '/^VmRSS/ {print $2}' /proc/$server_pid/status; }
 
 expect_eq "a pipe to a thread and back" "roundtrip ping" \
@@ -35,8 +51,10 @@ done
 expect_eq "$ROUNDS cages killed while parked on pipes" $ROUNDS $killed
 check "the relay forgets them" \
 	wait_for 10 eval '"$LIND_TRACE" --stats | grep -qx "cages 0"'
-check "the server holds the fds it held before ($fds_before)" \
+check "the server holds the sockets, pipes and eventfds it held before ($fds_before)" \
 	wait_for 10 eval '[ "$(server_fds)" = "$fds_before" ]'
+check "... and no killed cage's stdio" \
+	wait_for 10 eval '[ "$(stdio_fds)" = 0 ]'
 echo "# server VmRSS ${rss_before} kB before, $(rss) kB after $ROUNDS kills"
 expect_eq "pipes still work after the kills" "roundtrip ping" \
 	"$("$LIND_RUN" "$PROG" roundtrip)"
