@@ -134,6 +134,9 @@ void lind_report_refusal(long nr, long err, const long a[6]);
 
 /* trap.c: install the SIGSYS handler and the filter; 0 or -errno. */
 int lind_trap_install(void);
+/* trap.c: sig to the calling thread by the host (SIGPIPE on a broken
+ * pipe: default action, handler, ignored or blocked, as natively). */
+void lind_signal_self_thread(int sig);
 
 /* allow.c: the seccomp filter, built from the allow-list for a process
  * (its host pid and attach socket name its own exceptions). */

@@ -5,6 +5,7 @@
  * the same frame.  Returns >= 0 or -errno and never touches errno.
  */
 #include <errno.h>
+#include <signal.h>
 #include <sys/syscall.h>
 
 #include "client.h"
@@ -60,6 +61,10 @@ static long call_once(struct lind_client *cl, long nr, const long a[6],
 			lind_host_magic(SYS_close, fd, 0, 0);
 	}
 	lind_chan_release(cl, s);
+	/* a write to a pipe nobody reads: the kernel's SIGPIPE, to this
+	 * thread; a program that ignores it just sees EPIPE */
+	if (r == -EPIPE && (nr == LIND_SYS_write || nr == LIND_SYS_writev))
+		lind_signal_self_thread(SIGPIPE);
 	return r;
 }
 

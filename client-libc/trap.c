@@ -133,6 +133,13 @@ static long host_tid(void)
 	return lind_host6(SYS_gettid, 0, 0, 0, 0, 0, 0);
 }
 
+/* Trapped on purpose, with the cage's own pid: the handler (in lind-run's
+ * image, which knows the host pid) redoes it as trap_self_signal. */
+void lind_signal_self_thread(int sig)
+{
+	lind_host6(SYS_tgkill, (long)lind_cage_id(), host_tid(), sig, 0, 0, 0);
+}
+
 /* pid (an int, as the kernel reads it) names the calling thread: its own
  * tid, or the cage's virtual pid on the main thread (whose host tid is the
  * host pid).  0 never traps. */

@@ -6,6 +6,7 @@
  *   stat         vfs_stat(o->in)  ioctl  -ENOTTY
  *   sync         the store's      statfs the store's
  *   name         the name it was opened by (/proc/<pid>/fd)
+ *   fcntl        the kind's own commands (F_*PIPE_SZ): -EBADF
  *   poll         POLLIN|POLLOUT   waitq  none: never waits
  *   release      nothing beyond the inode reference
  * read and write get the call (parking, c->more, c->progress) and pos:
@@ -38,6 +39,7 @@ struct ofd_ops {
 	long (*sync)(struct ofd *o, bool data_only);
 	long (*statfs)(struct ofd *o, struct statfs *sf);
 	long (*name)(struct ofd *o, char *out, size_t cap);
+	long (*fcntl)(struct ofd *o, int cmd, long arg); /* the kind's own */
 	unsigned (*poll)(struct ofd *o);
 	struct waitq *(*waitq)(struct ofd *o, unsigned events);
 	void (*release)(struct ofd *o);
@@ -48,6 +50,8 @@ extern const struct ofd_ops ofd_proc_ops;    /* ofd_proc.c: /proc snapshots */
 extern const struct ofd_ops ofd_dir_ops;     /* ofd_dir.c */
 extern const struct ofd_ops ofd_dev_ops;     /* ofd_dev.c: null, zero... */
 extern const struct ofd_ops ofd_stream_ops;  /* stream.c: launcher's stdio */
+extern const struct ofd_ops ofd_pipe_ops;    /* pipe.c: pipe(), pipe2() */
+extern const struct ofd_ops ofd_fifo_ops;    /* pipe.c: an opened FIFO */
 
 /* The kind an inode opens as. */
 const struct ofd_ops *ofd_ops_for(const struct inode *in);

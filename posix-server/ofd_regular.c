@@ -135,10 +135,11 @@ const struct ofd_ops ofd_regular_ops = {
 
 const struct ofd_ops *ofd_ops_for(const struct inode *in)
 {
-	return S_ISDIR(in->mode)   ? &ofd_dir_ops
-	       : S_ISCHR(in->mode) ? &ofd_dev_ops
-	       : in->proc	   ? &ofd_proc_ops
-				   : &ofd_regular_ops;
+	return S_ISDIR(in->mode)    ? &ofd_dir_ops
+	       : S_ISCHR(in->mode)  ? &ofd_dev_ops
+	       : S_ISFIFO(in->mode) ? &ofd_fifo_ops
+	       : in->proc	    ? &ofd_proc_ops
+				    : &ofd_regular_ops;
 }
 
 long ofd_stat(struct ofd *o, struct stat *st)

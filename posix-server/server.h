@@ -149,7 +149,6 @@ void srv_loop_close(void);
  * (closed on failure: NULL). */
 struct stream *stream_new(int hostfd, const struct cage *c, int stdio);
 void stream_put(struct stream *s);
-int stream_host_fd(struct stream *s);
 long stream_read(struct call *c, struct ofd *o, void *buf, size_t cap);
 long stream_write(struct call *c, struct ofd *o, const void *buf,
 		  size_t len);

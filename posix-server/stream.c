@@ -114,11 +114,6 @@ void stream_put(struct stream *s)
 	free(s);
 }
 
-int stream_host_fd(struct stream *s)
-{
-	return s->fd;
-}
-
 static int io_fd(const struct stream *s)
 {
 	return s->way == WAY_OWN ? s->own : s->fd;

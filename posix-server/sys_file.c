@@ -7,6 +7,7 @@
 
 #include "bind.h"
 #include "ofd.h"
+#include "pipe.h"
 #include "procfs.h"
 #include "sys.h"
 
@@ -40,8 +41,8 @@ long sys_truncate_inode(struct inode *in, uint64_t len)
 	return 0;
 }
 
-static long create_file(struct call *c, struct walk *w, long mode,
-			struct inode **out)
+long sys_create_node(struct call *c, struct walk *w, uint32_t type,
+		     long mode, struct inode **out)
 {
 	struct cage *cg = cur(c);
 	if (w->slash)
@@ -56,7 +57,7 @@ static long create_file(struct call *c, struct walk *w, long mode,
 	    (r = store_reserve(srv.store, STORE_ADDS)) < 0)
 		return r;
 	struct inode *in = vfs_alloc(srv.vfs,
-				     S_IFREG | ((uint32_t)mode & 07777 & ~cg->umask),
+				     type | ((uint32_t)mode & 07777 & ~cg->umask),
 				     cg->cred.uid, cg->cred.gid, 0);
 	if (!in)
 		return -ENOMEM;
@@ -124,7 +125,7 @@ static long open_at(struct call *c, long dirfd, const char *path, long flags,
 	if (!in) {
 		if (!(flags & O_CREAT))
 			return -ENOENT;
-		if ((r = create_file(c, &w, mode, &in)) < 0)
+		if ((r = sys_create_node(c, &w, S_IFREG, mode, &in)) < 0)
 			return r;
 		created = true;
 	} else {
@@ -152,13 +153,21 @@ static long open_at(struct call *c, long dirfd, const char *path, long flags,
 	 * the server's own access checked as well. */
 	if (in->host && (r = data_fd(in)) < 0)
 		return r;
-	struct ofd *o = ofd_new(ops, (int)flags & (O_ACCMODE | STATUS_FLAGS),
-				in, NULL);
-	if (!o)
-		return -ENOMEM;
-	vfs_ref(in);
-	if (file)
-		in->opens++; /* ofd_regular_release counts it down */
+	struct ofd *o;
+	if (S_ISFIFO(in->mode)) { /* may wait for the other side */
+		r = pipe_fifo_open(c, in, (int)flags & (O_ACCMODE | STATUS_FLAGS),
+				   &o);
+		if (r != 0)
+			return r;
+	} else {
+		o = ofd_new(ops, (int)flags & (O_ACCMODE | STATUS_FLAGS), in,
+			    NULL);
+		if (!o)
+			return -ENOMEM;
+		vfs_ref(in);
+		if (file)
+			in->opens++; /* ofd_regular_release counts it down */
+	}
 	if (ops != &ofd_dir_ops && !in->host && !in->proc)
 		ofd_set_name(o, w.dir, w.name); /* for /proc/<pid>/fd */
 	int fd = fd_install(cg->fds, 0, o, flags & O_CLOEXEC);
@@ -465,6 +474,10 @@ long srv_fcntl(struct call *c)
 	case F_OFD_SETLK:
 	case F_OFD_SETLKW:
 		return sys_fcntl_lock(c, o, c->a[1]);
+	case F_GETPIPE_SZ:
+	case F_SETPIPE_SZ:
+		return o->ops->fcntl ? o->ops->fcntl(o, (int)c->a[1], arg)
+				     : -EBADF;
 	default:
 		return -EINVAL;
 	}

@@ -85,6 +85,14 @@ bool waitq_active(const struct waitq *q)
 	return q->head != NULL;
 }
 
+unsigned waitq_count(const struct waitq *q, unsigned events)
+{
+	unsigned n = 0;
+	for (const struct wait_link *l = q->head; l; l = l->next)
+		n += (l->events & events) != 0;
+	return n;
+}
+
 /* ---- running woken calls ---------------------------------------------- */
 
 static void make_ready(struct parked *p)

@@ -61,6 +61,8 @@ uint64_t call_park_room(const struct cage *cg);
 void waitq_wake(struct waitq *q, unsigned events);
 /* True when a call waits on q. */
 bool waitq_active(const struct waitq *q);
+/* Calls waiting on q for any of events (a FIFO's openers by side). */
+unsigned waitq_count(const struct waitq *q, unsigned events);
 
 /* lind_cancel: re-runs cg's parked call tag as interrupted; 0, or -ESRCH
  * when none is parked (its reply is on the way). */
