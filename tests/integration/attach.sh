@@ -92,11 +92,13 @@ stop_pid "$relay_pid"
 "$RELAY" --limit cages-per-uid=4 >>"$T/relay.log" 2>&1 &
 relay_pid=$!
 wait_for 5 test -S "$LIND_RUNTIME_DIR/relay.sock"
-$HOSTILE idle 4 3 >/dev/null & idle=$!
-# (retried: the idle connections take a moment to be accepted on a busy box)
+$HOSTILE idle 4 60 >"$T/idle.out" & idle=$!
+wait_for 20 grep -q "^holding 4" "$T/idle.out"
+# (retried: the relay accepts the idle connections in its own time)
 check "over its per-uid limit a cage is refused with the reason" \
-	wait_for 3 sh -c "'$LIND_RUN' '$TOOL' loop 1 / 2>&1 | grep -q 'too many cages for uid'"
-wait $idle
+	wait_for 10 sh -c "'$LIND_RUN' '$TOOL' loop 1 / 2>&1 | grep -q 'too many cages for uid'"
+kill $idle
+wait $idle 2>/dev/null
 normal "once the user's connections are gone"
 
 # A silent connection on server.sock does not keep a starting relay out.
