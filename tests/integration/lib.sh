@@ -175,6 +175,27 @@ build_tool() {
 # cage ARGS...: run cagetool as a cage through lind-run
 cage() { "$LIND_RUN" "$TOOL" "$@"; }
 
+# Other users (tests acting as uid 1001): can_switch_user says whether we
+# can; share_daemons restarts the daemons so that they reach relay.sock
+# through group $GRP (docs/deployment.md) and the test's programs;
+# as_user UID COMMAND... runs as that user in that group.
+GRP=4242
+can_switch_user() { [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; }
+share_daemons() { # [ARGS...] for posix-server
+	chmod 711 "$T"
+	chmod -R a+rX "$T/bin"
+	stop_daemons
+	start_server "$@" || return 1
+	"$RELAY" --socket-group "$GRP" >>"$T/relay.log" 2>&1 &
+	relay_pid=$!
+	wait_for 5 test -S "$LIND_RUNTIME_DIR/relay.sock"
+}
+as_user() {
+	local u=$1
+	shift
+	setpriv --reuid "$u" --regid "$u" --groups "$GRP" "$@"
+}
+
 # wait_for SECONDS COMMAND...: poll until the command succeeds
 wait_for() {
 	local limit=$(($1 * 20)) i=0

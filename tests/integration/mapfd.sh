@@ -28,19 +28,9 @@ check "the relay's fds are back where they were" \
 
 cage write /secret "root's data" >/dev/null
 run_hostile() { "$LIND_RUN" "$T/bin/hostile.lind" /secret; }
-if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
-	GRP=4242
-	chmod 711 "$T"
-	chmod -R a+rX "$T/bin"
-	stop_daemons
-	start_server || exit 1
-	"$RELAY" --socket-group "$GRP" >>"$T/relay.log" 2>&1 &
-	relay_pid=$!
-	wait_for 5 test -S "$LIND_RUNTIME_DIR/relay.sock"
-	run_hostile() {
-		setpriv --reuid 1001 --regid 1001 --groups "$GRP" \
-			"$LIND_RUN" "$T/bin/hostile.lind" /secret
-	}
+if can_switch_user; then
+	share_daemons || exit 1
+	run_hostile() { as_user 1001 "$LIND_RUN" "$T/bin/hostile.lind" /secret; }
 	who="uid 1001"
 else
 	who="root (no setpriv)"

@@ -93,18 +93,11 @@ timer_settime = 0
 got 14
 timer_delete = 0" "$("$LIND_RUN" "$SIG" timers)"
 
-if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
-	GRP=4242
-	chmod 711 "$T"
-	chmod -R a+rX "$T/bin"
-	stop_daemons
-	start_server || exit 1
-	"$RELAY" --socket-group "$GRP" >>"$T/relay.log" 2>&1 &
-	relay_pid=$!
-	wait_for 5 test -S "$LIND_RUNTIME_DIR/relay.sock"
+if can_switch_user; then
+	share_daemons || exit 1
 	start_waiter root ready 10
 	expect_eq "uid 1001 may not signal root's cage: EPERM" "kill = -1 EPERM" \
-		"$(setpriv --reuid 1001 --regid 1001 --groups $GRP \
+		"$(as_user 1001 \
 			"$LIND_RUN" "$SIG" kill "$vpid" 9)"
 	check "... which lives on" kill -0 $wpid
 	"$LIND_RUN" "$SIG" kill "$vpid" 10 >/dev/null
