@@ -25,6 +25,7 @@
 
 #include "../../posix-server/cage.h"
 #include "../../posix-server/fdtable.h"
+#include "../../posix-server/ofd.h"
 #include "../../posix-server/server.h"
 #include "../../posix-server/store.h"
 #include "../../posix-server/vfs.h"
@@ -90,7 +91,7 @@ static struct cage *cage_with_stdio(void)
 	for (int i = 0; i < 3; i++) {
 		assert(fds[i] >= 0);
 		struct stream *s = stream_new(fds[i], c, i);
-		struct ofd *o = ofd_new(OFD_STREAM, i ? O_WRONLY : O_RDONLY,
+		struct ofd *o = ofd_new(&ofd_stream_ops, i ? O_WRONLY : O_RDONLY,
 					NULL, s);
 		assert(s && o);
 		fd_install(c->fds, i, o, false);
