@@ -61,6 +61,24 @@ extern struct lind_client *lind_cl;
  * attach.c itself): attaches first, or goes to the host while attaching. */
 long lind_unattached(long nr, const long a[6]);
 
+/* syscall.c: the generic path of one call (plan, marshal, send, wait,
+ * unmarshal; SPLIT rows in pieces), for hooks that wrap it. */
+long lind_call_generic(struct lind_client *cl, long nr, const long a[6]);
+
+/* hooks.c: rows flagged CLIENT (proto/syscall_table.def). */
+struct lind_hook {
+	uint32_t nr;
+	/* runs the call instead of lind_call_generic; NULL: generic */
+	long (*call)(struct lind_client *cl, long nr, const long a[6]);
+	/* the answer with the relay gone; NULL: fatal (exit 127) */
+	long (*offline)(long nr, const long a[6]);
+};
+const struct lind_hook *lind_hook_for(uint32_t nr);
+const struct lind_hook *lind_hook_at(size_t i); /* NULL past the last */
+
+/* fork.c: clone (not a thread), fork, vfork: a new cage. */
+long lind_hook_fork(struct lind_client *cl, long nr, const long a[6]);
+
 /* chan.c */
 /* A free slot, or NULL when the relay is gone. */
 struct lind_slot *lind_chan_claim(struct lind_client *cl);

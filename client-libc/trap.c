@@ -263,45 +263,92 @@ static long trap_mmap(const long a[6])
 	return r < 0 ? r : m;
 }
 
-/* The calls the filter traps only for some arguments: answered here.
- * 1 with *r set, or 0: the call is the server's. */
+/* The calls the filter traps only for some arguments, answered here
+ * (they have no row: the client hook table, hooks.c, is for rows).  Each
+ * returns 1 with *r set, or 0: the call is the server's. */
+static int h_sigaction(long nr, ucontext_t *uc, const long a[6], long *r)
+{
+	(void)nr, (void)uc;
+	*r = trap_sigaction(a);
+	return 1;
+}
+
+static int h_sigprocmask(long nr, ucontext_t *uc, const long a[6], long *r)
+{
+	(void)nr;
+	*r = trap_sigprocmask(uc, a);
+	return 1;
+}
+
+static int h_kill(long nr, ucontext_t *uc, const long a[6], long *r)
+{
+	(void)uc;
+	if (a[0] != (long)lind_cage_id())
+		return 0; /* another cage: the server's */
+	*r = trap_self_signal(nr, a);
+	return 1;
+}
+
+static int h_getaffinity(long nr, ucontext_t *uc, const long a[6], long *r)
+{
+	(void)nr, (void)uc;
+	*r = trap_getaffinity(a);
+	return 1;
+}
+
+static int h_robust_list(long nr, ucontext_t *uc, const long a[6], long *r)
+{
+	(void)nr, (void)uc;
+	*r = trap_get_robust_list(a);
+	return 1;
+}
+
+static int h_clock(long nr, ucontext_t *uc, const long a[6], long *r)
+{
+	(void)uc;
+	*r = trap_cpu_clock(nr, a);
+	return 1;
+}
+
+static int h_membarrier(long nr, ucontext_t *uc, const long a[6], long *r)
+{
+	(void)nr, (void)uc;
+	*r = trap_membarrier(a);
+	return 1;
+}
+
+static int h_mmap(long nr, ucontext_t *uc, const long a[6], long *r)
+{
+	(void)nr, (void)uc;
+	*r = trap_mmap(a);
+	return 1;
+}
+
+static int h_futex(long nr, ucontext_t *uc, const long a[6], long *r)
+{
+	(void)nr, (void)uc;
+	return trap_futex(a, r);
+}
+
+static const struct trap_hook {
+	long nr;
+	int (*fn)(long nr, ucontext_t *uc, const long a[6], long *r);
+} trap_hooks[] = {
+	{SYS_rt_sigaction, h_sigaction},   {SYS_rt_sigprocmask, h_sigprocmask},
+	{SYS_kill, h_kill},                {SYS_tgkill, h_kill},
+	{SYS_sched_getaffinity, h_getaffinity},
+	{SYS_get_robust_list, h_robust_list},
+	{SYS_clock_gettime, h_clock},      {SYS_clock_getres, h_clock},
+	{SYS_clock_nanosleep, h_clock},    {SYS_membarrier, h_membarrier},
+	{SYS_mmap, h_mmap},                {SYS_futex, h_futex},
+};
+
 static int answer_here(long nr, ucontext_t *uc, const long a[6], long *r)
 {
-	switch (nr) {
-	case SYS_rt_sigaction:
-		*r = trap_sigaction(a);
-		return 1;
-	case SYS_rt_sigprocmask:
-		*r = trap_sigprocmask(uc, a);
-		return 1;
-	case SYS_kill:
-	case SYS_tgkill:
-		if (a[0] != (long)lind_cage_id())
-			return 0; /* another cage: the server's */
-		*r = trap_self_signal(nr, a);
-		return 1;
-	case SYS_sched_getaffinity:
-		*r = trap_getaffinity(a);
-		return 1;
-	case SYS_get_robust_list:
-		*r = trap_get_robust_list(a);
-		return 1;
-	case SYS_clock_gettime:
-	case SYS_clock_getres:
-	case SYS_clock_nanosleep:
-		*r = trap_cpu_clock(nr, a);
-		return 1;
-	case SYS_membarrier:
-		*r = trap_membarrier(a);
-		return 1;
-	case SYS_mmap:
-		*r = trap_mmap(a);
-		return 1;
-	case SYS_futex:
-		return trap_futex(a, r);
-	default:
-		return 0;
-	}
+	for (size_t i = 0; i < sizeof trap_hooks / sizeof trap_hooks[0]; i++)
+		if (trap_hooks[i].nr == nr)
+			return trap_hooks[i].fn(nr, uc, a, r);
+	return 0;
 }
 
 /* A call refused here never reaches the relay: the trace hears of it

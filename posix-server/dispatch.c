@@ -17,15 +17,16 @@
 
 struct server srv;
 
-static srv_handler *const handlers[LIND_NR_MAX] = {
-#define SYSCALL(nr, name, ...) [nr] = srv_##name,
+static srv_handler *const handlers[LIND_ROWS] = {
+#define SYSCALL(nr, name, ...) [LIND_ROW_INDEX(nr)] = srv_##name,
 #include "syscall_table.def"
 #undef SYSCALL
 };
 
 srv_handler *srv_handler_for(uint32_t nr)
 {
-	return nr < LIND_NR_MAX ? handlers[nr] : NULL;
+	int i = lind_row_index(nr);
+	return i < 0 ? NULL : handlers[i];
 }
 
 /* Out-buffers and NUL-terminated paths of the call being served (one at a
