@@ -153,15 +153,17 @@ void srv_dispatch(const void *req, size_t len)
 	int outs[6], nouts = 0;
 	long r;
 	const struct lind_syscall *row = lind_syscall_row(rq->nr);
-	if (!row || !handlers[rq->nr])
+	srv_handler *fn = srv_handler_for(rq->nr);
+	if (!row || !fn)
 		r = -ENOSYS;
 	else if ((r = decode(rq, row, &c, outs, &nouts)) < 0)
 		;
-	else if (!(c.cage = cage_find(rq->cage_id)))
-		r = -ESRCH;
+	else if (!(c.cage = cage_find(rq->cage_id)) ||
+		 c.cage->state != CAGE_RUNNING)
+		r = -ESRCH; /* an embryo makes no calls, a zombie no more */
 	else {
 		procfs_set_caller(c.cage->id); /* what /proc/self is */
-		r = handlers[rq->nr](&c);
+		r = fn(&c);
 		procfs_set_caller(0);
 	}
 	lind__request__free_unpacked(rq, NULL);
