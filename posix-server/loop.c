@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sched.h>
+#include <signal.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -335,8 +336,53 @@ static int attach_stdio(struct cage *c, uint32_t mask, int *fds, int nfds)
 	return 0;
 }
 
+static void cage_new_ok(const Lind__Control *in, const struct cage *c)
+{
+	Lind__Control m = LIND__CONTROL__INIT;
+	m.kind = LIND__CONTROL__KIND__CAGE_NEW_OK;
+	m.version = LIND_PROTO_VERSION;
+	m.cage_id = c->id;
+	m.attach_id = in->attach_id;
+	send_control(&m);
+}
+
+/* A forked child's host process attached: its embryo runs.  The token
+ * works once, and only for a child of the cage the relay made the
+ * connection for. */
+static void on_fork_attach(const Lind__Control *in, int nfds)
+{
+	struct cage *c = cage_find_embryo(in->fork_token, in->parent_id);
+	if (!c || nfds) {
+		send_error(nfds ? "CAGE_NEW: a forked child brings no stdio"
+				: "no such forked child (token used, wrong or "
+				  "expired)", in->attach_id);
+		return;
+	}
+	cage_bind(c, in->host_pid);
+	cage_new_ok(in, c);
+}
+
+/* The relay saw the cage's process end.  Without exit_group first it died
+ * by a signal the server cannot see: SIGKILL, the one signal nothing in
+ * the cage can intercept (client-libc reports the others' statuses where
+ * it can: docs/architecture.md "Exit"). */
+static void on_cage_gone(const Lind__Control *m)
+{
+	struct cage *c = cage_find(m->cage_id);
+	if (!c || c->state != CAGE_RUNNING)
+		return; /* exited already, or freed with it */
+	lind_log(c->id, "cage gone without exit_group: killed");
+	cage_cpu(c, &c->cpu_user, &c->cpu_sys); /* a host zombie still tells */
+	cage_exit(c, SIGKILL);
+	store_flush(srv.store);
+}
+
 static void on_cage_new(const Lind__Control *in, int *fds, int nfds)
 {
+	if (in->fork_token) {
+		on_fork_attach(in, nfds);
+		return;
+	}
 	uint32_t mask = in->stdio_mask & 7;
 	if (__builtin_popcount(mask) != nfds) {
 		send_error("CAGE_NEW: stdio_mask does not match the fds sent",
@@ -356,12 +402,7 @@ static void on_cage_new(const Lind__Control *in, int *fds, int nfds)
 		send_error("out of memory", in->attach_id);
 		return;
 	}
-	Lind__Control m = LIND__CONTROL__INIT;
-	m.kind = LIND__CONTROL__KIND__CAGE_NEW_OK;
-	m.version = LIND_PROTO_VERSION;
-	m.cage_id = c->id;
-	m.attach_id = in->attach_id;
-	send_control(&m);
+	cage_new_ok(in, c);
 	lind_log(c->id, "new cage: host pid %u uid %u, %s", in->host_pid,
 		 in->uid, in->n_argv ? in->argv[0] : "?");
 }
@@ -397,12 +438,7 @@ static void on_relay(struct ev_loop *loop, ev_io *w, int revents)
 	} else if (m->kind == LIND__CONTROL__KIND__CAGE_NEW) {
 		on_cage_new(m, fds, nfds);
 	} else if (m->kind == LIND__CONTROL__KIND__CAGE_GONE) {
-		struct cage *c = cage_find(m->cage_id);
-		if (c) {
-			lind_log(c->id, "cage gone");
-			cage_free(c);
-			store_flush(srv.store);
-		}
+		on_cage_gone(m);
 	} else {
 		send_error("unexpected Control kind", m->attach_id);
 	}
