@@ -57,11 +57,17 @@
 	(CLONE_SETTLS | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID |        \
 	 CLONE_CHILD_SETTID)
 
+/* A fork (client-libc/fork.c makes it, after the server and relay gave
+ * the child its cage and connection): an exit signal and the tid words. */
+#define FORK_FLAGS                                                     \
+	(CSIGNAL | CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID |         \
+	 CLONE_PARENT_SETTID)
+
 /* Checks: blocks in which every path returns. */
-static const struct sock_filter anon_only[] = {
-	LD(ARG_LO(3)), JSET(MAP_ANONYMOUS, 0, 1), ALLOW, TRAP};
-/* only the low 32 bits of clone's flags count */
-static const struct sock_filter thread_only[] = {
+/* only the low 32 bits of clone's flags count; a fork only with the
+ * magic (8 + 6 + 3 instructions) */
+static const struct sock_filter clone_check[] = {
+	LD(ARG_LO(0)), AND(~(uint32_t)FORK_FLAGS), JEQ(0, 0, 6), MAGIC_OR_TRAP,
 	LD(ARG_LO(0)), AND(~(uint32_t)(THREAD_FLAGS | THREAD_BOOKKEEPING)),
 	JEQ(0, 0, 3), LD(ARG_LO(0)), AND(THREAD_FLAGS),
 	JEQ(THREAD_FLAGS, 1, 0), TRAP, ALLOW};
@@ -101,7 +107,8 @@ static const struct sock_filter sigprocmask_check[] = {
 	LD(ARG_LO(1)), JEQ(0, 0, 3), LD(ARG_HI(1)), JEQ(0, 0, 1), ALLOW,
 	LD(ARG_LO(0)), JEQ(SIG_UNBLOCK, 0, 1), ALLOW, TRAP};
 
-enum check_kind { ALWAYS, CHECKED, OWN_PID, OWN_SOCK };
+enum check_kind { ALWAYS, CHECKED, OWN_PID, OWN_SOCK, SOCK_MAGIC, FD_SLOTS,
+		  CHAN_MAP };
 
 struct allow {
 	uint16_t nr;
@@ -125,8 +132,10 @@ static const struct allow allow_list[] = {
 	  "trap (they find a lock's owner by the host tid in the word), and "
 	  "so do REQUEUE/CMP_REQUEUE (they would move the relay's waiter); "
 	  "the handler answers those with a wake"),
-	C(mmap, anon_only, "anonymous memory only; a file mapping traps and "
-	  "the handler fills an anonymous one through the server"),
+	OWN(mmap, CHAN_MAP, "anonymous memory, or the host fd just above the "
+	  "attach socket's (a forked child maps its channel from there); "
+	  "any other file mapping traps and the handler fills an anonymous "
+	  "one through the server"),
 	C(clock_gettime, own_clock, "clocks; CPU clocks of pid 0 only"),
 	C(clock_nanosleep, own_clock, "sleeps on a clock; CPU clocks of pid 0 only"),
 	C(clock_getres, own_clock, "clock resolution; CPU clocks of pid 0 only"),
@@ -159,8 +168,12 @@ static const struct allow allow_list[] = {
 	  "while no call is made"),
 	A(rt_sigtimedwait, "takes a pending signal of the caller's"),
 	A(pause, "waits for a signal"),
-	C(clone, thread_only, "a thread of this process, nothing else: no "
-	  "exit signal, namespaces, pidfd or CLONE_PARENT"),
+	C(clone, clone_check, "a thread of this process; or, with the magic, "
+	  "a fork (exit signal and tid words only: no namespaces, pidfd, "
+	  "CLONE_PARENT, shared memory).  A forger gets a host child that "
+	  "shares its parent's channel (the parent cage's rights, no more) "
+	  "and is not counted by the server's procs limit, only by the "
+	  "host's RLIMIT_NPROC"),
 	C(clone3, enosys, "ENOSYS, so glibc falls back to clone, whose flags "
 	  "the filter can read (clone3's are behind a pointer)"),
 	C(get_robust_list, pid0, "the caller's own list head (pid 0)"),
@@ -181,8 +194,19 @@ static const struct allow allow_list[] = {
 	OWN(tgkill, OWN_PID, "magic, this process's host pid only: a signal "
 	    "to one of its own threads"),
 	OWN(recvfrom, OWN_SOCK, "magic, the attach socket, MSG_PEEK|"
-	    "MSG_DONTWAIT only: the liveness check (the relay never writes "
-	    "there)"),
+	    "MSG_DONTWAIT only: the liveness check (never consumes)"),
+	OWN(sendto, SOCK_MAGIC, "magic, the attach socket only: fork asks "
+	    "the relay for a child's connection; a child attaches"),
+	OWN(recvmsg, SOCK_MAGIC, "magic, the attach socket only: the relay's "
+	    "answers to those"),
+	OWN(dup3, FD_SLOTS, "magic, onto the attach socket's fd or the one "
+	    "above only: a forked child's connection and channel take them. "
+	    "A forger can put its own host fds there (its launcher's stdio, "
+	    "fork connections) and write or map those directly"),
+	C(close, magic, "magic: client-libc's own host fds (a forger closes "
+	  "its own host fds, at worst its attach socket: its end)"),
+	C(waitid, magic, "magic: reaps this process's own exited host "
+	  "children (forked cages the server has collected)"),
 };
 
 static void emit(struct lind_filter *f, struct sock_filter ins)
@@ -209,6 +233,15 @@ void lind_filter_build(struct lind_filter *f, uint32_t host_pid,
 	const struct sock_filter own_sock[] = {
 		LD(ARG_LO(0)), JEQ(sock, 0, 7), LD(ARG_LO(3)),
 		JEQ(LIND_PEEK_FLAGS, 0, 5), MAGIC_OR_TRAP};
+	const struct sock_filter sock_magic[] = {
+		LD(ARG_LO(0)), JEQ(sock, 0, 6), MAGIC_OR_TRAP, TRAP};
+	const struct sock_filter fd_slots[] = {
+		LD(ARG_LO(1)), JEQ(sock, 1, 0), JEQ(sock + 1, 0, 6),
+		MAGIC_OR_TRAP, TRAP};
+	const struct sock_filter chan_map[] = {
+		LD(ARG_LO(3)), JSET(MAP_ANONYMOUS, 0, 1), ALLOW,
+		LD(ARG_LO(4)), JEQ(sock + 1, 0, 1), ALLOW, TRAP};
+#define BLOCK(b) b, sizeof b / sizeof b[0]
 	f->n = 0;
 	emit(f, (struct sock_filter)LD(offsetof(struct seccomp_data, arch)));
 	emit(f, (struct sock_filter)JEQ(AUDIT_ARCH_X86_64, 1, 0));
@@ -223,11 +256,17 @@ void lind_filter_build(struct lind_filter *f, uint32_t host_pid,
 		else if (r->kind == CHECKED)
 			add(f, r->nr, r->check, r->len);
 		else if (r->kind == OWN_PID)
-			add(f, r->nr, own_pid, sizeof own_pid / sizeof own_pid[0]);
+			add(f, r->nr, BLOCK(own_pid));
+		else if (r->kind == OWN_SOCK)
+			add(f, r->nr, BLOCK(own_sock));
+		else if (r->kind == SOCK_MAGIC)
+			add(f, r->nr, BLOCK(sock_magic));
+		else if (r->kind == FD_SLOTS)
+			add(f, r->nr, BLOCK(fd_slots));
 		else
-			add(f, r->nr, own_sock,
-			    sizeof own_sock / sizeof own_sock[0]);
+			add(f, r->nr, BLOCK(chan_map));
 	}
+#undef BLOCK
 	emit(f, (struct sock_filter)TRAP);
 }
 

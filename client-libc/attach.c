@@ -197,7 +197,7 @@ static void attach_as(char **argv, size_t argc, uint32_t deny)
 	int chan_fd = -1;
 	Lind__AttachReply *rep = recv_reply(s, path, &chan_fd, sent);
 	client = (struct lind_client){LIND_CLIENT_VERSION, s, rep->cage_id,
-				      map_chan(chan_fd), 0};
+				      map_chan(chan_fd), 0, 0, 0};
 	lind__attach_reply__free_unpacked(rep, NULL);
 	close_others(s);
 	lind_cl = &client;

@@ -39,7 +39,7 @@
  * ENOSYS; under it the SIGSYS handler answers with the attached client's
  * state, so a second copy of client-libc in one process shares it. */
 #define LIND_PROBE_NR 0x4c4e
-#define LIND_CLIENT_VERSION 2
+#define LIND_CLIENT_VERSION 3
 
 /* One per process, shared by every copy of client-libc loaded in it. */
 struct lind_client {
@@ -52,6 +52,12 @@ struct lind_client {
 	 * not in a global: every copy of client-libc in the process (lind-run's
 	 * resident handler, the program's stubs) must see the same set. */
 	_Atomic uint64_t norestart_sigs;
+	/* fork.c: one fork at a time per process (the relay answers fork
+	 * connections in order on the one attach socket) */
+	_Atomic uint32_t fork_lock;
+	/* fork.c: the stack a CLONE_VM clone asked for; the handler puts the
+	 * child's sp there on its way out (trap.c) */
+	long child_sp;
 };
 
 /* NULL until attached (attach.c). */
@@ -76,8 +82,12 @@ struct lind_hook {
 const struct lind_hook *lind_hook_for(uint32_t nr);
 const struct lind_hook *lind_hook_at(size_t i); /* NULL past the last */
 
-/* fork.c: clone (not a thread), fork, vfork: a new cage. */
+/* fork.c: clone (not a thread), fork, vfork: a new cage; wait4, waitid:
+ * the server's wait, then host zombies reaped. */
 long lind_hook_fork(struct lind_client *cl, long nr, const long a[6]);
+long lind_hook_wait(struct lind_client *cl, long nr, const long a[6]);
+/* trap.c: a forked child's host pid (its own ids for the handler). */
+void lind_trap_forked(int host_pid);
 
 /* chan.c */
 /* A free slot, or NULL when the relay is gone. */

@@ -1,10 +1,191 @@
-/* fork for cages: see docs/architecture.md "Fork". */
+/*
+ * fork for cages (docs/architecture.md "Fork").  glibc's fork, vfork,
+ * posix_spawn, system and popen all end in a raw clone without
+ * CLONE_THREAD, which the filter traps; the hook here makes it a new cage:
+ *
+ *   parent: lind_fork through its channel -> the server makes an EMBRYO
+ *           child: its virtual pid and a single-use token;
+ *           Attach{fork_conn} on its attach socket -> the relay answers with
+ *           one end of a fresh socketpair (SCM_RIGHTS);
+ *           the host clone (the filter's fork exception, with the magic);
+ *           closes its copy of the new connection; returns the child's
+ *           virtual pid.
+ *   child:  before anything else runs (we are still in the handler): the
+ *           new connection takes the attach socket's fd number (the parent's
+ *           copy closes with it), Attach{fork_token} over it, the relay's
+ *           channel memfd mapped through the fd after it (the filter's one
+ *           file mapping), the parent's channel unmapped; returns 0.
+ *
+ * CLONE_VM|CLONE_VFORK (posix_spawn) runs as a plain fork on the stack
+ * asked for: a cage's memory is its own, and with no host execve in a
+ * cage the vfork parent would stay suspended until the child exits.
+ */
+#define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 
 #include "client.h"
+#include "lind.pb-c.h"
+
+/* The clone flags a fork may carry: its exit signal, the tid words, and
+ * posix_spawn's CLONE_VM|CLONE_VFORK (dropped: see above). */
+#define FORK_FLAGS                                                       \
+	(CSIGNAL | CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID |           \
+	 CLONE_PARENT_SETTID)
+#define VFORK_FLAGS (CLONE_VM | CLONE_VFORK)
+
+static long magic(long nr, long a0, long a1, long a2, long a3)
+{
+	return lind_host6(nr, a0, a1, a2, a3, 0, (long)LIND_HOST_MAGIC);
+}
+
+/* One framed message on the attach socket (sendto: its address argument
+ * is NULL, so the magic in the length is ignored). */
+static long send_attach(int sock, const Lind__Attach *a)
+{
+	uint8_t buf[64];
+	size_t n = lind__attach__get_packed_size(a);
+	if (n > sizeof buf)
+		return -E2BIG;
+	lind__attach__pack(a, buf);
+	return lind_host6(SYS_sendto, sock, (long)buf, (long)n, MSG_NOSIGNAL,
+			  0, (long)LIND_HOST_MAGIC);
+}
+
+/* The relay's AttachReply and the one fd it carries: the fd, or -errno
+ * (an answer without one is a refusal). */
+static long recv_fd(int sock)
+{
+	uint8_t buf[512];
+	union {
+		char b[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} ctl;
+	struct iovec iov = {buf, sizeof buf};
+	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1,
+			    .msg_control = ctl.b,
+			    .msg_controllen = sizeof ctl.b};
+	long r;
+	do
+		r = magic(SYS_recvmsg, sock, (long)&mh, MSG_CMSG_CLOEXEC, 0);
+	while (r == -EINTR);
+	if (r < 0)
+		return r;
+	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+	if (!r || !c || c->cmsg_level != SOL_SOCKET ||
+	    c->cmsg_type != SCM_RIGHTS || c->cmsg_len != CMSG_LEN(sizeof(int)))
+		return -EAGAIN; /* refused (limits): fork's EAGAIN */
+	int fd;
+	__builtin_memcpy(&fd, CMSG_DATA(c), sizeof fd);
+	return fd;
+}
+
+/* A connection for the child, from the relay. */
+static long fork_conn(struct lind_client *cl)
+{
+	Lind__Attach a = LIND__ATTACH__INIT;
+	a.version = LIND_PROTO_VERSION;
+	a.fork_conn = 1;
+	long r = send_attach(cl->sock, &a);
+	return r < 0 ? -EAGAIN : recv_fd(cl->sock);
+}
+
+/* fd onto number `to` (the numbers the filter's exceptions name). */
+static long move_fd(long fd, long to)
+{
+	if (fd == to)
+		return 0;
+	long r = magic(SYS_dup3, fd, to, O_CLOEXEC, 0);
+	magic(SYS_close, fd, 0, 0, 0);
+	return r < 0 ? r : 0;
+}
+
+/* The child, still in the parent's handler: attach as cage `id` over
+ * conn.  Fatal (exit 127) if it cannot: it must not run unattached. */
+static void child_attach(struct lind_client *cl, long conn, uint64_t id,
+			 uint64_t token)
+{
+	if (move_fd(conn, cl->sock) < 0) /* the parent's copy goes */
+		lind_host_fatal("lind: forked child: cannot take its connection\n");
+	Lind__Attach a = LIND__ATTACH__INIT;
+	a.version = LIND_PROTO_VERSION;
+	a.fork_token = token;
+	long fd = send_attach(cl->sock, &a) < 0 ? -EPIPE : recv_fd(cl->sock);
+	if (fd < 0 || move_fd(fd, cl->sock + 1) < 0)
+		lind_host_fatal("lind: forked child: the relay refused it\n");
+	long m = lind_host6(SYS_mmap, 0, sizeof(struct lind_chan),
+			    PROT_READ | PROT_WRITE, MAP_SHARED, cl->sock + 1, 0);
+	magic(SYS_close, cl->sock + 1, 0, 0, 0);
+	if (m < 0)
+		lind_host_fatal("lind: forked child: cannot map its channel\n");
+	struct lind_chan *old = cl->chan;
+	cl->chan = (struct lind_chan *)m;
+	cl->cage_id = id;
+	lind_host6(SYS_munmap, (long)old, sizeof *old, 0, 0, 0, 0);
+	/* its main thread's host tid is its host pid (getpid would trap) */
+	lind_trap_forked((int)lind_host6(SYS_gettid, 0, 0, 0, 0, 0, 0));
+}
+
+static void fork_lock(struct lind_client *cl)
+{
+	uint32_t free_ = 0;
+	while (!atomic_compare_exchange_weak(&cl->fork_lock, &free_, 1)) {
+		free_ = 0;
+		lind_host6(SYS_sched_yield, 0, 0, 0, 0, 0, 0);
+	}
+}
 
 long lind_hook_fork(struct lind_client *cl, long nr, const long a[6])
 {
-	(void)cl, (void)nr, (void)a;
-	return -ENOSYS;
+	unsigned long flags = nr == LIND_SYS_clone ? (unsigned long)a[0]
+			      : nr == LIND_SYS_vfork ? VFORK_FLAGS | SIGCHLD
+						     : SIGCHLD;
+	long stack = nr == LIND_SYS_clone ? a[1] : 0;
+	if ((flags & VFORK_FLAGS) == VFORK_FLAGS)
+		flags &= ~(unsigned long)VFORK_FLAGS;
+	else
+		stack = 0; /* without CLONE_VM the child's sp is the parent's */
+	if ((uint32_t)flags & ~(uint32_t)FORK_FLAGS)
+		return -EINVAL; /* namespaces, CLONE_PARENT, a half thread... */
+	uint64_t token = 0;
+	fork_lock(cl);
+	long id = lind_call_generic(cl, LIND_SYS_lind_fork,
+				    (long[6]){(long)&token, 0, 0, 0, 0, 0});
+	long conn = id < 0 ? id : fork_conn(cl);
+	long r = conn;
+	if (conn >= 0)
+		r = magic(SYS_clone, (long)(uint32_t)flags, 0,
+			  nr == LIND_SYS_clone ? a[2] : 0,
+			  nr == LIND_SYS_clone ? a[3] : 0);
+	if (r == 0) { /* the child */
+		child_attach(cl, conn, (uint64_t)id, token);
+		cl->child_sp = stack;
+		atomic_store(&cl->fork_lock, 0);
+		return 0;
+	}
+	if (conn >= 0)
+		magic(SYS_close, conn, 0, 0, 0);
+	atomic_store(&cl->fork_lock, 0);
+	/* a failed host clone leaves an embryo that never attaches: the
+	 * server ends it (killed) after its timeout */
+	return r < 0 ? r : id;
+}
+
+/* After a wait collected a child, its host process (our host child) may
+ * be a host zombie: reap every one there is, never waiting. */
+long lind_hook_wait(struct lind_client *cl, long nr, const long a[6])
+{
+	long r = lind_call_generic(cl, nr, a);
+	siginfo_t si;
+	while (magic(SYS_waitid, P_ALL, 0, (long)&si, WEXITED | WNOHANG) == 0 &&
+	       si.si_pid)
+		;
+	return r;
 }

@@ -60,6 +60,8 @@ static const struct lind_hook hooks[] = {
 	{LIND_SYS_clone, lind_hook_fork, NULL},
 	{LIND_SYS_fork, lind_hook_fork, NULL},
 	{LIND_SYS_vfork, lind_hook_fork, NULL},
+	{LIND_SYS_wait4, lind_hook_wait, NULL},
+	{LIND_SYS_waitid, lind_hook_wait, NULL},
 };
 
 const struct lind_hook *lind_hook_for(uint32_t nr)

@@ -378,6 +378,15 @@ static void on_sigsys(int sig, siginfo_t *si, void *ctx)
 		g[REG_RAX] = (long)lind_cl;
 	else
 		g[REG_RAX] = trap_local(nr, uc, a);
+	if (lind_cl && lind_cl->child_sp) { /* a CLONE_VM fork's child */
+		g[REG_RSP] = lind_cl->child_sp;
+		lind_cl->child_sp = 0;
+	}
+}
+
+void lind_trap_forked(int pid)
+{
+	host_pid = pid;
 }
 
 int lind_trap_install(void)

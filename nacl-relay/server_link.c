@@ -140,7 +140,7 @@ static int send_control(struct relay *r, Lind__Control *m, const int *fds,
 
 int relay_server_cage_new(struct relay *r, const Lind__Attach *a, pid_t pid,
 			  uid_t uid, gid_t gid, const int *fds, int nfds,
-			  uint64_t attach_id)
+			  uint64_t attach_id, uint64_t parent_id)
 {
 	if (atomic_load(&r->server_gone) || r->server_fd < 0)
 		return -ENOTCONN;
@@ -154,6 +154,8 @@ int relay_server_cage_new(struct relay *r, const Lind__Attach *a, pid_t pid,
 	m.n_argv = a->n_argv;
 	m.argv = a->argv;
 	m.attach_id = attach_id;
+	m.fork_token = a->fork_token;
+	m.parent_id = parent_id;
 	int rc = send_control(r, &m, fds, nfds);
 	if (rc == -EMSGSIZE) { /* argv too long for a Control: leave it out */
 		m.n_argv = 0;

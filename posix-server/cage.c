@@ -153,6 +153,7 @@ struct cage *cage_fork(struct cage *p)
 	if (c->cwd)
 		vfs_ref(c->cwd);
 	c->parent = p->id;
+	c->forked_by = p->id;
 	c->pgid = p->pgid;
 	c->pcage = p;
 	c->sibling = p->children;
@@ -166,10 +167,12 @@ struct cage *cage_fork(struct cage *p)
 
 struct cage *cage_find_embryo(uint64_t token, uint64_t parent_id)
 {
-	struct cage *p = cage_find(parent_id);
-	for (struct cage *k = p ? p->children : NULL; k; k = k->sibling)
-		if (k->state == CAGE_EMBRYO && k->fork_token == token && token)
-			return k;
+	/* every cage: its parent may have exited since (fork; exit) */
+	for (int b = 0; b < NBUCKETS && token; b++)
+		for (struct cage *k = bucket[b]; k; k = k->hnext)
+			if (k->state == CAGE_EMBRYO && k->fork_token == token &&
+			    k->forked_by == parent_id)
+				return k;
 	return NULL;
 }
 

@@ -36,6 +36,8 @@ struct cage {
 	struct cage *children; /* first child; siblings by `sibling` */
 	struct cage *sibling;
 	uint64_t fork_token;   /* EMBRYO: what its host process attaches with */
+	uint64_t forked_by;    /* EMBRYO: the cage whose connection it takes
+				* (its parent then; maybe exited since) */
 	void *embryo_timer;    /* EMBRYO: an ev_timer ending an unattached one */
 	int wstatus;           /* ZOMBIE: the wait status */
 	unsigned long long cpu_user, cpu_sys; /* ZOMBIE: ticks, for rusage */
@@ -75,7 +77,7 @@ uint64_t cage_next_id(void);
  * bits kept), cwd, umask, credentials, limits and argv are copied; NULL
  * when out of memory. */
 struct cage *cage_fork(struct cage *p);
-/* The embryo with this token whose parent is parent_id, or NULL. */
+/* The embryo with this token that parent_id forked, or NULL. */
 struct cage *cage_find_embryo(uint64_t token, uint64_t parent_id);
 /* The embryo's host process attached: RUNNING. */
 void cage_bind(struct cage *c, uint32_t host_pid);

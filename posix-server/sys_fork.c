@@ -280,6 +280,14 @@ static long wait_call(struct call *c)
 	}
 	if (r < 0)
 		return r;
+	if (r == 0 && c->nr == LIND_SYS_wait4) {
+		/* WNOHANG, nothing yet: *status and *rusage untouched (they
+		 * travel in and out: OBJ_IO) */
+		for (int i = 1; i <= 3; i += 2)
+			if (c->in[i].len == c->out[i].cap)
+				call_obj_out_set(c, i, c->in[i].ptr);
+		return 0;
+	}
 	int out_status = c->nr == LIND_SYS_wait4 ? 1 : 2, out_ru = c->nr ==
 		LIND_SYS_wait4 ? 3 : 4;
 	if (r > 0 || c->nr == LIND_SYS_waitid) {
