@@ -168,6 +168,15 @@ static const struct allow allow_list[] = {
 	  "while no call is made"),
 	A(rt_sigtimedwait, "takes a pending signal of the caller's"),
 	A(pause, "waits for a signal"),
+	A(alarm, "a timer whose signal goes to the caller only"),
+	A(setitimer, "the caller's own interval timers (signals to itself)"),
+	A(getitimer, "the caller's own interval timers"),
+	A(timer_create, "a POSIX timer of the caller's; its signal goes to "
+	  "the caller or a thread of its own group (the kernel checks)"),
+	A(timer_settime, "the caller's own POSIX timers"),
+	A(timer_gettime, "the caller's own POSIX timers"),
+	A(timer_getoverrun, "the caller's own POSIX timers"),
+	A(timer_delete, "the caller's own POSIX timers"),
 	C(clone, clone_check, "a thread of this process; or, with the magic, "
 	  "a fork (exit signal and tid words only: no namespaces, pidfd, "
 	  "CLONE_PARENT, shared memory).  A forger gets a host child that "

@@ -144,7 +144,7 @@ int lind_trap_install(void);
 
 /* allow.c: the seccomp filter, built from the allow-list for a process
  * (its host pid and attach socket name its own exceptions). */
-#define LIND_FILTER_MAX 256
+#define LIND_FILTER_MAX 512
 struct lind_filter {
 	struct sock_filter ins[LIND_FILTER_MAX];
 	unsigned short n;

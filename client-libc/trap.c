@@ -105,7 +105,7 @@ static pid_t host_pid; /* ours, read before the filter went in */
 
 /* kill/tgkill of the cage itself (its virtual pid): delivered by the host
  * kernel, so handlers, default actions and the exit status are native.
- * Other targets are other cages: the server's business (ENOSYS today). */
+ * Other targets are other cages: the server's business (sys_signal.c). */
 static long trap_self_signal(long nr, const long a[6])
 {
 	if (nr == SYS_kill)
@@ -113,6 +113,19 @@ static long trap_self_signal(long nr, const long a[6])
 				  (long)LIND_HOST_MAGIC);
 	return lind_host6(SYS_tgkill, host_pid, a[1], a[2], 0, 0,
 			  (long)LIND_HOST_MAGIC);
+}
+
+/* Other cages are the server's: it signals them through the relay, and
+ * answers 1 when the caller is among the targets too (kill(0), a group),
+ * so that the caller's own signal is raised here, before kill returns. */
+static long trap_signal(long nr, const long a[6])
+{
+	if (a[0] == (long)lind_cage_id())
+		return trap_self_signal(nr, a);
+	long r = lind_syscall(nr, a[0], a[1], a[2], 0, 0, 0);
+	if (r == 1 && nr == SYS_kill) /* tgkill names one thread: never 1 */
+		return trap_self_signal(SYS_kill, a);
+	return r;
 }
 
 static long host_tid(void)
@@ -283,9 +296,7 @@ static int h_sigprocmask(long nr, ucontext_t *uc, const long a[6], long *r)
 static int h_kill(long nr, ucontext_t *uc, const long a[6], long *r)
 {
 	(void)uc;
-	if (a[0] != (long)lind_cage_id())
-		return 0; /* another cage: the server's */
-	*r = trap_self_signal(nr, a);
+	*r = trap_signal(nr, a);
 	return 1;
 }
 

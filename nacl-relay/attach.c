@@ -22,6 +22,7 @@
 #define _GNU_SOURCE /* accept4, struct ucred */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -365,6 +366,27 @@ static struct relay_conn *find_waiting(struct relay *r, uint64_t attach_id)
 		if (c->state == CONN_WAITING && c->attach_id == attach_id)
 			return c;
 	return NULL;
+}
+
+/* Through the pidfd the relay holds since attach: never a recycled pid.
+ * A process already gone is nothing to report (ESRCH). */
+void relay_attach_signal(struct relay *r, uint64_t cage_id, uint32_t signo)
+{
+	if (signo == 0 || signo > 64)
+		return;
+	for (struct relay_conn *c = r->conns; c; c = c->next) {
+		if (c->state != CONN_ATTACHED || !c->cage ||
+		    c->cage->cage_id != cage_id)
+			continue;
+		long rc = c->pidfd >= 0
+				  ? syscall(SYS_pidfd_send_signal, c->pidfd,
+					    (int)signo, NULL, 0)
+				  : kill(c->cred.pid, (int)signo);
+		if (rc < 0 && errno != ESRCH)
+			lind_log(cage_id, "cannot send signal %u: %s", signo,
+				 strerror(errno));
+		return;
+	}
 }
 
 void relay_attach_answer(struct relay *r, const Lind__Control *m)

@@ -67,6 +67,8 @@ static void server_cb(struct ev_loop *loop, ev_io *w, int revents)
 		if (m && (m->kind == LIND__CONTROL__KIND__CAGE_NEW_OK ||
 			  (m->kind == LIND__CONTROL__KIND__ERROR && m->attach_id)))
 			relay_attach_answer(r, m);
+		else if (m && m->kind == LIND__CONTROL__KIND__CAGE_SIGNAL)
+			relay_attach_signal(r, m->cage_id, m->signo);
 		else if (m && m->kind == LIND__CONTROL__KIND__ERROR)
 			lind_log(0, "posix-server: %s", m->error);
 		if (m)

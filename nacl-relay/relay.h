@@ -188,6 +188,8 @@ int relay_attach_start(struct relay *r);
 int relay_closer_start(struct relay *r);
 /* The server answered a CAGE_NEW (CAGE_NEW_OK or ERROR). */
 void relay_attach_answer(struct relay *r, const Lind__Control *m);
+/* The server's CAGE_SIGNAL: send signo to that cage's process. */
+void relay_attach_signal(struct relay *r, uint64_t cage_id, uint32_t signo);
 void relay_attach_close_all(struct relay *r);
 
 #endif

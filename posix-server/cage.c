@@ -34,7 +34,7 @@ struct cage *cage_new(uint32_t host_pid, uint32_t uid, uint32_t gid)
 	c->id = next_id++;
 	c->parent = 1;
 	c->state = CAGE_RUNNING;
-	c->pgid = c->id;
+	c->pgid = c->sid = c->id; /* as if its launcher ran setsid */
 	c->host_pid = host_pid;
 	c->cred = (struct cred){uid, gid};
 	struct timespec ts;
@@ -44,6 +44,7 @@ struct cage *cage_new(uint32_t host_pid, uint32_t uid, uint32_t gid)
 	c->start_mono = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 	c->umask = 022;
 	cage_rlimits_default(c);
+	cage_nice_init(c);
 	c->cwd = vfs_root(srv.vfs);
 	if (c->cwd)
 		vfs_ref(c->cwd);
@@ -155,6 +156,7 @@ struct cage *cage_fork(struct cage *p)
 	c->parent = p->id;
 	c->forked_by = p->id;
 	c->pgid = p->pgid;
+	c->sid = p->sid;
 	c->pcage = p;
 	c->sibling = p->children;
 	p->children = c;

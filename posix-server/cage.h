@@ -41,7 +41,7 @@ struct cage {
 	void *embryo_timer;    /* EMBRYO: an ev_timer ending an unattached one */
 	int wstatus;           /* ZOMBIE: the wait status */
 	unsigned long long cpu_user, cpu_sys; /* ZOMBIE: ticks, for rusage */
-	uint64_t pgid;         /* process group: inherited (setpgid: later) */
+	uint64_t pgid, sid; /* process group and session: sys_signal.c */
 	struct wait_park *waits; /* wait4/waitid calls parked (sys_fork.c) */
 	uint32_t host_pid;
 	struct cred cred;
@@ -56,6 +56,7 @@ struct cage {
 	size_t cmdline_len;
 	int64_t start_real, start_mono; /* ns */
 	struct cage_rlimit rlim[CAGE_NLIMITS]; /* virtual: see sys_info.c */
+	int nice;       /* -20..19, virtual: see sys_prio.c */
 	unsigned locks; /* record locks it placed (lock.c caps them) */
 	struct cage *hnext;
 };
@@ -65,6 +66,8 @@ struct cage *cage_new(uint32_t host_pid, uint32_t uid, uint32_t gid);
 struct cage *cage_find(uint64_t id);
 /* sys_info.c: a new cage's resource limits. */
 void cage_rlimits_default(struct cage *c);
+/* sys_prio.c: a new cage's nice value, its process's. */
+void cage_nice_init(struct cage *c);
 /* Cancels parked calls, closes fds, drops cwd, frees. */
 void cage_free(struct cage *c);
 void cage_free_all(void);

@@ -407,6 +407,15 @@ static void on_cage_new(const Lind__Control *in, int *fds, int nfds)
 		 in->uid, in->n_argv ? in->argv[0] : "?");
 }
 
+void srv_signal_cage(const struct cage *c, int sig)
+{
+	Lind__Control m = LIND__CONTROL__INIT;
+	m.kind = LIND__CONTROL__KIND__CAGE_SIGNAL;
+	m.cage_id = c->id;
+	m.signo = (uint32_t)sig;
+	send_control(&m);
+}
+
 static void on_relay(struct ev_loop *loop, ev_io *w, int revents)
 {
 	(void)loop;

@@ -193,7 +193,10 @@ static void gen_osrelease(struct gen *g)
 	if (uname(&u) == 0)
 		fprintf(g->f, "%s\n", u.release);
 }
-static void gen_hostname(struct gen *g) { fputs("lind\n", g->f); }
+static void gen_hostname(struct gen *g)
+{
+	fprintf(g->f, "%s\n", srv_hostname());
+}
 static void gen_pid_max(struct gen *g) { fputs("4194304\n", g->f); }
 static void gen_ngroups_max(struct gen *g) { fputs("65536\n", g->f); }
 
@@ -261,7 +264,7 @@ static void gen_status(struct gen *g)
 		comm, t->umask, st, sname, t->id, t->id, t->parent,
 		t->cred.uid, t->cred.uid, t->cred.uid, t->cred.uid, t->cred.gid,
 		t->cred.gid, t->cred.gid, t->cred.gid, fd_limit(), t->id, t->id,
-		t->id, t->id, ncpu > 0 ? ncpu - 1 : 0);
+		t->pgid, t->sid, ncpu > 0 ? ncpu - 1 : 0);
 }
 
 /* The 52 fields of Linux's /proc/<pid>/stat: what the server knows (ids,
@@ -277,10 +280,11 @@ static void gen_pidstat(struct gen *g)
 				     (1000000000 / CLK_TCK));
 	fprintf(g->f,
 		"%" PRIu64 " (%s) %c %" PRIu64 " %" PRIu64 " %" PRIu64
-		" 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 1 0 %llu 0 0 "
+		" 0 -1 4194560 0 0 0 0 0 0 0 0 %d %d 1 0 %llu 0 0 "
 		"18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0 "
 		"0 0 0 0 0 0 0 %d\n",
-		t->id, comm, state_of(g), t->parent, t->id, t->id, start,
+		t->id, comm, state_of(g), t->parent, t->pgid, t->sid,
+		20 + t->nice, t->nice, start,
 		t->exited ? t->exit_status << 8 : 0);
 }
 

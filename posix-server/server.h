@@ -103,6 +103,14 @@ struct srv_data {
 void srv_reply(uint64_t tag, long result, const struct srv_data *data,
 	       size_t n, bool more);
 
+/* sys_info.c: the deployment's host name (uname, /proc); set: 0, or
+ * -EINVAL with the reason in why. */
+const char *srv_hostname(void);
+int srv_hostname_set(const char *name, char *why, size_t cap);
+
+/* loop.c: ask the relay to send sig to cage c's process. */
+void srv_signal_cage(const struct cage *c, int sig);
+
 /* loop.c: listen on rundir/server.sock (0 or -errno); close drops the relay
  * and every cage and removes the runtime files. */
 int srv_loop_open(const char *rundir);
