@@ -87,12 +87,14 @@ static long recv_fd(int sock)
 	return fd;
 }
 
-/* A connection for the child, from the relay. */
-static long fork_conn(struct lind_client *cl)
+/* A connection for the child, from the relay; told the token so that it
+ * can end the embryo at once should the child die before attaching. */
+static long fork_conn(struct lind_client *cl, uint64_t token)
 {
 	Lind__Attach a = LIND__ATTACH__INIT;
 	a.version = LIND_PROTO_VERSION;
 	a.fork_conn = 1;
+	a.fork_token = token;
 	long r = send_attach(cl->sock, &a);
 	return r < 0 ? -EAGAIN : recv_fd(cl->sock);
 }
@@ -158,7 +160,7 @@ long lind_hook_fork(struct lind_client *cl, long nr, const long a[6])
 	fork_lock(cl);
 	long id = lind_call_generic(cl, LIND_SYS_lind_fork,
 				    (long[6]){(long)&token, 0, 0, 0, 0, 0});
-	long conn = id < 0 ? id : fork_conn(cl);
+	long conn = id < 0 ? id : fork_conn(cl, token);
 	long r = conn;
 	if (conn >= 0)
 		r = magic(SYS_clone, (long)(uint32_t)flags, 0,

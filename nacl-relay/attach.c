@@ -56,6 +56,7 @@ struct relay_conn {
 	uint64_t fork_parent;    /* a child's connection: its parent cage */
 	uint32_t fork_deny;      /* and the parent's policy, inherited */
 	pid_t fork_ppid;         /* the parent's host pid */
+	uint64_t fork_token;     /* the embryo's token, as the parent said */
 	Lind__Attach *attach;    /* CONN_WAITING: for the trace note */
 	struct relay_cage *cage; /* CONN_ATTACHED */
 };
@@ -99,6 +100,10 @@ static void conn_close(struct relay_conn *c)
 		relay_cage_stop(r, c->cage);
 		relay_server_cage_gone(r, id);
 		relay_trace_note(r, id, "detach", NULL, 0);
+	} else if (c->fork_parent && c->state == CONN_NEW && c->fork_token) {
+		/* the child died (or never was) before attaching: its embryo
+		 * ends now, killed, rather than at the server's timeout */
+		relay_server_embryo_gone(r, c->fork_token, c->fork_parent);
 	}
 	/* CONN_WAITING: the server's answer finds no connection and frees
 	 * the cage it made (relay_attach_answer) */
@@ -439,7 +444,7 @@ static const char *over_limit(struct relay *r, uid_t uid, char *msg,
 
 /* Answers a fork_conn request of attached cage p: AttachReply with one end
  * of a new socketpair, or with the reason (no fd) when it cannot. */
-static void fork_conn(struct relay_conn *p)
+static void fork_conn(struct relay_conn *p, uint64_t token)
 {
 	struct relay *r = p->r;
 	char msg[160];
@@ -460,6 +465,7 @@ static void fork_conn(struct relay_conn *p)
 		c->fork_parent = p->cage->cage_id;
 		c->fork_deny = p->cage->deny;
 		c->fork_ppid = p->cred.pid;
+		c->fork_token = token;
 		if ((why = over_limit(r, c->cred.uid, msg, sizeof msg))) {
 			conn_close(c);
 		} else {
@@ -506,7 +512,7 @@ static void conn_cb(struct ev_loop *loop, ev_io *w, int revents)
 	Lind__Attach *a = n > 0 ? lind__attach__unpack(NULL, (size_t)n, buf)
 				: NULL;
 	if (a && a->fork_conn && c->state == CONN_ATTACHED)
-		fork_conn(c);
+		fork_conn(c, a->fork_token);
 	if (a)
 		lind__attach__free_unpacked(a, NULL);
 }

@@ -160,6 +160,10 @@ int relay_server_cage_new(struct relay *r, const Lind__Attach *a, pid_t pid,
 			  uid_t uid, gid_t gid, const int *fds, int nfds,
 			  uint64_t attach_id, uint64_t parent_id);
 void relay_server_cage_gone(struct relay *r, uint64_t cage_id);
+/* A fork connection closed before its child attached: CAGE_GONE naming
+ * the embryo by token and forking cage (the server checks both). */
+void relay_server_embryo_gone(struct relay *r, uint64_t token,
+			      uint64_t parent_id);
 /* Pack req into the request ring; waits while full unless *stop. */
 int relay_forward(struct relay *r, const Lind__Request *req,
 		  _Atomic int *stop);

@@ -164,6 +164,18 @@ int relay_server_cage_new(struct relay *r, const Lind__Attach *a, pid_t pid,
 	return rc;
 }
 
+void relay_server_embryo_gone(struct relay *r, uint64_t token,
+			      uint64_t parent_id)
+{
+	if (atomic_load(&r->server_gone) || r->server_fd < 0)
+		return;
+	Lind__Control m = LIND__CONTROL__INIT;
+	m.kind = LIND__CONTROL__KIND__CAGE_GONE;
+	m.fork_token = token;
+	m.parent_id = parent_id;
+	send_control(r, &m, NULL, 0);
+}
+
 void relay_server_cage_gone(struct relay *r, uint64_t cage_id)
 {
 	if (atomic_load(&r->server_gone) || r->server_fd < 0)

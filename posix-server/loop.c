@@ -368,7 +368,14 @@ static void on_fork_attach(const Lind__Control *in, int nfds)
  * it can: docs/architecture.md "Exit"). */
 static void on_cage_gone(const Lind__Control *m)
 {
-	struct cage *c = cage_find(m->cage_id);
+	struct cage *c = m->fork_token
+				 ? cage_find_embryo(m->fork_token, m->parent_id)
+				 : cage_find(m->cage_id);
+	if (c && c->state == CAGE_EMBRYO) {
+		lind_log(c->id, "forked child gone before attaching: killed");
+		cage_exit(c, SIGKILL);
+		return;
+	}
 	if (!c || c->state != CAGE_RUNNING)
 		return; /* exited already, or freed with it */
 	lind_log(c->id, "cage gone without exit_group: killed");

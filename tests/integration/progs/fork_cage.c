@@ -38,19 +38,26 @@ static size_t varint(uint8_t *p, uint64_t v)
 	return n;
 }
 
-/* Attach{version 1, fork_token} or Attach{version 1, fork_conn} */
-static long send_attach(int fd, uint64_t token)
+/* Attach{version 1, fork_token} (a child attaching), or with conn set
+ * Attach{version 1, fork_conn, fork_token} (a parent's request) */
+static long send_attach_as(int fd, uint64_t token, int conn)
 {
 	uint8_t b[32] = {0x08, 0x01};
 	size_t n = 2;
 	if (token) {
 		b[n++] = 0x28;
 		n += varint(b + n, token);
-	} else {
+	}
+	if (conn) {
 		b[n++] = 0x30;
 		b[n++] = 0x01;
 	}
 	return raw6(SYS_sendto, fd, (long)b, (long)n, MSG_NOSIGNAL, 0, MAGIC);
+}
+
+static long send_attach(int fd, uint64_t token)
+{
+	return send_attach_as(fd, token, !token);
 }
 
 /* The AttachReply's fd, or -1 and the reply's error in why. */
@@ -155,10 +162,14 @@ static int foreign(void)
 static int unattached(void)
 {
 	uint64_t token = 0;
+	char why[200];
 	long id = lind_fork(&token);
+	send_attach_as(SOCK, token, 1); /* a connection, as fork.c asks */
+	int conn = recv_reply(SOCK, why, sizeof why);
 	long p = host_fork();
-	if (p == 0)
-		raw6(SYS_exit_group, 0, 0, 0, 0, 0, MAGIC); /* never attaches */
+	if (p == 0) /* dies before attaching: its connection closes */
+		raw6(SYS_exit_group, 0, 0, 0, 0, 0, MAGIC);
+	raw6(SYS_close, conn, 0, 0, 0, 0, MAGIC);
 	int st = 0;
 	long r = waitpid((pid_t)id, &st, 0); /* the server's wait */
 	printf("embryo %s: %s %d\n", r == id ? "collected" : "lost",
