@@ -64,6 +64,12 @@
 	 CLONE_PARENT_SETTID)
 
 /* Checks: blocks in which every path returns. */
+/* anonymous, or a server-given fd at a number of the mapping range (the
+ * kernel reads the fd as an int: the low word) */
+static const struct sock_filter anon_or_map_fd[] = {
+	LD(ARG_LO(3)), JSET(MAP_ANONYMOUS, 3, 0), LD(ARG_LO(4)),
+	JGE(LIND_MAP_FD, 0, 2), JGE(LIND_MAP_FD + LIND_MAP_FDS, 1, 0), ALLOW,
+	TRAP};
 /* only the low 32 bits of clone's flags count; a fork only with the
  * magic (8 + 6 + 3 instructions) */
 static const struct sock_filter clone_check[] = {
@@ -107,8 +113,8 @@ static const struct sock_filter sigprocmask_check[] = {
 	LD(ARG_LO(1)), JEQ(0, 0, 3), LD(ARG_HI(1)), JEQ(0, 0, 1), ALLOW,
 	LD(ARG_LO(0)), JEQ(SIG_UNBLOCK, 0, 1), ALLOW, TRAP};
 
-enum check_kind { ALWAYS, CHECKED, OWN_PID, OWN_SOCK, SOCK_MAGIC, FD_SLOTS,
-		  CHAN_MAP };
+enum check_kind { ALWAYS, CHECKED, OWN_PID, OWN_SOCK, OWN_SOCK_MSG,
+		  SOCK_MAGIC, FD_SLOTS };
 
 struct allow {
 	uint16_t nr;
@@ -132,15 +138,18 @@ static const struct allow allow_list[] = {
 	  "trap (they find a lock's owner by the host tid in the word), and "
 	  "so do REQUEUE/CMP_REQUEUE (they would move the relay's waiter); "
 	  "the handler answers those with a wake"),
-	OWN(mmap, CHAN_MAP, "anonymous memory, or the host fd just above the "
-	  "attach socket's (a forked child maps its channel from there); "
-	  "any other file mapping traps and the handler fills an anonymous "
-	  "one through the server"),
+	C(mmap, anon_or_map_fd, "anonymous memory, or an fd of the mapping "
+	  "range, above every virtual fd: only client-libc puts fds there, "
+	  "fds the server gave for this (hostfd.c); a program's file mapping "
+	  "traps and the handler maps what the server gives, or fills an "
+	  "anonymous one through it"),
 	C(clock_gettime, own_clock, "clocks; CPU clocks of pid 0 only"),
 	C(clock_nanosleep, own_clock, "sleeps on a clock; CPU clocks of pid 0 only"),
 	C(clock_getres, own_clock, "clock resolution; CPU clocks of pid 0 only"),
 	A(sched_yield, "gives up the CPU; names no other task"),
 	A(munmap, "the caller's own memory"),
+	A(msync, "the caller's own memory, written to the file it maps (one "
+	  "the server gave it: hostfd.c)"),
 	C(madvise, plain_advice, "advice on the caller's own memory; "
 	  "HWPOISON and SOFT_OFFLINE (physical pages) trap"),
 	A(brk, "the caller's own heap"),
@@ -202,18 +211,21 @@ static const struct allow allow_list[] = {
 	    "abort() delivered natively"),
 	OWN(tgkill, OWN_PID, "magic, this process's host pid only: a signal "
 	    "to one of its own threads"),
+	C(close, magic, "magic: client-libc closes host fds the server gave; "
+	  "a forger closes its own host fds (its attach socket: it loses "
+	  "its calls)"),
+	OWN(recvmsg, OWN_SOCK_MSG, "magic, the attach socket, MSG_DONTWAIT|"
+	    "MSG_CMSG_CLOEXEC only: fds the server gives with an answer "
+	    "(hostfd.c)"),
 	OWN(recvfrom, OWN_SOCK, "magic, the attach socket, MSG_PEEK|"
 	    "MSG_DONTWAIT only: the liveness check (never consumes)"),
 	OWN(sendto, SOCK_MAGIC, "magic, the attach socket only: fork asks "
 	    "the relay for a child's connection; a child attaches"),
-	OWN(recvmsg, SOCK_MAGIC, "magic, the attach socket only: the relay's "
-	    "answers to those"),
-	OWN(dup3, FD_SLOTS, "magic, onto the attach socket's fd or the one "
-	    "above only: a forked child's connection and channel take them. "
-	    "A forger can put its own host fds there (its launcher's stdio, "
-	    "fork connections) and write or map those directly"),
-	C(close, magic, "magic: client-libc's own host fds (a forger closes "
-	  "its own host fds, at worst its attach socket: its end)"),
+	OWN(dup3, FD_SLOTS, "magic, onto the mapping range (a server-given "
+	    "fd before mmap) or the attach socket's number (a forked child's "
+	    "new connection takes it); a forger moves its own host fds, at "
+	    "worst putting its launcher's stdio where the socket's exceptions "
+	    "look"),
 	C(waitid, magic, "magic: reaps this process's own exited host "
 	  "children (forked cages the server has collected)"),
 };
@@ -242,14 +254,16 @@ void lind_filter_build(struct lind_filter *f, uint32_t host_pid,
 	const struct sock_filter own_sock[] = {
 		LD(ARG_LO(0)), JEQ(sock, 0, 7), LD(ARG_LO(3)),
 		JEQ(LIND_PEEK_FLAGS, 0, 5), MAGIC_OR_TRAP};
+	const struct sock_filter own_sock_msg[] = {
+		LD(ARG_LO(0)), JEQ(sock, 0, 7), LD(ARG_LO(2)),
+		JEQ(LIND_RECV_FD_FLAGS, 0, 5), MAGIC_OR_TRAP};
 	const struct sock_filter sock_magic[] = {
 		LD(ARG_LO(0)), JEQ(sock, 0, 6), MAGIC_OR_TRAP, TRAP};
+	/* dup3 onto the attach socket's number or the mapping range */
 	const struct sock_filter fd_slots[] = {
-		LD(ARG_LO(1)), JEQ(sock, 1, 0), JEQ(sock + 1, 0, 6),
+		LD(ARG_HI(1)), JEQ(0, 0, 10), LD(ARG_LO(1)), JEQ(sock, 2, 0),
+		JGE(LIND_MAP_FD, 0, 7), JGE(LIND_MAP_FD + LIND_MAP_FDS, 6, 0),
 		MAGIC_OR_TRAP, TRAP};
-	const struct sock_filter chan_map[] = {
-		LD(ARG_LO(3)), JSET(MAP_ANONYMOUS, 0, 1), ALLOW,
-		LD(ARG_LO(4)), JEQ(sock + 1, 0, 1), ALLOW, TRAP};
 #define BLOCK(b) b, sizeof b / sizeof b[0]
 	f->n = 0;
 	emit(f, (struct sock_filter)LD(offsetof(struct seccomp_data, arch)));
@@ -266,14 +280,14 @@ void lind_filter_build(struct lind_filter *f, uint32_t host_pid,
 			add(f, r->nr, r->check, r->len);
 		else if (r->kind == OWN_PID)
 			add(f, r->nr, BLOCK(own_pid));
-		else if (r->kind == OWN_SOCK)
-			add(f, r->nr, BLOCK(own_sock));
+		else if (r->kind == OWN_SOCK_MSG)
+			add(f, r->nr, BLOCK(own_sock_msg));
 		else if (r->kind == SOCK_MAGIC)
 			add(f, r->nr, BLOCK(sock_magic));
 		else if (r->kind == FD_SLOTS)
 			add(f, r->nr, BLOCK(fd_slots));
 		else
-			add(f, r->nr, BLOCK(chan_map));
+			add(f, r->nr, BLOCK(own_sock));
 	}
 #undef BLOCK
 	emit(f, (struct sock_filter)TRAP);

@@ -13,4 +13,8 @@ int boot_cage(const char *path, char *argv[], uint32_t deny);
  * deny and install the filter; dies with one line if it cannot. */
 void lind_boot_attach(char **argv, uint32_t deny);
 
+/* attach.c, built for lind-fs: attach as a cage named argv without the
+ * filter (a host tool whose virtual side is a cage); dies like the above. */
+void lind_tool_attach(char **argv);
+
 #endif

@@ -13,8 +13,8 @@
  *   child:  before anything else runs (we are still in the handler): the
  *           new connection takes the attach socket's fd number (the parent's
  *           copy closes with it), Attach{fork_token} over it, the relay's
- *           channel memfd mapped through the fd after it (the filter's one
- *           file mapping), the parent's channel unmapped; returns 0.
+ *           channel memfd mapped through the mapping range (hostfd.c), the
+ *           parent's channel unmapped; returns 0.
  *
  * CLONE_VM|CLONE_VFORK (posix_spawn) runs as a plain fork on the stack
  * asked for: a cage's memory is its own, and with no host execve in a
@@ -30,6 +30,7 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 
 #include "client.h"
 #include "lind.pb-c.h"
@@ -59,9 +60,11 @@ static long send_attach(int sock, const Lind__Attach *a)
 			  0, (long)LIND_HOST_MAGIC);
 }
 
-/* The relay's AttachReply and the one fd it carries: the fd, or -errno
- * (an answer without one is a refusal). */
-static long recv_fd(int sock)
+/* The relay's AttachReply to a child and the channel memfd it carries:
+ * the fd, or -errno (an answer without one is a refusal).  The filter
+ * lets recvmsg on the attach socket through only non-blocking (hostfd.c's
+ * flags): we poll, briefly sleeping. */
+static long recv_channel(int sock)
 {
 	uint8_t buf[512];
 	union {
@@ -72,41 +75,60 @@ static long recv_fd(int sock)
 	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1,
 			    .msg_control = ctl.b,
 			    .msg_controllen = sizeof ctl.b};
-	long r;
-	do
-		r = magic(SYS_recvmsg, sock, (long)&mh, MSG_CMSG_CLOEXEC, 0);
-	while (r == -EINTR);
+	long r, ns = 1000;
+	while ((r = magic(SYS_recvmsg, sock, (long)&mh, LIND_RECV_FD_FLAGS,
+			  0)) == -EAGAIN || r == -EINTR) {
+		struct timespec ts = {0, ns};
+		lind_host6(SYS_nanosleep, (long)&ts, 0, 0, 0, 0, 0);
+		if (ns < 1000000)
+			ns *= 2;
+	}
 	if (r < 0)
 		return r;
 	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
 	if (!r || !c || c->cmsg_level != SOL_SOCKET ||
 	    c->cmsg_type != SCM_RIGHTS || c->cmsg_len != CMSG_LEN(sizeof(int)))
-		return -EAGAIN; /* refused (limits): fork's EAGAIN */
+		return -EAGAIN;
 	int fd;
 	__builtin_memcpy(&fd, CMSG_DATA(c), sizeof fd);
 	return fd;
 }
 
-/* A connection for the child, from the relay; told the token so that it
- * can end the embryo at once should the child die before attaching. */
+/* A connection for the child, from the relay.  It answers as server-given
+ * fds come ({slot} + fd on the attach socket, hostfd.c), so we hold a slot
+ * for the answer's name; the token lets the relay end the embryo at once
+ * should the child die before attaching. */
 static long fork_conn(struct lind_client *cl, uint64_t token)
 {
+	struct lind_slot *s = lind_chan_claim(cl);
+	if (!s)
+		return -EAGAIN;
+	uint32_t slot = (uint32_t)(s - cl->chan->slot);
 	Lind__Attach a = LIND__ATTACH__INIT;
 	a.version = LIND_PROTO_VERSION;
 	a.fork_conn = 1;
 	a.fork_token = token;
+	a.fork_slot = slot;
 	long r = send_attach(cl->sock, &a);
-	return r < 0 ? -EAGAIN : recv_fd(cl->sock);
+	if (r >= 0)
+		r = lind_hostfd_take(cl, slot);
+	lind_chan_release(cl, s);
+	return r < 0 ? -EAGAIN : r;
 }
 
-/* fd onto number `to` (the numbers the filter's exceptions name). */
-static long move_fd(long fd, long to)
+/* What the parent's other threads left in this process's copy: fds
+ * stashed for their calls, mapping-range fds in use. */
+static void child_forget_parent(struct lind_client *cl)
 {
-	if (fd == to)
-		return 0;
-	long r = magic(SYS_dup3, fd, to, O_CLOEXEC, 0);
-	magic(SYS_close, fd, 0, 0, 0);
-	return r < 0 ? r : 0;
+	for (int i = 0; i < LIND_CHAN_SLOTS; i++) {
+		int fd = atomic_exchange(&cl->fd_stash[i], 0) - 1;
+		if (fd >= 0)
+			magic(SYS_close, fd, 0, 0, 0);
+	}
+	uint64_t used = atomic_exchange(&cl->map_fds_used, 0);
+	for (int i = 0; used; i++, used >>= 1)
+		if (used & 1)
+			magic(SYS_close, LIND_MAP_FD + i, 0, 0, 0);
 }
 
 /* The child, still in the parent's handler: attach as cage `id` over
@@ -114,17 +136,22 @@ static long move_fd(long fd, long to)
 static void child_attach(struct lind_client *cl, long conn, uint64_t id,
 			 uint64_t token)
 {
-	if (move_fd(conn, cl->sock) < 0) /* the parent's copy goes */
+	child_forget_parent(cl);
+	/* the new connection takes the attach socket's number (the filter's
+	 * exceptions name it); the parent's copy closes with it */
+	long r = magic(SYS_dup3, conn, cl->sock, O_CLOEXEC, 0);
+	magic(SYS_close, conn, 0, 0, 0);
+	if (r < 0)
 		lind_host_fatal("lind: forked child: cannot take its connection\n");
 	Lind__Attach a = LIND__ATTACH__INIT;
 	a.version = LIND_PROTO_VERSION;
 	a.fork_token = token;
-	long fd = send_attach(cl->sock, &a) < 0 ? -EPIPE : recv_fd(cl->sock);
-	if (fd < 0 || move_fd(fd, cl->sock + 1) < 0)
+	long fd = send_attach(cl->sock, &a) < 0 ? -EPIPE
+						: recv_channel(cl->sock);
+	if (fd < 0)
 		lind_host_fatal("lind: forked child: the relay refused it\n");
-	long m = lind_host6(SYS_mmap, 0, sizeof(struct lind_chan),
-			    PROT_READ | PROT_WRITE, MAP_SHARED, cl->sock + 1, 0);
-	magic(SYS_close, cl->sock + 1, 0, 0, 0);
+	long m = lind_hostfd_map(cl, (int)fd, 0, sizeof(struct lind_chan),
+				 PROT_READ | PROT_WRITE, MAP_SHARED, 0);
 	if (m < 0)
 		lind_host_fatal("lind: forked child: cannot map its channel\n");
 	struct lind_chan *old = cl->chan;

@@ -5,6 +5,7 @@
  * the same frame.  Returns >= 0 or -errno and never touches errno.
  */
 #include <errno.h>
+#include <sys/syscall.h>
 
 #include "client.h"
 
@@ -19,9 +20,10 @@ static long without_relay(long nr, const long a[6])
 	lind_host_fatal("lind: relay connection lost\n");
 }
 
-/* One frame through one slot: plan, pack in place, wait, copy out. */
+/* One frame through one slot: plan, pack in place, wait, copy out; an
+ * answer with a host fd (Reply.fd) is that fd's number here. */
 static long call_once(struct lind_client *cl, long nr, const long a[6],
-		      int *more)
+		      int *flags)
 {
 	struct lind_plan p;
 	long r = lind_plan(&p, nr, a);
@@ -38,8 +40,16 @@ static long call_once(struct lind_client *cl, long nr, const long a[6],
 			return without_relay(nr, a);
 		}
 	}
+	*flags = 0;
 	if (r >= 0)
-		r = lind_unmarshal(&p, s->buf, (size_t)r, more);
+		r = lind_unmarshal(&p, s->buf, (size_t)r, flags);
+	if (*flags & LIND_REPLY_FD) { /* taken whatever r is: never left over */
+		long fd = lind_hostfd_take(cl, (uint32_t)(s - cl->chan->slot));
+		if (r >= 0 || fd < 0)
+			r = fd;
+		else
+			lind_host_magic(SYS_close, fd, 0, 0);
+	}
 	lind_chan_release(cl, s);
 	return r;
 }
@@ -68,9 +78,9 @@ static int split_arg(const struct lind_syscall *row, int *len, int *out)
 static long split_call(struct lind_client *cl, const struct lind_syscall *row,
 		       long nr, const long a[6])
 {
-	int n, out, more = 0, i = split_arg(row, &n, &out);
+	int n, out, flags = 0, i = split_arg(row, &n, &out);
 	if (i < 0 || (unsigned long)a[n] <= LIND_MAX_IO)
-		return call_once(cl, nr, a, &more);
+		return call_once(cl, nr, a, &flags);
 	long b[6], done = 0, total = a[n];
 	if (total < 0)
 		return -EINVAL; /* over SSIZE_MAX, as the kernel says */
@@ -83,11 +93,11 @@ static long split_call(struct lind_client *cl, const struct lind_syscall *row,
 		b[n] = chunk;
 		if (nr == LIND_SYS_pwrite64 || nr == LIND_SYS_pread64)
 			b[3] = a[3] + done;
-		long r = call_once(cl, nr, b, &more);
+		long r = call_once(cl, nr, b, &flags);
 		if (r < 0)
 			return done ? done : r;
 		done += r;
-		if (r < chunk || (out && !more))
+		if (r < chunk || (out && !(flags & LIND_REPLY_MORE)))
 			break;
 	}
 	return done;

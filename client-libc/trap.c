@@ -252,6 +252,12 @@ static long trap_mmap(const long a[6])
 	long off = a[5];
 	if (!len || (off & 4095) || off < 0)
 		return -EINVAL;
+	long hfd = lind_syscall(LIND_SYS_lind_mapfd, fd, prot, flags, 0, 0, 0);
+	if (hfd >= 0)
+		return lind_hostfd_map(lind_cl, (int)hfd, a[0], len, prot, flags,
+				       off);
+	if (hfd != -ENODEV)
+		return hfd;
 	if ((flags & MAP_TYPE) == MAP_SHARED && (prot & PROT_WRITE))
 		return -ENODEV;
 	int keep = flags & (MAP_FIXED | MAP_FIXED_NOREPLACE | MAP_32BIT |

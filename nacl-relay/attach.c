@@ -373,24 +373,47 @@ static struct relay_conn *find_waiting(struct relay *r, uint64_t attach_id)
 	return NULL;
 }
 
+static struct relay_conn *find_attached(struct relay *r, uint64_t cage_id)
+{
+	for (struct relay_conn *c = r->conns; c; c = c->next)
+		if (c->state == CONN_ATTACHED && c->cage &&
+		    c->cage->cage_id == cage_id)
+			return c;
+	return NULL;
+}
+
 /* Through the pidfd the relay holds since attach: never a recycled pid.
  * A process already gone is nothing to report (ESRCH). */
 void relay_attach_signal(struct relay *r, uint64_t cage_id, uint32_t signo)
 {
-	if (signo == 0 || signo > 64)
+	struct relay_conn *c = find_attached(r, cage_id);
+	if (!c || signo == 0 || signo > 64)
 		return;
-	for (struct relay_conn *c = r->conns; c; c = c->next) {
-		if (c->state != CONN_ATTACHED || !c->cage ||
-		    c->cage->cage_id != cage_id)
-			continue;
-		long rc = c->pidfd >= 0
-				  ? syscall(SYS_pidfd_send_signal, c->pidfd,
-					    (int)signo, NULL, 0)
-				  : kill(c->cred.pid, (int)signo);
-		if (rc < 0 && errno != ESRCH)
-			lind_log(cage_id, "cannot send signal %u: %s", signo,
-				 strerror(errno));
-		return;
+	long rc = c->pidfd >= 0 ? syscall(SYS_pidfd_send_signal, c->pidfd,
+					  (int)signo, NULL, 0)
+				: kill(c->cred.pid, (int)signo);
+	if (rc < 0 && errno != ESRCH)
+		lind_log(cage_id, "cannot send signal %u: %s", signo,
+			 strerror(errno));
+}
+
+/* The cage reads {slot} and the fd from its attach socket once the reply
+ * says one comes (client-libc/hostfd.c).  Only for a call of this cage's
+ * current channel.  A cage whose socket has no room is not reading what
+ * it asked for: a protocol violation, fatal to it alone. */
+void relay_attach_pass_fd(struct relay *r, uint64_t cage_id, uint64_t tag,
+			  int fd)
+{
+	struct relay_conn *c = find_attached(r, cage_id);
+	uint32_t slot = RELAY_TAG_SLOT(tag);
+	if (!c || c->cage->idx != RELAY_TAG_IDX(tag) ||
+	    c->cage->gen != RELAY_TAG_GEN(tag) || slot >= LIND_CHAN_SLOTS)
+		return; /* the cage has gone, or the call with it */
+	int rc = lind_send_bytes(c->fd, &slot, sizeof slot, &fd, 1);
+	if (rc < 0) {
+		lind_log(cage_id, "cannot pass it an fd (%s): disconnecting",
+			 strerror(-rc));
+		conn_close(c);
 	}
 }
 
@@ -442,50 +465,59 @@ static struct relay_conn *conn_new(struct relay *r, int fd);
 static const char *over_limit(struct relay *r, uid_t uid, char *msg,
 			      size_t cap);
 
-/* Answers a fork_conn request of attached cage p: AttachReply with one end
- * of a new socketpair, or with the reason (no fd) when it cannot. */
-static void fork_conn(struct relay_conn *p, uint64_t token)
+/* Answers a fork_conn request of attached cage p with one end of a new
+ * socketpair whose other end is a connection awaiting the child. */
+/* Our end of a child's connection, tied to parent p: a new relay_conn,
+ * or NULL with the reason in msg. */
+static struct relay_conn *fork_conn_new(struct relay_conn *p, int fd,
+					uint64_t token, char *msg, size_t cap)
 {
 	struct relay *r = p->r;
-	char msg[160];
-	const char *why = NULL;
-	int sv[2] = {-1, -1}, one = 1;
+	int one = 1;
 	struct relay_conn *c = NULL;
-	/* the child's end blocks (it waits for our answer), ours never */
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0 ||
-	    fcntl(sv[0], F_SETFL, O_NONBLOCK) < 0 ||
-	    setsockopt(sv[0], SOL_SOCKET, SO_PASSCRED, &one, sizeof one) < 0) {
-		snprintf(msg, sizeof msg, "no fork connection: %s",
-			 strerror(errno));
-		why = msg;
-	} else if (!(c = conn_new(r, sv[0]))) {
-		why = "no fork connection: out of memory";
-	} else {
-		c->cred = (struct ucred){0, p->cred.uid, p->cred.gid};
-		c->fork_parent = p->cage->cage_id;
-		c->fork_deny = p->cage->deny;
-		c->fork_ppid = p->cred.pid;
-		c->fork_token = token;
-		if ((why = over_limit(r, c->cred.uid, msg, sizeof msg))) {
-			conn_close(c);
-		} else {
-			ev_io_start(r->loop, &c->io);
-			ev_timer_start(r->loop, &c->timeout);
-		}
+	const char *why = NULL;
+	if (fcntl(fd, F_SETFL, O_NONBLOCK) < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof one) < 0)
+		why = strerror(errno);
+	else if (!(c = conn_new(r, fd)))
+		return snprintf(msg, cap, "out of memory"), NULL; /* fd closed */
+	if (why) {
+		snprintf(msg, cap, "%s", why);
+		close(fd);
+		return NULL;
 	}
-	if (why && sv[0] >= 0 && !c)
-		close(sv[0]);
-	Lind__AttachReply rep = LIND__ATTACH_REPLY__INIT;
-	rep.version = LIND_PROTO_VERSION;
-	rep.cage_id = p->cage->cage_id;
-	rep.channel = (char *)(why ? "" : "socket");
-	rep.error = (char *)(why ? why : "");
-	int rc = lind_send_msg(p->fd, &rep.base, &sv[1], why ? 0 : 1);
-	if (rc < 0)
-		lind_log(p->cage->cage_id, "cannot answer a fork request: %s",
-			 strerror(-rc));
-	if (sv[1] >= 0)
-		close(sv[1]);
+	c->cred = (struct ucred){0, p->cred.uid, p->cred.gid};
+	c->fork_parent = p->cage->cage_id;
+	c->fork_deny = p->cage->deny;
+	c->fork_ppid = p->cred.pid;
+	c->fork_token = token;
+	if (over_limit(r, c->cred.uid, msg, cap)) {
+		conn_close(c);
+		return NULL;
+	}
+	ev_io_start(r->loop, &c->io);
+	ev_timer_start(r->loop, &c->timeout);
+	return c;
+}
+
+/* Answers a fork_conn request of attached cage p with one end of a new
+ * socketpair whose other end (nonblocking, ours) awaits the child.  The
+ * answer travels as server-given fds do (client-libc/hostfd.c): {slot},
+ * the slot the forking thread holds, and the fd.  Refused (limits), the
+ * fd is a connection nobody serves: the child finds it closed, exits 127,
+ * and its embryo ends as killed. */
+static void fork_conn(struct relay_conn *p, uint64_t token, uint32_t slot)
+{
+	char msg[160];
+	int sv[2];
+	if (slot >= LIND_CHAN_SLOTS ||
+	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return; /* the forking thread sees its relay gone */
+	if (!fork_conn_new(p, sv[0], token, msg, sizeof msg))
+		lind_log(p->cage->cage_id, "no connection for a child: %s", msg);
+	if (lind_send_bytes(p->fd, &slot, sizeof slot, &sv[1], 1) < 0)
+		lind_log(p->cage->cage_id, "cannot answer a fork request");
+	close(sv[1]);
 }
 
 static void conn_cb(struct ev_loop *loop, ev_io *w, int revents)
@@ -512,7 +544,7 @@ static void conn_cb(struct ev_loop *loop, ev_io *w, int revents)
 	Lind__Attach *a = n > 0 ? lind__attach__unpack(NULL, (size_t)n, buf)
 				: NULL;
 	if (a && a->fork_conn && c->state == CONN_ATTACHED)
-		fork_conn(c, a->fork_token);
+		fork_conn(c, a->fork_token, a->fork_slot);
 	if (a)
 		lind__attach__free_unpacked(a, NULL);
 }

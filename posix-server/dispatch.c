@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "bind.h"
 #include "cage.h"
@@ -148,6 +149,7 @@ void srv_dispatch(const void *req, size_t len)
 		return; /* no tag to answer: the relay never sends these */
 	struct call c;
 	memset(&c, 0, sizeof c);
+	c.pass_fd = -1;
 	c.tag = rq->tag;
 	c.nr = rq->nr;
 	int outs[6], nouts = 0;
@@ -176,10 +178,18 @@ void srv_dispatch(const void *req, size_t len)
 		r = flushed;
 	if (r == SRV_PARKED)
 		return;
+	unsigned flags = r >= 0 && c.more ? SRV_REPLY_MORE : 0;
+	if (c.pass_fd >= 0) {
+		if (r >= 0) {
+			srv_send_fd(c.cage, c.tag, c.pass_fd);
+			flags |= SRV_REPLY_FD;
+		}
+		close(c.pass_fd);
+	}
 	struct srv_data d[6];
 	for (int j = 0; j < nouts; j++) {
 		d[j].ptr = c.out[outs[j]].buf;
 		d[j].len = r >= 0 ? c.out[outs[j]].len : 0;
 	}
-	srv_reply(c.tag, r, d, (size_t)nouts, r >= 0 && c.more);
+	srv_reply(c.tag, r, d, (size_t)nouts, flags);
 }

@@ -6,8 +6,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "protocol.h"
+
 /* The table's size: srv_limits.fds (at most this) is the limit in force. */
 #define FD_MAX 1024
+_Static_assert(FD_MAX <= LIND_MAP_FD, "virtual fds stay below the mapping range");
 
 enum ofd_kind { OFD_FILE, OFD_DIR, OFD_DEV, OFD_STREAM };
 

@@ -99,7 +99,7 @@ static void free_pending(void)
 }
 
 void srv_reply(uint64_t tag, long result, const struct srv_data *data,
-	       size_t n, bool more)
+	       size_t n, unsigned flags)
 {
 	if (!L.rings)
 		return; /* relay gone: nobody to answer */
@@ -107,7 +107,8 @@ void srv_reply(uint64_t tag, long result, const struct srv_data *data,
 	Lind__Reply rep = LIND__REPLY__INIT;
 	rep.tag = tag;
 	rep.result = result;
-	rep.more = more;
+	rep.more = flags & SRV_REPLY_MORE;
+	rep.fd = flags & SRV_REPLY_FD;
 	rep.n_data = n;
 	rep.data = d;
 	for (size_t i = 0; i < n && i < 6; i++)
@@ -421,6 +422,16 @@ void srv_signal_cage(const struct cage *c, int sig)
 	m.cage_id = c->id;
 	m.signo = (uint32_t)sig;
 	send_control(&m);
+}
+
+/* Sent before the reply: the relay has it when the cage asks. */
+void srv_send_fd(const struct cage *c, uint64_t tag, int fd)
+{
+	Lind__Control m = LIND__CONTROL__INIT;
+	m.kind = LIND__CONTROL__KIND__CAGE_FD;
+	m.cage_id = c->id;
+	m.tag = tag;
+	send_control_fds(&m, &fd, 1);
 }
 
 static void on_relay(struct ev_loop *loop, ev_io *w, int revents)

@@ -46,7 +46,17 @@ struct call {
 		size_t len; /* set by the handler */
 	} out[6];
 	bool more; /* set by the handler: Reply.more (see LF_SPLIT) */
+	int pass_fd; /* call_pass_fd; -1: none */
 };
+
+/* The answer carries host fd fd (taken over) to the cage: its number
+ * there becomes the call's result (Reply.fd).  For what a cage must map
+ * itself: a SysV shm segment, a file mapped without copies. */
+static inline long call_pass_fd(struct call *c, int fd)
+{
+	c->pass_fd = fd;
+	return 0;
+}
 
 static inline const char *call_path(const struct call *c, int i)
 {
@@ -100,8 +110,12 @@ struct srv_data {
 	const void *ptr;
 	size_t len;
 };
+#define SRV_REPLY_MORE 1u /* Reply.more */
+#define SRV_REPLY_FD 2u   /* Reply.fd: srv_send_fd sent it first */
 void srv_reply(uint64_t tag, long result, const struct srv_data *data,
-	       size_t n, bool more);
+	       size_t n, unsigned flags);
+/* loop.c: fd (not taken over) to the relay for the call tag of cage c. */
+void srv_send_fd(const struct cage *c, uint64_t tag, int fd);
 
 /* sys_info.c: the deployment's host name (uname, /proc); set: 0, or
  * -EINVAL with the reason in why. */

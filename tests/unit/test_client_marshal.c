@@ -38,7 +38,8 @@ struct call {
 static struct call calls[MAX_CALLS];
 static int ncalls;
 static struct lind_slot slot;
-static struct lind_client fake = {LIND_CLIENT_VERSION, -1, 7, NULL, 0, 0, 0};
+static struct lind_client fake = {
+	.version = LIND_CLIENT_VERSION, .sock = -1, .cage_id = 7};
 struct lind_client *lind_cl = &fake;
 
 /* The test's relay+server: fills result and data for call number k. */

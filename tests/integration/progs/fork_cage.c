@@ -26,7 +26,7 @@
 
 #define MAGIC 0x4c494e44484f5354L
 #define SOCK 3 /* the attach socket: the first fd above stdio */
-#define LIND_FORK 0x4c4e03 /* LIND_NR(3) */
+#define LIND_FORK 0x4c4e05 /* LIND_NR(5) */
 
 static size_t varint(uint8_t *p, uint64_t v)
 {
@@ -48,9 +48,11 @@ static long send_attach_as(int fd, uint64_t token, int conn)
 		b[n++] = 0x28;
 		n += varint(b + n, token);
 	}
-	if (conn) {
+	if (conn) { /* fork_conn, fork_slot 0 (the answer's name) */
 		b[n++] = 0x30;
 		b[n++] = 0x01;
+		b[n++] = 0x38;
+		b[n++] = 0x00;
 	}
 	return raw6(SYS_sendto, fd, (long)b, (long)n, MSG_NOSIGNAL, 0, MAGIC);
 }
@@ -71,7 +73,10 @@ static int recv_reply(int fd, char *why, size_t cap)
 	struct iovec iov = {buf, sizeof buf};
 	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1,
 			    .msg_control = ctl.b, .msg_controllen = sizeof ctl.b};
-	long r = raw6(SYS_recvmsg, fd, (long)&mh, 0, 0, 0, MAGIC);
+	long r; /* the filter passes only the non-blocking form: poll */
+	while ((r = raw6(SYS_recvmsg, fd, (long)&mh,
+			 MSG_DONTWAIT | MSG_CMSG_CLOEXEC, 0, 0, MAGIC)) == -EAGAIN)
+		usleep(1000);
 	why[0] = '\0';
 	struct cmsghdr *c = r > 0 ? CMSG_FIRSTHDR(&mh) : NULL;
 	if (c && c->cmsg_type == SCM_RIGHTS) {
