@@ -377,8 +377,12 @@ static void on_cage_gone(const Lind__Control *m)
 		cage_exit(c, SIGKILL);
 		return;
 	}
-	if (!c || c->state != CAGE_RUNNING)
-		return; /* exited already, or freed with it */
+	if (m->fork_token && !c)
+		return; /* that child attached (or ended) meanwhile */
+	if (!c || c->state != CAGE_RUNNING) { /* exited already */
+		lind_log(m->cage_id, "cage gone");
+		return;
+	}
 	lind_log(c->id, "cage gone without exit_group: killed");
 	cage_cpu(c, &c->cpu_user, &c->cpu_sys); /* a host zombie still tells */
 	cage_exit(c, SIGKILL);
