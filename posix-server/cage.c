@@ -14,6 +14,7 @@
 #include "fdtable.h"
 #include "lock.h"
 #include "server.h"
+#include "wait.h"
 
 #define NBUCKETS 256
 
@@ -92,8 +93,6 @@ static void release(struct cage *c)
 {
 	embryo_timer_stop(c);
 	wait_cancel_cage(c);
-	stream_cancel_parked(c);
-	lock_cancel_cage(c);
 	fdtable_free(srv.vfs, c->fds);
 	c->fds = NULL;
 }
@@ -106,6 +105,7 @@ void cage_free(struct cage *c)
 	if (*pp)
 		*pp = c->hnext;
 	count--;
+	wait_begin(); /* what its closes wake runs once it is gone */
 	/* cage_free_all frees parents first: children become init's */
 	while (c->children) {
 		struct cage *k = c->children;
@@ -118,6 +118,7 @@ void cage_free(struct cage *c)
 		vfs_unref(srv.vfs, c->cwd);
 	free(c->cmdline);
 	free(c);
+	wait_end();
 }
 
 static void embryo_expired(struct ev_loop *loop, ev_timer *w, int revents)
@@ -191,6 +192,9 @@ void cage_exit(struct cage *c, int wstatus)
 {
 	if (c->state == CAGE_ZOMBIE)
 		return;
+	/* a parent's wait re-run now could reap c under our feet: the
+	 * re-runs its end wakes come once we are done */
+	wait_begin();
 	release(c);
 	c->state = CAGE_ZOMBIE;
 	c->wstatus = wstatus;
@@ -203,12 +207,11 @@ void cage_exit(struct cage *c, int wstatus)
 		if (k->state == CAGE_ZOMBIE)
 			cage_reap(k);
 	}
-	if (!c->pcage) {
+	if (!c->pcage)
 		cage_reap(c);
-		return;
-	}
-	if (cage_child_changed)
+	else if (cage_child_changed)
 		cage_child_changed(c->pcage);
+	wait_end();
 }
 
 void cage_reap(struct cage *c)

@@ -15,10 +15,10 @@
 #include <stdint.h>
 
 #include "vfs.h"
+#include "wait.h"
 
 struct fdtable;
 struct parked;
-struct wait_park;
 
 /* Resource limits a cage sees (getrlimit, prlimit64): RLIM_NLIMITS. */
 #define CAGE_NLIMITS 16
@@ -42,7 +42,7 @@ struct cage {
 	int wstatus;           /* ZOMBIE: the wait status */
 	unsigned long long cpu_user, cpu_sys; /* ZOMBIE: ticks, for rusage */
 	uint64_t pgid, sid; /* process group and session: sys_signal.c */
-	struct wait_park *waits; /* wait4/waitid calls parked (sys_fork.c) */
+	struct waitq child_waitq; /* wait4/waitid parked for its children */
 	uint32_t host_pid;
 	struct cred cred;
 	uint32_t umask;
@@ -50,7 +50,9 @@ struct cage {
 	struct fdtable *fds;
 	int exit_status;
 	bool exited;
-	struct parked *parked; /* calls waiting in the loop */
+	struct parked *parked; /* calls waiting in the loop (wait.c) */
+	unsigned nparked;
+	uint64_t parked_bytes; /* in-data their copies hold */
 	/* what /proc shows: argv as attached (NUL-separated), start time */
 	char *cmdline;
 	size_t cmdline_len;
@@ -92,10 +94,6 @@ void cage_exit(struct cage *c, int wstatus);
 void cage_reap(struct cage *c);
 /* Hook for wait: called with the parent when a child became a zombie. */
 extern void (*cage_child_changed)(struct cage *parent);
-/* sys_fork.c: drop c's parked waits (no reply: its end). */
-void wait_cancel_cage(struct cage *c);
-/* A signal ends c's parked wait tag with EINTR: 0, or -ESRCH. */
-long wait_interrupt(struct cage *c, uint64_t tag);
 /* sys_info.c: CPU ticks of c's host process, 0 when unreadable. */
 void cage_cpu(const struct cage *c, unsigned long long *user,
 	      unsigned long long *sys);

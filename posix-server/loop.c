@@ -25,6 +25,7 @@
 #include "common.h"
 #include "fdtable.h"
 #include "limit.h"
+#include "ofd.h"
 #include "futex.h"
 #include "lind.pb-c.h"
 #include "ring.h"
@@ -325,7 +326,7 @@ static int attach_stdio(struct cage *c, uint32_t mask, int *fds, int nfds)
 		/* O_PATH: F_GETFL shows it, and the stream refuses I/O */
 		int fl = fcntl(fd, F_GETFL) & (O_ACCMODE | O_PATH);
 		struct stream *s = stream_new(fd, c, i);
-		struct ofd *o = s ? ofd_new(OFD_STREAM, fl, NULL, s) : NULL;
+		struct ofd *o = s ? ofd_new(&ofd_stream_ops, fl, NULL, s) : NULL;
 		if (!o) {
 			if (s)
 				stream_put(s);

@@ -384,14 +384,11 @@ static void gen_fdinfo(struct gen *g)
 	if (!o)
 		return;
 	struct stat st = {0};
-	if (o->kind == OFD_STREAM)
-		stream_fstat(o->st, &st);
-	else
-		vfs_stat(o->in, &st);
+	ofd_stat(o, &st);
 	int flags = o->flags | (g->t->fds->cloexec[g->fd] ? O_CLOEXEC : 0);
 	fprintf(g->f, "pos:\t%" PRIu64 "\nflags:\t0%o\nmnt_id:\t%d\nino:\t%lu\n",
-		o->kind == OFD_DIR ? 0 : o->off, flags,
-		o->kind == OFD_STREAM ? 0 : o->in->proc ? 2 : 1,
+		ofd_is(o, &ofd_dir_ops) ? 0 : o->off, flags,
+		!o->in ? 0 : o->in->proc ? 2 : 1,
 		(unsigned long)st.st_ino);
 }
 
@@ -666,25 +663,12 @@ static long link_out(const char *s, size_t n, char *buf, size_t cap)
 	return (long)n;
 }
 
-/* What fd's description is, in the server's words: a virtual path, a
- * stream's host name when it is a pipe, socket or terminal ("pipe:[N]",
- * "/dev/pts/N"), else "host:[INO]" (a host path means nothing in the
- * cage and would tell it about the host's tree). */
+/* What fd's description is, in the server's words: the name its kind
+ * gives (a stream's, a pipe's), else its virtual path. */
 static long fd_target(struct vfs *v, struct ofd *o, char *out, size_t cap)
 {
-	if (o->kind == OFD_STREAM) {
-		char self[64];
-		int hfd = stream_host_fd(o->st);
-		snprintf(self, sizeof self, "/proc/self/fd/%d", hfd);
-		ssize_t n = readlink(self, out, cap - 1);
-		out[n > 0 ? n : 0] = '\0';
-		if (n > 0 && (out[0] != '/' || strncmp(out, "/dev/", 5) == 0))
-			return n;
-		struct stat st;
-		if (fstat(hfd, &st) < 0)
-			return -errno;
-		return snprintf(out, cap, "host:[%lu]", (unsigned long)st.st_ino);
-	}
+	if (o->ops->name)
+		return o->ops->name(o, out, cap);
 	long r;
 	if (!o->name)
 		return (r = vfs_path_of(v, o->in, out, cap)) < 0 ? r : r - 1;

@@ -47,6 +47,17 @@ struct call {
 	} out[6];
 	bool more; /* set by the handler: Reply.more (see LF_SPLIT) */
 	int pass_fd; /* call_pass_fd; -1: none */
+	/* Parking (wait.h): */
+	struct ofd *hold;  /* set before call_park: kept alive while parked */
+	uint64_t progress; /* the handler's, kept across re-runs */
+	unsigned revents;  /* a re-run: the events that woke it */
+	bool rerun;        /* the handler runs again on a parked copy */
+	bool interrupted;  /* lind_cancel: answer rather than park */
+	bool expired;      /* the park's timeout elapsed */
+	struct parked *park; /* the parked copy a re-run runs on */
+	/* dispatch: the out-arguments' indexes, for the reply */
+	int8_t outs[6];
+	uint8_t nouts;
 };
 
 /* The answer carries host fd fd (taken over) to the cage: its number
@@ -105,6 +116,9 @@ srv_handler *srv_handler_for(uint32_t nr);
 /* dispatch.c: decode one packed Request, run its handler, and reply
  * (unless it parked). */
 void srv_dispatch(const void *req, size_t len);
+/* dispatch.c: runs a parked call's handler again (wait.c), its out
+ * buffers laid out anew, and replies unless it parked again. */
+long srv_rerun(struct call *c);
 /* loop.c: queue a Reply with n out-data entries for the relay. */
 struct srv_data {
 	const void *ptr;
@@ -141,10 +155,5 @@ long stream_write(struct call *c, struct ofd *o, const void *buf,
 		  size_t len);
 long stream_fstat(struct stream *s, struct stat *st);
 long stream_ioctl(struct stream *s, unsigned long req, void *arg);
-/* End c's parked call with this tag with EINTR: 0, or -ESRCH when no
- * such call is parked (it has been answered already). */
-long stream_interrupt(struct cage *c, uint64_t tag);
-/* Cancel and free a cage's parked calls (no reply). */
-void stream_cancel_parked(struct cage *c);
 
 #endif

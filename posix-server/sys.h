@@ -10,6 +10,7 @@
 #include "cage.h"
 #include "fdtable.h"
 #include "limit.h"
+#include "ofd.h"
 #include "server.h"
 #include "store.h"
 #include "vfs.h"
@@ -35,7 +36,7 @@ static inline long sys_start(struct call *c, long dirfd, const char *path,
 	struct ofd *o = fd_get(c->cage->fds, dirfd);
 	if (!o)
 		return -EBADF;
-	if (o->kind != OFD_DIR)
+	if (!ofd_is(o, &ofd_dir_ops))
 		return -ENOTDIR;
 	*start = o->in;
 	return 0;

@@ -2,10 +2,8 @@
  * The process model's calls: lind_fork (the parent's half of fork),
  * wait4 and waitid.  The tree itself is cage.c's.
  *
- * A wait that finds nothing to collect parks here (wait_park, on the
- * waiting cage) and is retried whenever one of that cage's children
- * changes (cage_child_changed); a signal ends it with EINTR (lind_cancel),
- * the cage's end drops it.
+ * A wait that finds nothing to collect parks (wait.h) on the cage's
+ * child_waitq, re-run whenever one of its children ends.
  */
 #include <signal.h>
 #include <stdlib.h>
@@ -16,6 +14,7 @@
 
 #include "common.h"
 #include "sys.h"
+#include "wait.h"
 
 /* The client's hook turns these into lind_fork and a host fork; a frame
  * of them reaches us only if a cage forges it. */
@@ -72,14 +71,6 @@ long srv_lind_fork(struct call *c)
 
 #define WOULD_BLOCK 1 /* wait_try found children, none ready */
 
-struct wait_park {
-	struct wait_park *next;
-	uint64_t tag;
-	uint32_t nr;
-	int64_t a[6];
-	bool want_status, want_info, want_ru;
-};
-
 /* Who a wait names: P_ALL, P_PID, P_PGID (wait4's pid, decoded). */
 struct wait_who {
 	int type;
@@ -94,18 +85,12 @@ static bool matches(const struct cage *k, struct wait_who w)
 	       (w.type == P_PGID && k->pgid == w.id);
 }
 
-static struct rusage rusage_of(const struct cage *k)
+static struct timeval tv_of_ticks(unsigned long long t)
 {
-	struct rusage ru;
 	long hz = sysconf(_SC_CLK_TCK);
-	memset(&ru, 0, sizeof ru);
-	ru.ru_utime.tv_sec = (time_t)(k->cpu_user / (unsigned long long)hz);
-	ru.ru_utime.tv_usec = (suseconds_t)(k->cpu_user % (unsigned long long)hz) *
-			      (1000000 / hz);
-	ru.ru_stime.tv_sec = (time_t)(k->cpu_sys / (unsigned long long)hz);
-	ru.ru_stime.tv_usec = (suseconds_t)(k->cpu_sys % (unsigned long long)hz) *
-			      (1000000 / hz);
-	return ru;
+	return (struct timeval){(time_t)(t / (unsigned long long)hz),
+				(suseconds_t)(t % (unsigned long long)hz) *
+					(1000000 / hz)};
 }
 
 static void info_of(const struct cage *k, siginfo_t *si)
@@ -130,8 +115,8 @@ struct wait_result {
 };
 
 /* One attempt: the collected child's pid (filled *out; reaped unless
- * nowait), 0 ... WOULD_BLOCK when children match but none is a zombie,
- * or -ECHILD. */
+ * nowait), -WOULD_BLOCK when children match but none is a zombie, or
+ * -ECHILD. */
 static long wait_try(struct cage *p, struct wait_who w, bool nowait,
 		     struct wait_result *out)
 {
@@ -145,7 +130,9 @@ static long wait_try(struct cage *p, struct wait_who w, bool nowait,
 		long pid = (long)k->id;
 		out->status = k->wstatus;
 		info_of(k, &out->info);
-		out->ru = rusage_of(k);
+		memset(&out->ru, 0, sizeof out->ru);
+		out->ru.ru_utime = tv_of_ticks(k->cpu_user);
+		out->ru.ru_stime = tv_of_ticks(k->cpu_sys);
 		if (!nowait)
 			cage_reap(k);
 		return pid;
@@ -197,60 +184,17 @@ static long wait_args(const struct cage *p, uint32_t nr, const int64_t *a,
 	return 0;
 }
 
-/* Stops and continues are the signals work's; an exit is what we see. */
-static bool waits_for_exit(uint32_t nr, int opts)
-{
-	return nr == LIND_SYS_wait4 || (opts & WEXITED);
-}
-
-/* The reply's out-data in the row's order: wait4 (status, rusage),
- * waitid (siginfo, rusage); NULL pointers get none. */
-static void wait_reply(uint64_t tag, uint32_t nr, const int64_t *a, long r,
-		       const struct wait_result *res)
-{
-	struct srv_data d[2];
-	bool found = r > 0;
-	if (nr == LIND_SYS_wait4) {
-		d[0] = (struct srv_data){&res->status, a[1] && found ? 4 : 0};
-		d[1] = (struct srv_data){&res->ru, a[3] && found ? 144 : 0};
-	} else { /* waitid with WNOHANG and nothing: a zeroed siginfo */
-		d[0] = (struct srv_data){&res->info, a[2] && r >= 0 ? 128 : 0};
-		d[1] = (struct srv_data){&res->ru, a[4] && r >= 0 ? 144 : 0};
-	}
-	srv_reply(tag, r < 0 ? r : nr == LIND_SYS_waitid ? 0 : r, d, 2, false);
-}
-
-/* A parked wait of p, retried: true when it was answered. */
-static bool wait_retry(struct cage *p, struct wait_park *w)
-{
-	struct wait_who who;
-	int opts;
-	struct wait_result res;
-	memset(&res, 0, sizeof res);
-	if (wait_args(p, w->nr, w->a, &who, &opts) < 0)
-		return true; /* checked when parked */
-	long r = wait_try(p, who, w->nr == LIND_SYS_waitid && (opts & WNOWAIT),
-			  &res);
-	if (r == -WOULD_BLOCK)
-		return false;
-	wait_reply(w->tag, w->nr, w->a, r, &res);
-	return true;
-}
-
+/* A child became a zombie: its parent's parked waits look again. */
 static void on_child_changed(struct cage *p)
 {
-	struct wait_park **pp = &p->waits;
-	while (*pp) {
-		struct wait_park *w = *pp;
-		if (wait_retry(p, w)) {
-			*pp = w->next;
-			free(w);
-		} else {
-			pp = &w->next;
-		}
-	}
+	waitq_wake(&p->child_waitq, WAIT_ALL);
 }
 
+/* wait4 (status and rusage at 1, 3: in and out, OBJ_IO) and waitid
+ * (siginfo and rusage at 2, 4).  Nothing ready parks on the caller's
+ * child_waitq (wait.h), re-run whenever one of its children ends; stops
+ * and continues are not reported yet, so a wait for only those parks
+ * until a signal ends it. */
 static long wait_call(struct call *c)
 {
 	struct cage *p = c->cage;
@@ -260,44 +204,34 @@ static long wait_call(struct call *c)
 	if (r < 0)
 		return r;
 	cage_child_changed = on_child_changed;
+	bool waitid = c->nr == LIND_SYS_waitid;
 	struct wait_result res;
 	memset(&res, 0, sizeof res);
-	if (!waits_for_exit(c->nr, opts))
-		r = -WOULD_BLOCK; /* nothing but exits is reported yet */
-	else
-		r = wait_try(p, who, c->nr == LIND_SYS_waitid && (opts & WNOWAIT),
-			     &res);
-	if (r == -WOULD_BLOCK && (opts & WNOHANG))
-		r = 0;
-	if (r == -WOULD_BLOCK) {
-		struct wait_park *w = calloc(1, sizeof *w);
-		if (!w)
-			return -ENOMEM;
-		*w = (struct wait_park){p->waits, c->tag, c->nr, {0}, 0, 0, 0};
-		memcpy(w->a, c->a, sizeof w->a);
-		p->waits = w;
-		return SRV_PARKED;
+	r = !waitid || (opts & WEXITED)
+		    ? wait_try(p, who, waitid && (opts & WNOWAIT), &res)
+		    : -WOULD_BLOCK;
+	if (r == -WOULD_BLOCK && !(opts & WNOHANG)) {
+		struct waitq *q = &p->child_waitq;
+		return call_park(c, &q, 1, 0, -1);
 	}
+	if (r == -WOULD_BLOCK)
+		r = 0;
 	if (r < 0)
 		return r;
-	if (r == 0 && c->nr == LIND_SYS_wait4) {
-		/* WNOHANG, nothing yet: *status and *rusage untouched (they
-		 * travel in and out: OBJ_IO) */
+	if (waitid) { /* WNOHANG and nothing: a zeroed siginfo, as Linux */
+		call_obj_out_set(c, 2, &res.info);
+		call_obj_out_set(c, 4, &res.ru);
+		return 0;
+	}
+	if (r == 0) { /* WNOHANG, nothing: *status, *rusage untouched */
 		for (int i = 1; i <= 3; i += 2)
 			if (c->in[i].len == c->out[i].cap)
 				call_obj_out_set(c, i, c->in[i].ptr);
 		return 0;
 	}
-	int out_status = c->nr == LIND_SYS_wait4 ? 1 : 2, out_ru = c->nr ==
-		LIND_SYS_wait4 ? 3 : 4;
-	if (r > 0 || c->nr == LIND_SYS_waitid) {
-		if (c->nr == LIND_SYS_wait4)
-			call_obj_out_set(c, out_status, &res.status);
-		else
-			call_obj_out_set(c, out_status, &res.info);
-		call_obj_out_set(c, out_ru, &res.ru);
-	}
-	return c->nr == LIND_SYS_waitid ? 0 : r;
+	call_obj_out_set(c, 1, &res.status);
+	call_obj_out_set(c, 3, &res.ru);
+	return r;
 }
 
 long srv_wait4(struct call *c)
@@ -308,27 +242,4 @@ long srv_wait4(struct call *c)
 long srv_waitid(struct call *c)
 {
 	return wait_call(c);
-}
-
-long wait_interrupt(struct cage *c, uint64_t tag)
-{
-	for (struct wait_park **pp = &c->waits; *pp; pp = &(*pp)->next) {
-		struct wait_park *w = *pp;
-		if (w->tag != tag)
-			continue;
-		*pp = w->next;
-		srv_reply(tag, -EINTR, NULL, 0, false);
-		free(w);
-		return 0;
-	}
-	return -ESRCH;
-}
-
-void wait_cancel_cage(struct cage *c)
-{
-	while (c->waits) {
-		struct wait_park *w = c->waits;
-		c->waits = w->next;
-		free(w);
-	}
 }

@@ -315,12 +315,13 @@ static long statfs_inode(struct inode *in, struct statfs *sf)
 	return 0;
 }
 
-static long statfs_reply(struct call *c, struct inode *in,
-			 struct stream *st, int out)
+/* in's filesystem, or (in NULL) o's kind's. */
+static long statfs_reply(struct call *c, struct inode *in, struct ofd *o,
+			 int out)
 {
 	struct statfs sf;
-	long r = in ? statfs_inode(in, &sf)
-		    : fstatfs(stream_host_fd(st), &sf) < 0 ? -errno : 0;
+	long r = !in && o->ops->statfs ? o->ops->statfs(o, &sf)
+					: statfs_inode(in ? in : o->in, &sf);
 	if (r == 0)
 		call_obj_out_set(c, out, &sf);
 	return r;
@@ -346,5 +347,5 @@ long srv_fstatfs(struct call *c)
 		return -EBADF;
 	if (!call_obj_out(c, 1))
 		return -EFAULT;
-	return statfs_reply(c, o->in, o->st, 1);
+	return statfs_reply(c, NULL, o, 1);
 }

@@ -17,6 +17,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "ofd.h"
 #include "sys.h"
 
 static long mapfd_access(const struct ofd *o, int prot, int flags)
@@ -47,8 +48,8 @@ long srv_lind_mapfd(struct call *c)
 	struct ofd *o = fd_get(c->cage->fds, (int)c->a[0]);
 	if (!o)
 		return -EBADF;
-	if (o->kind != OFD_FILE || !S_ISREG(o->in->mode) || o->in->proc)
-		return -ENODEV;
+	if (!ofd_is(o, &ofd_regular_ops) || !S_ISREG(o->in->mode))
+		return -ENODEV; /* no pages of its own: the client copies */
 	long mode = mapfd_access(o, (int)c->a[1], (int)c->a[2]);
 	if (mode < 0)
 		return mode;
