@@ -247,26 +247,6 @@ static bool any_on_fuse(const int *fds, int nfds, bool *fuse)
 
 static int watch_pid(struct relay_conn *c);
 
-/* The host parent of pid, from /proc (0 when unreadable). */
-static pid_t ppid_of(pid_t pid)
-{
-	char path[64], buf[512];
-	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	ssize_t n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	const char *p = strrchr(buf, ')');
-	int ppid = 0;
-	if (!p || sscanf(p + 2, "%*c %d", &ppid) != 1)
-		return 0;
-	return (pid_t)ppid;
-}
-
 /* A child's Attach on its fork connection, with the sender's credentials
  * as the kernel checked them (SO_PASSCRED: SCM_CREDENTIALS comes with
  * every message).  Like lind_recv_msg otherwise. */
@@ -314,13 +294,15 @@ static long recv_fork_attach(struct relay_conn *c, uint8_t *buf, size_t cap,
 	return r > 0 && !cred ? -EPERM : r;
 }
 
-/* Who sent a child's Attach: a child of the parent cage's process, alive
- * (its pidfd is its liveness from now on).  NULL, or why not. */
+/* Who sent a child's Attach: a process other than the forking one, alive
+ * (its pidfd is its liveness from now on).  Only the forking process and
+ * its host descendants can hold the connection (a cage passes host fds to
+ * nobody), and its parent may have exited already (fork; exit), so its
+ * host parent is not asked.  NULL, or why not. */
 static const char *fork_sender(struct relay_conn *c)
 {
-	if (c->cred.pid <= 0 || ppid_of(c->cred.pid) != c->fork_ppid)
-		return "a fork connection used by a process that is not the "
-		       "forking cage's child";
+	if (c->cred.pid <= 0 || c->cred.pid == c->fork_ppid)
+		return "a fork connection used by the forking process itself";
 	if (watch_pid(c) < 0)
 		return "the attaching process is gone";
 	return NULL;

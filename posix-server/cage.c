@@ -207,10 +207,14 @@ void cage_exit(struct cage *c, int wstatus)
 		if (k->state == CAGE_ZOMBIE)
 			cage_reap(k);
 	}
-	if (!c->pcage)
+	if (!c->pcage) {
 		cage_reap(c);
-	else if (cage_child_changed)
-		cage_child_changed(c->pcage);
+	} else {
+		if (c->pcage->state == CAGE_RUNNING) /* through the relay */
+			srv_signal_cage(c->pcage, SIGCHLD);
+		if (cage_child_changed)
+			cage_child_changed(c->pcage);
+	}
 	wait_end();
 }
 

@@ -171,6 +171,31 @@ static void waitid_forms(void)
 	SHOW(waitid(P_ALL, 0, &si, WNOHANG)); /* EINVAL: nothing to wait for */
 }
 
+static volatile sig_atomic_t chld;
+static void on_chld(int sig)
+{
+	(void)sig;
+	chld = 1;
+}
+
+/* SIGCHLD reaches the parent (blocked until we wait for it). */
+static void sigchld(void)
+{
+	sigset_t block, old;
+	sigemptyset(&block);
+	sigaddset(&block, SIGCHLD);
+	REQUIRE(signal(SIGCHLD, on_chld) != SIG_ERR);
+	REQUIRE(sigprocmask(SIG_BLOCK, &block, &old) == 0);
+	pid_t p = spawn_exit(1);
+	int st;
+	REQUIRE(waitpid(p, &st, 0) == p);
+	while (!chld)
+		sigsuspend(&old);
+	REQUIRE(sigprocmask(SIG_SETMASK, &old, NULL) == 0);
+	signal(SIGCHLD, SIG_DFL);
+	printf("SIGCHLD arrived: yes\n");
+}
+
 int main(void)
 {
 	enter_scratch();
@@ -182,6 +207,7 @@ int main(void)
 	grandchildren();
 	orphan();
 	waitid_forms();
+	sigchld();
 	printf("done\n");
 	return 0;
 }
