@@ -38,6 +38,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <ucontext.h>
 #include <unistd.h>
 
@@ -102,12 +103,55 @@ static long trap_sigprocmask(ucontext_t *uc, const long a[6])
 }
 
 static pid_t host_pid; /* ours, read before the filter went in */
+/* A forked child: the filter's self-signal exception names the first
+ * process's host pid, not ours (a filter can only be narrowed). */
+static bool forked;
+
+#ifndef SIGEV_THREAD_ID
+#define SIGEV_THREAD_ID 4
+#endif
+
+/* A forked child's signal to itself: a one-shot POSIX timer aimed at the
+ * calling thread (the filter allows the caller's own timers), waited for
+ * until the kernel has taken it (delivered, or pending while blocked),
+ * so that it arrives before kill returns, as on Linux. */
+static long forked_self_signal(long sig)
+{
+	if (sig == 0)
+		return 0;
+	if (sig < 1 || sig > 64)
+		return -EINVAL;
+	struct sigevent ev;
+	__builtin_memset(&ev, 0, sizeof ev);
+	ev.sigev_notify = SIGEV_THREAD_ID;
+	ev.sigev_signo = (int)sig;
+	ev._sigev_un._tid = (int)lind_host6(SYS_gettid, 0, 0, 0, 0, 0, 0);
+	int timer;
+	long r = lind_host6(SYS_timer_create, CLOCK_MONOTONIC, (long)&ev,
+			    (long)&timer, 0, 0, 0);
+	if (r < 0)
+		return r;
+	struct itimerspec it = {{0, 0}, {0, 1}};
+	r = lind_host6(SYS_timer_settime, timer, 0, (long)&it, 0, 0, 0);
+	for (int i = 0; r == 0 && i < 1000; i++) {
+		struct itimerspec left;
+		struct timespec ts = {0, 1000};
+		lind_host6(SYS_timer_gettime, timer, (long)&left, 0, 0, 0, 0);
+		if (!left.it_value.tv_sec && !left.it_value.tv_nsec)
+			break; /* fired: taken on our way back from this call */
+		lind_host6(SYS_nanosleep, (long)&ts, 0, 0, 0, 0, 0);
+	}
+	lind_host6(SYS_timer_delete, timer, 0, 0, 0, 0, 0);
+	return r;
+}
 
 /* kill/tgkill of the cage itself (its virtual pid): delivered by the host
  * kernel, so handlers, default actions and the exit status are native.
  * Other targets are other cages: the server's business (sys_signal.c). */
 static long trap_self_signal(long nr, const long a[6])
 {
+	if (forked)
+		return forked_self_signal(nr == SYS_kill ? a[1] : a[2]);
 	if (nr == SYS_kill)
 		return lind_host6(SYS_kill, host_pid, a[1], 0, 0, 0,
 				  (long)LIND_HOST_MAGIC);
@@ -404,6 +448,7 @@ static void on_sigsys(int sig, siginfo_t *si, void *ctx)
 void lind_trap_forked(int pid)
 {
 	host_pid = pid;
+	forked = true;
 }
 
 int lind_trap_install(void)

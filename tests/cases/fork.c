@@ -196,6 +196,29 @@ static void sigchld(void)
 	printf("SIGCHLD arrived: yes\n");
 }
 
+static volatile sig_atomic_t usr1;
+static void on_usr1(int sig)
+{
+	(void)sig;
+	usr1 = 1;
+}
+
+/* A forked child's signal to itself arrives before raise returns. */
+static void child_raise(void)
+{
+	fflush(stdout);
+	pid_t p = fork();
+	if (p == 0) {
+		signal(SIGUSR1, on_usr1);
+		raise(SIGUSR1);
+		_exit(usr1 ? 0 : 1);
+	}
+	int st;
+	REQUIRE(waitpid(p, &st, 0) == p);
+	printf("child's raise ran its handler first: %s\n",
+	       WIFEXITED(st) && WEXITSTATUS(st) == 0 ? "yes" : "no");
+}
+
 int main(void)
 {
 	enter_scratch();
@@ -208,6 +231,7 @@ int main(void)
 	orphan();
 	waitid_forms();
 	sigchld();
+	child_raise();
 	printf("done\n");
 	return 0;
 }
