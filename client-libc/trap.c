@@ -111,6 +111,36 @@ static bool forked;
 #define SIGEV_THREAD_ID 4
 #endif
 
+/* Signals whose default action ends the process (not CHLD CONT URG
+ * WINCH, nor the stops). */
+static bool fatal_by_default(long sig)
+{
+	static const uint64_t spared =
+		1ull << (SIGCHLD - 1) | 1ull << (SIGCONT - 1) |
+		1ull << (SIGURG - 1) | 1ull << (SIGWINCH - 1) |
+		1ull << (SIGSTOP - 1) | 1ull << (SIGTSTP - 1) |
+		1ull << (SIGTTIN - 1) | 1ull << (SIGTTOU - 1);
+	return sig >= 1 && sig <= 64 && !(spared & 1ull << (sig - 1));
+}
+
+/* About to raise sig on ourselves: if it will end us (default action,
+ * not blocked), the server learns it first, so that our parent's wait
+ * reports that signal rather than SIGKILL (the server sees only that the
+ * process ended).  Queries of the action and mask pass the filter. */
+static void tell_if_fatal(long sig)
+{
+	struct k_sigaction old;
+	uint64_t mask;
+	if (!fatal_by_default(sig) ||
+	    lind_host6(SYS_rt_sigaction, sig, 0, (long)&old, 8, 0, 0) < 0 ||
+	    old.handler != SIG_DFL ||
+	    lind_host6(SYS_rt_sigprocmask, SIG_BLOCK, 0, (long)&mask, 8, 0,
+		       0) < 0 ||
+	    (sig != SIGKILL && (mask & 1ull << (sig - 1))))
+		return;
+	(void)lind_syscall(LIND_SYS_lind_dying, sig, 0, 0, 0, 0, 0);
+}
+
 /* A forked child's signal to itself: a one-shot POSIX timer aimed at the
  * calling thread (the filter allows the caller's own timers), waited for
  * until the kernel has taken it (delivered, or pending while blocked),
@@ -150,6 +180,7 @@ static long forked_self_signal(long sig)
  * Other targets are other cages: the server's business (sys_signal.c). */
 static long trap_self_signal(long nr, const long a[6])
 {
+	tell_if_fatal(nr == SYS_kill ? a[1] : a[2]);
 	if (forked)
 		return forked_self_signal(nr == SYS_kill ? a[1] : a[2]);
 	if (nr == SYS_kill)

@@ -40,6 +40,7 @@ struct cage {
 				* (its parent then; maybe exited since) */
 	void *embryo_timer;    /* EMBRYO: an ev_timer ending an unattached one */
 	int wstatus;           /* ZOMBIE: the wait status */
+	int dying_sig;         /* lind_dying: the signal it is about to die of */
 	unsigned long long cpu_user, cpu_sys; /* ZOMBIE: ticks, for rusage */
 	uint64_t pgid, sid; /* process group and session: sys_signal.c */
 	struct waitq child_waitq; /* wait4/waitid parked for its children */

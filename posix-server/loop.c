@@ -365,9 +365,9 @@ static void on_fork_attach(const Lind__Control *in, int nfds)
 }
 
 /* The relay saw the cage's process end.  Without exit_group first it died
- * by a signal the server cannot see: SIGKILL, the one signal nothing in
- * the cage can intercept (client-libc reports the others' statuses where
- * it can: docs/architecture.md "Exit"). */
+ * by a signal the server cannot see: the one it said it raised on itself
+ * (lind_dying), else SIGKILL, the one signal nothing in the cage can
+ * intercept (docs/architecture.md "Processes"). */
 static void on_cage_gone(const Lind__Control *m)
 {
 	struct cage *c = m->fork_token
@@ -384,9 +384,11 @@ static void on_cage_gone(const Lind__Control *m)
 		lind_log(m->cage_id, "cage gone");
 		return;
 	}
-	lind_log(c->id, "cage gone without exit_group: killed");
+	int sig = c->dying_sig ? c->dying_sig : SIGKILL;
+	lind_log(c->id, "cage gone without exit_group: killed by signal %d",
+		 sig);
 	cage_cpu(c, &c->cpu_user, &c->cpu_sys); /* a host zombie still tells */
-	cage_exit(c, SIGKILL);
+	cage_exit(c, sig);
 	store_flush(srv.store);
 }
 

@@ -67,6 +67,18 @@ long srv_lind_fork(struct call *c)
 	return (long)k->id;
 }
 
+/* The cage raises a fatal signal on itself (client-libc knows the
+ * disposition): its end without exit_group is that signal's, not SIGKILL.
+ * A cage lying here only changes its own status. */
+long srv_lind_dying(struct call *c)
+{
+	int sig = (int)c->a[0];
+	if (sig < 1 || sig > 64)
+		return -EINVAL;
+	c->cage->dying_sig = sig;
+	return 0;
+}
+
 /* ---- wait ------------------------------------------------------------- */
 
 #define WOULD_BLOCK 1 /* wait_try found children, none ready */

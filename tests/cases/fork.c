@@ -219,6 +219,19 @@ static void child_raise(void)
 	       WIFEXITED(st) && WEXITSTATUS(st) == 0 ? "yes" : "no");
 }
 
+/* A child that aborts: its parent sees SIGABRT, as natively. */
+static void child_abort(void)
+{
+	fflush(stdout);
+	pid_t p = fork();
+	if (p == 0)
+		abort();
+	int st;
+	REQUIRE(waitpid(p, &st, 0) == p);
+	printf("aborted child: signalled %d, signal %d\n", WIFSIGNALED(st),
+	       WIFSIGNALED(st) ? WTERMSIG(st) : -1);
+}
+
 int main(void)
 {
 	enter_scratch();
@@ -232,6 +245,7 @@ int main(void)
 	waitid_forms();
 	sigchld();
 	child_raise();
+	child_abort();
 	printf("done\n");
 	return 0;
 }
