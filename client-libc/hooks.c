@@ -45,18 +45,20 @@ static long offline_cancel(long nr, const long a[6])
 	return -EPIPE;
 }
 
-static long offline_refused(long nr, const long a[6])
+/* lind_refused, lind_dying: nobody left to tell */
+static long offline_nobody(long nr, const long a[6])
 {
 	(void)nr;
 	(void)a;
-	return 0; /* nobody left to tell */
+	return 0;
 }
 
 static const struct lind_hook hooks[] = {
 	{LIND_SYS_exit_group, hook_exit_group, offline_exit_group},
 	{LIND_SYS_getpid, NULL, offline_getpid},
 	{LIND_SYS_lind_cancel, NULL, offline_cancel},
-	{LIND_SYS_lind_refused, NULL, offline_refused},
+	{LIND_SYS_lind_refused, NULL, offline_nobody},
+	{LIND_SYS_lind_dying, NULL, offline_nobody},
 	{LIND_SYS_clone, lind_hook_fork, NULL},
 	{LIND_SYS_fork, lind_hook_fork, NULL},
 	{LIND_SYS_vfork, lind_hook_fork, NULL},
