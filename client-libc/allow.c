@@ -57,6 +57,12 @@
 	(CLONE_SETTLS | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID |        \
 	 CLONE_CHILD_SETTID)
 
+/* A fork (client-libc/fork.c makes it, after the server and relay gave
+ * the child its cage and connection): an exit signal and the tid words. */
+#define FORK_FLAGS                                                     \
+	(CSIGNAL | CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID |         \
+	 CLONE_PARENT_SETTID)
+
 /* Checks: blocks in which every path returns. */
 /* anonymous, or a server-given fd at a number of the mapping range (the
  * kernel reads the fd as an int: the low word) */
@@ -64,12 +70,10 @@ static const struct sock_filter anon_or_map_fd[] = {
 	LD(ARG_LO(3)), JSET(MAP_ANONYMOUS, 3, 0), LD(ARG_LO(4)),
 	JGE(LIND_MAP_FD, 0, 2), JGE(LIND_MAP_FD + LIND_MAP_FDS, 1, 0), ALLOW,
 	TRAP};
-/* dup3 onto the mapping range, with the magic */
-static const struct sock_filter dup3_map_fd[] = {
-	LD(ARG_HI(1)), JEQ(0, 0, 8), LD(ARG_LO(1)), JGE(LIND_MAP_FD, 0, 6),
-	JGE(LIND_MAP_FD + LIND_MAP_FDS, 5, 0), MAGIC_OR_TRAP};
-/* only the low 32 bits of clone's flags count */
-static const struct sock_filter thread_only[] = {
+/* only the low 32 bits of clone's flags count; a fork only with the
+ * magic (8 + 6 + 3 instructions) */
+static const struct sock_filter clone_check[] = {
+	LD(ARG_LO(0)), AND(~(uint32_t)FORK_FLAGS), JEQ(0, 0, 6), MAGIC_OR_TRAP,
 	LD(ARG_LO(0)), AND(~(uint32_t)(THREAD_FLAGS | THREAD_BOOKKEEPING)),
 	JEQ(0, 0, 3), LD(ARG_LO(0)), AND(THREAD_FLAGS),
 	JEQ(THREAD_FLAGS, 1, 0), TRAP, ALLOW};
@@ -109,7 +113,8 @@ static const struct sock_filter sigprocmask_check[] = {
 	LD(ARG_LO(1)), JEQ(0, 0, 3), LD(ARG_HI(1)), JEQ(0, 0, 1), ALLOW,
 	LD(ARG_LO(0)), JEQ(SIG_UNBLOCK, 0, 1), ALLOW, TRAP};
 
-enum check_kind { ALWAYS, CHECKED, OWN_PID, OWN_SOCK, OWN_SOCK_MSG };
+enum check_kind { ALWAYS, CHECKED, OWN_PID, OWN_SOCK, OWN_SOCK_MSG,
+		  SOCK_MAGIC, FD_SLOTS };
 
 struct allow {
 	uint16_t nr;
@@ -181,8 +186,12 @@ static const struct allow allow_list[] = {
 	A(timer_gettime, "the caller's own POSIX timers"),
 	A(timer_getoverrun, "the caller's own POSIX timers"),
 	A(timer_delete, "the caller's own POSIX timers"),
-	C(clone, thread_only, "a thread of this process, nothing else: no "
-	  "exit signal, namespaces, pidfd or CLONE_PARENT"),
+	C(clone, clone_check, "a thread of this process; or, with the magic, "
+	  "a fork (exit signal and tid words only: no namespaces, pidfd, "
+	  "CLONE_PARENT, shared memory).  A forger gets a host child that "
+	  "shares its parent's channel (the parent cage's rights, no more) "
+	  "and is not counted by the server's procs limit, only by the "
+	  "host's RLIMIT_NPROC"),
 	C(clone3, enosys, "ENOSYS, so glibc falls back to clone, whose flags "
 	  "the filter can read (clone3's are behind a pointer)"),
 	C(get_robust_list, pid0, "the caller's own list head (pid 0)"),
@@ -202,8 +211,6 @@ static const struct allow allow_list[] = {
 	    "abort() delivered natively"),
 	OWN(tgkill, OWN_PID, "magic, this process's host pid only: a signal "
 	    "to one of its own threads"),
-	C(dup3, dup3_map_fd, "magic, onto the mapping range only: a "
-	  "server-given fd before mmap; a forger moves its own host fds"),
 	C(close, magic, "magic: client-libc closes host fds the server gave; "
 	  "a forger closes its own host fds (its attach socket: it loses "
 	  "its calls)"),
@@ -211,8 +218,16 @@ static const struct allow allow_list[] = {
 	    "MSG_CMSG_CLOEXEC only: fds the server gives with an answer "
 	    "(hostfd.c)"),
 	OWN(recvfrom, OWN_SOCK, "magic, the attach socket, MSG_PEEK|"
-	    "MSG_DONTWAIT only: the liveness check (the relay never writes "
-	    "there)"),
+	    "MSG_DONTWAIT only: the liveness check (never consumes)"),
+	OWN(sendto, SOCK_MAGIC, "magic, the attach socket only: fork asks "
+	    "the relay for a child's connection; a child attaches"),
+	OWN(dup3, FD_SLOTS, "magic, onto the mapping range (a server-given "
+	    "fd before mmap) or the attach socket's number (a forked child's "
+	    "new connection takes it); a forger moves its own host fds, at "
+	    "worst putting its launcher's stdio where the socket's exceptions "
+	    "look"),
+	C(waitid, magic, "magic: reaps this process's own exited host "
+	  "children (forked cages the server has collected)"),
 };
 
 static void emit(struct lind_filter *f, struct sock_filter ins)
@@ -242,6 +257,14 @@ void lind_filter_build(struct lind_filter *f, uint32_t host_pid,
 	const struct sock_filter own_sock_msg[] = {
 		LD(ARG_LO(0)), JEQ(sock, 0, 7), LD(ARG_LO(2)),
 		JEQ(LIND_RECV_FD_FLAGS, 0, 5), MAGIC_OR_TRAP};
+	const struct sock_filter sock_magic[] = {
+		LD(ARG_LO(0)), JEQ(sock, 0, 6), MAGIC_OR_TRAP, TRAP};
+	/* dup3 onto the attach socket's number or the mapping range */
+	const struct sock_filter fd_slots[] = {
+		LD(ARG_HI(1)), JEQ(0, 0, 10), LD(ARG_LO(1)), JEQ(sock, 2, 0),
+		JGE(LIND_MAP_FD, 0, 7), JGE(LIND_MAP_FD + LIND_MAP_FDS, 6, 0),
+		MAGIC_OR_TRAP, TRAP};
+#define BLOCK(b) b, sizeof b / sizeof b[0]
 	f->n = 0;
 	emit(f, (struct sock_filter)LD(offsetof(struct seccomp_data, arch)));
 	emit(f, (struct sock_filter)JEQ(AUDIT_ARCH_X86_64, 1, 0));
@@ -256,14 +279,17 @@ void lind_filter_build(struct lind_filter *f, uint32_t host_pid,
 		else if (r->kind == CHECKED)
 			add(f, r->nr, r->check, r->len);
 		else if (r->kind == OWN_PID)
-			add(f, r->nr, own_pid, sizeof own_pid / sizeof own_pid[0]);
+			add(f, r->nr, BLOCK(own_pid));
 		else if (r->kind == OWN_SOCK_MSG)
-			add(f, r->nr, own_sock_msg,
-			    sizeof own_sock_msg / sizeof own_sock_msg[0]);
+			add(f, r->nr, BLOCK(own_sock_msg));
+		else if (r->kind == SOCK_MAGIC)
+			add(f, r->nr, BLOCK(sock_magic));
+		else if (r->kind == FD_SLOTS)
+			add(f, r->nr, BLOCK(fd_slots));
 		else
-			add(f, r->nr, own_sock,
-			    sizeof own_sock / sizeof own_sock[0]);
+			add(f, r->nr, BLOCK(own_sock));
 	}
+#undef BLOCK
 	emit(f, (struct sock_filter)TRAP);
 }
 

@@ -63,6 +63,15 @@ struct lind_client {
 	 * a cage started directly: no loader is mapped to run the new image.
 	 * Returns only on failure (-errno); the old image runs on. */
 	long (*exec)(long nr, void *uc, const long a[6]);
+	/* exec.c, set with exec: a forked child tells it its new host pid and
+	 * that its channel moved from old (unmapped next) to cl->chan */
+	void (*exec_forked)(const void *old_chan, int host_pid);
+	/* fork.c: one fork at a time per process (the relay answers fork
+	 * connections in order on the one attach socket) */
+	_Atomic uint32_t fork_lock;
+	/* fork.c: the stack a CLONE_VM clone asked for; the handler puts the
+	 * child's sp there on its way out (trap.c) */
+	long child_sp;
 };
 _Static_assert(LIND_MAP_FDS <= 64, "map_fds_used is one word");
 
@@ -78,6 +87,28 @@ extern struct lind_client *lind_cl;
 /* A call made before attaching (another library's constructor, or
  * attach.c itself): attaches first, or goes to the host while attaching. */
 long lind_unattached(long nr, const long a[6]);
+
+/* syscall.c: the generic path of one call (plan, marshal, send, wait,
+ * unmarshal; SPLIT rows in pieces), for hooks that wrap it. */
+long lind_call_generic(struct lind_client *cl, long nr, const long a[6]);
+
+/* hooks.c: rows flagged CLIENT (proto/syscall_table.def). */
+struct lind_hook {
+	uint32_t nr;
+	/* runs the call instead of lind_call_generic; NULL: generic */
+	long (*call)(struct lind_client *cl, long nr, const long a[6]);
+	/* the answer with the relay gone; NULL: fatal (exit 127) */
+	long (*offline)(long nr, const long a[6]);
+};
+const struct lind_hook *lind_hook_for(uint32_t nr);
+const struct lind_hook *lind_hook_at(size_t i); /* NULL past the last */
+
+/* fork.c: clone (not a thread), fork, vfork: a new cage; wait4, waitid:
+ * the server's wait, then host zombies reaped. */
+long lind_hook_fork(struct lind_client *cl, long nr, const long a[6]);
+long lind_hook_wait(struct lind_client *cl, long nr, const long a[6]);
+/* trap.c: a forked child's host pid (its own ids for the handler). */
+void lind_trap_forked(int host_pid);
 
 /* chan.c */
 /* A free slot, or NULL when the relay is gone. */
@@ -140,7 +171,7 @@ void lind_signal_self_thread(int sig);
 
 /* allow.c: the seccomp filter, built from the allow-list for a process
  * (its host pid and attach socket name its own exceptions). */
-#define LIND_FILTER_MAX 256
+#define LIND_FILTER_MAX 512
 struct lind_filter {
 	struct sock_filter ins[LIND_FILTER_MAX];
 	unsigned short n;

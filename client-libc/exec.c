@@ -122,6 +122,22 @@ void exec_boot_record(void)
 
 static long exec_call(long nr, void *uc, const long a[6]);
 
+/* A forked child: its channel is a new mapping (the parent's goes), and
+ * its pid is its own. */
+static void exec_forked(const void *old_chan, int host_pid)
+{
+	for (int i = 0; i < nkeep; i++)
+		if (keep[i].lo == (uintptr_t)old_chan) {
+			memmove(keep + i, keep + i + 1,
+				(size_t)(nkeep - i - 1) * sizeof *keep);
+			nkeep--;
+			break;
+		}
+	keep_add((uintptr_t)lind_cl->chan,
+		 (uintptr_t)lind_cl->chan + sizeof *lind_cl->chan);
+	boot_pid = host_pid;
+}
+
 void exec_boot_attached(void)
 {
 	/* the heap as boot left it: the program's brk grows from here */
@@ -135,8 +151,10 @@ void exec_boot_attached(void)
 	unsigned long fs = 0;
 	syscall(SYS_arch_prctl, ARCH_GET_FS, &fs);
 	boot_fs = fs;
-	if (nkeep > 0 && nkeep < KEEP_MAX && boot_fs)
+	if (nkeep > 0 && nkeep < KEEP_MAX && boot_fs) {
+		lind_cl->exec_forked = exec_forked;
 		lind_cl->exec = exec_call;
+	}
 }
 
 /* ---- reading the caller's memory ----------------------------------- */

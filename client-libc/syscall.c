@@ -10,23 +10,14 @@
 
 #include "client.h"
 
-/*
- * The relay is gone, so no answer will come.  The calls that need none
- * still do what they would: exit_group exits with the cage's own status
- * (its host parent, lind-run, passes it on), getpid is the cage id we
- * hold (abort() and raise() need it to signal themselves), a cancel
- * leaves its call to find the relay gone.  Anything else is fatal.
- */
+/* The relay is gone, so no answer will come: the calls that need none
+ * still do what they would (their hook's offline answer); anything else is
+ * fatal. */
 static long without_relay(long nr, const long a[6])
 {
-	if (nr == LIND_SYS_exit_group)
-		lind_host_exit((int)a[0]);
-	if (nr == LIND_SYS_getpid)
-		return (long)lind_cage_id();
-	if (nr == LIND_SYS_lind_cancel)
-		return -EPIPE;
-	if (nr == LIND_SYS_lind_refused)
-		return 0; /* nobody left to tell */
+	const struct lind_hook *h = lind_hook_for((uint32_t)nr);
+	if (h && h->offline)
+		return h->offline(nr, a);
 	lind_host_fatal("lind: relay connection lost\n");
 }
 
@@ -117,6 +108,14 @@ static long split_call(struct lind_client *cl, const struct lind_syscall *row,
 	return done;
 }
 
+long lind_call_generic(struct lind_client *cl, long nr, const long a[6])
+{
+	const struct lind_syscall *row = lind_syscall_row((uint64_t)nr);
+	int more;
+	return row && (row->flags & LF_SPLIT) ? split_call(cl, row, nr, a)
+					      : call_once(cl, nr, a, &more);
+}
+
 long lind_syscall(long nr, long a0, long a1, long a2, long a3, long a4,
 		  long a5)
 {
@@ -124,15 +123,13 @@ long lind_syscall(long nr, long a0, long a1, long a2, long a3, long a4,
 	struct lind_client *cl = lind_cl;
 	if (__builtin_expect(!cl, 0))
 		return lind_unattached(nr, a);
-	if (nr == LIND_SYS_exit_group && !lind_relay_alive(cl))
-		lind_host_exit((int)a0); /* do not wait for a dead relay */
 	const struct lind_syscall *row = lind_syscall_row((uint64_t)nr);
-	int flags;
-	long r = row && (row->flags & LF_SPLIT) ? split_call(cl, row, nr, a)
-						: call_once(cl, nr, a, &flags);
-	if (nr == LIND_SYS_exit_group)
-		lind_host_exit((int)a0); /* the server has the status now */
-	return r;
+	if (row && (row->flags & LF_CLIENT)) {
+		const struct lind_hook *h = lind_hook_for((uint32_t)nr);
+		if (h && h->call)
+			return h->call(cl, nr, a);
+	}
+	return lind_call_generic(cl, nr, a);
 }
 
 void lind_report_refusal(long nr, long err, const long a[6])

@@ -38,6 +38,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <ucontext.h>
 #include <unistd.h>
 
@@ -102,12 +103,86 @@ static long trap_sigprocmask(ucontext_t *uc, const long a[6])
 }
 
 static pid_t host_pid; /* ours, read before the filter went in */
+/* A forked child: the filter's self-signal exception names the first
+ * process's host pid, not ours (a filter can only be narrowed). */
+static bool forked;
+
+#ifndef SIGEV_THREAD_ID
+#define SIGEV_THREAD_ID 4
+#endif
+
+/* Signals whose default action ends the process (not CHLD CONT URG
+ * WINCH, nor the stops). */
+static bool fatal_by_default(long sig)
+{
+	static const uint64_t spared =
+		1ull << (SIGCHLD - 1) | 1ull << (SIGCONT - 1) |
+		1ull << (SIGURG - 1) | 1ull << (SIGWINCH - 1) |
+		1ull << (SIGSTOP - 1) | 1ull << (SIGTSTP - 1) |
+		1ull << (SIGTTIN - 1) | 1ull << (SIGTTOU - 1);
+	return sig >= 1 && sig <= 64 && !(spared & 1ull << (sig - 1));
+}
+
+/* About to raise sig on ourselves: if it will end us (default action,
+ * not blocked), the server learns it first, so that our parent's wait
+ * reports that signal rather than SIGKILL (the server sees only that the
+ * process ended).  Queries of the action and mask pass the filter. */
+static void tell_if_fatal(long sig)
+{
+	struct k_sigaction old;
+	uint64_t mask;
+	if (!fatal_by_default(sig) ||
+	    lind_host6(SYS_rt_sigaction, sig, 0, (long)&old, 8, 0, 0) < 0 ||
+	    old.handler != SIG_DFL ||
+	    lind_host6(SYS_rt_sigprocmask, SIG_BLOCK, 0, (long)&mask, 8, 0,
+		       0) < 0 ||
+	    (sig != SIGKILL && (mask & 1ull << (sig - 1))))
+		return;
+	(void)lind_syscall(LIND_SYS_lind_dying, sig, 0, 0, 0, 0, 0);
+}
+
+/* A forked child's signal to itself: a one-shot POSIX timer aimed at the
+ * calling thread (the filter allows the caller's own timers), waited for
+ * until the kernel has taken it (delivered, or pending while blocked),
+ * so that it arrives before kill returns, as on Linux. */
+static long forked_self_signal(long sig)
+{
+	if (sig == 0)
+		return 0;
+	if (sig < 1 || sig > 64)
+		return -EINVAL;
+	struct sigevent ev;
+	__builtin_memset(&ev, 0, sizeof ev);
+	ev.sigev_notify = SIGEV_THREAD_ID;
+	ev.sigev_signo = (int)sig;
+	ev._sigev_un._tid = (int)lind_host6(SYS_gettid, 0, 0, 0, 0, 0, 0);
+	int timer;
+	long r = lind_host6(SYS_timer_create, CLOCK_MONOTONIC, (long)&ev,
+			    (long)&timer, 0, 0, 0);
+	if (r < 0)
+		return r;
+	struct itimerspec it = {{0, 0}, {0, 1}};
+	r = lind_host6(SYS_timer_settime, timer, 0, (long)&it, 0, 0, 0);
+	for (int i = 0; r == 0 && i < 1000; i++) {
+		struct itimerspec left;
+		struct timespec ts = {0, 1000};
+		lind_host6(SYS_timer_gettime, timer, (long)&left, 0, 0, 0, 0);
+		if (!left.it_value.tv_sec && !left.it_value.tv_nsec)
+			break; /* fired: taken on our way back from this call */
+		lind_host6(SYS_nanosleep, (long)&ts, 0, 0, 0, 0, 0);
+	}
+	lind_host6(SYS_timer_delete, timer, 0, 0, 0, 0, 0);
+	return r;
+}
 
 /* kill/tgkill of the cage itself (its virtual pid): delivered by the host
  * kernel, so handlers, default actions and the exit status are native.
  * Other targets are other cages: the server's business (sys_signal.c). */
 static long trap_self_signal(long nr, const long a[6])
 {
+	tell_if_fatal(nr == SYS_kill ? a[1] : a[2]);
+	if (forked)
+		return forked_self_signal(nr == SYS_kill ? a[1] : a[2]);
 	if (nr == SYS_kill)
 		return lind_host6(SYS_kill, host_pid, a[1], 0, 0, 0,
 				  (long)LIND_HOST_MAGIC);
@@ -304,47 +379,97 @@ static long trap_exec(long nr, ucontext_t *uc, const long a[6])
 	return -ENOSYS;
 }
 
-/* The calls the filter traps only for some arguments: answered here.
- * 1 with *r set, or 0: the call is the server's. */
+/* The calls the filter traps only for some arguments, answered here
+ * (they have no row: the client hook table, hooks.c, is for rows).  Each
+ * returns 1 with *r set, or 0: the call is the server's. */
+static int h_sigaction(long nr, ucontext_t *uc, const long a[6], long *r)
+{
+	(void)nr, (void)uc;
+	*r = trap_sigaction(a);
+	return 1;
+}
+
+static int h_sigprocmask(long nr, ucontext_t *uc, const long a[6], long *r)
+{
+	(void)nr;
+	*r = trap_sigprocmask(uc, a);
+	return 1;
+}
+
+static int h_kill(long nr, ucontext_t *uc, const long a[6], long *r)
+{
+	(void)uc;
+	*r = trap_signal(nr, a);
+	return 1;
+}
+
+static int h_getaffinity(long nr, ucontext_t *uc, const long a[6], long *r)
+{
+	(void)nr, (void)uc;
+	*r = trap_getaffinity(a);
+	return 1;
+}
+
+static int h_robust_list(long nr, ucontext_t *uc, const long a[6], long *r)
+{
+	(void)nr, (void)uc;
+	*r = trap_get_robust_list(a);
+	return 1;
+}
+
+static int h_clock(long nr, ucontext_t *uc, const long a[6], long *r)
+{
+	(void)uc;
+	*r = trap_cpu_clock(nr, a);
+	return 1;
+}
+
+static int h_membarrier(long nr, ucontext_t *uc, const long a[6], long *r)
+{
+	(void)nr, (void)uc;
+	*r = trap_membarrier(a);
+	return 1;
+}
+
+static int h_mmap(long nr, ucontext_t *uc, const long a[6], long *r)
+{
+	(void)nr, (void)uc;
+	*r = trap_mmap(a);
+	return 1;
+}
+
+static int h_futex(long nr, ucontext_t *uc, const long a[6], long *r)
+{
+	(void)nr, (void)uc;
+	return trap_futex(a, r);
+}
+
+static int h_exec(long nr, ucontext_t *uc, const long a[6], long *r)
+{
+	*r = trap_exec(nr, uc, a);
+	return 1;
+}
+
+static const struct trap_hook {
+	long nr;
+	int (*fn)(long nr, ucontext_t *uc, const long a[6], long *r);
+} trap_hooks[] = {
+	{SYS_rt_sigaction, h_sigaction},   {SYS_rt_sigprocmask, h_sigprocmask},
+	{SYS_kill, h_kill},                {SYS_tgkill, h_kill},
+	{SYS_sched_getaffinity, h_getaffinity},
+	{SYS_get_robust_list, h_robust_list},
+	{SYS_clock_gettime, h_clock},      {SYS_clock_getres, h_clock},
+	{SYS_clock_nanosleep, h_clock},    {SYS_membarrier, h_membarrier},
+	{SYS_mmap, h_mmap},                {SYS_futex, h_futex},
+	{SYS_execve, h_exec},              {SYS_execveat, h_exec},
+};
+
 static int answer_here(long nr, ucontext_t *uc, const long a[6], long *r)
 {
-	switch (nr) {
-	case SYS_rt_sigaction:
-		*r = trap_sigaction(a);
-		return 1;
-	case SYS_rt_sigprocmask:
-		*r = trap_sigprocmask(uc, a);
-		return 1;
-	case SYS_kill:
-	case SYS_tgkill:
-		*r = trap_signal(nr, a);
-		return 1;
-	case SYS_sched_getaffinity:
-		*r = trap_getaffinity(a);
-		return 1;
-	case SYS_get_robust_list:
-		*r = trap_get_robust_list(a);
-		return 1;
-	case SYS_clock_gettime:
-	case SYS_clock_getres:
-	case SYS_clock_nanosleep:
-		*r = trap_cpu_clock(nr, a);
-		return 1;
-	case SYS_membarrier:
-		*r = trap_membarrier(a);
-		return 1;
-	case SYS_mmap:
-		*r = trap_mmap(a);
-		return 1;
-	case SYS_futex:
-		return trap_futex(a, r);
-	case SYS_execve:
-	case SYS_execveat:
-		*r = trap_exec(nr, uc, a);
-		return 1;
-	default:
-		return 0;
-	}
+	for (size_t i = 0; i < sizeof trap_hooks / sizeof trap_hooks[0]; i++)
+		if (trap_hooks[i].nr == nr)
+			return trap_hooks[i].fn(nr, uc, a, r);
+	return 0;
 }
 
 /* A call refused here never reaches the relay: the trace hears of it
@@ -374,6 +499,16 @@ static void on_sigsys(int sig, siginfo_t *si, void *ctx)
 		g[REG_RAX] = (long)lind_cl;
 	else
 		g[REG_RAX] = trap_local(nr, uc, a);
+	if (lind_cl && lind_cl->child_sp) { /* a CLONE_VM fork's child */
+		g[REG_RSP] = lind_cl->child_sp;
+		lind_cl->child_sp = 0;
+	}
+}
+
+void lind_trap_forked(int pid)
+{
+	host_pid = pid;
+	forked = true;
 }
 
 int lind_trap_install(void)

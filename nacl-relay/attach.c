@@ -9,6 +9,15 @@
  * it comes, is matched by that id (relay_attach_answer).  An answer whose
  * connection has gone meanwhile frees its cage; it can never reach
  * another connection.
+ *
+ * Fork: an attached cage asks on its own connection (Attach{fork_conn})
+ * for a connection for a child; the relay makes a socketpair, keeps one
+ * end as a new connection tied to that cage (fork_parent, its policy) and
+ * sends the other back.  The host child attaches over it with
+ * Attach{fork_token}; its pid comes from SCM_CREDENTIALS (the socketpair's
+ * SO_PEERCRED is the relay's own) and must be a child of the parent's
+ * process.  A token is only accepted there, and the server binds it only
+ * to an embryo of fork_parent.
  */
 #define _GNU_SOURCE /* accept4, struct ucred */
 #include <errno.h>
@@ -44,6 +53,10 @@ struct relay_conn {
 	struct ucred cred;
 	enum conn_state state;
 	uint64_t attach_id;      /* CONN_WAITING: the CAGE_NEW in flight */
+	uint64_t fork_parent;    /* a child's connection: its parent cage */
+	uint32_t fork_deny;      /* and the parent's policy, inherited */
+	pid_t fork_ppid;         /* the parent's host pid */
+	uint64_t fork_token;     /* the embryo's token, as the parent said */
 	Lind__Attach *attach;    /* CONN_WAITING: for the trace note */
 	struct relay_cage *cage; /* CONN_ATTACHED */
 };
@@ -87,6 +100,10 @@ static void conn_close(struct relay_conn *c)
 		relay_cage_stop(r, c->cage);
 		relay_server_cage_gone(r, id);
 		relay_trace_note(r, id, "detach", NULL, 0);
+	} else if (c->fork_parent && c->state == CONN_NEW && c->fork_token) {
+		/* the child died (or never was) before attaching: its embryo
+		 * ends now, killed, rather than at the server's timeout */
+		relay_server_embryo_gone(r, c->fork_token, c->fork_parent);
 	}
 	/* CONN_WAITING: the server's answer finds no connection and frees
 	 * the cage it made (relay_attach_answer) */
@@ -190,8 +207,14 @@ static const char *attach_begin(struct relay_conn *c, Lind__Attach *a,
 			 a->deny & ~LC_ALL);
 		return msg;
 	}
+	if (!c->fork_parent != !a->fork_token)
+		return c->fork_parent ? "a forked child attaches with its token"
+				      : "a fork token outside a fork connection";
+	if (c->fork_parent)
+		a->deny = c->fork_deny; /* the child cannot drop it */
 	int nstdio = __builtin_popcount(a->stdio_mask & 7);
-	if (nstdio > nfds || (a->stdio_mask & ~7u))
+	if (nstdio > nfds || (a->stdio_mask & ~7u) ||
+	    (c->fork_parent && nstdio != nfds)) /* binds come from the parent */
 		return "stdio fds do not match stdio_mask";
 	for (int i = 0; i < nstdio; i++)
 		if (is_relay_conn(r, fds[i]))
@@ -201,7 +224,8 @@ static const char *attach_begin(struct relay_conn *c, Lind__Attach *a,
 		return why;
 	c->attach_id = ++r->next_attach_id;
 	int rc = relay_server_cage_new(r, a, c->cred.pid, c->cred.uid,
-				       c->cred.gid, fds, nfds, c->attach_id);
+				       c->cred.gid, fds, nfds, c->attach_id,
+				       c->fork_parent);
 	if (rc < 0) {
 		snprintf(msg, cap, "relay cannot reach posix-server: %s",
 			 strerror(-rc));
@@ -256,12 +280,77 @@ static bool any_on_fuse(const int *fds, int nfds, bool *fuse)
 	return any;
 }
 
+static int watch_pid(struct relay_conn *c);
+
+/* A child's Attach on its fork connection, with the sender's credentials
+ * as the kernel checked them (SO_PASSCRED: SCM_CREDENTIALS comes with
+ * every message).  Like lind_recv_msg otherwise. */
+static long recv_fork_attach(struct relay_conn *c, uint8_t *buf, size_t cap,
+			     int *fds, int *nfds)
+{
+	union {
+		char b[CMSG_SPACE(sizeof(struct ucred)) +
+		       CMSG_SPACE(sizeof(int) * 3)];
+		struct cmsghdr align;
+	} ctl;
+	struct iovec iov = {buf, cap};
+	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1,
+			    .msg_control = ctl.b,
+			    .msg_controllen = sizeof ctl.b};
+	int max = *nfds;
+	*nfds = 0;
+	ssize_t r = recvmsg(c->fd, &mh, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+	if (r < 0)
+		return -errno;
+	bool cred = false;
+	for (struct cmsghdr *m = CMSG_FIRSTHDR(&mh); m;
+	     m = CMSG_NXTHDR(&mh, m)) {
+		if (m->cmsg_level != SOL_SOCKET)
+			continue;
+		if (m->cmsg_type == SCM_CREDENTIALS &&
+		    m->cmsg_len >= CMSG_LEN(sizeof(struct ucred))) {
+			memcpy(&c->cred, CMSG_DATA(m), sizeof c->cred);
+			cred = true;
+		} else if (m->cmsg_type == SCM_RIGHTS) {
+			int n = (int)((m->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+			for (int i = 0; i < n; i++) {
+				int fd;
+				memcpy(&fd, CMSG_DATA(m) + i * sizeof(int),
+				       sizeof fd);
+				if (*nfds < max)
+					fds[(*nfds)++] = fd;
+				else
+					close(fd);
+			}
+		}
+	}
+	if (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC))
+		return -EMSGSIZE;
+	return r > 0 && !cred ? -EPERM : r;
+}
+
+/* Who sent a child's Attach: a process other than the forking one, alive
+ * (its pidfd is its liveness from now on).  Only the forking process and
+ * its host descendants can hold the connection (a cage passes host fds to
+ * nobody), and its parent may have exited already (fork; exit), so its
+ * host parent is not asked.  NULL, or why not. */
+static const char *fork_sender(struct relay_conn *c)
+{
+	if (c->cred.pid <= 0 || c->cred.pid == c->fork_ppid)
+		return "a fork connection used by the forking process itself";
+	if (watch_pid(c) < 0)
+		return "the attaching process is gone";
+	return NULL;
+}
+
 static void conn_first(struct relay_conn *c)
 {
 	uint8_t buf[8192];
 	int fds[LIND_MAX_FDS], nfds = LIND_MAX_FDS;
 	bool fuse[LIND_MAX_FDS] = {false};
-	long n = lind_recv_msg(c->fd, buf, sizeof buf, fds, &nfds);
+	long n = c->fork_parent
+			 ? recv_fork_attach(c, buf, sizeof buf, fds, &nfds)
+			 : lind_recv_msg(c->fd, buf, sizeof buf, fds, &nfds);
 	if (n == -EAGAIN)
 		return;
 	if (n < 0 && n != -EMSGSIZE)
@@ -272,6 +361,8 @@ static void conn_first(struct relay_conn *c)
 				: NULL;
 	if (n == 0)
 		why = NULL; /* went away before attaching: nothing to say */
+	else if (a && c->fork_parent && (why = fork_sender(c)))
+		;
 	else if (any_on_fuse(fds, nfds, fuse))
 		why = "an fd is on a FUSE filesystem (not served: its daemon "
 		      "could stall every cage)";
@@ -387,6 +478,65 @@ void relay_attach_answer(struct relay *r, const Lind__Control *m)
 	close(chan_fd);
 }
 
+static struct relay_conn *conn_new(struct relay *r, int fd);
+static const char *over_limit(struct relay *r, uid_t uid, char *msg,
+			      size_t cap);
+
+/* Answers a fork_conn request of attached cage p with one end of a new
+ * socketpair whose other end is a connection awaiting the child. */
+/* Our end of a child's connection, tied to parent p: a new relay_conn,
+ * or NULL with the reason in msg. */
+static struct relay_conn *fork_conn_new(struct relay_conn *p, int fd,
+					uint64_t token, char *msg, size_t cap)
+{
+	struct relay *r = p->r;
+	int one = 1;
+	struct relay_conn *c = NULL;
+	const char *why = NULL;
+	if (fcntl(fd, F_SETFL, O_NONBLOCK) < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof one) < 0)
+		why = strerror(errno);
+	else if (!(c = conn_new(r, fd)))
+		return snprintf(msg, cap, "out of memory"), NULL; /* fd closed */
+	if (why) {
+		snprintf(msg, cap, "%s", why);
+		close(fd);
+		return NULL;
+	}
+	c->cred = (struct ucred){0, p->cred.uid, p->cred.gid};
+	c->fork_parent = p->cage->cage_id;
+	c->fork_deny = p->cage->deny;
+	c->fork_ppid = p->cred.pid;
+	c->fork_token = token;
+	if (over_limit(r, c->cred.uid, msg, cap)) {
+		conn_close(c);
+		return NULL;
+	}
+	ev_io_start(r->loop, &c->io);
+	ev_timer_start(r->loop, &c->timeout);
+	return c;
+}
+
+/* Answers a fork_conn request of attached cage p with one end of a new
+ * socketpair whose other end (nonblocking, ours) awaits the child.  The
+ * answer travels as server-given fds do (client-libc/hostfd.c): {slot},
+ * the slot the forking thread holds, and the fd.  Refused (limits), the
+ * fd is a connection nobody serves: the child finds it closed, exits 127,
+ * and its embryo ends as killed. */
+static void fork_conn(struct relay_conn *p, uint64_t token, uint32_t slot)
+{
+	char msg[160];
+	int sv[2];
+	if (slot >= LIND_CHAN_SLOTS ||
+	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return; /* the forking thread sees its relay gone */
+	if (!fork_conn_new(p, sv[0], token, msg, sizeof msg))
+		lind_log(p->cage->cage_id, "no connection for a child: %s", msg);
+	if (lind_send_bytes(p->fd, &slot, sizeof slot, &sv[1], 1) < 0)
+		lind_log(p->cage->cage_id, "cannot answer a fork request");
+	close(sv[1]);
+}
+
 static void conn_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
 	(void)loop;
@@ -396,11 +546,24 @@ static void conn_cb(struct ev_loop *loop, ev_io *w, int revents)
 		conn_first(c);
 		return;
 	}
-	/* afterwards the socket only signals liveness */
-	char junk[64];
-	ssize_t n = recv(c->fd, junk, sizeof junk, MSG_DONTWAIT);
-	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+	/* afterwards the socket signals liveness, and carries the cage's
+	 * requests for its children's connections */
+	uint8_t buf[256];
+	int fds[3], nfds = 3;
+	long n = lind_recv_msg(c->fd, buf, sizeof buf, fds, &nfds);
+	for (int i = 0; i < nfds; i++)
+		close(fds[i]); /* nothing is passed this way */
+	if (n == 0 || (n < 0 && n != -EAGAIN && n != -EINTR &&
+		       n != -EMSGSIZE)) {
 		conn_close(c);
+		return;
+	}
+	Lind__Attach *a = n > 0 ? lind__attach__unpack(NULL, (size_t)n, buf)
+				: NULL;
+	if (a && a->fork_conn && c->state == CONN_ATTACHED)
+		fork_conn(c, a->fork_token, a->fork_slot);
+	if (a)
+		lind__attach__free_unpacked(a, NULL);
 }
 
 static void pid_cb(struct ev_loop *loop, ev_io *w, int revents)

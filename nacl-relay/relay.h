@@ -161,11 +161,17 @@ int relay_thread_start(pthread_t *t, void *(*fn)(void *), void *arg);
 int relay_server_connect(struct relay *r, const char *sock_path,
 			 int timeout_ms);
 /* Sends CAGE_NEW without waiting; the answer comes to
- * relay_attach_answer with the same attach_id. */
+ * relay_attach_answer with the same attach_id.  A forked child's names
+ * its token (a->fork_token) and parent_id, the cage whose connection it
+ * came by. */
 int relay_server_cage_new(struct relay *r, const Lind__Attach *a, pid_t pid,
 			  uid_t uid, gid_t gid, const int *fds, int nfds,
-			  uint64_t attach_id);
+			  uint64_t attach_id, uint64_t parent_id);
 void relay_server_cage_gone(struct relay *r, uint64_t cage_id);
+/* A fork connection closed before its child attached: CAGE_GONE naming
+ * the embryo by token and forking cage (the server checks both). */
+void relay_server_embryo_gone(struct relay *r, uint64_t token,
+			      uint64_t parent_id);
 /* Pack req into the request ring; waits while full unless *stop. */
 int relay_forward(struct relay *r, const Lind__Request *req,
 		  _Atomic int *stop);

@@ -140,7 +140,7 @@ static int send_control(struct relay *r, Lind__Control *m, const int *fds,
 
 int relay_server_cage_new(struct relay *r, const Lind__Attach *a, pid_t pid,
 			  uid_t uid, gid_t gid, const int *fds, int nfds,
-			  uint64_t attach_id)
+			  uint64_t attach_id, uint64_t parent_id)
 {
 	if (atomic_load(&r->server_gone) || r->server_fd < 0)
 		return -ENOTCONN;
@@ -157,12 +157,26 @@ int relay_server_cage_new(struct relay *r, const Lind__Attach *a, pid_t pid,
 	m.binds = a->binds;
 	m.exe = a->exe;
 	m.attach_id = attach_id;
+	m.fork_token = a->fork_token;
+	m.parent_id = parent_id;
 	int rc = send_control(r, &m, fds, nfds);
 	if (rc == -EMSGSIZE) { /* argv too long for a Control: leave it out */
 		m.n_argv = 0;
 		rc = send_control(r, &m, fds, nfds);
 	}
 	return rc;
+}
+
+void relay_server_embryo_gone(struct relay *r, uint64_t token,
+			      uint64_t parent_id)
+{
+	if (atomic_load(&r->server_gone) || r->server_fd < 0)
+		return;
+	Lind__Control m = LIND__CONTROL__INIT;
+	m.kind = LIND__CONTROL__KIND__CAGE_GONE;
+	m.fork_token = token;
+	m.parent_id = parent_id;
+	send_control(r, &m, NULL, 0);
 }
 
 void relay_server_cage_gone(struct relay *r, uint64_t cage_id)

@@ -1,11 +1,17 @@
 /* Cage table: a small chained hash by id.  Ids start at 2 (1 is the
- * virtual init, every top-level cage's parent) and are never reused. */
+ * virtual init, every top-level cage's parent) and are never reused.
+ * The process tree (cage.h) lives here too. */
+#include <assert.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "bind.h"
+#include <ev.h>
+
 #include "cage.h"
+#include "common.h"
 #include "fdtable.h"
 #include "lock.h"
 #include "server.h"
@@ -29,6 +35,7 @@ struct cage *cage_new(uint32_t host_pid, uint32_t uid, uint32_t gid)
 	}
 	c->id = next_id++;
 	c->parent = 1;
+	c->state = CAGE_RUNNING;
 	c->pgid = c->sid = c->id; /* as if its launcher ran setsid */
 	c->host_pid = host_pid;
 	c->cred = (struct cred){uid, gid};
@@ -57,6 +64,40 @@ struct cage *cage_find(uint64_t id)
 	return NULL;
 }
 
+void (*cage_child_changed)(struct cage *parent);
+
+static void unlink_child(struct cage *c)
+{
+	if (!c->pcage)
+		return;
+	struct cage **pp = &c->pcage->children;
+	while (*pp && *pp != c)
+		pp = &(*pp)->sibling;
+	assert(*pp);
+	*pp = c->sibling;
+	c->pcage = NULL;
+	c->sibling = NULL;
+}
+
+static void embryo_timer_stop(struct cage *c)
+{
+	if (!c->embryo_timer)
+		return;
+	ev_timer_stop(srv.loop, c->embryo_timer);
+	free(c->embryo_timer);
+	c->embryo_timer = NULL;
+}
+
+/* What a running cage holds: parked calls, locks, fds.  The cwd stays
+ * until the zombie is reaped (/proc still names it). */
+static void release(struct cage *c)
+{
+	embryo_timer_stop(c);
+	wait_cancel_cage(c);
+	fdtable_free(srv.vfs, c->fds);
+	c->fds = NULL;
+}
+
 void cage_free(struct cage *c)
 {
 	struct cage **pp = &bucket[c->id % NBUCKETS];
@@ -66,8 +107,14 @@ void cage_free(struct cage *c)
 		*pp = c->hnext;
 	count--;
 	wait_begin(); /* what its closes wake runs once it is gone */
-	wait_cancel_cage(c);
-	fdtable_free(srv.vfs, c->fds);
+	/* cage_free_all frees parents first: children become init's */
+	while (c->children) {
+		struct cage *k = c->children;
+		unlink_child(k);
+		k->parent = 1;
+	}
+	unlink_child(c);
+	release(c);
 	if (c->cwd)
 		vfs_unref(srv.vfs, c->cwd);
 	bind_set_put(srv.vfs, c->binds); /* after what may hold its nodes */
@@ -75,6 +122,125 @@ void cage_free(struct cage *c)
 	free(c->exe);
 	free(c);
 	wait_end();
+}
+
+static void embryo_expired(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop, (void)revents;
+	struct cage *c = w->data;
+	lind_log(c->id, "forked child never attached: counted as killed");
+	cage_exit(c, SIGKILL);
+}
+
+/* An embryo whose host process does not attach within this long (it
+ * died first, or its parent never forked it) is ended. */
+#define EMBRYO_TIMEOUT_S 10.0
+
+struct cage *cage_fork(struct cage *p)
+{
+	struct cage *c = cage_new(p->host_pid, p->cred.uid, p->cred.gid);
+	ev_timer *t = calloc(1, sizeof *t);
+	if (!c || !t || !(c->fds = (fdtable_free(srv.vfs, c->fds),
+				    fdtable_fork(p->fds))) ||
+	    !cage_set_argv_raw(c, p->cmdline, p->cmdline_len)) {
+		free(t);
+		if (c)
+			cage_free(c);
+		return NULL;
+	}
+	c->state = CAGE_EMBRYO;
+	c->host_pid = 0;
+	c->umask = p->umask;
+	memcpy(c->rlim, p->rlim, sizeof c->rlim);
+	if (c->cwd)
+		vfs_unref(srv.vfs, c->cwd);
+	c->cwd = p->cwd;
+	if (c->cwd)
+		vfs_ref(c->cwd);
+	c->parent = p->id;
+	c->forked_by = p->id;
+	c->pgid = p->pgid;
+	c->sid = p->sid;
+	c->nice = p->nice; /* the host fork keeps its process's nice too */
+	c->binds = bind_set_get(p->binds);
+	if (p->exe && !(c->exe = strdup(p->exe))) {
+		free(t);
+		cage_free(c);
+		return NULL;
+	}
+	c->pcage = p;
+	c->sibling = p->children;
+	p->children = c;
+	ev_timer_init(t, embryo_expired, EMBRYO_TIMEOUT_S, 0);
+	t->data = c;
+	ev_timer_start(srv.loop, t);
+	c->embryo_timer = t;
+	return c;
+}
+
+struct cage *cage_find_embryo(uint64_t token, uint64_t parent_id)
+{
+	/* every cage: its parent may have exited since (fork; exit) */
+	for (int b = 0; b < NBUCKETS && token; b++)
+		for (struct cage *k = bucket[b]; k; k = k->hnext)
+			if (k->state == CAGE_EMBRYO && k->fork_token == token &&
+			    k->forked_by == parent_id)
+				return k;
+	return NULL;
+}
+
+void cage_bind(struct cage *c, uint32_t host_pid)
+{
+	assert(c->state == CAGE_EMBRYO);
+	embryo_timer_stop(c);
+	c->fork_token = 0; /* single use */
+	c->host_pid = host_pid;
+	c->state = CAGE_RUNNING;
+}
+
+void cage_exit(struct cage *c, int wstatus)
+{
+	if (c->state == CAGE_ZOMBIE)
+		return;
+	/* a parent's wait re-run now could reap c under our feet: the
+	 * re-runs its end wakes come once we are done */
+	wait_begin();
+	release(c);
+	c->state = CAGE_ZOMBIE;
+	c->wstatus = wstatus;
+	c->exited = true; /* /proc: Z */
+	c->exit_status = (wstatus >> 8) & 0xff;
+	while (c->children) { /* to init, which reaps its zombies */
+		struct cage *k = c->children;
+		unlink_child(k);
+		k->parent = 1;
+		if (k->state == CAGE_ZOMBIE)
+			cage_reap(k);
+	}
+	if (!c->pcage) {
+		cage_reap(c);
+	} else {
+		if (c->pcage->state == CAGE_RUNNING) /* through the relay */
+			srv_signal_cage(c->pcage, SIGCHLD);
+		if (cage_child_changed)
+			cage_child_changed(c->pcage);
+	}
+	wait_end();
+}
+
+void cage_reap(struct cage *c)
+{
+	assert(c->state == CAGE_ZOMBIE);
+	cage_free(c);
+}
+
+unsigned cage_count_uid(uint32_t uid)
+{
+	unsigned n = 0;
+	for (int b = 0; b < NBUCKETS; b++)
+		for (struct cage *c = bucket[b]; c; c = c->hnext)
+			n += c->cred.uid == uid;
+	return n;
 }
 
 void cage_free_all(void)
@@ -99,6 +265,19 @@ void cage_each(void (*fn)(struct cage *, void *), void *arg)
 uint64_t cage_next_id(void)
 {
 	return next_id;
+}
+
+bool cage_set_argv_raw(struct cage *c, const char *cmdline, size_t len)
+{
+	char *p = len ? malloc(len) : NULL;
+	if (len && !p)
+		return false;
+	if (len)
+		memcpy(p, cmdline, len);
+	free(c->cmdline);
+	c->cmdline = p;
+	c->cmdline_len = len;
+	return true;
 }
 
 bool cage_set_argv(struct cage *c, char *const *argv, size_t argc)

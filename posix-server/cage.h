@@ -1,5 +1,13 @@
-/* The cage table: virtual pids, credentials, cwd, fd table, exit status,
- * parked calls. */
+/* The cage table and process tree: virtual pids, parent and children,
+ * credentials, cwd, fd table, exit status, parked calls.
+ *
+ * A cage is EMBRYO from lind_fork until its host process attaches with the
+ * fork token (or never: the embryo timer, or the relay's word, ends it as
+ * killed by SIGKILL), RUNNING until exit_group or the relay's CAGE_GONE
+ * (a death without exit_group: killed by SIGKILL), then ZOMBIE, holding
+ * only its wait status and rusage, until its parent reaps it.  Orphans go
+ * to the virtual init, 1 (Linux's rule with no subreaper), which reaps
+ * at once. */
 #ifndef SRV_CAGE_H
 #define SRV_CAGE_H
 
@@ -7,6 +15,7 @@
 #include <stdint.h>
 
 #include "vfs.h"
+#include "wait.h"
 
 struct bind_set;
 struct fdtable;
@@ -18,10 +27,24 @@ struct cage_rlimit {
 	uint64_t cur, max;
 };
 
+enum cage_state { CAGE_EMBRYO, CAGE_RUNNING, CAGE_ZOMBIE };
+
 struct cage {
 	uint64_t id;     /* the virtual pid */
-	uint64_t parent; /* 1 for a top-level cage */
+	uint64_t parent; /* 1 for a top-level cage or an orphan */
+	enum cage_state state;
+	struct cage *pcage;    /* the parent cage; NULL: init (1) */
+	struct cage *children; /* first child; siblings by `sibling` */
+	struct cage *sibling;
+	uint64_t fork_token;   /* EMBRYO: what its host process attaches with */
+	uint64_t forked_by;    /* EMBRYO: the cage whose connection it takes
+				* (its parent then; maybe exited since) */
+	void *embryo_timer;    /* EMBRYO: an ev_timer ending an unattached one */
+	int wstatus;           /* ZOMBIE: the wait status */
+	int dying_sig;         /* lind_dying: the signal it is about to die of */
+	unsigned long long cpu_user, cpu_sys; /* ZOMBIE: ticks, for rusage */
 	uint64_t pgid, sid; /* process group and session: sys_signal.c */
+	struct waitq child_waitq; /* wait4/waitid parked for its children */
 	uint32_t host_pid;
 	struct cred cred;
 	uint32_t umask;
@@ -47,7 +70,7 @@ struct cage {
 	struct cage *hnext;
 };
 
-/* New cage with cwd "/" and an empty fd table, or NULL. */
+/* New RUNNING top-level cage with cwd "/" and an empty fd table, or NULL. */
 struct cage *cage_new(uint32_t host_pid, uint32_t uid, uint32_t gid);
 struct cage *cage_find(uint64_t id);
 /* sys_info.c: a new cage's resource limits. */
@@ -62,7 +85,30 @@ unsigned cage_count(void);
 void cage_each(void (*fn)(struct cage *, void *), void *arg);
 /* The id the next cage gets. */
 uint64_t cage_next_id(void);
+/* An EMBRYO child of p: its fds share p's open file descriptions (cloexec
+ * bits kept), cwd, umask, credentials, limits and argv are copied; NULL
+ * when out of memory. */
+struct cage *cage_fork(struct cage *p);
+/* The embryo with this token that parent_id forked, or NULL. */
+struct cage *cage_find_embryo(uint64_t token, uint64_t parent_id);
+/* The embryo's host process attached: RUNNING. */
+void cage_bind(struct cage *c, uint32_t host_pid);
+/* Releases everything but the status: ZOMBIE with wstatus, children to
+ * init, the parent told (SIGCHLD is the client's; its waits are woken).
+ * A zombie of init is reaped (freed) here. */
+void cage_exit(struct cage *c, int wstatus);
+/* A zombie's status was collected: freed. */
+void cage_reap(struct cage *c);
+/* Hook for wait: called with the parent when a child became a zombie. */
+extern void (*cage_child_changed)(struct cage *parent);
+/* sys_info.c: CPU ticks of c's host process, 0 when unreadable. */
+void cage_cpu(const struct cage *c, unsigned long long *user,
+	      unsigned long long *sys);
+/* Cages of virtual uid uid at once (the procs limit). */
+unsigned cage_count_uid(uint32_t uid);
 /* Keeps a copy of argv for /proc (false: out of memory, none kept). */
 bool cage_set_argv(struct cage *c, char *const *argv, size_t argc);
+/* The same from a NUL-separated copy (fork). */
+bool cage_set_argv_raw(struct cage *c, const char *cmdline, size_t len);
 
 #endif

@@ -19,15 +19,16 @@
 
 struct server srv;
 
-static srv_handler *const handlers[LIND_NR_MAX] = {
-#define SYSCALL(nr, name, ...) [nr] = srv_##name,
+static srv_handler *const handlers[LIND_ROWS] = {
+#define SYSCALL(nr, name, ...) [LIND_ROW_INDEX(nr)] = srv_##name,
 #include "syscall_table.def"
 #undef SYSCALL
 };
 
 srv_handler *srv_handler_for(uint32_t nr)
 {
-	return nr < LIND_NR_MAX ? handlers[nr] : NULL;
+	int i = lind_row_index(nr);
+	return i < 0 ? NULL : handlers[i];
 }
 
 /* Out-buffers and NUL-terminated paths of the call being served (one at a
@@ -158,7 +159,7 @@ static long run_handler(struct call *c)
 {
 	procfs_set_caller(c->cage->id); /* what /proc/self is */
 	bind_set_caller(c->cage->binds); /* which binds it sees */
-	long r = handlers[c->nr](c);
+	long r = srv_handler_for(c->nr)(c);
 	bind_set_caller(NULL);
 	procfs_set_caller(0);
 	return r;
@@ -216,12 +217,14 @@ void srv_dispatch(const void *req, size_t len)
 	long r;
 	const struct lind_syscall *row = lind_syscall_row(rq->nr);
 	wait_begin(); /* calls it wakes run once it is answered */
-	if (!row || !handlers[rq->nr])
+	srv_handler *fn = srv_handler_for(rq->nr);
+	if (!row || !fn)
 		r = -ENOSYS;
 	else if ((r = decode(rq, row, &c)) < 0)
 		;
-	else if (!(c.cage = cage_find(rq->cage_id)))
-		r = -ESRCH;
+	else if (!(c.cage = cage_find(rq->cage_id)) ||
+		 c.cage->state != CAGE_RUNNING)
+		r = -ESRCH; /* an embryo makes no calls, a zombie no more */
 	else
 		r = run_handler(&c);
 	lind__request__free_unpacked(rq, NULL);

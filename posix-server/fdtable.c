@@ -130,9 +130,24 @@ int fd_install(struct fdtable *t, int min, struct ofd *o, bool cloexec)
 	return -EMFILE;
 }
 
+struct fdtable *fdtable_fork(const struct fdtable *src)
+{
+	struct fdtable *t = fdtable_new();
+	if (!t)
+		return NULL;
+	t->nofile = src->nofile;
+	for (int fd = 0; fd < FD_MAX; fd++) {
+		if (!src->slot[fd])
+			continue;
+		ofd_ref(src->slot[fd]); /* one description: offset, flags */
+		fd_put_at(t, fd, src->slot[fd], src->cloexec[fd]);
+	}
+	return t;
+}
+
 struct ofd *fd_get(struct fdtable *t, long fd)
 {
-	if (fd < 0 || fd >= FD_MAX)
+	if (!t || fd < 0 || fd >= FD_MAX) /* a zombie has no table */
 		return NULL;
 	return t->slot[fd];
 }

@@ -64,6 +64,9 @@ int fd_table_limit(const struct fdtable *t);
 bool fd_room(const struct fdtable *t);
 
 struct fdtable *fdtable_new(void);
+/* fork: a new table whose fds share src's descriptions (a reference each,
+ * cloexec bits kept; process record locks are not inherited), or NULL. */
+struct fdtable *fdtable_fork(const struct fdtable *src);
 /* Closes every fd and frees the table. */
 void fdtable_free(struct vfs *v, struct fdtable *t);
 

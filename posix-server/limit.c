@@ -10,6 +10,7 @@ struct srv_limits srv_limits = {
 	.files = 65536,
 	.host_fds = 256,
 	.cages = 4096,
+	.procs = 1024,
 	.inodes = 1u << 22,
 	/* every thread of a cage may wait in the server at once: as many
 	 * as its channel has slots (a pipe's reader and writer in one cage
@@ -24,6 +25,8 @@ static const struct lind_limit table[] = {
 	L("files", files, 16, 1u << 24, "open files, all cages (ENFILE)"),
 	L("host-fds", host_fds, 4, 1u << 20, "host fds kept for file data"),
 	L("cages", cages, 1, 1u << 20, "cages at once"),
+	L("procs", procs, 1, 1u << 20,
+	  "cages of one virtual uid at once; fork past it: EAGAIN"),
 	L("inodes", inodes, 16, 1ull << 32,
 	  "files and directories in the store (ENOSPC)"),
 	L("parked", parked, 1, 1024, "waiting calls per cage (EAGAIN)"),

@@ -14,7 +14,9 @@ struct srv_limits {
 	uint64_t fds;      /* open fds per cage (RLIMIT_NOFILE): EMFILE */
 	uint64_t files;    /* open file descriptions, all cages: ENFILE */
 	uint64_t host_fds; /* host fds the server keeps open for data files */
-	uint64_t cages;    /* cages at once: CAGE_NEW refused */
+	uint64_t cages;    /* cages at once: CAGE_NEW refused, fork EAGAIN */
+	uint64_t procs;    /* cages of one virtual uid at once, zombies and
+			    * embryos too (RLIMIT_NPROC): fork EAGAIN */
 	uint64_t inodes;   /* files and directories in the store: ENOSPC */
 	uint64_t parked;   /* calls parked at once, per cage: EAGAIN */
 	uint64_t pending;  /* bytes of output held for a stalled stream, per

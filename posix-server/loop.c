@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sched.h>
+#include <signal.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -339,8 +340,67 @@ static int attach_stdio(struct cage *c, uint32_t mask, int *fds, int nfds)
 	return 0;
 }
 
+static void cage_new_ok(const Lind__Control *in, const struct cage *c)
+{
+	Lind__Control m = LIND__CONTROL__INIT;
+	m.kind = LIND__CONTROL__KIND__CAGE_NEW_OK;
+	m.version = LIND_PROTO_VERSION;
+	m.cage_id = c->id;
+	m.attach_id = in->attach_id;
+	send_control(&m);
+}
+
+/* A forked child's host process attached: its embryo runs.  The token
+ * works once, and only for a child of the cage the relay made the
+ * connection for. */
+static void on_fork_attach(const Lind__Control *in, int nfds)
+{
+	struct cage *c = cage_find_embryo(in->fork_token, in->parent_id);
+	if (!c || nfds) {
+		send_error(nfds ? "CAGE_NEW: a forked child brings no stdio"
+				: "no such forked child (token used, wrong or "
+				  "expired)", in->attach_id);
+		return;
+	}
+	cage_bind(c, in->host_pid);
+	procfs_cage_new(c, NULL); /* exe and binds are the parent's */
+	cage_new_ok(in, c);
+}
+
+/* The relay saw the cage's process end.  Without exit_group first it died
+ * by a signal the server cannot see: the one it said it raised on itself
+ * (lind_dying), else SIGKILL, the one signal nothing in the cage can
+ * intercept (docs/architecture.md "Processes"). */
+static void on_cage_gone(const Lind__Control *m)
+{
+	struct cage *c = m->fork_token
+				 ? cage_find_embryo(m->fork_token, m->parent_id)
+				 : cage_find(m->cage_id);
+	if (c && c->state == CAGE_EMBRYO) {
+		lind_log(c->id, "forked child gone before attaching: killed");
+		cage_exit(c, SIGKILL);
+		return;
+	}
+	if (m->fork_token && !c)
+		return; /* that child attached (or ended) meanwhile */
+	if (!c || c->state != CAGE_RUNNING) { /* exited already */
+		lind_log(m->cage_id, "cage gone");
+		return;
+	}
+	int sig = c->dying_sig ? c->dying_sig : SIGKILL;
+	lind_log(c->id, "cage gone without exit_group: killed by signal %d",
+		 sig);
+	cage_cpu(c, &c->cpu_user, &c->cpu_sys); /* a host zombie still tells */
+	cage_exit(c, sig);
+	store_flush(srv.store);
+}
+
 static void on_cage_new(const Lind__Control *in, int *fds, int nfds)
 {
+	if (in->fork_token) {
+		on_fork_attach(in, nfds);
+		return;
+	}
 	uint32_t mask = in->stdio_mask & 7;
 	int nstdio = __builtin_popcount(mask);
 	if ((size_t)nfds != (size_t)nstdio + in->n_binds) {
@@ -370,12 +430,7 @@ static void on_cage_new(const Lind__Control *in, int *fds, int nfds)
 		return;
 	}
 	procfs_cage_new(c, in->exe);
-	Lind__Control m = LIND__CONTROL__INIT;
-	m.kind = LIND__CONTROL__KIND__CAGE_NEW_OK;
-	m.version = LIND_PROTO_VERSION;
-	m.cage_id = c->id;
-	m.attach_id = in->attach_id;
-	send_control(&m);
+	cage_new_ok(in, c);
 	lind_log(c->id, "new cage: host pid %u uid %u, %s", in->host_pid,
 		 in->uid, in->n_argv ? in->argv[0] : "?");
 }
@@ -430,12 +485,7 @@ static void on_relay(struct ev_loop *loop, ev_io *w, int revents)
 	} else if (m->kind == LIND__CONTROL__KIND__CAGE_NEW) {
 		on_cage_new(m, fds, nfds);
 	} else if (m->kind == LIND__CONTROL__KIND__CAGE_GONE) {
-		struct cage *c = cage_find(m->cage_id);
-		if (c) {
-			lind_log(c->id, "cage gone");
-			cage_free(c);
-			store_flush(srv.store);
-		}
+		on_cage_gone(m);
 	} else {
 		send_error("unexpected Control kind", m->attach_id);
 	}

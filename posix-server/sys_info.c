@@ -221,8 +221,8 @@ long srv_prlimit64(struct call *c)
 
 /* CPU ticks of the cage's host process (fields 14 and 15 of
  * /proc/PID/stat, after the parenthesised name); 0 when unreadable. */
-static void cage_cpu(const struct cage *cg, unsigned long long *user,
-		     unsigned long long *sys)
+void cage_cpu(const struct cage *cg, unsigned long long *user,
+	      unsigned long long *sys)
 {
 	char path[64], buf[1024];
 	*user = *sys = 0;
@@ -248,8 +248,8 @@ static struct timeval tv_of_ticks(unsigned long long t)
 }
 
 /* RUSAGE_SELF and RUSAGE_THREAD (the whole process's figures: the server
- * does not know the calling thread) give the CPU times; a cage has no
- * children yet (fork is a later issue): RUSAGE_CHILDREN is zeros. */
+ * does not know the calling thread) give the CPU times; RUSAGE_CHILDREN
+ * is zeros (reaped children's times are not summed yet). */
 long srv_getrusage(struct call *c)
 {
 	struct rusage ru;

@@ -10,9 +10,9 @@
 
 #include "syscall.h"
 
-const struct lind_syscall lind_syscalls[LIND_NR_MAX] = {
+const struct lind_syscall lind_syscalls[LIND_ROWS] = {
 #define SYSCALL(n, nm, fl, a0, a1, a2, a3, a4, a5)                        \
-	[n] = {.name = #nm,                                               \
+	[LIND_ROW_INDEX(n)] = {.name = #nm,                                               \
 	       .nr = n,                                                   \
 	       .flags = LIND_F_##fl,                                      \
 	       .arg = {LIND_A_##a0, LIND_A_##a1, LIND_A_##a2, LIND_A_##a3, \
@@ -79,9 +79,9 @@ int lind_ioctl_size(uint64_t request, int *dir)
 
 /* ---- names and classes: every call, served or not ------------------- */
 
-static const struct lind_sysname sysnames[LIND_NR_MAX] = {
-#define SYSNAME(n, nm, na, cl) [n] = {#nm, na, -1, cl},
-#define SYSOPEN(n, nm, na, cl, fa) [n] = {#nm, na, fa, cl},
+static const struct lind_sysname sysnames[LIND_ROWS] = {
+#define SYSNAME(n, nm, na, cl) [LIND_ROW_INDEX(n)] = {#nm, na, -1, cl},
+#define SYSOPEN(n, nm, na, cl, fa) [LIND_ROW_INDEX(n)] = {#nm, na, fa, cl},
 #include "syscall_names.def"
 #undef SYSOPEN
 #undef SYSNAME
@@ -89,9 +89,10 @@ static const struct lind_sysname sysnames[LIND_NR_MAX] = {
 
 const struct lind_sysname *lind_sysname(uint64_t nr)
 {
-	if (nr >= LIND_NR_MAX || !sysnames[nr].name)
+	int i = lind_row_index(nr);
+	if (i < 0 || !sysnames[i].name)
 		return NULL;
-	return &sysnames[nr];
+	return &sysnames[i];
 }
 
 uint32_t lind_call_classes(uint64_t nr, const int64_t *args, size_t nargs)

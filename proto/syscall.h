@@ -28,6 +28,10 @@ enum lind_flag {
 	/* the PATH argument may be NULL (utimensat, statx with an fd): sent
 	 * as an empty string with its slot 1, where a real path's is 0 */
 	LF_NULLPATH = 1u << 1,
+	/* client-libc answers or finishes it itself: a hook in
+	 * client-libc/hooks.c (exit_group, fork, ...) instead of the generic
+	 * marshal-send-wait path */
+	LF_CLIENT = 1u << 2,
 };
 
 struct lind_arg {
@@ -38,12 +42,45 @@ struct lind_arg {
 
 struct lind_syscall {
 	const char *name; /* NULL: no such row (ENOSYS) */
-	uint16_t nr;
+	uint32_t nr;
 	uint16_t flags;
 	struct lind_arg arg[6];
 };
 
+/*
+ * Numbers.  Linux's calls keep their own (0 .. LIND_NR_MAX-1, rows at
+ * their number).  lind's own calls live in a block Linux never reaches:
+ * LIND_NR(1) = 0x4c4e01 and up (0x4c4e is LIND_PROBE_NR, "LN"), so a raw
+ * syscall(500) from a cage is just an unknown call.  Arrays indexed by
+ * call (rows, names, handlers) are LIND_ROWS long: Linux's block, then
+ * lind's, reached through lind_row_index().
+ */
 #define LIND_NR_MAX 512
+#define LIND_NR_OWN_BASE 0x4c4e00u
+#define LIND_NR_OWN_COUNT 16
+#define LIND_NR(i) (LIND_NR_OWN_BASE + (i))
+#define LIND_ROWS (LIND_NR_MAX + LIND_NR_OWN_COUNT)
+/* Index of nr in a LIND_ROWS array (a constant expression for
+ * designated initialisers; only for numbers of either block). */
+#define LIND_ROW_INDEX(nr)                                               \
+	((nr) < LIND_NR_MAX ? (nr) : (nr) - LIND_NR_OWN_BASE + LIND_NR_MAX)
+
+/* nr's index in a LIND_ROWS array, or -1 for a number of neither block. */
+static inline int lind_row_index(uint64_t nr)
+{
+	if (nr < LIND_NR_MAX)
+		return (int)nr;
+	if (nr > LIND_NR_OWN_BASE && nr < LIND_NR_OWN_BASE + LIND_NR_OWN_COUNT)
+		return (int)(nr - LIND_NR_OWN_BASE + LIND_NR_MAX);
+	return -1;
+}
+
+/* The call number at index i of a LIND_ROWS array. */
+static inline uint32_t lind_row_nr(int i)
+{
+	return i < LIND_NR_MAX ? (uint32_t)i
+			       : LIND_NR_OWN_BASE + (uint32_t)(i - LIND_NR_MAX);
+}
 
 /* Row helpers used when a consumer expands proto/syscall_table.def. */
 #define LIND_A__ {LK_NONE, 0}
@@ -71,6 +108,7 @@ struct lind_syscall {
 #define LIND_F_0 0
 #define LIND_F_SPLIT LF_SPLIT
 #define LIND_F_NULLPATH LF_NULLPATH
+#define LIND_F_CLIENT LF_CLIENT
 
 /* LIND_SYS_read = 0, ... : numbers by name, for handlers and tests. */
 enum lind_sysno {
@@ -79,14 +117,15 @@ enum lind_sysno {
 #undef SYSCALL
 };
 
-extern const struct lind_syscall lind_syscalls[LIND_NR_MAX];
+extern const struct lind_syscall lind_syscalls[LIND_ROWS];
 
 /* The row for nr, or NULL when the table has none (answer ENOSYS). */
 static inline const struct lind_syscall *lind_syscall_row(uint64_t nr)
 {
-	if (nr >= LIND_NR_MAX || !lind_syscalls[nr].name)
+	int i = lind_row_index(nr);
+	if (i < 0 || !lind_syscalls[i].name)
 		return NULL;
-	return &lind_syscalls[nr];
+	return &lind_syscalls[i];
 }
 
 /* OBJ_IO is both: its struct goes in and comes back. */

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -47,6 +48,17 @@ static void op_open_close(void)
 static void op_pread(void)
 {
 	if (pread(fd4k, buf4k, sizeof buf4k, 4096) != (ssize_t)sizeof buf4k)
+		exit(1);
+}
+
+/* fork + _exit + waitpid: a new cage and its end, beside native's */
+static void op_fork_wait(void)
+{
+	pid_t p = fork();
+	if (p == 0)
+		_exit(0);
+	int st;
+	if (p < 0 || waitpid(p, &st, 0) != p)
 		exit(1);
 }
 
@@ -110,6 +122,7 @@ int main(int argc, char **argv)
 	latency("stat_us", op_stat, 5000);
 	latency("open_close_us", op_open_close, 3000);
 	latency("pread_4k_us", op_pread, 5000);
+	latency("fork_exit_wait_us", op_fork_wait, 20);
 	close(fd4k);
 	unlink(path);
 	throughput(mib);

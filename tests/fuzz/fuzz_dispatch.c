@@ -36,7 +36,7 @@
 #include "syscall.h"
 
 static char base[64];
-static uint32_t rows[LIND_NR_MAX]; /* the table's numbers */
+static uint32_t rows[LIND_ROWS]; /* the table's numbers */
 static size_t nrows;
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -51,9 +51,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	assert(mkdtemp(base));
 	fuzz_scratch = base;
 	atexit(fuzz_cleanup);
-	for (uint32_t nr = 0; nr < LIND_NR_MAX; nr++)
-		if (lind_syscall_row(nr))
-			rows[nrows++] = nr;
+	for (int i = 0; i < LIND_ROWS; i++)
+		if (lind_syscall_row(lind_row_nr(i)))
+			rows[nrows++] = lind_row_nr(i);
 	return 0;
 }
 

@@ -138,6 +138,11 @@ expect_eq "/bin/echo from a lind-cc program" "from-script $X/echo.sh" \
 expect_eq "a host program execs a lind-cc one (sh -c exec)" \
 	"argc 1: [x]" \
 	"$("$LIND_RUN" /bin/sh -c "exec $STA show x" 2>&1 | head -1)"
+expect_eq "a host shell forks, its child cage execs, the shell goes on" \
+	"$(printf 'argc 1: [x]\nstatus 3')" \
+	"$("$LIND_RUN" /bin/sh -c "$STA show x | head -1; (exit 3); echo status \$?" 2>&1)"
+both "posix_spawn and system of a lind-cc program" spawn "$STA"
+both "posix_spawn and system of a host program" spawn /bin/echo
 
 # ---- after the hostile run, the daemons serve a normal cage ----------------
 "$LIND_RUN" "$STA" hostile >/dev/null 2>&1

@@ -75,6 +75,12 @@ void lind_host_exit(int status)
 	longjmp(host_exited, 1);
 }
 
+/* fork.c's child side is not exercised here (integration: fork.sh) */
+void lind_trap_forked(int pid)
+{
+	(void)pid;
+}
+
 void lind_host_fatal(const char *line)
 {
 	fatal_line = line;
@@ -576,6 +582,25 @@ static void test_exit_tells_server(void **state)
 	assert_int_equal(calls[0].args[0], 5);
 }
 
+/* R8: every row flagged CLIENT has a hook, and every hook a CLIENT row
+ * (a hook without the flag would never run). */
+static void test_hooks_match_rows(void **state)
+{
+	(void)state;
+	for (int i = 0; i < LIND_ROWS; i++) {
+		const struct lind_syscall *row = lind_syscall_row(lind_row_nr(i));
+		if (row && (row->flags & LF_CLIENT))
+			assert_non_null(lind_hook_for(row->nr));
+	}
+	size_t n = 0;
+	for (const struct lind_hook *h; (h = lind_hook_at(n)); n++) {
+		const struct lind_syscall *row = lind_syscall_row(h->nr);
+		assert_non_null(row);
+		assert_true(row->flags & LF_CLIENT);
+	}
+	assert_true(n >= 4);
+}
+
 static void test_e2big(void **state)
 {
 	(void)state;
@@ -641,6 +666,7 @@ int main(void)
 		cmocka_unit_test_setup(test_rowless, setup),
 		cmocka_unit_test_setup(test_e2big, setup),
 		cmocka_unit_test_setup(test_sigpipe, setup),
+		cmocka_unit_test(test_hooks_match_rows),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -12,12 +12,14 @@ static void test_rows(void **st)
 {
 	(void)st;
 	int rows = 0;
-	for (int nr = 0; nr < LIND_NR_MAX; nr++) {
-		const struct lind_syscall *row = lind_syscall_row((uint64_t)nr);
+	for (int i = 0; i < LIND_ROWS; i++) {
+		uint32_t nr = lind_row_nr(i);
+		const struct lind_syscall *row = lind_syscall_row(nr);
 		if (!row)
 			continue;
 		rows++;
 		assert_int_equal(row->nr, nr);
+		assert_int_equal(lind_row_index(nr), i);
 		int ioctl = 0, ioctl_arg = 0, ended = 0;
 		for (int i = 0; i < 6; i++) {
 			const struct lind_arg *a = &row->arg[i];
@@ -56,11 +58,11 @@ static void test_rows(void **st)
 static void test_names_unique(void **st)
 {
 	(void)st;
-	for (int a = 0; a < LIND_NR_MAX; a++) {
+	for (int a = 0; a < LIND_ROWS; a++) {
 		if (!lind_syscalls[a].name)
 			continue;
 		assert_true(strlen(lind_syscalls[a].name) > 0);
-		for (int b = a + 1; b < LIND_NR_MAX; b++)
+		for (int b = a + 1; b < LIND_ROWS; b++)
 			if (lind_syscalls[b].name)
 				assert_string_not_equal(lind_syscalls[a].name,
 							lind_syscalls[b].name);

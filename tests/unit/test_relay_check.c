@@ -59,7 +59,9 @@ static void test_unknown_numbers(void **st)
 {
 	(void)st;
 	struct frame f;
-	uint32_t nrs[] = {7, 9, 999, LIND_NR_MAX, LIND_NR_MAX + 1, UINT32_MAX};
+	/* 500, 501: lind's old numbers, nobody's now (R7) */
+	uint32_t nrs[] = {7, 9, 500, 501, 999, LIND_NR_MAX, LIND_NR_MAX + 1,
+			  LIND_NR_OWN_BASE, LIND_NR(15), UINT32_MAX};
 	for (size_t i = 0; i < sizeof nrs / sizeof nrs[0]; i++)
 		assert_int_equal(relay_check(mk(&f, nrs[i], 0, NULL)), -ENOSYS);
 	/* ENOSYS wins even over a malformed frame */

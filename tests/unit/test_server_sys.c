@@ -4,6 +4,10 @@
 #define _GNU_SOURCE
 #include <sys/stat.h>
 
+#include <ev.h>
+#include <signal.h>
+#include <sys/wait.h>
+
 #include "test_server_util.h"
 #include "../../posix-server/limit.h"
 
@@ -237,6 +241,86 @@ static void test_permissions(void **state)
 	cage_free(root);
 }
 
+/* wait4(-1, st, WNOHANG, NULL); *st is -1 when nothing was written */
+static long wait_nohang(struct cage *p, int *st)
+{
+	*st = -1;
+	return tsys(p, LIND_SYS_wait4, A(-1, 4, WNOHANG, 0), NULL, 0, st, 4,
+		    NULL);
+}
+
+static long fork_bound(struct cage *p, uint32_t host_pid)
+{
+	uint64_t token = 0;
+	long kid = tsys(p, LIND_SYS_lind_fork, A(1), NULL, 0, &token, 8, NULL);
+	if (kid > 0)
+		cage_bind(cage_find_embryo(token, p->id), host_pid);
+	return kid;
+}
+
+/* The process tree (R3): embryo, token, shared descriptions, zombie,
+ * reaping, orphans, the procs limit, a death without exit_group. */
+static void test_fork_tree(void **state)
+{
+	(void)state;
+	if (!srv.loop)
+		srv.loop = ev_default_loop(0);
+	long fd = SYSP(cg, open, "/tmp/f", 0, O_CREAT | O_RDWR, 0644);
+	check(WRITE(fd, "ab"), 2);
+	uint64_t token = 0;
+	long kid = tsys(cg, LIND_SYS_lind_fork, A(1), NULL, 0, &token, 8, NULL);
+	assert_true(kid > (long)cg->id && token != 0);
+	struct cage *k = cage_find((uint64_t)kid);
+	check(k->state, CAGE_EMBRYO);
+	check(k->parent, cg->id);
+	int st;
+	check(wait_nohang(cg, &st), 0);    /* an embryo is a child already */
+	check(st, -1);                     /* untouched by WNOHANG's 0 */
+	assert_null(cage_find_embryo(token, (uint64_t)kid)); /* not its own */
+	assert_null(cage_find_embryo(token + 1, cg->id));
+	assert_ptr_equal(cage_find_embryo(token, cg->id), k);
+	cage_bind(k, 2);
+	assert_null(cage_find_embryo(token, cg->id)); /* single use */
+	/* one open file description: the child's write moves our offset */
+	check(tsys(k, LIND_SYS_write, A(fd, 0, 1), "c", 1, NULL, 0, NULL), 1);
+	check(SYS(lseek, fd, 0, SEEK_CUR), 3);
+	check(tsys(k, LIND_SYS_getppid, A(0), NULL, 0, NULL, 0, NULL), cg->id);
+	check(tsys(k, LIND_SYS_exit_group, A(5), NULL, 0, NULL, 0, NULL), 0);
+	check(k->state, CAGE_ZOMBIE);
+	check(wait_nohang(cg, &st), kid);
+	check(st, 5 << 8);
+	assert_null(cage_find((uint64_t)kid));
+	check(wait_nohang(cg, &st), -ECHILD);
+	/* an orphan goes to init (1), which reaps it when it ends */
+	long k2 = fork_bound(cg, 3);
+	long g = fork_bound(cage_find((uint64_t)k2), 4);
+	assert_true(k2 > 0 && g > 0);
+	check(tsys(cage_find((uint64_t)k2), LIND_SYS_exit_group, A(0), NULL, 0,
+		   NULL, 0, NULL), 0);
+	check(cage_find((uint64_t)g)->parent, 1);
+	check(wait_nohang(cg, &st), k2);
+	cage_exit(cage_find((uint64_t)g), SIGKILL); /* the relay's CAGE_GONE */
+	assert_null(cage_find((uint64_t)g));
+	/* a death without exit_group: killed by SIGKILL */
+	long k3 = fork_bound(cg, 5);
+	cage_exit(cage_find((uint64_t)k3), SIGKILL);
+	check(wait_nohang(cg, &st), k3);
+	assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+	/* the procs limit: EAGAIN, nothing made */
+	uint64_t saved = srv_limits.procs;
+	srv_limits.procs = cage_count_uid(cg->cred.uid);
+	unsigned n = cage_count();
+	check(tsys(cg, LIND_SYS_lind_fork, A(1), NULL, 0, &token, 8, NULL),
+	      -EAGAIN);
+	check(cage_count(), n);
+	srv_limits.procs = saved;
+	/* a top-level cage (parent init) is gone at exit_group */
+	uint64_t id = cg->id;
+	check(SYS(exit_group, 3), 0);
+	assert_null(cage_find(id));
+	cg = NULL;
+}
+
 static void test_proc(void **state)
 {
 	(void)state;
@@ -247,8 +331,6 @@ static void test_proc(void **state)
 	check(SYS(getegid), 1000);
 	check(SYS(umask, 077), 022);
 	check(SYS(umask, 022), 077);
-	check(SYS(exit_group, 3), 0);
-	check(cg->exit_status, 3);
 	/* devices */
 	char buf[8];
 	long z = SYSP(cg, open, "/dev/zero", 0, O_RDONLY);
@@ -316,6 +398,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_permissions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_proc, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exec, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fork_tree, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_inode_limit, setup,
 						teardown),
 	};

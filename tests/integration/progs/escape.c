@@ -588,8 +588,12 @@ static void atk_exec(void)
 		int st = 0;
 		if (r == 0)
 			waitpid(pid, &st, 0);
-		ok_if("posix_spawn-libc", r ? -r : 0);
-		ok_if("system-libc", system(C.touch) == 0 ? 0 : -EPERM);
+		/* a cage's posix_spawn and system fork a child cage, which
+		 * execs /bin/sh of the virtual filesystem, confined as its
+		 * parent: they may run; the host's files (escape.sh) tell
+		 * whether anything left the cage */
+		allowed("posix_spawn-libc", r ? -r : st);
+		allowed("system-libc", lc(system(C.touch)));
 	} else {
 		say(C.attack, 0, "skipped", "(needs libc)");
 	}

@@ -18,12 +18,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 extern char **environ;
@@ -156,6 +158,22 @@ static int hostile(const char *self)
 	return 0;
 }
 
+/* posix_spawn (glibc's CLONE_VM|CLONE_VFORK clone), then system(): each
+ * runs prog, waited for; statuses printed */
+static int spawn(char *prog)
+{
+	char *v[] = {prog, "show", "spawned", NULL};
+	pid_t pid;
+	int st = -1, r = posix_spawn(&pid, prog, NULL, NULL, v, environ);
+	if (r == 0 && waitpid(pid, &st, 0) != pid)
+		st = -1;
+	printf("posix_spawn %s, status %#x\n", strerror(r), st);
+	char cmd[4200];
+	snprintf(cmd, sizeof cmd, "%s show by-system; exit 7", prog);
+	printf("system: status %#x\n", system(cmd));
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *c = argc > 1 ? argv[1] : "";
@@ -185,6 +203,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(c, "hostile"))
 		return hostile(argv[0]);
+	if (!strcmp(c, "spawn") && argc == 3)
+		return spawn(argv[2]);
 	if (!strcmp(c, "count") && argc == 3) {
 		int left = atoi(argv[2]);
 		if (left <= 0)

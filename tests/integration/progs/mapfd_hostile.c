@@ -13,7 +13,7 @@
 #include "raw_syscall.h"
 
 #define HOST_MAGIC 0x4c494e44484f5354l /* client-libc/client.h */
-#define MAPFD_NR 503                   /* proto/syscall_table.def */
+#define MAPFD_NR 0x4c4e04 /* LIND_NR(4), proto/syscall_table.def */
 #define MAP_FD 1024                    /* proto/protocol.h */
 
 static void show(const char *what, long r)

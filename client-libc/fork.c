@@ -1,0 +1,223 @@
+/*
+ * fork for cages (docs/architecture.md "Fork").  glibc's fork, vfork,
+ * posix_spawn, system and popen all end in a raw clone without
+ * CLONE_THREAD, which the filter traps; the hook here makes it a new cage:
+ *
+ *   parent: lind_fork through its channel -> the server makes an EMBRYO
+ *           child: its virtual pid and a single-use token;
+ *           Attach{fork_conn} on its attach socket -> the relay answers with
+ *           one end of a fresh socketpair (SCM_RIGHTS);
+ *           the host clone (the filter's fork exception, with the magic);
+ *           closes its copy of the new connection; returns the child's
+ *           virtual pid.
+ *   child:  before anything else runs (we are still in the handler): the
+ *           new connection takes the attach socket's fd number (the parent's
+ *           copy closes with it), Attach{fork_token} over it, the relay's
+ *           channel memfd mapped through the mapping range (hostfd.c), the
+ *           parent's channel unmapped; returns 0.
+ *
+ * CLONE_VM|CLONE_VFORK (posix_spawn) runs as a plain fork on the stack
+ * asked for: a cage's memory is its own, and with no host execve in a
+ * cage the vfork parent would stay suspended until the child exits.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "client.h"
+#include "lind.pb-c.h"
+
+/* The clone flags a fork may carry: its exit signal, the tid words, and
+ * posix_spawn's CLONE_VM|CLONE_VFORK (dropped: see above). */
+#define FORK_FLAGS                                                       \
+	(CSIGNAL | CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID |           \
+	 CLONE_PARENT_SETTID)
+#define VFORK_FLAGS (CLONE_VM | CLONE_VFORK)
+
+static long magic(long nr, long a0, long a1, long a2, long a3)
+{
+	return lind_host6(nr, a0, a1, a2, a3, 0, (long)LIND_HOST_MAGIC);
+}
+
+/* One framed message on the attach socket (sendto: its address argument
+ * is NULL, so the magic in the length is ignored). */
+static long send_attach(int sock, const Lind__Attach *a)
+{
+	uint8_t buf[64];
+	size_t n = lind__attach__get_packed_size(a);
+	if (n > sizeof buf)
+		return -E2BIG;
+	lind__attach__pack(a, buf);
+	return lind_host6(SYS_sendto, sock, (long)buf, (long)n, MSG_NOSIGNAL,
+			  0, (long)LIND_HOST_MAGIC);
+}
+
+/* The relay's AttachReply to a child and the channel memfd it carries:
+ * the fd, or -errno (an answer without one is a refusal).  The filter
+ * lets recvmsg on the attach socket through only non-blocking (hostfd.c's
+ * flags): we poll, briefly sleeping. */
+static long recv_channel(int sock)
+{
+	uint8_t buf[512];
+	union {
+		char b[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} ctl;
+	struct iovec iov = {buf, sizeof buf};
+	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1,
+			    .msg_control = ctl.b,
+			    .msg_controllen = sizeof ctl.b};
+	long r, ns = 1000;
+	while ((r = magic(SYS_recvmsg, sock, (long)&mh, LIND_RECV_FD_FLAGS,
+			  0)) == -EAGAIN || r == -EINTR) {
+		struct timespec ts = {0, ns};
+		lind_host6(SYS_nanosleep, (long)&ts, 0, 0, 0, 0, 0);
+		if (ns < 1000000)
+			ns *= 2;
+	}
+	if (r < 0)
+		return r;
+	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+	if (!r || !c || c->cmsg_level != SOL_SOCKET ||
+	    c->cmsg_type != SCM_RIGHTS || c->cmsg_len != CMSG_LEN(sizeof(int)))
+		return -EAGAIN;
+	int fd;
+	__builtin_memcpy(&fd, CMSG_DATA(c), sizeof fd);
+	return fd;
+}
+
+/* A connection for the child, from the relay.  It answers as server-given
+ * fds come ({slot} + fd on the attach socket, hostfd.c), so we hold a slot
+ * for the answer's name; the token lets the relay end the embryo at once
+ * should the child die before attaching. */
+static long fork_conn(struct lind_client *cl, uint64_t token)
+{
+	struct lind_slot *s = lind_chan_claim(cl);
+	if (!s)
+		return -EAGAIN;
+	uint32_t slot = (uint32_t)(s - cl->chan->slot);
+	Lind__Attach a = LIND__ATTACH__INIT;
+	a.version = LIND_PROTO_VERSION;
+	a.fork_conn = 1;
+	a.fork_token = token;
+	a.fork_slot = slot;
+	long r = send_attach(cl->sock, &a);
+	if (r >= 0)
+		r = lind_hostfd_take(cl, slot);
+	lind_chan_release(cl, s);
+	return r < 0 ? -EAGAIN : r;
+}
+
+/* What the parent's other threads left in this process's copy: fds
+ * stashed for their calls, mapping-range fds in use. */
+static void child_forget_parent(struct lind_client *cl)
+{
+	for (int i = 0; i < LIND_CHAN_SLOTS; i++) {
+		int fd = atomic_exchange(&cl->fd_stash[i], 0) - 1;
+		if (fd >= 0)
+			magic(SYS_close, fd, 0, 0, 0);
+	}
+	uint64_t used = atomic_exchange(&cl->map_fds_used, 0);
+	for (int i = 0; used; i++, used >>= 1)
+		if (used & 1)
+			magic(SYS_close, LIND_MAP_FD + i, 0, 0, 0);
+}
+
+/* The child, still in the parent's handler: attach as cage `id` over
+ * conn.  Fatal (exit 127) if it cannot: it must not run unattached. */
+static void child_attach(struct lind_client *cl, long conn, uint64_t id,
+			 uint64_t token)
+{
+	child_forget_parent(cl);
+	/* the new connection takes the attach socket's number (the filter's
+	 * exceptions name it); the parent's copy closes with it */
+	long r = magic(SYS_dup3, conn, cl->sock, O_CLOEXEC, 0);
+	magic(SYS_close, conn, 0, 0, 0);
+	if (r < 0)
+		lind_host_fatal("lind: forked child: cannot take its connection\n");
+	Lind__Attach a = LIND__ATTACH__INIT;
+	a.version = LIND_PROTO_VERSION;
+	a.fork_token = token;
+	long fd = send_attach(cl->sock, &a) < 0 ? -EPIPE
+						: recv_channel(cl->sock);
+	if (fd < 0)
+		lind_host_fatal("lind: forked child: the relay refused it\n");
+	long m = lind_hostfd_map(cl, (int)fd, 0, sizeof(struct lind_chan),
+				 PROT_READ | PROT_WRITE, MAP_SHARED, 0);
+	if (m < 0)
+		lind_host_fatal("lind: forked child: cannot map its channel\n");
+	struct lind_chan *old = cl->chan;
+	cl->chan = (struct lind_chan *)m;
+	cl->cage_id = id;
+	/* its main thread's host tid is its host pid (getpid would trap) */
+	int pid = (int)lind_host6(SYS_gettid, 0, 0, 0, 0, 0, 0);
+	if (cl->exec_forked)
+		cl->exec_forked(old, pid);
+	lind_host6(SYS_munmap, (long)old, sizeof *old, 0, 0, 0, 0);
+	lind_trap_forked(pid);
+}
+
+static void fork_lock(struct lind_client *cl)
+{
+	uint32_t free_ = 0;
+	while (!atomic_compare_exchange_weak(&cl->fork_lock, &free_, 1)) {
+		free_ = 0;
+		lind_host6(SYS_sched_yield, 0, 0, 0, 0, 0, 0);
+	}
+}
+
+long lind_hook_fork(struct lind_client *cl, long nr, const long a[6])
+{
+	unsigned long flags = nr == LIND_SYS_clone ? (unsigned long)a[0]
+			      : nr == LIND_SYS_vfork ? VFORK_FLAGS | SIGCHLD
+						     : SIGCHLD;
+	long stack = nr == LIND_SYS_clone ? a[1] : 0;
+	if ((flags & VFORK_FLAGS) == VFORK_FLAGS)
+		flags &= ~(unsigned long)VFORK_FLAGS;
+	else
+		stack = 0; /* without CLONE_VM the child's sp is the parent's */
+	if ((uint32_t)flags & ~(uint32_t)FORK_FLAGS)
+		return -EINVAL; /* namespaces, CLONE_PARENT, a half thread... */
+	uint64_t token = 0;
+	fork_lock(cl);
+	long id = lind_call_generic(cl, LIND_SYS_lind_fork,
+				    (long[6]){(long)&token, 0, 0, 0, 0, 0});
+	long conn = id < 0 ? id : fork_conn(cl, token);
+	long r = conn;
+	if (conn >= 0)
+		r = magic(SYS_clone, (long)(uint32_t)flags, 0,
+			  nr == LIND_SYS_clone ? a[2] : 0,
+			  nr == LIND_SYS_clone ? a[3] : 0);
+	if (r == 0) { /* the child */
+		child_attach(cl, conn, (uint64_t)id, token);
+		cl->child_sp = stack;
+		atomic_store(&cl->fork_lock, 0);
+		return 0;
+	}
+	if (conn >= 0)
+		magic(SYS_close, conn, 0, 0, 0);
+	atomic_store(&cl->fork_lock, 0);
+	/* a failed host clone leaves an embryo that never attaches: the
+	 * server ends it (killed) after its timeout */
+	return r < 0 ? r : id;
+}
+
+/* After a wait collected a child, its host process (our host child) may
+ * be a host zombie: reap every one there is, never waiting. */
+long lind_hook_wait(struct lind_client *cl, long nr, const long a[6])
+{
+	long r = lind_call_generic(cl, nr, a);
+	siginfo_t si;
+	while (magic(SYS_waitid, P_ALL, 0, (long)&si, WEXITED | WNOHANG) == 0 &&
+	       si.si_pid)
+		;
+	return r;
+}
