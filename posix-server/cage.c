@@ -9,6 +9,7 @@
 #include "fdtable.h"
 #include "lock.h"
 #include "server.h"
+#include "shm.h"
 #include "wait.h"
 
 #define NBUCKETS 256
@@ -67,6 +68,7 @@ void cage_free(struct cage *c)
 	count--;
 	wait_begin(); /* what its closes wake runs once it is gone */
 	wait_cancel_cage(c);
+	shm_cage_gone(c->id); /* a killed cage's attachments too */
 	fdtable_free(srv.vfs, c->fds);
 	if (c->cwd)
 		vfs_unref(srv.vfs, c->cwd);
