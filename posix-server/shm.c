@@ -20,6 +20,7 @@
 
 #include "limit.h"
 #include "shm.h"
+#include "store.h"
 
 #define SLOTS 4096 /* the most segments limit.c allows */
 #define SEQ_MAX 32767 /* keeps ids positive ints */
@@ -428,4 +429,37 @@ void shm_free_all(void)
 	for (unsigned i = 0; i < SLOTS; i++)
 		if (slots[i])
 			seg_free(i);
+}
+
+/* /dev/shm: what sem_open and shm_open use (glibc's fixed directory), a
+ * sticky directory anyone may create in, as a tmpfs mounted there is.
+ * Made in the store if /dev has none, as /proc is (procfs_attach). */
+int shm_dir_attach(struct vfs *v, char *why, size_t cap)
+{
+	struct inode *root = vfs_root(v);
+	struct dentry *e = root ? vfs_lookup(root, "dev") : NULL;
+	struct inode *dev = e ? vfs_get(v, e->ino) : NULL;
+	if (!dev || !S_ISDIR(dev->mode) || dev->host || dev->mnt ||
+	    vfs_lookup(dev, "shm"))
+		return 0; /* no /dev of the store's own, or one there already */
+	struct inode *in = vfs_alloc(v, S_IFDIR | 01777, 0, 0, 0);
+	if (!in || vfs_dir_add(dev, "shm", in->ino) < 0) {
+		if (in)
+			vfs_remove(v, in);
+		snprintf(why, cap, "/dev/shm: %s", strerror(ENOMEM));
+		return -1;
+	}
+	in->nlink = 2;
+	in->parent = dev->ino;
+	dev->nlink++;
+	struct store *st = vfs_store(v);
+	store_log_inode(st, in);
+	store_log_link(st, dev->ino, "shm", in->ino);
+	store_log_inode(st, dev);
+	int r = store_flush(st);
+	if (r < 0) {
+		snprintf(why, cap, "/dev/shm: store: %s", strerror(-r));
+		return -1;
+	}
+	return 0;
 }

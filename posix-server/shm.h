@@ -50,6 +50,9 @@ long shm_cage_fork(uint64_t parent, uint64_t child);
 /* What the table holds now (tests, /proc): segments, their bytes, and
  * attachments. */
 void shm_usage(unsigned *segs, uint64_t *bytes, unsigned *atts);
+/* Makes /dev/shm (sticky, 1777) in the store when /dev lacks it: 0, or
+ * -1 with the reason in why. */
+int shm_dir_attach(struct vfs *v, char *why, size_t cap);
 /* Drops every segment (server shutdown, tests). */
 void shm_free_all(void);
 
