@@ -67,6 +67,15 @@ kill_cage "$holder"
 check "killed, it holds it no more" \
 	wait_for 10 eval '[ "$(shm nattch 0x51)" = 0 ]'
 
+# a hostile cage: forged halves of shmat, an attachment flood
+expect_eq "a hostile cage gets errors and a bounded number of attachments" \
+"done without shmat: EINVAL
+shmdt where nothing is: EINVAL
+fds asked for: 4096, then ENOMEM" "$(shm hostile 0x51)"
+check "its end leaves nothing attached" \
+	wait_for 10 eval '[ "$(shm nattch 0x51)" = 0 ]'
+expect_eq "another cage is served after" "from cage one" "$(shm read 0x51)"
+
 # IPC_RMID while attached: gone with the last attachment
 "$LIND_RUN" "$T/bin/shm_cage.lind" hold 0x51 >"$T/hold.out" 2>&1 &
 holder=$!

@@ -2,13 +2,42 @@
  * printing its result or its errno's name. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ipc.h>
 #include <sys/mman.h>
 #include <sys/shm.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+
+#include "raw_syscall.h"
+
+#define SHMAT_NR 504      /* lind_shmat: proto/syscall_table.def */
+#define SHMAT_DONE_NR 505 /* lind_shmat_done */
+
+/* What a hostile cage tries with the server's halves of shmat: done for
+ * an attachment it was never given, shmdt where nothing is, and fds
+ * asked for without end (each an attachment until the cage's end). */
+static int hostile(int id)
+{
+	long r = raw6(SHMAT_DONE_NR, id, 0x12345000, 0, 0, 0, 0);
+	printf("done without shmat: %s\n", r < 0 ? strerrorname_np((int)-r) : "ok");
+	r = raw6(SYS_shmdt, 0x12345000, 0, 0, 0, 0, 0);
+	printf("shmdt where nothing is: %s\n", r < 0 ? strerrorname_np((int)-r) : "ok");
+	uint64_t size;
+	int n = 0;
+	while ((r = raw6(SHMAT_NR, id, 0, (long)&size, 0, 0, 0)) >= 0 &&
+	       n < 100000) {
+		close((int)r);
+		n++;
+	}
+	printf("fds asked for: %d, then %s\n", n,
+	       r < 0 ? strerrorname_np((int)-r) : "more");
+	fflush(stdout);
+	return 0;
+}
 
 static int fail(void)
 {
@@ -55,6 +84,8 @@ int main(int argc, char **argv)
 		if (mprotect(p, 4096, PROT_READ | PROT_WRITE) == 0)
 			printf("mprotect to PROT_WRITE: allowed\n");
 		shmdt(p);
+	} else if (!strcmp(cmd, "hostile")) {
+		return hostile(id);
 	} else if (!strcmp(cmd, "nattch")) {
 		struct shmid_ds ds;
 		if (shmctl(id, IPC_STAT, &ds) < 0)
