@@ -537,6 +537,18 @@ static void fork_conn(struct relay_conn *p, uint64_t token, uint32_t slot)
 	close(sv[1]);
 }
 
+/* An attached cage sent its attach socket something other than a fork
+ * request: a protocol violation, fatal to the peer (its process is
+ * killed; the server hears it gone). */
+static void violation(struct relay_conn *c)
+{
+	lind_log(c->cage ? c->cage->cage_id : 0,
+		 "not a fork request on the attach socket: cage killed");
+	if (c->pidfd >= 0)
+		syscall(SYS_pidfd_send_signal, c->pidfd, SIGKILL, NULL, 0);
+	conn_close(c);
+}
+
 static void conn_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
 	(void)loop;
@@ -558,10 +570,14 @@ static void conn_cb(struct ev_loop *loop, ev_io *w, int revents)
 		conn_close(c);
 		return;
 	}
+	if (n == -EAGAIN || n == -EINTR)
+		return;
 	Lind__Attach *a = n > 0 ? lind__attach__unpack(NULL, (size_t)n, buf)
 				: NULL;
 	if (a && a->fork_conn && c->state == CONN_ATTACHED)
 		fork_conn(c, a->fork_token, a->fork_slot);
+	else if (c->state == CONN_ATTACHED)
+		violation(c); /* nothing else travels this way */
 	if (a)
 		lind__attach__free_unpacked(a, NULL);
 }

@@ -30,6 +30,11 @@ out=$("$LIND_RUN" "$FC" foreign 2>"$T/foreign.err")
 expect_eq "a made-up token on a fork connection is refused" \
 	"made-up token: refused" "$out"
 
+out=$("$LIND_RUN" "$FC" garbage 2>&1)
+expect_eq "junk on the attach socket: the relay kills the cage" \
+	"137" "$?"
+check "and says why in its log" grep -q "not a fork request" "$T/relay.log"
+
 out=$("$LIND_RUN" "$FC" unattached 2>&1)
 expect_eq "a child that dies before attaching is collected as killed" \
 	"embryo collected: killed by signal 9" "$out"

@@ -3,6 +3,7 @@
  *   reuse       a child attaches with its token; a second child tries the
  *               same token on a fresh connection: refused
  *   foreign     a child tries a made-up token: refused
+ *   garbage     junk on the attach socket: the relay kills the cage
  *   unattached  a host child that never attaches (it exits at once, as one
  *               killed before attaching): the embryo ends as killed
  *   bomb DIR    fork until EAGAIN (--limit procs), children wait for
@@ -45,13 +46,13 @@ static long send_attach_as(int fd, uint64_t token, int conn)
 	uint8_t b[32] = {0x08, 0x01};
 	size_t n = 2;
 	if (token) {
-		b[n++] = 0x28;
+		b[n++] = 0x38; /* field 7, varint */
 		n += varint(b + n, token);
 	}
 	if (conn) { /* fork_conn, fork_slot 0 (the answer's name) */
-		b[n++] = 0x30;
+		b[n++] = 0x40; /* field 8 */
 		b[n++] = 0x01;
-		b[n++] = 0x38;
+		b[n++] = 0x48; /* field 9 */
 		b[n++] = 0x00;
 	}
 	return raw6(SYS_sendto, fd, (long)b, (long)n, MSG_NOSIGNAL, 0, MAGIC);
@@ -164,6 +165,18 @@ static int foreign(void)
 	return 0;
 }
 
+/* Not a fork request on the attach socket: the relay kills the sender. */
+static int garbage(void)
+{
+	static const uint8_t junk[] = {0xff, 0xff, 0xff, 0x07};
+	raw6(SYS_sendto, SOCK, (long)junk, sizeof junk, MSG_NOSIGNAL, 0,
+	     MAGIC);
+	for (int i = 0; i < 5000; i++) /* ~5 s: killed long before */
+		usleep(1000);
+	printf("garbage: still alive\n");
+	return 0;
+}
+
 static int unattached(void)
 {
 	uint64_t token = 0;
@@ -220,6 +233,8 @@ int main(int argc, char **argv)
 		return reuse();
 	if (argc > 1 && !strcmp(argv[1], "foreign"))
 		return foreign();
+	if (argc > 1 && !strcmp(argv[1], "garbage"))
+		return garbage();
 	if (argc > 1 && !strcmp(argv[1], "unattached"))
 		return unattached();
 	if (argc > 2 && !strcmp(argv[1], "bomb"))
