@@ -2,6 +2,7 @@
  * malformed ones (cut short, unknown fields, wrong wire types, too many
  * entries) are refused. */
 #include <errno.h>
+#include <stdbool.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +14,23 @@
 
 #include "lind.pb-c.h"
 #include "wire.h"
+
+/* Whether protobuf-c refuses the frame too. */
+static bool request_refused(const uint8_t *buf, size_t len)
+{
+	Lind__Request *rq = lind__request__unpack(NULL, len, buf);
+	bool refused = !rq;
+	lind__request__free_unpacked(rq, NULL);
+	return refused;
+}
+
+static bool reply_refused(const uint8_t *buf, size_t len)
+{
+	Lind__Reply *rep = lind__reply__unpack(NULL, len, buf);
+	bool refused = !rep;
+	lind__reply__free_unpacked(rep, NULL);
+	return refused;
+}
 
 static size_t pack_request(uint8_t *buf, int nargs, int ndata)
 {
@@ -79,7 +97,7 @@ static void test_request_malformed(void **st)
 	uint8_t buf[1024];
 	size_t len = pack_request(buf, 6, 3);
 	for (size_t cut = 1; cut < len; cut++) /* every cut inside a field */
-		if (lind__request__unpack(NULL, cut, buf) == NULL)
+		if (request_refused(buf, cut))
 			assert_int_equal(lind_request_view(buf, cut, &v),
 					 -EINVAL);
 	static const uint8_t unknown[] = {0x18, 39, 0x78, 0x01};  /* 15 */
@@ -139,7 +157,7 @@ static void test_reply_as_protobuf_c(void **st)
 					    data[k].len);
 		}
 		for (size_t cut = 1; cut < len; cut++)
-			if (lind__reply__unpack(NULL, cut, buf) == NULL)
+			if (reply_refused(buf, cut))
 				assert_int_equal(lind_reply_view(buf, cut, &v),
 						 -EINVAL);
 	}
