@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -92,9 +93,10 @@ static void throughput(long mib)
 	printf("read_64k_MiBps %.1f\n", mib / (r / 1e9));
 }
 
-/* Pipe throughput: a writer thread writes MiB in writes of size bytes, this
- * thread reads them in 64 KiB reads (as cat does).  A thread, not a
- * process: the same cage at both ends. */
+/* Pipe throughput: a writer writes MiB in writes of size bytes, this
+ * thread reads them in 64 KiB reads (as cat does).  The writer is a
+ * thread (the same cage at both ends) or a child process (another cage;
+ * no figure where fork fails). */
 struct pipe_writer {
 	int fd;
 	size_t size;
@@ -113,35 +115,56 @@ static void *pipe_write_all(void *arg)
 	return NULL;
 }
 
-static double pipe_once(size_t size, long mib)
+/* MiB/s, or -1 when the writer cannot be started */
+static double pipe_once(size_t size, long mib, int process)
 {
 	static char buf[65536];
 	int fds[2];
 	pthread_t t;
+	pid_t pid = -1;
 	if (pipe(fds) < 0)
 		exit(1);
 	struct pipe_writer w = {fds[1], size, mib << 20};
 	double t0 = now_ns();
-	if (pthread_create(&t, NULL, pipe_write_all, &w))
+	if (process) {
+		if ((pid = fork()) < 0) {
+			close(fds[0]);
+			close(fds[1]);
+			return -1;
+		}
+		if (pid == 0) {
+			close(fds[0]);
+			pipe_write_all(&w);
+			_exit(0);
+		}
+		close(fds[1]);
+	} else if (pthread_create(&t, NULL, pipe_write_all, &w)) {
 		exit(1);
+	}
 	long got = 0;
 	for (ssize_t r; (r = read(fds[0], buf, sizeof buf)) != 0; got += r)
 		if (r < 0)
 			exit(1);
 	double dt = now_ns() - t0;
-	pthread_join(t, NULL);
+	int status = 0;
+	if (process)
+		waitpid(pid, &status, 0);
+	else
+		pthread_join(t, NULL);
 	close(fds[0]);
-	if (got != w.bytes)
+	if (got != w.bytes || status != 0)
 		exit(1);
 	return mib / (dt / 1e9);
 }
 
 /* Median of 5 rounds; MiB per round scaled so a slow run stays short. */
-static void pipe_throughput(const char *name, size_t size, long mib)
+static void pipe_throughput(const char *name, size_t size, long mib,
+			    int process)
 {
 	double r[5];
 	for (int k = 0; k < 5; k++)
-		r[k] = pipe_once(size, mib);
+		if ((r[k] = pipe_once(size, mib, process)) < 0)
+			return;
 	qsort(r, 5, sizeof r[0], cmp_double);
 	printf("%s %.1f\n", name, r[2]);
 	fflush(stdout);
@@ -169,7 +192,9 @@ int main(int argc, char **argv)
 	close(fd4k);
 	unlink(path);
 	throughput(mib);
-	pipe_throughput("pipe_4k_thread_MiBps", 4096, 32);
-	pipe_throughput("pipe_64k_thread_MiBps", 65536, 128);
+	pipe_throughput("pipe_4k_thread_MiBps", 4096, 32, 0);
+	pipe_throughput("pipe_64k_thread_MiBps", 65536, 128, 0);
+	pipe_throughput("pipe_4k_process_MiBps", 4096, 32, 1);
+	pipe_throughput("pipe_64k_process_MiBps", 65536, 128, 1);
 	return 0;
 }
