@@ -65,8 +65,9 @@ static void check_forwarded(uint32_t slot)
 	       v.rq.n_data == q->n_data);
 	for (size_t k = 0; k < q->n_data; k++)
 		assert(v.rq.data[k].len == q->data[k].len &&
-		       !memcmp(v.rq.data[k].data, q->data[k].data,
-			       q->data[k].len));
+		       (!q->data[k].len ||
+			!memcmp(v.rq.data[k].data, q->data[k].data,
+				q->data[k].len)));
 	lind__request__free_unpacked(q, NULL);
 	lind_ring_release(&R.rings->req);
 	assert(!lind_ring_peek(&R.rings->req, &len));
