@@ -3,6 +3,7 @@
  * ratios.  Each latency is the median over rounds of the per-call mean. */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,6 +104,83 @@ static void throughput(long mib)
 	printf("read_64k_MiBps %.1f\n", mib / (r / 1e9));
 }
 
+/* Pipe throughput: a writer writes MiB in writes of size bytes, this
+ * thread reads them in 64 KiB reads (as cat does).  The writer is a
+ * thread (the same cage at both ends) or a child process (another cage;
+ * no figure where fork fails). */
+struct pipe_writer {
+	int fd;
+	size_t size;
+	long bytes;
+};
+
+static void *pipe_write_all(void *arg)
+{
+	static char chunk[65536];
+	struct pipe_writer *w = arg;
+	memset(chunk, 'p', sizeof chunk);
+	for (long done = 0; done < w->bytes; done += (long)w->size)
+		if (write(w->fd, chunk, w->size) != (ssize_t)w->size)
+			exit(1);
+	close(w->fd);
+	return NULL;
+}
+
+/* MiB/s, or -1 when the writer cannot be started */
+static double pipe_once(size_t size, long mib, int process)
+{
+	static char buf[65536];
+	int fds[2];
+	pthread_t t;
+	pid_t pid = -1;
+	if (pipe(fds) < 0)
+		exit(1);
+	struct pipe_writer w = {fds[1], size, mib << 20};
+	double t0 = now_ns();
+	if (process) {
+		if ((pid = fork()) < 0) {
+			close(fds[0]);
+			close(fds[1]);
+			return -1;
+		}
+		if (pid == 0) {
+			close(fds[0]);
+			pipe_write_all(&w);
+			_exit(0);
+		}
+		close(fds[1]);
+	} else if (pthread_create(&t, NULL, pipe_write_all, &w)) {
+		exit(1);
+	}
+	long got = 0;
+	for (ssize_t r; (r = read(fds[0], buf, sizeof buf)) != 0; got += r)
+		if (r < 0)
+			exit(1);
+	double dt = now_ns() - t0;
+	int status = 0;
+	if (process)
+		waitpid(pid, &status, 0);
+	else
+		pthread_join(t, NULL);
+	close(fds[0]);
+	if (got != w.bytes || status != 0)
+		exit(1);
+	return mib / (dt / 1e9);
+}
+
+/* Median of 5 rounds; MiB per round scaled so a slow run stays short. */
+static void pipe_throughput(const char *name, size_t size, long mib,
+			    int process)
+{
+	double r[5];
+	for (int k = 0; k < 5; k++)
+		if ((r[k] = pipe_once(size, mib, process)) < 0)
+			return;
+	qsort(r, 5, sizeof r[0], cmp_double);
+	printf("%s %.1f\n", name, r[2]);
+	fflush(stdout);
+}
+
 int main(int argc, char **argv)
 {
 	long mib = argc > 1 ? atol(argv[1]) : 256;
@@ -126,5 +204,9 @@ int main(int argc, char **argv)
 	close(fd4k);
 	unlink(path);
 	throughput(mib);
+	pipe_throughput("pipe_4k_thread_MiBps", 4096, 32, 0);
+	pipe_throughput("pipe_64k_thread_MiBps", 65536, 128, 0);
+	pipe_throughput("pipe_4k_process_MiBps", 4096, 32, 1);
+	pipe_throughput("pipe_64k_process_MiBps", 65536, 128, 1);
 	return 0;
 }
