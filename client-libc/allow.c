@@ -58,8 +58,16 @@
 	 CLONE_CHILD_SETTID)
 
 /* Checks: blocks in which every path returns. */
-static const struct sock_filter anon_only[] = {
-	LD(ARG_LO(3)), JSET(MAP_ANONYMOUS, 0, 1), ALLOW, TRAP};
+/* anonymous, or a server-given fd at a number of the mapping range (the
+ * kernel reads the fd as an int: the low word) */
+static const struct sock_filter anon_or_map_fd[] = {
+	LD(ARG_LO(3)), JSET(MAP_ANONYMOUS, 3, 0), LD(ARG_LO(4)),
+	JGE(LIND_MAP_FD, 0, 2), JGE(LIND_MAP_FD + LIND_MAP_FDS, 1, 0), ALLOW,
+	TRAP};
+/* dup3 onto the mapping range, with the magic */
+static const struct sock_filter dup3_map_fd[] = {
+	LD(ARG_HI(1)), JEQ(0, 0, 8), LD(ARG_LO(1)), JGE(LIND_MAP_FD, 0, 6),
+	JGE(LIND_MAP_FD + LIND_MAP_FDS, 5, 0), MAGIC_OR_TRAP};
 /* only the low 32 bits of clone's flags count */
 static const struct sock_filter thread_only[] = {
 	LD(ARG_LO(0)), AND(~(uint32_t)(THREAD_FLAGS | THREAD_BOOKKEEPING)),
@@ -101,7 +109,7 @@ static const struct sock_filter sigprocmask_check[] = {
 	LD(ARG_LO(1)), JEQ(0, 0, 3), LD(ARG_HI(1)), JEQ(0, 0, 1), ALLOW,
 	LD(ARG_LO(0)), JEQ(SIG_UNBLOCK, 0, 1), ALLOW, TRAP};
 
-enum check_kind { ALWAYS, CHECKED, OWN_PID, OWN_SOCK };
+enum check_kind { ALWAYS, CHECKED, OWN_PID, OWN_SOCK, OWN_SOCK_MSG };
 
 struct allow {
 	uint16_t nr;
@@ -125,13 +133,18 @@ static const struct allow allow_list[] = {
 	  "trap (they find a lock's owner by the host tid in the word), and "
 	  "so do REQUEUE/CMP_REQUEUE (they would move the relay's waiter); "
 	  "the handler answers those with a wake"),
-	C(mmap, anon_only, "anonymous memory only; a file mapping traps and "
-	  "the handler fills an anonymous one through the server"),
+	C(mmap, anon_or_map_fd, "anonymous memory, or an fd of the mapping "
+	  "range, above every virtual fd: only client-libc puts fds there, "
+	  "fds the server gave for this (hostfd.c); a program's file mapping "
+	  "traps and the handler maps what the server gives, or fills an "
+	  "anonymous one through it"),
 	C(clock_gettime, own_clock, "clocks; CPU clocks of pid 0 only"),
 	C(clock_nanosleep, own_clock, "sleeps on a clock; CPU clocks of pid 0 only"),
 	C(clock_getres, own_clock, "clock resolution; CPU clocks of pid 0 only"),
 	A(sched_yield, "gives up the CPU; names no other task"),
 	A(munmap, "the caller's own memory"),
+	A(msync, "the caller's own memory, written to the file it maps (one "
+	  "the server gave it: hostfd.c)"),
 	C(madvise, plain_advice, "advice on the caller's own memory; "
 	  "HWPOISON and SOFT_OFFLINE (physical pages) trap"),
 	A(brk, "the caller's own heap"),
@@ -159,6 +172,15 @@ static const struct allow allow_list[] = {
 	  "while no call is made"),
 	A(rt_sigtimedwait, "takes a pending signal of the caller's"),
 	A(pause, "waits for a signal"),
+	A(alarm, "a timer whose signal goes to the caller only"),
+	A(setitimer, "the caller's own interval timers (signals to itself)"),
+	A(getitimer, "the caller's own interval timers"),
+	A(timer_create, "a POSIX timer of the caller's; its signal goes to "
+	  "the caller or a thread of its own group (the kernel checks)"),
+	A(timer_settime, "the caller's own POSIX timers"),
+	A(timer_gettime, "the caller's own POSIX timers"),
+	A(timer_getoverrun, "the caller's own POSIX timers"),
+	A(timer_delete, "the caller's own POSIX timers"),
 	C(clone, thread_only, "a thread of this process, nothing else: no "
 	  "exit signal, namespaces, pidfd or CLONE_PARENT"),
 	C(clone3, enosys, "ENOSYS, so glibc falls back to clone, whose flags "
@@ -180,6 +202,14 @@ static const struct allow allow_list[] = {
 	    "abort() delivered natively"),
 	OWN(tgkill, OWN_PID, "magic, this process's host pid only: a signal "
 	    "to one of its own threads"),
+	C(dup3, dup3_map_fd, "magic, onto the mapping range only: a "
+	  "server-given fd before mmap; a forger moves its own host fds"),
+	C(close, magic, "magic: client-libc closes host fds the server gave; "
+	  "a forger closes its own host fds (its attach socket: it loses "
+	  "its calls)"),
+	OWN(recvmsg, OWN_SOCK_MSG, "magic, the attach socket, MSG_DONTWAIT|"
+	    "MSG_CMSG_CLOEXEC only: fds the server gives with an answer "
+	    "(hostfd.c)"),
 	OWN(recvfrom, OWN_SOCK, "magic, the attach socket, MSG_PEEK|"
 	    "MSG_DONTWAIT only: the liveness check (the relay never writes "
 	    "there)"),
@@ -209,6 +239,9 @@ void lind_filter_build(struct lind_filter *f, uint32_t host_pid,
 	const struct sock_filter own_sock[] = {
 		LD(ARG_LO(0)), JEQ(sock, 0, 7), LD(ARG_LO(3)),
 		JEQ(LIND_PEEK_FLAGS, 0, 5), MAGIC_OR_TRAP};
+	const struct sock_filter own_sock_msg[] = {
+		LD(ARG_LO(0)), JEQ(sock, 0, 7), LD(ARG_LO(2)),
+		JEQ(LIND_RECV_FD_FLAGS, 0, 5), MAGIC_OR_TRAP};
 	f->n = 0;
 	emit(f, (struct sock_filter)LD(offsetof(struct seccomp_data, arch)));
 	emit(f, (struct sock_filter)JEQ(AUDIT_ARCH_X86_64, 1, 0));
@@ -224,6 +257,9 @@ void lind_filter_build(struct lind_filter *f, uint32_t host_pid,
 			add(f, r->nr, r->check, r->len);
 		else if (r->kind == OWN_PID)
 			add(f, r->nr, own_pid, sizeof own_pid / sizeof own_pid[0]);
+		else if (r->kind == OWN_SOCK_MSG)
+			add(f, r->nr, own_sock_msg,
+			    sizeof own_sock_msg / sizeof own_sock_msg[0]);
 		else
 			add(f, r->nr, own_sock,
 			    sizeof own_sock / sizeof own_sock[0]);

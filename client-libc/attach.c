@@ -16,12 +16,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "boot.h"
 #include "client.h"
 #include "common.h"
 #include "lind.pb-c.h"
@@ -81,19 +83,38 @@ static size_t read_argv(char **argv)
 }
 #endif
 
+/* lind-run --bind (none for a program started directly), and the path of
+ * the image lind-run loaded. */
+static const struct lind_boot_bind *binds;
+static size_t nbinds;
+static const char *exe_path;
+#define EXE_BYTES 1024 /* a longer path is not sent: exe shows argv[0] */
+
 /* 0 or -errno; a refused send is explained by recv_reply (the relay
  * may have answered why before hanging up). */
 static int send_attach(int s, char **argv, size_t argc, uint32_t deny)
 {
 	Lind__Attach a = LIND__ATTACH__INIT;
 	a.deny = deny;
-	int fds[3], nfds = 0;
+	int fds[LIND_MAX_FDS], nfds = 0;
 	for (int i = 0; i < 3; i++) {
 		if (fcntl(i, F_GETFD) >= 0) {
 			a.stdio_mask |= 1u << i;
 			fds[nfds++] = i;
 		}
 	}
+	Lind__BindSpec spec[LIND_MAX_BINDS], *specs[LIND_MAX_BINDS];
+	for (size_t i = 0; i < nbinds && i < LIND_MAX_BINDS; i++) {
+		lind__bind_spec__init(&spec[i]);
+		spec[i].virt = (char *)binds[i].virt;
+		spec[i].ro = binds[i].ro;
+		specs[i] = &spec[i];
+		fds[nfds++] = binds[i].fd;
+	}
+	a.binds = specs;
+	a.n_binds = nbinds < LIND_MAX_BINDS ? nbinds : LIND_MAX_BINDS;
+	if (exe_path && strlen(exe_path) < EXE_BYTES)
+		a.exe = (char *)exe_path;
 	a.version = LIND_PROTO_VERSION;
 	a.argv = argv;
 	a.n_argv = argc;
@@ -162,6 +183,20 @@ static void close_others(int keep)
 	syscall(SYS_close_range, keep + 1, ~0u, 0);
 }
 
+/* The mapping range (hostfd.c) must be fd numbers the host allows; the
+ * program's own RLIMIT_NOFILE is the server's, so raising ours shows
+ * nowhere.  When the hard limit is lower, mappings are copies. */
+static void room_for_map_fds(void)
+{
+	struct rlimit rl;
+	rlim_t need = LIND_MAP_FD + LIND_MAP_FDS;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < need &&
+	    rl.rlim_max >= need) {
+		rl.rlim_cur = need;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
 #ifndef LIND_BOOT
 /* A copy of client-libc already attached this process: our SIGSYS
  * handler answers the probe with its state.  Without a filter the kernel
@@ -180,9 +215,10 @@ static struct lind_client *already_attached(void)
 #endif
 
 /* Attach this process as a new cage named argv: connect, send, map the
- * channel, close every other host fd, install the filter.  Dies (exit
- * 127, one line) if any of it fails: a cage never runs unattached. */
-static void attach_as(char **argv, size_t argc, uint32_t deny)
+ * channel, close every other host fd, install the filter unless the
+ * process is a host tool (lind-fs).  Dies (exit 127, one line) if any of
+ * it fails: a cage never runs unattached. */
+static void attach_as(char **argv, size_t argc, uint32_t deny, int confine)
 {
 	char dir[LIND_MAX_PATH], path[LIND_MAX_PATH];
 	if (lind_runtime_dir(dir, sizeof dir, NULL) < 0 ||
@@ -196,11 +232,16 @@ static void attach_as(char **argv, size_t argc, uint32_t deny)
 	int sent = send_attach(s, argv, argc, deny);
 	int chan_fd = -1;
 	Lind__AttachReply *rep = recv_reply(s, path, &chan_fd, sent);
-	client = (struct lind_client){LIND_CLIENT_VERSION, s, rep->cage_id,
-				      map_chan(chan_fd), 0};
+	client = (struct lind_client){.version = LIND_CLIENT_VERSION,
+				      .sock = s,
+				      .cage_id = rep->cage_id,
+				      .chan = map_chan(chan_fd)};
 	lind__attach_reply__free_unpacked(rep, NULL);
 	close_others(s);
+	room_for_map_fds();
 	lind_cl = &client;
+	if (!confine)
+		return;
 	int r = lind_trap_install();
 	if (r < 0)
 		die("lind: cannot install the seccomp filter: %s",
@@ -208,19 +249,52 @@ static void attach_as(char **argv, size_t argc, uint32_t deny)
 }
 
 #ifdef LIND_BOOT
-/* lind-run's child, before the program exists (boot.c).  argv past
- * ARGV_BYTES or ARGV_MAX is left out of the cage's record, as below. */
-void lind_boot_attach(char **argv, uint32_t deny)
+void lind_boot_binds(const struct lind_boot_bind *b, size_t n)
 {
-	size_t n = 0, bytes = 0;
+	binds = b;
+	nbinds = n;
+}
+
+void lind_boot_exe(const char *path)
+{
+	exe_path = path;
+}
+
+/* argv past ARGV_BYTES or ARGV_MAX is left out of the cage's record, as
+ * below. */
+static size_t argv_count(char **argv)
+{
+	/* the binds and exe share the frame with argv */
+	size_t n = 0, bytes = exe_path ? strlen(exe_path) + 4 : 0;
+	if (bytes > EXE_BYTES + 4)
+		bytes = 0; /* not sent */
+	for (size_t i = 0; i < nbinds; i++)
+		bytes += strlen(binds[i].virt) + 8;
 	while (argv[n] && n < ARGV_MAX) {
 		bytes += strlen(argv[n]) + 1;
 		if (bytes > ARGV_BYTES)
 			break;
 		n++;
 	}
+	return n;
+}
+
+/* lind-run's child, before the program exists (boot.c). */
+void lind_boot_attach(char **argv, uint32_t deny)
+{
 	attaching = 1;
-	attach_as(argv, n, deny);
+	attach_as(argv, argv_count(argv), deny, 1);
+	attaching = 0;
+}
+
+/* lind-fs: a cage of the user's own, for its virtual side only.  No
+ * filter: it is a host program the user runs, making host calls for the
+ * host side; the relay and server check its virtual side as any cage's
+ * (whoever can connect to relay.sock could always attach so). */
+void lind_tool_attach(char **argv)
+{
+	attaching = 1;
+	attach_as(argv, argv_count(argv), 0, 0);
 	attaching = 0;
 }
 
@@ -242,7 +316,7 @@ static void lind_attach(void)
 		return;
 	}
 	static char *argv[ARGV_MAX];
-	attach_as(argv, read_argv(argv), 0);
+	attach_as(argv, read_argv(argv), 0, 1);
 	attaching = 0;
 }
 

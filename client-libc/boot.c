@@ -16,6 +16,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,8 +27,6 @@
 
 extern char **environ;
 
-#define SHEBANG_MAX 256 /* Linux's BINPRM_BUF_SIZE */
-
 /* One line; lind-run exits 127 for what is missing, 126 otherwise. */
 static int fail(const char *what, int err)
 {
@@ -37,32 +36,11 @@ static int fail(const char *what, int err)
 	return err == -ENOENT ? 127 : 126;
 }
 
-/* "#!interp [arg]" in the file's first line: 1 and the parts, 0 when the
- * file is no script, -ENOEXEC when the line is too long or empty. */
+/* "#!interp [arg]" in the file's first line (load_shebang). */
 static int shebang(int fd, char *line, char **interp, char **arg)
 {
-	ssize_t n = pread(fd, line, SHEBANG_MAX, 0);
-	if (n < 2 || line[0] != '#' || line[1] != '!')
-		return 0;
-	char *nl = memchr(line, '\n', (size_t)n);
-	if (!nl)
-		return -ENOEXEC;
-	*nl = '\0';
-	char *p = line + 2;
-	p += strspn(p, " \t");
-	if (!*p)
-		return -ENOEXEC;
-	*interp = p;
-	p += strcspn(p, " \t");
-	if (*p) {
-		*p++ = '\0';
-		p += strspn(p, " \t");
-		size_t len = strlen(p);
-		while (len && (p[len - 1] == ' ' || p[len - 1] == '\t'))
-			p[--len] = '\0';
-	}
-	*arg = *p ? p : NULL;
-	return 1;
+	ssize_t n = pread(fd, line, LOAD_SHEBANG_MAX, 0);
+	return n < 0 ? 0 : load_shebang(line, (size_t)n, interp, arg);
 }
 
 /* argv of a script run through interp: interp [arg] path argv[1...] */
@@ -90,15 +68,17 @@ static int load_file(int fd, const char *path, struct elf_image *img)
 {
 	if (fd < 0 && (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return -errno;
-	int r = load_elf(fd, img);
+	struct load_src src = {fd, 1};
+	int r = load_elf(&src, img);
 	close(fd);
 	return r;
 }
 
 int boot_cage(const char *path, char *argv[], uint32_t deny)
 {
-	char line[SHEBANG_MAX + 1], *interp = NULL, *arg = NULL;
+	char line[LOAD_SHEBANG_MAX + 1], *interp = NULL, *arg = NULL;
 	const char *image = path;
+	exec_boot_record(); /* before anything of the program is mapped */
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return fail(argv[0], -errno);
@@ -113,17 +93,25 @@ int boot_cage(const char *path, char *argv[], uint32_t deny)
 		if (!(argv = script_argv(interp, arg, path, argv)))
 			return fail(path, -ENOMEM);
 	}
-	struct elf_image prog, ld = {0};
+	static struct elf_image prog, ld; /* 11 KiB each: not on the stack */
 	if ((r = load_file(fd, image, &prog)) < 0)
 		return fail(image, r);
 	if (prog.interp[0] && (r = load_file(-1, prog.interp, &ld)) < 0)
 		return fail(prog.interp, r);
 	if (ld.interp[0])
 		return fail(prog.interp, -ENOEXEC);
+	long err;
+	uintptr_t base = load_stack_map(prog.exec_stack, &err);
+	if (!base)
+		return fail(argv[0], (int)err);
 	uintptr_t sp = load_stack(&prog, prog.interp[0] ? ld.bias : 0, argv,
-				  environ, image);
+				  environ, image, base + LOAD_STACK_SIZE);
 	if (!sp)
 		return fail(argv[0], -ENOMEM);
+	char exe[PATH_MAX];
+	if (realpath(image, exe)) /* what /proc/N/exe names, if a bind shows it */
+		lind_boot_exe(exe);
 	lind_boot_attach(argv, deny);
+	exec_boot_attached();
 	load_jump(sp, prog.interp[0] ? ld.entry : prog.entry);
 }

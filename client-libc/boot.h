@@ -2,7 +2,21 @@
 #ifndef LIND_BOOT_H
 #define LIND_BOOT_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+
+/* lind-run --bind HOST:VIRT[:ro]: HOST opened by lind-run with the user's
+ * rights (fd), shown read-only at VIRT to this cage only. */
+struct lind_boot_bind {
+	const char *virt;
+	bool ro;
+	int fd;
+};
+/* attach.c: the binds the next lind_boot_attach sends (kept, not copied). */
+void lind_boot_binds(const struct lind_boot_bind *b, size_t n);
+/* attach.c: the host path of the image loaded, for /proc/N/exe (kept). */
+void lind_boot_exe(const char *path);
 
 /* Attach as a cage with policy deny (classes the relay refuses), install
  * the filter, load path (argv as given to the program) and jump to it.  Returns only if the program cannot be
@@ -12,5 +26,14 @@ int boot_cage(const char *path, char *argv[], uint32_t deny);
 /* attach.c, built for lind-run: attach as a cage named argv under policy
  * deny and install the filter; dies with one line if it cannot. */
 void lind_boot_attach(char **argv, uint32_t deny);
+
+/* attach.c, built for lind-fs: attach as a cage named argv without the
+ * filter (a host tool whose virtual side is a cage); dies like the above. */
+void lind_tool_attach(char **argv);
+/* exec.c: lind-run's userspace execve.  At boot, before the program is
+ * mapped: note what of this process is lind-run's own (kept across every
+ * exec); once attached: note the channel and offer exec to the handler. */
+void exec_boot_record(void);
+void exec_boot_attached(void);
 
 #endif

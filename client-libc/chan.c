@@ -67,13 +67,26 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* Tell the relay to scan slot i too (before it is submitted: the
+ * doorbell's Dekker ordering then covers this store as well). */
+static void note_used(struct lind_chan *c, uint32_t i)
+{
+	uint32_t u = atomic_load_explicit(&c->slots_used, memory_order_relaxed);
+	while (u <= i && !atomic_compare_exchange_weak(&c->slots_used, &u, i + 1))
+		;
+}
+
+/* The lowest free slot: a cage touches as many slots' pages as it ever
+ * had calls in flight at once. */
 static struct lind_slot *try_claim(struct lind_chan *c)
 {
-	for (int i = 0; i < LIND_CHAN_SLOTS; i++) {
+	for (uint32_t i = 0; i < LIND_CHAN_SLOTS; i++) {
 		uint32_t f = LIND_SLOT_FREE;
 		if (atomic_compare_exchange_strong(&c->slot[i].state, &f,
-						   LIND_SLOT_FILLING))
+						   LIND_SLOT_FILLING)) {
+			note_used(c, i);
 			return &c->slot[i];
+		}
 	}
 	return NULL;
 }

@@ -35,11 +35,13 @@
 #define LIND_HOST_ARG 5
 /* recvfrom flags of the liveness peek: never waits, never consumes */
 #define LIND_PEEK_FLAGS (MSG_PEEK | MSG_DONTWAIT)
+/* recvmsg flags of a server-given fd's message (hostfd.c) */
+#define LIND_RECV_FD_FLAGS (MSG_DONTWAIT | MSG_CMSG_CLOEXEC)
 /* A syscall number Linux does not have: without our filter the kernel says
  * ENOSYS; under it the SIGSYS handler answers with the attached client's
  * state, so a second copy of client-libc in one process shares it. */
 #define LIND_PROBE_NR 0x4c4e
-#define LIND_CLIENT_VERSION 2
+#define LIND_CLIENT_VERSION 4
 
 /* One per process, shared by every copy of client-libc loaded in it. */
 struct lind_client {
@@ -52,7 +54,23 @@ struct lind_client {
 	 * not in a global: every copy of client-libc in the process (lind-run's
 	 * resident handler, the program's stubs) must see the same set. */
 	_Atomic uint64_t norestart_sigs;
+	/* hostfd.c: fds (+1) taken from the attach socket for another slot's
+	 * call; numbers of the mapping range in use */
+	_Atomic int fd_stash[LIND_CHAN_SLOTS];
+	_Atomic uint64_t map_fds_used;
+	/* execve/execveat (nr, the trapped call's ucontext, its arguments):
+	 * lind-run's userspace exec (exec.c), set by lind-run alone.  NULL in
+	 * a cage started directly: no loader is mapped to run the new image.
+	 * Returns only on failure (-errno); the old image runs on. */
+	long (*exec)(long nr, void *uc, const long a[6]);
 };
+_Static_assert(LIND_MAP_FDS <= 64, "map_fds_used is one word");
+
+/* hostfd.c: the host fd that came with slot's answer (Reply.fd), or
+ * -errno; and a mapping of one (closed in any case): mmap's result. */
+long lind_hostfd_take(struct lind_client *cl, uint32_t slot);
+long lind_hostfd_map(struct lind_client *cl, int hostfd, long addr,
+		     size_t len, int prot, int flags, long off);
 
 /* NULL until attached (attach.c). */
 extern struct lind_client *lind_cl;
@@ -100,10 +118,13 @@ long lind_plan(struct lind_plan *p, long nr, const long a[6]);
 /* Pack Request{nr, args, data} into buf: the length, or -E2BIG. */
 long lind_marshal(uint8_t *buf, size_t cap, const struct lind_plan *p);
 /* Copy the Reply in frame[0..len) to the planned destinations: the
- * result, or -EIO when it does not fit what the call asked for.  *more
- * gets Reply.more (the rest of a cut read is there: LF_SPLIT). */
+ * result, or -EIO when it does not fit what the call asked for.  *flags
+ * gets LIND_REPLY_MORE (Reply.more: the rest of a cut read is there,
+ * LF_SPLIT) and LIND_REPLY_FD (Reply.fd: a host fd comes, hostfd.c). */
+#define LIND_REPLY_MORE 1
+#define LIND_REPLY_FD 2
 long lind_unmarshal(const struct lind_plan *p, const uint8_t *frame,
-		    size_t len, int *more);
+		    size_t len, int *flags);
 
 /* The SIGSYS handler answered call nr with errno err (either sign)
  * without the server: tell the trace (a lind_refused frame, which the
@@ -113,6 +134,9 @@ void lind_report_refusal(long nr, long err, const long a[6]);
 
 /* trap.c: install the SIGSYS handler and the filter; 0 or -errno. */
 int lind_trap_install(void);
+/* trap.c: sig to the calling thread by the host (SIGPIPE on a broken
+ * pipe: default action, handler, ignored or blocked, as natively). */
+void lind_signal_self_thread(int sig);
 
 /* allow.c: the seccomp filter, built from the allow-list for a process
  * (its host pid and attach socket name its own exceptions). */

@@ -9,9 +9,12 @@
  * --deny CLASSES: the relay refuses the cage's calls of those classes
  * (proto/syscall_names.def) with EPERM; the policy goes in the Attach that
  * lind-run's own trusted code sends, so the program cannot drop it.
+ * --bind HOST:VIRT[:ro]: HOST, opened here with the user's own rights, is
+ * shown read-only at VIRT to this cage only (its fd goes with the Attach).
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
@@ -24,6 +27,7 @@
 
 #include "boot.h"
 #include "client.h"
+#include "common.h"
 #include "protocol.h"
 #include "syscall.h"
 
@@ -32,7 +36,8 @@ static volatile pid_t child;
 static void usage(FILE *f)
 {
 	fputs("usage: lind-run [--runtime-dir DIR] [--deny CLASS[,CLASS...]] "
-	      "[--allow-list] [--help] PROGRAM [ARGS...]\n"
+	      "[--bind HOST:VIRT[:ro]]... [--allow-list] [--help] PROGRAM "
+	      "[ARGS...]\n"
 	      "Run PROGRAM in a new cage and exit with its status.\n"
 	      "PROGRAM is any x86-64 program (built with lind-cc or not, static\n"
 	      "or dynamic) or a #! script; it is confined from its first\n"
@@ -47,6 +52,11 @@ static void usage(FILE *f)
 	      "                     classes with EPERM (repeatable): file desc net\n"
 	      "                     proc exec signal memory ipc time creds system\n"
 	      "                     write (write: changes to the virtual filesystem)\n"
+	      "  --bind HOST:VIRT[:ro]  show host directory (or file) HOST\n"
+	      "                     read-only at VIRT, to this cage only\n"
+	      "                     (repeatable, at most 8); lind-run opens HOST\n"
+	      "                     with your rights; VIRT is absolute and must\n"
+	      "                     exist in the virtual filesystem\n"
 	      "  --allow-list       print the host calls a cage may make, and why\n",
 	      f);
 }
@@ -67,6 +77,59 @@ static void add_deny(const char *list, uint32_t *deny)
 		exit(2);
 	}
 	*deny |= m;
+}
+
+static struct lind_boot_bind binds[LIND_MAX_BINDS];
+static size_t nbinds;
+
+__attribute__((noreturn)) static void bad_bind(const char *arg,
+					       const char *why)
+{
+	fprintf(stderr, "lind-run: --bind %s: %s\n", arg, why);
+	exit(2);
+}
+
+/* --bind HOST:VIRT[:ro]: HOST is opened now, with the user's own rights,
+ * so a cage can never be shown what its user could not open; a bad
+ * argument ends lind-run (one line, exit 2). */
+static void add_bind(char *arg)
+{
+	char *orig = strdup(arg), *colon = strchr(arg, ':');
+	if (!orig || !colon || colon == arg)
+		bad_bind(arg, "want HOST:VIRT[:ro]");
+	*colon = '\0';
+	char *virt = colon + 1, *suffix = strchr(virt, ':');
+	bool ro = false;
+	if (suffix) {
+		if (strcmp(suffix, ":ro") != 0)
+			bad_bind(orig, "binds are read-only; the only suffix is :ro");
+		*suffix = '\0';
+		ro = true;
+	}
+	if (!lind_virt_path_ok(virt) || strlen(virt) > 200)
+		bad_bind(orig, "VIRT must be an absolute, normalised path "
+			 "(no '.', '..', '//', trailing '/'; not /; at most 200 "
+			 "bytes)");
+	if (nbinds >= LIND_MAX_BINDS)
+		bad_bind(orig, "too many binds (at most 8)");
+	int fd = open(arg, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) < 0)
+		bad_bind(orig, strerror(errno));
+	if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode))
+		bad_bind(orig, "HOST is not a directory or a regular file");
+	if (!lind_fd_bindable(fd))
+		bad_bind(orig, "HOST is on FUSE or a kernel pseudo filesystem "
+			 "(proc, sys...)");
+	if (fd <= 2) { /* stdio closed: would be sent as stdio */
+		int d = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+		if (d < 0)
+			bad_bind(orig, strerror(errno));
+		close(fd);
+		fd = d;
+	}
+	binds[nbinds++] = (struct lind_boot_bind){virt, ro, fd};
+	free(orig);
 }
 
 /* Options before PROGRAM; returns the index of PROGRAM in argv. */
@@ -96,6 +159,12 @@ static int parse(int argc, char **argv, const char **rundir, uint32_t *deny)
 			add_deny(argv[i], deny);
 		} else if (!strncmp(a, "--deny=", 7)) {
 			add_deny(a + 7, deny);
+		} else if (!strcmp(a, "--bind")) {
+			if (++i >= argc)
+				bad_usage("--bind needs HOST:VIRT[:ro]");
+			add_bind(argv[i]);
+		} else if (!strncmp(a, "--bind=", 7)) {
+			add_bind(argv[i] + 7);
 		} else {
 			char m[PATH_MAX + 32];
 			snprintf(m, sizeof m, "unknown option %s", a);
@@ -203,6 +272,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "lind-run: %s: not executable\n", argv[i]);
 		return 126;
 	}
+	lind_boot_binds(binds, nbinds);
 	if (rundir && setenv("LIND_RUNTIME_DIR", rundir, 1) < 0) {
 		fprintf(stderr, "lind-run: setenv: %s\n", strerror(errno));
 		return 126;

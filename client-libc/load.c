@@ -6,8 +6,10 @@
  * execve would reset the handler and leave a filter nobody answers.
  *
  * Runs in lind-run's child before the filter (the files are the ones the
- * user named to lind-run and their interpreter, read as the user), except
- * load_jump, which runs after it and makes no call at all.
+ * user named to lind-run and their interpreter, read as the user, from
+ * host fds), and again inside the cage for execve (exec.c: virtual fds
+ * read through the channel).  So every call here is a raw one (errno and
+ * the TLS are the program's at exec time) and nothing allocates.
  */
 #define _GNU_SOURCE
 #include <elf.h>
@@ -17,22 +19,51 @@
 #include <string.h>
 #include <sys/auxv.h>
 #include <sys/mman.h>
+#include <sys/random.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
+#include "client.h"
 #include "load.h"
 
 #define PAGE 4096ul
 #define PAGE_DOWN(x) ((uintptr_t)(x) & ~(PAGE - 1))
 #define PAGE_UP(x) PAGE_DOWN((uintptr_t)(x) + PAGE - 1)
-#define STACK_SIZE (8ul << 20)
-#define MAX_PHNUM 128
+#define MAX_PHNUM LOAD_MAX_PHNUM
 
-static int read_exact(int fd, void *buf, size_t len, off_t off)
+static long raw_mmap(uintptr_t addr, size_t len, int prot, int flags, int fd,
+		     uint64_t off)
 {
-	ssize_t r = pread(fd, buf, len, off);
-	if (r < 0)
-		return -errno;
-	return (size_t)r == len ? 0 : -ENOEXEC;
+	return lind_host6(SYS_mmap, (long)addr, (long)len, prot, flags, fd,
+			  (long)off);
+}
+
+/* Up to len bytes at off: a host pread, or one through the server. */
+static long src_pread(const struct load_src *src, void *buf, size_t len,
+		      uint64_t off)
+{
+	if (src->host)
+		return lind_host6(SYS_pread64, src->fd, (long)buf, (long)len,
+				  (long)off, 0, 0);
+	return lind_syscall(SYS_pread64, src->fd, (long)buf, (long)len,
+			    (long)off, 0, 0);
+}
+
+/* Exactly len bytes at off; a short file is no program (-ENOEXEC). */
+static int read_exact(const struct load_src *src, void *buf, size_t len,
+		      uint64_t off)
+{
+	size_t done = 0;
+	while (done < len) {
+		long r = src_pread(src, (char *)buf + done, len - done,
+				   off + done);
+		if (r < 0)
+			return (int)r;
+		if (r == 0)
+			return -ENOEXEC;
+		done += (size_t)r;
+	}
+	return 0;
 }
 
 static int check_header(const Elf64_Ehdr *eh)
@@ -67,8 +98,29 @@ static int prot_of(uint32_t pf)
 	       (pf & PF_X ? PROT_EXEC : 0);
 }
 
+/* File pages [start, fend) of a segment at m: mapped from a host fd, or
+ * read through the server into anonymous memory. */
+static int map_file_part(const struct load_src *src, const Elf64_Phdr *p,
+			 uintptr_t start, uintptr_t fend, int prot)
+{
+	uintptr_t m = PAGE_DOWN(start);
+	uint64_t off = PAGE_DOWN(p->p_offset);
+	/* writable for now: the bss may start inside the last page */
+	if (src->host) {
+		long r = raw_mmap(m, fend - m, prot | PROT_WRITE,
+				  MAP_PRIVATE | MAP_FIXED, src->fd, off);
+		return r < 0 ? (int)r : 0;
+	}
+	long r = raw_mmap(m, fend - m, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS, -1, 0);
+	if (r < 0)
+		return (int)r;
+	return read_exact(src, (void *)m, fend - m, off);
+}
+
 /* One PT_LOAD at bias: file pages, then zeroed pages up to p_memsz. */
-static int map_segment(int fd, const Elf64_Phdr *p, uintptr_t bias)
+static int map_segment(const struct load_src *src, const Elf64_Phdr *p,
+		       uintptr_t bias)
 {
 	uintptr_t start = bias + p->p_vaddr, fend = start + p->p_filesz;
 	uintptr_t mend = start + p->p_memsz;
@@ -77,23 +129,25 @@ static int map_segment(int fd, const Elf64_Phdr *p, uintptr_t bias)
 	    p->p_filesz > p->p_memsz)
 		return -ENOEXEC;
 	if (p->p_filesz) {
-		/* writable for now: the bss may start inside the last page */
-		void *m = mmap((void *)PAGE_DOWN(start),
-			       fend - PAGE_DOWN(start), prot | PROT_WRITE,
-			       MAP_PRIVATE | MAP_FIXED, fd,
-			       (off_t)PAGE_DOWN(p->p_offset));
-		if (m == MAP_FAILED)
-			return -errno;
+		int r = map_file_part(src, p, start, fend, prot);
+		if (r < 0)
+			return r;
 		if (p->p_memsz > p->p_filesz && PAGE_UP(fend) > fend)
 			memset((void *)fend, 0, PAGE_UP(fend) - fend);
-		if (mprotect(m, fend - PAGE_DOWN(start), prot) < 0)
-			return -errno;
+		long m = lind_host6(SYS_mprotect, (long)PAGE_DOWN(start),
+				    (long)(fend - PAGE_DOWN(start)), prot, 0,
+				    0, 0);
+		if (m < 0)
+			return (int)m;
 	}
 	uintptr_t zero = p->p_filesz ? PAGE_UP(fend) : PAGE_DOWN(start);
-	if (PAGE_UP(mend) > zero &&
-	    mmap((void *)zero, PAGE_UP(mend) - zero, prot,
-		 MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS, -1, 0) == MAP_FAILED)
-		return -errno;
+	if (PAGE_UP(mend) > zero) {
+		long r = raw_mmap(zero, PAGE_UP(mend) - zero, prot,
+				  MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS, -1,
+				  0);
+		if (r < 0)
+			return (int)r;
+	}
 	return 0;
 }
 
@@ -116,10 +170,10 @@ static int reserve(const Elf64_Ehdr *eh, const Elf64_Phdr *ph,
 	lo = PAGE_DOWN(lo);
 	hi = PAGE_UP(hi);
 	int fixed = eh->e_type == ET_EXEC ? MAP_FIXED_NOREPLACE : 0;
-	void *m = mmap(fixed ? (void *)lo : NULL, hi - lo, PROT_NONE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | fixed, -1, 0);
-	if (m == MAP_FAILED)
-		return errno == EEXIST ? -ENOMEM : -errno;
+	long m = raw_mmap(fixed ? lo : 0, hi - lo, PROT_NONE,
+			  MAP_PRIVATE | MAP_ANONYMOUS | fixed, -1, 0);
+	if (m < 0)
+		return m == -EEXIST ? -ENOMEM : (int)m;
 	*bias = (uintptr_t)m - lo;
 	return 0;
 }
@@ -139,56 +193,121 @@ static uintptr_t phdr_addr(const Elf64_Ehdr *eh, const Elf64_Phdr *ph,
 	return 0;
 }
 
-int load_elf(int fd, struct elf_image *img)
+int load_elf_read(const struct load_src *src, struct elf_image *img)
 {
-	Elf64_Ehdr eh;
-	Elf64_Phdr ph[MAX_PHNUM];
-	int r = read_exact(fd, &eh, sizeof eh, 0);
+	Elf64_Ehdr *eh = &img->eh;
+	Elf64_Phdr *ph = img->ph;
+	int r = read_exact(src, eh, sizeof *eh, 0);
 	if (r == 0)
-		r = check_header(&eh);
+		r = check_header(eh);
 	if (r == 0)
-		r = read_exact(fd, ph, eh.e_phnum * sizeof ph[0],
-			       (off_t)eh.e_phoff);
+		r = read_exact(src, ph, eh->e_phnum * sizeof ph[0], eh->e_phoff);
 	if (r < 0)
-		return r;
-	memset(img, 0, sizeof *img);
-	for (int i = 0; i < eh.e_phnum; i++)
+		return r == -EIO || r == -EISDIR ? -ENOEXEC : r;
+	img->interp[0] = '\0';
+	img->exec_stack = 0;
+	for (int i = 0; i < eh->e_phnum; i++)
 		if (ph[i].p_type == PT_LOAD && (r = check_load(&ph[i])) < 0)
 			return r;
-	for (int i = 0; i < eh.e_phnum; i++) {
+	for (int i = 0; i < eh->e_phnum; i++) {
+		if (ph[i].p_type == PT_GNU_STACK)
+			img->exec_stack = (ph[i].p_flags & PF_X) != 0;
 		if (ph[i].p_type != PT_INTERP)
 			continue;
 		if (ph[i].p_filesz < 2 || ph[i].p_filesz > sizeof img->interp)
 			return -ENOEXEC;
-		r = read_exact(fd, img->interp, ph[i].p_filesz,
-			       (off_t)ph[i].p_offset);
+		r = read_exact(src, img->interp, ph[i].p_filesz,
+			       ph[i].p_offset);
 		if (r < 0 || img->interp[ph[i].p_filesz - 1])
 			return -ENOEXEC;
 	}
-	uintptr_t bias = 0;
-	if ((r = reserve(&eh, ph, &bias)) < 0)
-		return r;
-	for (int i = 0; i < eh.e_phnum; i++)
-		if (ph[i].p_type == PT_LOAD &&
-		    (r = map_segment(fd, &ph[i], bias)) < 0)
-			return r;
-	for (int i = 0; i < eh.e_phnum; i++)
-		if (ph[i].p_type == PT_GNU_STACK)
-			img->exec_stack = (ph[i].p_flags & PF_X) != 0;
-	img->bias = bias;
-	img->entry = bias + eh.e_entry;
-	img->phdr = phdr_addr(&eh, ph, bias);
-	img->phnum = eh.e_phnum;
 	return 0;
 }
 
-/* Copy s to the top of the stack being built; its address. */
+int load_elf_map(const struct load_src *src, struct elf_image *img)
+{
+	const Elf64_Ehdr *eh = &img->eh;
+	uintptr_t bias = 0;
+	int r = reserve(eh, img->ph, &bias);
+	if (r < 0)
+		return r;
+	for (int i = 0; i < eh->e_phnum; i++)
+		if (img->ph[i].p_type == PT_LOAD &&
+		    (r = map_segment(src, &img->ph[i], bias)) < 0)
+			return r;
+	img->bias = bias;
+	img->entry = bias + eh->e_entry;
+	img->phdr = phdr_addr(eh, img->ph, bias);
+	img->phnum = eh->e_phnum;
+	return 0;
+}
+
+int load_elf(const struct load_src *src, struct elf_image *img)
+{
+	int r = load_elf_read(src, img);
+	return r < 0 ? r : load_elf_map(src, img);
+}
+
+int load_shebang(char *buf, size_t n, char **interp, char **arg)
+{
+	if (n < 2 || buf[0] != '#' || buf[1] != '!')
+		return 0;
+	char *nl = memchr(buf, '\n', n);
+	if (!nl)
+		return -ENOEXEC;
+	*nl = '\0';
+	char *p = buf + 2;
+	p += strspn(p, " \t");
+	if (!*p)
+		return -ENOEXEC;
+	*interp = p;
+	p += strcspn(p, " \t");
+	if (*p) {
+		*p++ = '\0';
+		p += strspn(p, " \t");
+		size_t len = strlen(p);
+		while (len && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+			p[--len] = '\0';
+	}
+	*arg = *p ? p : NULL;
+	return 1;
+}
+
+uintptr_t load_stack_map(int exec_stack, long *err)
+{
+	/* executable only when the program asks (PT_GNU_STACK), as Linux */
+	int prot = PROT_READ | PROT_WRITE | (exec_stack ? PROT_EXEC : 0);
+	long m = raw_mmap(0, LOAD_STACK_SIZE, prot,
+			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	*err = m < 0 ? m : 0;
+	return m < 0 ? 0 : (uintptr_t)m;
+}
+
+/* Copy s below *top; its address. */
 static char *push_str(char **top, const char *s)
 {
 	size_t n = strlen(s) + 1;
 	*top -= n;
 	memcpy(*top, s, n);
 	return *top;
+}
+
+/* argv or envp: its strings below *top, the pointers at w; past them. */
+static unsigned long *push_vec(unsigned long *w, char **top,
+			       char *const v[], size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		*w++ = (unsigned long)push_str(top, v[i]);
+	*w++ = 0;
+	return w;
+}
+
+static size_t vec_bytes(char *const v[], size_t *n)
+{
+	size_t b = 0;
+	for (*n = 0; v[*n]; (*n)++)
+		b += strlen(v[*n]) + 1;
+	return b;
 }
 
 /*
@@ -198,32 +317,16 @@ static char *push_str(char **top, const char *s)
  * image are the program's.
  */
 uintptr_t load_stack(const struct elf_image *prog, uintptr_t interp_base,
-		     char *const argv[], char *const envp[], const char *execfn)
+		     char *const argv[], char *const envp[], const char *execfn,
+		     uintptr_t stack_top)
 {
-	/* executable only when the program asks (PT_GNU_STACK), as Linux */
-	int prot = PROT_READ | PROT_WRITE | (prog->exec_stack ? PROT_EXEC : 0);
-	char *base = mmap(NULL, STACK_SIZE, prot, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-	if (base == MAP_FAILED)
-		return 0;
-	char *top = base + STACK_SIZE;
-	size_t argc = 0, envc = 0;
-	while (argv[argc])
-		argc++;
-	while (envp[envc])
-		envc++;
-	char **sargv = malloc((argc + envc + 2) * sizeof *sargv);
-	if (!sargv)
-		return 0;
-	char **senv = sargv + argc + 1;
-	for (size_t i = 0; i < argc; i++)
-		sargv[i] = push_str(&top, argv[i]);
-	for (size_t i = 0; i < envc; i++)
-		senv[i] = push_str(&top, envp[i]);
-	sargv[argc] = senv[envc] = NULL;
+	char *top = (char *)stack_top;
+	size_t argc, envc;
+	size_t bytes = vec_bytes(argv, &argc) + vec_bytes(envp, &envc);
 	char *fn = push_str(&top, execfn), *plat = push_str(&top, "x86_64");
 	top -= 16;
 	char *rnd = top;
-	if (getentropy(rnd, 16) < 0)
+	if (lind_host6(SYS_getrandom, (long)rnd, 16, GRND_NONBLOCK, 0, 0, 0) != 16)
 		memset(rnd, 0x5a, 16);
 	unsigned long aux[][2] = {
 		{AT_PHDR, prog->phdr},       {AT_PHENT, sizeof(Elf64_Phdr)},
@@ -242,17 +345,14 @@ uintptr_t load_stack(const struct elf_image *prog, uintptr_t interp_base,
 		{AT_NULL, 0},
 	};
 	size_t words = 1 + argc + 1 + envc + 1 + 2 * (sizeof aux / sizeof aux[0]);
-	unsigned long *sp = (unsigned long *)(PAGE_DOWN(top) - 64);
+	unsigned long *sp = (unsigned long *)(PAGE_DOWN(top - bytes) - 64);
 	sp -= words;
 	sp = (unsigned long *)((uintptr_t)sp & ~15ul); /* rsp % 16 == 0 */
 	unsigned long *w = sp;
 	*w++ = argc;
-	memcpy(w, sargv, (argc + 1) * sizeof *w);
-	w += argc + 1;
-	memcpy(w, senv, (envc + 1) * sizeof *w);
-	w += envc + 1;
+	w = push_vec(w, &top, argv, argc);
+	w = push_vec(w, &top, envp, envc);
 	memcpy(w, aux, sizeof aux);
-	free(sargv);
 	return (uintptr_t)sp;
 }
 

@@ -302,7 +302,7 @@ static void copy_out(const struct lind_out *o, const ProtobufCBinaryData *d)
 #define ARENA_SLACK 1024
 
 long lind_unmarshal(const struct lind_plan *p, const uint8_t *frame,
-		    size_t len, int *more)
+		    size_t len, int *flags)
 {
 	/* The arena holds exactly what the call can take: a reply carrying
 	 * more out-data fails to unpack instead of overflowing anything.
@@ -317,7 +317,8 @@ long lind_unmarshal(const struct lind_plan *p, const uint8_t *frame,
 	Lind__Reply *rep = lind__reply__unpack(&al, len, frame);
 	if (!rep)
 		return -EIO;
-	*more = rep->more;
+	*flags = (rep->more ? LIND_REPLY_MORE : 0) |
+		 (rep->fd ? LIND_REPLY_FD : 0);
 	if (rep->result < 0)
 		return rep->result; /* out-data of a failed call is ignored */
 	if (rep->n_data > (size_t)p->nout)

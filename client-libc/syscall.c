@@ -5,6 +5,8 @@
  * the same frame.  Returns >= 0 or -errno and never touches errno.
  */
 #include <errno.h>
+#include <signal.h>
+#include <sys/syscall.h>
 
 #include "client.h"
 
@@ -28,9 +30,10 @@ static long without_relay(long nr, const long a[6])
 	lind_host_fatal("lind: relay connection lost\n");
 }
 
-/* One frame through one slot: plan, pack in place, wait, copy out. */
+/* One frame through one slot: plan, pack in place, wait, copy out; an
+ * answer with a host fd (Reply.fd) is that fd's number here. */
 static long call_once(struct lind_client *cl, long nr, const long a[6],
-		      int *more)
+		      int *flags)
 {
 	struct lind_plan p;
 	long r = lind_plan(&p, nr, a);
@@ -47,9 +50,21 @@ static long call_once(struct lind_client *cl, long nr, const long a[6],
 			return without_relay(nr, a);
 		}
 	}
+	*flags = 0;
 	if (r >= 0)
-		r = lind_unmarshal(&p, s->buf, (size_t)r, more);
+		r = lind_unmarshal(&p, s->buf, (size_t)r, flags);
+	if (*flags & LIND_REPLY_FD) { /* taken whatever r is: never left over */
+		long fd = lind_hostfd_take(cl, (uint32_t)(s - cl->chan->slot));
+		if (r >= 0 || fd < 0)
+			r = fd;
+		else
+			lind_host_magic(SYS_close, fd, 0, 0);
+	}
 	lind_chan_release(cl, s);
+	/* a write to a pipe nobody reads: the kernel's SIGPIPE, to this
+	 * thread; a program that ignores it just sees EPIPE */
+	if (r == -EPIPE && (nr == LIND_SYS_write || nr == LIND_SYS_writev))
+		lind_signal_self_thread(SIGPIPE);
 	return r;
 }
 
@@ -77,9 +92,9 @@ static int split_arg(const struct lind_syscall *row, int *len, int *out)
 static long split_call(struct lind_client *cl, const struct lind_syscall *row,
 		       long nr, const long a[6])
 {
-	int n, out, more = 0, i = split_arg(row, &n, &out);
+	int n, out, flags = 0, i = split_arg(row, &n, &out);
 	if (i < 0 || (unsigned long)a[n] <= LIND_MAX_IO)
-		return call_once(cl, nr, a, &more);
+		return call_once(cl, nr, a, &flags);
 	long b[6], done = 0, total = a[n];
 	if (total < 0)
 		return -EINVAL; /* over SSIZE_MAX, as the kernel says */
@@ -92,11 +107,11 @@ static long split_call(struct lind_client *cl, const struct lind_syscall *row,
 		b[n] = chunk;
 		if (nr == LIND_SYS_pwrite64 || nr == LIND_SYS_pread64)
 			b[3] = a[3] + done;
-		long r = call_once(cl, nr, b, &more);
+		long r = call_once(cl, nr, b, &flags);
 		if (r < 0)
 			return done ? done : r;
 		done += r;
-		if (r < chunk || (out && !more))
+		if (r < chunk || (out && !(flags & LIND_REPLY_MORE)))
 			break;
 	}
 	return done;
@@ -112,9 +127,9 @@ long lind_syscall(long nr, long a0, long a1, long a2, long a3, long a4,
 	if (nr == LIND_SYS_exit_group && !lind_relay_alive(cl))
 		lind_host_exit((int)a0); /* do not wait for a dead relay */
 	const struct lind_syscall *row = lind_syscall_row((uint64_t)nr);
-	int more;
+	int flags;
 	long r = row && (row->flags & LF_SPLIT) ? split_call(cl, row, nr, a)
-						: call_once(cl, nr, a, &more);
+						: call_once(cl, nr, a, &flags);
 	if (nr == LIND_SYS_exit_group)
 		lind_host_exit((int)a0); /* the server has the status now */
 	return r;

@@ -105,7 +105,7 @@ static pid_t host_pid; /* ours, read before the filter went in */
 
 /* kill/tgkill of the cage itself (its virtual pid): delivered by the host
  * kernel, so handlers, default actions and the exit status are native.
- * Other targets are other cages: the server's business (ENOSYS today). */
+ * Other targets are other cages: the server's business (sys_signal.c). */
 static long trap_self_signal(long nr, const long a[6])
 {
 	if (nr == SYS_kill)
@@ -115,9 +115,29 @@ static long trap_self_signal(long nr, const long a[6])
 			  (long)LIND_HOST_MAGIC);
 }
 
+/* Other cages are the server's: it signals them through the relay, and
+ * answers 1 when the caller is among the targets too (kill(0), a group),
+ * so that the caller's own signal is raised here, before kill returns. */
+static long trap_signal(long nr, const long a[6])
+{
+	if (a[0] == (long)lind_cage_id())
+		return trap_self_signal(nr, a);
+	long r = lind_syscall(nr, a[0], a[1], a[2], 0, 0, 0);
+	if (r == 1 && nr == SYS_kill) /* tgkill names one thread: never 1 */
+		return trap_self_signal(SYS_kill, a);
+	return r;
+}
+
 static long host_tid(void)
 {
 	return lind_host6(SYS_gettid, 0, 0, 0, 0, 0, 0);
+}
+
+/* Trapped on purpose, with the cage's own pid: the handler (in lind-run's
+ * image, which knows the host pid) redoes it as trap_self_signal. */
+void lind_signal_self_thread(int sig)
+{
+	lind_host6(SYS_tgkill, (long)lind_cage_id(), host_tid(), sig, 0, 0, 0);
 }
 
 /* pid (an int, as the kernel reads it) names the calling thread: its own
@@ -239,6 +259,12 @@ static long trap_mmap(const long a[6])
 	long off = a[5];
 	if (!len || (off & 4095) || off < 0)
 		return -EINVAL;
+	long hfd = lind_syscall(LIND_SYS_lind_mapfd, fd, prot, flags, 0, 0, 0);
+	if (hfd >= 0)
+		return lind_hostfd_map(lind_cl, (int)hfd, a[0], len, prot, flags,
+				       off);
+	if (hfd != -ENODEV)
+		return hfd;
 	if ((flags & MAP_TYPE) == MAP_SHARED && (prot & PROT_WRITE))
 		return -ENODEV;
 	int keep = flags & (MAP_FIXED | MAP_FIXED_NOREPLACE | MAP_32BIT |
@@ -263,6 +289,21 @@ static long trap_mmap(const long a[6])
 	return r < 0 ? r : m;
 }
 
+/* execve/execveat: lind-run's loader (exec.c) replaces the image in this
+ * process; it returns only when the call fails.  A cage started directly
+ * has no loader mapped: ENOSYS, said once on the cage's stderr. */
+static long trap_exec(long nr, ucontext_t *uc, const long a[6])
+{
+	static const char line[] =
+		"lind: execve needs a cage started by lind-run (ENOSYS)\n";
+	static _Atomic int said;
+	if (lind_cl->exec)
+		return lind_cl->exec(nr, uc, a);
+	if (!atomic_exchange(&said, 1))
+		lind_host_magic(SYS_write, 2, (long)line, sizeof line - 1);
+	return -ENOSYS;
+}
+
 /* The calls the filter traps only for some arguments: answered here.
  * 1 with *r set, or 0: the call is the server's. */
 static int answer_here(long nr, ucontext_t *uc, const long a[6], long *r)
@@ -276,9 +317,7 @@ static int answer_here(long nr, ucontext_t *uc, const long a[6], long *r)
 		return 1;
 	case SYS_kill:
 	case SYS_tgkill:
-		if (a[0] != (long)lind_cage_id())
-			return 0; /* another cage: the server's */
-		*r = trap_self_signal(nr, a);
+		*r = trap_signal(nr, a);
 		return 1;
 	case SYS_sched_getaffinity:
 		*r = trap_getaffinity(a);
@@ -299,6 +338,10 @@ static int answer_here(long nr, ucontext_t *uc, const long a[6], long *r)
 		return 1;
 	case SYS_futex:
 		return trap_futex(a, r);
+	case SYS_execve:
+	case SYS_execveat:
+		*r = trap_exec(nr, uc, a);
+		return 1;
 	default:
 		return 0;
 	}

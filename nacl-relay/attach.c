@@ -13,6 +13,7 @@
 #define _GNU_SOURCE /* accept4, struct ucred */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -116,7 +117,7 @@ static void refuse(struct relay_conn *c, const char *why)
 	shutdown(c->fd, SHUT_RD);
 	uint8_t buf[64];
 	for (;;) {
-		int fds[3], nfds = 3;
+		int fds[LIND_MAX_FDS], nfds = LIND_MAX_FDS;
 		long n = lind_recv_msg(c->fd, buf, sizeof buf, fds, &nfds);
 		if (n < 0 && n != -EMSGSIZE)
 			break;
@@ -142,6 +143,37 @@ static bool is_relay_conn(struct relay *r, int fd)
 	       strncmp(sa.sun_path, r->bound_name, sizeof sa.sun_path) == 0;
 }
 
+/* The per-cage binds' fds (lind-run --bind), after the stdio fds: each a
+ * directory or regular file the attaching process could open (it holds
+ * the fd), on a filesystem that shows the same to anyone (not FUSE, not
+ * procfs or another kernel view); NULL, or why they are refused.  The
+ * server checks each against its VIRT. */
+static const char *check_binds(const Lind__Attach *a, const int *fds,
+			       int nfds)
+{
+	if (a->n_binds > LIND_MAX_BINDS)
+		return "more binds than LIND_MAX_BINDS";
+	if ((size_t)nfds != a->n_binds)
+		return "bind fds do not match the binds";
+	for (size_t i = 0; i < a->n_binds; i++) {
+		struct stat st;
+		if (!lind_virt_path_ok(a->binds[i]->virt))
+			return "a bind's virtual path is not absolute and "
+			       "normalised";
+		if (fstat(fds[i], &st) < 0 ||
+		    !(S_ISDIR(st.st_mode) || S_ISREG(st.st_mode)))
+			return "a bind fd is not a directory or a regular file";
+		int fl = fcntl(fds[i], F_GETFL);
+		if (fl < 0 || (fl & O_PATH) || (fl & O_ACCMODE) == O_WRONLY)
+			return "a bind fd is not open for reading (O_PATH: its "
+			       "user may not have been able to read it)";
+		if (!lind_fd_bindable(fds[i]))
+			return "a bind fd is on FUSE or a kernel pseudo "
+			       "filesystem (proc, sys...)";
+	}
+	return NULL;
+}
+
 /* Validates the Attach and sends CAGE_NEW; NULL, or why it is refused. */
 static const char *attach_begin(struct relay_conn *c, Lind__Attach *a,
 				const int *fds, int nfds, char *msg, size_t cap)
@@ -158,12 +190,15 @@ static const char *attach_begin(struct relay_conn *c, Lind__Attach *a,
 			 a->deny & ~LC_ALL);
 		return msg;
 	}
-	if (__builtin_popcount(a->stdio_mask & 7) != nfds ||
-	    (a->stdio_mask & ~7u))
+	int nstdio = __builtin_popcount(a->stdio_mask & 7);
+	if (nstdio > nfds || (a->stdio_mask & ~7u))
 		return "stdio fds do not match stdio_mask";
-	for (int i = 0; i < nfds; i++)
+	for (int i = 0; i < nstdio; i++)
 		if (is_relay_conn(r, fds[i]))
 			return "a stdio fd is a connection to nacl-relay";
+	const char *why = check_binds(a, fds + nstdio, nfds - nstdio);
+	if (why)
+		return why;
 	c->attach_id = ++r->next_attach_id;
 	int rc = relay_server_cage_new(r, a, c->cred.pid, c->cred.uid,
 				       c->cred.gid, fds, nfds, c->attach_id);
@@ -224,8 +259,8 @@ static bool any_on_fuse(const int *fds, int nfds, bool *fuse)
 static void conn_first(struct relay_conn *c)
 {
 	uint8_t buf[8192];
-	int fds[3], nfds = 3;
-	bool fuse[3] = {false, false, false};
+	int fds[LIND_MAX_FDS], nfds = LIND_MAX_FDS;
+	bool fuse[LIND_MAX_FDS] = {false};
 	long n = lind_recv_msg(c->fd, buf, sizeof buf, fds, &nfds);
 	if (n == -EAGAIN)
 		return;
@@ -238,7 +273,7 @@ static void conn_first(struct relay_conn *c)
 	if (n == 0)
 		why = NULL; /* went away before attaching: nothing to say */
 	else if (any_on_fuse(fds, nfds, fuse))
-		why = "a stdio fd is on a FUSE filesystem (not served: its daemon "
+		why = "an fd is on a FUSE filesystem (not served: its daemon "
 		      "could stall every cage)";
 	else if (a && !(why = attach_begin(c, a, fds, nfds, msg, sizeof msg)))
 		a = NULL; /* the connection keeps it until the answer */
@@ -262,6 +297,50 @@ static struct relay_conn *find_waiting(struct relay *r, uint64_t attach_id)
 		if (c->state == CONN_WAITING && c->attach_id == attach_id)
 			return c;
 	return NULL;
+}
+
+static struct relay_conn *find_attached(struct relay *r, uint64_t cage_id)
+{
+	for (struct relay_conn *c = r->conns; c; c = c->next)
+		if (c->state == CONN_ATTACHED && c->cage &&
+		    c->cage->cage_id == cage_id)
+			return c;
+	return NULL;
+}
+
+/* Through the pidfd the relay holds since attach: never a recycled pid.
+ * A process already gone is nothing to report (ESRCH). */
+void relay_attach_signal(struct relay *r, uint64_t cage_id, uint32_t signo)
+{
+	struct relay_conn *c = find_attached(r, cage_id);
+	if (!c || signo == 0 || signo > 64)
+		return;
+	long rc = c->pidfd >= 0 ? syscall(SYS_pidfd_send_signal, c->pidfd,
+					  (int)signo, NULL, 0)
+				: kill(c->cred.pid, (int)signo);
+	if (rc < 0 && errno != ESRCH)
+		lind_log(cage_id, "cannot send signal %u: %s", signo,
+			 strerror(errno));
+}
+
+/* The cage reads {slot} and the fd from its attach socket once the reply
+ * says one comes (client-libc/hostfd.c).  Only for a call of this cage's
+ * current channel.  A cage whose socket has no room is not reading what
+ * it asked for: a protocol violation, fatal to it alone. */
+void relay_attach_pass_fd(struct relay *r, uint64_t cage_id, uint64_t tag,
+			  int fd)
+{
+	struct relay_conn *c = find_attached(r, cage_id);
+	uint32_t slot = RELAY_TAG_SLOT(tag);
+	if (!c || c->cage->idx != RELAY_TAG_IDX(tag) ||
+	    c->cage->gen != RELAY_TAG_GEN(tag) || slot >= LIND_CHAN_SLOTS)
+		return; /* the cage has gone, or the call with it */
+	int rc = lind_send_bytes(c->fd, &slot, sizeof slot, &fd, 1);
+	if (rc < 0) {
+		lind_log(cage_id, "cannot pass it an fd (%s): disconnecting",
+			 strerror(-rc));
+		conn_close(c);
+	}
 }
 
 void relay_attach_answer(struct relay *r, const Lind__Control *m)

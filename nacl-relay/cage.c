@@ -189,9 +189,7 @@ static int check_lind_cancel(struct relay_cage *c, Lind__Request *req,
 		*why = "lind_cancel of no slot";
 		return -EINVAL;
 	}
-	uint64_t slot = (uint64_t)req->args[0];
-	req->args[0] = (int64_t)((uint64_t)c->gen << 32 |
-				 (uint64_t)c->idx << 8 | slot);
+	req->args[0] = (int64_t)RELAY_TAG(c->gen, c->idx, req->args[0]);
 	return 0;
 }
 
@@ -217,6 +215,15 @@ static int screen(struct relay_cage *c, Lind__Request *req, bool traced,
 			return 1;
 	}
 	return rc;
+}
+
+/* The reply to slot i is routed (or will never come): 1 if it was busy. */
+static int inflight_done(struct relay_cage *c, uint32_t i)
+{
+	if (!atomic_exchange(&c->inflight[i].busy, 0))
+		return 0;
+	atomic_fetch_sub(&c->nbusy, 1);
+	return 1;
 }
 
 static void take_slot(struct relay_cage *c, uint32_t i)
@@ -257,11 +264,12 @@ static void take_slot(struct relay_cage *c, uint32_t i)
 	}
 	if (rc == 0) {
 		req->cage_id = c->cage_id; /* stamped: a cage never names itself */
-		req->tag = (uint64_t)c->gen << 32 | (uint64_t)c->idx << 8 | i;
+		req->tag = RELAY_TAG(c->gen, c->idx, i);
+		atomic_fetch_add(&c->nbusy, 1);
 		atomic_store(&f->busy, 1);
 		rc = relay_forward(r, req, &c->stop);
 		if (rc < 0)
-			atomic_store(&f->busy, 0);
+			inflight_done(c, i);
 		if (rc == -E2BIG)
 			rc = -EINVAL;
 	}
@@ -273,10 +281,20 @@ static void take_slot(struct relay_cage *c, uint32_t i)
 	lind__request__free_unpacked(req, NULL);
 }
 
+/* How many slots to scan: what the cage says it used (its own word: a
+ * lie only hides its own calls), within the channel. */
+static uint32_t slots_used(const struct lind_chan *ch)
+{
+	uint32_t n = atomic_load(&ch->slots_used);
+	return n < LIND_CHAN_SCAN_MIN ? LIND_CHAN_SCAN_MIN
+	       : n > LIND_CHAN_SLOTS  ? LIND_CHAN_SLOTS
+				      : n;
+}
+
 static int scan(struct relay_cage *c)
 {
 	int n = 0;
-	for (uint32_t i = 0; i < LIND_CHAN_SLOTS; i++) {
+	for (uint32_t i = 0, used = slots_used(c->chan); i < used; i++) {
 		if (atomic_load_explicit(&c->chan->slot[i].state,
 					 memory_order_acquire) ==
 		    LIND_SLOT_SUBMITTED) {
@@ -289,11 +307,7 @@ static int scan(struct relay_cage *c)
 
 static bool in_flight(struct relay_cage *c)
 {
-	for (int i = 0; i < LIND_CHAN_SLOTS; i++)
-		if (atomic_load_explicit(&c->inflight[i].busy,
-					 memory_order_relaxed))
-			return true;
-	return false;
+	return atomic_load_explicit(&c->nbusy, memory_order_relaxed) != 0;
 }
 
 static void *cage_main(void *arg)
@@ -413,7 +427,20 @@ static long reply_tag(const uint8_t *p, size_t len, uint64_t *tag)
  * unpack, no repack.  Returns false when the caller must unpack and use
  * relay_route_reply (a traced call, or a frame we cannot re-tag).
  */
-_Static_assert(LIND_CHAN_SLOTS < 128, "a slot index is a one-byte varint");
+_Static_assert(LIND_CHAN_SLOTS <= 1 << 14, "a slot index is a 2-byte varint");
+
+/* Reply.tag = slot at the start of buf: its length (2 or 3 bytes). */
+static size_t put_slot_tag(uint8_t *buf, uint32_t slot)
+{
+	buf[0] = 0x08; /* field 1, varint */
+	if (slot < 128) {
+		buf[1] = (uint8_t)slot;
+		return 2;
+	}
+	buf[1] = (uint8_t)(slot | 0x80);
+	buf[2] = (uint8_t)(slot >> 7);
+	return 3;
+}
 
 bool relay_route_raw(struct relay *r, const uint8_t *p, size_t len)
 {
@@ -421,9 +448,8 @@ bool relay_route_raw(struct relay *r, const uint8_t *p, size_t len)
 	long off = reply_tag(p, len, &tag);
 	if (off < 0 || len - (size_t)off > LIND_MAX_FRAME - 3)
 		return false;
-	uint32_t gen = (uint32_t)(tag >> 32);
-	uint32_t idx = (uint32_t)(tag >> 8) & 0xffffff;
-	uint32_t slot = (uint32_t)tag & 0xff;
+	uint32_t gen = RELAY_TAG_GEN(tag), idx = RELAY_TAG_IDX(tag);
+	uint32_t slot = RELAY_TAG_SLOT(tag);
 	if (idx >= RELAY_MAX_CHANS || slot >= LIND_CHAN_SLOTS)
 		return true; /* not ours to route: dropped */
 	pthread_mutex_lock(&r->table_lock);
@@ -436,12 +462,11 @@ bool relay_route_raw(struct relay *r, const uint8_t *p, size_t len)
 		pthread_mutex_unlock(&r->table_lock);
 		return false;
 	}
-	atomic_store(&c->inflight[slot].busy, 0);
+	inflight_done(c, slot);
 	struct lind_slot *s = &c->chan->slot[slot];
-	s->buf[0] = 0x08; /* field 1, varint: the slot index (< 128) */
-	s->buf[1] = (uint8_t)slot;
-	memcpy(s->buf + 2, p + off, len - (size_t)off);
-	s->len = (uint32_t)(len - (size_t)off + 2);
+	size_t head = put_slot_tag(s->buf, slot);
+	memcpy(s->buf + head, p + off, len - (size_t)off);
+	s->len = (uint32_t)(len - (size_t)off + head);
 	/* seq_cst: pairs with the client's waiting=1 before its re-check */
 	atomic_store(&s->state, LIND_SLOT_REPLIED);
 	if (atomic_load(&s->waiting))
@@ -453,9 +478,8 @@ bool relay_route_raw(struct relay *r, const uint8_t *p, size_t len)
 void relay_route_reply(struct relay *r, Lind__Reply *rep)
 {
 	uint64_t tag = rep->tag;
-	uint32_t gen = (uint32_t)(tag >> 32);
-	uint32_t idx = (uint32_t)(tag >> 8) & 0xffffff;
-	uint32_t slot = (uint32_t)tag & 0xff;
+	uint32_t gen = RELAY_TAG_GEN(tag), idx = RELAY_TAG_IDX(tag);
+	uint32_t slot = RELAY_TAG_SLOT(tag);
 	if (idx >= RELAY_MAX_CHANS || slot >= LIND_CHAN_SLOTS)
 		return;
 
@@ -477,7 +501,7 @@ void relay_route_reply(struct relay *r, Lind__Reply *rep)
 		f = *fi;
 		traced = true;
 	}
-	atomic_store(&fi->busy, 0);
+	inflight_done(c, slot);
 	rep->tag = slot;
 	if (traced) {
 		/* out-data prefixes, copied before the slot is handed back */
@@ -516,7 +540,7 @@ void relay_cages_fail_all(struct relay *r)
 			continue;
 		struct lind_chan *ch = c->chan;
 		atomic_store(&ch->relay_gone, 1);
-		for (int s = 0; s < LIND_CHAN_SLOTS; s++)
+		for (uint32_t s = 0, used = slots_used(ch); s < used; s++)
 			lind_futex_wake(&ch->slot[s].state, INT_MAX);
 		atomic_fetch_add(&ch->free_seq, 1);
 		lind_futex_wake(&ch->free_seq, INT_MAX);

@@ -59,7 +59,8 @@ static void server_cb(struct ev_loop *loop, ev_io *w, int revents)
 	(void)revents;
 	struct relay *r = w->data;
 	uint8_t buf[8192];
-	long n = lind_recv_msg(r->server_fd, buf, sizeof buf, NULL, NULL);
+	int fd = -1, nfds = 1;
+	long n = lind_recv_msg(r->server_fd, buf, sizeof buf, &fd, &nfds);
 	if (n == -EAGAIN || n == -EINTR)
 		return;
 	if (n > 0) {
@@ -67,12 +68,20 @@ static void server_cb(struct ev_loop *loop, ev_io *w, int revents)
 		if (m && (m->kind == LIND__CONTROL__KIND__CAGE_NEW_OK ||
 			  (m->kind == LIND__CONTROL__KIND__ERROR && m->attach_id)))
 			relay_attach_answer(r, m);
+		else if (m && m->kind == LIND__CONTROL__KIND__CAGE_SIGNAL)
+			relay_attach_signal(r, m->cage_id, m->signo);
+		else if (m && m->kind == LIND__CONTROL__KIND__CAGE_FD && nfds)
+			relay_attach_pass_fd(r, m->cage_id, m->tag, fd);
 		else if (m && m->kind == LIND__CONTROL__KIND__ERROR)
 			lind_log(0, "posix-server: %s", m->error);
 		if (m)
 			lind__control__free_unpacked(m, NULL);
+		if (nfds)
+			close(fd);
 		return;
 	}
+	if (nfds)
+		close(fd);
 	lind_log(0, "posix-server went away; exiting");
 	atomic_store(&r->server_gone, 1);
 	r->exit_code = 1;

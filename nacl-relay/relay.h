@@ -21,8 +21,15 @@
 #include "common.h"
 #include "protocol.h"
 
-/* Channel index lives in 24 bits of the tag; this many cages at once. */
+/* A relay tag: generation << 32 | channel index << 16 | slot. */
 #define RELAY_MAX_CHANS 4096
+#define RELAY_TAG(gen, idx, slot) \
+	((uint64_t)(gen) << 32 | (uint64_t)(idx) << 16 | (uint64_t)(slot))
+#define RELAY_TAG_GEN(tag) ((uint32_t)((tag) >> 32))
+#define RELAY_TAG_IDX(tag) ((uint32_t)((tag) >> 16) & 0xffff)
+#define RELAY_TAG_SLOT(tag) ((uint32_t)(tag) & 0xffff)
+_Static_assert(RELAY_MAX_CHANS <= 0x10000 && LIND_CHAN_SLOTS <= 0x10000,
+	       "channel and slot fit their 16 bits of the tag");
 /* How long one TRACE_ON keeps the feed on. */
 #define RELAY_TRACE_TTL_NS (3ull * 1000000000ull)
 /* Stack of each relay thread (one per cage, one for replies). */
@@ -56,6 +63,7 @@ struct relay_cage {
 	pthread_t thread;
 	bool running;
 	_Atomic int stop;
+	_Atomic uint32_t nbusy; /* inflight[] entries busy: replies to poll */
 	struct relay_inflight inflight[LIND_CHAN_SLOTS];
 	uint8_t frame[LIND_MAX_FRAME]; /* private copy: the cage may scribble */
 };
@@ -186,6 +194,12 @@ int relay_attach_start(struct relay *r);
 int relay_closer_start(struct relay *r);
 /* The server answered a CAGE_NEW (CAGE_NEW_OK or ERROR). */
 void relay_attach_answer(struct relay *r, const Lind__Control *m);
+/* The server's CAGE_SIGNAL: send signo to that cage's process. */
+void relay_attach_signal(struct relay *r, uint64_t cage_id, uint32_t signo);
+/* The server's CAGE_FD: fd (not taken over) to the cage, for the call
+ * with that tag. */
+void relay_attach_pass_fd(struct relay *r, uint64_t cage_id, uint64_t tag,
+			  int fd);
 void relay_attach_close_all(struct relay *r);
 
 #endif

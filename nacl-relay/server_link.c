@@ -153,6 +153,9 @@ int relay_server_cage_new(struct relay *r, const Lind__Attach *a, pid_t pid,
 	m.stdio_mask = a->stdio_mask;
 	m.n_argv = a->n_argv;
 	m.argv = a->argv;
+	m.n_binds = a->n_binds;
+	m.binds = a->binds;
+	m.exe = a->exe;
 	m.attach_id = attach_id;
 	int rc = send_control(r, &m, fds, nfds);
 	if (rc == -EMSGSIZE) { /* argv too long for a Control: leave it out */

@@ -17,12 +17,17 @@
 #include <unistd.h>
 
 #include "bind.h"
+#include "common.h"
+#include "lind.pb-c.h"
+#include "procfs.h"
 #include "store.h"
 #include "vfs.h"
 
 struct bind {
 	char *host, *virt;
 	bool follow;        /* --bind follows HOST's own symlinks */
+	bool cage;          /* lind-run --bind: one cage's (a bind_set's) */
+	bool dead;          /* its set is gone: freed when its root is unused */
 	int fd;             /* the host root: O_RDONLY, or O_PATH */
 	dev_t dev;          /* st_dev of everything in this bind */
 	struct inode *mnt;  /* the virtual inode it covers */
@@ -49,6 +54,15 @@ static unsigned nbinds;
 static struct hnode **table;
 static size_t tcap, tcount;
 static struct hnode *temps; /* nodes made by the current call */
+
+/* One cage's binds (lind-run --bind), shared by reference so that its
+ * children can inherit them. */
+struct bind_set {
+	unsigned refs;
+	size_t n;
+	struct bind *b[LIND_MAX_BINDS];
+};
+static struct bind_set *caller_set; /* the binds of the cage being served */
 
 #define HN(in) ((in)->host)
 
@@ -165,6 +179,8 @@ struct inode *bind_mountpoint(const struct inode *root)
 	return HN(root)->b->mnt;
 }
 
+static void bind_destroy(struct vfs *v, struct bind *b);
+
 void bind_release(struct vfs *v, struct inode *in)
 {
 	/* Iterative: freeing a node may free its directory, and so on up. */
@@ -179,6 +195,8 @@ void bind_release(struct vfs *v, struct inode *in)
 		up->refs--;
 		in = up;
 	}
+	if (in && !in->refs && bind_is_root(in) && HN(in)->b->dead)
+		bind_destroy(v, HN(in)->b); /* its cage went before its nodes */
 }
 
 void bind_sweep(struct vfs *v)
@@ -191,12 +209,23 @@ void bind_sweep(struct vfs *v)
 	}
 }
 
-void bind_each(void (*fn)(const char *host, const char *virt,
-			  unsigned long dev, void *arg), void *arg)
+void bind_each_of(const struct bind_set *s,
+		  void (*fn)(const char *host, const char *virt,
+			     unsigned long dev, void *arg), void *arg)
 {
 	for (struct bind *b = binds; b; b = b->next)
 		if (b->mnt)
 			fn(b->host, b->virt, (unsigned long)b->dev, arg);
+	for (size_t i = 0; s && i < s->n; i++) {
+		struct bind *b = s->b[i];
+		fn(b->host, b->virt, (unsigned long)b->dev, arg);
+	}
+}
+
+void bind_each(void (*fn)(const char *host, const char *virt,
+			  unsigned long dev, void *arg), void *arg)
+{
+	bind_each_of(caller_set, fn, arg);
 }
 
 size_t bind_nodes(void)
@@ -269,6 +298,11 @@ long bind_open(struct vfs *v, struct inode *in)
 		close(fd); /* another inode took the name since the lookup */
 		return -ESTALE;
 	}
+	if (h->b->cage && st.st_dev != h->b->root->st.st_dev &&
+	    !lind_fd_bindable(fd)) {
+		close(fd); /* a user's bind reaches no kernel view (/proc) */
+		return -EACCES;
+	}
 	vfs_data_cache(v, in, fd);
 	return fd;
 }
@@ -306,6 +340,26 @@ static int fail(char *why, size_t cap, const char *fmt, ...)
 	return -1;
 }
 
+/* A bind of host fd (owned from now on) whose stat is st, not yet in any
+ * list; NULL when out of memory (fd left open). */
+static struct bind *bind_new(const char *host, const char *virt, int fd,
+			     const struct stat *st)
+{
+	struct bind *b = calloc(1, sizeof *b);
+	struct hnode *h = b ? node_new(b, st) : NULL;
+	if (!h || !(b->host = strdup(host)) || !(b->virt = strdup(virt))) {
+		if (b)
+			free(b->host);
+		free(b);
+		free(h);
+		return NULL;
+	}
+	b->fd = fd;
+	b->dev = VFS_DEV + 1 + nbinds++;
+	b->root = h;
+	return b;
+}
+
 /* Opens the host side of a bind: O_RDONLY for a directory or a regular
  * file, O_PATH for a symlink (not followed: host-root only). */
 static int add_bind(const char *host, const char *virt, bool follow,
@@ -332,21 +386,12 @@ static int add_bind(const char *host, const char *virt, bool follow,
 		return fail(why, cap, "--bind: %s: not a directory or a "
 			    "regular file", host);
 	}
-	struct bind *b = calloc(1, sizeof *b);
-	struct hnode *h = b ? node_new(b, &st) : NULL;
-	if (!h || !(b->host = strdup(host)) || !(b->virt = strdup(virt))) {
-		if (b) {
-			free(b->host);
-			free(b);
-		}
-		free(h);
+	struct bind *b = bind_new(host, virt, fd, &st);
+	if (!b) {
 		close(fd);
 		return fail(why, cap, "--bind %s:%s: out of memory", host, virt);
 	}
 	b->follow = follow;
-	b->fd = fd;
-	b->dev = VFS_DEV + 1 + nbinds++;
-	b->root = h;
 	*binds_tail = b;
 	binds_tail = &b->next;
 	return 0;
@@ -513,4 +558,176 @@ void bind_free_all(struct vfs *v)
 	free(table);
 	table = NULL;
 	tcap = 0;
+}
+
+/* ---- per-cage binds (lind-run --bind) --------------------------------- */
+
+/* The bind is the same code as a server-wide one; only its mountpoint is
+ * not marked (inode.mnt): the walk asks bind_cover, which answers for
+ * the cage being served only. */
+
+void bind_set_caller(struct bind_set *s)
+{
+	caller_set = s;
+}
+
+struct inode *bind_cover(struct inode *in)
+{
+	for (size_t i = 0; in && caller_set && i < caller_set->n; i++)
+		if (caller_set->b[i]->mnt == in)
+			return &caller_set->b[i]->root->in;
+	return in;
+}
+
+static void bind_destroy(struct vfs *v, struct bind *b)
+{
+	assert(b->cage && !b->root->in.refs);
+	if (b->mnt)
+		vfs_unref(v, b->mnt);
+	close(b->fd);
+	free(b->root);
+	free(b->host);
+	free(b->virt);
+	free(b);
+}
+
+struct bind_set *bind_set_get(struct bind_set *s)
+{
+	if (s)
+		s->refs++;
+	return s;
+}
+
+void bind_set_put(struct vfs *v, struct bind_set *s)
+{
+	if (!s || --s->refs)
+		return;
+	for (size_t i = 0; i < s->n; i++) {
+		struct bind *b = s->b[i];
+		b->dead = true;
+		if (!b->root->in.refs) /* else the last release frees it */
+			bind_destroy(v, b);
+	}
+	free(s);
+}
+
+/* The store inode a bind at virt covers, looked up as cage cr would (a
+ * mountpoint must exist, as for mount(2)); 0 or -1 with a reason. */
+static int cage_mountpoint(struct vfs *v, const struct cred *cr,
+			   const char *virt, const struct stat *st,
+			   struct inode **out, char *why, size_t cap)
+{
+	if (!lind_virt_path_ok(virt))
+		return fail(why, cap, "--bind %.200s: the virtual path must be "
+			    "absolute and normalised", virt);
+	int r = vfs_resolve(v, cr, vfs_root(v), virt, WALK_FOLLOW, out);
+	if (r < 0)
+		return fail(why, cap, "--bind %.200s: %s", virt, strerror(-r));
+	struct inode *in = *out;
+	if (in->host || in->proc || in == vfs_root(v))
+		return fail(why, cap, "--bind %.200s: inside or on another bind "
+			    "or /proc", virt);
+	if (S_ISDIR(in->mode) != S_ISDIR(st->st_mode))
+		return fail(why, cap, "--bind %.200s: %s", virt,
+			    strerror(ENOTDIR)); /* as mount(2) says */
+	return 0;
+}
+
+/* The host's name of fd, for /proc/N/mounts only (nothing resolves it). */
+static void fd_name(int fd, char *buf, size_t cap)
+{
+	char p[64];
+	snprintf(p, sizeof p, "/proc/self/fd/%d", fd);
+	ssize_t n = readlink(p, buf, cap - 1);
+	if (n < 0)
+		n = snprintf(buf, cap, "fd");
+	buf[n] = '\0';
+}
+
+/* One bind of the set: fd (taken on success) shown at spec's path. */
+static int set_add(struct vfs *v, const struct cred *cr, struct bind_set *s,
+		   const Lind__BindSpec *spec, int fd, char *why, size_t cap)
+{
+	struct stat st;
+	struct inode *mp;
+	int fl = fcntl(fd, F_GETFL);
+	if (fstat(fd, &st) < 0 || !(S_ISDIR(st.st_mode) || S_ISREG(st.st_mode)))
+		return fail(why, cap, "--bind %.200s: not a directory or a "
+			    "regular file", spec->virt);
+	if (fl < 0 || (fl & O_PATH) || (fl & O_ACCMODE) == O_WRONLY)
+		return fail(why, cap, "--bind %.200s: not open for reading",
+			    spec->virt);
+	if (!lind_fd_bindable(fd)) /* the relay checked; so do we */
+		return fail(why, cap, "--bind %.200s: on FUSE or a kernel "
+			    "pseudo filesystem", spec->virt);
+	if (cage_mountpoint(v, cr, spec->virt, &st, &mp, why, cap) < 0)
+		return -1;
+	for (size_t i = 0; i < s->n; i++)
+		if (s->b[i]->mnt == mp)
+			return fail(why, cap, "--bind %.200s: bound twice",
+				    spec->virt);
+	char host[LIND_MAX_PATH];
+	fd_name(fd, host, sizeof host);
+	struct bind *b = bind_new(host, spec->virt, fd, &st);
+	if (!b)
+		return fail(why, cap, "--bind %.200s: %s", spec->virt,
+			    strerror(ENOMEM));
+	b->cage = true;
+	b->mnt = mp;
+	vfs_ref(mp);
+	s->b[s->n++] = b;
+	return 0;
+}
+
+int bind_set_new(struct vfs *v, const struct cred *cr,
+		 Lind__BindSpec *const *specs, int *fds, size_t n,
+		 struct bind_set **out, char *why, size_t cap)
+{
+	*out = NULL;
+	if (!n)
+		return 0;
+	if (n > LIND_MAX_BINDS)
+		return fail(why, cap, "more binds than %d", LIND_MAX_BINDS);
+	struct bind_set *s = calloc(1, sizeof *s);
+	if (!s)
+		return fail(why, cap, "out of memory");
+	s->refs = 1;
+	int r = 0;
+	for (size_t i = 0; i < n && r == 0; i++)
+		if ((r = set_add(v, cr, s, specs[i], fds[i], why, cap)) == 0)
+			fds[i] = -1; /* the bind holds it */
+	bind_sweep(v); /* what the lookups of the mountpoints made */
+	procfs_sweep();
+	if (r < 0) {
+		bind_set_put(v, s);
+		return -1;
+	}
+	*out = s;
+	return 0;
+}
+
+/* host below (or at) bind b's host path: the virtual path into out. */
+static bool virt_through(const struct bind *b, const char *host, char *out,
+			 size_t cap)
+{
+	size_t n = strlen(b->host);
+	if (!b->mnt || strncmp(host, b->host, n) != 0 ||
+	    (host[n] != '\0' && host[n] != '/'))
+		return false;
+	int k = snprintf(out, cap, "%s%s", b->virt, host + n);
+	return k > 0 && (size_t)k < cap;
+}
+
+bool bind_virt_of(const struct bind_set *s, const char *host, char *out,
+		  size_t cap)
+{
+	if (host[0] != '/')
+		return false;
+	for (size_t i = 0; s && i < s->n; i++)
+		if (virt_through(s->b[i], host, out, cap))
+			return true;
+	for (const struct bind *b = binds; b; b = b->next)
+		if (virt_through(b, host, out, cap))
+			return true;
+	return false;
 }

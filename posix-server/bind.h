@@ -10,8 +10,12 @@
 #include <stddef.h>
 #include <sys/stat.h>
 
+#include "lind.pb-c.h"
+
+struct cred;
 struct inode;
 struct vfs;
+struct bind_set;
 
 /* Adds a bind from its option text "HOST:VIRT[:ro]".  0, or -1 with a
  * one-line reason in why. */
@@ -52,9 +56,34 @@ void bind_stat(const struct inode *in, struct stat *st);
 void bind_release(struct vfs *v, struct inode *in);
 /* Frees the host nodes a call made and nothing kept (after each call). */
 void bind_sweep(struct vfs *v);
-/* Calls fn on every bind in order: host path, virtual path, st_dev. */
+/* Calls fn on every bind the cage whose binds are s sees, in order:
+ * host path, virtual path, st_dev. */
+void bind_each_of(const struct bind_set *s,
+		  void (*fn)(const char *host, const char *virt,
+			     unsigned long dev, void *arg), void *arg);
+/* The same for the cage being served (bind_set_caller). */
 void bind_each(void (*fn)(const char *host, const char *virt,
 			  unsigned long dev, void *arg), void *arg);
+/* Per-cage binds (lind-run --bind): a refcounted set, seen by its cage
+ * (and, once cages fork, by its children) only.  Makes the set of the n
+ * binds specs, fds[i] each (taken: set to -1), mountpoints looked up as
+ * cr; *out NULL when n is 0.  0, or -1 with a one-line reason in why. */
+int bind_set_new(struct vfs *v, const struct cred *cr,
+		 Lind__BindSpec *const *specs, int *fds, size_t n,
+		 struct bind_set **out, char *why, size_t cap);
+struct bind_set *bind_set_get(struct bind_set *s);
+/* Drops a reference; the last frees binds nothing holds any more (the
+ * others when their root is released). */
+void bind_set_put(struct vfs *v, struct bind_set *s);
+/* The binds of the cage whose call is served (NULL: none). */
+void bind_set_caller(struct bind_set *s);
+/* What store inode in is for that cage: the root of its bind on in, or
+ * in itself. */
+struct inode *bind_cover(struct inode *in);
+/* The virtual path showing host path host (absolute, canonical) through
+ * the binds of set s (first) or the server's, into out; false if none. */
+bool bind_virt_of(const struct bind_set *s, const char *host, char *out,
+		  size_t cap);
 /* Host nodes alive (tests: nothing leaks). */
 size_t bind_nodes(void);
 

@@ -4,10 +4,12 @@
 #include <string.h>
 #include <time.h>
 
+#include "bind.h"
 #include "cage.h"
 #include "fdtable.h"
 #include "lock.h"
 #include "server.h"
+#include "wait.h"
 
 #define NBUCKETS 256
 
@@ -27,6 +29,7 @@ struct cage *cage_new(uint32_t host_pid, uint32_t uid, uint32_t gid)
 	}
 	c->id = next_id++;
 	c->parent = 1;
+	c->pgid = c->sid = c->id; /* as if its launcher ran setsid */
 	c->host_pid = host_pid;
 	c->cred = (struct cred){uid, gid};
 	struct timespec ts;
@@ -36,6 +39,7 @@ struct cage *cage_new(uint32_t host_pid, uint32_t uid, uint32_t gid)
 	c->start_mono = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 	c->umask = 022;
 	cage_rlimits_default(c);
+	cage_nice_init(c);
 	c->cwd = vfs_root(srv.vfs);
 	if (c->cwd)
 		vfs_ref(c->cwd);
@@ -61,13 +65,16 @@ void cage_free(struct cage *c)
 	if (*pp)
 		*pp = c->hnext;
 	count--;
-	stream_cancel_parked(c);
-	lock_cancel_cage(c);
+	wait_begin(); /* what its closes wake runs once it is gone */
+	wait_cancel_cage(c);
 	fdtable_free(srv.vfs, c->fds);
 	if (c->cwd)
 		vfs_unref(srv.vfs, c->cwd);
+	bind_set_put(srv.vfs, c->binds); /* after what may hold its nodes */
 	free(c->cmdline);
+	free(c->exe);
 	free(c);
+	wait_end();
 }
 
 void cage_free_all(void)

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "bind.h"
 #include "cage.h"
@@ -14,6 +15,7 @@
 #include "protocol.h"
 #include "server.h"
 #include "store.h"
+#include "wait.h"
 
 struct server srv;
 
@@ -64,27 +66,38 @@ static size_t out_cap(const struct lind_syscall *row, const struct call *c,
 	return 0;
 }
 
-/* Out-buffers by argument index; their indexes go to outs (always all of
- * them, so even an error reply carries one empty entry per out-argument). */
-static long layout_out(const struct lind_syscall *row, struct call *c,
-		       int *outs, int *nouts)
+/* Out-arguments' capacities by argument index; their indexes go to
+ * c->outs (always all of them, so even an error reply carries one empty
+ * entry per out-argument). */
+static void layout_out(const struct lind_syscall *row, struct call *c)
 {
-	size_t used = 0;
-	long r = 0;
-	*nouts = 0;
+	c->nouts = 0;
 	for (int i = 0; i < 6; i++) {
 		int is_out;
 		size_t cap = out_cap(row, c, i, &is_out);
 		if (!is_out)
 			continue;
-		outs[(*nouts)++] = i;
-		if (used + cap > sizeof scratch) {
+		c->outs[c->nouts++] = (int8_t)i;
+		c->out[i].cap = cap;
+	}
+}
+
+/* The out-buffers in scratch (again for a re-run: the copy's are gone). */
+static long place_out(struct call *c)
+{
+	size_t used = 0;
+	long r = 0;
+	for (int j = 0; j < c->nouts; j++) {
+		int i = c->outs[j];
+		c->out[i].len = 0;
+		if (used + c->out[i].cap > sizeof scratch) {
+			c->out[i].buf = NULL;
+			c->out[i].cap = 0;
 			r = -EINVAL;
 			continue;
 		}
 		c->out[i].buf = scratch + used;
-		c->out[i].cap = cap;
-		used += (cap + 15) & ~(size_t)15;
+		used += (c->out[i].cap + 15) & ~(size_t)15;
 	}
 	return r;
 }
@@ -130,14 +143,64 @@ static long layout_in(const Lind__Request *rq, const struct lind_syscall *row,
 }
 
 static long decode(const Lind__Request *rq, const struct lind_syscall *row,
-		   struct call *c, int *outs, int *nouts)
+		   struct call *c)
 {
 	if (rq->n_args > 6)
 		return -EINVAL;
 	for (size_t i = 0; i < rq->n_args; i++)
 		c->a[i] = rq->args[i];
-	long r = layout_out(row, c, outs, nouts);
+	layout_out(row, c);
+	long r = place_out(c);
 	return r < 0 ? r : layout_in(rq, row, c);
+}
+
+static long run_handler(struct call *c)
+{
+	procfs_set_caller(c->cage->id); /* what /proc/self is */
+	bind_set_caller(c->cage->binds); /* which binds it sees */
+	long r = handlers[c->nr](c);
+	bind_set_caller(NULL);
+	procfs_set_caller(0);
+	return r;
+}
+
+/* After the handler: sweeps, the journal, and the reply unless parked. */
+static void answer(struct call *c, long r)
+{
+	bind_sweep(srv.vfs); /* host nodes the call made and nothing kept */
+	procfs_sweep();      /* and proc nodes */
+	/* The journal is written before the reply can be seen; a call whose
+	 * records could not be written fails (docs/durability.md). */
+	long flushed = store_flush(srv.store);
+	if (flushed < 0 && r >= 0 && r != SRV_PARKED)
+		r = flushed;
+	if (r == SRV_PARKED)
+		return;
+	unsigned flags = r >= 0 && c->more ? SRV_REPLY_MORE : 0;
+	if (c->pass_fd >= 0) {
+		if (r >= 0) {
+			srv_send_fd(c->cage, c->tag, c->pass_fd);
+			flags |= SRV_REPLY_FD;
+		}
+		close(c->pass_fd);
+		c->pass_fd = -1;
+	}
+	struct srv_data d[6];
+	for (int j = 0; j < c->nouts; j++) {
+		d[j].ptr = c->out[c->outs[j]].buf;
+		d[j].len = r >= 0 ? c->out[c->outs[j]].len : 0;
+	}
+	srv_reply(c->tag, r, d, (size_t)c->nouts, flags);
+}
+
+long srv_rerun(struct call *c)
+{
+	c->more = false;
+	long r = place_out(c);
+	if (r == 0)
+		r = run_handler(c);
+	answer(c, r);
+	return r;
 }
 
 void srv_dispatch(const void *req, size_t len)
@@ -147,36 +210,21 @@ void srv_dispatch(const void *req, size_t len)
 		return; /* no tag to answer: the relay never sends these */
 	struct call c;
 	memset(&c, 0, sizeof c);
+	c.pass_fd = -1;
 	c.tag = rq->tag;
 	c.nr = rq->nr;
-	int outs[6], nouts = 0;
 	long r;
 	const struct lind_syscall *row = lind_syscall_row(rq->nr);
+	wait_begin(); /* calls it wakes run once it is answered */
 	if (!row || !handlers[rq->nr])
 		r = -ENOSYS;
-	else if ((r = decode(rq, row, &c, outs, &nouts)) < 0)
+	else if ((r = decode(rq, row, &c)) < 0)
 		;
 	else if (!(c.cage = cage_find(rq->cage_id)))
 		r = -ESRCH;
-	else {
-		procfs_set_caller(c.cage->id); /* what /proc/self is */
-		r = handlers[rq->nr](&c);
-		procfs_set_caller(0);
-	}
+	else
+		r = run_handler(&c);
 	lind__request__free_unpacked(rq, NULL);
-	bind_sweep(srv.vfs); /* host nodes the call made and nothing kept */
-	procfs_sweep();      /* and proc nodes */
-	/* The journal is written before the reply can be seen; a call whose
-	 * records could not be written fails (docs/durability.md). */
-	long flushed = store_flush(srv.store);
-	if (flushed < 0 && r >= 0)
-		r = flushed;
-	if (r == SRV_PARKED)
-		return;
-	struct srv_data d[6];
-	for (int j = 0; j < nouts; j++) {
-		d[j].ptr = c.out[outs[j]].buf;
-		d[j].len = r >= 0 ? c.out[outs[j]].len : 0;
-	}
-	srv_reply(c.tag, r, d, (size_t)nouts, r >= 0 && c.more);
+	answer(&c, r);
+	wait_end();
 }

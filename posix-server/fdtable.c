@@ -9,6 +9,7 @@
 #include "fdtable.h"
 #include "limit.h"
 #include "lock.h"
+#include "ofd.h"
 #include "server.h"
 #include "vfs.h"
 
@@ -24,13 +25,14 @@ unsigned long ofd_count(void)
 	return nofds;
 }
 
-struct ofd *ofd_new(int kind, int flags, struct inode *in, struct stream *st)
+struct ofd *ofd_new(const struct ofd_ops *ops, int flags, struct inode *in,
+		    struct stream *st)
 {
 	struct ofd *o = calloc(1, sizeof *o);
 	if (!o)
 		return NULL;
 	nofds++;
-	o->kind = kind;
+	o->ops = ops;
 	o->flags = flags;
 	o->refs = 1;
 	o->in = in;
@@ -58,19 +60,12 @@ void ofd_put(struct vfs *v, struct ofd *o)
 	assert(o->refs > 0);
 	if (--o->refs)
 		return;
-	if (o->in) {
-		struct inode *in = o->in;
-		lock_release(in, o); /* its OFD locks */
-		if (o->kind == OFD_FILE) {
-			assert(in->opens > 0);
-			/* No opener left: its cached host fd goes too. */
-			if (--in->opens == 0)
-				vfs_data_close(v, in);
-		}
-		vfs_unref(v, in);
-	}
-	if (o->st)
-		stream_put(o->st);
+	if (o->in)
+		lock_release(o->in, o); /* its OFD locks */
+	if (o->ops->release)
+		o->ops->release(o);
+	if (o->in)
+		vfs_unref(v, o->in);
 	if (o->dir) {
 		free(o->name);
 		vfs_unref(v, o->dir);

@@ -6,22 +6,25 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "protocol.h"
+
 /* The table's size: srv_limits.fds (at most this) is the limit in force. */
 #define FD_MAX 1024
-
-enum ofd_kind { OFD_FILE, OFD_DIR, OFD_DEV, OFD_STREAM };
+_Static_assert(FD_MAX <= LIND_MAP_FD, "virtual fds stay below the mapping range");
 
 struct inode;
+struct ofd_ops; /* ofd.h: what each kind does */
 struct stream;
 struct vfs;
 
 struct ofd {
-	int kind;       /* enum ofd_kind */
+	const struct ofd_ops *ops;
 	int flags;      /* access mode and status flags (O_APPEND, O_NONBLOCK) */
 	uint64_t off;   /* files: byte offset; dirs: last getdents cookie */
 	unsigned refs;
 	struct inode *in;  /* FILE, DIR, DEV (holds an inode ref) */
-	struct stream *st; /* STREAM (holds a stream ref) */
+	struct stream *st; /* stream (holds a stream ref) */
+	void *priv;        /* the kind's own state (a pipe end...) */
 	/* the name it was opened by, for /proc/<pid>/fd (a file has no
 	 * parent to ask): its directory (a reference) and last component */
 	struct inode *dir;
@@ -36,14 +39,17 @@ struct fdtable {
 	int nofile;  /* the cage's RLIMIT_NOFILE (soft); 0: fd_limit() */
 };
 
-/* A description with one reference; in/st are taken over by it.  Every
+/* A description of kind ops with one reference; in/st are taken over by
+ * it.  Every
  * description counts towards srv_limits.files; only opens check it
  * (ofd_files_full), stdio handed over at attach is never refused. */
-struct ofd *ofd_new(int kind, int flags, struct inode *in, struct stream *st);
+struct ofd *ofd_new(const struct ofd_ops *ops, int flags, struct inode *in,
+		    struct stream *st);
 void ofd_ref(struct ofd *o);
 /* Notes the name o was opened by (nothing when out of memory). */
 void ofd_set_name(struct ofd *o, struct inode *dir, const char *name);
-/* Drops a reference; the last one releases the inode or stream. */
+/* Drops a reference; the last one calls ops->release and drops the
+ * inode. */
 void ofd_put(struct vfs *v, struct ofd *o);
 
 /* True when a new open must fail with ENFILE. */

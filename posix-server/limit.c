@@ -3,6 +3,7 @@
 
 #include "common.h"
 #include "limit.h"
+#include "protocol.h"
 
 struct srv_limits srv_limits = {
 	.fds = 1024,
@@ -10,7 +11,10 @@ struct srv_limits srv_limits = {
 	.host_fds = 256,
 	.cages = 4096,
 	.inodes = 1u << 22,
-	.parked = 8,
+	/* every thread of a cage may wait in the server at once: as many
+	 * as its channel has slots (a pipe's reader and writer in one cage
+	 * must not run out, issue 7) */
+	.parked = LIND_CHAN_SLOTS,
 	.pending = 1u << 20,
 };
 

@@ -10,6 +10,7 @@
 #include "fdtable.h"
 #include "lock.h"
 #include "server.h"
+#include "wait.h"
 
 #define NBUCKETS 64
 
@@ -22,16 +23,18 @@ struct lock {
 static struct lock *bucket[NBUCKETS];
 static unsigned long nlocks;
 
-/* F_SETLKW calls waiting for a conflicting lock to go. */
+/* F_SETLKW calls parked until a conflicting lock goes: all on one queue
+ * (few wait at once), each noted with its request for the deadlock walk.
+ * A note whose call is no longer parked (answered, its cage gone) is
+ * dropped by the next walk. */
 struct lock_wait {
 	struct lock_wait *next;
-	const struct inode *in;
+	const struct inode *in; /* the parked call holds its description */
 	struct lock_req rq;
-	uint64_t tag;
-	struct cage *cage;
-	struct ofd *ofd; /* holds a reference: keeps the inode too */
+	uint64_t cage, tag;
 };
 static struct lock_wait *waits;
+static struct waitq lock_waiters;
 static void lock_wake(void);
 
 static struct lock **head_of(const struct inode *in)
@@ -205,6 +208,19 @@ void lock_release(const struct inode *in, const void *owner)
 
 /* ---- waiting (F_SETLKW) ---------------------------------------------- */
 
+static void forget(uint64_t cage, uint64_t tag, bool stale)
+{
+	for (struct lock_wait **pp = &waits, *w; (w = *pp);) {
+		if ((w->cage == cage && w->tag == tag) ||
+		    (stale && !wait_parked(w->cage, w->tag))) {
+			*pp = w->next;
+			free(w);
+		} else {
+			pp = &w->next;
+		}
+	}
+}
+
 static const struct lock_wait *waiting_owner(const void *owner)
 {
 	for (const struct lock_wait *w = waits; w; w = w->next)
@@ -213,8 +229,10 @@ static const struct lock_wait *waiting_owner(const void *owner)
 	return NULL;
 }
 
-bool lock_would_deadlock(const struct inode *in, const struct lock_req *rq)
+bool lock_would_deadlock(const struct inode *in, const struct lock_req *rq,
+			 uint64_t tag)
 {
+	forget(rq->cage, tag, true);
 	struct lock_req probe = *rq;
 	lock_test(in, &probe);
 	/* follow who waits on whom; a bounded walk, as Linux's */
@@ -233,76 +251,33 @@ bool lock_would_deadlock(const struct inode *in, const struct lock_req *rq)
 	return false;
 }
 
-int lock_wait(struct cage *cg, struct ofd *o, const struct inode *in,
-	      const struct lock_req *rq, uint64_t tag)
+long lock_park(struct call *c, const struct inode *in,
+	       const struct lock_req *rq)
 {
+	forget(rq->cage, c->tag, false);
 	struct lock_wait *w = malloc(sizeof *w);
 	if (!w)
 		return -ENOMEM;
-	*w = (struct lock_wait){waits, in, *rq, tag, cg, o};
-	ofd_ref(o);
+	struct waitq *q = &lock_waiters;
+	long r = call_park(c, &q, 1, 0, -1);
+	if (r != SRV_PARKED) {
+		free(w);
+		return r;
+	}
+	*w = (struct lock_wait){waits, in, *rq, rq->cage, c->tag};
 	waits = w;
-	return 0;
+	return r;
 }
 
-static void wait_end(struct lock_wait *w, long result, bool reply)
+void lock_unpark(struct call *c)
 {
-	if (reply)
-		srv_reply(w->tag, result, NULL, 0, false);
-	ofd_put(srv.vfs, w->ofd); /* may release locks: lock_wake again */
-	free(w);
+	forget(c->cage->id, c->tag, false);
 }
 
-/* Places every waiting lock that fits now, and answers its call; again
- * until none does (placing one may merge, answering may close). */
+/* Whoever waits tries again (a re-run of its F_SETLKW). */
 static void lock_wake(void)
 {
-	static bool waking;
-	if (waking)
-		return; /* the outer loop looks again */
-	waking = true;
-	for (bool again = true; again;) {
-		again = false;
-		for (struct lock_wait **pp = &waits, *w; (w = *pp);) {
-			struct lock_req probe = w->rq;
-			lock_test(w->in, &probe);
-			long r = probe.type == F_UNLCK ? lock_set(w->in, &w->rq)
-						       : -EAGAIN;
-			if (r == -EAGAIN) {
-				pp = &w->next;
-				continue;
-			}
-			*pp = w->next;
-			wait_end(w, r, true);
-			again = true;
-			break; /* the list may have changed */
-		}
-	}
-	waking = false;
-}
-
-long lock_interrupt(struct cage *cg, uint64_t tag)
-{
-	for (struct lock_wait **pp = &waits, *w; (w = *pp); pp = &w->next) {
-		if (w->cage == cg && w->tag == tag) {
-			*pp = w->next;
-			wait_end(w, -EINTR, true);
-			return 0;
-		}
-	}
-	return -ESRCH;
-}
-
-void lock_cancel_cage(struct cage *cg)
-{
-	for (struct lock_wait **pp = &waits, *w; (w = *pp);) {
-		if (w->cage == cg) {
-			*pp = w->next;
-			wait_end(w, 0, false);
-		} else {
-			pp = &w->next;
-		}
-	}
+	waitq_wake(&lock_waiters, WAIT_ALL);
 }
 
 unsigned long lock_count(void)

@@ -28,19 +28,16 @@ int lock_set(const struct inode *in, const struct lock_req *rq);
  * range, pid); type F_UNLCK when none does. */
 void lock_test(const struct inode *in, struct lock_req *rq);
 /* F_SETLKW that conflicts: true when waiting would close a cycle of
- * process locks waiting on each other (EDEADLK, as Linux detects). */
-bool lock_would_deadlock(const struct inode *in, const struct lock_req *rq);
-/* Parks cage cg's call tag until rq can be placed (answered 0 then, by
- * lock_release or lock_set making room); o is the call's description,
- * referenced meanwhile.  0 or -ENOMEM. */
-struct cage;
-struct ofd;
-int lock_wait(struct cage *cg, struct ofd *o, const struct inode *in,
-	      const struct lock_req *rq, uint64_t tag);
-/* A signal ends cg's waiting call tag with EINTR: 0, or -ESRCH. */
-long lock_interrupt(struct cage *cg, uint64_t tag);
-/* cg is gone: its waiting calls go, unanswered. */
-void lock_cancel_cage(struct cage *cg);
+ * process locks waiting on each other (EDEADLK, as Linux detects); tag is
+ * the asking call's. */
+bool lock_would_deadlock(const struct inode *in, const struct lock_req *rq,
+			 uint64_t tag);
+/* Parks c (wait.h) until some lock goes; its handler then tries again:
+ * SRV_PARKED or call_park's errors.  lock_unpark: the call ended. */
+struct call;
+long lock_park(struct call *c, const struct inode *in,
+	       const struct lock_req *rq);
+void lock_unpark(struct call *c);
 /* Drops every lock owner holds on in (in NULL: on every file). */
 void lock_release(const struct inode *in, const void *owner);
 /* Locks held, all files (tests: nothing leaks). */

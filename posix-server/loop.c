@@ -21,9 +21,12 @@
 #include <unistd.h>
 
 #include "cage.h"
+#include "bind.h"
+#include "procfs.h"
 #include "common.h"
 #include "fdtable.h"
 #include "limit.h"
+#include "ofd.h"
 #include "futex.h"
 #include "lind.pb-c.h"
 #include "ring.h"
@@ -98,7 +101,7 @@ static void free_pending(void)
 }
 
 void srv_reply(uint64_t tag, long result, const struct srv_data *data,
-	       size_t n, bool more)
+	       size_t n, unsigned flags)
 {
 	if (!L.rings)
 		return; /* relay gone: nobody to answer */
@@ -106,7 +109,8 @@ void srv_reply(uint64_t tag, long result, const struct srv_data *data,
 	Lind__Reply rep = LIND__REPLY__INIT;
 	rep.tag = tag;
 	rep.result = result;
-	rep.more = more;
+	rep.more = flags & SRV_REPLY_MORE;
+	rep.fd = flags & SRV_REPLY_FD;
 	rep.n_data = n;
 	rep.data = d;
 	for (size_t i = 0; i < n && i < 6; i++)
@@ -323,7 +327,7 @@ static int attach_stdio(struct cage *c, uint32_t mask, int *fds, int nfds)
 		/* O_PATH: F_GETFL shows it, and the stream refuses I/O */
 		int fl = fcntl(fd, F_GETFL) & (O_ACCMODE | O_PATH);
 		struct stream *s = stream_new(fd, c, i);
-		struct ofd *o = s ? ofd_new(OFD_STREAM, fl, NULL, s) : NULL;
+		struct ofd *o = s ? ofd_new(&ofd_stream_ops, fl, NULL, s) : NULL;
 		if (!o) {
 			if (s)
 				stream_put(s);
@@ -338,9 +342,10 @@ static int attach_stdio(struct cage *c, uint32_t mask, int *fds, int nfds)
 static void on_cage_new(const Lind__Control *in, int *fds, int nfds)
 {
 	uint32_t mask = in->stdio_mask & 7;
-	if (__builtin_popcount(mask) != nfds) {
-		send_error("CAGE_NEW: stdio_mask does not match the fds sent",
-			   in->attach_id);
+	int nstdio = __builtin_popcount(mask);
+	if ((size_t)nfds != (size_t)nstdio + in->n_binds) {
+		send_error("CAGE_NEW: stdio_mask and binds do not match the fds "
+			   "sent", in->attach_id);
 		return;
 	}
 	if (cage_count() >= srv_limits.cages) {
@@ -349,13 +354,22 @@ static void on_cage_new(const Lind__Control *in, int *fds, int nfds)
 		return;
 	}
 	struct cage *c = cage_new(in->host_pid, in->uid, in->gid);
-	if (!c || attach_stdio(c, mask, fds, nfds) < 0 ||
+	if (!c || attach_stdio(c, mask, fds, nstdio) < 0 ||
 	    !cage_set_argv(c, in->argv, in->n_argv)) {
 		if (c)
 			cage_free(c);
 		send_error("out of memory", in->attach_id);
 		return;
 	}
+	char why[300];
+	if (bind_set_new(srv.vfs, &c->cred, in->binds, fds + nstdio,
+			 in->n_binds, &c->binds, why, sizeof why) < 0) {
+		lind_log(0, "refused a cage of uid %u: %s", in->uid, why);
+		cage_free(c);
+		send_error(why, in->attach_id);
+		return;
+	}
+	procfs_cage_new(c, in->exe);
 	Lind__Control m = LIND__CONTROL__INIT;
 	m.kind = LIND__CONTROL__KIND__CAGE_NEW_OK;
 	m.version = LIND_PROTO_VERSION;
@@ -366,13 +380,32 @@ static void on_cage_new(const Lind__Control *in, int *fds, int nfds)
 		 in->uid, in->n_argv ? in->argv[0] : "?");
 }
 
+void srv_signal_cage(const struct cage *c, int sig)
+{
+	Lind__Control m = LIND__CONTROL__INIT;
+	m.kind = LIND__CONTROL__KIND__CAGE_SIGNAL;
+	m.cage_id = c->id;
+	m.signo = (uint32_t)sig;
+	send_control(&m);
+}
+
+/* Sent before the reply: the relay has it when the cage asks. */
+void srv_send_fd(const struct cage *c, uint64_t tag, int fd)
+{
+	Lind__Control m = LIND__CONTROL__INIT;
+	m.kind = LIND__CONTROL__KIND__CAGE_FD;
+	m.cage_id = c->id;
+	m.tag = tag;
+	send_control_fds(&m, &fd, 1);
+}
+
 static void on_relay(struct ev_loop *loop, ev_io *w, int revents)
 {
 	(void)loop;
 	(void)w;
 	(void)revents;
 	uint8_t buf[8192];
-	int fds[8], nfds = 8;
+	int fds[LIND_MAX_FDS], nfds = LIND_MAX_FDS;
 	long n = lind_recv_msg(L.relay, buf, sizeof buf, fds, &nfds);
 	if (n == -EAGAIN)
 		return;

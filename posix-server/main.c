@@ -26,7 +26,8 @@
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: posix-server [--runtime-dir DIR] [--store DIR] [--limit NAME=N]...\n"
-		   "                    [--bind HOST:VIRT[:ro]]... [--host-root] [--help]\n"
+		   "                    [--bind HOST:VIRT[:ro]]... [--host-root]\n"
+		   "                    [--hostname NAME] [--help]\n"
 		   "Serves cages' system calls; runs in the foreground.\n"
 		   "  --runtime-dir DIR  sockets and pid file (default $LIND_RUNTIME_DIR)\n"
 		   "  --store DIR        the virtual filesystem (default $LIND_STORE)\n"
@@ -34,6 +35,7 @@ static void usage(FILE *f)
 		   "                     at VIRT (repeatable; both absolute)\n"
 		   "  --host-root        bind /usr /lib /lib64 /bin /sbin and a few files\n"
 		   "                     of /etc read-only, for dynamically linked programs\n"
+		   "  --hostname NAME    the cages' uname nodename (default lind)\n"
 		   "  --limit NAME=N     change a limit (repeatable); names, defaults:\n");
 	srv_limits_usage(f);
 }
@@ -60,6 +62,7 @@ int main(int argc, char **argv)
 		{"limit", required_argument, NULL, 'l'},
 		{"bind", required_argument, NULL, 'b'},
 		{"host-root", no_argument, NULL, 'H'},
+		{"hostname", required_argument, NULL, 'n'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -87,6 +90,12 @@ int main(int argc, char **argv)
 				      : bind_host_root(why, sizeof why)) < 0) {
 				lind_log(0, "%s", why);
 				bind_free_all(NULL);
+				return 2;
+			}
+		} else if (o == 'n') {
+			char why[128];
+			if (srv_hostname_set(optarg, why, sizeof why) < 0) {
+				lind_log(0, "%s", why);
 				return 2;
 			}
 		} else if (o == 'h') {

@@ -55,6 +55,8 @@ static int step(struct vfs *v, const struct cred *cr, struct inode *dir,
 	*out = e ? vfs_get(v, e->ino) : NULL;
 	if (*out && (*out)->mnt)
 		*out = bind_root_of(*out);
+	else
+		*out = bind_cover(*out); /* the calling cage's own binds */
 	*out = procfs_cover(*out); /* /proc's mountpoint */
 	return 0;
 }

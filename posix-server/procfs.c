@@ -35,8 +35,8 @@
 
 /* Directories (what a W_DIR entry is, and where an entry is listed). */
 enum dirk { D_NONE, D_ROOT, D_PID, D_FD, D_FDINFO, D_SYS, D_SYS_KERNEL,
-	    D_SYS_VM };
-enum what { W_FILE, W_DIR, W_SELF, W_LINK, W_EXE, W_CWD, W_FD };
+	    D_SYS_VM, D_TASK, D_TID };
+enum what { W_FILE, W_DIR, W_SELF, W_TSELF, W_LINK, W_EXE, W_CWD, W_FD };
 
 struct gen {
 	FILE *f;
@@ -193,7 +193,10 @@ static void gen_osrelease(struct gen *g)
 	if (uname(&u) == 0)
 		fprintf(g->f, "%s\n", u.release);
 }
-static void gen_hostname(struct gen *g) { fputs("lind\n", g->f); }
+static void gen_hostname(struct gen *g)
+{
+	fprintf(g->f, "%s\n", srv_hostname());
+}
 static void gen_pid_max(struct gen *g) { fputs("4194304\n", g->f); }
 static void gen_ngroups_max(struct gen *g) { fputs("65536\n", g->f); }
 
@@ -230,9 +233,62 @@ static void gen_cmdline(struct gen *g)
 		fwrite(g->t->cmdline, 1, g->t->cmdline_len, g->f);
 }
 
+/* Start time (ticks since the host booted) of host process pid, 0 if
+ * unknown: field 22 of its stat, after the name in parentheses. */
+static uint64_t host_start(uint32_t pid)
+{
+	char path[64], buf[1024];
+	snprintf(path, sizeof path, "/proc/%u/stat", pid);
+	FILE *h = pid ? fopen(path, "re") : NULL;
+	if (!h)
+		return 0;
+	size_t n = fread(buf, 1, sizeof buf - 1, h);
+	fclose(h);
+	buf[n] = '\0';
+	char *p = strrchr(buf, ')');
+	unsigned long long start = 0;
+	if (!p || sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u "
+			 "%*u %*u %*d %*d %*d %*d %*d %*d %llu", &start) != 1)
+		return 0;
+	return start;
+}
+
+/* The cage's host process's file name (maps, environ), opened while that
+ * pid is still the cage's process (not reused since: same start time);
+ * NULL otherwise.  The server reads them as a debugger would: a cage
+ * makes no host call that could keep its memory map locked. */
+static FILE *open_host(const struct cage *t, const char *name)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%u/%s", t->host_pid, name);
+	FILE *h = t->host_start ? fopen(path, "re") : NULL;
+	if (h && host_start(t->host_pid) != t->host_start) {
+		fclose(h);
+		return NULL;
+	}
+	return h;
+}
+
+void procfs_cage_new(struct cage *c, const char *exe)
+{
+	char v[LIND_MAX_PATH];
+	c->host_start = host_start(c->host_pid);
+	if (exe && exe[0] && bind_virt_of(c->binds, exe, v, sizeof v))
+		c->exe = strdup(v); /* else exe shows argv[0] */
+}
+
+/* The environment the cage's program started with, as Linux shows it
+ * (its process's initial environment block). */
 static void gen_environ(struct gen *g)
 {
-	(void)g; /* Attach carries no environment */
+	FILE *h = open_host(g->t, "environ");
+	if (!h)
+		return;
+	char buf[4096];
+	size_t n;
+	while ((n = fread(buf, 1, sizeof buf, h)) > 0)
+		fwrite(buf, 1, n, g->f);
+	fclose(h);
 }
 
 static void gen_status(struct gen *g)
@@ -261,7 +317,7 @@ static void gen_status(struct gen *g)
 		comm, t->umask, st, sname, t->id, t->id, t->parent,
 		t->cred.uid, t->cred.uid, t->cred.uid, t->cred.uid, t->cred.gid,
 		t->cred.gid, t->cred.gid, t->cred.gid, fd_limit(), t->id, t->id,
-		t->id, t->id, ncpu > 0 ? ncpu - 1 : 0);
+		t->pgid, t->sid, ncpu > 0 ? ncpu - 1 : 0);
 }
 
 /* The 52 fields of Linux's /proc/<pid>/stat: what the server knows (ids,
@@ -277,19 +333,44 @@ static void gen_pidstat(struct gen *g)
 				     (1000000000 / CLK_TCK));
 	fprintf(g->f,
 		"%" PRIu64 " (%s) %c %" PRIu64 " %" PRIu64 " %" PRIu64
-		" 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 1 0 %llu 0 0 "
+		" 0 -1 4194560 0 0 0 0 0 0 0 0 %d %d 1 0 %llu 0 0 "
 		"18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0 "
 		"0 0 0 0 0 0 0 %d\n",
-		t->id, comm, state_of(g), t->parent, t->id, t->id, start,
+		t->id, comm, state_of(g), t->parent, t->pgid, t->sid,
+		20 + t->nice, t->nice, start,
 		t->exited ? t->exit_status << 8 : 0);
 }
 
 static void gen_statm(struct gen *g) { fputs("0 0 0 0 0 0 0\n", g->f); }
 
-/* The server does not see a cage's memory: no mapping is listed (a
- * program asking for its stack's mapping, as pthread_getattr_np does for
- * the main thread, is told it is not found). */
-static void gen_maps(struct gen *g) { (void)g; }
+/* The cage's mappings as its host process has them: addresses and
+ * protections, so pthread_getattr_np finds the main thread's stack.
+ * Kernel names ([stack], [heap], [vdso], ...) stay; a host file's name,
+ * device and inode are dropped (lind-run's image, the channel's memfd:
+ * host paths mean nothing in the cage; the files a cage maps are copies,
+ * anonymous to the host anyway). */
+static void gen_maps(struct gen *g)
+{
+	FILE *h = open_host(g->t, "maps");
+	if (!h)
+		return;
+	char *line = NULL;
+	size_t cap = 0;
+	while (getline(&line, &cap, h) > 0) {
+		char range[64], perms[8];
+		int name = 0;
+		if (sscanf(line, "%63s %7s %*s %*s %*s %n", range, perms, &name) < 2)
+			continue;
+		char *nm = name ? line + name : (char *)"";
+		nm[strcspn(nm, "\n")] = '\0';
+		int col = fprintf(g->f, "%s %s 00000000 00:00 0", range, perms);
+		if (nm[0] == '[')
+			fprintf(g->f, "%*s%s", col < 72 ? 73 - col : 1, "", nm);
+		fputc('\n', g->f);
+	}
+	free(line);
+	fclose(h);
+}
 
 static void gen_limits(struct gen *g)
 {
@@ -361,7 +442,7 @@ static void gen_mounts(struct gen *g)
 	fputs("lind / lind rw 0 0\nproc /proc proc ro,nosuid,nodev,noexec 0 0\n",
 	      g->f);
 	struct mount_ctx m = {g, false, 0};
-	bind_each(put_bind, &m);
+	bind_each_of(g->t->binds, put_bind, &m); /* as cage N sees them */
 }
 
 static void gen_mountinfo(struct gen *g)
@@ -371,7 +452,7 @@ static void gen_mountinfo(struct gen *g)
 		major(VFS_DEV), minor(VFS_DEV), major(PROC_DEV),
 		minor(PROC_DEV));
 	struct mount_ctx m = {g, true, 2};
-	bind_each(put_bind, &m);
+	bind_each_of(g->t->binds, put_bind, &m); /* as cage N sees them */
 }
 
 static void gen_fdinfo(struct gen *g)
@@ -380,14 +461,11 @@ static void gen_fdinfo(struct gen *g)
 	if (!o)
 		return;
 	struct stat st = {0};
-	if (o->kind == OFD_STREAM)
-		stream_fstat(o->st, &st);
-	else
-		vfs_stat(o->in, &st);
+	ofd_stat(o, &st);
 	int flags = o->flags | (g->t->fds->cloexec[g->fd] ? O_CLOEXEC : 0);
 	fprintf(g->f, "pos:\t%" PRIu64 "\nflags:\t0%o\nmnt_id:\t%d\nino:\t%lu\n",
-		o->kind == OFD_DIR ? 0 : o->off, flags,
-		o->kind == OFD_STREAM ? 0 : o->in->proc ? 2 : 1,
+		ofd_is(o, &ofd_dir_ops) ? 0 : o->off, flags,
+		!o->in ? 0 : o->in->proc ? 2 : 1,
 		(unsigned long)st.st_ino);
 }
 
@@ -397,7 +475,9 @@ static void gen_fdinfo(struct gen *g)
 #define E_PID 1
 #define E_FD 2
 #define E_FDINFO 3
-#define E_LISTED 4 /* entries from here on are listed by name */
+#define E_TID 4    /* task/N: a cage's one thread the server knows, its
+		    * main thread, whose tid is the cage's id */
+#define E_LISTED 5 /* entries from here on are listed by name */
 
 static const struct pent ents[] = {
 	[E_ROOT] = {D_NONE, "proc", S_IFDIR | 0555, W_DIR, D_ROOT, NULL, NULL},
@@ -405,10 +485,12 @@ static const struct pent ents[] = {
 	[E_FD] = {D_NONE, NULL, S_IFLNK | 0700, W_FD, D_NONE, NULL, NULL},
 	[E_FDINFO] = {D_NONE, NULL, S_IFREG | 0400, W_FILE, D_NONE, gen_fdinfo,
 		      NULL},
+	[E_TID] = {D_NONE, NULL, S_IFDIR | 0555, W_DIR, D_TID, NULL, NULL},
 #define F(p, n, m, fn) {p, n, S_IFREG | (m), W_FILE, D_NONE, fn, NULL}
 #define L(p, n, w, tg) {p, n, S_IFLNK | 0777, w, D_NONE, NULL, tg}
 #define D(p, n, m, d) {p, n, S_IFDIR | (m), W_DIR, d, NULL, NULL}
 	L(D_ROOT, "self", W_SELF, NULL),
+	L(D_ROOT, "thread-self", W_TSELF, NULL),
 	L(D_ROOT, "mounts", W_LINK, "self/mounts"),
 	F(D_ROOT, "meminfo", 0444, gen_meminfo),
 	F(D_ROOT, "cpuinfo", 0444, gen_cpuinfo),
@@ -441,6 +523,10 @@ static const struct pent ents[] = {
 	F(D_PID, "limits", 0444, gen_limits),
 	F(D_PID, "mounts", 0444, gen_mounts),
 	F(D_PID, "mountinfo", 0444, gen_mountinfo),
+	D(D_PID, "task", 0555, D_TASK),
+	F(D_TID, "stat", 0444, gen_pidstat),
+	F(D_TID, "status", 0444, gen_status),
+	F(D_TID, "comm", 0444, gen_comm),
 #undef F
 #undef L
 #undef D
@@ -450,7 +536,8 @@ static const struct pent ents[] = {
 /* Directories about one cage: a dead cage's answer ENOENT. */
 static bool about_cage(enum dirk k)
 {
-	return k == D_PID || k == D_FD || k == D_FDINFO;
+	return k == D_PID || k == D_FD || k == D_FDINFO || k == D_TASK ||
+	       k == D_TID;
 }
 
 static uint64_t ino_of(const struct pent *e, uint64_t pid, int fd)
@@ -528,16 +615,20 @@ int procfs_lookup(const struct cred *cr, struct inode *dir, const char *name,
 		return -ENOENT; /* the cage has ended */
 	for (size_t i = E_LISTED; i < NENTS; i++)
 		if (ents[i].parent == k && strcmp(ents[i].name, name) == 0) {
-			if (ents[i].what == W_SELF && !cage_find(caller))
+			bool self = ents[i].what == W_SELF ||
+				    ents[i].what == W_TSELF;
+			if (self && !cage_find(caller))
 				return -ENOENT; /* not a cage's call */
-			return found(node_new(&ents[i], ents[i].what == W_SELF
-					      ? caller : d->pid, -1), out);
+			return found(node_new(&ents[i], self ? caller : d->pid,
+					      -1), out);
 		}
 	int64_t n = parse_num(name);
 	if (n < 0)
 		return -ENOENT;
 	if (k == D_ROOT && visible(cr, cage_find((uint64_t)n)))
 		return found(node_new(&ents[E_PID], (uint64_t)n, -1), out);
+	if (k == D_TASK && (uint64_t)n == d->pid)
+		return found(node_new(&ents[E_TID], d->pid, -1), out);
 	if ((k == D_FD || k == D_FDINFO) && n < FD_MAX && fd_get(t->fds, n))
 		return found(node_new(&ents[k == D_FD ? E_FD : E_FDINFO],
 				      d->pid, (int)n), out);
@@ -566,6 +657,8 @@ static enum dirk parent_of(const struct pent *e)
 		return D_FD;
 	if (e == &ents[E_FDINFO])
 		return D_FDINFO;
+	if (e == &ents[E_TID])
+		return D_TASK;
 	return e->parent;
 }
 
@@ -590,7 +683,7 @@ bool procfs_is_root(const struct inode *in)
 /* Name of p in its directory into buf. */
 static void name_of(const struct pnode *p, char *buf, size_t cap)
 {
-	if (p->e == &ents[E_PID])
+	if (p->e == &ents[E_PID] || p->e == &ents[E_TID])
 		snprintf(buf, cap, "%" PRIu64, p->pid);
 	else if (p->e == &ents[E_FD] || p->e == &ents[E_FDINFO])
 		snprintf(buf, cap, "%d", p->fd);
@@ -662,25 +755,12 @@ static long link_out(const char *s, size_t n, char *buf, size_t cap)
 	return (long)n;
 }
 
-/* What fd's description is, in the server's words: a virtual path, a
- * stream's host name when it is a pipe, socket or terminal ("pipe:[N]",
- * "/dev/pts/N"), else "host:[INO]" (a host path means nothing in the
- * cage and would tell it about the host's tree). */
+/* What fd's description is, in the server's words: the name its kind
+ * gives (a stream's, a pipe's), else its virtual path. */
 static long fd_target(struct vfs *v, struct ofd *o, char *out, size_t cap)
 {
-	if (o->kind == OFD_STREAM) {
-		char self[64];
-		int hfd = stream_host_fd(o->st);
-		snprintf(self, sizeof self, "/proc/self/fd/%d", hfd);
-		ssize_t n = readlink(self, out, cap - 1);
-		out[n > 0 ? n : 0] = '\0';
-		if (n > 0 && (out[0] != '/' || strncmp(out, "/dev/", 5) == 0))
-			return n;
-		struct stat st;
-		if (fstat(hfd, &st) < 0)
-			return -errno;
-		return snprintf(out, cap, "host:[%lu]", (unsigned long)st.st_ino);
-	}
+	if (o->ops->name)
+		return o->ops->name(o, out, cap);
 	long r;
 	if (!o->name)
 		return (r = vfs_path_of(v, o->in, out, cap)) < 0 ? r : r - 1;
@@ -694,6 +774,11 @@ static long fd_target(struct vfs *v, struct ofd *o, char *out, size_t cap)
 	return n < 0 || (size_t)n >= cap - at ? -ENAMETOOLONG : (long)(at + (size_t)n);
 }
 
+long procfs_fd_path(struct vfs *v, struct ofd *o, char *out, size_t cap)
+{
+	return fd_target(v, o, out, cap);
+}
+
 long procfs_readlink(struct vfs *v, struct inode *in, char *buf, size_t cap)
 {
 	struct pnode *p = in->proc;
@@ -704,12 +789,18 @@ long procfs_readlink(struct vfs *v, struct inode *in, char *buf, size_t cap)
 	if (p->e->what == W_SELF)
 		return link_out(tmp, (size_t)snprintf(tmp, sizeof tmp, "%" PRIu64,
 						      p->pid), buf, cap);
+	if (p->e->what == W_TSELF)
+		return link_out(tmp, (size_t)snprintf(tmp, sizeof tmp,
+						      "%" PRIu64 "/task/%" PRIu64,
+						      p->pid, p->pid), buf, cap);
 	if (p->e->what == W_LINK)
 		return link_out(p->e->target, strlen(p->e->target), buf, cap);
 	struct cage *t = cage_find(p->pid);
 	if (!t)
 		return -ENOENT;
-	if (p->e->what == W_EXE) /* argv[0]: lind-run sends no other name */
+	if (p->e->what == W_EXE && t->exe) /* its virtual path, or exec's */
+		return link_out(t->exe, strlen(t->exe), buf, cap);
+	if (p->e->what == W_EXE) /* not shown by a bind: argv[0] */
 		return t->cmdline_len ? link_out(argv0(t), strlen(argv0(t)), buf,
 						 cap) : -ENOENT;
 	if (p->e->what == W_CWD) {
@@ -896,7 +987,8 @@ long procfs_getdents(struct call *c, struct ofd *o)
 	for (size_t i = E_LISTED; i < NENTS && !b.full; i++) {
 		if (ents[i].parent != k || ++cookie <= o->off)
 			continue;
-		uint64_t pid = ents[i].what == W_SELF ? c->cage->id : d->pid;
+		uint64_t pid = ents[i].what == W_SELF || ents[i].what == W_TSELF
+			       ? c->cage->id : d->pid;
 		if (put(&b, ino_of(&ents[i], pid, -1), cookie,
 			IFTODT(ents[i].mode), ents[i].name))
 			o->off = cookie;
@@ -906,6 +998,13 @@ long procfs_getdents(struct call *c, struct ofd *o)
 		r = list_cages(&b, o, &c->cage->cred);
 	else if (!b.full && (k == D_FD || k == D_FDINFO))
 		list_fds(&b, o, t, &ents[k == D_FD ? E_FD : E_FDINFO]);
+	else if (!b.full && k == D_TASK && o->off < DYN_COOKIE + t->id) {
+		char name[24];
+		snprintf(name, sizeof name, "%" PRIu64, t->id);
+		if (put(&b, ino_of(&ents[E_TID], t->id, -1), DYN_COOKIE + t->id,
+			DT_DIR, name))
+			o->off = DYN_COOKIE + t->id;
+	}
 	if (r < 0)
 		return r;
 	if (b.used == 0 && b.full)

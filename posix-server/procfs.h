@@ -32,6 +32,8 @@ void procfs_free_all(void);
 struct inode *procfs_cover(struct inode *in);
 /* True for the proc root (a mountpoint: rmdir answers EBUSY). */
 bool procfs_is_root(const struct inode *in);
+/* What /proc/<pid>/fd/N shows for o: its length, or -errno. */
+long procfs_fd_path(struct vfs *v, struct ofd *o, char *out, size_t cap);
 /* The cage whose call is being served (dispatch.c; 0: none): what
  * /proc/self names. */
 void procfs_set_caller(uint64_t id);
@@ -54,6 +56,12 @@ long procfs_open(struct cage *c, struct inode **in, long flags);
 long procfs_read(struct ofd *o, void *buf, size_t cap, const int64_t *pos,
 		 bool *more);
 long procfs_getdents(struct call *c, struct ofd *o);
+
+/* What /proc shows of new cage c that lind-run or the host tells: its
+ * program's virtual path (exe: the host path lind-run loaded, shown if a
+ * bind of the cage or the server shows it) and its host process's start
+ * time (maps and environ are read from it while it is that process). */
+void procfs_cage_new(struct cage *c, const char *exe);
 
 /* Frees proc node in if nothing references it. */
 void procfs_release(struct inode *in);

@@ -46,7 +46,28 @@ struct call {
 		size_t len; /* set by the handler */
 	} out[6];
 	bool more; /* set by the handler: Reply.more (see LF_SPLIT) */
+	int pass_fd; /* call_pass_fd; -1: none */
+	/* Parking (wait.h): */
+	struct ofd *hold;  /* set before call_park: kept alive while parked */
+	uint64_t progress; /* the handler's, kept across re-runs */
+	unsigned revents;  /* a re-run: the events that woke it */
+	bool rerun;        /* the handler runs again on a parked copy */
+	bool interrupted;  /* lind_cancel: answer rather than park */
+	bool expired;      /* the park's timeout elapsed */
+	struct parked *park; /* the parked copy a re-run runs on */
+	/* dispatch: the out-arguments' indexes, for the reply */
+	int8_t outs[6];
+	uint8_t nouts;
 };
+
+/* The answer carries host fd fd (taken over) to the cage: its number
+ * there becomes the call's result (Reply.fd).  For what a cage must map
+ * itself: a SysV shm segment, a file mapped without copies. */
+static inline long call_pass_fd(struct call *c, int fd)
+{
+	c->pass_fd = fd;
+	return 0;
+}
 
 static inline const char *call_path(const struct call *c, int i)
 {
@@ -95,13 +116,28 @@ srv_handler *srv_handler_for(uint32_t nr);
 /* dispatch.c: decode one packed Request, run its handler, and reply
  * (unless it parked). */
 void srv_dispatch(const void *req, size_t len);
+/* dispatch.c: runs a parked call's handler again (wait.c), its out
+ * buffers laid out anew, and replies unless it parked again. */
+long srv_rerun(struct call *c);
 /* loop.c: queue a Reply with n out-data entries for the relay. */
 struct srv_data {
 	const void *ptr;
 	size_t len;
 };
+#define SRV_REPLY_MORE 1u /* Reply.more */
+#define SRV_REPLY_FD 2u   /* Reply.fd: srv_send_fd sent it first */
 void srv_reply(uint64_t tag, long result, const struct srv_data *data,
-	       size_t n, bool more);
+	       size_t n, unsigned flags);
+/* loop.c: fd (not taken over) to the relay for the call tag of cage c. */
+void srv_send_fd(const struct cage *c, uint64_t tag, int fd);
+
+/* sys_info.c: the deployment's host name (uname, /proc); set: 0, or
+ * -EINVAL with the reason in why. */
+const char *srv_hostname(void);
+int srv_hostname_set(const char *name, char *why, size_t cap);
+
+/* loop.c: ask the relay to send sig to cage c's process. */
+void srv_signal_cage(const struct cage *c, int sig);
 
 /* loop.c: listen on rundir/server.sock (0 or -errno); close drops the relay
  * and every cage and removes the runtime files. */
@@ -113,16 +149,10 @@ void srv_loop_close(void);
  * (closed on failure: NULL). */
 struct stream *stream_new(int hostfd, const struct cage *c, int stdio);
 void stream_put(struct stream *s);
-int stream_host_fd(struct stream *s);
 long stream_read(struct call *c, struct ofd *o, void *buf, size_t cap);
 long stream_write(struct call *c, struct ofd *o, const void *buf,
 		  size_t len);
 long stream_fstat(struct stream *s, struct stat *st);
 long stream_ioctl(struct stream *s, unsigned long req, void *arg);
-/* End c's parked call with this tag with EINTR: 0, or -ESRCH when no
- * such call is parked (it has been answered already). */
-long stream_interrupt(struct cage *c, uint64_t tag);
-/* Cancel and free a cage's parked calls (no reply). */
-void stream_cancel_parked(struct cage *c);
 
 #endif

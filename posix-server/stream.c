@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <ev.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,7 @@
 #include <sys/ioctl.h>
 #include <sys/sysmacros.h>
 #include <sys/socket.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -33,7 +35,9 @@
 #include "common.h"
 #include "fdtable.h"
 #include "limit.h"
+#include "ofd.h"
 #include "server.h"
+#include "wait.h"
 
 enum way {
 	WAY_PLAIN,  /* never waits on a peer */
@@ -52,20 +56,13 @@ struct stream {
 	uint64_t cage_id;        /* for the log */
 	int stdio;               /* 0, 1 or 2: for the log */
 	unsigned refs;
+	/* calls waiting to read / write, and the watchers that wake them
+	 * (active while someone waits, re-armed by each park) */
+	struct waitq rq, wq;
+	ev_io rw, ww;
 };
 
-struct parked {
-	ev_io w;
-	struct parked *next;
-	struct cage *cage;
-	uint64_t tag;
-	struct ofd *ofd; /* holds a reference */
-	bool write;
-	uint8_t *buf;  /* write: the bytes held, not written yet */
-	size_t len;    /* write: bytes in buf; read: capacity */
-	size_t off;    /* write: bytes of buf written so far */
-	size_t before; /* write: bytes written before it parked */
-};
+static void on_ready(struct ev_loop *loop, ev_io *w, int revents);
 
 struct stream *stream_new(int hostfd, const struct cage *c, int stdio)
 {
@@ -83,6 +80,10 @@ struct stream *stream_new(int hostfd, const struct cage *c, int stdio)
 	s->cred = c->cred;
 	s->cage_id = c->id;
 	s->stdio = stdio;
+	ev_init(&s->rw, on_ready);
+	ev_init(&s->ww, on_ready);
+	s->rw.data = &s->rq;
+	s->ww.data = &s->wq;
 	/* O_PATH and mode 3 give neither read nor write, as in Linux. */
 	int mode = fl & O_PATH ? 3 : fl & O_ACCMODE;
 	s->readable = mode == O_RDONLY || mode == O_RDWR;
@@ -101,15 +102,16 @@ void stream_put(struct stream *s)
 	assert(s->refs > 0);
 	if (--s->refs)
 		return;
+	/* parked calls hold their description: none waits any more */
+	assert(!waitq_active(&s->rq) && !waitq_active(&s->wq));
+	if (srv.loop) {
+		ev_io_stop(srv.loop, &s->rw);
+		ev_io_stop(srv.loop, &s->ww);
+	}
 	close(s->fd);
 	if (s->own >= 0)
 		close(s->own);
 	free(s);
-}
-
-int stream_host_fd(struct stream *s)
-{
-	return s->fd;
 }
 
 static int io_fd(const struct stream *s)
@@ -256,131 +258,30 @@ static long transfer(struct stream *s, bool write, void *buf, size_t len)
 	}
 }
 
-/* ---- parked calls ----------------------------------------------------- */
+/* ---- waiting ---------------------------------------------------------- */
 
-static void unlink_parked(struct parked *p)
-{
-	struct parked **pp = &p->cage->parked;
-	while (*pp != p)
-		pp = &(*pp)->next;
-	*pp = p->next;
-}
-
-static void free_parked(struct parked *p)
-{
-	ev_io_stop(srv.loop, &p->w);
-	ofd_put(srv.vfs, p->ofd);
-	free(p->buf);
-	free(p);
-}
-
-static void finish(struct parked *p, long result, const void *data,
-		   size_t len)
-{
-	struct srv_data d = {data, result >= 0 ? len : 0};
-	srv_reply(p->tag, result, &d, p->write ? 0 : 1, false);
-	unlink_parked(p);
-	free_parked(p);
-}
-
-/* What a write answers when it stops: what it wrote, else err. */
-static long written(const struct parked *p, long err)
-{
-	size_t n = p->before + p->off;
-	return n ? (long)n : err;
-}
-
-/* Still waiting: on the fd the stream now uses (a transfer may have
- * switched to our own description). */
-static void rearm(struct parked *p)
-{
-	int fd = io_fd(p->ofd->st);
-	if (p->w.fd == fd)
-		return;
-	ev_io_stop(srv.loop, &p->w);
-	ev_io_set(&p->w, fd, p->w.events & (EV_READ | EV_WRITE));
-	ev_io_start(srv.loop, &p->w);
-}
-
+/* The fd is ready: the calls waiting on it run again (and re-arm). */
 static void on_ready(struct ev_loop *loop, ev_io *w, int revents)
 {
-	(void)loop;
-	(void)revents;
-	struct parked *p = w->data;
-	struct stream *s = p->ofd->st;
-	long r;
-	if (!p->write) {
-		uint8_t *buf = malloc(p->len ? p->len : 1);
-		if (!buf) {
-			finish(p, -ENOMEM, NULL, 0);
-			return;
-		}
-		r = transfer(s, false, buf, p->len);
-		if (r != -EAGAIN)
-			finish(p, r, buf, r > 0 ? (size_t)r : 0);
-		else
-			rearm(p);
-		free(buf);
-		return;
-	}
-	r = transfer(s, true, p->buf + p->off, p->len - p->off);
-	if (r > 0)
-		p->off += (size_t)r;
-	if (r < 0 && r != -EAGAIN)
-		finish(p, written(p, r), NULL, 0);
-	else if (p->off == p->len)
-		finish(p, written(p, 0), NULL, 0);
-	else
-		rearm(p);
+	ev_io_stop(loop, w);
+	waitq_wake(w->data, revents & EV_READ ? POLLIN : POLLOUT);
 }
 
-/* Bytes c holds for parked writes; the number of parked calls in *n. */
-static uint64_t held(const struct cage *c, uint64_t *n)
+/* Parks c until the fd the stream now uses (a transfer may have switched
+ * to our own description) is ready; o is kept alive meanwhile. */
+static long park(struct call *c, struct ofd *o, bool write)
 {
-	uint64_t bytes = 0;
-	*n = 0;
-	for (const struct parked *p = c->parked; p; p = p->next, ++*n)
-		bytes += p->write ? p->len : 0;
-	return bytes;
-}
-
-/* Waits for the fd.  A write holds the bytes not written yet, as many as
- * the cage's budget allows (a short write then answers what it took);
- * with no room at all it answers what it wrote, else EAGAIN. */
-static long park(struct call *c, struct ofd *o, bool write, const void *rest,
-		 size_t len, size_t before)
-{
-	uint64_t n, bytes = held(c->cage, &n);
-	if (n >= srv_limits.parked)
-		return before ? (long)before : -EAGAIN;
-	if (write && bytes + len > srv_limits.pending)
-		len = bytes < srv_limits.pending ? srv_limits.pending - bytes : 0;
-	if (write && len == 0)
-		return before ? (long)before : -EAGAIN;
-	struct parked *p = calloc(1, sizeof *p);
-	if (!p)
-		return before ? (long)before : -ENOMEM;
-	if (write) {
-		p->buf = malloc(len);
-		if (!p->buf) {
-			free(p);
-			return before ? (long)before : -ENOMEM;
-		}
-		memcpy(p->buf, rest, len);
+	struct stream *s = o->st;
+	ev_io *w = write ? &s->ww : &s->rw;
+	struct waitq *q = write ? &s->wq : &s->rq;
+	c->hold = o;
+	long r = call_park(c, &q, 1, write ? POLLOUT : POLLIN, -1);
+	if (r == SRV_PARKED && (!ev_is_active(w) || w->fd != io_fd(s))) {
+		ev_io_stop(srv.loop, w);
+		ev_io_set(w, io_fd(s), write ? EV_WRITE : EV_READ);
+		ev_io_start(srv.loop, w);
 	}
-	p->write = write;
-	p->len = len;
-	p->before = before;
-	p->cage = c->cage;
-	p->tag = c->tag;
-	p->ofd = o;
-	ofd_ref(o);
-	ev_io_init(&p->w, on_ready, io_fd(o->st), write ? EV_WRITE : EV_READ);
-	p->w.data = p;
-	ev_io_start(srv.loop, &p->w);
-	p->next = c->cage->parked;
-	c->cage->parked = p;
-	return SRV_PARKED;
+	return r;
 }
 
 /* ---- the calls -------------------------------------------------------- */
@@ -403,24 +304,36 @@ long stream_read(struct call *c, struct ofd *o, void *buf, size_t cap)
 		c->more = s->way == WAY_PLAIN && (size_t)r == cap;
 		return r;
 	}
-	return r == -EAGAIN && may_park(o) ? park(c, o, false, NULL, cap, 0) : r;
+	return r == -EAGAIN && may_park(o) ? park(c, o, false) : r;
 }
 
+/* A blocking write answers once every byte is written (POSIX), holding
+ * the rest as the parked call's in-data: as much as the cage's budget
+ * allows (a short write then answers what it took).  c->progress counts
+ * what earlier runs wrote; buf, len (c->in[1]) is what is left. */
 long stream_write(struct call *c, struct ofd *o, const void *buf, size_t len)
 {
 	struct stream *s = o->st;
 	if (!s->writable)
 		return -EBADF;
 	if (len == 0)
-		return 0;
+		return (long)c->progress;
 	long r = transfer(s, true, (void *)buf, len);
-	if (r < 0 && r != -EAGAIN)
-		return r;
 	size_t done = r > 0 ? (size_t)r : 0;
-	if (done == len || !may_park(o))
-		return done ? (long)done : r;
-	/* POSIX blocking write: the rest is written before we answer. */
-	return park(c, o, true, (const uint8_t *)buf + done, len - done, done);
+	uint64_t total = c->progress + done;
+	if ((r < 0 && r != -EAGAIN) || done == len || !may_park(o))
+		return total ? (long)total : r;
+	size_t rest = len - done;
+	uint64_t room = call_park_room(c->cage);
+	if (!c->rerun && rest > room)
+		rest = (size_t)room;
+	if (rest == 0)
+		return total ? (long)total : -EAGAIN;
+	c->in[1].ptr = (const uint8_t *)buf + done;
+	c->in[1].len = rest;
+	c->progress = total;
+	r = park(c, o, true);
+	return r == SRV_PARKED || !total ? r : (long)total;
 }
 
 long stream_fstat(struct stream *s, struct stat *st)
@@ -435,23 +348,73 @@ long stream_ioctl(struct stream *s, unsigned long req, void *arg)
 	return ioctl(s->fd, req, arg) < 0 ? -errno : 0;
 }
 
-long stream_interrupt(struct cage *c, uint64_t tag)
+
+/* ---- the description's operations -------------------------------------- */
+
+static long stream_ops_read(struct call *c, struct ofd *o, void *buf,
+			    size_t cap, const int64_t *pos)
 {
-	for (struct parked *p = c->parked; p; p = p->next) {
-		if (p->tag != tag)
-			continue;
-		/* a write that got somewhere reports what it wrote */
-		finish(p, p->write ? written(p, -EINTR) : -EINTR, NULL, 0);
-		return 0;
-	}
-	return -ESRCH; /* already answered: its reply is on the way */
+	return pos ? -ESPIPE : stream_read(c, o, buf, cap);
 }
 
-void stream_cancel_parked(struct cage *c)
+static long stream_ops_write(struct call *c, struct ofd *o, const void *buf,
+			     size_t len, const int64_t *pos)
 {
-	while (c->parked) {
-		struct parked *p = c->parked;
-		c->parked = p->next;
-		free_parked(p);
-	}
+	return pos ? -ESPIPE : stream_write(c, o, buf, len);
 }
+
+static long stream_ops_stat(struct ofd *o, struct stat *st)
+{
+	return stream_fstat(o->st, st);
+}
+
+static long stream_ops_ioctl(struct ofd *o, unsigned long req, void *arg)
+{
+	return stream_ioctl(o->st, req, arg);
+}
+
+static long stream_ops_sync(struct ofd *o, bool data_only)
+{
+	int fd = o->st->fd;
+	return (data_only ? fdatasync(fd) : fsync(fd)) < 0 ? -errno : 0;
+}
+
+static long stream_ops_statfs(struct ofd *o, struct statfs *sf)
+{
+	return fstatfs(o->st->fd, sf) < 0 ? -errno : 0;
+}
+
+/* /proc/<pid>/fd: the host's name when it is a pipe, socket or terminal
+ * ("pipe:[N]", "/dev/pts/N"), else "host:[INO]" (a host path means
+ * nothing in the cage and would tell it about the host's tree). */
+static long stream_ops_name(struct ofd *o, char *out, size_t cap)
+{
+	char self[64];
+	int hfd = o->st->fd;
+	snprintf(self, sizeof self, "/proc/self/fd/%d", hfd);
+	ssize_t n = readlink(self, out, cap - 1);
+	out[n > 0 ? n : 0] = '\0';
+	if (n > 0 && (out[0] != '/' || strncmp(out, "/dev/", 5) == 0))
+		return n;
+	struct stat st;
+	if (fstat(hfd, &st) < 0)
+		return -errno;
+	return snprintf(out, cap, "host:[%lu]", (unsigned long)st.st_ino);
+}
+
+static void stream_ops_release(struct ofd *o)
+{
+	stream_put(o->st);
+}
+
+const struct ofd_ops ofd_stream_ops = {
+	.kind = "stream",
+	.read = stream_ops_read,
+	.write = stream_ops_write,
+	.stat = stream_ops_stat,
+	.ioctl = stream_ops_ioctl,
+	.sync = stream_ops_sync,
+	.statfs = stream_ops_statfs,
+	.name = stream_ops_name,
+	.release = stream_ops_release,
+};

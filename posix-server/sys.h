@@ -10,6 +10,7 @@
 #include "cage.h"
 #include "fdtable.h"
 #include "limit.h"
+#include "ofd.h"
 #include "server.h"
 #include "store.h"
 #include "vfs.h"
@@ -35,7 +36,7 @@ static inline long sys_start(struct call *c, long dirfd, const char *path,
 	struct ofd *o = fd_get(c->cage->fds, dirfd);
 	if (!o)
 		return -EBADF;
-	if (o->kind != OFD_DIR)
+	if (!ofd_is(o, &ofd_dir_ops))
 		return -ENOTDIR;
 	*start = o->in;
 	return 0;
@@ -91,6 +92,10 @@ static inline long sys_writable_dir(const struct inode *dir)
 
 /* sys_lock.c: fcntl's record lock commands on o. */
 long sys_fcntl_lock(struct call *c, struct ofd *o, long cmd);
+/* sys_file.c: a new node of type (S_IFREG, S_IFIFO...) named by w, with
+ * mode's permission bits less the umask (journaled). */
+long sys_create_node(struct call *c, struct walk *w, uint32_t type,
+		     long mode, struct inode **out);
 /* sys_file.c: a regular file's size set to len (journaled). */
 long sys_truncate_inode(struct inode *in, uint64_t len);
 /* sys_file.c: the stat used by stat, fstat, newfstatat. */

@@ -25,7 +25,7 @@ static bool owner_or_root(const struct cred *cr, const struct inode *in)
  * stdio streams (in NULL). */
 struct target {
 	struct inode *in;
-	struct stream *st;
+	struct ofd *o; /* named by fd: what stats one without an inode */
 };
 
 static long fd_target(struct call *c, long fd, struct target *t)
@@ -34,7 +34,7 @@ static long fd_target(struct call *c, long fd, struct target *t)
 	if (!o)
 		return -EBADF;
 	t->in = o->in;
-	t->st = o->st;
+	t->o = o;
 	return 0;
 }
 
@@ -44,7 +44,7 @@ static long at_target(struct call *c, long dirfd, const char *path,
 		      long flags, struct target *t)
 {
 	t->in = NULL;
-	t->st = NULL;
+	t->o = NULL;
 	if ((!path || !path[0]) && (flags & AT_EMPTY_PATH)) {
 		if ((int)dirfd == AT_FDCWD) {
 			t->in = c->cage->cwd;
@@ -370,7 +370,7 @@ long srv_statx(struct call *c)
 	struct stat st;
 	if (t.in)
 		vfs_stat(t.in, &st);
-	else if ((r = stream_fstat(t.st, &st)) < 0)
+	else if ((r = ofd_stat(t.o, &st)) < 0)
 		return r;
 	struct statx sx;
 	statx_of(&st, &sx);

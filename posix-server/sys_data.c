@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include <unistd.h>
 
+#include "ofd.h"
 #include "sys.h"
 
 #define COPY_MAX (1u << 20)
@@ -45,11 +46,11 @@ static long data_ofd(struct call *c, long fd, int acc, int notreg,
 	if ((acc == O_RDONLY && mode == O_WRONLY) ||
 	    (acc == O_WRONLY && mode == O_RDONLY))
 		return -EBADF;
-	if (o->kind == OFD_DIR)
+	if (ofd_is(o, &ofd_dir_ops))
 		return -EISDIR;
-	if (o->kind == OFD_STREAM)
-		return -ESPIPE;
-	if (o->kind != OFD_FILE || o->in->proc)
+	if (!o->ops->seek)
+		return -ESPIPE; /* a stream or pipe */
+	if (!ofd_is(o, &ofd_regular_ops))
 		return -notreg; /* a /proc snapshot has no data file */
 	*out = o;
 	return 0;
@@ -89,7 +90,7 @@ long srv_fadvise64(struct call *c)
 	struct ofd *o = fd_get(c->cage->fds, c->a[0]);
 	if (!o)
 		return -EBADF;
-	if (o->kind == OFD_STREAM)
+	if (!o->ops->seek)
 		return -ESPIPE;
 	if (c->a[2] < 0 || (int)c->a[3] < 0 || (int)c->a[3] > 5)
 		return -EINVAL; /* POSIX_FADV_NORMAL .. NOREUSE */

@@ -206,7 +206,7 @@ long srv_getdents64(struct call *c)
 	struct ofd *o = fd_get(c->cage->fds, c->a[0]);
 	if (!o)
 		return -EBADF;
-	if (o->kind != OFD_DIR)
+	if (!ofd_is(o, &ofd_dir_ops))
 		return -ENOTDIR;
 	struct inode *dir = o->in;
 	if (dir->host)
@@ -304,7 +304,7 @@ long srv_fchdir(struct call *c)
 	struct ofd *o = fd_get(c->cage->fds, c->a[0]);
 	if (!o)
 		return -EBADF;
-	if (o->kind != OFD_DIR)
+	if (!ofd_is(o, &ofd_dir_ops))
 		return -ENOTDIR;
 	return set_cwd(c, o->in);
 }

@@ -3,11 +3,11 @@
 #define _GNU_SOURCE
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/random.h>
-#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "bind.h"
+#include "ofd.h"
+#include "pipe.h"
 #include "procfs.h"
 #include "sys.h"
 
@@ -41,8 +41,8 @@ long sys_truncate_inode(struct inode *in, uint64_t len)
 	return 0;
 }
 
-static long create_file(struct call *c, struct walk *w, long mode,
-			struct inode **out)
+long sys_create_node(struct call *c, struct walk *w, uint32_t type,
+		     long mode, struct inode **out)
 {
 	struct cage *cg = cur(c);
 	if (w->slash)
@@ -57,7 +57,7 @@ static long create_file(struct call *c, struct walk *w, long mode,
 	    (r = store_reserve(srv.store, STORE_ADDS)) < 0)
 		return r;
 	struct inode *in = vfs_alloc(srv.vfs,
-				     S_IFREG | ((uint32_t)mode & 07777 & ~cg->umask),
+				     type | ((uint32_t)mode & 07777 & ~cg->umask),
 				     cg->cred.uid, cg->cred.gid, 0);
 	if (!in)
 		return -ENOMEM;
@@ -125,7 +125,7 @@ static long open_at(struct call *c, long dirfd, const char *path, long flags,
 	if (!in) {
 		if (!(flags & O_CREAT))
 			return -ENOENT;
-		if ((r = create_file(c, &w, mode, &in)) < 0)
+		if ((r = sys_create_node(c, &w, S_IFREG, mode, &in)) < 0)
 			return r;
 		created = true;
 	} else {
@@ -142,26 +142,33 @@ static long open_at(struct call *c, long dirfd, const char *path, long flags,
 		if (in->proc && (r = procfs_open(cg, &in, flags)) < 0)
 			return r;
 	}
-	int kind = S_ISDIR(in->mode)   ? OFD_DIR
-		   : S_ISCHR(in->mode) ? OFD_DEV
-				       : OFD_FILE;
+	const struct ofd_ops *ops = ofd_ops_for(in);
+	bool file = ops == &ofd_regular_ops || ops == &ofd_proc_ops;
 	/* The data file is opened (made) on the first read or write:
 	 * opening or creating a file costs no host fd. */
-	if (kind == OFD_FILE && (flags & O_TRUNC) && !created && in->size &&
+	if (file && (flags & O_TRUNC) && !created && in->size &&
 	    (r = sys_truncate_inode(in, 0)) < 0)
 		return r;
 	/* A host file is opened now: the inode looked up (or ESTALE), with
 	 * the server's own access checked as well. */
 	if (in->host && (r = data_fd(in)) < 0)
 		return r;
-	struct ofd *o = ofd_new(kind, (int)flags & (O_ACCMODE | STATUS_FLAGS),
-				in, NULL);
-	if (!o)
-		return -ENOMEM;
-	vfs_ref(in);
-	if (kind == OFD_FILE)
-		in->opens++;
-	if (kind != OFD_DIR && !in->host && !in->proc)
+	struct ofd *o;
+	if (S_ISFIFO(in->mode)) { /* may wait for the other side */
+		r = pipe_fifo_open(c, in, (int)flags & (O_ACCMODE | STATUS_FLAGS),
+				   &o);
+		if (r != 0)
+			return r;
+	} else {
+		o = ofd_new(ops, (int)flags & (O_ACCMODE | STATUS_FLAGS), in,
+			    NULL);
+		if (!o)
+			return -ENOMEM;
+		vfs_ref(in);
+		if (file)
+			in->opens++; /* ofd_regular_release counts it down */
+	}
+	if (ops != &ofd_dir_ops && !in->host && !in->proc)
 		ofd_set_name(o, w.dir, w.name); /* for /proc/<pid>/fd */
 	int fd = fd_install(cg->fds, 0, o, flags & O_CLOEXEC);
 	if (fd < 0)
@@ -192,91 +199,29 @@ long srv_close(struct call *c)
 
 /* ---- reading and writing -------------------------------------------- */
 
-static long dev_read(struct inode *in, void *buf, size_t cap)
-{
-	switch (minor(in->rdev)) {
-	case 3: /* null */
-		return 0;
-	case 5: /* zero */
-		memset(buf, 0, cap);
-		return (long)cap;
-	default: { /* urandom */
-		ssize_t r = getrandom(buf, cap, 0);
-		return r < 0 ? -errno : r;
-	}
-	}
-}
-
 /* One read at off (pos: NULL uses and advances the description's). */
 static long do_read(struct call *c, long fd, void *buf, size_t cap,
 		    const int64_t *pos)
 {
-	struct ofd *o = fd_get(cur(c)->fds, fd);
+	/* a re-run goes on with the description it parked on, as a read
+	 * blocked in Linux holds its file even if the fd is closed */
+	struct ofd *o = c->hold ? c->hold : fd_get(cur(c)->fds, fd);
 	if (!o || (o->flags & O_ACCMODE) == O_WRONLY)
 		return -EBADF;
-	if (o->kind == OFD_DIR)
-		return -EISDIR;
-	if (o->kind == OFD_STREAM)
-		return pos ? -ESPIPE : stream_read(c, o, buf, cap);
-	if (o->kind == OFD_DEV) {
-		long r = dev_read(o->in, buf, cap);
-		c->more = r == (long)cap; /* /dev/zero never runs dry */
-		return r;
-	}
-	if (o->in->proc)
-		return procfs_read(o, buf, cap, pos, &c->more);
-	uint64_t off = pos ? (uint64_t)*pos : o->off;
-	if (cap == 0 || (!o->in->host && off >= o->in->size))
-		return 0; /* end of file: no data file needed (an empty one
-			   * may have none) */
-	long hfd = data_fd(o->in);
-	if (hfd < 0)
-		return hfd;
-	ssize_t r = pread((int)hfd, buf, cap, (off_t)off);
-	if (r < 0)
-		return -errno;
-	if (!pos)
-		o->off = off + (uint64_t)r;
-	/* a full chunk of a regular file: the client may ask for the rest
-	 * without waiting (LF_SPLIT); a pipe's reader never does */
-	c->more = (size_t)r == cap;
-	return r;
+	if (!o->ops->read)
+		return -EINVAL;
+	return o->ops->read(c, o, buf, cap, pos);
 }
 
 static long do_write(struct call *c, long fd, const void *buf, size_t len,
 		     const int64_t *pos)
 {
-	struct ofd *o = fd_get(cur(c)->fds, fd);
+	struct ofd *o = c->hold ? c->hold : fd_get(cur(c)->fds, fd);
 	if (!o || (o->flags & O_ACCMODE) == O_RDONLY)
 		return -EBADF;
-	if (o->kind == OFD_STREAM)
-		return pos ? -ESPIPE : stream_write(c, o, buf, len);
-	if (o->kind == OFD_DEV)
-		return (long)len;
-	if (o->kind != OFD_FILE)
-		return -EBADF;
-	long ro = store_writable(srv.store);
-	if (ro < 0)
-		return ro;
-	if (len == 0)
-		return 0;
-	struct inode *in = o->in;
-	/* Linux appends even for pwrite on an O_APPEND description. */
-	uint64_t off = (o->flags & O_APPEND) ? in->size
-		       : pos		     ? (uint64_t)*pos
-					     : o->off;
-	long hfd = data_fd(in);
-	if (hfd < 0)
-		return hfd;
-	ssize_t r = pwrite((int)hfd, buf, len, (off_t)off);
-	if (r < 0)
-		return -errno;
-	if (!pos)
-		o->off = off + (uint64_t)r;
-	if (off + (uint64_t)r > in->size)
-		in->size = off + (uint64_t)r;
-	sys_touch(in, true);
-	return r;
+	if (!o->ops->write)
+		return -EINVAL;
+	return o->ops->write(c, o, buf, len, pos);
 }
 
 long srv_read(struct call *c)
@@ -326,48 +271,11 @@ long srv_writev(struct call *c)
 long srv_lseek(struct call *c)
 {
 	struct ofd *o = fd_get(cur(c)->fds, c->a[0]);
-	int64_t off = c->a[1], base;
 	if (!o)
 		return -EBADF;
-	if (o->kind == OFD_STREAM)
+	if (!o->ops->seek)
 		return -ESPIPE;
-	if (o->kind == OFD_DEV)
-		return 0; /* like Linux's null/zero */
-	uint64_t size = o->kind == OFD_FILE ? o->in->size : 0;
-	if (o->kind == OFD_FILE && o->in->host) { /* the host's size now */
-		struct stat st;
-		vfs_stat(o->in, &st);
-		size = (uint64_t)st.st_size;
-	}
-	switch (c->a[2]) {
-	case SEEK_SET:
-		base = 0;
-		break;
-	case SEEK_CUR:
-		base = (int64_t)o->off;
-		break;
-	case SEEK_END:
-		if (o->kind == OFD_DIR)
-			return -EINVAL;
-		base = (int64_t)size;
-		break;
-	case SEEK_DATA:
-	case SEEK_HOLE:
-		if (o->kind != OFD_FILE)
-			return -EINVAL;
-		if (off < 0 || (uint64_t)off >= size)
-			return -ENXIO;
-		base = 0;
-		if (c->a[2] == SEEK_HOLE)
-			off = (int64_t)size;
-		break;
-	default:
-		return -EINVAL;
-	}
-	if (__builtin_add_overflow(base, off, &off) || off < 0)
-		return -EINVAL;
-	o->off = (uint64_t)off;
-	return off;
+	return o->ops->seek(o, c->a[1], (int)c->a[2]);
 }
 
 /* ---- stat and access -------------------------------------------------- */
@@ -397,12 +305,9 @@ static long stat_fd(struct call *c, long fd, int out)
 	struct ofd *o = fd_get(cur(c)->fds, fd);
 	if (!o)
 		return -EBADF;
-	if (o->kind == OFD_STREAM) {
-		long r = stream_fstat(o->st, c->out[out].buf);
-		c->out[out].len = r == 0 ? sizeof(struct stat) : 0;
-		return r;
-	}
-	return sys_stat_inode(c, o->in, out);
+	long r = ofd_stat(o, c->out[out].buf);
+	c->out[out].len = r == 0 ? sizeof(struct stat) : 0;
+	return r;
 }
 
 long srv_stat(struct call *c)
@@ -491,7 +396,7 @@ long srv_ftruncate(struct call *c)
 	struct ofd *o = fd_get(cur(c)->fds, c->a[0]);
 	if (!o)
 		return -EBADF;
-	if (c->a[1] < 0 || o->kind != OFD_FILE ||
+	if (c->a[1] < 0 || !ofd_is_file(o) ||
 	    (o->flags & O_ACCMODE) == O_RDONLY)
 		return -EINVAL;
 	return sys_truncate_inode(o->in, (uint64_t)c->a[1]);
@@ -502,22 +407,8 @@ static long sync_fd(struct call *c, bool data_only)
 	struct ofd *o = fd_get(cur(c)->fds, c->a[0]);
 	if (!o)
 		return -EBADF;
-	if (o->kind == OFD_STREAM) {
-		int fd = stream_host_fd(o->st);
-		int r = data_only ? fdatasync(fd) : fsync(fd);
-		return r < 0 ? -errno : 0;
-	}
-	if (o->kind == OFD_FILE && o->in->host)
-		return 0; /* read-only: nothing to write back */
-	if (o->kind == OFD_FILE) {
-		/* A reopened fd syncs the same host inode's dirty pages. */
-		long hfd = data_fd(o->in);
-		if (hfd < 0)
-			return hfd;
-		if ((data_only ? fdatasync((int)hfd) : fsync((int)hfd)) < 0)
-			return -errno;
-	}
-	return store_sync(srv.store);
+	return o->ops->sync ? o->ops->sync(o, data_only)
+			    : store_sync(srv.store);
 }
 
 long srv_fsync(struct call *c)
@@ -556,7 +447,7 @@ long srv_fcntl(struct call *c)
 {
 	struct fdtable *t = cur(c)->fds;
 	long fd = c->a[0], arg = c->a[2];
-	struct ofd *o = fd_get(t, fd);
+	struct ofd *o = c->hold ? c->hold : fd_get(t, fd); /* F_SETLKW re-run */
 	if (!o)
 		return -EBADF;
 	switch (c->a[1]) {
@@ -583,6 +474,10 @@ long srv_fcntl(struct call *c)
 	case F_OFD_SETLK:
 	case F_OFD_SETLKW:
 		return sys_fcntl_lock(c, o, c->a[1]);
+	case F_GETPIPE_SZ:
+	case F_SETPIPE_SZ:
+		return o->ops->fcntl ? o->ops->fcntl(o, (int)c->a[1], arg)
+				     : -EBADF;
 	default:
 		return -EINVAL;
 	}
@@ -595,9 +490,9 @@ long srv_ioctl(struct call *c)
 	if (!o)
 		return -EBADF;
 	int size = lind_ioctl_size((uint64_t)c->a[1], &dir);
-	if (o->kind != OFD_STREAM || dir != LIND_IOCTL_OUT)
+	if (!o->ops->ioctl || dir != LIND_IOCTL_OUT)
 		return -ENOTTY;
-	long r = stream_ioctl(o->st, (unsigned long)c->a[1], c->out[2].buf);
+	long r = o->ops->ioctl(o, (unsigned long)c->a[1], c->out[2].buf);
 	c->out[2].len = r == 0 ? (size_t)size : 0;
 	return r;
 }

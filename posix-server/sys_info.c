@@ -1,8 +1,10 @@
 /* System information as a cage sees it: uname, sysinfo, resource limits,
  * resource usage.
  *
- * uname is a fixed identity: sysname "Linux", nodename "lind" (no host
- * name leaks in), domainname "(none)", and the host's release, version
+ * uname is the deployment's identity: sysname "Linux", nodename from
+ * `posix-server --hostname` ("lind" by default: no host name leaks in),
+ * domainname "(none)"; a uid 0 cage may change both for every cage, as
+ * root changes them for its UTS namespace; and the host's release, version
  * and machine (the kernel the cage's code really runs on: programs pick
  * features by it).  sysinfo's uptime counts from the server's start (the
  * sandbox's boot), procs counts cages, memory and loads are the host's.
@@ -40,6 +42,26 @@ static int64_t uptime_ns(void)
 	return boottime_ns() - boot_ns;
 }
 
+/* __NEW_UTS_LEN + 1 */
+static char hostname[65] = "lind", domainname[65] = "(none)";
+
+const char *srv_hostname(void)
+{
+	return hostname;
+}
+
+int srv_hostname_set(const char *name, char *why, size_t cap)
+{
+	size_t len = strlen(name);
+	if (len == 0 || len >= sizeof hostname) {
+		snprintf(why, cap, "--hostname %s: want 1 to %zu bytes", name,
+			 sizeof hostname - 1);
+		return -EINVAL;
+	}
+	memcpy(hostname, name, len + 1);
+	return 0;
+}
+
 long srv_uname(struct call *c)
 {
 	struct utsname host, u;
@@ -49,13 +71,39 @@ long srv_uname(struct call *c)
 		return -errno;
 	memset(&u, 0, sizeof u);
 	strcpy(u.sysname, "Linux");
-	strcpy(u.nodename, "lind");
+	memcpy(u.nodename, hostname, sizeof hostname);
 	memcpy(u.release, host.release, sizeof u.release);
 	memcpy(u.version, host.version, sizeof u.version);
 	memcpy(u.machine, host.machine, sizeof u.machine);
-	strcpy(u.domainname, "(none)");
+	memcpy(u.domainname, domainname, sizeof domainname);
 	call_obj_out_set(c, 0, &u);
 	return 0;
+}
+
+/* Linux's order: the capability, then the length; the name is bytes
+ * (it may hold a NUL) and is NUL-padded. */
+static long set_uts(struct call *c, char *dst)
+{
+	size_t len = (size_t)c->a[1];
+	if (c->cage->cred.uid != 0)
+		return -EPERM;
+	if (len >= 65)
+		return -EINVAL;
+	if (c->in[0].len != len)
+		return -EFAULT;
+	memset(dst, 0, 65);
+	memcpy(dst, c->in[0].ptr, len);
+	return 0;
+}
+
+long srv_sethostname(struct call *c)
+{
+	return set_uts(c, hostname);
+}
+
+long srv_setdomainname(struct call *c)
+{
+	return set_uts(c, domainname);
 }
 
 long srv_sysinfo(struct call *c)
@@ -267,12 +315,13 @@ static long statfs_inode(struct inode *in, struct statfs *sf)
 	return 0;
 }
 
-static long statfs_reply(struct call *c, struct inode *in,
-			 struct stream *st, int out)
+/* in's filesystem, or (in NULL) o's kind's. */
+static long statfs_reply(struct call *c, struct inode *in, struct ofd *o,
+			 int out)
 {
 	struct statfs sf;
-	long r = in ? statfs_inode(in, &sf)
-		    : fstatfs(stream_host_fd(st), &sf) < 0 ? -errno : 0;
+	long r = !in && o->ops->statfs ? o->ops->statfs(o, &sf)
+					: statfs_inode(in ? in : o->in, &sf);
 	if (r == 0)
 		call_obj_out_set(c, out, &sf);
 	return r;
@@ -298,5 +347,5 @@ long srv_fstatfs(struct call *c)
 		return -EBADF;
 	if (!call_obj_out(c, 1))
 		return -EFAULT;
-	return statfs_reply(c, o->in, o->st, 1);
+	return statfs_reply(c, NULL, o, 1);
 }

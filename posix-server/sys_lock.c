@@ -95,11 +95,13 @@ long sys_fcntl_lock(struct call *c, struct ofd *o, long cmd)
 	    (fl.l_type == F_WRLCK && acc == O_RDONLY))
 		return -EBADF;
 	r = lock_set(o->in, &rq);
+	if (c->rerun)
+		lock_unpark(c);
 	if (r != -EAGAIN || (cmd != F_SETLKW && cmd != F_OFD_SETLKW))
 		return r;
 	/* wait for it, unless that closes a cycle of process locks */
-	if (!ofd && lock_would_deadlock(o->in, &rq))
+	if (!ofd && lock_would_deadlock(o->in, &rq, c->tag))
 		return -EDEADLK;
-	r = lock_wait(c->cage, o, o->in, &rq, c->tag);
-	return r < 0 ? r : SRV_PARKED;
+	c->hold = o;
+	return lock_park(c, o->in, &rq);
 }

@@ -1,6 +1,6 @@
 /* Process handlers: ids, umask, exit status. */
-#include "lock.h"
 #include "sys.h"
+#include "wait.h"
 
 long srv_getpid(struct call *c)
 {
@@ -68,6 +68,5 @@ long srv_lind_refused(struct call *c)
 /* The relay put the interrupted call's tag in a[0] (lind_cancel). */
 long srv_lind_cancel(struct call *c)
 {
-	long r = stream_interrupt(c->cage, (uint64_t)c->a[0]);
-	return r == -ESRCH ? lock_interrupt(c->cage, (uint64_t)c->a[0]) : r;
+	return wait_interrupt(c->cage, (uint64_t)c->a[0]);
 }

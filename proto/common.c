@@ -105,12 +105,12 @@ static int send_packed(int sock, const void *buf, size_t len, const int *fds,
 {
 	struct iovec iov = {(void *)buf, len};
 	union {
-		char b[CMSG_SPACE(sizeof(int) * 8)];
+		char b[CMSG_SPACE(sizeof(int) * LIND_MAX_FDS)];
 		struct cmsghdr align;
 	} ctl;
 	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
 	if (nfds > 0) {
-		if (nfds > 8)
+		if (nfds > LIND_MAX_FDS)
 			return -EINVAL;
 		memset(&ctl, 0, sizeof ctl);
 		mh.msg_control = ctl.b;
@@ -148,7 +148,7 @@ int lind_send_msg(int sock, const ProtobufCMessage *msg, const int *fds,
 long lind_recv_msg(int sock, void *buf, size_t cap, int *fds, int *nfds)
 {
 	union {
-		char b[CMSG_SPACE(sizeof(int) * 8)];
+		char b[CMSG_SPACE(sizeof(int) * LIND_MAX_FDS)];
 		struct cmsghdr align;
 	} ctl;
 	struct iovec iov = {buf, cap};
@@ -455,24 +455,73 @@ static long fd_mount_id(int fd)
 	return m ? strtol(m + 7, NULL, 10) : -1;
 }
 
-bool lind_fd_on_fuse(int fd)
+/* fd's filesystem type as /proc/self/mountinfo names it, into type; 0 or
+ * -1 (unknown). */
+static int fd_fstype(int fd, char *type, size_t cap)
 {
 	long id = fd_mount_id(fd);
 	if (id < 0)
-		return false;
+		return -1;
 	FILE *f = fopen("/proc/self/mountinfo", "re");
 	if (!f)
-		return false;
-	bool fuse = false;
+		return -1;
+	int r = -1;
 	char line[4096];
 	while (fgets(line, sizeof line, f)) {
 		/* "ID PARENT MAJ:MIN ROOT POINT OPTS [TAGS...] - FSTYPE ..." */
 		if (strtol(line, NULL, 10) != id)
 			continue;
 		const char *t = strstr(line, " - ");
-		fuse = t && strncmp(t + 3, "fuse", 4) == 0;
+		if (t) {
+			t += 3;
+			snprintf(type, cap, "%.*s", (int)strcspn(t, " \n"), t);
+			r = 0;
+		}
 		break;
 	}
 	fclose(f);
-	return fuse;
+	return r;
+}
+
+bool lind_fd_on_fuse(int fd)
+{
+	char type[64];
+	return fd_fstype(fd, type, sizeof type) == 0 &&
+	       strncmp(type, "fuse", 4) == 0;
+}
+
+bool lind_fd_bindable(int fd)
+{
+	/* The kernel's own views: what they show depends on who opens them
+	 * (procfs checks the opener, not the mode bits, and names host pids),
+	 * or they change the host when written; FUSE may never answer. */
+	static const char *const refused[] = {
+		"proc", "sysfs", "debugfs", "tracefs", "securityfs", "cgroup",
+		"cgroup2", "bpf", "configfs", "pstore", "efivarfs", "devpts",
+		"mqueue", "binfmt_misc", "selinuxfs", "fusectl", "hugetlbfs",
+		"nsfs", "pidfs", "devtmpfs", "rpc_pipefs", "autofs",
+	};
+	char type[64];
+	if (fd_fstype(fd, type, sizeof type) < 0)
+		return false;
+	if (strncmp(type, "fuse", 4) == 0)
+		return false;
+	for (size_t i = 0; i < sizeof refused / sizeof *refused; i++)
+		if (strcmp(type, refused[i]) == 0)
+			return false;
+	return true;
+}
+
+bool lind_virt_path_ok(const char *p)
+{
+	if (p[0] != '/' || !p[1] || strlen(p) >= LIND_MAX_PATH)
+		return false;
+	while (*p == '/') {
+		size_t n = strcspn(++p, "/");
+		if (n == 0 || n > 255 || (n == 1 && p[0] == '.') ||
+		    (n == 2 && p[0] == '.' && p[1] == '.'))
+			return false; /* "//", a trailing '/', ".", "..", too long */
+		p += n;
+	}
+	return true;
 }

@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "protocol.h"
+
 /* Runtime dir: override, else $LIND_RUNTIME_DIR, else
  * $XDG_RUNTIME_DIR/lind, else /tmp/lind-<uid>.  Returns 0 or -errno. */
 int lind_runtime_dir(char *buf, size_t cap, const char *override);
@@ -73,7 +75,7 @@ int lind_raise_nofile(void);
  * until lind_ctlq_flush finds room.  The caller watches the socket for
  * writability while q->head is set.
  */
-#define LIND_CTLQ_FDS 3
+#define LIND_CTLQ_FDS LIND_MAX_FDS
 struct lind_ctlq {
 	struct lind_ctlq_msg *head, *tail;
 	unsigned count;
@@ -89,6 +91,13 @@ void lind_ctlq_clear(struct lind_ctlq *q);
  * answer, so fstat, read and even close(2) (FUSE's flush) can block for
  * ever.  Asks only procfs, never the file's own filesystem. */
 bool lind_fd_on_fuse(int fd);
+/* fd may be a bind's root (lind-run --bind): its filesystem is neither
+ * FUSE nor one of the kernel's pseudo filesystems (proc, sys, debugfs...)
+ * whose contents depend on who opens them.  Asks only procfs. */
+bool lind_fd_bindable(int fd);
+/* p is an absolute, normalised path other than "/": no empty, "." or
+ * ".." component and no trailing '/' (a bind's VIRT). */
+bool lind_virt_path_ok(const char *p);
 
 /* Monotonic and wall clocks in nanoseconds. */
 uint64_t lind_now_ns(void);

@@ -16,6 +16,10 @@
  * regular files are split by the client into several calls (LF_SPLIT). */
 #define LIND_MAX_IO (64 * 1024)
 #define LIND_MAX_PATH 4096
+/* lind-run --bind: per-cage binds an Attach may carry, and the fds any
+ * control message may (3 stdio + binds + spare) */
+#define LIND_MAX_BINDS 8
+#define LIND_MAX_FDS 16
 /* Largest packed Request or Reply: one buffer, one path, headers. */
 #define LIND_MAX_FRAME (LIND_MAX_IO + LIND_MAX_PATH + 1024)
 /* In/out data bytes copied into each trace event. */
@@ -38,6 +42,14 @@
  * cage may scribble on shared memory at any time), marks it TAKEN, and
  * later writes the packed Reply and marks it REPLIED; the thread reads the
  * reply and frees the slot.  Waiting is spin-then-futex on the words below.
+ *
+ * Every thread of a cage may be waiting in the server at once (a pipe's
+ * reader and its writer, lock waits), so there are many slots; the memfd
+ * is sparse and a slot's pages exist only once it is used.  Threads take
+ * the lowest free slot and publish how many slots they ever used
+ * (slots_used), so the relay scans only those: a one-thread cage costs
+ * what 8 slots did.  Past LIND_CHAN_SLOTS calls at once, a thread sleeps
+ * until a slot frees.
  */
 enum lind_slot_state {
 	LIND_SLOT_FREE = 0,
@@ -48,7 +60,14 @@ enum lind_slot_state {
 };
 
 #define LIND_CHAN_MAGIC 0x4c494e44u /* "LIND" */
-#define LIND_CHAN_SLOTS 8
+#define LIND_CHAN_SLOTS 1024
+/* The relay always scans this many, whatever slots_used says. */
+#define LIND_CHAN_SCAN_MIN 8
+/* Host fd numbers a cage maps server-given fds at (client-libc/hostfd.c):
+ * above every virtual fd (posix-server's FD_MAX), so that a program's
+ * mmap of its own fd number never reaches a host fd. */
+#define LIND_MAP_FD 1024
+#define LIND_MAP_FDS 64
 
 struct lind_slot {
 	_Atomic uint32_t state;   /* futex word: enum lind_slot_state */
@@ -67,6 +86,7 @@ struct lind_chan {
 	_Atomic uint32_t free_seq;       /* futex word: bumped when a slot frees */
 	_Atomic uint32_t free_waiters;   /* threads waiting for a free slot */
 	_Atomic uint32_t relay_gone;     /* relay detached: calls fail */
+	_Atomic uint32_t slots_used;     /* 1 + the highest slot ever claimed */
 	struct lind_slot slot[LIND_CHAN_SLOTS] __attribute__((aligned(64)));
 };
 

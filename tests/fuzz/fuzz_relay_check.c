@@ -52,7 +52,7 @@ static void check_forwarded(uint32_t slot)
 	Lind__Request *q = lind__request__unpack(NULL, len, rec);
 	assert(q);
 	assert(q->cage_id == C->cage_id);
-	assert(q->tag == ((uint64_t)C->gen << 32 | (uint64_t)C->idx << 8 | slot));
+	assert(q->tag == RELAY_TAG(C->gen, C->idx, slot));
 	assert(relay_check(q) == 0);
 	const char *cls;
 	assert(relay_policy(C->deny, q, &cls) == 0);

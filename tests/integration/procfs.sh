@@ -128,3 +128,43 @@ except OSError as e: print(errno.errorcode[e.errno])")"
 else
 	ok "another user's cage is invisible # SKIP needs root and setpriv(1)"
 fi
+
+# maps and environ describe the cage's own process; exe names the
+# program's virtual path; thread-self and task/N are its main thread.
+maps=$(run /usr/bin/cat /proc/self/maps)
+check "/proc/self/maps lists the cage's stack" grep -q '\[stack\]$' <<<"$maps"
+expect_eq "... and names no host file" "" "$(grep ' /' <<<"$maps")"
+expect_eq "... its ranges are the cage process's: pthread_getattr_np finds the main stack" \
+	"0 True" "$(run /usr/bin/python3 -c '
+import ctypes
+libc = ctypes.CDLL(None)
+libc.pthread_self.restype = ctypes.c_ulong
+attr = ctypes.create_string_buffer(128)
+r = libc.pthread_getattr_np(ctypes.c_ulong(libc.pthread_self()), attr)
+addr, size = ctypes.c_void_p(), ctypes.c_size_t()
+libc.pthread_attr_getstack(attr, ctypes.byref(addr), ctypes.byref(size))
+end = ctypes.c_void_p.in_dll(libc, "__libc_stack_end").value
+print(r, addr.value is not None and addr.value <= end < addr.value + size.value)')"
+expect_eq "/proc/self/environ is the environment the program got" \
+	"LIND_PROCFS_TEST=in-the-cage" \
+	"$(LIND_PROCFS_TEST=in-the-cage run /usr/bin/cat /proc/self/environ |
+		tr '\0' '\n' | grep '^LIND_PROCFS_TEST=')"
+expect_eq "/proc/self/exe is the program's virtual path (a bound host file)" \
+	"$(realpath /usr/bin/readlink)" "$(run /usr/bin/readlink /proc/self/exe)"
+printf '#!/usr/bin/python3\nimport os; print(os.readlink("/proc/self/exe"))\n' >"$T/bin/exe.py"
+chmod +x "$T/bin/exe.py"
+run /usr/bin/mkdir -p "$T/bin" # the script is read by its host path
+expect_eq "... of a #! script: its interpreter, as Linux" \
+	"$(realpath /usr/bin/python3)" "$("$LIND_RUN" --bind "$T/bin:$T/bin" "$T/bin/exe.py")"
+cp /usr/bin/readlink "$T/bin/rl"
+run /usr/bin/mkdir /tmp/b
+expect_eq "... through a per-cage bind" /tmp/b/rl \
+	"$("$LIND_RUN" --bind "$T/bin:/tmp/b" "$T/bin/rl" /proc/self/exe)"
+expect_eq "... and argv[0] for a program outside any bind" "$T/bin/rl" \
+	"$(run "$T/bin/rl" /proc/self/exe)"
+expect_eq "/proc/thread-self/comm" readlink \
+	"$(run /usr/bin/readlink /proc/thread-self | sed 's|^[0-9]*/task/[0-9]*$|readlink|')"
+expect_eq "... task/N/comm, task/N/status" "cat Name:	grep" \
+	"$(run /usr/bin/cat /proc/thread-self/comm | tr '\n' ' '; run /usr/bin/grep '^Name:' /proc/thread-self/status)"
+expect_eq "/proc/self/task lists one thread, the cage's own id" same \
+	"$(run /usr/bin/python3 -c 'import os; print("same" if os.listdir("/proc/self/task") == [str(os.getpid())] else os.listdir("/proc/self/task"))')"

@@ -3,10 +3,11 @@ SERVER_TESTS = tests/unit/test_server_path tests/unit/test_server_fdtable \
 	tests/unit/test_server_dir tests/unit/test_server_store \
 	tests/unit/test_server_sys tests/unit/test_server_loop \
 	tests/unit/test_server_bind tests/unit/test_server_procfs \
-	tests/unit/test_server_attr
+	tests/unit/test_server_attr tests/unit/test_server_wait \
+	tests/unit/test_server_pipe
 check_PROGRAMS += $(SERVER_TESTS)
 TESTS += $(SERVER_TESTS)
-EXTRA_DIST += tests/unit/test_server_util.h
+EXTRA_DIST += tests/unit/test_server_util.h tests/unit/test_server_relay.h
 SERVER_TEST_LIBS = posix-server/libserver.la $(UNIT_LIBS) $(EV_LIBS)
 
 tests_unit_test_server_path_SOURCES = tests/unit/test_server_path.c
@@ -53,3 +54,13 @@ tests_unit_test_server_procfs_SOURCES = tests/unit/test_server_procfs.c
 tests_unit_test_server_procfs_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_server_procfs_LDFLAGS = $(SAN_LD)
 tests_unit_test_server_procfs_LDADD = $(SERVER_TEST_LIBS)
+
+tests_unit_test_server_wait_SOURCES = tests/unit/test_server_wait.c
+tests_unit_test_server_wait_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_server_wait_LDFLAGS = $(SAN_LD)
+tests_unit_test_server_wait_LDADD = $(SERVER_TEST_LIBS)
+
+tests_unit_test_server_pipe_SOURCES = tests/unit/test_server_pipe.c
+tests_unit_test_server_pipe_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_server_pipe_LDFLAGS = $(SAN_LD)
+tests_unit_test_server_pipe_LDADD = $(SERVER_TEST_LIBS)

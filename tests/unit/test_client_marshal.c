@@ -6,6 +6,7 @@
  * every reply is packed with it.
  */
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -38,7 +39,8 @@ struct call {
 static struct call calls[MAX_CALLS];
 static int ncalls;
 static struct lind_slot slot;
-static struct lind_client fake = {LIND_CLIENT_VERSION, -1, 7, NULL, 0};
+static struct lind_client fake = {
+	.version = LIND_CLIENT_VERSION, .sock = -1, .cage_id = 7};
 struct lind_client *lind_cl = &fake;
 
 /* The test's relay+server: fills result and data for call number k. */
@@ -77,6 +79,14 @@ void lind_host_fatal(const char *line)
 {
 	fatal_line = line;
 	lind_host_exit(127);
+}
+
+static int signals_sent; /* lind_signal_self_thread(SIGPIPE) calls */
+
+void lind_signal_self_thread(int sig)
+{
+	assert_int_equal(sig, SIGPIPE);
+	signals_sent++;
 }
 
 struct lind_slot *lind_chan_claim(struct lind_client *cl)
@@ -142,6 +152,7 @@ static int setup(void **state)
 	relay_gone = 0;
 	exit_status = -1;
 	fatal_line = NULL;
+	signals_sent = 0;
 	return 0;
 }
 
@@ -586,6 +597,28 @@ static void test_e2big(void **state)
 			 -EIO);
 }
 
+/* ---- SIGPIPE ------------------------------------------------------------ */
+
+static void reply_epipe(int k, const Lind__Request *req, Lind__Reply *rep)
+{
+	(void)k;
+	(void)req;
+	rep->result = -EPIPE;
+}
+
+/* A write answered EPIPE signals the thread, as the kernel does; other
+ * calls answered EPIPE do not, nor does the relay going away. */
+static void test_sigpipe(void **state)
+{
+	static char buf[4];
+	(void)state;
+	reply_fn = reply_epipe;
+	assert_int_equal(sys(LIND_SYS_write, 1, (long)"x", 1, 0), -EPIPE);
+	assert_int_equal(signals_sent, 1);
+	assert_int_equal(sys(LIND_SYS_read, 0, (long)buf, 1, 0), -EPIPE);
+	assert_int_equal(signals_sent, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -607,6 +640,7 @@ int main(void)
 		cmocka_unit_test_setup(test_ioctl, setup),
 		cmocka_unit_test_setup(test_rowless, setup),
 		cmocka_unit_test_setup(test_e2big, setup),
+		cmocka_unit_test_setup(test_sigpipe, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -84,6 +84,8 @@ static void submit_raw(struct lind_chan *ch, int i, const void *buf,
 	assert_int_equal(atomic_load(&s->state), LIND_SLOT_FREE);
 	memcpy(s->buf, buf, len);
 	s->len = len;
+	if (atomic_load(&ch->slots_used) <= (uint32_t)i)
+		atomic_store(&ch->slots_used, (uint32_t)i + 1);
 	atomic_store(&s->state, LIND_SLOT_SUBMITTED);
 	atomic_fetch_add(&ch->doorbell, 1);
 	if (atomic_load(&ch->relay_sleeping))
@@ -173,9 +175,9 @@ static void test_forward_and_stamp(void **st)
 	assert_non_null(got);
 	assert_int_equal(got->cage_id, 7);
 	assert_int_equal(got->nr, LIND_SYS_getpid);
-	assert_int_equal(got->tag & 0xff, 3);
-	assert_int_equal((got->tag >> 8) & 0xffffff, e->cage->idx);
-	assert_int_equal(got->tag >> 32, e->cage->gen);
+	assert_int_equal(RELAY_TAG_SLOT(got->tag), 3);
+	assert_int_equal(RELAY_TAG_IDX(got->tag), e->cage->idx);
+	assert_int_equal(RELAY_TAG_GEN(got->tag), e->cage->gen);
 	server_reply(e->r, got->tag, 42, NULL, 0);
 	lind__request__free_unpacked(got, NULL);
 	Lind__Reply *rep = wait_reply(e->chan, 3);
@@ -216,8 +218,7 @@ static void test_cancel_names_own_slot(void **st)
 	Lind__Request *got = server_take(e->r, 2000);
 	assert_non_null(got);
 	assert_int_equal(got->nr, LIND_SYS_lind_cancel);
-	uint64_t want = (uint64_t)e->cage->gen << 32 |
-			(uint64_t)e->cage->idx << 8 | 5;
+	uint64_t want = RELAY_TAG(e->cage->gen, e->cage->idx, 5);
 	assert_int_equal((uint64_t)got->args[0], want);
 	server_reply(e->r, got->tag, 0, NULL, 0);
 	lind__request__free_unpacked(got, NULL);
@@ -316,8 +317,32 @@ static void test_all_slots_out_of_order(void **st)
 		Lind__Reply *rep = wait_reply(e->chan, i);
 		assert_non_null(rep);
 		assert_int_equal(rep->result, 100 + i);
+		assert_int_equal(rep->tag, i); /* 2- and 3-byte tags alike */
 		lind__reply__free_unpacked(rep, NULL);
 	}
+}
+
+/* slots_used is the cage's word: beyond the channel it is clamped (the
+ * last slot is served, nothing past it is read), and a cage that never
+ * set it is still served in its first 8 slots (test_bad_frames). */
+static void test_slots_used_clamped(void **st)
+{
+	struct env *e = *st;
+	atomic_store(&e->chan->slots_used, UINT32_MAX);
+	int64_t args[6] = {0};
+	Lind__Request req;
+	req_init(&req, args, LIND_SYS_getuid);
+	submit(e->chan, LIND_CHAN_SLOTS - 1, &req);
+	Lind__Request *got = server_take(e->r, 2000);
+	assert_non_null(got);
+	assert_int_equal(RELAY_TAG_SLOT(got->tag), LIND_CHAN_SLOTS - 1);
+	server_reply(e->r, got->tag, 77, NULL, 0);
+	lind__request__free_unpacked(got, NULL);
+	Lind__Reply *rep = wait_reply(e->chan, LIND_CHAN_SLOTS - 1);
+	assert_non_null(rep);
+	assert_int_equal(rep->result, 77);
+	assert_int_equal(rep->tag, LIND_CHAN_SLOTS - 1);
+	lind__reply__free_unpacked(rep, NULL);
 }
 
 static void test_stale_replies_dropped(void **st)
@@ -333,9 +358,9 @@ static void test_stale_replies_dropped(void **st)
 	lind__request__free_unpacked(got, NULL);
 	/* wrong generation, wrong channel, wrong slot: all dropped */
 	server_reply(e->r, tag ^ (1ull << 32), -1, NULL, 0);
-	server_reply(e->r, tag ^ (1ull << 8), -1, NULL, 0);
-	server_reply(e->r, (tag & ~0xffull) | 200, -1, NULL, 0);
-	server_reply(e->r, (tag & ~0xffull) | 1, -1, NULL, 0); /* not in flight */
+	server_reply(e->r, tag ^ (1ull << 16), -1, NULL, 0);
+	server_reply(e->r, (tag & ~0xffffull) | LIND_CHAN_SLOTS, -1, NULL, 0);
+	server_reply(e->r, (tag & ~0xffffull) | 1, -1, NULL, 0); /* not in flight */
 	usleep(20000);
 	assert_int_equal(atomic_load(&e->chan->slot[2].state), LIND_SLOT_TAKEN);
 	assert_int_equal(atomic_load(&e->chan->slot[1].state), LIND_SLOT_FREE);
@@ -519,6 +544,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bad_frames, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_all_slots_out_of_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stale_replies_dropped, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_slots_used_clamped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reply_after_cage_gone, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fail_all, setup, teardown),
 		cmocka_unit_test(test_channel_memfd),

@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include "test_server_util.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 
 #include "../../posix-server/bind.h"
@@ -167,6 +168,90 @@ static void test_swapped(void **state)
 	check(vfs_data_fds(v), 0); /* the node and its fd went */
 }
 
+/* Number of fds this process has open. */
+static int open_fds(void)
+{
+	int n = 0;
+	for (int fd = 0; fd < 1024; fd++)
+		n += fcntl(fd, F_GETFD) >= 0;
+	return n;
+}
+
+/* Makes cage set *s of host dir rel (relative to host) at virt. */
+static int cage_set(const char *rel, int oflags, const char *virt,
+		    struct bind_set **s, char *why, size_t cap)
+{
+	char p[160];
+	snprintf(p, sizeof p, "%s/%s", host, rel);
+	int fd = open(p, oflags | O_CLOEXEC);
+	assert_true(fd >= 0);
+	Lind__BindSpec spec = LIND__BIND_SPEC__INIT, *specs[1] = {&spec};
+	spec.virt = (char *)virt;
+	int r = bind_set_new(v, &user, specs, &fd, 1, s, why, cap);
+	if (r < 0)
+		close(fd); /* the caller's still */
+	else
+		check(fd, -1); /* taken */
+	return r;
+}
+
+/* lind-run --bind: a set of one cage's binds, seen only while that cage
+ * is served, refused mountpoints, and freed when its set is gone and its
+ * last node released (a node a cage still held keeps it). */
+static void test_cage_binds(void **state)
+{
+	(void)state;
+	struct inode *m = vfs_alloc(v, S_IFDIR | 0755, 0, 0, 0);
+	m->nlink = 2;
+	m->parent = root->ino;
+	check(vfs_dir_add(root, "m", m->ino), 0);
+	int fds0 = open_fds();
+	char why[256];
+	struct bind_set *s;
+	check(cage_set("tree", O_RDONLY | O_DIRECTORY, "/m", &s, why,
+		       sizeof why), 0);
+	expect("/m/f", 0, NULL, -ENOENT);      /* another cage: the store's */
+	bind_set_caller(s);
+	expect("/m/f", 0, "tree/f", 0);        /* this cage: its bind */
+	expect("/m/d/up", WALK_FOLLOW, "tree/f", 0);
+	expect("/m/esc", WALK_FOLLOW, NULL, -ENOENT);
+	struct inode *in;
+	check(vfs_resolve(v, &user, root, "/m/..", 0, &in), 0);
+	check((uintptr_t)in, (uintptr_t)root);
+	check(vfs_resolve(v, &user, root, "/m/d", 0, &in), 0);
+	vfs_ref(in); /* held, as a cwd */
+	bind_sweep(v);
+	bind_set_caller(NULL);
+	bind_set_put(v, s);     /* the cage went; its node is still held */
+	check(bind_nodes(), 1);
+	check(open_fds(), fds0 + 1);
+	vfs_unref(v, in);       /* the last release frees the bind */
+	check(bind_nodes(), 0);
+	check(open_fds(), fds0);
+
+	/* refused mountpoints: missing, a file onto a directory, "/", a
+	 * server bind, not normalised, an O_PATH fd, twice */
+	check(cage_set("tree", O_RDONLY, "/none", &s, why, sizeof why), -1);
+	assert_non_null(strstr(why, "No such file"));
+	check(cage_set("tree/f", O_RDONLY, "/m", &s, why, sizeof why), -1);
+	assert_non_null(strstr(why, "Not a directory"));
+	check(cage_set("tree", O_RDONLY, "/", &s, why, sizeof why), -1);
+	check(cage_set("tree", O_RDONLY, "/b", &s, why, sizeof why), -1);
+	assert_non_null(strstr(why, "another bind"));
+	check(cage_set("tree", O_RDONLY, "/m/../m", &s, why, sizeof why), -1);
+	check(cage_set("tree", O_PATH, "/m", &s, why, sizeof why), -1);
+	assert_non_null(strstr(why, "not open for reading"));
+	int fd[2] = {open(host, O_RDONLY), open(host, O_RDONLY)};
+	Lind__BindSpec spec = LIND__BIND_SPEC__INIT, *specs[2] = {&spec, &spec};
+	spec.virt = "/m";
+	check(bind_set_new(v, &user, specs, fd, 2, &s, why, sizeof why), -1);
+	assert_non_null(strstr(why, "bound twice"));
+	check(fd[0], -1); /* the first was taken, and freed with the set */
+	close(fd[1]);
+	check(open_fds(), fds0);
+	check(bind_nodes(), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -174,6 +259,7 @@ int main(void)
 		cmocka_unit_test(test_no_escape),
 		cmocka_unit_test(test_nodes_freed),
 		cmocka_unit_test(test_swapped),
+		cmocka_unit_test(test_cage_binds),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

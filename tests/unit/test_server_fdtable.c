@@ -6,10 +6,11 @@
 
 #include "test_server_util.h"
 #include "../../posix-server/limit.h"
+#include "../../posix-server/ofd.h"
 
 static struct ofd *file(void)
 {
-	struct ofd *o = ofd_new(OFD_FILE, O_RDWR, NULL, NULL);
+	struct ofd *o = ofd_new(&ofd_dev_ops, O_RDWR, NULL, NULL);
 	assert_non_null(o);
 	return o;
 }

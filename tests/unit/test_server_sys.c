@@ -260,6 +260,34 @@ static void test_proc(void **state)
 	check(WRITE(n, "abc"), 3);
 }
 
+/* lind_exec: close-on-exec fds closed, the rest kept (offsets too),
+ * argv and exe recorded; a bad exe fd changes nothing. */
+static void test_exec(void **state)
+{
+	(void)state;
+	long keep = SYSP(cg, open, "/tmp/prog", 0, O_CREAT | O_RDWR, 0755);
+	check(keep, 0);
+	check(WRITE(keep, "abcdef"), 6);
+	check(SYS(lseek, keep, 2, SEEK_SET), 2);
+	long gone = SYSP(cg, open, "/tmp/prog", 0, O_RDONLY | O_CLOEXEC);
+	check(gone, 1);
+	check(SYS(umask, 027), 022);
+	static const char argv[] = "prog\0x y\0\0cut";
+	check(tsys(cg, LIND_SYS_lind_exec, A(0, sizeof argv - 1, 9), argv,
+		   sizeof argv - 1, NULL, 0, NULL), -EBADF);
+	check(SYS(fcntl, gone, F_GETFD, 0), FD_CLOEXEC); /* nothing done */
+	check(tsys(cg, LIND_SYS_lind_exec, A(0, sizeof argv - 1, keep), argv,
+		   sizeof argv - 1, NULL, 0, NULL), 0);
+	check(SYS(fcntl, gone, F_GETFD, 0), -EBADF);
+	char buf[8];
+	check(rd(keep, buf, 4), 4); /* same description, same offset */
+	assert_string_equal(buf, "cdef");
+	check(cg->cmdline_len, 10); /* "prog" "x y" "", not the cut "cut" */
+	assert_memory_equal(cg->cmdline, "prog\0x y\0", 10);
+	assert_string_equal(cg->exe, "/tmp/prog");
+	check(SYS(umask, 022), 027);
+}
+
 static void test_inode_limit(void **state)
 {
 	(void)state;
@@ -287,6 +315,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_dirs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_permissions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_proc, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_exec, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_inode_limit, setup,
 						teardown),
 	};

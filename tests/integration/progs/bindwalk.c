@@ -5,6 +5,7 @@
  *                   a checksum of a file's bytes (or why not)
  *   try OP PATH     one call; prints ok or the errno's name
  *   cat PATH        the file's bytes
+ *   hold PATH       cat PATH, wait for a line on stdin, cat PATH again
  *   cwd DIR REL     chdir DIR, getcwd, chdir REL, getcwd, fchdir back
  *   fd PATH         open, fstat / fstatat(AT_EMPTY_PATH), pread, lseek
  *   dev PATH        st_dev in hex (which bind, or the store)
@@ -203,7 +204,14 @@ int main(int argc, char **argv)
 		try(argv[2], argv[3]);
 	else if (argc == 3 && !strcmp(argv[1], "cat"))
 		cat(argv[2]);
-	else if (argc == 4 && !strcmp(argv[1], "cwd"))
+	else if (argc == 3 && !strcmp(argv[1], "hold")) {
+		char c;
+		cat(argv[2]);
+		fflush(stdout);
+		while (read(0, &c, 1) == 1 && c != '\n')
+			;
+		cat(argv[2]);
+	} else if (argc == 4 && !strcmp(argv[1], "cwd"))
 		cwd(argv[2], argv[3]);
 	else if (argc == 3 && !strcmp(argv[1], "fd"))
 		fd_calls(argv[2]);
@@ -214,7 +222,7 @@ int main(int argc, char **argv)
 		else
 			printf("%lx\n", (unsigned long)st.st_dev);
 	} else {
-		fprintf(stderr, "usage: bindwalk walk|try|cat|cwd|fd|dev ...\n");
+		fprintf(stderr, "usage: bindwalk walk|try|cat|hold|cwd|fd|dev ...\n");
 		return 2;
 	}
 	return 0;

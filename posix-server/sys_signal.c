@@ -1,0 +1,188 @@
+/* Signals between cages, process groups and sessions.
+ *
+ * A cage may signal cages of its own virtual uid, or any as uid 0 (Linux's
+ * kill_ok_by_cred without saved ids).  Pids are virtual: no number a cage
+ * can name reaches a host process that is not a cage.  The server decides
+ * and the relay delivers, with pidfd_send_signal on the cage's process
+ * (srv_signal_cage), so delivery is the host kernel's own: handlers,
+ * SIGSTOP/SIGCONT/SIGKILL, default actions, the wait status.  A call
+ * parked in the server when its process gets a signal is interrupted by
+ * the client (lind_cancel), as for any signal.
+ *
+ * The caller is never signalled from here: the call answers 1 and the
+ * client raises the signal on itself before returning 0, so that, as on
+ * Linux, a signal a process sends itself is delivered before kill returns.
+ *
+ * A top-level cage leads its own session and process group, as if its
+ * launcher ran setsid. */
+#define _GNU_SOURCE
+#include <limits.h>
+#include <signal.h>
+
+#include "sys.h"
+
+#define SIG_MAX 64
+
+struct kill_walk {
+	struct cage *from;
+	int sig;
+	uint64_t pgid;  /* kill of a group: its id; 0: every cage */
+	bool self;      /* the caller is a target: answer 1 */
+	unsigned matched, sent;
+	long err;       /* the last refusal */
+};
+
+static bool may_signal(const struct cage *from, const struct cage *to)
+{
+	return from->cred.uid == 0 || from->cred.uid == to->cred.uid;
+}
+
+static void signal_one(struct kill_walk *w, struct cage *to)
+{
+	w->matched++;
+	if (!may_signal(w->from, to)) {
+		w->err = -EPERM;
+		return;
+	}
+	w->sent++;
+	if (to == w->from)
+		w->self = w->sig != 0;
+	else if (w->sig != 0 && !to->exited)
+		srv_signal_cage(to, w->sig);
+}
+
+/* kill(-pgid) and kill(0) reach the group; kill(-1) every cage the caller
+ * may signal but itself (Linux skips init, which a deployment lacks). */
+static void signal_many(struct cage *to, void *arg)
+{
+	struct kill_walk *w = arg;
+	if (w->pgid ? to->pgid == w->pgid
+		    : to != w->from && may_signal(w->from, to))
+		signal_one(w, to);
+}
+
+/* Linux: success when any target was signalled, else the last refusal;
+ * ESRCH when nothing matched. */
+static long walk_result(const struct kill_walk *w)
+{
+	if (!w->matched)
+		return -ESRCH;
+	if (!w->sent)
+		return w->err;
+	return w->self ? 1 : 0;
+}
+
+/* pid and sig as the kernel reads them: ints. */
+long srv_kill(struct call *c)
+{
+	int pid = (int)c->a[0], sig = (int)c->a[1];
+	struct kill_walk w = {.from = c->cage, .sig = sig};
+	if (sig < 0 || sig > SIG_MAX)
+		return -EINVAL;
+	if (pid > 0) {
+		struct cage *to = cage_find((uint64_t)pid);
+		if (to)
+			signal_one(&w, to);
+	} else if (pid == INT_MIN) {
+		return -ESRCH; /* -pid overflows: Linux answers ESRCH */
+	} else {
+		w.pgid = pid == 0 ? c->cage->pgid : pid == -1 ? 0
+							     : (uint64_t)-pid;
+		cage_each(signal_many, &w);
+	}
+	return walk_result(&w);
+}
+
+/* tgkill(tgid, tid, sig) to another cage: its threads' ids are host tids
+ * the server does not know, so only its main thread (tid == tgid) can be
+ * named; the caller's own threads never come here (client-libc). */
+long srv_tgkill(struct call *c)
+{
+	int tgid = (int)c->a[0], tid = (int)c->a[1], sig = (int)c->a[2];
+	if (tgid <= 0 || tid <= 0 || sig < 0 || sig > SIG_MAX)
+		return -EINVAL;
+	if (tid != tgid)
+		return -ESRCH;
+	struct kill_walk w = {.from = c->cage, .sig = sig};
+	struct cage *to = cage_find((uint64_t)tgid);
+	if (to)
+		signal_one(&w, to);
+	return walk_result(&w);
+}
+
+/* ---- process groups and sessions -------------------------------------- */
+
+/* pid 0 is the caller; else a cage (ESRCH when none). */
+static struct cage *target(struct call *c, int pid)
+{
+	if (pid < 0)
+		return NULL;
+	return pid == 0 ? c->cage : cage_find((uint64_t)pid);
+}
+
+struct group_find {
+	uint64_t pgid, sid;
+	bool found;
+};
+
+static void find_group(struct cage *cg, void *arg)
+{
+	struct group_find *g = arg;
+	if (cg->pgid == g->pgid && (!g->sid || cg->sid == g->sid))
+		g->found = true;
+}
+
+static bool group_exists(uint64_t pgid, uint64_t sid)
+{
+	struct group_find g = {pgid, sid, false};
+	cage_each(find_group, &g);
+	return g.found;
+}
+
+/* Linux's order: EINVAL, ESRCH (not the caller or its child), EPERM (a
+ * session leader, another session, or a group that does not exist in
+ * the caller's session). */
+long srv_setpgid(struct call *c)
+{
+	int pid = (int)c->a[0], pgid = (int)c->a[1];
+	struct cage *me = c->cage;
+	if (pgid < 0)
+		return -EINVAL;
+	struct cage *t = target(c, pid);
+	if (!t || (t != me && t->parent != me->id))
+		return -ESRCH;
+	if (t->sid == t->id || t->sid != me->sid)
+		return -EPERM;
+	uint64_t want = pgid ? (uint64_t)pgid : t->id;
+	if (want != t->id && !group_exists(want, me->sid))
+		return -EPERM;
+	t->pgid = want;
+	return 0;
+}
+
+long srv_getpgid(struct call *c)
+{
+	struct cage *t = target(c, (int)c->a[0]);
+	return t ? (long)t->pgid : -ESRCH;
+}
+
+long srv_getpgrp(struct call *c)
+{
+	return (long)c->cage->pgid;
+}
+
+/* EPERM for a process group leader (a group with its id exists). */
+long srv_setsid(struct call *c)
+{
+	struct cage *me = c->cage;
+	if (group_exists(me->id, 0))
+		return -EPERM;
+	me->pgid = me->sid = me->id;
+	return (long)me->id;
+}
+
+long srv_getsid(struct call *c)
+{
+	struct cage *t = target(c, (int)c->a[0]);
+	return t ? (long)t->sid : -ESRCH;
+}
