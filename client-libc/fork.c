@@ -26,6 +26,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -45,6 +46,53 @@
 static long magic(long nr, long a0, long a1, long a2, long a3)
 {
 	return lind_host6(nr, a0, a1, a2, a3, 0, (long)LIND_HOST_MAGIC);
+}
+
+/* Our host children by virtual pid.  A child's host zombie is reaped only
+ * once a wait collected its cage: the server reads a killed cage's status
+ * from that zombie (posix-server/loop.c on_cage_gone), so reaping every
+ * zombie at once could take one from under it.  Past KIDS children at a
+ * time, the others are reaped with the next wait that finds none here. */
+#define KIDS 256
+static struct kid {
+	_Atomic long vpid; /* 0: free; -vpid: collected, host zombie left */
+	int hpid;
+} kids[KIDS];
+
+static void kid_add(long vpid, int hpid)
+{
+	for (int i = 0; i < KIDS; i++) {
+		long free_ = 0;
+		kids[i].hpid = hpid;
+		if (atomic_compare_exchange_strong(&kids[i].vpid, &free_, vpid))
+			return;
+	}
+}
+
+/* Reap the host process of collected child vpid (0: none), and of those
+ * collected before whose process had not ended yet (it told the server
+ * exit_group, then exits): never waiting. */
+static void kids_reap(long vpid)
+{
+	siginfo_t si;
+	bool known = vpid <= 0;
+	for (int i = 0; i < KIDS; i++) {
+		long v = atomic_load(&kids[i].vpid);
+		if (v && v == vpid) {
+			known = true;
+			atomic_compare_exchange_strong(&kids[i].vpid, &v, -v);
+			v = -v;
+		}
+		si.si_pid = 0;
+		if (v < 0 && magic(SYS_waitid, P_PID, kids[i].hpid, (long)&si,
+				   WEXITED | WNOHANG | __WALL) != 0)
+			atomic_store(&kids[i].vpid, 0); /* not ours: gone */
+		else if (v < 0 && si.si_pid)
+			atomic_store(&kids[i].vpid, 0);
+	}
+	while (!known && magic(SYS_waitid, P_ALL, 0, (long)&si,
+			       WEXITED | WNOHANG | __WALL) == 0 && si.si_pid)
+		;
 }
 
 /* One framed message on the attach socket (sendto: its address argument
@@ -165,6 +213,11 @@ static void child_attach(struct lind_client *cl, long conn, uint64_t id,
 	lind_trap_forked(pid);
 }
 
+static void set_mask(int how, const uint64_t *set, uint64_t *old)
+{
+	lind_host6(SYS_rt_sigprocmask, how, (long)set, (long)old, 8, 0, 0);
+}
+
 static void fork_lock(struct lind_client *cl)
 {
 	uint32_t free_ = 0;
@@ -186,38 +239,59 @@ long lind_hook_fork(struct lind_client *cl, long nr, const long a[6])
 		stack = 0; /* without CLONE_VM the child's sp is the parent's */
 	if ((uint32_t)flags & ~(uint32_t)FORK_FLAGS)
 		return -EINVAL; /* namespaces, CLONE_PARENT, a half thread... */
-	uint64_t token = 0;
+	uint64_t token = 0, all = ~0ull, old_mask;
+	/* no handler runs in the child before it is attached (it would call
+	 * out on the parent's channel): signals wait until it is.  Trapped,
+	 * not magic: the nested SIGSYS handler sets the mask we return to
+	 * (trap_sigprocmask), leaving SIGSYS deliverable */
+	set_mask(SIG_BLOCK, &all, &old_mask);
 	fork_lock(cl);
 	long id = lind_call_generic(cl, LIND_SYS_lind_fork,
 				    (long[6]){(long)&token, 0, 0, 0, 0, 0});
 	long conn = id < 0 ? id : fork_conn(cl, token);
 	long r = conn;
 	if (conn >= 0)
-		r = magic(SYS_clone, (long)(uint32_t)flags, 0,
+		/* no exit signal from the host: the server sends SIGCHLD once
+		 * it knows the child's end, so a wait after it finds it (and
+		 * a parent gets one SIGCHLD per child, as natively) */
+		r = magic(SYS_clone, (long)(uint32_t)(flags & ~CSIGNAL), 0,
 			  nr == LIND_SYS_clone ? a[2] : 0,
 			  nr == LIND_SYS_clone ? a[3] : 0);
 	if (r == 0) { /* the child */
+		for (int i = 0; i < KIDS; i++) /* its parent's children */
+			atomic_store(&kids[i].vpid, 0);
 		child_attach(cl, conn, (uint64_t)id, token);
-		cl->child_sp = stack;
 		atomic_store(&cl->fork_lock, 0);
+		set_mask(SIG_SETMASK, &old_mask, NULL);
+		/* last: the next handler exit (ours, not that of set_mask's
+		 * trap) moves to it */
+		cl->child_sp = stack;
 		return 0;
 	}
 	if (conn >= 0)
 		magic(SYS_close, conn, 0, 0, 0);
+	if (r > 0)
+		kid_add(id, (int)r);
 	atomic_store(&cl->fork_lock, 0);
+	set_mask(SIG_SETMASK, &old_mask, NULL);
 	/* a failed host clone leaves an embryo that never attaches: the
 	 * server ends it (killed) after its timeout */
 	return r < 0 ? r : id;
 }
 
-/* After a wait collected a child, its host process (our host child) may
- * be a host zombie: reap every one there is, never waiting. */
+/* After a wait collected a child, its host process (our host child) is a
+ * host zombie, or about to be: reap it, never waiting.  WNOWAIT leaves
+ * the child collectable, so its zombie stays too. */
 long lind_hook_wait(struct lind_client *cl, long nr, const long a[6])
 {
 	long r = lind_call_generic(cl, nr, a);
-	siginfo_t si;
-	while (magic(SYS_waitid, P_ALL, 0, (long)&si, WEXITED | WNOHANG) == 0 &&
-	       si.si_pid)
-		;
+	long vpid = 0;
+	if (nr == LIND_SYS_wait4 && r > 0)
+		vpid = r;
+	else if (nr == LIND_SYS_waitid && r == 0 && a[2] &&
+		 !(a[3] & WNOWAIT))
+		vpid = ((const siginfo_t *)a[2])->si_pid;
+	if (vpid > 0)
+		kids_reap(vpid);
 	return r;
 }

@@ -567,6 +567,13 @@ static void conn_cb(struct ev_loop *loop, ev_io *w, int revents)
 		close(fds[i]); /* nothing is passed this way */
 	if (n == 0 || (n < 0 && n != -EAGAIN && n != -EINTR &&
 		       n != -EMSGSIZE)) {
+		if (ev_is_active(&c->pid_io)) {
+			/* its process is exiting (its fds close first): ended
+			 * once it has, by pid_cb, so that the server finds its
+			 * zombie and reads how it died */
+			ev_io_stop(c->r->loop, &c->io);
+			return;
+		}
 		conn_close(c);
 		return;
 	}

@@ -40,6 +40,8 @@ struct cage {
 	uint64_t forked_by;    /* EMBRYO: the cage whose connection it takes
 				* (its parent then; maybe exited since) */
 	void *embryo_timer;    /* EMBRYO: an ev_timer ending an unattached one */
+	uint64_t embryo_sigs;  /* EMBRYO: signals sent to it, delivered once
+				* its process attaches (bit sig - 1) */
 	int wstatus;           /* ZOMBIE: the wait status */
 	int dying_sig;         /* lind_dying: the signal it is about to die of */
 	unsigned long long cpu_user, cpu_sys; /* ZOMBIE: ticks, for rusage */
@@ -104,6 +106,14 @@ extern void (*cage_child_changed)(struct cage *parent);
 /* sys_info.c: CPU ticks of c's host process, 0 when unreadable. */
 void cage_cpu(const struct cage *c, unsigned long long *user,
 	      unsigned long long *sys);
+/* The start time (ticks since boot) of host process pid, 0 if unknown:
+ * with the pid, it names one process (pids are reused). */
+uint64_t host_start_ticks(uint32_t pid);
+/* The cage's host process ended (a zombie, not reaped yet): its CPU
+ * ticks, and its wait status as the kernel keeps it; -1 when the zombie
+ * is gone (reaped, or the pid is another process's now). */
+int cage_host_end(const struct cage *c, unsigned long long *user,
+		  unsigned long long *sys);
 /* Cages of virtual uid uid at once (the procs limit). */
 unsigned cage_count_uid(uint32_t uid);
 /* Keeps a copy of argv for /proc (false: out of memory, none kept). */

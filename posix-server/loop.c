@@ -19,6 +19,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cage.h"
@@ -366,6 +367,12 @@ static void on_fork_attach(const Lind__Control *in, int nfds)
 	cage_bind(c, in->host_pid);
 	procfs_cage_new(c, NULL); /* exe and binds are the parent's */
 	cage_new_ok(in, c);
+	/* what was sent to it while it was an embryo: Linux's child could
+	 * have been signalled the moment fork returned */
+	for (int sig = 1; sig <= 64; sig++)
+		if (c->embryo_sigs & 1ull << (sig - 1))
+			srv_signal_cage(c, sig);
+	c->embryo_sigs = 0;
 }
 
 /* The relay saw the cage's process end.  Without exit_group first it died
@@ -388,11 +395,14 @@ static void on_cage_gone(const Lind__Control *m)
 		lind_log(m->cage_id, "cage gone");
 		return;
 	}
-	int sig = c->dying_sig ? c->dying_sig : SIGKILL;
+	/* a host zombie still tells its status; when already reaped, the
+	 * signal the cage said it would die of, else SIGKILL */
+	int st = cage_host_end(c, &c->cpu_user, &c->cpu_sys);
+	if (st < 0 || !WIFSIGNALED(st))
+		st = c->dying_sig ? c->dying_sig : SIGKILL;
 	lind_log(c->id, "cage gone without exit_group: killed by signal %d",
-		 sig);
-	cage_cpu(c, &c->cpu_user, &c->cpu_sys); /* a host zombie still tells */
-	cage_exit(c, sig);
+		 WTERMSIG(st));
+	cage_exit(c, st);
 	store_flush(srv.store);
 }
 
@@ -436,8 +446,12 @@ static void on_cage_new(const Lind__Control *in, int *fds, int nfds)
 		 in->uid, in->n_argv ? in->argv[0] : "?");
 }
 
-void srv_signal_cage(const struct cage *c, int sig)
+void srv_signal_cage(struct cage *c, int sig)
 {
+	if (c->state == CAGE_EMBRYO) { /* no process to signal yet */
+		c->embryo_sigs |= 1ull << (sig - 1);
+		return;
+	}
 	Lind__Control m = LIND__CONTROL__INIT;
 	m.kind = LIND__CONTROL__KIND__CAGE_SIGNAL;
 	m.cage_id = c->id;

@@ -233,26 +233,6 @@ static void gen_cmdline(struct gen *g)
 		fwrite(g->t->cmdline, 1, g->t->cmdline_len, g->f);
 }
 
-/* Start time (ticks since the host booted) of host process pid, 0 if
- * unknown: field 22 of its stat, after the name in parentheses. */
-static uint64_t host_start(uint32_t pid)
-{
-	char path[64], buf[1024];
-	snprintf(path, sizeof path, "/proc/%u/stat", pid);
-	FILE *h = pid ? fopen(path, "re") : NULL;
-	if (!h)
-		return 0;
-	size_t n = fread(buf, 1, sizeof buf - 1, h);
-	fclose(h);
-	buf[n] = '\0';
-	char *p = strrchr(buf, ')');
-	unsigned long long start = 0;
-	if (!p || sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u "
-			 "%*u %*u %*d %*d %*d %*d %*d %*d %llu", &start) != 1)
-		return 0;
-	return start;
-}
-
 /* The cage's host process's file name (maps, environ), opened while that
  * pid is still the cage's process (not reused since: same start time);
  * NULL otherwise.  The server reads them as a debugger would: a cage
@@ -262,7 +242,7 @@ static FILE *open_host(const struct cage *t, const char *name)
 	char path[64];
 	snprintf(path, sizeof path, "/proc/%u/%s", t->host_pid, name);
 	FILE *h = t->host_start ? fopen(path, "re") : NULL;
-	if (h && host_start(t->host_pid) != t->host_start) {
+	if (h && host_start_ticks(t->host_pid) != t->host_start) {
 		fclose(h);
 		return NULL;
 	}
@@ -272,7 +252,7 @@ static FILE *open_host(const struct cage *t, const char *name)
 void procfs_cage_new(struct cage *c, const char *exe)
 {
 	char v[LIND_MAX_PATH];
-	c->host_start = host_start(c->host_pid);
+	c->host_start = host_start_ticks(c->host_pid);
 	if (exe && exe[0] && bind_virt_of(c->binds, exe, v, sizeof v))
 		c->exe = strdup(v); /* else exe shows argv[0] */
 }

@@ -12,6 +12,7 @@
  * table's limit and is enforced; the others are answered and kept. */
 #define _GNU_SOURCE
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/resource.h>
 #include <sys/sysinfo.h>
 #include <sys/times.h>
@@ -219,24 +220,61 @@ long srv_prlimit64(struct call *c)
 
 /* ---- resource usage --------------------------------------------------- */
 
-/* CPU ticks of the cage's host process (fields 14 and 15 of
- * /proc/PID/stat, after the parenthesised name); 0 when unreadable. */
+#define STAT_FIELDS 53 /* f[52], the exit code, is the last we read */
+
+/* The fields of /proc/PID/stat after the parenthesised name, f[i] holding
+ * field i (3: the state letter, 14/15: user/system ticks, 22: start time,
+ * 52: the exit code as waitpid reports it); how many were read, or 0. */
+static int host_stat(uint32_t pid, unsigned long long f[STAT_FIELDS])
+{
+	char path[64], buf[1024];
+	snprintf(path, sizeof path, "/proc/%u/stat", pid);
+	FILE *h = pid ? fopen(path, "re") : NULL;
+	if (!h)
+		return 0;
+	size_t n = fread(buf, 1, sizeof buf - 1, h);
+	fclose(h);
+	buf[n] = '\0';
+	char *p = strrchr(buf, ')');
+	if (!p || p[1] != ' ' || !p[2])
+		return 0;
+	f[3] = (unsigned char)p[2];
+	p += 3;
+	int i = 4;
+	for (char *end; i < STAT_FIELDS; i++, p = end) {
+		f[i] = strtoull(p, &end, 10); /* negative ones wrap: unused */
+		if (end == p)
+			break;
+	}
+	return i;
+}
+
 void cage_cpu(const struct cage *cg, unsigned long long *user,
 	      unsigned long long *sys)
 {
-	char path[64], buf[1024];
+	unsigned long long f[STAT_FIELDS];
+	bool ok = host_stat(cg->host_pid, f) > 15;
+	*user = ok ? f[14] : 0;
+	*sys = ok ? f[15] : 0;
+}
+
+uint64_t host_start_ticks(uint32_t pid)
+{
+	unsigned long long f[STAT_FIELDS];
+	return host_stat(pid, f) > 22 ? f[22] : 0;
+}
+
+int cage_host_end(const struct cage *cg, unsigned long long *user,
+		  unsigned long long *sys)
+{
+	unsigned long long f[STAT_FIELDS];
 	*user = *sys = 0;
-	snprintf(path, sizeof path, "/proc/%u/stat", cg->host_pid);
-	FILE *f = fopen(path, "re");
-	if (!f)
-		return;
-	size_t n = fread(buf, 1, sizeof buf - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	const char *p = strrchr(buf, ')');
-	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u "
-			 "%llu %llu", user, sys) != 2)
-		*user = *sys = 0;
+	if (host_stat(cg->host_pid, f) < STAT_FIELDS || f[3] != 'Z' ||
+	    (cg->host_start && f[22] != cg->host_start))
+		return -1; /* reaped already, or the pid is another's */
+	*user = f[14];
+	*sys = f[15];
+	return (int)(f[52] & 0xffff);
 }
 
 static struct timeval tv_of_ticks(unsigned long long t)
