@@ -42,6 +42,8 @@ struct cage {
 	void *embryo_timer;    /* EMBRYO: an ev_timer ending an unattached one */
 	int wstatus;           /* ZOMBIE: the wait status */
 	int dying_sig;         /* lind_dying: the signal it is about to die of */
+	uint64_t embryo_sigs;  /* sent while EMBRYO (no host process yet),
+				* raised once it attaches: bit sig-1 */
 	unsigned long long cpu_user, cpu_sys; /* ZOMBIE: ticks, for rusage */
 	uint64_t pgid, sid; /* process group and session: sys_signal.c */
 	struct waitq child_waitq; /* wait4/waitid parked for its children */
@@ -104,6 +106,11 @@ extern void (*cage_child_changed)(struct cage *parent);
 /* sys_info.c: CPU ticks of c's host process, 0 when unreadable. */
 void cage_cpu(const struct cage *c, unsigned long long *user,
 	      unsigned long long *sys);
+/* sys_info.c: the wait status of c's host process while it is a zombie
+ * not yet reaped by its host parent, -1 when unknown; the parser alone
+ * takes /proc/PID/stat's text. */
+int cage_host_wstatus(const struct cage *c);
+int stat_zombie_wstatus(const char *stat);
 /* Cages of virtual uid uid at once (the procs limit). */
 unsigned cage_count_uid(uint32_t uid);
 /* Keeps a copy of argv for /proc (false: out of memory, none kept). */

@@ -19,6 +19,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cage.h"
@@ -365,11 +366,16 @@ static void on_fork_attach(const Lind__Control *in, int nfds)
 	cage_bind(c, in->host_pid);
 	procfs_cage_new(c, NULL); /* exe and binds are the parent's */
 	cage_new_ok(in, c);
+	/* after its CAGE_NEW_OK: the relay knows its process by now */
+	for (int sig = 1; sig <= 64; sig++)
+		if (c->embryo_sigs & 1ull << (sig - 1))
+			srv_signal_cage(c, sig);
+	c->embryo_sigs = 0;
 }
 
 /* The relay saw the cage's process end.  Without exit_group first it died
- * by a signal the server cannot see: the one it said it raised on itself
- * (lind_dying), else SIGKILL, the one signal nothing in the cage can
+ * by a signal: the one its host zombie shows, else the one it said it
+ * raised on itself (lind_dying), else SIGKILL, the one signal nothing in the cage can
  * intercept (docs/architecture.md "Processes"). */
 static void on_cage_gone(const Lind__Control *m)
 {
@@ -387,11 +393,15 @@ static void on_cage_gone(const Lind__Control *m)
 		lind_log(m->cage_id, "cage gone");
 		return;
 	}
-	int sig = c->dying_sig ? c->dying_sig : SIGKILL;
+	/* a host zombie still tells its status (a fault: SIGSEGV, not
+	 * SIGKILL) unless its host parent reaped it first */
+	int st = cage_host_wstatus(c);
+	if (st < 0 || !WIFSIGNALED(st))
+		st = c->dying_sig ? c->dying_sig : SIGKILL;
 	lind_log(c->id, "cage gone without exit_group: killed by signal %d",
-		 sig);
-	cage_cpu(c, &c->cpu_user, &c->cpu_sys); /* a host zombie still tells */
-	cage_exit(c, sig);
+		 WTERMSIG(st));
+	cage_cpu(c, &c->cpu_user, &c->cpu_sys);
+	cage_exit(c, st);
 	store_flush(srv.store);
 }
 

@@ -12,6 +12,7 @@
  * table's limit and is enforced; the others are answered and kept. */
 #define _GNU_SOURCE
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/resource.h>
 #include <sys/sysinfo.h>
 #include <sys/times.h>
@@ -237,6 +238,42 @@ void cage_cpu(const struct cage *cg, unsigned long long *user,
 	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u "
 			 "%llu %llu", user, sys) != 2)
 		*user = *sys = 0;
+}
+
+/* The wait status of a host zombie from the text of its /proc/PID/stat:
+ * exit_code, field 52 (Linux 3.5+), counted after the parenthesised name;
+ * only a zombie's ('Z') is final.  -1 when it says nothing (not a zombie,
+ * reaped, or hidden from us: the kernel shows 0 then). */
+int stat_zombie_wstatus(const char *stat)
+{
+	const char *p = strrchr(stat, ')');
+	if (!p || p[1] != ' ' || p[2] != 'Z')
+		return -1;
+	p += 2; /* field 3, the state */
+	for (int field = 3; field < 52; field++) {
+		p = strchr(p, ' ');
+		if (!p)
+			return -1;
+		p++;
+	}
+	char *end;
+	long st = strtol(p, &end, 10);
+	if (end == p || st <= 0 || st > 0xffff)
+		return -1;
+	return (int)st;
+}
+
+int cage_host_wstatus(const struct cage *cg)
+{
+	char path[64], buf[1024];
+	snprintf(path, sizeof path, "/proc/%u/stat", cg->host_pid);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return -1;
+	size_t n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	return stat_zombie_wstatus(buf);
 }
 
 static struct timeval tv_of_ticks(unsigned long long t)
