@@ -565,6 +565,13 @@ static void conn_cb(struct ev_loop *loop, ev_io *w, int revents)
 	long n = lind_recv_msg(c->fd, buf, sizeof buf, fds, &nfds);
 	for (int i = 0; i < nfds; i++)
 		close(fds[i]); /* nothing is passed this way */
+	if (n == 0 && c->cage && ev_is_active(&c->pid_io)) {
+		/* an exiting process closes its fds before it becomes a
+		 * zombie: its pidfd says when it is one, and only a zombie
+		 * shows the server how it died (SIGSEGV, not SIGKILL) */
+		ev_io_stop(c->r->loop, &c->io);
+		return;
+	}
 	if (n == 0 || (n < 0 && n != -EAGAIN && n != -EINTR &&
 		       n != -EMSGSIZE)) {
 		conn_close(c);

@@ -50,6 +50,7 @@ static int parked(void)
 			printf("EPIPE\n");
 		else
 			printf("writer: no EPIPE\n");
+		fflush(stdout); /* _exit does not */
 		_exit(0);
 	}
 	close(p[1]);
