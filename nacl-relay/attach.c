@@ -471,7 +471,11 @@ void relay_attach_answer(struct relay *r, const Lind__Control *m)
 		return;
 	}
 	c->state = CONN_ATTACHED;
-	relay_trace_note(r, id, "attach", c->attach->argv, c->attach->n_argv);
+	if (c->fork_parent)
+		relay_trace_lifecycle(r, id, "forked", (int64_t)c->fork_parent);
+	else
+		relay_trace_note(r, id, "attach", c->attach->argv,
+				 c->attach->n_argv);
 	lind__attach__free_unpacked(c->attach, NULL);
 	c->attach = NULL;
 	attach_reply(c, id, chan_fd, NULL);

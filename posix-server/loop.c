@@ -454,6 +454,15 @@ void srv_signal_cage(const struct cage *c, int sig)
 	send_control(&m);
 }
 
+void srv_cage_exited(const struct cage *c)
+{
+	Lind__Control m = LIND__CONTROL__INIT;
+	m.kind = LIND__CONTROL__KIND__CAGE_EXITED;
+	m.cage_id = c->id;
+	m.wstatus = (uint32_t)c->wstatus;
+	send_control(&m);
+}
+
 /* Sent before the reply: the relay has it when the cage asks. */
 void srv_send_fd(const struct cage *c, uint64_t tag, int fd)
 {
