@@ -9,6 +9,8 @@
  *              EOF and collect WIFSIGNALED SIGSEGV: says "eof segv"
  *   forkkill   forks a child that sleeps, kills it with SIGKILL and
  *              collects WIFSIGNALED SIGKILL: says "killed child"
+ *   tree PATH  (for the trace) a child execs PATH as "lc exit 3", then
+ *              forkkill, then a child dies of SIGSEGV; exits with 7
  * Anything unexpected: a line saying what, exit 1. */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -111,6 +113,27 @@ static int forkkill(void)
 	return 0;
 }
 
+static int tree(const char *path)
+{
+	pid_t k = fork();
+	if (k < 0)
+		return fail("fork");
+	if (k == 0) {
+		execl(path, "lc", "exit", "3", (char *)NULL);
+		_exit(fail("execl"));
+	}
+	int st;
+	if (waitpid(k, &st, 0) != k || !WIFEXITED(st) || WEXITSTATUS(st) != 3)
+		return fail("exec'd child");
+	if (forkkill())
+		return 1;
+	if ((k = fork()) == 0)
+		segv();
+	if (k < 0 || waitpid(k, &st, 0) != k || !WIFSIGNALED(st))
+		return fail("faulting child");
+	return 7;
+}
+
 int main(int argc, char **argv)
 {
 	const char *m = argc > 1 ? argv[1] : "";
@@ -130,6 +153,8 @@ int main(int argc, char **argv)
 		return eof();
 	if (!strcmp(m, "forkkill"))
 		return forkkill();
-	printf("usage: life_cage exit N|segv|sleep|parked|eof|forkkill\n");
+	if (!strcmp(m, "tree") && argc > 2)
+		return tree(argv[2]);
+	printf("usage: life_cage exit N|segv|sleep|parked|eof|forkkill|tree PATH\n");
 	return 2;
 }
