@@ -8,6 +8,7 @@
 #include "common.h"
 #include "procfs.h"
 #include "protocol.h"
+#include "shm.h"
 #include "sys.h"
 
 /* argv as sent: NUL-separated, cut after its last whole string (after
@@ -55,5 +56,6 @@ long srv_lind_exec(struct call *c)
 		if (t->slot[fd] && t->cloexec[fd])
 			fd_close(srv.vfs, t, fd);
 	set_cmdline(c->cage, argv, n - (size_t)(argv - p));
+	shm_cage_gone(c->cage->id); /* the loader unmapped the old image's */
 	return 0;
 }
