@@ -2,6 +2,8 @@
  *   exit N     exits with N
  *   segv       dies of SIGSEGV
  *   sleep      says "up" and sleeps until the host kills it
+ *   shm        attaches a SysV shm segment (removed: IPC_RMID, so its
+ *              last detach frees it), says "up", sleeps like sleep
  *   parked     forks a writer, says "parking" and blocks in a pipe read
  *              until the host kills it; the writer, once orphaned (its
  *              parent gone), writes and must get EPIPE: it says "EPIPE"
@@ -18,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/shm.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -141,6 +144,14 @@ int main(int argc, char **argv)
 		return atoi(argv[2]);
 	if (!strcmp(m, "segv"))
 		segv();
+	if (!strcmp(m, "shm")) {
+		int id = shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600);
+		char *p = id < 0 ? NULL : shmat(id, NULL, 0);
+		if (!p || p == (void *)-1 || shmctl(id, IPC_RMID, NULL) < 0)
+			return fail("shm");
+		p[0] = 1;
+		m = "sleep";
+	}
 	if (!strcmp(m, "sleep")) {
 		printf("up\n");
 		fflush(stdout);
