@@ -96,6 +96,8 @@ expect_eq "every life ended as expected (status, EOF, EPIPE)" "" \
 	"$(cat "$T"/worker.*)"
 
 check "the relay holds no cage" wait_for 30 gone
+expect_eq "the server's /proc lists one cage: the one asking" 1 \
+	"$("$LIND_RUN" "$LC" procs)"
 back() { [ "$(fds "$1")" -le "$2" ]; }
 check "the server's fds back to the baseline ($server_fds)" \
 	wait_for 30 back "$server_pid" "$server_fds"

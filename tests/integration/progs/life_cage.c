@@ -11,10 +11,13 @@
  *              EOF and collect WIFSIGNALED SIGSEGV: says "eof segv"
  *   forkkill   forks a child that sleeps, kills it with SIGKILL and
  *              collects WIFSIGNALED SIGKILL: says "killed child"
+ *   procs      the cages the server lists in /proc (itself included)
  *   tree PATH  (for the trace) a child execs PATH as "lc exit 3", then
  *              forkkill, then a child dies of SIGSEGV; exits with 7
  * Anything unexpected: a line saying what, exit 1. */
 #define _GNU_SOURCE
+#include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -116,6 +119,19 @@ static int forkkill(void)
 	return 0;
 }
 
+static int procs(void)
+{
+	DIR *d = opendir("/proc");
+	if (!d)
+		return fail("/proc");
+	int n = 0;
+	for (struct dirent *e; (e = readdir(d));)
+		n += isdigit((unsigned char)e->d_name[0]) != 0;
+	closedir(d);
+	printf("%d\n", n);
+	return 0;
+}
+
 static int tree(const char *path)
 {
 	pid_t k = fork();
@@ -164,8 +180,10 @@ int main(int argc, char **argv)
 		return eof();
 	if (!strcmp(m, "forkkill"))
 		return forkkill();
+	if (!strcmp(m, "procs"))
+		return procs();
 	if (!strcmp(m, "tree") && argc > 2)
 		return tree(argv[2]);
-	printf("usage: life_cage exit N|segv|sleep|parked|eof|forkkill|tree PATH\n");
+	printf("usage: life_cage exit N|segv|sleep|parked|eof|forkkill|procs|tree PATH\n");
 	return 2;
 }
