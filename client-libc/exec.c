@@ -379,10 +379,16 @@ static long read_image(int dirfd, const char *path)
 	return job.ld.interp[0] ? -ENOEXEC : 0;
 }
 
-/* The new argv for /proc, at the bottom of the new stack (unused yet). */
+/* The path as given (AT_EXECFN, for the trace) and the new argv (for
+ * /proc), at the bottom of the new stack (unused yet). */
 static long tell_server(void)
 {
 	char *buf = (char *)job.stack, *p = buf;
+	size_t fn = strlen(job.execfn) + 1;
+	if (fn > LIND_MAX_IO)
+		return -ENAMETOOLONG; /* the path walk said so already */
+	memcpy(p, job.execfn, fn);
+	p += fn;
 	for (char **v = job.argv; *v; v++) {
 		size_t n = strlen(*v) + 1;
 		if ((size_t)(p - buf) + n > LIND_MAX_IO)

@@ -471,7 +471,11 @@ void relay_attach_answer(struct relay *r, const Lind__Control *m)
 		return;
 	}
 	c->state = CONN_ATTACHED;
-	relay_trace_note(r, id, "attach", c->attach->argv, c->attach->n_argv);
+	if (c->fork_parent)
+		relay_trace_lifecycle(r, id, "forked", (int64_t)c->fork_parent);
+	else
+		relay_trace_note(r, id, "attach", c->attach->argv,
+				 c->attach->n_argv);
 	lind__attach__free_unpacked(c->attach, NULL);
 	c->attach = NULL;
 	attach_reply(c, id, chan_fd, NULL);
@@ -565,15 +569,15 @@ static void conn_cb(struct ev_loop *loop, ev_io *w, int revents)
 	long n = lind_recv_msg(c->fd, buf, sizeof buf, fds, &nfds);
 	for (int i = 0; i < nfds; i++)
 		close(fds[i]); /* nothing is passed this way */
+	if (n == 0 && c->cage && ev_is_active(&c->pid_io)) {
+		/* an exiting process closes its fds before it becomes a
+		 * zombie: its pidfd says when it is one, and only a zombie
+		 * shows the server how it died (SIGSEGV, not SIGKILL) */
+		ev_io_stop(c->r->loop, &c->io);
+		return;
+	}
 	if (n == 0 || (n < 0 && n != -EAGAIN && n != -EINTR &&
 		       n != -EMSGSIZE)) {
-		if (ev_is_active(&c->pid_io)) {
-			/* its process is exiting (its fds close first): ended
-			 * once it has, by pid_cb, so that the server finds its
-			 * zombie and reads how it died */
-			ev_io_stop(c->r->loop, &c->io);
-			return;
-		}
 		conn_close(c);
 		return;
 	}

@@ -70,6 +70,9 @@ static void server_cb(struct ev_loop *loop, ev_io *w, int revents)
 			relay_attach_answer(r, m);
 		else if (m && m->kind == LIND__CONTROL__KIND__CAGE_SIGNAL)
 			relay_attach_signal(r, m->cage_id, m->signo);
+		else if (m && m->kind == LIND__CONTROL__KIND__CAGE_EXITED)
+			relay_trace_lifecycle(r, m->cage_id, "exited",
+					      m->wstatus);
 		else if (m && m->kind == LIND__CONTROL__KIND__CAGE_FD && nfds)
 			relay_attach_pass_fd(r, m->cage_id, m->tag, fd);
 		else if (m && m->kind == LIND__CONTROL__KIND__ERROR)

@@ -188,6 +188,10 @@ int relay_trace_open(struct relay *r);
 void relay_trace_close(struct relay *r);
 bool relay_tracing(struct relay *r);
 void relay_trace_publish(struct relay *r, const Lind__TraceEvent *ev);
+/* A lifecycle note with one number: "forked" (the parent's id), "exited"
+ * (the wait status). */
+void relay_trace_lifecycle(struct relay *r, uint64_t cage_id,
+			   const char *note, int64_t arg);
 void relay_trace_note(struct relay *r, uint64_t cage_id, const char *note,
 		      char **argv, size_t argc);
 /* Handle every pending Admin request (main loop). */

@@ -122,6 +122,20 @@ void relay_trace_note(struct relay *r, uint64_t cage_id, const char *note,
 	free(bins);
 }
 
+void relay_trace_lifecycle(struct relay *r, uint64_t cage_id,
+			   const char *note, int64_t arg)
+{
+	if (!relay_tracing(r))
+		return;
+	Lind__TraceEvent ev = LIND__TRACE_EVENT__INIT;
+	ev.cage_id = cage_id;
+	ev.note = (char *)note;
+	ev.n_args = 1;
+	ev.args = &arg;
+	ev.start_ns = lind_wall_ns();
+	relay_trace_publish(r, &ev);
+}
+
 static void admin_answer(struct relay *r, const Lind__Admin *a)
 {
 	Lind__AdminReply rep = LIND__ADMIN_REPLY__INIT;

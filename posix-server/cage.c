@@ -213,6 +213,7 @@ void cage_exit(struct cage *c, int wstatus)
 	c->wstatus = wstatus;
 	c->exited = true; /* /proc: Z */
 	c->exit_status = (wstatus >> 8) & 0xff;
+	srv_cage_exited(c);
 	while (c->children) { /* to init, which reaps its zombies */
 		struct cage *k = c->children;
 		unlink_child(k);

@@ -40,10 +40,10 @@ struct cage {
 	uint64_t forked_by;    /* EMBRYO: the cage whose connection it takes
 				* (its parent then; maybe exited since) */
 	void *embryo_timer;    /* EMBRYO: an ev_timer ending an unattached one */
-	uint64_t embryo_sigs;  /* EMBRYO: signals sent to it, delivered once
-				* its process attaches (bit sig - 1) */
 	int wstatus;           /* ZOMBIE: the wait status */
 	int dying_sig;         /* lind_dying: the signal it is about to die of */
+	uint64_t embryo_sigs;  /* sent while EMBRYO (no host process yet),
+				* raised once it attaches: bit sig-1 */
 	unsigned long long cpu_user, cpu_sys; /* ZOMBIE: ticks, for rusage */
 	uint64_t pgid, sid; /* process group and session: sys_signal.c */
 	struct waitq child_waitq; /* wait4/waitid parked for its children */
@@ -109,11 +109,11 @@ void cage_cpu(const struct cage *c, unsigned long long *user,
 /* The start time (ticks since boot) of host process pid, 0 if unknown:
  * with the pid, it names one process (pids are reused). */
 uint64_t host_start_ticks(uint32_t pid);
-/* The cage's host process ended (a zombie, not reaped yet): its CPU
- * ticks, and its wait status as the kernel keeps it; -1 when the zombie
- * is gone (reaped, or the pid is another process's now). */
-int cage_host_end(const struct cage *c, unsigned long long *user,
-		  unsigned long long *sys);
+/* sys_info.c: the wait status of c's host process while it is a zombie
+ * not yet reaped by its host parent, -1 when unknown; the parser alone
+ * takes /proc/PID/stat's text. */
+int cage_host_wstatus(const struct cage *c);
+int stat_zombie_wstatus(const char *stat);
 /* Cages of virtual uid uid at once (the procs limit). */
 unsigned cage_count_uid(uint32_t uid);
 /* Keeps a copy of argv for /proc (false: out of memory, none kept). */

@@ -367,8 +367,7 @@ static void on_fork_attach(const Lind__Control *in, int nfds)
 	cage_bind(c, in->host_pid);
 	procfs_cage_new(c, NULL); /* exe and binds are the parent's */
 	cage_new_ok(in, c);
-	/* what was sent to it while it was an embryo: Linux's child could
-	 * have been signalled the moment fork returned */
+	/* after its CAGE_NEW_OK: the relay knows its process by now */
 	for (int sig = 1; sig <= 64; sig++)
 		if (c->embryo_sigs & 1ull << (sig - 1))
 			srv_signal_cage(c, sig);
@@ -376,8 +375,8 @@ static void on_fork_attach(const Lind__Control *in, int nfds)
 }
 
 /* The relay saw the cage's process end.  Without exit_group first it died
- * by a signal the server cannot see: the one it said it raised on itself
- * (lind_dying), else SIGKILL, the one signal nothing in the cage can
+ * by a signal: the one its host zombie shows, else the one it said it
+ * raised on itself (lind_dying), else SIGKILL, the one signal nothing in the cage can
  * intercept (docs/architecture.md "Processes"). */
 static void on_cage_gone(const Lind__Control *m)
 {
@@ -395,13 +394,14 @@ static void on_cage_gone(const Lind__Control *m)
 		lind_log(m->cage_id, "cage gone");
 		return;
 	}
-	/* a host zombie still tells its status; when already reaped, the
-	 * signal the cage said it would die of, else SIGKILL */
-	int st = cage_host_end(c, &c->cpu_user, &c->cpu_sys);
+	/* a host zombie still tells its status (a fault: SIGSEGV, not
+	 * SIGKILL) unless its host parent reaped it first */
+	int st = cage_host_wstatus(c);
 	if (st < 0 || !WIFSIGNALED(st))
 		st = c->dying_sig ? c->dying_sig : SIGKILL;
 	lind_log(c->id, "cage gone without exit_group: killed by signal %d",
 		 WTERMSIG(st));
+	cage_cpu(c, &c->cpu_user, &c->cpu_sys);
 	cage_exit(c, st);
 	store_flush(srv.store);
 }
@@ -446,16 +446,21 @@ static void on_cage_new(const Lind__Control *in, int *fds, int nfds)
 		 in->uid, in->n_argv ? in->argv[0] : "?");
 }
 
-void srv_signal_cage(struct cage *c, int sig)
+void srv_signal_cage(const struct cage *c, int sig)
 {
-	if (c->state == CAGE_EMBRYO) { /* no process to signal yet */
-		c->embryo_sigs |= 1ull << (sig - 1);
-		return;
-	}
 	Lind__Control m = LIND__CONTROL__INIT;
 	m.kind = LIND__CONTROL__KIND__CAGE_SIGNAL;
 	m.cage_id = c->id;
 	m.signo = (uint32_t)sig;
+	send_control(&m);
+}
+
+void srv_cage_exited(const struct cage *c)
+{
+	Lind__Control m = LIND__CONTROL__INIT;
+	m.kind = LIND__CONTROL__KIND__CAGE_EXITED;
+	m.cage_id = c->id;
+	m.wstatus = (uint32_t)c->wstatus;
 	send_control(&m);
 }
 

@@ -137,7 +137,9 @@ const char *srv_hostname(void);
 int srv_hostname_set(const char *name, char *why, size_t cap);
 
 /* loop.c: ask the relay to send sig to cage c's process. */
-void srv_signal_cage(struct cage *c, int sig);
+void srv_signal_cage(const struct cage *c, int sig);
+/* Tells the relay how c ended, for lind-trace's exit lines. */
+void srv_cage_exited(const struct cage *c);
 
 /* loop.c: listen on rundir/server.sock (0 or -errno); close drops the relay
  * and every cage and removes the runtime files. */

@@ -3,6 +3,7 @@
  * state is the server's: close-on-exec fds, the argv and exe /proc shows. */
 #define _GNU_SOURCE
 #include <stdlib.h>
+#include <string.h>
 
 #include "common.h"
 #include "procfs.h"
@@ -10,7 +11,8 @@
 #include "shm.h"
 #include "sys.h"
 
-/* argv as sent: NUL-separated, cut after its last whole string. */
+/* argv as sent: NUL-separated, cut after its last whole string (after
+ * the path the cage gave execve, which only the trace shows). */
 static void set_cmdline(struct cage *c, const char *p, size_t len)
 {
 	while (len && p[len - 1])
@@ -40,6 +42,12 @@ static void set_exe(struct cage *c, struct ofd *o)
 long srv_lind_exec(struct call *c)
 {
 	struct fdtable *t = c->cage->fds;
+	const char *p = c->in[0].ptr;
+	size_t n = c->in[0].len;
+	const char *argv = p ? memchr(p, 0, n) : NULL;
+	if (!argv)
+		return -EINVAL; /* no path first: not client-libc's frame */
+	argv++;
 	struct ofd *exe = fd_get(t, c->a[2]);
 	if (!exe)
 		return -EBADF;
@@ -47,7 +55,7 @@ long srv_lind_exec(struct call *c)
 	for (int fd = 0; fd < FD_MAX; fd++)
 		if (t->slot[fd] && t->cloexec[fd])
 			fd_close(srv.vfs, t, fd);
-	set_cmdline(c->cage, c->in[0].ptr, c->in[0].len);
+	set_cmdline(c->cage, argv, n - (size_t)(argv - p));
 	shm_cage_gone(c->cage->id); /* the loader unmapped the old image's */
 	return 0;
 }

@@ -264,17 +264,41 @@ uint64_t host_start_ticks(uint32_t pid)
 	return host_stat(pid, f) > 22 ? f[22] : 0;
 }
 
-int cage_host_end(const struct cage *cg, unsigned long long *user,
-		  unsigned long long *sys)
+
+/* The wait status of a host zombie from the text of its /proc/PID/stat:
+ * exit_code, field 52 (Linux 3.5+), counted after the parenthesised name;
+ * only a zombie's ('Z') is final.  -1 when it says nothing (not a zombie,
+ * reaped, or hidden from us: the kernel shows 0 then). */
+int stat_zombie_wstatus(const char *stat)
 {
-	unsigned long long f[STAT_FIELDS];
-	*user = *sys = 0;
-	if (host_stat(cg->host_pid, f) < STAT_FIELDS || f[3] != 'Z' ||
-	    (cg->host_start && f[22] != cg->host_start))
-		return -1; /* reaped already, or the pid is another's */
-	*user = f[14];
-	*sys = f[15];
-	return (int)(f[52] & 0xffff);
+	const char *p = strrchr(stat, ')');
+	if (!p || p[1] != ' ' || p[2] != 'Z')
+		return -1;
+	p += 2; /* field 3, the state */
+	for (int field = 3; field < 52; field++) {
+		p = strchr(p, ' ');
+		if (!p)
+			return -1;
+		p++;
+	}
+	char *end;
+	long st = strtol(p, &end, 10);
+	if (end == p || st <= 0 || st > 0xffff)
+		return -1;
+	return (int)st;
+}
+
+int cage_host_wstatus(const struct cage *cg)
+{
+	char path[64], buf[1024];
+	snprintf(path, sizeof path, "/proc/%u/stat", cg->host_pid);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return -1;
+	size_t n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	return stat_zombie_wstatus(buf);
 }
 
 static struct timeval tv_of_ticks(unsigned long long t)

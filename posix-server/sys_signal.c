@@ -47,6 +47,8 @@ static void signal_one(struct kill_walk *w, struct cage *to)
 	w->sent++;
 	if (to == w->from)
 		w->self = w->sig != 0;
+	else if (w->sig != 0 && to->state == CAGE_EMBRYO)
+		to->embryo_sigs |= 1ull << (w->sig - 1); /* nobody to kill yet */
 	else if (w->sig != 0 && !to->exited)
 		srv_signal_cage(to, w->sig);
 }

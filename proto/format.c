@@ -3,11 +3,13 @@
  * for TraceEvents.  Everything here reads data a cage produced, so every
  * length is bounded by what the event actually carries.
  */
+#define _GNU_SOURCE /* sigabbrev_np */
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
 
 #include "lind.pb-c.h"
 #include "protocol.h"
@@ -454,12 +456,34 @@ static void put_raw_call(struct out *o, const struct Lind__TraceEvent *ev)
 		    (unsigned long long)arg_of(ev, i));
 }
 
+/* lind_exec's in-data: the path execve was given, then the new argv,
+ * NUL-separated, cut to LIND_TRACE_DATA bytes: execve("PATH", [ARGV]). */
+static void put_exec(struct out *o, const struct Lind__TraceEvent *ev)
+{
+	const uint8_t *p = ev->n_data ? ev->data[0].data : NULL;
+	size_t n = ev->n_data ? ev->data[0].len : 0;
+	int cut = n >= LIND_TRACE_DATA;
+	put(o, "execve(");
+	for (size_t i = 0, k = 0; i < n; k++) {
+		const uint8_t *z = memchr(p + i, 0, n - i);
+		size_t len = z ? (size_t)(z - (p + i)) : n - i;
+		put(o, k == 0 ? "" : k == 1 ? ", [" : ", ");
+		put_str(o, p + i, len, !z && cut);
+		i += len + 1;
+		if (k == 0 && i >= n)
+			put(o, ", [");
+	}
+	put(o, n ? "]" : "...");
+}
+
 static void put_call(struct out *o, const struct Lind__TraceEvent *ev)
 {
 	const struct lind_syscall *row = lind_syscall_row(ev->nr);
 	const char *refused = ev->refused ? ev->refused : "";
 	if (!row || !strcmp(refused, "filter")) {
 		put_raw_call(o, ev);
+	} else if (row->nr == LIND_SYS_lind_exec) {
+		put_exec(o, ev);
 	} else {
 		int nargs = 6;
 		while (nargs && row->arg[nargs - 1].kind == LK_NONE)
@@ -492,6 +516,22 @@ static void put_call(struct out *o, const struct Lind__TraceEvent *ev)
 		put(o, " <%.1f us>", (double)ev->latency_ns / 1000.0);
 }
 
+/* As strace ends a process: "+++ exited with N +++", "+++ killed by
+ * SIGKILL +++" (with " (core dumped)" when it did). */
+static void put_exit(struct out *o, int st)
+{
+	if (WIFEXITED(st)) {
+		put(o, "+++ exited with %d +++", WEXITSTATUS(st));
+		return;
+	}
+	const char *name = sigabbrev_np(WTERMSIG(st));
+	if (name)
+		put(o, "+++ killed by SIG%s", name);
+	else
+		put(o, "+++ killed by signal %d", WTERMSIG(st));
+	put(o, WCOREDUMP(st) ? " (core dumped) +++" : " +++");
+}
+
 size_t lind_format_event(char *buf, size_t cap,
 			 const struct Lind__TraceEvent *ev)
 {
@@ -513,6 +553,11 @@ size_t lind_format_event(char *buf, size_t cap,
 		put(&o, " +++");
 	} else if (!strcmp(note, "detach")) {
 		put(&o, "+++ detached +++");
+	} else if (!strcmp(note, "forked")) {
+		put(&o, "+++ forked by cage %lld +++",
+		    (long long)(ev->n_args ? ev->args[0] : 0));
+	} else if (!strcmp(note, "exited")) {
+		put_exit(&o, ev->n_args ? (int)ev->args[0] : 0);
 	} else if (note[0]) {
 		put(&o, "+++ %s +++", note);
 	} else {

@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -123,6 +124,12 @@ static void test_lines(void **st)
 	int64_t a6[] = {0, 4096};
 	assert_string_equal(line(LIND_SYS_getcwd, a6, 2, NULL, 0, "/tmp\0", 5, 5, 0),
 			    "[cage 2] getcwd(\"/tmp\", 4096) = 5");
+	/* lind_exec: the path execve was given, then the new argv */
+	int64_t ax[] = {0, 16, 4};
+	assert_string_equal(line(LIND_SYS_lind_exec, ax, 3, "/bin/ls\0ls\0-l\0", 14, NULL, 0, 0, 0),
+			    "[cage 2] execve(\"/bin/ls\", [\"ls\", \"-l\"]) = 0");
+	assert_string_equal(line(LIND_SYS_lind_exec, ax, 3, "/bin/ls\0", 8, NULL, 0, -ENOEXEC, 0),
+			    "[cage 2] execve(\"/bin/ls\", []) = -1 ENOEXEC");
 	assert_string_equal(line(LIND_SYS_getpid, NULL, 0, NULL, 0, NULL, 0, 2, 1500),
 			    "[cage 2] getpid() = 2 <1.5 us>");
 	int64_t a7[] = {3, 4, 04000};
@@ -205,6 +212,26 @@ static void test_notes(void **st)
 	ev.n_data = 0;
 	lind_format_event(buf, sizeof buf, &ev);
 	assert_string_equal(buf, "[cage 2] +++ detached +++");
+	int64_t parent = 3;
+	ev.note = "forked";
+	ev.args = &parent;
+	ev.n_args = 1;
+	lind_format_event(buf, sizeof buf, &ev);
+	assert_string_equal(buf, "[cage 2] +++ forked by cage 3 +++");
+	int64_t ws[] = {3 << 8, 9, 11 | 0x80, 100};
+	const char *want[] = {"exited with 3", "killed by SIGKILL",
+			      "killed by SIGSEGV (core dumped)",
+			      "killed by signal 100"};
+	ev.note = "exited";
+	for (int i = 0; i < 4; i++) {
+		char w[64];
+		snprintf(w, sizeof w, "[cage 2] +++ %s +++", want[i]);
+		ev.args = &ws[i];
+		lind_format_event(buf, sizeof buf, &ev);
+		assert_string_equal(buf, w);
+	}
+	ev.note = "detach";
+	ev.n_args = 0;
 	/* a small buffer truncates, NUL-terminated */
 	size_t n = lind_format_event(buf, 10, &ev);
 	assert_int_equal(n, 9);

@@ -32,11 +32,17 @@ static Lind__Control *control_fds(const Lind__Control *m, const int *fds,
 				  int n, int *got, int *ngot)
 {
 	assert_int_equal(lind_send_msg(sock, &m->base, fds, n), 0);
-	spin_loop();
-	static uint8_t buf[8192];
-	long len = lind_recv_msg(sock, buf, sizeof buf, got, ngot);
-	assert_true(len > 0);
-	return lind__control__unpack(NULL, (size_t)len, buf);
+	for (;;) {
+		spin_loop();
+		static uint8_t buf[8192];
+		long len = lind_recv_msg(sock, buf, sizeof buf, got, ngot);
+		assert_true(len > 0);
+		Lind__Control *r = lind__control__unpack(NULL, (size_t)len, buf);
+		if (!r || r->kind != LIND__CONTROL__KIND__CAGE_EXITED)
+			return r;
+		/* an earlier cage's end, for the trace: not the answer */
+		lind__control__free_unpacked(r, NULL);
+	}
 }
 
 static Lind__Control *control(const Lind__Control *m, const int *fds, int n)

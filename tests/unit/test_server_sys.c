@@ -343,7 +343,9 @@ static void test_proc(void **state)
 }
 
 /* lind_exec: close-on-exec fds closed, the rest kept (offsets too),
- * argv and exe recorded; a bad exe fd changes nothing. */
+ * argv and exe recorded (the path execve was given comes first: only the
+ * trace shows it); a bad exe fd or a frame without a path changes
+ * nothing. */
 static void test_exec(void **state)
 {
 	(void)state;
@@ -354,9 +356,11 @@ static void test_exec(void **state)
 	long gone = SYSP(cg, open, "/tmp/prog", 0, O_RDONLY | O_CLOEXEC);
 	check(gone, 1);
 	check(SYS(umask, 027), 022);
-	static const char argv[] = "prog\0x y\0\0cut";
+	static const char argv[] = "/tmp/prog\0prog\0x y\0\0cut";
 	check(tsys(cg, LIND_SYS_lind_exec, A(0, sizeof argv - 1, 9), argv,
 		   sizeof argv - 1, NULL, 0, NULL), -EBADF);
+	check(tsys(cg, LIND_SYS_lind_exec, A(0, 4, keep), "prog", 4, NULL, 0,
+		   NULL), -EINVAL);
 	check(SYS(fcntl, gone, F_GETFD, 0), FD_CLOEXEC); /* nothing done */
 	check(tsys(cg, LIND_SYS_lind_exec, A(0, sizeof argv - 1, keep), argv,
 		   sizeof argv - 1, NULL, 0, NULL), 0);
@@ -368,6 +372,24 @@ static void test_exec(void **state)
 	assert_memory_equal(cg->cmdline, "prog\0x y\0", 10);
 	assert_string_equal(cg->exe, "/tmp/prog");
 	check(SYS(umask, 022), 027);
+}
+
+/* A host zombie's status, field 52 of /proc/PID/stat: a name with ") "
+ * inside does not shift the fields; a live process or a hidden field
+ * (0) says nothing. */
+static void test_zombie_status(void **state)
+{
+	(void)state;
+	char stat[600], tail[400] = "";
+	for (int f = 4; f < 52; f++)
+		strcat(tail, " 7");
+	snprintf(stat, sizeof stat, "42 (a) Z b) Z%s 139 0", tail);
+	check(stat_zombie_wstatus(stat), 139);
+	snprintf(stat, sizeof stat, "42 (a) R%s 139", tail);
+	check(stat_zombie_wstatus(stat), -1);
+	snprintf(stat, sizeof stat, "42 (a) Z%s 0", tail);
+	check(stat_zombie_wstatus(stat), -1);
+	check(stat_zombie_wstatus("42 (a) Z 1 2"), -1);
 }
 
 static void test_inode_limit(void **state)
@@ -399,6 +421,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_proc, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exec, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fork_tree, setup, teardown),
+		cmocka_unit_test(test_zombie_status),
 		cmocka_unit_test_setup_teardown(test_inode_limit, setup,
 						teardown),
 	};
