@@ -27,6 +27,8 @@ struct cage_rlimit {
 	uint64_t cur, max;
 };
 
+#define CAGE_SIGBIT(sig) (1ull << ((sig) - 1))
+
 enum cage_state { CAGE_EMBRYO, CAGE_RUNNING, CAGE_ZOMBIE };
 
 struct cage {
@@ -43,6 +45,18 @@ struct cage {
 	int wstatus;           /* ZOMBIE: the wait status */
 	int dying_sig;         /* lind_dying: the signal it is about to die of */
 	unsigned long long cpu_user, cpu_sys; /* ZOMBIE: ticks, for rusage */
+	/* ticks of the children it reaped, theirs included (RUSAGE_CHILDREN,
+	 * times' tms_cutime/tms_cstime) */
+	unsigned long long cchild_user, cchild_sys;
+	/* what lind_sigaction told of SIGCHLD and the stop signals: the
+	 * signals (of those) ignored and caught, SIGCHLD's sa_flags */
+	uint64_t sig_ign, sig_caught;
+	unsigned long chld_flags;
+	/* job control as far as the server sees it (docs/architecture.md
+	 * "Processes"): stopped by stop_sig; a stop or a continue its parent's
+	 * WUNTRACED / WCONTINUED wait has not collected yet */
+	bool stopped, stop_unseen, cont_unseen;
+	int stop_sig;
 	uint64_t pgid, sid; /* process group and session: sys_signal.c */
 	struct waitq child_waitq; /* wait4/waitid parked for its children */
 	uint32_t host_pid;
@@ -99,6 +113,16 @@ void cage_bind(struct cage *c, uint32_t host_pid);
 void cage_exit(struct cage *c, int wstatus);
 /* A zombie's status was collected: freed. */
 void cage_reap(struct cage *c);
+/* The same by its parent's wait: the parent sums its CPU ticks. */
+void cage_reap_by_parent(struct cage *c);
+/* Job control (sys_signal.c, lind_dying): a RUNNING cage stopped by sig,
+ * or continued; the parent's waits look again and it gets SIGCHLD unless
+ * it ignores it or set SA_NOCLDSTOP.  Nothing when already so. */
+void cage_stop(struct cage *c, int sig);
+void cage_continue(struct cage *c);
+/* Whether sig would stop c (SIGSTOP, or a stop signal c neither catches
+ * nor ignores, as lind_sigaction told). */
+bool cage_stops_on(const struct cage *c, int sig);
 /* Hook for wait: called with the parent when a child became a zombie. */
 extern void (*cage_child_changed)(struct cage *parent);
 /* sys_info.c: CPU ticks of c's host process, 0 when unreadable. */

@@ -47,5 +47,9 @@ long srv_lind_exec(struct call *c)
 		if (t->slot[fd] && t->cloexec[fd])
 			fd_close(srv.vfs, t, fd);
 	set_cmdline(c->cage, c->in[0].ptr, c->in[0].len);
+	/* execve: caught signals go back to SIG_DFL, every sa_flags to 0;
+	 * ignored ones stay ignored (client-libc/exec.c does it on the host) */
+	c->cage->sig_caught = 0;
+	c->cage->chld_flags = 0;
 	return 0;
 }

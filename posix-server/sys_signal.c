@@ -37,6 +37,20 @@ static bool may_signal(const struct cage *from, const struct cage *to)
 	return from->cred.uid == 0 || from->cred.uid == to->cred.uid;
 }
 
+/* The host kernel delivers; what it does to job control the server notes
+ * for the target's parent's waits: a stop signal the target does not
+ * catch or ignore stops it, SIGCONT continues it (a stop signal it has
+ * blocked is counted as a stop all the same: the server does not see
+ * masks). */
+static void deliver(struct cage *to, int sig)
+{
+	srv_signal_cage(to, sig);
+	if (sig == SIGCONT)
+		cage_continue(to);
+	else if (cage_stops_on(to, sig))
+		cage_stop(to, sig);
+}
+
 static void signal_one(struct kill_walk *w, struct cage *to)
 {
 	w->matched++;
@@ -48,7 +62,7 @@ static void signal_one(struct kill_walk *w, struct cage *to)
 	if (to == w->from)
 		w->self = w->sig != 0;
 	else if (w->sig != 0 && !to->exited)
-		srv_signal_cage(to, w->sig);
+		deliver(to, w->sig);
 }
 
 /* kill(-pgid) and kill(0) reach the group; kill(-1) every cage the caller
