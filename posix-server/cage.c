@@ -37,6 +37,7 @@ struct cage *cage_new(uint32_t host_pid, uint32_t uid, uint32_t gid)
 	c->parent = 1;
 	c->state = CAGE_RUNNING;
 	c->pgid = c->sid = c->id; /* as if its launcher ran setsid */
+	c->fg_pgid = c->id;       /* and made it the terminal's foreground */
 	c->host_pid = host_pid;
 	c->cred = (struct cred){uid, gid};
 	struct timespec ts;
@@ -161,6 +162,7 @@ struct cage *cage_fork(struct cage *p)
 	c->forked_by = p->id;
 	c->pgid = p->pgid;
 	c->sid = p->sid;
+	c->fg_pgid = 0; /* its session's leader keeps that */
 	c->nice = p->nice; /* the host fork keeps its process's nice too */
 	c->sig_ign = p->sig_ign; /* dispositions are inherited */
 	c->sig_caught = p->sig_caught;

@@ -58,6 +58,9 @@ struct cage {
 	bool stopped, stop_unseen, cont_unseen;
 	int stop_sig;
 	uint64_t pgid, sid; /* process group and session: sys_signal.c */
+	/* a session leader with the launcher's terminal: its session's
+	 * foreground process group (tcsetpgrp); 0: no terminal */
+	uint64_t fg_pgid;
 	struct waitq child_waitq; /* wait4/waitid parked for its children */
 	uint32_t host_pid;
 	struct cred cred;

@@ -18,6 +18,8 @@
 #define _GNU_SOURCE
 #include <limits.h>
 #include <signal.h>
+#include <sys/ioctl.h>
+#include <termios.h>
 
 #include "sys.h"
 
@@ -192,6 +194,7 @@ long srv_setsid(struct call *c)
 	if (group_exists(me->id, 0))
 		return -EPERM;
 	me->pgid = me->sid = me->id;
+	me->fg_pgid = 0; /* a new session has no controlling terminal */
 	return (long)me->id;
 }
 
@@ -199,4 +202,70 @@ long srv_getsid(struct call *c)
 {
 	struct cage *t = target(c, (int)c->a[0]);
 	return t ? (long)t->sid : -ESRCH;
+}
+
+/* ---- the terminal's foreground process group ------------------------- */
+
+struct group_signal {
+	uint64_t pgid;
+	int sig;
+};
+
+static void signal_group_member(struct cage *cg, void *arg)
+{
+	struct group_signal *g = arg;
+	if (cg->pgid == g->pgid && cg->state == CAGE_RUNNING)
+		deliver(cg, g->sig);
+}
+
+/* tcsetpgrp from a background group: Linux's tty_check_change.  Unless
+ * SIGTTOU is ignored, the caller's group gets it (and stops, by default)
+ * and the call ends with EINTR where Linux would restart it; a SIGTTOU
+ * the caller blocks is not seen by the server (it counts as a stop). */
+static long background_check(struct cage *me, const struct cage *lead)
+{
+	if (me->pgid == lead->fg_pgid ||
+	    (me->sig_ign & CAGE_SIGBIT(SIGTTOU)))
+		return 0;
+	struct group_signal g = {me->pgid, SIGTTOU};
+	cage_each(signal_group_member, &g);
+	return -EINTR;
+}
+
+/* The launcher's terminal is every cage's controlling terminal in its
+ * session: a session made by setsid in a cage has none (ENOTTY), as on
+ * Linux.  The foreground group is the server's (the host terminal's own
+ * stays lind-run's); the errors are Linux's tiocspgrp's. */
+long srv_tty_job_ioctl(struct call *c, struct ofd *o, unsigned long req)
+{
+	struct cage *me = c->cage;
+	struct termios tio; /* isatty's own test */
+	if (!ofd_is(o, &ofd_stream_ops) || stream_ioctl(o->st, TCGETS, &tio))
+		return -ENOTTY;
+	struct cage *lead = cage_find(me->sid);
+	if (!lead || lead->state != CAGE_RUNNING || !lead->fg_pgid)
+		return -ENOTTY;
+	int v;
+	if (req == TIOCGPGRP || req == TIOCGSID) {
+		if (!c->out[2].buf || c->out[2].cap < sizeof v)
+			return -EFAULT;
+		v = (int)(req == TIOCGPGRP ? lead->fg_pgid : me->sid);
+		memcpy(c->out[2].buf, &v, sizeof v);
+		c->out[2].len = sizeof v;
+		return 0;
+	}
+	if (c->in[2].len != sizeof v)
+		return -EFAULT;
+	memcpy(&v, c->in[2].ptr, sizeof v);
+	long r = background_check(me, lead);
+	if (r < 0)
+		return r;
+	if (v < 0)
+		return -EINVAL;
+	if (!group_exists((uint64_t)v, 0))
+		return -ESRCH;
+	if (!group_exists((uint64_t)v, me->sid))
+		return -EPERM;
+	lead->fg_pgid = (uint64_t)v;
+	return 0;
 }

@@ -105,3 +105,17 @@ if can_switch_user; then
 else
 	ok "uid 1001 may not signal root's cage # SKIP needs root and setpriv(1)"
 fi
+
+# the terminal's foreground group (tcsetpgrp): a cage on a pty says what
+# the same program says natively
+if command -v script >/dev/null && build tty_jobs \
+	"$LIND_SRC/tests/integration/progs/tty_jobs.c"; then
+	native=$(script -qec "$T/bin/tty_jobs.native" /dev/null </dev/null |
+		tr -d '\r')
+	caged=$(script -qec "$LIND_RUN $T/bin/tty_jobs.lind" /dev/null \
+		</dev/null | tr -d '\r')
+	expect_eq "tcgetpgrp/tcsetpgrp/tcgetsid on the launcher's terminal" \
+		"$native" "$caged"
+else
+	ok "tcsetpgrp on a terminal # SKIP needs script(1)"
+fi
