@@ -72,8 +72,8 @@ long srv_lind_fork(struct call *c)
  * signal's, not SIGKILL; a stop signal that will stop it is sent from
  * here (its parent's WUNTRACED wait sees the stop), and SIGCONT, told once
  * its process runs again, ends that stop if nothing else did (a SIGCONT
- * from the host).  A cage lying here
- * only changes what its parent learns of it. */
+ * from the host).  A cage lying here only changes what its parent
+ * learns of it. */
 long srv_lind_dying(struct call *c)
 {
 	int sig = (int)c->a[0];
@@ -87,8 +87,9 @@ long srv_lind_dying(struct call *c)
 		 * told (trap.c self_stop) */
 		cage_stop(c->cage, sig);
 		srv_signal_cage(c->cage, sig);
-	} else
+	} else {
 		c->cage->dying_sig = sig;
+	}
 	return 0;
 }
 
