@@ -95,6 +95,8 @@ static void release(struct cage *c)
 {
 	embryo_timer_stop(c);
 	wait_cancel_cage(c);
+	c->fg_pgid = 0; /* its session's terminal calls go on: no terminal */
+	waitq_wake(&c->fg_waitq, WAIT_ALL);
 	fdtable_free(srv.vfs, c->fds);
 	c->fds = NULL;
 }

@@ -61,6 +61,8 @@ struct cage {
 	/* a session leader with the launcher's terminal: its session's
 	 * foreground process group (tcsetpgrp); 0: no terminal */
 	uint64_t fg_pgid;
+	struct waitq fg_waitq; /* reads and writes of its terminal parked
+				* until the foreground group changes */
 	struct waitq child_waitq; /* wait4/waitid parked for its children */
 	uint32_t host_pid;
 	struct cred cred;

@@ -267,5 +267,35 @@ long srv_tty_job_ioctl(struct call *c, struct ofd *o, unsigned long req)
 	if (!group_exists((uint64_t)v, me->sid))
 		return -EPERM;
 	lead->fg_pgid = (uint64_t)v;
+	waitq_wake(&lead->fg_waitq, WAIT_ALL);
 	return 0;
+}
+
+/* Linux's job control on a terminal read (SIGTTIN) or a write under
+ * TOSTOP (SIGTTOU) by a background group of the terminal's session: a
+ * read with SIGTTIN ignored fails with EIO, a write with SIGTTOU ignored
+ * goes on; else the caller's group gets the signal.  A caller that
+ * catches it gets EINTR (Linux's answer without SA_RESTART; with it Linux
+ * would restart, and signal again).  By default the signal stops the
+ * group and the call parks until the foreground group changes, where
+ * Linux restarts it after the stop. */
+long srv_tty_background(struct call *c, struct stream *s, bool write)
+{
+	struct cage *me = c->cage;
+	struct termios tio;
+	if (stream_ioctl(s, TCGETS, &tio) != 0)
+		return 0; /* not a terminal */
+	struct cage *lead = cage_find(me->sid);
+	if (!lead || lead->state != CAGE_RUNNING || !lead->fg_pgid ||
+	    me->pgid == lead->fg_pgid || (write && !(tio.c_lflag & TOSTOP)))
+		return 0;
+	int sig = write ? SIGTTOU : SIGTTIN;
+	if (me->sig_ign & CAGE_SIGBIT(sig))
+		return write ? 0 : -EIO;
+	struct group_signal g = {me->pgid, sig};
+	cage_each(signal_group_member, &g);
+	if (me->sig_caught & CAGE_SIGBIT(sig))
+		return -EINTR;
+	struct waitq *q = &lead->fg_waitq;
+	return call_park(c, &q, 1, 0, -1);
 }

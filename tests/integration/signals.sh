@@ -110,9 +110,9 @@ fi
 # the same program says natively
 if command -v script >/dev/null && build tty_jobs \
 	"$LIND_SRC/tests/integration/progs/tty_jobs.c"; then
-	native=$(script -qec "$T/bin/tty_jobs.native" /dev/null </dev/null |
+	native=$(script -qec "stty tostop; exec $T/bin/tty_jobs.native" /dev/null </dev/null |
 		tr -d '\r')
-	caged=$(script -qec "$LIND_RUN $T/bin/tty_jobs.lind" /dev/null \
+	caged=$(script -qec "stty tostop; exec $LIND_RUN $T/bin/tty_jobs.lind" /dev/null \
 		</dev/null | tr -d '\r')
 	expect_eq "tcgetpgrp/tcsetpgrp/tcgetsid on the launcher's terminal" \
 		"$native" "$caged"

@@ -43,11 +43,77 @@ static pid_t spawn(int ready[2], int go[2], int new_session)
 	return read(ready[0], &b, 1) == 1 ? p : -1;
 }
 
+static volatile sig_atomic_t ttou;
+static void on_ttou(int sig)
+{
+	(void)sig;
+	ttou = 1;
+}
+
+static void say(int fd, const char *what, long r)
+{
+	char line[200];
+	int n = r < 0 ? snprintf(line, sizeof line, "%s = -1 %s\n", what,
+				 strerrorname_np(errno))
+		      : snprintf(line, sizeof line, "%s = %ld\n", what, r);
+	if (write(fd, line, (size_t)n) != n)
+		_exit(1);
+}
+
+/* A child in a background group (not orphaned: we are its parent, in
+ * the session, in another group) uses the terminal under TOSTOP (stty
+ * tostop before us); it tells what it got on a pipe, as its writes to
+ * the terminal are what is tested. */
+static void background_child(void)
+{
+	int out[2], st;
+	char b, buf[1024];
+	if (pipe(out))
+		_exit(1);
+	fflush(stdout);
+	pid_t p = fork();
+	if (p == 0) {
+		close(out[0]);
+		setpgid(0, 0);
+		signal(SIGTTIN, SIG_IGN);
+		say(out[1], "read, SIGTTIN ignored", read(0, &b, 1));
+		struct sigaction sa = {.sa_handler = on_ttou}; /* no restart */
+		sigaction(SIGTTOU, &sa, NULL);
+		say(out[1], "write, SIGTTOU caught", write(1, "x\n", 2));
+		for (int i = 0; i < 5000 && !ttou; i++)
+			usleep(1000); /* a cage's comes through the relay */
+		say(out[1], "its handler ran", ttou);
+		signal(SIGTTOU, SIG_DFL); /* stops until made foreground */
+		say(out[1], "write, SIGTTOU's default",
+		    write(1, "written once in front\n", 22));
+		_exit(0);
+	}
+	close(out[1]);
+	setpgid(p, p);
+	waitpid(p, &st, WUNTRACED);
+	printf("the background writer: stopped by %d\n",
+	       WIFSTOPPED(st) ? WSTOPSIG(st) : -1);
+	fflush(stdout);
+	tcsetpgrp(0, p);
+	kill(-p, SIGCONT);
+	waitpid(p, &st, 0);
+	signal(SIGTTOU, SIG_IGN);
+	tcsetpgrp(0, getpgrp());
+	signal(SIGTTOU, SIG_DFL);
+	ssize_t n = read(out[0], buf, sizeof buf);
+	printf("%.*s", n > 0 ? (int)n : 0, buf);
+	printf("and it exited %d\n", WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+	close(out[0]);
+}
+
 int main(void)
 {
 	int ready[2], go[2], fds[2], st;
 	if (pipe(ready) || pipe(go) || pipe(fds))
 		return 1;
+	/* nothing reaches the terminal while we are in the background */
+	static char obuf[8192];
+	setvbuf(stdout, obuf, _IOFBF, sizeof obuf);
 	printf("foreground is our group: %s\n",
 	       tcgetpgrp(0) == getpgrp() ? "yes" : "no");
 	printf("tcgetsid is our session: %s\n",
@@ -63,13 +129,14 @@ int main(void)
 	show("tcsetpgrp(child's group)", tcsetpgrp(0, kid) == 0 ? 0 : -1);
 	printf("foreground is the child's group: %s\n",
 	       tcgetpgrp(0) == kid ? "yes" : "no");
-	/* in the background now: back to the front with SIGTTOU ignored */
+	/* back to the front with SIGTTOU ignored */
 	signal(SIGTTOU, SIG_IGN);
 	show("tcsetpgrp(our group) from the background",
 	     tcsetpgrp(0, getpgrp()));
 	signal(SIGTTOU, SIG_DFL);
 	printf("foreground is ours again: %s\n",
 	       tcgetpgrp(0) == getpgrp() ? "yes" : "no");
+	background_child();
 	if (write(go[1], "gg", 2) != 2)
 		return 1;
 	waitpid(other, &st, 0);
