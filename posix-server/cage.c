@@ -15,6 +15,7 @@
 #include "fdtable.h"
 #include "lock.h"
 #include "server.h"
+#include "shm.h"
 #include "wait.h"
 
 #define NBUCKETS 256
@@ -97,6 +98,7 @@ static void release(struct cage *c)
 	wait_cancel_cage(c);
 	c->fg_pgid = 0; /* its session's terminal calls go on: no terminal */
 	waitq_wake(&c->fg_waitq, WAIT_ALL);
+	shm_cage_gone(c->id); /* a killed cage's attachments too */
 	fdtable_free(srv.vfs, c->fds);
 	c->fds = NULL;
 }
@@ -170,7 +172,8 @@ struct cage *cage_fork(struct cage *p)
 	c->sig_caught = p->sig_caught;
 	c->chld_flags = p->chld_flags;
 	c->binds = bind_set_get(p->binds);
-	if (p->exe && !(c->exe = strdup(p->exe))) {
+	if ((p->exe && !(c->exe = strdup(p->exe))) ||
+	    shm_cage_fork(p->id, c->id) < 0) {
 		free(t);
 		cage_free(c);
 		return NULL;
