@@ -100,6 +100,12 @@ if can_switch_user; then
 		"$(as_user 1001 \
 			"$LIND_RUN" "$SIG" kill "$vpid" 9)"
 	check "... which lives on" kill -0 $wpid
+	expect_eq "uid 1001's kill(-1) leaves root's cage out: ESRCH" \
+		"kill = -1 ESRCH" "$(as_user 1001 "$LIND_RUN" "$SIG" kill -1 10)"
+	expect_eq "uid 1001's kill(-pgid) of root's group: EPERM" \
+		"kill = -1 EPERM" \
+		"$(as_user 1001 "$LIND_RUN" "$SIG" kill "-$vpid" 10)"
+	check "... and it lives on" kill -0 $wpid
 	"$LIND_RUN" "$SIG" kill "$vpid" 10 >/dev/null
 	wait $wpid
 else
