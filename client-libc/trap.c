@@ -257,6 +257,7 @@ static long self_stop(long nr, const long a[6], long sig)
 	if (lind_host6(SYS_rt_sigaction, SIGCONT, (long)&mine, (long)&old, 8,
 		       0, (long)LIND_HOST_MAGIC) < 0)
 		return raise_on_host(nr, a);
+	/* 1: discarded (an orphaned process group's, as Linux does) */
 	long r = lind_syscall(LIND_SYS_lind_dying, sig, 0, 0, 0, 0, 0);
 	while (r == 0 && !continued) {
 		struct timespec ts = {0, 10000000};
@@ -264,8 +265,8 @@ static long self_stop(long nr, const long a[6], long sig)
 	}
 	lind_host6(SYS_rt_sigaction, SIGCONT, (long)&old, 0, 8, 0,
 		   (long)LIND_HOST_MAGIC);
-	if (r < 0)
-		return raise_on_host(nr, a);
+	if (r != 0)
+		return r < 0 ? raise_on_host(nr, a) : 0;
 	/* continued, whoever sent SIGCONT (the host too) */
 	(void)lind_syscall(LIND_SYS_lind_dying, SIGCONT, 0, 0, 0, 0, 0);
 	if (old.handler != SIG_DFL && old.handler != SIG_IGN) {

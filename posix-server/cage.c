@@ -267,13 +267,34 @@ void cage_reap_by_parent(struct cage *c)
 
 /* ---- job control ------------------------------------------------------ */
 
+struct orphan_walk {
+	uint64_t pgid;
+	bool anchored;
+};
+
+static void find_anchor(struct cage *m, void *arg)
+{
+	struct orphan_walk *w = arg;
+	if (m->pgid == w->pgid && m->state == CAGE_RUNNING && m->pcage &&
+	    m->pcage->pgid != m->pgid && m->pcage->sid == m->sid)
+		w->anchored = true;
+}
+
+bool cage_pgrp_orphaned(uint64_t pgid)
+{
+	struct orphan_walk w = {pgid, false};
+	cage_each(find_anchor, &w);
+	return !w.anchored;
+}
+
 bool cage_stops_on(const struct cage *c, int sig)
 {
 	if (sig == SIGSTOP)
 		return true;
 	if (sig != SIGTSTP && sig != SIGTTIN && sig != SIGTTOU)
 		return false;
-	return !((c->sig_ign | c->sig_caught) & CAGE_SIGBIT(sig));
+	return !((c->sig_ign | c->sig_caught) & CAGE_SIGBIT(sig)) &&
+	       !cage_pgrp_orphaned(c->pgid);
 }
 
 /* do_notify_parent_cldstop: SIGCHLD unless ignored or SA_NOCLDSTOP. */

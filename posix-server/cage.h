@@ -125,9 +125,15 @@ void cage_reap_by_parent(struct cage *c);
  * it ignores it or set SA_NOCLDSTOP.  Nothing when already so. */
 void cage_stop(struct cage *c, int sig);
 void cage_continue(struct cage *c);
-/* Whether sig would stop c (SIGSTOP, or a stop signal c neither catches
- * nor ignores, as lind_sigaction told). */
+/* Whether sig would stop c: SIGSTOP, or a stop signal c neither catches
+ * nor ignores (as lind_sigaction told), unless its process group is
+ * orphaned, where Linux discards those. */
 bool cage_stops_on(const struct cage *c, int sig);
+/* Linux's orphaned process group: no running member has its parent in
+ * another group of the same session (init's children, top-level cages,
+ * have theirs in none: a top-level cage's own group is orphaned, as a
+ * login shell's is). */
+bool cage_pgrp_orphaned(uint64_t pgid);
 /* Hook for wait: called with the parent when a child became a zombie. */
 extern void (*cage_child_changed)(struct cage *parent);
 /* sys_info.c: CPU ticks of c's host process, 0 when unreadable. */

@@ -83,10 +83,15 @@ long srv_lind_dying(struct call *c)
 		cage_continue(c->cage);
 	} else if (sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN ||
 		   sig == SIGTTOU) {
+		/* the client checked action and mask; an orphaned group's
+		 * are discarded (1: it does not wait to be continued) */
+		if (!cage_stops_on(c->cage, sig))
+			return 1;
 		/* sent from here, before any SIGCONT its parent sends once
-		 * told (trap.c self_stop) */
+		 * told (trap.c self_stop); as SIGSTOP, so that the host's
+		 * idea of orphaned groups does not discard it */
 		cage_stop(c->cage, sig);
-		srv_signal_cage(c->cage, sig);
+		srv_signal_cage(c->cage, SIGSTOP);
 	} else {
 		c->cage->dying_sig = sig;
 	}

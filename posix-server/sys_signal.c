@@ -219,7 +219,8 @@ static void signal_group_member(struct cage *cg, void *arg)
 }
 
 /* tcsetpgrp from a background group: Linux's tty_check_change.  Unless
- * SIGTTOU is ignored, the caller's group gets it (and stops, by default)
+ * SIGTTOU is ignored (or the group is orphaned: EIO), the caller's group
+ * gets it (and stops, by default)
  * and the call ends with EINTR where Linux would restart it; a SIGTTOU
  * the caller blocks is not seen by the server (it counts as a stop). */
 static long background_check(struct cage *me, const struct cage *lead)
@@ -227,6 +228,8 @@ static long background_check(struct cage *me, const struct cage *lead)
 	if (me->pgid == lead->fg_pgid ||
 	    (me->sig_ign & CAGE_SIGBIT(SIGTTOU)))
 		return 0;
+	if (cage_pgrp_orphaned(me->pgid))
+		return -EIO;
 	struct group_signal g = {me->pgid, SIGTTOU};
 	cage_each(signal_group_member, &g);
 	return -EINTR;
@@ -292,6 +295,8 @@ long srv_tty_background(struct call *c, struct stream *s, bool write)
 	int sig = write ? SIGTTOU : SIGTTIN;
 	if (me->sig_ign & CAGE_SIGBIT(sig))
 		return write ? 0 : -EIO;
+	if (cage_pgrp_orphaned(me->pgid))
+		return -EIO; /* nobody to make it foreground */
 	struct group_signal g = {me->pgid, sig};
 	cage_each(signal_group_member, &g);
 	if (me->sig_caught & CAGE_SIGBIT(sig))

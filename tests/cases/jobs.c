@@ -52,10 +52,15 @@ static void end_child(pid_t p)
 	show_status("after SIGKILL", st);
 }
 
+static void own_group(void);
+
 static void stop_continue(void)
 {
 	int st = 0;
-	pid_t p = spawn_sleeper(NULL);
+	/* a group of its own: ours, a cage's, is orphaned (a top-level
+	 * cage leads its session), where SIGTSTP is discarded */
+	pid_t p = spawn_sleeper(own_group);
+	setpgid(p, p);
 	REQUIRE(kill(p, SIGSTOP) == 0);
 	REQUIRE(waitpid(p, &st, WUNTRACED) == p);
 	show_status("SIGSTOP", st);

@@ -346,6 +346,15 @@ static void test_job_control(void **state)
 	int st;
 	long k = fork_bound(cg, 3);
 	struct cage *kc = cage_find((uint64_t)k);
+	/* cg's own group is orphaned (its parent is init): SIGTSTP is
+	 * discarded there, as Linux does */
+	check(cage_pgrp_orphaned(cg->pgid), true);
+	check(cage_stops_on(kc, SIGTSTP), false);
+	check(tsys(cg, LIND_SYS_lind_dying, A(SIGTSTP), NULL, 0, NULL, 0,
+		   NULL), 1); /* discarded: its raise does not wait */
+	check(cg->stopped, false);
+	check(SYS(setpgid, k, k), 0);
+	check(cage_pgrp_orphaned((uint64_t)k), false);
 	check(KILL(cg, k, SIGSTOP), 0);
 	check(wait_opts(cg, k, WNOHANG, &st), 0); /* no WUNTRACED */
 	check(wait_opts(cg, k, WUNTRACED | WNOHANG, &st), k);
