@@ -45,7 +45,7 @@ static long offline_cancel(long nr, const long a[6])
 	return -EPIPE;
 }
 
-/* lind_refused, lind_dying: nobody left to tell */
+/* lind_refused, lind_dying, lind_sigaction: nobody left to tell */
 static long offline_nobody(long nr, const long a[6])
 {
 	(void)nr;
@@ -59,6 +59,7 @@ static const struct lind_hook hooks[] = {
 	{LIND_SYS_lind_cancel, NULL, offline_cancel},
 	{LIND_SYS_lind_refused, NULL, offline_nobody},
 	{LIND_SYS_lind_dying, NULL, offline_nobody},
+	{LIND_SYS_lind_sigaction, NULL, offline_nobody},
 	{LIND_SYS_clone, lind_hook_fork, NULL},
 	{LIND_SYS_fork, lind_hook_fork, NULL},
 	{LIND_SYS_vfork, lind_hook_fork, NULL},

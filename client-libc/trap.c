@@ -48,6 +48,9 @@
 
 #define SHMLBA_BYTES 4096ul /* SHMLBA on x86-64: the page */
 #define SIGSYS_BIT (1ull << (SIGSYS - 1))
+#ifndef SA_RESTORER
+#define SA_RESTORER 0x04000000 /* the kernel's: sa_restorer is set */
+#endif
 #ifndef SYS_SECCOMP
 #define SYS_SECCOMP 1 /* si_code of a seccomp trap (asm-generic/siginfo.h) */
 #endif
@@ -59,6 +62,20 @@ struct k_sigaction {
 	void *restorer;
 	uint64_t mask;
 };
+
+/* The server reaps for a parent ignoring SIGCHLD or with SA_NOCLDWAIT,
+ * spares it SIGCHLD for stops under SA_NOCLDSTOP, and counts a stop signal
+ * sent to us as a stop unless we catch or ignore it: it learns those
+ * actions here (lind_sigaction). */
+static void tell_job_action(long sig, const struct k_sigaction *k)
+{
+	if (sig != SIGCHLD && sig != SIGTSTP && sig != SIGTTIN &&
+	    sig != SIGTTOU)
+		return;
+	long kind = k->handler == SIG_DFL ? 0 : k->handler == SIG_IGN ? 1 : 2;
+	(void)lind_syscall(LIND_SYS_lind_sigaction, sig, kind,
+			   (long)k->flags, 0, 0, 0);
+}
 
 /* rt_sigaction with a new action: SIGSYS is ours; no handler may block
  * it while running.  Redone on the host through the magic exception; we
@@ -78,6 +95,8 @@ static long trap_sigaction(const long a[6])
 		atomic_fetch_or(&lind_cl->norestart_sigs, bit);
 	else if (r == 0)
 		atomic_fetch_and(&lind_cl->norestart_sigs, ~bit);
+	if (r == 0)
+		tell_job_action(a[0], &k);
 	return r;
 }
 
@@ -144,6 +163,24 @@ static void tell_if_fatal(long sig)
 	(void)lind_syscall(LIND_SYS_lind_dying, sig, 0, 0, 0, 0, 0);
 }
 
+/* Raising sig on ourselves stops us: SIGSTOP, or SIGTSTP, SIGTTIN,
+ * SIGTTOU with the default action, not blocked.  The stop happens before
+ * the raising call returns (the kernel takes it on the way back). */
+static bool will_stop(long sig)
+{
+	struct k_sigaction old;
+	uint64_t mask;
+	if (sig == SIGSTOP)
+		return true;
+	if ((sig != SIGTSTP && sig != SIGTTIN && sig != SIGTTOU) ||
+	    lind_host6(SYS_rt_sigaction, sig, 0, (long)&old, 8, 0, 0) < 0 ||
+	    old.handler != SIG_DFL ||
+	    lind_host6(SYS_rt_sigprocmask, SIG_BLOCK, 0, (long)&mask, 8, 0,
+		       0) < 0)
+		return false;
+	return !(mask & 1ull << (sig - 1));
+}
+
 /* A forked child's signal to itself: a one-shot POSIX timer aimed at the
  * calling thread (the filter allows the caller's own timers), waited for
  * until the kernel has taken it (delivered, or pending while blocked),
@@ -181,9 +218,8 @@ static long forked_self_signal(long sig)
 /* kill/tgkill of the cage itself (its virtual pid): delivered by the host
  * kernel, so handlers, default actions and the exit status are native.
  * Other targets are other cages: the server's business (sys_signal.c). */
-static long trap_self_signal(long nr, const long a[6])
+static long raise_on_host(long nr, const long a[6])
 {
-	tell_if_fatal(nr == SYS_kill ? a[1] : a[2]);
 	if (forked)
 		return forked_self_signal(nr == SYS_kill ? a[1] : a[2]);
 	if (nr == SYS_kill)
@@ -191,6 +227,62 @@ static long trap_self_signal(long nr, const long a[6])
 				  (long)LIND_HOST_MAGIC);
 	return lind_host6(SYS_tgkill, host_pid, a[1], a[2], 0, 0,
 			  (long)LIND_HOST_MAGIC);
+}
+
+static volatile sig_atomic_t continued;
+static void on_cont(int sig)
+{
+	(void)sig;
+	continued = 1;
+}
+
+/* A stop we raise on ourselves is sent by the server (lind_dying), so
+ * that it reaches the relay before any SIGCONT our parent sends once its
+ * wait saw the stop: the host kernel then takes them in that order (or
+ * the SIGCONT cancels the stop still pending), and we never stay stopped.
+ * We return once continued, as a raise of a stop signal does: a SIGCONT
+ * handler of ours notes it (the program's own runs after, raised again);
+ * the few waits run only until the stop lands. */
+static long self_stop(long nr, const long a[6], long sig)
+{
+	struct k_sigaction mine, old;
+	continued = 0;
+	/* SIGSYS's action (glibc's sigaction made it) lends its restorer */
+	if (!lind_relay_alive(lind_cl) ||
+	    lind_host6(SYS_rt_sigaction, SIGSYS, 0, (long)&mine, 8, 0, 0) < 0)
+		return raise_on_host(nr, a);
+	mine.handler = (void *)on_cont;
+	mine.flags = (mine.flags & SA_RESTORER) | SA_RESTART;
+	mine.mask = 0;
+	if (lind_host6(SYS_rt_sigaction, SIGCONT, (long)&mine, (long)&old, 8,
+		       0, (long)LIND_HOST_MAGIC) < 0)
+		return raise_on_host(nr, a);
+	/* 1: discarded (an orphaned process group's, as Linux does) */
+	long r = lind_syscall(LIND_SYS_lind_dying, sig, 0, 0, 0, 0, 0);
+	while (r == 0 && !continued) {
+		struct timespec ts = {0, 10000000};
+		lind_host6(SYS_nanosleep, (long)&ts, 0, 0, 0, 0, 0);
+	}
+	lind_host6(SYS_rt_sigaction, SIGCONT, (long)&old, 0, 8, 0,
+		   (long)LIND_HOST_MAGIC);
+	if (r != 0)
+		return r < 0 ? raise_on_host(nr, a) : 0;
+	/* continued, whoever sent SIGCONT (the host too) */
+	(void)lind_syscall(LIND_SYS_lind_dying, SIGCONT, 0, 0, 0, 0, 0);
+	if (old.handler != SIG_DFL && old.handler != SIG_IGN) {
+		long cont[6] = {a[0], SIGCONT};
+		raise_on_host(SYS_kill, cont);
+	}
+	return 0;
+}
+
+static long trap_self_signal(long nr, const long a[6])
+{
+	long sig = nr == SYS_kill ? a[1] : a[2];
+	if (will_stop(sig))
+		return self_stop(nr, a, sig);
+	tell_if_fatal(sig);
+	return raise_on_host(nr, a);
 }
 
 /* Other cages are the server's: it signals them through the relay, and

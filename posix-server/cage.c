@@ -38,6 +38,7 @@ struct cage *cage_new(uint32_t host_pid, uint32_t uid, uint32_t gid)
 	c->parent = 1;
 	c->state = CAGE_RUNNING;
 	c->pgid = c->sid = c->id; /* as if its launcher ran setsid */
+	c->fg_pgid = c->id;       /* and made it the terminal's foreground */
 	c->host_pid = host_pid;
 	c->cred = (struct cred){uid, gid};
 	struct timespec ts;
@@ -95,6 +96,8 @@ static void release(struct cage *c)
 {
 	embryo_timer_stop(c);
 	wait_cancel_cage(c);
+	c->fg_pgid = 0; /* its session's terminal calls go on: no terminal */
+	waitq_wake(&c->fg_waitq, WAIT_ALL);
 	shm_cage_gone(c->id); /* a killed cage's attachments too */
 	fdtable_free(srv.vfs, c->fds);
 	c->fds = NULL;
@@ -163,7 +166,11 @@ struct cage *cage_fork(struct cage *p)
 	c->forked_by = p->id;
 	c->pgid = p->pgid;
 	c->sid = p->sid;
+	c->fg_pgid = 0; /* its session's leader keeps that */
 	c->nice = p->nice; /* the host fork keeps its process's nice too */
+	c->sig_ign = p->sig_ign; /* dispositions are inherited */
+	c->sig_caught = p->sig_caught;
+	c->chld_flags = p->chld_flags;
 	c->binds = bind_set_get(p->binds);
 	if ((p->exe && !(c->exe = strdup(p->exe))) ||
 	    shm_cage_fork(p->id, c->id) < 0) {
@@ -201,6 +208,21 @@ void cage_bind(struct cage *c, uint32_t host_pid)
 	c->state = CAGE_RUNNING;
 }
 
+/* Linux's do_notify_parent: SIGCHLD unless the parent ignores it; no
+ * zombie when it ignores it or set SA_NOCLDWAIT (its waits then find
+ * one child fewer, and ECHILD when none is left). */
+static void tell_parent_of_exit(struct cage *c)
+{
+	struct cage *p = c->pcage;
+	bool ign = p->sig_ign & CAGE_SIGBIT(SIGCHLD);
+	if (p->state == CAGE_RUNNING && !ign) /* through the relay */
+		srv_signal_cage(p, SIGCHLD);
+	if (ign || (p->chld_flags & SA_NOCLDWAIT))
+		cage_reap(c);
+	if (cage_child_changed)
+		cage_child_changed(p);
+}
+
 void cage_exit(struct cage *c, int wstatus)
 {
 	if (c->state == CAGE_ZOMBIE)
@@ -214,6 +236,7 @@ void cage_exit(struct cage *c, int wstatus)
 	c->exited = true; /* /proc: Z */
 	c->exit_status = (wstatus >> 8) & 0xff;
 	srv_cage_exited(c);
+	c->stopped = c->stop_unseen = c->cont_unseen = false;
 	while (c->children) { /* to init, which reaps its zombies */
 		struct cage *k = c->children;
 		unlink_child(k);
@@ -221,14 +244,10 @@ void cage_exit(struct cage *c, int wstatus)
 		if (k->state == CAGE_ZOMBIE)
 			cage_reap(k);
 	}
-	if (!c->pcage) {
+	if (!c->pcage)
 		cage_reap(c);
-	} else {
-		if (c->pcage->state == CAGE_RUNNING) /* through the relay */
-			srv_signal_cage(c->pcage, SIGCHLD);
-		if (cage_child_changed)
-			cage_child_changed(c->pcage);
-	}
+	else
+		tell_parent_of_exit(c);
 	wait_end();
 }
 
@@ -236,6 +255,79 @@ void cage_reap(struct cage *c)
 {
 	assert(c->state == CAGE_ZOMBIE);
 	cage_free(c);
+}
+
+void cage_reap_by_parent(struct cage *c)
+{
+	struct cage *p = c->pcage;
+	assert(p);
+	p->cchild_user += c->cpu_user + c->cchild_user;
+	p->cchild_sys += c->cpu_sys + c->cchild_sys;
+	cage_reap(c);
+}
+
+/* ---- job control ------------------------------------------------------ */
+
+struct orphan_walk {
+	uint64_t pgid;
+	bool anchored;
+};
+
+static void find_anchor(struct cage *m, void *arg)
+{
+	struct orphan_walk *w = arg;
+	if (m->pgid == w->pgid && m->state == CAGE_RUNNING && m->pcage &&
+	    m->pcage->pgid != m->pgid && m->pcage->sid == m->sid)
+		w->anchored = true;
+}
+
+bool cage_pgrp_orphaned(uint64_t pgid)
+{
+	struct orphan_walk w = {pgid, false};
+	cage_each(find_anchor, &w);
+	return !w.anchored;
+}
+
+bool cage_stops_on(const struct cage *c, int sig)
+{
+	if (sig == SIGSTOP)
+		return true;
+	if (sig != SIGTSTP && sig != SIGTTIN && sig != SIGTTOU)
+		return false;
+	return !((c->sig_ign | c->sig_caught) & CAGE_SIGBIT(sig)) &&
+	       !cage_pgrp_orphaned(c->pgid);
+}
+
+/* do_notify_parent_cldstop: SIGCHLD unless ignored or SA_NOCLDSTOP. */
+static void tell_parent_of_stop(struct cage *c)
+{
+	struct cage *p = c->pcage;
+	if (!p)
+		return;
+	if (p->state == CAGE_RUNNING && !(p->sig_ign & CAGE_SIGBIT(SIGCHLD)) &&
+	    !(p->chld_flags & SA_NOCLDSTOP))
+		srv_signal_cage(p, SIGCHLD);
+	if (cage_child_changed)
+		cage_child_changed(p);
+}
+
+void cage_stop(struct cage *c, int sig)
+{
+	if (c->state != CAGE_RUNNING || c->stopped)
+		return;
+	c->stopped = c->stop_unseen = true;
+	c->cont_unseen = false;
+	c->stop_sig = sig;
+	tell_parent_of_stop(c);
+}
+
+void cage_continue(struct cage *c)
+{
+	if (c->state != CAGE_RUNNING || !c->stopped)
+		return;
+	c->stopped = c->stop_unseen = false;
+	c->cont_unseen = true;
+	tell_parent_of_stop(c);
 }
 
 unsigned cage_count_uid(uint32_t uid)

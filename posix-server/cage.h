@@ -27,6 +27,8 @@ struct cage_rlimit {
 	uint64_t cur, max;
 };
 
+#define CAGE_SIGBIT(sig) (1ull << ((sig) - 1))
+
 enum cage_state { CAGE_EMBRYO, CAGE_RUNNING, CAGE_ZOMBIE };
 
 struct cage {
@@ -45,7 +47,24 @@ struct cage {
 	uint64_t embryo_sigs;  /* sent while EMBRYO (no host process yet),
 				* raised once it attaches: bit sig-1 */
 	unsigned long long cpu_user, cpu_sys; /* ZOMBIE: ticks, for rusage */
+	/* ticks of the children it reaped, theirs included (RUSAGE_CHILDREN,
+	 * times' tms_cutime/tms_cstime) */
+	unsigned long long cchild_user, cchild_sys;
+	/* what lind_sigaction told of SIGCHLD and the stop signals: the
+	 * signals (of those) ignored and caught, SIGCHLD's sa_flags */
+	uint64_t sig_ign, sig_caught;
+	unsigned long chld_flags;
+	/* job control as far as the server sees it (docs/architecture.md
+	 * "Processes"): stopped by stop_sig; a stop or a continue its parent's
+	 * WUNTRACED / WCONTINUED wait has not collected yet */
+	bool stopped, stop_unseen, cont_unseen;
+	int stop_sig;
 	uint64_t pgid, sid; /* process group and session: sys_signal.c */
+	/* a session leader with the launcher's terminal: its session's
+	 * foreground process group (tcsetpgrp); 0: no terminal */
+	uint64_t fg_pgid;
+	struct waitq fg_waitq; /* reads and writes of its terminal parked
+				* until the foreground group changes */
 	struct waitq child_waitq; /* wait4/waitid parked for its children */
 	uint32_t host_pid;
 	struct cred cred;
@@ -101,6 +120,22 @@ void cage_bind(struct cage *c, uint32_t host_pid);
 void cage_exit(struct cage *c, int wstatus);
 /* A zombie's status was collected: freed. */
 void cage_reap(struct cage *c);
+/* The same by its parent's wait: the parent sums its CPU ticks. */
+void cage_reap_by_parent(struct cage *c);
+/* Job control (sys_signal.c, lind_dying): a RUNNING cage stopped by sig,
+ * or continued; the parent's waits look again and it gets SIGCHLD unless
+ * it ignores it or set SA_NOCLDSTOP.  Nothing when already so. */
+void cage_stop(struct cage *c, int sig);
+void cage_continue(struct cage *c);
+/* Whether sig would stop c: SIGSTOP, or a stop signal c neither catches
+ * nor ignores (as lind_sigaction told), unless its process group is
+ * orphaned, where Linux discards those. */
+bool cage_stops_on(const struct cage *c, int sig);
+/* Linux's orphaned process group: no running member has its parent in
+ * another group of the same session (init's children, top-level cages,
+ * have theirs in none: a top-level cage's own group is orphaned, as a
+ * login shell's is). */
+bool cage_pgrp_orphaned(uint64_t pgid);
 /* Hook for wait: called with the parent when a child became a zombie. */
 extern void (*cage_child_changed)(struct cage *parent);
 /* sys_info.c: CPU ticks of c's host process, 0 when unreadable. */

@@ -156,5 +156,8 @@ long stream_write(struct call *c, struct ofd *o, const void *buf,
 		  size_t len);
 long stream_fstat(struct stream *s, struct stat *st);
 long stream_ioctl(struct stream *s, unsigned long req, void *arg);
+/* sys_signal.c: a read (SIGTTIN) or TOSTOP write (SIGTTOU) of terminal s
+ * by a background group: 0 to go on, -EIO, or parked. */
+long srv_tty_background(struct call *c, struct stream *s, bool write);
 
 #endif

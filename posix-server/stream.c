@@ -298,7 +298,10 @@ long stream_read(struct call *c, struct ofd *o, void *buf, size_t cap)
 	struct stream *s = o->st;
 	if (!s->readable)
 		return -EBADF;
-	long r = transfer(s, false, buf, cap);
+	long r = srv_tty_background(c, s, false);
+	if (r != 0)
+		return r;
+	r = transfer(s, false, buf, cap);
 	if (r >= 0) {
 		/* `< file`: a big read is whole */
 		c->more = s->way == WAY_PLAIN && (size_t)r == cap;
@@ -318,7 +321,10 @@ long stream_write(struct call *c, struct ofd *o, const void *buf, size_t len)
 		return -EBADF;
 	if (len == 0)
 		return (long)c->progress;
-	long r = transfer(s, true, (void *)buf, len);
+	long r = c->progress ? 0 : srv_tty_background(c, s, true);
+	if (r != 0)
+		return r;
+	r = transfer(s, true, (void *)buf, len);
 	size_t done = r > 0 ? (size_t)r : 0;
 	uint64_t total = c->progress + done;
 	if ((r < 0 && r != -EAGAIN) || done == len || !may_park(o))

@@ -15,6 +15,9 @@
 #include "store.h"
 #include "vfs.h"
 
+/* sys_signal.c: tcgetpgrp, tcsetpgrp, tcgetsid on fd's description o. */
+long srv_tty_job_ioctl(struct call *c, struct ofd *o, unsigned long req);
+
 /* getdents64's record, as the kernel lays it out. */
 struct linux_dirent64 {
 	uint64_t d_ino;

@@ -57,5 +57,9 @@ long srv_lind_exec(struct call *c)
 			fd_close(srv.vfs, t, fd);
 	set_cmdline(c->cage, argv, n - (size_t)(argv - p));
 	shm_cage_gone(c->cage->id); /* the loader unmapped the old image's */
+	/* execve: caught signals go back to SIG_DFL, every sa_flags to 0;
+	 * ignored ones stay ignored (client-libc/exec.c does it on the host) */
+	c->cage->sig_caught = 0;
+	c->cage->chld_flags = 0;
 	return 0;
 }

@@ -489,6 +489,9 @@ long srv_ioctl(struct call *c)
 	int dir;
 	if (!o)
 		return -EBADF;
+	unsigned long req = (unsigned long)c->a[1];
+	if (req == TIOCGPGRP || req == TIOCSPGRP || req == TIOCGSID)
+		return srv_tty_job_ioctl(c, o, req);
 	int size = lind_ioctl_size((uint64_t)c->a[1], &dir);
 	if (!o->ops->ioctl || dir != LIND_IOCTL_OUT)
 		return -ENOTTY;

@@ -67,15 +67,56 @@ long srv_lind_fork(struct call *c)
 	return (long)k->id;
 }
 
-/* The cage raises a fatal signal on itself (client-libc knows the
- * disposition): its end without exit_group is that signal's, not SIGKILL.
- * A cage lying here only changes its own status. */
+/* The cage raises a signal on itself (client-libc knows the disposition
+ * and mask, trap.c): a fatal one makes its end without exit_group that
+ * signal's, not SIGKILL; a stop signal that will stop it is sent from
+ * here (its parent's WUNTRACED wait sees the stop), and SIGCONT, told once
+ * its process runs again, ends that stop if nothing else did (a SIGCONT
+ * from the host).  A cage lying here only changes what its parent
+ * learns of it. */
 long srv_lind_dying(struct call *c)
 {
 	int sig = (int)c->a[0];
 	if (sig < 1 || sig > 64)
 		return -EINVAL;
-	c->cage->dying_sig = sig;
+	if (sig == SIGCONT) {
+		cage_continue(c->cage);
+	} else if (sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN ||
+		   sig == SIGTTOU) {
+		/* the client checked action and mask; an orphaned group's
+		 * are discarded (1: it does not wait to be continued) */
+		if (!cage_stops_on(c->cage, sig))
+			return 1;
+		/* sent from here, before any SIGCONT its parent sends once
+		 * told (trap.c self_stop); as SIGSTOP, so that the host's
+		 * idea of orphaned groups does not discard it */
+		cage_stop(c->cage, sig);
+		srv_signal_cage(c->cage, SIGSTOP);
+	} else {
+		c->cage->dying_sig = sig;
+	}
+	return 0;
+}
+
+/* The cage set the action of SIGCHLD or a stop signal (trap.c): arg1 is
+ * 0 for SIG_DFL, 1 for SIG_IGN, 2 for a handler, arg2 its sa_flags.  The
+ * server reaps for a parent ignoring SIGCHLD or with SA_NOCLDWAIT, spares
+ * it SIGCHLD for stops under SA_NOCLDSTOP, and knows which stop signals
+ * stop it.  A cage lying here only changes what it is told of its own
+ * children, or what its parent is told of it. */
+long srv_lind_sigaction(struct call *c)
+{
+	int sig = (int)c->a[0], kind = (int)c->a[1];
+	struct cage *cg = c->cage;
+	if ((sig != SIGCHLD && sig != SIGTSTP && sig != SIGTTIN &&
+	     sig != SIGTTOU) || kind < 0 || kind > 2)
+		return -EINVAL;
+	uint64_t bit = CAGE_SIGBIT(sig);
+	cg->sig_ign = kind == 1 ? cg->sig_ign | bit : cg->sig_ign & ~bit;
+	cg->sig_caught = kind == 2 ? cg->sig_caught | bit
+				   : cg->sig_caught & ~bit;
+	if (sig == SIGCHLD)
+		cg->chld_flags = (unsigned long)c->a[2];
 	return 0;
 }
 
@@ -126,10 +167,54 @@ struct wait_result {
 	struct rusage ru;
 };
 
-/* One attempt: the collected child's pid (filled *out; reaped unless
- * nowait), -WOULD_BLOCK when children match but none is a zombie, or
- * -ECHILD. */
-static long wait_try(struct cage *p, struct wait_who w, bool nowait,
+/* Linux fills a wait's rusage with the child's and its reaped children's
+ * (RUSAGE_BOTH); a running child's own ticks are read now. */
+static void rusage_of(const struct cage *k, struct rusage *ru)
+{
+	unsigned long long user = k->cpu_user, sys = k->cpu_sys;
+	if (k->state != CAGE_ZOMBIE)
+		cage_cpu(k, &user, &sys);
+	memset(ru, 0, sizeof *ru);
+	ru->ru_utime = tv_of_ticks(user + k->cchild_user);
+	ru->ru_stime = tv_of_ticks(sys + k->cchild_sys);
+}
+
+/* A stop or continue of k to report under opts, or 0: the wait status
+ * and siginfo code; the report is consumed unless WNOWAIT. */
+static int job_event(struct cage *k, int opts, int *code)
+{
+	if ((opts & WUNTRACED) && k->stopped && k->stop_unseen) {
+		*code = CLD_STOPPED;
+		k->stop_unseen = (opts & WNOWAIT) != 0;
+		return k->stop_sig << 8 | 0x7f;
+	}
+	if ((opts & WCONTINUED) && k->cont_unseen) {
+		*code = CLD_CONTINUED;
+		k->cont_unseen = (opts & WNOWAIT) != 0;
+		return 0xffff;
+	}
+	return 0;
+}
+
+static long report_job_event(struct cage *k, int status, int code,
+			     struct wait_result *out)
+{
+	out->status = status;
+	memset(&out->info, 0, sizeof out->info);
+	out->info.si_signo = SIGCHLD;
+	out->info.si_pid = (pid_t)k->id;
+	out->info.si_uid = k->cred.uid;
+	out->info.si_code = code;
+	out->info.si_status = code == CLD_STOPPED ? k->stop_sig : SIGCONT;
+	rusage_of(k, &out->ru);
+	return (long)k->id;
+}
+
+/* One attempt: the collected child's pid (filled *out; a zombie reaped
+ * unless WNOWAIT), -WOULD_BLOCK when children match but none has anything
+ * to report, or -ECHILD.  opts are waitid's (wait4's mapped: WEXITED
+ * always, WUNTRACED is WSTOPPED). */
+static long wait_try(struct cage *p, struct wait_who w, int opts,
 		     struct wait_result *out)
 {
 	bool any = false;
@@ -137,16 +222,20 @@ static long wait_try(struct cage *p, struct wait_who w, bool nowait,
 		if (!matches(k, w))
 			continue;
 		any = true;
-		if (k->state != CAGE_ZOMBIE)
+		int code, st;
+		if (k->state != CAGE_ZOMBIE) {
+			if ((st = job_event(k, opts, &code)))
+				return report_job_event(k, st, code, out);
+			continue;
+		}
+		if (!(opts & WEXITED))
 			continue;
 		long pid = (long)k->id;
 		out->status = k->wstatus;
 		info_of(k, &out->info);
-		memset(&out->ru, 0, sizeof out->ru);
-		out->ru.ru_utime = tv_of_ticks(k->cpu_user);
-		out->ru.ru_stime = tv_of_ticks(k->cpu_sys);
-		if (!nowait)
-			cage_reap(k);
+		rusage_of(k, &out->ru);
+		if (!(opts & WNOWAIT))
+			cage_reap_by_parent(k);
 		return pid;
 	}
 	return any ? -WOULD_BLOCK : -ECHILD;
@@ -178,6 +267,7 @@ static long wait_args(const struct cage *p, uint32_t nr, const int64_t *a,
 		if (*opts & ~WAIT4_OPTS || (int)a[0] == INT32_MIN)
 			return -EINVAL;
 		*w = who_of_pid(p, (int)a[0]);
+		*opts |= WEXITED; /* WUNTRACED is WSTOPPED */
 		return 0;
 	}
 	*opts = (int)a[3];
@@ -196,7 +286,8 @@ static long wait_args(const struct cage *p, uint32_t nr, const int64_t *a,
 	return 0;
 }
 
-/* A child became a zombie: its parent's parked waits look again. */
+/* A child ended, stopped or continued: its parent's parked waits look
+ * again. */
 static void on_child_changed(struct cage *p)
 {
 	waitq_wake(&p->child_waitq, WAIT_ALL);
@@ -204,9 +295,8 @@ static void on_child_changed(struct cage *p)
 
 /* wait4 (status and rusage at 1, 3: in and out, OBJ_IO) and waitid
  * (siginfo and rusage at 2, 4).  Nothing ready parks on the caller's
- * child_waitq (wait.h), re-run whenever one of its children ends; stops
- * and continues are not reported yet, so a wait for only those parks
- * until a signal ends it. */
+ * child_waitq (wait.h), re-run whenever one of its children ends, stops
+ * or continues. */
 static long wait_call(struct call *c)
 {
 	struct cage *p = c->cage;
@@ -219,9 +309,7 @@ static long wait_call(struct call *c)
 	bool waitid = c->nr == LIND_SYS_waitid;
 	struct wait_result res;
 	memset(&res, 0, sizeof res);
-	r = !waitid || (opts & WEXITED)
-		    ? wait_try(p, who, waitid && (opts & WNOWAIT), &res)
-		    : -WOULD_BLOCK;
+	r = wait_try(p, who, opts, &res);
 	if (r == -WOULD_BLOCK && !(opts & WNOHANG)) {
 		struct waitq *q = &p->child_waitq;
 		return call_park(c, &q, 1, 0, -1);

@@ -311,7 +311,8 @@ static struct timeval tv_of_ticks(unsigned long long t)
 
 /* RUSAGE_SELF and RUSAGE_THREAD (the whole process's figures: the server
  * does not know the calling thread) give the CPU times; RUSAGE_CHILDREN
- * is zeros (reaped children's times are not summed yet). */
+ * those of the children it reaped, and of theirs (cage_reap_by_parent).
+ * The rest is zeros: the server does not see it. */
 long srv_getrusage(struct call *c)
 {
 	struct rusage ru;
@@ -321,12 +322,12 @@ long srv_getrusage(struct call *c)
 	if (!call_obj_out(c, 1))
 		return -EFAULT;
 	memset(&ru, 0, sizeof ru);
-	if (who != RUSAGE_CHILDREN) {
-		unsigned long long user, sys;
+	unsigned long long user = c->cage->cchild_user,
+			   sys = c->cage->cchild_sys;
+	if (who != RUSAGE_CHILDREN)
 		cage_cpu(c->cage, &user, &sys);
-		ru.ru_utime = tv_of_ticks(user);
-		ru.ru_stime = tv_of_ticks(sys);
-	}
+	ru.ru_utime = tv_of_ticks(user);
+	ru.ru_stime = tv_of_ticks(sys);
 	call_obj_out_set(c, 1, &ru);
 	return 0;
 }
@@ -341,6 +342,8 @@ long srv_times(struct call *c)
 		cage_cpu(c->cage, &user, &sys);
 		t.tms_utime = (clock_t)user;
 		t.tms_stime = (clock_t)sys;
+		t.tms_cutime = (clock_t)c->cage->cchild_user;
+		t.tms_cstime = (clock_t)c->cage->cchild_sys;
 		call_obj_out_set(c, 0, &t);
 	}
 	return (long)(uptime_ns() / (1000000000 / hz));

@@ -18,6 +18,8 @@
 #define _GNU_SOURCE
 #include <limits.h>
 #include <signal.h>
+#include <sys/ioctl.h>
+#include <termios.h>
 
 #include "sys.h"
 
@@ -37,6 +39,20 @@ static bool may_signal(const struct cage *from, const struct cage *to)
 	return from->cred.uid == 0 || from->cred.uid == to->cred.uid;
 }
 
+/* The host kernel delivers; what it does to job control the server notes
+ * for the target's parent's waits: a stop signal the target does not
+ * catch or ignore stops it, SIGCONT continues it (a stop signal it has
+ * blocked is counted as a stop all the same: the server does not see
+ * masks). */
+static void deliver(struct cage *to, int sig)
+{
+	srv_signal_cage(to, sig);
+	if (sig == SIGCONT)
+		cage_continue(to);
+	else if (cage_stops_on(to, sig))
+		cage_stop(to, sig);
+}
+
 static void signal_one(struct kill_walk *w, struct cage *to)
 {
 	w->matched++;
@@ -50,7 +66,7 @@ static void signal_one(struct kill_walk *w, struct cage *to)
 	else if (w->sig != 0 && to->state == CAGE_EMBRYO)
 		to->embryo_sigs |= 1ull << (w->sig - 1); /* nobody to kill yet */
 	else if (w->sig != 0 && !to->exited)
-		srv_signal_cage(to, w->sig);
+		deliver(to, w->sig);
 }
 
 /* kill(-pgid) and kill(0) reach the group; kill(-1) every cage the caller
@@ -180,6 +196,7 @@ long srv_setsid(struct call *c)
 	if (group_exists(me->id, 0))
 		return -EPERM;
 	me->pgid = me->sid = me->id;
+	me->fg_pgid = 0; /* a new session has no controlling terminal */
 	return (long)me->id;
 }
 
@@ -187,4 +204,105 @@ long srv_getsid(struct call *c)
 {
 	struct cage *t = target(c, (int)c->a[0]);
 	return t ? (long)t->sid : -ESRCH;
+}
+
+/* ---- the terminal's foreground process group ------------------------- */
+
+struct group_signal {
+	uint64_t pgid;
+	int sig;
+};
+
+static void signal_group_member(struct cage *cg, void *arg)
+{
+	struct group_signal *g = arg;
+	if (cg->pgid == g->pgid && cg->state == CAGE_RUNNING)
+		deliver(cg, g->sig);
+}
+
+/* tcsetpgrp from a background group: Linux's tty_check_change.  Unless
+ * SIGTTOU is ignored (or the group is orphaned: EIO), the caller's group
+ * gets it (and stops, by default)
+ * and the call ends with EINTR where Linux would restart it; a SIGTTOU
+ * the caller blocks is not seen by the server (it counts as a stop). */
+static long background_check(struct cage *me, const struct cage *lead)
+{
+	if (me->pgid == lead->fg_pgid ||
+	    (me->sig_ign & CAGE_SIGBIT(SIGTTOU)))
+		return 0;
+	if (cage_pgrp_orphaned(me->pgid))
+		return -EIO;
+	struct group_signal g = {me->pgid, SIGTTOU};
+	cage_each(signal_group_member, &g);
+	return -EINTR;
+}
+
+/* The launcher's terminal is every cage's controlling terminal in its
+ * session: a session made by setsid in a cage has none (ENOTTY), as on
+ * Linux.  The foreground group is the server's (the host terminal's own
+ * stays lind-run's); the errors are Linux's tiocspgrp's. */
+long srv_tty_job_ioctl(struct call *c, struct ofd *o, unsigned long req)
+{
+	struct cage *me = c->cage;
+	struct termios tio; /* isatty's own test */
+	if (!ofd_is(o, &ofd_stream_ops) || stream_ioctl(o->st, TCGETS, &tio))
+		return -ENOTTY;
+	struct cage *lead = cage_find(me->sid);
+	if (!lead || lead->state != CAGE_RUNNING || !lead->fg_pgid)
+		return -ENOTTY;
+	int v;
+	if (req == TIOCGPGRP || req == TIOCGSID) {
+		if (!c->out[2].buf || c->out[2].cap < sizeof v)
+			return -EFAULT;
+		v = (int)(req == TIOCGPGRP ? lead->fg_pgid : me->sid);
+		memcpy(c->out[2].buf, &v, sizeof v);
+		c->out[2].len = sizeof v;
+		return 0;
+	}
+	if (c->in[2].len != sizeof v)
+		return -EFAULT;
+	memcpy(&v, c->in[2].ptr, sizeof v);
+	long r = background_check(me, lead);
+	if (r < 0)
+		return r;
+	if (v < 0)
+		return -EINVAL;
+	if (!group_exists((uint64_t)v, 0))
+		return -ESRCH;
+	if (!group_exists((uint64_t)v, me->sid))
+		return -EPERM;
+	lead->fg_pgid = (uint64_t)v;
+	waitq_wake(&lead->fg_waitq, WAIT_ALL);
+	return 0;
+}
+
+/* Linux's job control on a terminal read (SIGTTIN) or a write under
+ * TOSTOP (SIGTTOU) by a background group of the terminal's session: a
+ * read with SIGTTIN ignored fails with EIO, a write with SIGTTOU ignored
+ * goes on; else the caller's group gets the signal.  A caller that
+ * catches it gets EINTR (Linux's answer without SA_RESTART; with it Linux
+ * would restart, and signal again).  By default the signal stops the
+ * group and the call parks until the foreground group changes, where
+ * Linux restarts it after the stop. */
+long srv_tty_background(struct call *c, struct stream *s, bool write)
+{
+	struct cage *me = c->cage;
+	struct termios tio;
+	if (stream_ioctl(s, TCGETS, &tio) != 0)
+		return 0; /* not a terminal */
+	struct cage *lead = cage_find(me->sid);
+	if (!lead || lead->state != CAGE_RUNNING || !lead->fg_pgid ||
+	    me->pgid == lead->fg_pgid || (write && !(tio.c_lflag & TOSTOP)))
+		return 0;
+	int sig = write ? SIGTTOU : SIGTTIN;
+	if (me->sig_ign & CAGE_SIGBIT(sig))
+		return write ? 0 : -EIO;
+	if (cage_pgrp_orphaned(me->pgid))
+		return -EIO; /* nobody to make it foreground */
+	struct group_signal g = {me->pgid, sig};
+	cage_each(signal_group_member, &g);
+	if (me->sig_caught & CAGE_SIGBIT(sig))
+		return -EINTR;
+	struct waitq *q = &lead->fg_waitq;
+	return call_park(c, &q, 1, 0, -1);
 }

@@ -69,7 +69,12 @@ int lind_ioctl_size(uint64_t request, int *dir)
 		*dir = LIND_IOCTL_OUT;
 		return (int)sizeof(struct winsize);
 	case FIONREAD:
+	case TIOCGPGRP: /* tcgetpgrp, tcsetpgrp, tcgetsid: the server's */
+	case TIOCGSID:
 		*dir = LIND_IOCTL_OUT;
+		return (int)sizeof(int);
+	case TIOCSPGRP:
+		*dir = LIND_IOCTL_IN;
 		return (int)sizeof(int);
 	default:
 		*dir = LIND_IOCTL_NONE;

@@ -100,8 +100,28 @@ if can_switch_user; then
 		"$(as_user 1001 \
 			"$LIND_RUN" "$SIG" kill "$vpid" 9)"
 	check "... which lives on" kill -0 $wpid
+	expect_eq "uid 1001's kill(-1) leaves root's cage out: ESRCH" \
+		"kill = -1 ESRCH" "$(as_user 1001 "$LIND_RUN" "$SIG" kill -1 10)"
+	expect_eq "uid 1001's kill(-pgid) of root's group: EPERM" \
+		"kill = -1 EPERM" \
+		"$(as_user 1001 "$LIND_RUN" "$SIG" kill "-$vpid" 10)"
+	check "... and it lives on" kill -0 $wpid
 	"$LIND_RUN" "$SIG" kill "$vpid" 10 >/dev/null
 	wait $wpid
 else
 	ok "uid 1001 may not signal root's cage # SKIP needs root and setpriv(1)"
+fi
+
+# the terminal's foreground group (tcsetpgrp): a cage on a pty says what
+# the same program says natively
+if command -v script >/dev/null && build tty_jobs \
+	"$LIND_SRC/tests/integration/progs/tty_jobs.c"; then
+	native=$(script -qec "stty tostop; exec $T/bin/tty_jobs.native" /dev/null </dev/null |
+		tr -d '\r')
+	caged=$(script -qec "stty tostop; exec $LIND_RUN $T/bin/tty_jobs.lind" /dev/null \
+		</dev/null | tr -d '\r')
+	expect_eq "tcgetpgrp/tcsetpgrp/tcgetsid on the launcher's terminal" \
+		"$native" "$caged"
+else
+	ok "tcsetpgrp on a terminal # SKIP needs script(1)"
 fi

@@ -6,6 +6,7 @@
 
 #include <ev.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 
 #include "test_server_util.h"
@@ -321,6 +322,103 @@ static void test_fork_tree(void **state)
 	cg = NULL;
 }
 
+static long wait_opts(struct cage *p, long pid, int opts, int *st)
+{
+	*st = -1;
+	return tsys(p, LIND_SYS_wait4, A(pid, 4, opts, 0), NULL, 0, st, 4,
+		    NULL);
+}
+
+#define KILL(from, pid, sig) \
+	tsys(from, LIND_SYS_kill, A(pid, sig), NULL, 0, NULL, 0, NULL)
+#define SIGACT(c, sig, kind, flags) \
+	tsys(c, LIND_SYS_lind_sigaction, A(sig, kind, flags), NULL, 0, NULL, \
+	     0, NULL)
+
+/* Stops and continues the server routes or a cage raises, reported once
+ * each; stop signals a cage catches do not stop it; SIGCHLD ignored or
+ * SA_NOCLDWAIT reaps; children's ticks summed, grandchildren's too. */
+static void test_job_control(void **state)
+{
+	(void)state;
+	if (!srv.loop)
+		srv.loop = ev_default_loop(0);
+	int st;
+	long k = fork_bound(cg, 3);
+	struct cage *kc = cage_find((uint64_t)k);
+	/* cg's own group is orphaned (its parent is init): SIGTSTP is
+	 * discarded there, as Linux does */
+	check(cage_pgrp_orphaned(cg->pgid), true);
+	check(cage_stops_on(kc, SIGTSTP), false);
+	check(tsys(cg, LIND_SYS_lind_dying, A(SIGTSTP), NULL, 0, NULL, 0,
+		   NULL), 1); /* discarded: its raise does not wait */
+	check(cg->stopped, false);
+	check(SYS(setpgid, k, k), 0);
+	check(cage_pgrp_orphaned((uint64_t)k), false);
+	check(KILL(cg, k, SIGSTOP), 0);
+	check(wait_opts(cg, k, WNOHANG, &st), 0); /* no WUNTRACED */
+	check(wait_opts(cg, k, WUNTRACED | WNOHANG, &st), k);
+	check(st, SIGSTOP << 8 | 0x7f);
+	check(wait_opts(cg, k, WUNTRACED | WNOHANG, &st), 0); /* once */
+	check(KILL(cg, k, SIGCONT), 0);
+	check(wait_opts(cg, k, WUNTRACED | WCONTINUED | WNOHANG, &st), k);
+	check(st, 0xffff);
+	check(wait_opts(cg, k, WCONTINUED | WNOHANG, &st), 0);
+	/* a caught SIGTSTP does not stop it; SIG_DFL again does */
+	check(SIGACT(kc, SIGTSTP, 2, 0), 0);
+	check(KILL(cg, k, SIGTSTP), 0);
+	check(wait_opts(cg, k, WUNTRACED | WNOHANG, &st), 0);
+	check(SIGACT(kc, SIGTSTP, 0, 0), 0);
+	check(KILL(cg, k, SIGTSTP), 0);
+	check(wait_opts(cg, k, WUNTRACED | WNOHANG, &st), k);
+	check(st, SIGTSTP << 8 | 0x7f);
+	/* a stop it raises itself (lind_dying), then SIGCONT told */
+	check(KILL(cg, k, SIGCONT), 0);
+	check(tsys(kc, LIND_SYS_lind_dying, A(SIGTTOU), NULL, 0, NULL, 0,
+		   NULL), 0);
+	check(wait_opts(cg, k, WUNTRACED | WNOHANG, &st), k);
+	check(st, SIGTTOU << 8 | 0x7f);
+	check(tsys(kc, LIND_SYS_lind_dying, A(SIGCONT), NULL, 0, NULL, 0,
+		   NULL), 0);
+	check(wait_opts(cg, k, WCONTINUED | WNOHANG, &st), k);
+	check(SIGACT(kc, SIGKILL, 1, 0), -EINVAL);
+	check(SIGACT(kc, SIGCHLD, 3, 0), -EINVAL);
+	/* ticks: the child's and the grandchild it reaped */
+	long g = fork_bound(kc, 4);
+	struct cage *gc = cage_find((uint64_t)g);
+	gc->cpu_user = 5;
+	cage_exit(gc, 0);
+	check(wait_opts(kc, g, 0, &st), g);
+	kc->cpu_user = 7;
+	kc->cpu_sys = 3;
+	cage_exit(kc, 0);
+	struct rusage ru;
+	memset(&ru, 0, sizeof ru);
+	check(tsys(cg, LIND_SYS_wait4, A(k, 4, 0, 0), NULL, 0, &st, 4, NULL),
+	      k);
+	check(SYS(getrusage, RUSAGE_CHILDREN), -EFAULT); /* no buffer */
+	check(tsys(cg, LIND_SYS_getrusage, A(RUSAGE_CHILDREN), NULL, 0, &ru,
+		   sizeof ru, NULL), 0);
+	long hz = sysconf(_SC_CLK_TCK);
+	check(ru.ru_utime.tv_sec * hz + ru.ru_utime.tv_usec * hz / 1000000,
+	      12);
+	check(ru.ru_stime.tv_sec * hz + ru.ru_stime.tv_usec * hz / 1000000, 3);
+	/* SIGCHLD ignored, then SA_NOCLDWAIT: no zombie, ECHILD */
+	check(SIGACT(cg, SIGCHLD, 1, 0), 0);
+	k = fork_bound(cg, 5);
+	cage_exit(cage_find((uint64_t)k), 0);
+	assert_null(cage_find((uint64_t)k));
+	check(wait_opts(cg, -1, WNOHANG, &st), -ECHILD);
+	check(SIGACT(cg, SIGCHLD, 2, SA_NOCLDWAIT), 0);
+	k = fork_bound(cg, 6);
+	cage_exit(cage_find((uint64_t)k), 0);
+	assert_null(cage_find((uint64_t)k));
+	check(SIGACT(cg, SIGCHLD, 0, 0), 0); /* zombies again */
+	k = fork_bound(cg, 7);
+	cage_exit(cage_find((uint64_t)k), 0);
+	check(wait_opts(cg, -1, WNOHANG, &st), k);
+}
+
 static void test_proc(void **state)
 {
 	(void)state;
@@ -422,6 +520,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_exec, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fork_tree, setup, teardown),
 		cmocka_unit_test(test_zombie_status),
+		cmocka_unit_test_setup_teardown(test_job_control, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_inode_limit, setup,
 						teardown),
 	};
