@@ -62,6 +62,26 @@ static void op_fork_wait(void)
 		exit(1);
 }
 
+/* fork + execv of a small static program (argv[2]) + waitpid */
+static const char *exec_path;
+static int exec_wait(void)
+{
+	pid_t p = fork();
+	if (p == 0) {
+		execl(exec_path, exec_path, (char *)NULL);
+		_exit(127);
+	}
+	int st;
+	if (p < 0 || waitpid(p, &st, 0) != p)
+		exit(1);
+	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
+}
+static void op_fork_exec_wait(void)
+{
+	if (exec_wait() < 0)
+		exit(1);
+}
+
 static void latency(const char *name, void (*op)(void), int n)
 {
 	double r[ROUNDS];
@@ -103,6 +123,42 @@ static void throughput(long mib)
 	printf("read_64k_MiBps %.1f\n", mib / (r / 1e9));
 }
 
+/* MiB/s through a pipe: the parent writes mib MiB in writes of size
+ * bytes, a forked child reads (64 KiB at a time) until end of file; the
+ * median of ROUNDS/3 runs, each from the first write to the child's exit. */
+static void pipe_throughput(const char *name, size_t size, long mib)
+{
+	static char chunk[65536];
+	double r[ROUNDS / 3];
+	long writes = mib * (1 << 20) / (long)size;
+	for (int k = 0; k < ROUNDS / 3; k++) {
+		int fds[2];
+		if (pipe(fds) < 0)
+			exit(1);
+		double t = now_ns();
+		pid_t p = fork();
+		if (p == 0) {
+			close(fds[1]);
+			ssize_t n;
+			while ((n = read(fds[0], chunk, sizeof chunk)) > 0)
+				;
+			_exit(n < 0);
+		}
+		close(fds[0]);
+		for (long i = 0; p > 0 && i < writes; i++)
+			if (write(fds[1], chunk, size) != (ssize_t)size)
+				exit(1);
+		close(fds[1]);
+		int st;
+		if (p < 0 || waitpid(p, &st, 0) != p || st != 0)
+			exit(1);
+		r[k] = now_ns() - t;
+	}
+	qsort(r, ROUNDS / 3, sizeof r[0], cmp_double);
+	printf("%s %.1f\n", name, mib / (r[ROUNDS / 6] / 1e9));
+	fflush(stdout);
+}
+
 int main(int argc, char **argv)
 {
 	long mib = argc > 1 ? atol(argv[1]) : 256;
@@ -123,6 +179,12 @@ int main(int argc, char **argv)
 	latency("open_close_us", op_open_close, 3000);
 	latency("pread_4k_us", op_pread, 5000);
 	latency("fork_exit_wait_us", op_fork_wait, 20);
+	/* a figure only where exec works (a cage: under lind-run only) */
+	exec_path = argc > 2 ? argv[2] : NULL;
+	if (exec_path && exec_wait() == 0)
+		latency("fork_exec_wait_us", op_fork_exec_wait, 10);
+	pipe_throughput("pipe_4k_MiBps", 4096, mib / 4 ? mib / 4 : 1);
+	pipe_throughput("pipe_64k_MiBps", 65536, mib / 4 ? mib / 4 : 1);
 	close(fd4k);
 	unlink(path);
 	throughput(mib);
