@@ -15,6 +15,7 @@
 
 #include "client.h"
 #include "lind.pb-c.h"
+#include "wire.h"
 
 static size_t clamp_io(long n)
 {
@@ -251,28 +252,6 @@ long lind_marshal(uint8_t *buf, size_t cap, const struct lind_plan *p)
 	return (long)len;
 }
 
-/* Bump allocator for unpacking: we may be in a signal handler. */
-struct bump {
-	uint8_t *p;
-	size_t cap, used;
-};
-
-static void *bump_alloc(void *data, size_t n)
-{
-	struct bump *b = data;
-	size_t at = (b->used + 15) & ~(size_t)15;
-	if (at > b->cap || n > b->cap - at)
-		return NULL; /* more than the call asked for: unpack fails */
-	b->used = at + n;
-	return b->p + at;
-}
-
-static void bump_free(void *data, void *ptr)
-{
-	(void)data;
-	(void)ptr;
-}
-
 static int fits(const struct lind_out *o, const ProtobufCBinaryData *d)
 {
 	if (!d) /* no entry: nothing written, unless a struct was due */
@@ -298,25 +277,18 @@ static void copy_out(const struct lind_out *o, const ProtobufCBinaryData *d)
 	}
 }
 
-/* Room for the Reply struct, its data array and slack for protobuf-c. */
-#define ARENA_SLACK 1024
 
 long lind_unmarshal(const struct lind_plan *p, const uint8_t *frame,
 		    size_t len, int *flags)
 {
-	/* The arena holds exactly what the call can take: a reply carrying
-	 * more out-data fails to unpack instead of overflowing anything.
-	 * At most LIND_MAX_IO + a few KiB of stack (see the report's note on
-	 * small alternate signal stacks). */
-	size_t need = ARENA_SLACK;
-	for (int k = 0; k < p->nout; k++)
-		need += p->out[k].cap + 16 + sizeof(ProtobufCBinaryData);
-	uint8_t arena[need];
-	struct bump b = {arena, need, 0};
-	ProtobufCAllocator al = {bump_alloc, bump_free, &b};
-	Lind__Reply *rep = lind__reply__unpack(&al, len, frame);
-	if (!rep)
+	/* In place: out-data is copied once, from the slot to the caller's
+	 * buffers, after fits() checked every entry against what the call
+	 * can take; a few hundred bytes of stack (a signal handler may run
+	 * on a small alternate stack). */
+	struct lind_reply_view view;
+	if (lind_reply_view(frame, len, &view) < 0)
 		return -EIO;
+	const Lind__Reply *rep = &view.rep;
 	*flags = (rep->more ? LIND_REPLY_MORE : 0) |
 		 (rep->fd ? LIND_REPLY_FD : 0);
 	if (rep->result < 0)

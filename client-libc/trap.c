@@ -35,8 +35,10 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/shm.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <ucontext.h>
@@ -44,6 +46,7 @@
 
 #include "client.h"
 
+#define SHMLBA_BYTES 4096ul /* SHMLBA on x86-64: the page */
 #define SIGSYS_BIT (1ull << (SIGSYS - 1))
 #ifndef SYS_SECCOMP
 #define SYS_SECCOMP 1 /* si_code of a seccomp trap (asm-generic/siginfo.h) */
@@ -364,6 +367,80 @@ static long trap_mmap(const long a[6])
 	return r < 0 ? r : m;
 }
 
+/*
+ * SysV shm: the segment is a memfd of the server's.  shmat asks the server
+ * for its fd and size (lind_shmat, which counts the attachment), maps it
+ * as Linux's shmat would, and says where (lind_shmat_done; address 0: it
+ * failed, the server drops the attachment).  shmdt asks the server which
+ * length is attached at addr, then unmaps it.  The address checks come
+ * first, as Linux makes them.
+ */
+static long trap_shmat(const long a[6])
+{
+	int id = (int)a[0], flg = (int)a[2];
+	long addr = a[1];
+	int flags = MAP_SHARED;
+	if (addr) {
+		if (addr & (SHMLBA_BYTES - 1)) {
+			if (!(flg & SHM_RND))
+				return -EINVAL;
+			addr &= ~(long)(SHMLBA_BYTES - 1);
+			if (!addr && (flg & SHM_REMAP))
+				return -EINVAL;
+		}
+		flags |= (flg & SHM_REMAP) ? MAP_FIXED : MAP_FIXED_NOREPLACE;
+	} else if (flg & SHM_REMAP) {
+		return -EINVAL;
+	}
+	int prot = PROT_READ | ((flg & SHM_RDONLY) ? 0 : PROT_WRITE) |
+		   ((flg & SHM_EXEC) ? PROT_EXEC : 0);
+	uint64_t size;
+	long hfd = lind_syscall(LIND_SYS_lind_shmat, id, flg, (long)&size, 0,
+				0, 0);
+	if (hfd < 0)
+		return hfd;
+	size_t len = (size + SHMLBA_BYTES - 1) & ~(size_t)(SHMLBA_BYTES - 1);
+	long m = lind_hostfd_map(lind_cl, (int)hfd, addr, len, prot, flags, 0);
+	if (m == -EEXIST)
+		m = -EINVAL; /* Linux: a mapping there without SHM_REMAP */
+	lind_syscall(LIND_SYS_lind_shmat_done, id, m < 0 ? 0 : m, 0, 0, 0, 0);
+	return m;
+}
+
+static long trap_shmdt(const long a[6])
+{
+	long len = lind_syscall(SYS_shmdt, a[0], 0, 0, 0, 0, 0);
+	if (len < 0)
+		return len;
+	lind_host6(SYS_munmap, a[0], len, 0, 0, 0, 0);
+	return 0;
+}
+
+/* The server's buffer is a struct shmid64_ds; the info commands write
+ * smaller structs, and IPC_RMID ignores the pointer: only what the
+ * command reads or writes touches the caller's memory. */
+static long trap_shmctl(const long a[6])
+{
+	int cmd = (int)a[1];
+	void *user = (void *)a[2];
+	size_t n = cmd == IPC_INFO   ? sizeof(struct shminfo)
+		   : cmd == SHM_INFO ? sizeof(struct shm_info)
+		   : cmd == IPC_RMID || cmd == SHM_LOCK || cmd == SHM_UNLOCK
+			   ? 0
+			   : sizeof(struct shmid_ds);
+	char buf[112] = {0};
+	_Static_assert(sizeof(struct shmid_ds) <= sizeof buf, "shmid_ds");
+	if (n && !user)
+		return -EFAULT;
+	if (n)
+		memcpy(buf, user, cmd == IPC_SET ? n : 0);
+	long r = lind_syscall(SYS_shmctl, a[0], cmd, n ? (long)buf : 0, 0, 0,
+			      0);
+	if (r >= 0 && n && cmd != IPC_SET)
+		memcpy(user, buf, n);
+	return r;
+}
+
 /* execve/execveat: lind-run's loader (exec.c) replaces the image in this
  * process; it returns only when the call fails.  A cage started directly
  * has no loader mapped: ENOSYS, said once on the cage's stderr. */
@@ -444,6 +521,14 @@ static int h_futex(long nr, ucontext_t *uc, const long a[6], long *r)
 	return trap_futex(a, r);
 }
 
+static int h_shmat(long nr, ucontext_t *uc, const long a[6], long *r)
+{
+	(void)uc;
+	*r = nr == SYS_shmat ? trap_shmat(a)
+	     : nr == SYS_shmdt ? trap_shmdt(a) : trap_shmctl(a);
+	return 1;
+}
+
 static int h_exec(long nr, ucontext_t *uc, const long a[6], long *r)
 {
 	*r = trap_exec(nr, uc, a);
@@ -462,6 +547,8 @@ static const struct trap_hook {
 	{SYS_clock_nanosleep, h_clock},    {SYS_membarrier, h_membarrier},
 	{SYS_mmap, h_mmap},                {SYS_futex, h_futex},
 	{SYS_execve, h_exec},              {SYS_execveat, h_exec},
+	{SYS_shmat, h_shmat},              {SYS_shmdt, h_shmat},
+	{SYS_shmctl, h_shmat},
 };
 
 static int answer_here(long nr, ucontext_t *uc, const long a[6], long *r)

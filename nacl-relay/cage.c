@@ -19,6 +19,7 @@
 #include "futex.h"
 #include "relay.h"
 #include "syscall.h"
+#include "wire.h"
 
 void relay_spin_pause(uint64_t until)
 {
@@ -247,11 +248,14 @@ static void take_slot(struct relay_cage *c, uint32_t i)
 	atomic_store_explicit(&s->state, LIND_SLOT_TAKEN, memory_order_release);
 	atomic_fetch_add_explicit(&r->calls, 1, memory_order_relaxed);
 
-	Lind__Request *req = lind__request__unpack(NULL, len, c->frame);
-	if (!req) {
+	/* in place, in the private copy: in-data is packed into the ring
+	 * straight from it */
+	struct lind_request_view view;
+	if (lind_request_view(c->frame, len, &view) < 0) {
 		slot_error(s, i, -EINVAL);
 		return;
 	}
+	Lind__Request *req = &view.rq;
 	f->traced = relay_tracing(r);
 	if (f->traced)
 		trace_record(f, req);
@@ -259,7 +263,6 @@ static void take_slot(struct relay_cage *c, uint32_t i)
 	int rc = screen(c, req, f->traced, &kind, &why);
 	if (rc == 1) {
 		slot_error(s, i, 0); /* lind_refused: answered here */
-		lind__request__free_unpacked(req, NULL);
 		return;
 	}
 	if (rc == 0) {
@@ -278,7 +281,6 @@ static void take_slot(struct relay_cage *c, uint32_t i)
 		if (f->traced)
 			trace_local(r, c->cage_id, f, rc, kind, why);
 	}
-	lind__request__free_unpacked(req, NULL);
 }
 
 /* How many slots to scan: what the cage says it used (its own word: a

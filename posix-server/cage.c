@@ -15,6 +15,7 @@
 #include "fdtable.h"
 #include "lock.h"
 #include "server.h"
+#include "shm.h"
 #include "wait.h"
 
 #define NBUCKETS 256
@@ -94,6 +95,7 @@ static void release(struct cage *c)
 {
 	embryo_timer_stop(c);
 	wait_cancel_cage(c);
+	shm_cage_gone(c->id); /* a killed cage's attachments too */
 	fdtable_free(srv.vfs, c->fds);
 	c->fds = NULL;
 }
@@ -163,7 +165,8 @@ struct cage *cage_fork(struct cage *p)
 	c->sid = p->sid;
 	c->nice = p->nice; /* the host fork keeps its process's nice too */
 	c->binds = bind_set_get(p->binds);
-	if (p->exe && !(c->exe = strdup(p->exe))) {
+	if ((p->exe && !(c->exe = strdup(p->exe))) ||
+	    shm_cage_fork(p->id, c->id) < 0) {
 		free(t);
 		cage_free(c);
 		return NULL;

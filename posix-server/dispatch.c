@@ -15,6 +15,7 @@
 #include "protocol.h"
 #include "server.h"
 #include "store.h"
+#include "wire.h"
 #include "wait.h"
 
 struct server srv;
@@ -206,9 +207,12 @@ long srv_rerun(struct call *c)
 
 void srv_dispatch(const void *req, size_t len)
 {
-	Lind__Request *rq = lind__request__unpack(NULL, len, req);
-	if (!rq)
+	/* in place: in-data points into the ring's record, which stays
+	 * until this returns (a parked call copies what it keeps) */
+	struct lind_request_view view;
+	if (lind_request_view(req, len, &view) < 0)
 		return; /* no tag to answer: the relay never sends these */
+	const Lind__Request *rq = &view.rq;
 	struct call c;
 	memset(&c, 0, sizeof c);
 	c.pass_fd = -1;
@@ -227,7 +231,6 @@ void srv_dispatch(const void *req, size_t len)
 		r = -ESRCH; /* an embryo makes no calls, a zombie no more */
 	else
 		r = run_handler(&c);
-	lind__request__free_unpacked(rq, NULL);
 	answer(&c, r);
 	wait_end();
 }

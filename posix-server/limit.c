@@ -17,6 +17,8 @@ struct srv_limits srv_limits = {
 	 * must not run out, issue 7) */
 	.parked = LIND_CHAN_SLOTS,
 	.pending = 1u << 20,
+	.shm_segments = 4096, /* Linux's SHMMNI; shm.c's table holds 4096 */
+	.shm_bytes = 1ull << 30,
 };
 
 static const struct lind_limit table[] = {
@@ -32,6 +34,10 @@ static const struct lind_limit table[] = {
 	L("parked", parked, 1, 1024, "waiting calls per cage (EAGAIN)"),
 	L("pending", pending, 4096, 1ull << 32,
 	  "bytes of output held per cage for a stalled stream"),
+	L("shm-segments", shm_segments, 1, 4096,
+	  "SysV shm segments, all cages (ENOSPC)"),
+	L("shm-bytes", shm_bytes, 4096, 1ull << 40,
+	  "bytes of SysV shm segments, all cages (ENOSPC)"),
 #undef L
 };
 #define NLIMITS (sizeof table / sizeof table[0])

@@ -21,6 +21,9 @@ struct srv_limits {
 	uint64_t parked;   /* calls parked at once, per cage: EAGAIN */
 	uint64_t pending;  /* bytes of output held for a stalled stream, per
 			    * cage: a write takes what fits (EAGAIN if none) */
+	uint64_t shm_segments; /* SysV shm segments, all cages: ENOSPC */
+	uint64_t shm_bytes;    /* their bytes, all cages (page-rounded):
+				* ENOSPC; one segment's most: EINVAL */
 };
 
 extern struct srv_limits srv_limits;

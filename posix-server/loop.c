@@ -32,6 +32,7 @@
 #include "lind.pb-c.h"
 #include "ring.h"
 #include "server.h"
+#include "shm.h"
 #include "store.h"
 
 #define SPIN_NS 20000 /* busy re-peeks before sleeping in libev */
@@ -618,6 +619,7 @@ void srv_loop_close(void)
 		newcomer_drop(L.newcomers, true);
 	relay_gone();
 	unmap_rings();
+	shm_free_all(); /* segments outlive cages, not the server */
 	if (L.lsock >= 0) {
 		ev_io_stop(srv.loop, &L.lsock_w);
 		close(L.lsock);

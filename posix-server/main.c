@@ -20,6 +20,7 @@
 #include "procfs.h"
 #include "protocol.h"
 #include "server.h"
+#include "shm.h"
 #include "store.h"
 #include "vfs.h"
 
@@ -163,7 +164,8 @@ int main(int argc, char **argv)
 	}
 	char why[4200];
 	if (bind_attach(srv.vfs, why, sizeof why) < 0 ||
-	    procfs_attach(srv.vfs, why, sizeof why) < 0) {
+	    procfs_attach(srv.vfs, why, sizeof why) < 0 ||
+	    shm_dir_attach(srv.vfs, why, sizeof why) < 0) {
 		lind_log(0, "%s", why);
 		bind_free_all(srv.vfs);
 		vfs_free(srv.vfs);

@@ -7,6 +7,7 @@
 #include "common.h"
 #include "procfs.h"
 #include "protocol.h"
+#include "shm.h"
 #include "sys.h"
 
 /* argv as sent: NUL-separated, cut after its last whole string. */
@@ -47,5 +48,6 @@ long srv_lind_exec(struct call *c)
 		if (t->slot[fd] && t->cloexec[fd])
 			fd_close(srv.vfs, t, fd);
 	set_cmdline(c->cage, c->in[0].ptr, c->in[0].len);
+	shm_cage_gone(c->cage->id); /* the loader unmapped the old image's */
 	return 0;
 }

@@ -5,7 +5,8 @@
  * the policy (this cage denies net and write), relay_check and the
  * lind_cancel and lind_refused checks, stamps it and forwards it into an
  * in-memory request ring.  Tracing is on so the trace copy runs too.
- * Oracle: a forwarded frame decodes, carries the cage's id and tag and
+ * Oracle: a forwarded frame decodes (by protobuf-c and in place, as the
+ * server parses it, alike), carries the cage's id and tag and
  * passes the policy and relay_check again; a refused one gets an error
  * reply in its slot (lind_refused, answered by the relay, may get 0).
  */
@@ -56,6 +57,17 @@ static void check_forwarded(uint32_t slot)
 	assert(relay_check(q) == 0);
 	const char *cls;
 	assert(relay_policy(C->deny, q, &cls) == 0);
+	/* the server parses it in place (wire.h): the same request */
+	struct lind_request_view v;
+	assert(lind_request_view(rec, len, &v) == 0);
+	assert(v.rq.cage_id == q->cage_id && v.rq.tag == q->tag &&
+	       v.rq.nr == q->nr && v.rq.n_args == q->n_args &&
+	       v.rq.n_data == q->n_data);
+	for (size_t k = 0; k < q->n_data; k++)
+		assert(v.rq.data[k].len == q->data[k].len &&
+		       (!q->data[k].len ||
+			!memcmp(v.rq.data[k].data, q->data[k].data,
+				q->data[k].len)));
 	lind__request__free_unpacked(q, NULL);
 	lind_ring_release(&R.rings->req);
 	assert(!lind_ring_peek(&R.rings->req, &len));

@@ -1,8 +1,8 @@
 # unit tests: proto (cmocka)
 check_PROGRAMS += tests/unit/test_proto_format tests/unit/test_proto_ring \
-	tests/unit/test_proto_table
+	tests/unit/test_proto_table tests/unit/test_proto_wire
 TESTS += tests/unit/test_proto_format tests/unit/test_proto_ring \
-	tests/unit/test_proto_table
+	tests/unit/test_proto_table tests/unit/test_proto_wire
 tests_unit_test_proto_format_SOURCES = tests/unit/test_proto_format.c
 tests_unit_test_proto_format_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_proto_format_LDFLAGS = $(SAN_LD)
@@ -15,6 +15,10 @@ tests_unit_test_proto_table_SOURCES = tests/unit/test_proto_table.c
 tests_unit_test_proto_table_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_proto_table_LDFLAGS = $(SAN_LD)
 tests_unit_test_proto_table_LDADD = $(UNIT_LIBS)
+tests_unit_test_proto_wire_SOURCES = tests/unit/test_proto_wire.c
+tests_unit_test_proto_wire_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_proto_wire_LDFLAGS = $(SAN_LD)
+tests_unit_test_proto_wire_LDADD = $(UNIT_LIBS)
 # The names table against this machine's <asm/unistd_64.h>: every __NR_*
 # as NR(number, name), taken from the preprocessor (no second list to drift)
 check_PROGRAMS += tests/unit/test_proto_names
