@@ -124,6 +124,28 @@ static void throughput(long mib)
 	printf("read_64k_MiBps %.1f\n", mib / (r / 1e9));
 }
 
+/* MiB/s of writes of size bytes to /dev/null: one writer and no reader,
+ * so in a cage the cost of the call alone, the ceiling of pipe_*. */
+static void null_throughput(const char *name, size_t size, long mib)
+{
+	static char chunk[65536];
+	int fd = open("/dev/null", O_WRONLY);
+	if (fd < 0)
+		exit(1);
+	double r[5];
+	for (int k = 0; k < 5; k++) {
+		double t = now_ns();
+		for (long done = 0; done < mib << 20; done += (long)size)
+			if (write(fd, chunk, size) != (ssize_t)size)
+				exit(1);
+		r[k] = now_ns() - t;
+	}
+	close(fd);
+	qsort(r, 5, sizeof r[0], cmp_double);
+	printf("%s %.1f\n", name, mib / (r[2] / 1e9));
+	fflush(stdout);
+}
+
 /* Pipe throughput: a writer writes MiB in writes of size bytes, this
  * thread reads them in 64 KiB reads (as cat does).  The writer is a
  * thread (the same cage at both ends) or a child process (another cage;
@@ -232,5 +254,7 @@ int main(int argc, char **argv)
 	pipe_throughput("pipe_64k_thread_MiBps", 65536, 128, 0);
 	pipe_throughput("pipe_4k_process_MiBps", 4096, 32, 1);
 	pipe_throughput("pipe_64k_process_MiBps", 65536, 128, 1);
+	null_throughput("write_null_4k_MiBps", 4096, 32);
+	null_throughput("write_null_64k_MiBps", 65536, 128);
 	return 0;
 }
