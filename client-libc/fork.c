@@ -218,6 +218,25 @@ static void set_mask(int how, const uint64_t *set, uint64_t *old)
 	lind_host6(SYS_rt_sigprocmask, how, (long)set, (long)old, 8, 0, 0);
 }
 
+/* No exit signal from the host: the server sends SIGCHLD once it knows
+ * the child's end, so a wait after it finds it, and a parent gets one
+ * SIGCHLD per child, as natively.  Unless the parent ignores SIGCHLD (or
+ * set SA_NOCLDWAIT): then nobody waits, and the host reaps the child
+ * itself only when its exit signal is SIGCHLD. */
+static unsigned long host_flags(unsigned long flags)
+{
+	struct {
+		void *handler;
+		unsigned long flags;
+		void *restorer;
+		uint64_t mask;
+	} act;
+	if (lind_host6(SYS_rt_sigaction, SIGCHLD, 0, (long)&act, 8, 0, 0) == 0 &&
+	    (act.handler == SIG_IGN || (act.flags & SA_NOCLDWAIT)))
+		return flags;
+	return flags & ~(unsigned long)CSIGNAL;
+}
+
 static void fork_lock(struct lind_client *cl)
 {
 	uint32_t free_ = 0;
@@ -251,10 +270,7 @@ long lind_hook_fork(struct lind_client *cl, long nr, const long a[6])
 	long conn = id < 0 ? id : fork_conn(cl, token);
 	long r = conn;
 	if (conn >= 0)
-		/* no exit signal from the host: the server sends SIGCHLD once
-		 * it knows the child's end, so a wait after it finds it (and
-		 * a parent gets one SIGCHLD per child, as natively) */
-		r = magic(SYS_clone, (long)(uint32_t)(flags & ~CSIGNAL), 0,
+		r = magic(SYS_clone, (long)(uint32_t)host_flags(flags), 0,
 			  nr == LIND_SYS_clone ? a[2] : 0,
 			  nr == LIND_SYS_clone ? a[3] : 0);
 	if (r == 0) { /* the child */

@@ -63,6 +63,26 @@ static void op_fork_wait(void)
 		exit(1);
 }
 
+/* fork + execv of a small static program (argv[2]) + waitpid */
+static const char *exec_path;
+static int exec_wait(void)
+{
+	pid_t p = fork();
+	if (p == 0) {
+		execl(exec_path, exec_path, (char *)NULL);
+		_exit(127);
+	}
+	int st;
+	if (p < 0 || waitpid(p, &st, 0) != p)
+		exit(1);
+	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
+}
+static void op_fork_exec_wait(void)
+{
+	if (exec_wait() < 0)
+		exit(1);
+}
+
 static void latency(const char *name, void (*op)(void), int n)
 {
 	double r[ROUNDS];
@@ -102,6 +122,28 @@ static void throughput(long mib)
 	unlink(path);
 	printf("write_64k_MiBps %.1f\n", mib / (w / 1e9));
 	printf("read_64k_MiBps %.1f\n", mib / (r / 1e9));
+}
+
+/* MiB/s of writes of size bytes to /dev/null: one writer and no reader,
+ * so in a cage the cost of the call alone, the ceiling of pipe_*. */
+static void null_throughput(const char *name, size_t size, long mib)
+{
+	static char chunk[65536];
+	int fd = open("/dev/null", O_WRONLY);
+	if (fd < 0)
+		exit(1);
+	double r[5];
+	for (int k = 0; k < 5; k++) {
+		double t = now_ns();
+		for (long done = 0; done < mib << 20; done += (long)size)
+			if (write(fd, chunk, size) != (ssize_t)size)
+				exit(1);
+		r[k] = now_ns() - t;
+	}
+	close(fd);
+	qsort(r, 5, sizeof r[0], cmp_double);
+	printf("%s %.1f\n", name, mib / (r[2] / 1e9));
+	fflush(stdout);
 }
 
 /* Pipe throughput: a writer writes MiB in writes of size bytes, this
@@ -201,6 +243,10 @@ int main(int argc, char **argv)
 	latency("open_close_us", op_open_close, 3000);
 	latency("pread_4k_us", op_pread, 5000);
 	latency("fork_exit_wait_us", op_fork_wait, 20);
+	/* a figure only where exec works (a cage: under lind-run only) */
+	exec_path = argc > 2 ? argv[2] : NULL;
+	if (exec_path && exec_wait() == 0)
+		latency("fork_exec_wait_us", op_fork_exec_wait, 10);
 	close(fd4k);
 	unlink(path);
 	throughput(mib);
@@ -208,5 +254,7 @@ int main(int argc, char **argv)
 	pipe_throughput("pipe_64k_thread_MiBps", 65536, 128, 0);
 	pipe_throughput("pipe_4k_process_MiBps", 4096, 32, 1);
 	pipe_throughput("pipe_64k_process_MiBps", 65536, 128, 1);
+	null_throughput("write_null_4k_MiBps", 4096, 32);
+	null_throughput("write_null_64k_MiBps", 65536, 128);
 	return 0;
 }
