@@ -278,9 +278,9 @@ static long open_exec(int dirfd, const char *path, int flags)
 		return r;
 	if (!path[0])
 		return lind_syscall(SYS_fcntl, dirfd, F_DUPFD, 0, 0, 0, 0);
-	return lind_syscall(SYS_openat, dirfd, (long)path,
-			    O_RDONLY | (at & AT_SYMLINK_NOFOLLOW ? O_NOFOLLOW : 0),
-			    0, 0, 0);
+	/* opened for us, as the kernel does, when only --x is allowed */
+	return lind_syscall(LIND_SYS_lind_openexec, dirfd, (long)path,
+			    at & AT_SYMLINK_NOFOLLOW, 0, 0, 0);
 }
 
 static void close_fd(int *fd)
