@@ -24,7 +24,8 @@
  *
  * Everything here runs in the handler, on the program's thread: raw calls
  * only, no allocation, no errno (the TLS is the program's).  One exec at a
- * time; other threads of the cage are not stopped (not there yet).
+ * time; past the point of no return the other threads of the cage are
+ * ended first (threads.c), as Linux's execve does.
  */
 #define _GNU_SOURCE
 #include <asm/prctl.h>
@@ -491,6 +492,7 @@ __attribute__((noreturn)) static void exec_commit(void)
 {
 	/* lind-run's own TLS: the program's is about to go */
 	lind_host6(SYS_arch_prctl, ARCH_SET_FS, (long)boot_fs, 0, 0, 0, 0);
+	lind_threads_end_others(lind_cl); /* while their handlers remain */
 	reset_handlers();
 	lind_host6(SYS_brk, (long)boot_brk, 0, 0, 0, 0, 0);
 	unmap_old();

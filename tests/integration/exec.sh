@@ -116,6 +116,11 @@ both "execveat AT_SYMLINK_NOFOLLOW on a link: ELOOP" at "$X" loop1 0x100
 both "fexecve of a program" fexec "$T/bin/exec_cage.native"
 both "fexecve of a script (/dev/fd/N)" fexec "$X/echo.sh"
 both "fexecve of a close-on-exec script: ENOENT" fexec "$X/echo.sh" cloexec
+both "exec from a cage with 4 more threads (parked, spinning, cond, asleep)" \
+	threads "$NAT"
+expect_eq "the same from a static cage to a static program" \
+	"$(cd / && "$NAT" threads "$NAT" 2>&1; echo "status $?")" \
+	"$(cd / && "$LIND_RUN" "$STA" threads "$STA" 2>&1; echo "status $?")"
 both "hostile: bad pointers EFAULT, absurd argv E2BIG, then goes on" hostile
 
 # A program in the store (not a bind): copied in by a host program in a
