@@ -189,6 +189,16 @@ if can_switch_user; then
 	expect_eq "rwx------ (root's), uid 1001: EACCES as natively" \
 		"$(cd / && as_user 1001 "$NAT" errno "$T/xonly/prog" 2>&1)" \
 		"$(cd / && as_user 1001 "$LIND_RUN" "$DYN" errno /xo/prog700 2>&1 | sed "s|/xo/prog700|$T/xonly/prog|")"
+	# lind_openexec called raw by a hostile cage: nothing beyond --x
+	openexec() { as_user 1001 "$LIND_RUN" "$STA" openexec "$@" 2>&1; }
+	expect_eq "hostile lind_openexec, uid 1001: rwx------ of root's: EACCES" \
+		EACCES "$(openexec /xo/prog700 0)"
+	expect_eq "... a directory: EACCES" EACCES "$(openexec /xo 0)"
+	expect_eq "... unknown flags: EINVAL" EINVAL "$(openexec /xo/prog 0x1000)"
+	expect_eq "... --x: an fd for the loader" "fd, readable" \
+		"$(openexec /xo/prog 0)"
+	expect_eq "daemons still serve uid 1001's cages" 1 \
+		"$(as_user 1001 "$LIND_RUN" "$TOOL" id | grep -c '^uid ')"
 else
 	ok "--x execs # SKIP needs root and setpriv to act as another user"
 fi

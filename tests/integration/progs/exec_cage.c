@@ -13,6 +13,8 @@
  *   fexec PATH [cloexec]   fexecve(open(PATH)): errno
  *   hostile                execve with bad pointers and absurd argv
  *   count N                exec itself N times (make bench)
+ *   openexec PATH FLAGS    lind_openexec called raw (a hostile cage):
+ *                          its errno, or "readable fd" (cage only)
  *   threads PROG           exec PROG show from a cage with four more
  *                          threads: one reading a pipe at fd 6 (parked in
  *                          the server), one spinning, one on a condition
@@ -265,6 +267,17 @@ int main(int argc, char **argv)
 		execve(argv[0], v, environ);
 		perror("count: execve");
 		return 1;
+	}
+	if (!strcmp(c, "openexec") && argc == 4) {
+		long fd = syscall(0x4c4e0a, AT_FDCWD, argv[2],
+				  strtol(argv[3], NULL, 0)); /* LIND_NR(10) */
+		char b;
+		if (fd < 0)
+			printf("%s\n", strerrorname_np(errno));
+		else
+			printf("fd, %s\n", read((int)fd, &b, 1) == 1
+						     ? "readable" : "unreadable");
+		return 0;
 	}
 	if (!strcmp(c, "threads") && argc == 3)
 		return exec_threaded(argv[2]);
