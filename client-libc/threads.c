@@ -3,7 +3,11 @@
  * as Linux's does (exec.c).  Thread clones pass the filter, but glibc's
  * every thread registers its robust list first: set_robust_list traps and
  * the handler notes the tid here (lind_thread_note) before doing it.  A
- * thread made by a raw clone, without glibc's start, is not known here.
+ * thread made by a raw clone, without glibc's start, is not known here,
+ * and neither is one cloned but not yet at set_robust_list when execve
+ * ends the others: it ends itself if it gets there during the ending,
+ * but one that runs only after the old image is unmapped faults, and the
+ * process dies of SIGSEGV (exec right after pthread_create).
  *
  * Ending: each other thread gets SIGSYS from a one-shot timer aimed at it
  * (SIGEV_THREAD_ID: the filter allows a process's own timers, even in a

@@ -586,10 +586,12 @@ static int h_robust_list(long nr, ucontext_t *uc, const long a[6], long *r)
 	return 1;
 }
 
-/* A thread's first call under glibc: noted, so that execve can end it. */
+/* A thread's first call under glibc: noted, so that execve can end it;
+ * one that starts while another thread execs ends at once. */
 static int h_set_robust_list(long nr, ucontext_t *uc, const long a[6], long *r)
 {
 	(void)nr, (void)uc;
+	lind_thread_end_if_asked();
 	lind_thread_note(host_tid());
 	*r = lind_host6(SYS_set_robust_list, a[0], a[1], 0, 0, 0,
 			(long)LIND_HOST_MAGIC);
