@@ -20,6 +20,9 @@ normal "after a scribbled channel"
 
 # A cage whose stdio is closed: the attach socket is not passed as stdio,
 # and each cage is reaped when it exits.
+# (the last cage's relay thread ends once the relay has seen it gone)
+none_attached() { [ "$(attached)" = 0 ]; }
+wait_for 5 none_attached
 base_threads=$(threads "$relay_pid")
 for i in $(seq 20); do
 	cage loop 1 / <&- >/dev/null
@@ -27,7 +30,7 @@ for i in $(seq 20); do
 	cage loop 1 / 2>&- >/dev/null
 done
 expect_eq "cages with closed stdio run" "looped 1" "$(cage loop 1 / <&- 2>&-)"
-check "60 cages with closed stdio are all reaped" wait_for 5 test "$(attached)" = 0
+check "60 cages with closed stdio are all reaped" wait_for 5 none_attached
 expect_eq "... and their relay threads end" "$base_threads" "$(threads "$relay_pid")"
 expect_eq "passing the attach socket itself as stdio is refused" refused \
 	"$($HOSTILE self-stdio)"
