@@ -20,9 +20,6 @@ normal "after a scribbled channel"
 
 # A cage whose stdio is closed: the attach socket is not passed as stdio,
 # and each cage is reaped when it exits.
-# (the last cage's relay thread ends once the relay has seen it gone)
-none_attached() { [ "$(attached)" = 0 ]; }
-wait_for 5 none_attached
 base_threads=$(threads "$relay_pid")
 for i in $(seq 20); do
 	cage loop 1 / <&- >/dev/null
@@ -30,8 +27,11 @@ for i in $(seq 20); do
 	cage loop 1 / 2>&- >/dev/null
 done
 expect_eq "cages with closed stdio run" "looped 1" "$(cage loop 1 / <&- 2>&-)"
-check "60 cages with closed stdio are all reaped" wait_for 5 none_attached
-expect_eq "... and their relay threads end" "$base_threads" "$(threads "$relay_pid")"
+check "60 cages with closed stdio are all reaped" wait_for 5 test "$(attached)" = 0
+# at most the baseline: a cage before it may still have been ending
+relay_threads_back() { [ "$(threads "$relay_pid")" -le "$base_threads" ]; }
+check "... and their relay threads end (back to $base_threads)" \
+	wait_for 5 relay_threads_back
 expect_eq "passing the attach socket itself as stdio is refused" refused \
 	"$($HOSTILE self-stdio)"
 
