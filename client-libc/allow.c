@@ -216,9 +216,11 @@ static const struct allow allow_list[] = {
 	C(close, magic, "magic: client-libc closes host fds the server gave; "
 	  "a forger closes its own host fds (its attach socket: it loses "
 	  "its calls)"),
-	OWN(recvmsg, OWN_SOCK_MSG, "magic, the attach socket, MSG_DONTWAIT|"
+	OWN(recvmsg, OWN_SOCK_MSG, "magic, the attach socket, "
 	    "MSG_CMSG_CLOEXEC only: fds the server gives with an answer "
-	    "(hostfd.c)"),
+	    "(hostfd.c), a forked child's AttachReply; blocking, for at most "
+	    "the socket's SO_RCVTIMEO (set before the filter or by the relay; "
+	    "setsockopt traps)"),
 	OWN(recvfrom, OWN_SOCK, "magic, the attach socket, MSG_PEEK|"
 	    "MSG_DONTWAIT only: the liveness check (never consumes)"),
 	OWN(sendto, SOCK_MAGIC, "magic, the attach socket only: fork asks "

@@ -237,6 +237,10 @@ static void attach_as(char **argv, size_t argc, uint32_t deny, int confine)
 				      .cage_id = rep->cage_id,
 				      .chan = map_chan(chan_fd)};
 	lind__attach_reply__free_unpacked(rep, NULL);
+	int b = lind_attach_sock_bound(s);
+	if (b < 0)
+		die("lind: cannot set the attach socket's timeout: %s",
+		    strerror(-b));
 	close_others(s);
 	room_for_map_fds();
 	lind_cl = &client;

@@ -35,8 +35,10 @@
 #define LIND_HOST_ARG 5
 /* recvfrom flags of the liveness peek: never waits, never consumes */
 #define LIND_PEEK_FLAGS (MSG_PEEK | MSG_DONTWAIT)
-/* recvmsg flags of a server-given fd's message (hostfd.c) */
-#define LIND_RECV_FD_FLAGS (MSG_DONTWAIT | MSG_CMSG_CLOEXEC)
+/* recvmsg flags of a server-given fd's message (hostfd.c) and a forked
+ * child's AttachReply: a blocking read, woken by the message itself, that
+ * the socket's SO_RCVTIMEO bounds (lind_attach_sock_bound) */
+#define LIND_RECV_FD_FLAGS MSG_CMSG_CLOEXEC
 /* A syscall number Linux does not have: without our filter the kernel says
  * ENOSYS; under it the SIGSYS handler answers with the attached client's
  * state, so a second copy of client-libc in one process shares it. */

@@ -31,7 +31,6 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
-#include <time.h>
 
 #include "client.h"
 #include "lind.pb-c.h"
@@ -109,9 +108,10 @@ static long send_attach(int sock, const Lind__Attach *a)
 }
 
 /* The relay's AttachReply to a child and the channel memfd it carries:
- * the fd, or -errno (an answer without one is a refusal).  The filter
- * lets recvmsg on the attach socket through only non-blocking (hostfd.c's
- * flags): we poll, briefly sleeping. */
+ * the fd, or -errno (an answer without one is a refusal).  A blocking
+ * read with hostfd.c's flags, the only ones the filter lets through on
+ * the attach socket, woken by the answer; the relay set the socket's
+ * SO_RCVTIMEO, so a wait ends every LIND_ATTACH_RCV_US and is resumed. */
 static long recv_channel(int sock)
 {
 	uint8_t buf[512];
@@ -123,14 +123,10 @@ static long recv_channel(int sock)
 	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1,
 			    .msg_control = ctl.b,
 			    .msg_controllen = sizeof ctl.b};
-	long r, ns = 1000;
+	long r;
 	while ((r = magic(SYS_recvmsg, sock, (long)&mh, LIND_RECV_FD_FLAGS,
-			  0)) == -EAGAIN || r == -EINTR) {
-		struct timespec ts = {0, ns};
-		lind_host6(SYS_nanosleep, (long)&ts, 0, 0, 0, 0, 0);
-		if (ns < 1000000)
-			ns *= 2;
-	}
+			  0)) == -EAGAIN || r == -EINTR)
+		;
 	if (r < 0)
 		return r;
 	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);

@@ -4,8 +4,11 @@
  * server sends the fd to the relay (CAGE_FD) before its reply; the relay
  * sends {slot} and the fd on the cage's attach socket; the reply says one
  * comes (Reply.fd), and the thread that made the call, still holding its
- * slot, takes it.  Threads take fds in any order from one socket, so a
- * thread that reads another slot's fd leaves it in that slot's stash.
+ * slot, takes it: it sleeps in recvmsg until a message comes (no polling
+ * sleeps), at most LIND_ATTACH_RCV_US (the socket's SO_RCVTIMEO) at a
+ * time.  Threads take fds in any order from one socket, so a thread that
+ * reads another slot's fd leaves it in that slot's stash, where its owner
+ * finds it when its own wait times out.
  * No locks (this runs in the SIGSYS handler): only atomics.
  *
  * Mapping one: the filter lets mmap through for an fd only in
@@ -20,7 +23,6 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
-#include <time.h>
 
 #include "client.h"
 
@@ -38,8 +40,10 @@ static long recv_one(struct lind_client *cl, uint32_t *slot, int *fd)
 			    .msg_controllen = sizeof ctl.b};
 	long r = lind_host6(SYS_recvmsg, cl->sock, (long)&mh, LIND_RECV_FD_FLAGS, 0, 0,
 			    (long)LIND_HOST_MAGIC);
-	if (r == -EAGAIN)
+	if (r == -EAGAIN || r == -EINTR) /* SO_RCVTIMEO, or a signal */
 		return 0;
+	if (r == 0)
+		return -EPIPE; /* the relay hung up */
 	if (r < 0)
 		return r;
 	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
@@ -58,7 +62,6 @@ static int stash_take(struct lind_client *cl, uint32_t slot)
 
 long lind_hostfd_take(struct lind_client *cl, uint32_t slot)
 {
-	long backoff_ns = 1000;
 	for (;;) {
 		int fd = stash_take(cl, slot);
 		if (fd >= 0)
@@ -77,13 +80,10 @@ long lind_hostfd_take(struct lind_client *cl, uint32_t slot)
 				lind_host_magic(SYS_close, old - 1, 0, 0);
 			continue;
 		}
-		/* not here yet: the relay is on its way, or gone */
+		/* none within the socket's timeout: the relay is on its way,
+		 * or gone, or another thread took ours (now in the stash) */
 		if (!lind_relay_alive(cl))
 			return -EPIPE;
-		struct timespec ts = {0, backoff_ns};
-		lind_host6(SYS_nanosleep, (long)&ts, 0, 0, 0, 0, 0);
-		if (backoff_ns < 1000000)
-			backoff_ns *= 2;
 	}
 }
 

@@ -534,6 +534,10 @@ static void fork_conn(struct relay_conn *p, uint64_t token, uint32_t slot)
 	if (slot >= LIND_CHAN_SLOTS ||
 	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return; /* the forking thread sees its relay gone */
+	int b = lind_attach_sock_bound(sv[1]);
+	if (b < 0)
+		lind_log(p->cage->cage_id, "child's connection: SO_RCVTIMEO: %s",
+			 strerror(-b));
 	if (!fork_conn_new(p, sv[0], token, msg, sizeof msg))
 		lind_log(p->cage->cage_id, "no connection for a child: %s", msg);
 	if (lind_send_bytes(p->fd, &slot, sizeof slot, &sv[1], 1) < 0)

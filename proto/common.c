@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -211,6 +212,14 @@ int lind_connect_seqpacket(const char *path)
 		return r;
 	}
 	return fd;
+}
+
+int lind_attach_sock_bound(int fd)
+{
+	struct timeval tv = {0, LIND_ATTACH_RCV_US};
+	return setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) < 0
+		       ? -errno
+		       : 0;
 }
 
 int lind_listen_seqpacket(const char *path, int backlog, unsigned mode,

@@ -43,6 +43,12 @@ long lind_recv_msg(int sock, void *buf, size_t cap, int *fds, int *nfds);
  * -1), listens, then renames it to path, so a socket that exists is ready
  * and never was open to more than mode allows; the fd is non-blocking. */
 int lind_connect_seqpacket(const char *path);
+/* A cage's attach socket: its blocking reads (server-given fds, a forked
+ * child's AttachReply: client-libc/hostfd.c) end after
+ * LIND_ATTACH_RCV_US at the latest, so that a thread whose message another
+ * thread took looks at its stash again.  0 or -errno. */
+#define LIND_ATTACH_RCV_US 1000
+int lind_attach_sock_bound(int fd);
 int lind_listen_seqpacket(const char *path, int backlog, unsigned mode,
 			  long gid);
 /* Shared memory passed between processes as an fd (SCM_RIGHTS): create

@@ -74,10 +74,11 @@ static int recv_reply(int fd, char *why, size_t cap)
 	struct iovec iov = {buf, sizeof buf};
 	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1,
 			    .msg_control = ctl.b, .msg_controllen = sizeof ctl.b};
-	long r; /* the filter passes only the non-blocking form: poll */
-	while ((r = raw6(SYS_recvmsg, fd, (long)&mh,
-			 MSG_DONTWAIT | MSG_CMSG_CLOEXEC, 0, 0, MAGIC)) == -EAGAIN)
-		usleep(1000);
+	long r; /* blocking, the form the filter passes; the relay bounds
+		 * each wait with the socket's SO_RCVTIMEO */
+	while ((r = raw6(SYS_recvmsg, fd, (long)&mh, MSG_CMSG_CLOEXEC, 0, 0,
+			 MAGIC)) == -EAGAIN || r == -EINTR)
+		;
 	why[0] = '\0';
 	struct cmsghdr *c = r > 0 ? CMSG_FIRSTHDR(&mh) : NULL;
 	if (c && c->cmsg_type == SCM_RIGHTS) {
