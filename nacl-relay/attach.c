@@ -557,6 +557,27 @@ static void violation(struct relay_conn *c)
 	conn_close(c);
 }
 
+/* Whether host process pid is on its way out (PF_EXITING in the flags,
+ * field 9 of /proc/PID/stat): its fds close before it is a zombie. */
+static bool host_exiting(pid_t pid)
+{
+	char path[64], buf[512];
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	ssize_t n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	const char *p = strrchr(buf, ')');
+	unsigned long flags = 0;
+	if (!p || sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %lu", &flags) != 1)
+		return false;
+	return flags & 0x4; /* PF_EXITING */
+}
+
 static void conn_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
 	(void)loop;
@@ -573,7 +594,8 @@ static void conn_cb(struct ev_loop *loop, ev_io *w, int revents)
 	long n = lind_recv_msg(c->fd, buf, sizeof buf, fds, &nfds);
 	for (int i = 0; i < nfds; i++)
 		close(fds[i]); /* nothing is passed this way */
-	if (n == 0 && c->cage && ev_is_active(&c->pid_io)) {
+	if (n == 0 && c->cage && ev_is_active(&c->pid_io) &&
+	    host_exiting(c->cred.pid)) {
 		/* an exiting process closes its fds before it becomes a
 		 * zombie: its pidfd says when it is one, and only a zombie
 		 * shows the server how it died (SIGSEGV, not SIGKILL) */
