@@ -112,12 +112,12 @@ static long decode(const Lind__Request *rq, const struct lind_syscall *row,
 		return -EINVAL;
 	for (size_t i = 0; i < rq->n_args; i++)
 		c->a[i] = rq->args[i];
+	/* a slot the relay refuses (l.arg[i].bad) is served as its size
+	 * says; the in-data must still be exactly what the layout sizes */
 	struct lind_layout l;
-	int bad = lind_layout(row, c->a, &l);
+	(void)lind_layout(row, c->a, &l);
 	layout_out(&l, c);
 	long r = place_out(c);
-	if (r == 0)
-		r = bad;
 	return r < 0 ? r : layout_in(rq, &l, c);
 }
 

@@ -5,6 +5,7 @@
  */
 #include <assert.h>
 #include <errno.h>
+#include <stdint.h>
 #include <sys/stat.h>
 
 #include "protocol.h"
@@ -18,10 +19,12 @@ static const char *const BAD_OBJ =
 /* A length or capacity argument: within 0..LIND_MAX_IO, else bad. */
 static void sized(struct lind_arg_layout *s, int64_t v, const char *why)
 {
-	if (v < 0 || v > LIND_MAX_IO)
-		s->bad = why;
-	else
-		s->size = (size_t)v;
+	s->size = (size_t)v;
+	if (v >= 0 && v <= LIND_MAX_IO)
+		return;
+	s->bad = why;
+	/* an in-length no entry has; a capacity cut to what a frame holds */
+	s->size = s->dir & LIND_DIR_IN ? SIZE_MAX : LIND_MAX_IO;
 }
 
 /* IOCTL_ARG: in, out, both or a number, by the row's request argument. */
@@ -52,9 +55,8 @@ static void obj_slot(const struct lind_arg *g, int64_t v, struct lind_arg_layout
 	s->dir = (g->kind != LK_OBJ_OUT ? LIND_DIR_IN : 0) |
 		 (g->kind != LK_OBJ_IN ? LIND_DIR_OUT : 0);
 	s->exact = 1;
-	if (v == 0 || v == g->len)
-		s->size = (size_t)v;
-	else
+	s->size = v ? g->len : 0; /* a bad slot is taken as a pointer */
+	if (v != 0 && v != g->len)
 		s->bad = BAD_OBJ;
 }
 

@@ -188,7 +188,9 @@ struct lind_arg_layout {
 	size_t size;
 	/* why the slot's value cannot be in a frame (an in-length or
 	 * capacity beyond LIND_MAX_IO, a struct slot neither 0 nor its
-	 * size), NULL when it can; dir and size are still those of its kind */
+	 * size), NULL when it can.  dir is still its kind's, and size what
+	 * the slot gives taken as it is: a struct's size, a capacity cut to
+	 * LIND_MAX_IO, an in-length no entry has (SIZE_MAX) */
 	const char *bad;
 };
 
