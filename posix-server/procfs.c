@@ -254,7 +254,11 @@ void procfs_cage_new(struct cage *c, const char *exe)
 	char v[LIND_MAX_PATH];
 	c->host_start = host_start_ticks(c->host_pid);
 	if (exe && exe[0] && bind_virt_of(c->binds, exe, v, sizeof v))
-		c->exe = strdup(v); /* else exe shows argv[0] */
+		c->exe = strdup(v);
+	else if (exe && exe[0] == '/') /* not in the cage's tree: the path */
+		c->exe = strdup(exe);      /* its launcher gave, absolute still
+					    * (static glibc's $ORIGIN needs it) */
+	/* else exe shows argv[0] */
 }
 
 /* The environment the cage's program started with, as Linux shows it

@@ -151,6 +151,9 @@ expect_eq "/proc/self/environ is the environment the program got" \
 		tr '\0' '\n' | grep '^LIND_PROCFS_TEST=')"
 expect_eq "/proc/self/exe is the program's virtual path (a bound host file)" \
 	"$(realpath /usr/bin/readlink)" "$(run /usr/bin/readlink /proc/self/exe)"
+cp /usr/bin/readlink "$T/bin/rl0"
+expect_eq "... of a program outside the cage's tree, started by a relative path: absolute" \
+	"$T/bin/rl0" "$(cd "$T/bin" && "$LIND_RUN" ./rl0 /proc/self/exe)"
 printf '#!/usr/bin/python3\nimport os; print(os.readlink("/proc/self/exe"))\n' >"$T/bin/exe.py"
 chmod +x "$T/bin/exe.py"
 run /usr/bin/mkdir -p "$T/bin" # the script is read by its host path

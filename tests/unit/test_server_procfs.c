@@ -216,8 +216,11 @@ static void test_exe(void **state)
 		    buf, sizeof buf, &len);
 	check(n, 11);
 	assert_memory_equal(buf, "/b/bin/prog", 11);
-	snprintf(exe, sizeof exe, "%sx/prog", dir); /* a prefix, not a parent */
-	procfs_cage_new(me, exe);
+	/* a prefix, not a parent: outside the binds, the launcher's path */
+	snprintf(exe, sizeof exe, "%sx/prog", dir);
+	procfs_cage_new(other, exe);
+	assert_string_equal(other->exe, exe);
+	procfs_cage_new(me, "bin/prog"); /* not absolute: argv[0] shows */
 	assert_null(me->exe);
 	n = as(me, LIND_SYS_readlink, A(0, 0, sizeof buf), "/proc/self/exe",
 	       buf, sizeof buf, &len);
