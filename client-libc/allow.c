@@ -161,7 +161,9 @@ static const struct allow allow_list[] = {
 	A(getrandom, "random bytes; no file, no other task"),
 	A(gettid, "the caller's host tid: a number, no access (every call "
 	  "taking a tid is trapped or limited to the caller)"),
-	A(set_robust_list, "registers the caller's own list head"),
+	C(set_robust_list, magic, "registers the caller's own list head; "
+	  "trapped first, so that the handler notes the thread for execve, "
+	  "which ends the others (threads.c)"),
 	A(rseq, "registers the caller's own rseq area"),
 	A(set_tid_address, "the caller's own memory; returns its host tid"),
 	A(arch_prctl, "the caller's own TLS base, CPUID faulting, vDSO, "

@@ -109,6 +109,12 @@ long lind_hook_fork(struct lind_client *cl, long nr, const long a[6]);
 long lind_hook_wait(struct lind_client *cl, long nr, const long a[6]);
 /* trap.c: a forked child's host pid (its own ids for the handler). */
 void lind_trap_forked(int host_pid);
+/* threads.c: the cage's threads by host tid (noted when set_robust_list
+ * traps); execve ends all but its caller (exec.c); the SIGSYS handler of
+ * a thread that is asked to end does not return. */
+void lind_thread_note(long tid);
+void lind_thread_end_if_asked(void);
+void lind_threads_end_others(struct lind_client *cl);
 
 /* chan.c */
 /* A free slot, or NULL when the relay is gone. */

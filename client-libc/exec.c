@@ -24,7 +24,8 @@
  *
  * Everything here runs in the handler, on the program's thread: raw calls
  * only, no allocation, no errno (the TLS is the program's).  One exec at a
- * time; other threads of the cage are not stopped (not there yet).
+ * time; past the point of no return the other threads of the cage are
+ * ended first (threads.c), as Linux's execve does.
  */
 #define _GNU_SOURCE
 #include <asm/prctl.h>
@@ -278,9 +279,9 @@ static long open_exec(int dirfd, const char *path, int flags)
 		return r;
 	if (!path[0])
 		return lind_syscall(SYS_fcntl, dirfd, F_DUPFD, 0, 0, 0, 0);
-	return lind_syscall(SYS_openat, dirfd, (long)path,
-			    O_RDONLY | (at & AT_SYMLINK_NOFOLLOW ? O_NOFOLLOW : 0),
-			    0, 0, 0);
+	/* opened for us, as the kernel does, when only --x is allowed */
+	return lind_syscall(LIND_SYS_lind_openexec, dirfd, (long)path,
+			    at & AT_SYMLINK_NOFOLLOW, 0, 0, 0);
 }
 
 static void close_fd(int *fd)
@@ -491,6 +492,7 @@ __attribute__((noreturn)) static void exec_commit(void)
 {
 	/* lind-run's own TLS: the program's is about to go */
 	lind_host6(SYS_arch_prctl, ARCH_SET_FS, (long)boot_fs, 0, 0, 0, 0);
+	lind_threads_end_others(lind_cl); /* while their handlers remain */
 	reset_handlers();
 	lind_host6(SYS_brk, (long)boot_brk, 0, 0, 0, 0, 0);
 	unmap_old();

@@ -586,6 +586,18 @@ static int h_robust_list(long nr, ucontext_t *uc, const long a[6], long *r)
 	return 1;
 }
 
+/* A thread's first call under glibc: noted, so that execve can end it;
+ * one that starts while another thread execs ends at once. */
+static int h_set_robust_list(long nr, ucontext_t *uc, const long a[6], long *r)
+{
+	(void)nr, (void)uc;
+	lind_thread_end_if_asked();
+	lind_thread_note(host_tid());
+	*r = lind_host6(SYS_set_robust_list, a[0], a[1], 0, 0, 0,
+			(long)LIND_HOST_MAGIC);
+	return 1;
+}
+
 static int h_clock(long nr, ucontext_t *uc, const long a[6], long *r)
 {
 	(void)uc;
@@ -635,6 +647,7 @@ static const struct trap_hook {
 	{SYS_kill, h_kill},                {SYS_tgkill, h_kill},
 	{SYS_sched_getaffinity, h_getaffinity},
 	{SYS_get_robust_list, h_robust_list},
+	{SYS_set_robust_list, h_set_robust_list},
 	{SYS_clock_gettime, h_clock},      {SYS_clock_getres, h_clock},
 	{SYS_clock_nanosleep, h_clock},    {SYS_membarrier, h_membarrier},
 	{SYS_mmap, h_mmap},                {SYS_futex, h_futex},
@@ -668,8 +681,10 @@ static void on_sigsys(int sig, siginfo_t *si, void *ctx)
 	ucontext_t *uc = ctx;
 	greg_t *g = uc->uc_mcontext.gregs;
 	(void)sig;
-	if (si->si_code != SYS_SECCOMP)
+	if (si->si_code != SYS_SECCOMP) {
+		lind_thread_end_if_asked(); /* another thread's execve */
 		return; /* sent by someone: there is no call to answer */
+	}
 	/* rax already holds -ENOSYS here; the number is in si_syscall */
 	long nr = si->si_syscall;
 	long a[6] = {g[REG_RDI], g[REG_RSI], g[REG_RDX],

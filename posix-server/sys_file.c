@@ -79,9 +79,13 @@ long sys_create_node(struct call *c, struct walk *w, uint32_t type,
 
 /* An existing inode's checks, in Linux's order (do_open, may_open,
  * then the read-only mount for a write). */
-static long open_existing_check(struct cage *cg, struct inode *in, long flags)
+static long open_existing_check(struct cage *cg, struct inode *in, long flags,
+				bool exec)
 {
 	int acc = (int)flags & O_ACCMODE;
+	if (exec) /* the loader reads what the caller may execute */
+		return S_ISREG(in->mode) ? vfs_permission(&cg->cred, in, X_OK)
+					 : -EACCES;
 	if (in->host && (flags & O_TRUNC) && S_ISREG(in->mode))
 		return -EROFS;
 	if (S_ISLNK(in->mode))
@@ -99,8 +103,10 @@ static long open_existing_check(struct cage *cg, struct inode *in, long flags)
 	return in->host && acc != O_RDONLY ? -EROFS : 0;
 }
 
+/* exec: for the loader (lind_openexec), execute permission instead of
+ * read permission. */
 static long open_at(struct call *c, long dirfd, const char *path, long flags,
-		    long mode)
+		    long mode, bool exec)
 {
 	struct cage *cg = cur(c);
 	int acc = (int)flags & O_ACCMODE;
@@ -136,7 +142,7 @@ static long open_at(struct call *c, long dirfd, const char *path, long flags,
 			return -EISDIR;
 		if ((flags & O_DIRECTORY) && !S_ISDIR(in->mode))
 			return -ENOTDIR;
-		if ((r = open_existing_check(cg, in, flags)) < 0)
+		if ((r = open_existing_check(cg, in, flags, exec)) < 0)
 			return r;
 		/* a proc file's contents are made now, in its own node */
 		if (in->proc && (r = procfs_open(cg, &in, flags)) < 0)
@@ -178,18 +184,32 @@ static long open_at(struct call *c, long dirfd, const char *path, long flags,
 
 long srv_open(struct call *c)
 {
-	return open_at(c, AT_FDCWD, call_path(c, 0), c->a[1], c->a[2]);
+	return open_at(c, AT_FDCWD, call_path(c, 0), c->a[1], c->a[2], false);
 }
 
 long srv_openat(struct call *c)
 {
-	return open_at(c, c->a[0], call_path(c, 1), c->a[2], c->a[3]);
+	return open_at(c, c->a[0], call_path(c, 1), c->a[2], c->a[3], false);
 }
 
 long srv_creat(struct call *c)
 {
 	return open_at(c, AT_FDCWD, call_path(c, 0),
-		       O_CREAT | O_WRONLY | O_TRUNC, c->a[1]);
+		       O_CREAT | O_WRONLY | O_TRUNC, c->a[1], false);
+}
+
+/* execve's file, read by the cage's own loader (client-libc/exec.c): a
+ * program with --x is run by Linux for a user who may not read it.  The
+ * fd is the loader's; a loader in the cage's process cannot hide the
+ * bytes from the cage (docs/architecture.md, "exec"). */
+long srv_lind_openexec(struct call *c)
+{
+	long at = c->a[2];
+	if (at & ~AT_SYMLINK_NOFOLLOW)
+		return -EINVAL;
+	return open_at(c, c->a[0], call_path(c, 1),
+		       O_RDONLY | (at & AT_SYMLINK_NOFOLLOW ? O_NOFOLLOW : 0), 0,
+		       true);
 }
 
 long srv_close(struct call *c)

@@ -41,3 +41,46 @@ for script in "$LIND_SRC"/tests/integration/shell/*.sh; do
 	got=$(run_dash "$LIND_RUN $T/dash.lind/src/dash" "/shtest/$name" "$script")
 	expect_eq "dash runs $name.sh in a cage as natively" "$want" "$got"
 done
+
+# ---- only programs from the store ---------------------------------------
+# The lind-cc dash and small lind-cc tools (progs/minitools.c, one program
+# under several names) copied into the virtual filesystem with lind-fs;
+# shell/store/tools.sh is a #! script there, exec'd by the launched dash
+# with PATH naming only the store.  Natively: the same tree of native
+# builds on the host.
+LIND_FS="$LIND_BUILD/lind-fs"
+TOOLS="cat true false sleep seq wc head upper chmod"
+MINI="$LIND_SRC/tests/integration/progs/minitools.c"
+# make_root DIR DASH TOOL: DIR/bin with dash and the tools, DIR/tools.sh
+make_root() {
+	mkdir -p "$1/bin" && cp "$2" "$1/bin/dash" || return 1
+	for t in $TOOLS; do cp "$3" "$1/bin/$t" || return 1; done
+	{ printf '#!%s/bin/dash\n' "$4"; cat "$LIND_SRC/tests/integration/shell/store/tools.sh"; } \
+		>"$1/tools.sh" && chmod 755 "$1/tools.sh"
+}
+if ${CC:-cc} -O1 -o "$T/bin/minitools.native" "$MINI" 2>"$T/mini.err" &&
+	"$LIND_CC" -O1 -static -o "$T/bin/minitools.lind" "$MINI" 2>>"$T/mini.err" &&
+	make_root "$T/root.native" "$T/dash.native/src/dash" \
+		"$T/bin/minitools.native" "$T/root.native" &&
+	make_root "$T/root.lind" "$T/dash.lind/src/dash" \
+		"$T/bin/minitools.lind" /lind; then
+	ok "minitools build natively and with lind-cc (static)"
+else
+	not_ok "minitools build natively and with lind-cc (static)"
+	diag "$T/mini.err"
+	exit 1
+fi
+mkdir -p "$T/work.native/store"
+check "lind-fs cp -r installs dash and the tools into the store" \
+	"$LIND_FS" cp -r "$T/root.lind" :/lind
+check "and makes the work directory" "$LIND_FS" mkdir -p :/shtest/store
+# run_root DASH ROOT WORK: the launched dash execs ROOT/tools.sh
+run_root() {
+	env -i PATH="$2/bin" LC_ALL=C HOME=/ WORK="$3" ROOT="$2" \
+		LIND_RUNTIME_DIR="$LIND_RUNTIME_DIR" $1 -c 'exec "$ROOT/tools.sh"' 2>&1
+	echo "status $?"
+}
+want=$(run_root "$T/dash.native/src/dash" "$T/root.native" "$T/work.native/store")
+got=$(run_root "$LIND_RUN $T/dash.lind/src/dash" /lind /shtest/store)
+expect_eq "dash from the store runs store/tools.sh with store programs only, as natively" \
+	"$want" "$got"

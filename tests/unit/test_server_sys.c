@@ -242,6 +242,30 @@ static void test_permissions(void **state)
 	cage_free(root);
 }
 
+/* lind_openexec: the loader's open, by execute permission, not read */
+static void test_openexec(void **state)
+{
+	(void)state;
+	struct cage *other = cage_new(1, 2000, 2000);
+	long fd = SYSP(cg, open, "/tmp/xonly", 0, O_CREAT | O_RDWR, 0711);
+	check(fd >= 0, 1);
+	check(SYSP(other, open, "/tmp/xonly", 0, O_RDONLY), -EACCES);
+	long x = SYSP(other, lind_openexec, "/tmp/xonly", AT_FDCWD, 0, 0);
+	check(x >= 0, 1);
+	check(tsys(other, LIND_SYS_fcntl, A(x, F_GETFL, 0), NULL, 0, NULL, 0,
+		   NULL) & O_ACCMODE, O_RDONLY);
+	check(SYSP(other, lind_openexec, "/tmp/xonly", AT_FDCWD, 0, 0x1000),
+	      -EINVAL);
+	check(SYSP(other, lind_openexec, "/tmp", AT_FDCWD, 0, 0), -EACCES);
+	check(SYSP(other, lind_openexec, "/tmp/none", AT_FDCWD, 0, 0), -ENOENT);
+	check(SYS(fchmod, fd, 0700), 0);
+	check(SYSP(other, lind_openexec, "/tmp/xonly", AT_FDCWD, 0, 0), -EACCES);
+	check(SYS(fchmod, fd, 0644), 0);
+	check(SYSP(cg, lind_openexec, "/tmp/xonly", AT_FDCWD, 0, 0), -EACCES);
+	check(SYSP(cg, unlink, "/tmp/xonly"), 0);
+	cage_free(other);
+}
+
 /* wait4(-1, st, WNOHANG, NULL); *st is -1 when nothing was written */
 static long wait_nohang(struct cage *p, int *st)
 {
@@ -516,6 +540,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_dup_fcntl, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dirs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_permissions, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_openexec, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_proc, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exec, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fork_tree, setup, teardown),

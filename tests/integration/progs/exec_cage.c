@@ -13,10 +13,20 @@
  *   fexec PATH [cloexec]   fexecve(open(PATH)): errno
  *   hostile                execve with bad pointers and absurd argv
  *   count N                exec itself N times (make bench)
+ *   openexec PATH FLAGS    lind_openexec called raw (a hostile cage):
+ *                          its errno, or "readable fd" (cage only)
+ *   threads PROG           exec PROG show from a cage with four more
+ *                          threads: one reading a pipe at fd 6 (parked in
+ *                          the server), one spinning, one on a condition
+ *                          variable, one asleep; execve ends them all
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <time.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -174,6 +184,48 @@ static int spawn(char *prog)
 	return 0;
 }
 
+static atomic_int started;
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t never = PTHREAD_COND_INITIALIZER;
+
+static void *busy_thread(void *kind)
+{
+	atomic_fetch_add(&started, 1);
+	char c;
+	struct timespec long_sleep = {1000, 0};
+	switch ((int)(long)kind) {
+	case 0:
+		return (void *)read(6, &c, 1);
+	case 1:
+		for (volatile long i = 0;; i++)
+			;
+	case 2:
+		pthread_mutex_lock(&lock);
+		for (;;)
+			pthread_cond_wait(&never, &lock);
+	default:
+		nanosleep(&long_sleep, NULL);
+		return NULL;
+	}
+}
+
+static int exec_threaded(char *prog)
+{
+	int p[2];
+	if (pipe2(p, O_CLOEXEC) < 0 || dup2(p[0], 6) < 0)
+		return 1;
+	pthread_t t;
+	for (long kind = 0; kind < 4; kind++)
+		if (pthread_create(&t, NULL, busy_thread, (void *)kind) != 0)
+			return 1;
+	while (atomic_load(&started) < 4)
+		sched_yield();
+	char *v[] = {prog, "show", "after threads", NULL};
+	execve(prog, v, environ);
+	printf("execve: %s\n", strerrorname_np(errno));
+	return 1;
+}
+
 int main(int argc, char **argv)
 {
 	const char *c = argc > 1 ? argv[1] : "";
@@ -216,6 +268,19 @@ int main(int argc, char **argv)
 		perror("count: execve");
 		return 1;
 	}
+	if (!strcmp(c, "openexec") && argc == 4) {
+		long fd = syscall(0x4c4e0a, AT_FDCWD, argv[2],
+				  strtol(argv[3], NULL, 0)); /* LIND_NR(10) */
+		char b;
+		if (fd < 0)
+			printf("%s\n", strerrorname_np(errno));
+		else
+			printf("fd, %s\n", read((int)fd, &b, 1) == 1
+						     ? "readable" : "unreadable");
+		return 0;
+	}
+	if (!strcmp(c, "threads") && argc == 3)
+		return exec_threaded(argv[2]);
 	fprintf(stderr, "exec_cage: unknown command '%s'\n", c);
 	return 2;
 }
