@@ -22,15 +22,6 @@ static size_t clamp_io(long n)
 	return (unsigned long)n > LIND_MAX_IO ? LIND_MAX_IO : (size_t)n;
 }
 
-/* Byte size of an IOCTL_ARG argument, by the row's request argument
- * (an ioctl request or an fcntl command). */
-static int ioctl_arg(const struct lind_syscall *row, const long a[6],
-		     int *dir)
-{
-	int i = lind_req_index(row);
-	return lind_req_size(row, i < 0 ? 0 : (uint64_t)a[i], dir);
-}
-
 /* Total of an iovec array, clamped to LIND_MAX_IO (a short transfer). */
 static long iov_total(const struct iovec *iov, long cnt)
 {
@@ -49,84 +40,75 @@ static long iov_total(const struct iovec *iov, long cnt)
 	return (long)clamp_io((long)t);
 }
 
-/* In-kind argument i: one data entry; its slot is sent as 0, or as the
- * gathered total for IOV_IN. */
-static long plan_in(struct lind_plan *p, const struct lind_syscall *row,
-		    const struct lind_arg *g, const long a[6], int i)
+/*
+ * What the relay sees in argument i's slot (the wire value): a number as
+ * is, a pointer as the size lind_layout reads there (a struct's, 0 for
+ * NULL; an iovec array's total), a buffer's capacity argument clamped to
+ * LIND_MAX_IO (a short read is legal), else 0.  An IOCTL_ARG slot gets
+ * its size once the layout has it.  0, or -errno for an unusable iovec.
+ */
+static long wire_value(const struct lind_syscall *row, const long a[6],
+		       int i, int64_t sent[6])
 {
-	struct lind_in *d = &p->in[p->nin++];
+	const struct lind_arg *g = &row->arg[i];
 	long t;
-	*d = (struct lind_in){.p = (const void *)a[i]};
-	p->sent[i] = 0;
 	switch (g->kind) {
+	case LK_PATH: /* 1: NULL, not "" */
+		sent[i] = !a[i] && (row->flags & LF_NULLPATH);
+		return 0;
+	case LK_OUT:
+		sent[g->len] = (int64_t)clamp_io(a[g->len]);
+		sent[i] = 0;
+		return 0;
+	case LK_IOV_IN:
+	case LK_IOV_OUT:
+		t = iov_total((const struct iovec *)a[i], a[g->len]);
+		sent[i] = t < 0 ? 0 : t;
+		return t < 0 ? t : 0;
 	case LK_OBJ_IN:
-	case LK_OBJ_IO: /* NULL: no struct, an empty entry */
-		d->len = d->p ? g->len : 0;
-		p->sent[i] = (int64_t)d->len;
+	case LK_OBJ_OUT:
+	case LK_OBJ_IO:
+		sent[i] = a[i] ? g->len : 0;
 		return 0;
-	case LK_PATH:
-		if (!d->p && (row->flags & LF_NULLPATH)) {
-			p->sent[i] = 1; /* NULL, not "" */
-			return 0;
-		}
-		if (!d->p)
-			return -EFAULT;
-		d->len = strnlen(d->p, LIND_MAX_PATH);
-		return d->len == LIND_MAX_PATH ? -ENAMETOOLONG : 0;
 	case LK_IN:
-		d->len = (size_t)a[g->len];
-		if (d->len > LIND_MAX_IO)
-			return -EINVAL; /* only SPLIT rows carry more */
-		return d->len && !d->p ? -EFAULT : 0;
-	default: /* LK_IOV_IN */
-		if ((t = iov_total(d->p, a[g->len])) < 0)
-			return t;
-		d->iov = d->p;
-		d->len = (size_t)t;
-		p->sent[i] = t;
+	case LK_STAT:
+	case LK_PTR:
+	case LK_IOCTL_ARG:
+		sent[i] = 0;
 		return 0;
+	default:
+		return 0; /* a number */
 	}
 }
 
-/* Out-kind argument i: one destination; OUT's capacity argument and an
- * IOV_OUT slot are clamped to LIND_MAX_IO (a short read is legal). */
-static long plan_out(struct lind_plan *p, const struct lind_arg *g,
-		     const long a[6], int i, int isz)
+/* Argument i's Request.data entry, from its caller's pointer p. */
+static long plan_in(struct lind_plan *p, const struct lind_syscall *row,
+		    const struct lind_arg_layout *s, const void *ptr)
+{
+	struct lind_in *d = &p->in[p->nin++];
+	*d = (struct lind_in){.p = ptr, .len = s->size};
+	if (s->path) {
+		if (!ptr) /* NULL, not "": sent as an empty entry */
+			return row->flags & LF_NULLPATH ? 0 : -EFAULT;
+		d->len = strnlen(ptr, LIND_MAX_PATH);
+		return d->len == LIND_MAX_PATH ? -ENAMETOOLONG : 0;
+	}
+	if (s->iov)
+		d->iov = ptr;
+	return d->len && !ptr ? -EFAULT : 0;
+}
+
+/* Argument i's Reply.data destination. */
+static long plan_out(struct lind_plan *p, const struct lind_arg_layout *s,
+		     void *ptr, long iovcnt)
 {
 	struct lind_out *o = &p->out[p->nout++];
-	long t;
-	*o = (struct lind_out){.p = (void *)a[i]};
-	p->sent[i] = 0;
-	switch (g->kind) {
-	case LK_OUT:
-		o->cap = clamp_io(a[g->len]);
-		p->sent[g->len] = (int64_t)o->cap;
-		break;
-	case LK_IOV_OUT:
-		if ((t = iov_total(o->p, a[g->len])) < 0)
-			return t;
-		o->iov = o->p;
-		o->iovcnt = a[g->len];
-		o->cap = (size_t)t;
-		p->sent[i] = t;
-		return 0;
-	case LK_STAT:
-		o->cap = sizeof(struct stat);
-		o->exact = 1;
-		break;
-	case LK_OBJ_OUT:
-	case LK_OBJ_IO: /* NULL: nothing to write back */
-		o->cap = o->p ? g->len : 0;
-		o->exact = 1;
-		p->sent[i] = (int64_t)o->cap;
-		return 0;
-	default: /* LK_IOCTL_ARG, direction OUT */
-		o->cap = (size_t)isz;
-		o->exact = 1;
-		p->sent[i] = isz;
-		break;
+	*o = (struct lind_out){.p = ptr, .cap = s->size, .exact = s->exact};
+	if (s->iov) {
+		o->iov = ptr;
+		o->iovcnt = iovcnt;
 	}
-	return o->cap && !o->p ? -EFAULT : 0;
+	return o->cap && !ptr ? -EFAULT : 0;
 }
 
 long lind_plan(struct lind_plan *p, long nr, const long a[6])
@@ -140,32 +122,25 @@ long lind_plan(struct lind_plan *p, long nr, const long a[6])
 	const struct lind_syscall *row = lind_syscall_row((uint64_t)nr);
 	if (!row)
 		return 0; /* raw args, no data: the relay answers ENOSYS */
-	int dir, isz = ioctl_arg(row, a, &dir);
+	long err[6];
+	for (int i = 0; i < 6; i++)
+		err[i] = wire_value(row, a, i, p->sent);
+	struct lind_layout l;
+	(void)lind_layout(row, p->sent, &l);
+	/* errors in argument order, as the relay would find them */
 	for (int i = 0; i < 6; i++) {
-		const struct lind_arg *g = &row->arg[i];
-		int k = g->kind;
-		long r = 0;
-		assert(!lind_kind_has_len(k) || g->len < 6);
-		if (k == LK_IOCTL_ARG &&
-		    (dir == LIND_IOCTL_IN || dir == LIND_IOCTL_IO)) {
-			p->in[p->nin++] = (struct lind_in){(void *)a[i], 0,
-							   (size_t)isz};
-			p->sent[i] = isz;
-			r = a[i] ? 0 : -EFAULT;
-			if (r == 0 && dir == LIND_IOCTL_IO)
-				r = plan_out(p, g, a, i, isz);
-		} else if (k == LK_IOCTL_ARG && dir == LIND_IOCTL_OUT) {
-			r = plan_out(p, g, a, i, isz);
-		} else if (k == LK_IOCTL_ARG && dir == LIND_IOCTL_PLAIN) {
-			; /* a number: sent as is */
-		} else if (k == LK_IOCTL_ARG || k == LK_PTR) {
-			p->sent[i] = 0; /* a pointer the server never sees */
-		} else {
-			if (lind_kind_is_in(k))
-				r = plan_in(p, row, g, a, i);
-			if (r == 0 && lind_kind_is_out(k))
-				r = plan_out(p, g, a, i, isz);
-		}
+		const struct lind_arg_layout *s = &l.arg[i];
+		long r = err[i];
+		if (row->arg[i].kind == LK_IOCTL_ARG)
+			p->sent[i] = s->number ? a[i] : (int64_t)s->size;
+		if (r == 0 && s->bad)
+			r = -EINVAL; /* an in-buffer over LIND_MAX_IO: only
+				      * SPLIT rows carry more, in pieces */
+		if (r == 0 && (s->dir & LIND_DIR_IN))
+			r = plan_in(p, row, s, (const void *)a[i]);
+		if (r == 0 && (s->dir & LIND_DIR_OUT))
+			r = plan_out(p, s, (void *)a[i],
+				     s->iov ? a[row->arg[i].len] : 0);
 		if (r < 0)
 			return r;
 	}

@@ -11,16 +11,6 @@
 #include "relay.h"
 #include "syscall.h"
 
-/* The row's request argument (ioctl or fcntl), for IOCTL_ARG's
- * direction. */
-static int ioctl_dir(const struct lind_syscall *row, const int64_t *a,
-		     int *size)
-{
-	int dir, i = lind_req_index(row);
-	*size = lind_req_size(row, i < 0 ? 0 : (uint64_t)a[i], &dir);
-	return dir;
-}
-
 static int check_path(const ProtobufCBinaryData *d, const char **why)
 {
 	if (d->len >= LIND_MAX_PATH) {
@@ -34,34 +24,15 @@ static int check_path(const ProtobufCBinaryData *d, const char **why)
 	return 0;
 }
 
-/* An in-buffer of exactly want bytes, want within LIND_MAX_IO. */
-static int check_in(const ProtobufCBinaryData *d, int64_t want,
+/* An in-buffer of exactly the laid-out size (within LIND_MAX_IO). */
+static int check_in(const ProtobufCBinaryData *d, size_t want,
 		    const char **why)
 {
-	if (d->len > LIND_MAX_IO || want < 0 || (uint64_t)want != d->len) {
+	if (d->len > LIND_MAX_IO || want != d->len) {
 		*why = "in-data length is not its length argument";
 		return -EINVAL;
 	}
 	return 0;
-}
-
-static int check_cap(int64_t cap, const char **why)
-{
-	if (cap < 0 || cap > LIND_MAX_IO) {
-		*why = "out-buffer capacity over LIND_MAX_IO";
-		return -EINVAL;
-	}
-	return 0;
-}
-
-/* A struct argument: its slot says NULL (0) or the row's size. */
-static int check_obj(const struct lind_arg *arg, int64_t slot,
-		     const char **why)
-{
-	if (slot == 0 || slot == arg->len)
-		return 0;
-	*why = "struct argument is neither NULL nor its size";
-	return -EINVAL;
 }
 
 int relay_check(const Lind__Request *req)
@@ -91,67 +62,32 @@ int relay_check_why(const Lind__Request *req, const char **why)
 	if (req->n_args)
 		memcpy(a, req->args, req->n_args * sizeof a[0]);
 
-	int ioctl_size;
-	int ioctl = ioctl_dir(row, a, &ioctl_size);
-	size_t want = 0;
-	for (int i = 0; i < 6; i++) {
-		int k = row->arg[i].kind;
-		if (lind_kind_is_in(k) ||
-		    (k == LK_IOCTL_ARG && (ioctl == LIND_IOCTL_IN ||
-					   ioctl == LIND_IOCTL_IO)))
-			want++;
-	}
-	if (req->n_data != want) {
+	/* the counts come from the kinds alone: a bad size below is
+	 * reported in argument order, as the data entries are checked */
+	struct lind_layout l;
+	(void)lind_layout(row, a, &l);
+	if (req->n_data != l.nin) {
 		*why = "data entries do not match the in-arguments";
 		return -EINVAL;
 	}
-
 	size_t d = 0; /* next data entry */
 	for (int i = 0; i < 6; i++) {
-		const struct lind_arg *arg = &row->arg[i];
-		/* table invariant, see test_proto_table */
-		assert(!lind_kind_has_len(arg->kind) || arg->len < 6);
+		const struct lind_arg_layout *s = &l.arg[i];
 		int rc = 0;
-		switch (arg->kind) {
-		case LK_PATH:
-			rc = check_path(&req->data[d++], why);
-			break;
-		case LK_IN:
-			rc = check_in(&req->data[d++], a[arg->len], why);
-			break;
-		case LK_IOV_IN:
-			/* the client sends the gathered total in the pointer slot */
-			rc = check_in(&req->data[d++], a[i], why);
-			break;
-		case LK_OUT:
-			rc = check_cap(a[arg->len], why);
-			break;
-		case LK_IOV_OUT:
-			rc = check_cap(a[i], why);
-			break;
-		case LK_OBJ_IN:
-		case LK_OBJ_IO: /* the struct, or nothing for NULL */
-			rc = check_obj(arg, a[i], why);
-			if (rc == 0)
-				rc = check_in(&req->data[d++], a[i], why);
-			break;
-		case LK_OBJ_OUT:
-			rc = check_obj(arg, a[i], why);
-			break;
-		case LK_IOCTL_ARG:
-			if (ioctl == LIND_IOCTL_IN || ioctl == LIND_IOCTL_IO)
-				rc = check_in(&req->data[d++], ioctl_size, why);
-			if (rc == 0 && (ioctl == LIND_IOCTL_OUT ||
-					ioctl == LIND_IOCTL_IO))
-				rc = check_cap(a[i], why);
-			break;
-		default:
-			break;
+		if (s->bad) {
+			*why = s->bad;
+			return -EINVAL;
 		}
+		if (!(s->dir & LIND_DIR_IN))
+			continue;
+		if (s->path)
+			rc = check_path(&req->data[d++], why);
+		else
+			rc = check_in(&req->data[d++], s->size, why);
 		if (rc < 0)
 			return rc;
 	}
-	assert(d == want);
+	assert(d == l.nin);
 	return 0;
 }
 

@@ -317,6 +317,7 @@ static void put_dirents(struct out *o, const ProtobufCBinaryData *d,
 struct cursor {
 	const struct Lind__TraceEvent *ev;
 	size_t in, out;
+	struct lind_layout lay; /* which arguments own the data entries */
 };
 
 static const ProtobufCBinaryData *next_in(struct cursor *c)
@@ -343,22 +344,24 @@ static void put_call_arg(struct out *o, struct cursor *c,
 {
 	const struct Lind__TraceEvent *ev = c->ev;
 	const struct lind_arg *a = &row->arg[i];
+	const struct lind_arg_layout *s = &c->lay.arg[i];
 	int64_t v = arg_of(ev, (size_t)i);
-	const ProtobufCBinaryData *d;
+	/* step past its entries first; what shows depends on the kind */
+	const ProtobufCBinaryData *in = s->dir & LIND_DIR_IN ? next_in(c) : NULL;
+	const ProtobufCBinaryData *d = s->dir & LIND_DIR_OUT ? next_out(c) : NULL;
 	switch (a->kind) {
 	case LK_PATH:
-		if ((d = next_in(c)))
-			put_str(o, d->data, d->len, d->len >= LIND_TRACE_DATA);
+		if (in)
+			put_str(o, in->data, in->len, in->len >= LIND_TRACE_DATA);
 		else
 			put(o, "NULL");
 		return;
 	case LK_IN:
 	case LK_IOV_IN:
-		d = next_in(c);
 		if (a->kind == LK_IOV_IN)
 			put(o, "[");
-		if (d)
-			put_buf(o, d, a->kind == LK_IN ? arg_of(ev, a->len) : v);
+		if (in)
+			put_buf(o, in, a->kind == LK_IN ? arg_of(ev, a->len) : v);
 		else
 			put(o, "...");
 		if (a->kind == LK_IOV_IN)
@@ -366,7 +369,6 @@ static void put_call_arg(struct out *o, struct cursor *c,
 		return;
 	case LK_OUT:
 	case LK_IOV_OUT:
-		d = next_out(c);
 		if (a->kind == LK_IOV_OUT)
 			put(o, "[");
 		if (!d)
@@ -382,35 +384,22 @@ static void put_call_arg(struct out *o, struct cursor *c,
 			put(o, "]");
 		return;
 	case LK_STAT:
-		if ((d = next_out(c)))
+		if (d)
 			put_stat(o, d);
 		else
 			put(o, "...");
 		return;
 	case LK_OBJ_IN:
 	case LK_OBJ_OUT:
-	case LK_OBJ_IO:
-		/* step past its entries; the struct shows as {...} */
-		if (lind_kind_is_in(a->kind))
-			(void)next_in(c);
-		if (lind_kind_is_out(a->kind))
-			(void)next_out(c);
+	case LK_OBJ_IO: /* the struct shows as {...} */
 		put(o, v ? "{...}" : "NULL");
 		return;
-	case LK_IOCTL_ARG: {
-		int dir, req = lind_req_index(row);
-		lind_req_size(row, req < 0 ? 0 : (uint64_t)arg_of(ev, (size_t)req),
-			      &dir);
-		if (dir == LIND_IOCTL_PLAIN)
+	case LK_IOCTL_ARG:
+		if (s->number)
 			break; /* a number (fcntl): below */
-		d = dir == LIND_IOCTL_OUT ? next_out(c) : NULL;
-		if (dir == LIND_IOCTL_IN || dir == LIND_IOCTL_IO)
-			d = next_in(c);
-		if (dir == LIND_IOCTL_IO)
-			(void)next_out(c);
-		put(o, d ? "{...}" : "...");
+		/* an in-struct shows what was sent, an out-one what came */
+		put(o, (s->dir & LIND_DIR_IN ? in : d) ? "{...}" : "...");
 		return;
-	}
 	default:
 		break;
 	}
@@ -493,7 +482,11 @@ static void put_call(struct out *o, const struct Lind__TraceEvent *ev)
 		    !(arg_of(ev, (size_t)nargs - 2) & 020000100)) /* O_CREAT, __O_TMPFILE */
 			nargs--;
 		put(o, "%s(", row->name);
-		struct cursor c = {ev, 0, 0};
+		struct cursor c = {.ev = ev};
+		int64_t a[6] = {0};
+		for (size_t k = 0; k < 6 && k < ev->n_args; k++)
+			a[k] = ev->args[k];
+		(void)lind_layout(row, a, &c.lay); /* a bad size: shown raw */
 		for (int i = 0; i < nargs; i++) {
 			if (i)
 				put(o, ", ");

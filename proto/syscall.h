@@ -167,6 +167,45 @@ int lind_req_index(const struct lind_syscall *row);
 int lind_req_size(const struct lind_syscall *row, uint64_t req, int *dir);
 
 /*
+ * The one reading of a row's argument kinds (proto/layout.c): given a
+ * call's arguments as they travel in a frame (a pointer slot carries its
+ * size, proto/syscall_table.def), which arguments carry a Request.data
+ * entry (in), a Reply.data entry (out) or both, and how many bytes.  The
+ * client's marshalling, the relay's check, the server's decode, the trace
+ * and the tests all read it, so they cannot disagree.
+ */
+enum lind_dir { LIND_DIR_NONE = 0, LIND_DIR_IN = 1, LIND_DIR_OUT = 2,
+		LIND_DIR_INOUT = 3 };
+
+struct lind_arg_layout {
+	uint8_t dir;   /* enum lind_dir bits */
+	uint8_t path;  /* in: a NUL-free string under LIND_MAX_PATH (size 0) */
+	uint8_t iov;   /* gathered from / scattered to an iovec array */
+	uint8_t exact; /* out: the entry is exactly size bytes (a struct) */
+	uint8_t number; /* a number the server reads as is (plain kinds, an
+			 * fcntl argument); else a pointer slot or unused */
+	/* in: the entry's length; out: the most the call may write back */
+	size_t size;
+	/* why the slot's value cannot be in a frame (an in-length or
+	 * capacity beyond LIND_MAX_IO, a struct slot neither 0 nor its
+	 * size), NULL when it can.  dir is still its kind's, and size what
+	 * the slot gives taken as it is: a struct's size, a capacity cut to
+	 * LIND_MAX_IO, an in-length no entry has (SIZE_MAX) */
+	const char *bad;
+};
+
+struct lind_layout {
+	struct lind_arg_layout arg[6];
+	uint8_t nin, nout; /* data entries each way, in argument order */
+};
+
+/* Lay out row's arguments a[] (wire values): 0, or -EINVAL when an
+ * argument is bad (the first one's reason in its slot's bad).  The
+ * layout is complete either way: nin and nout count by kind alone. */
+int lind_layout(const struct lind_syscall *row, const int64_t a[6],
+		struct lind_layout *l);
+
+/*
  * Names and classes of every call, served or not (proto/syscall_names.def).
  * Class bits, in the order lind_class_name lists them.
  */

@@ -109,12 +109,14 @@ static long sys(struct cage *cg, uint32_t nr, const int64_t a[6],
 	c.cage = cg;
 	c.nr = nr;
 	memcpy(c.a, a, sizeof c.a);
+	struct lind_layout l;
+	(void)lind_layout(row, a, &l); /* only the directions are used */
 	for (int i = 0; i < 6; i++) {
-		if (row->arg[i].kind == LK_PATH && path) {
+		if (l.arg[i].path && path) {
 			c.in[i].ptr = path;
 			c.in[i].len = strlen(path);
 			path = NULL;
-		} else if (lind_kind_is_out(row->arg[i].kind)) {
+		} else if (l.arg[i].dir & LIND_DIR_OUT) {
 			c.out[i].buf = out;
 			c.out[i].cap = cap < sizeof out ? cap : sizeof out;
 		}

@@ -75,13 +75,14 @@ static inline long tsys(struct cage *cg, uint32_t nr, const int64_t a[6],
 	c.cage = cg;
 	c.nr = nr;
 	memcpy(c.a, a, sizeof c.a);
+	struct lind_layout l;
+	(void)lind_layout(row, a, &l); /* tests may pass hostile sizes */
 	for (int i = 0; i < 6; i++) {
-		if (lind_kind_is_in(row->arg[i].kind) && in) {
+		if ((l.arg[i].dir & LIND_DIR_IN) && in) {
 			c.in[i].ptr = in;
 			c.in[i].len = inlen;
 			in = NULL;
-		} else if ((lind_kind_is_out(row->arg[i].kind) ||
-			    row->arg[i].kind == LK_IOCTL_ARG) && out) {
+		} else if ((l.arg[i].dir & LIND_DIR_OUT) && out) {
 			c.out[i].buf = out;
 			c.out[i].cap = cap;
 			out = NULL;

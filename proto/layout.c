@@ -1,0 +1,128 @@
+/*
+ * lind_layout: the one place that turns a row's argument kinds and a
+ * call's (wire) argument values into data entries and their sizes.
+ * Pure and allocation-free: client-libc runs it in its SIGSYS handler.
+ */
+#include <assert.h>
+#include <errno.h>
+#include <stdint.h>
+#include <sys/stat.h>
+
+#include "protocol.h"
+#include "syscall.h"
+
+static const char *const BAD_IN = "in-data length is not its length argument";
+static const char *const BAD_CAP = "out-buffer capacity over LIND_MAX_IO";
+static const char *const BAD_OBJ =
+	"struct argument is neither NULL nor its size";
+
+/* A length or capacity argument: within 0..LIND_MAX_IO, else bad. */
+static void sized(struct lind_arg_layout *s, int64_t v, const char *why)
+{
+	s->size = (size_t)v;
+	if (v >= 0 && v <= LIND_MAX_IO)
+		return;
+	s->bad = why;
+	/* an in-length no entry has; a capacity cut to what a frame holds */
+	s->size = s->dir & LIND_DIR_IN ? SIZE_MAX : LIND_MAX_IO;
+}
+
+/* IOCTL_ARG: in, out, both or a number, by the row's request argument. */
+static void ioctl_slot(const struct lind_syscall *row, const int64_t a[6],
+		       int i, struct lind_arg_layout *s)
+{
+	int dir, req = lind_req_index(row);
+	int size = lind_req_size(row, req < 0 ? 0 : (uint64_t)a[req], &dir);
+	if (dir == LIND_IOCTL_PLAIN) {
+		s->number = 1;
+		return;
+	}
+	if (dir == LIND_IOCTL_NONE)
+		return; /* a pointer the server never sees */
+	s->dir = dir == LIND_IOCTL_IN ? LIND_DIR_IN
+		 : dir == LIND_IOCTL_OUT ? LIND_DIR_OUT
+					  : LIND_DIR_INOUT;
+	s->size = (size_t)size;
+	s->exact = 1;
+	/* the slot itself carries the size; bound it as a capacity */
+	if ((s->dir & LIND_DIR_OUT) && (a[i] < 0 || a[i] > LIND_MAX_IO))
+		s->bad = BAD_CAP;
+}
+
+/* OBJ_*: the slot is 0 (NULL: no struct) or the struct's size. */
+static void obj_slot(const struct lind_arg *g, int64_t v, struct lind_arg_layout *s)
+{
+	s->dir = (g->kind != LK_OBJ_OUT ? LIND_DIR_IN : 0) |
+		 (g->kind != LK_OBJ_IN ? LIND_DIR_OUT : 0);
+	s->exact = 1;
+	s->size = v ? g->len : 0; /* a bad slot is taken as a pointer */
+	if (v != 0 && v != g->len)
+		s->bad = BAD_OBJ;
+}
+
+static void lay_arg(const struct lind_syscall *row, const int64_t a[6], int i,
+		    struct lind_arg_layout *s)
+{
+	const struct lind_arg *g = &row->arg[i];
+	/* table invariant, see test_proto_table */
+	assert(!lind_kind_has_len(g->kind) || g->len < 6);
+	switch (g->kind) {
+	case LK_NONE:
+	case LK_PTR:
+		return;
+	case LK_PATH:
+		s->dir = LIND_DIR_IN;
+		s->path = 1;
+		return;
+	case LK_IN:
+		s->dir = LIND_DIR_IN;
+		sized(s, a[g->len], BAD_IN);
+		return;
+	case LK_IOV_IN: /* the slot carries the gathered total */
+		s->dir = LIND_DIR_IN;
+		s->iov = 1;
+		sized(s, a[i], BAD_IN);
+		return;
+	case LK_OUT:
+		s->dir = LIND_DIR_OUT;
+		sized(s, a[g->len], BAD_CAP);
+		return;
+	case LK_IOV_OUT: /* the slot carries the total capacity */
+		s->dir = LIND_DIR_OUT;
+		s->iov = 1;
+		sized(s, a[i], BAD_CAP);
+		return;
+	case LK_STAT:
+		s->dir = LIND_DIR_OUT;
+		s->exact = 1;
+		s->size = sizeof(struct stat);
+		return;
+	case LK_OBJ_IN:
+	case LK_OBJ_OUT:
+	case LK_OBJ_IO:
+		obj_slot(g, a[i], s);
+		return;
+	case LK_IOCTL_ARG:
+		ioctl_slot(row, a, i, s);
+		return;
+	default: /* plain integers */
+		s->number = 1;
+		return;
+	}
+}
+
+int lind_layout(const struct lind_syscall *row, const int64_t a[6],
+		struct lind_layout *l)
+{
+	int rc = 0;
+	*l = (struct lind_layout){0};
+	for (int i = 0; i < 6; i++) {
+		struct lind_arg_layout *s = &l->arg[i];
+		lay_arg(row, a, i, s);
+		l->nin += (s->dir & LIND_DIR_IN) != 0;
+		l->nout += (s->dir & LIND_DIR_OUT) != 0;
+		if (s->bad && rc == 0)
+			rc = -EINVAL;
+	}
+	return rc;
+}
