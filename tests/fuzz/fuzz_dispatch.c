@@ -27,6 +27,7 @@
 #include "../../posix-server/fdtable.h"
 #include "../../posix-server/ofd.h"
 #include "../../posix-server/server.h"
+#include "../../posix-server/shm.h"
 #include "../../posix-server/store.h"
 #include "../../posix-server/vfs.h"
 #include "common.h"
@@ -70,6 +71,7 @@ static void server_start(const char *dir)
 static void server_stop(void)
 {
 	cage_free_all();
+	shm_free_all(); /* segments outlive cages, as the server's end frees */
 	store_flush(srv.store);
 	vfs_free(srv.vfs);
 	store_close(srv.store);
