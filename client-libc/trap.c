@@ -548,120 +548,43 @@ static long trap_exec(long nr, ucontext_t *uc, const long a[6])
 	return -ENOSYS;
 }
 
-/* The calls the filter traps only for some arguments, answered here
- * (they have no row: the client hook table, hooks.c, is for rows).  Each
- * returns 1 with *r set, or 0: the call is the server's. */
-static int h_sigaction(long nr, ucontext_t *uc, const long a[6], long *r)
-{
-	(void)nr, (void)uc;
-	*r = trap_sigaction(a);
-	return 1;
-}
-
-static int h_sigprocmask(long nr, ucontext_t *uc, const long a[6], long *r)
-{
-	(void)nr;
-	*r = trap_sigprocmask(uc, a);
-	return 1;
-}
-
-static int h_kill(long nr, ucontext_t *uc, const long a[6], long *r)
-{
-	(void)uc;
-	*r = trap_signal(nr, a);
-	return 1;
-}
-
-static int h_getaffinity(long nr, ucontext_t *uc, const long a[6], long *r)
-{
-	(void)nr, (void)uc;
-	*r = trap_getaffinity(a);
-	return 1;
-}
-
-static int h_robust_list(long nr, ucontext_t *uc, const long a[6], long *r)
-{
-	(void)nr, (void)uc;
-	*r = trap_get_robust_list(a);
-	return 1;
-}
-
 /* A thread's first call under glibc: noted, so that execve can end it;
  * one that starts while another thread execs ends at once. */
-static int h_set_robust_list(long nr, ucontext_t *uc, const long a[6], long *r)
+static long trap_set_robust_list(const long a[6])
 {
-	(void)nr, (void)uc;
 	lind_thread_end_if_asked();
 	lind_thread_note(host_tid());
-	*r = lind_host6(SYS_set_robust_list, a[0], a[1], 0, 0, 0,
-			(long)LIND_HOST_MAGIC);
-	return 1;
+	return lind_host6(SYS_set_robust_list, a[0], a[1], 0, 0, 0,
+			  (long)LIND_HOST_MAGIC);
 }
 
-static int h_clock(long nr, ucontext_t *uc, const long a[6], long *r)
-{
-	(void)uc;
-	*r = trap_cpu_clock(nr, a);
-	return 1;
-}
-
-static int h_membarrier(long nr, ucontext_t *uc, const long a[6], long *r)
-{
-	(void)nr, (void)uc;
-	*r = trap_membarrier(a);
-	return 1;
-}
-
-static int h_mmap(long nr, ucontext_t *uc, const long a[6], long *r)
-{
-	(void)nr, (void)uc;
-	*r = trap_mmap(a);
-	return 1;
-}
-
-static int h_futex(long nr, ucontext_t *uc, const long a[6], long *r)
-{
-	(void)nr, (void)uc;
-	return trap_futex(a, r);
-}
-
-static int h_shmat(long nr, ucontext_t *uc, const long a[6], long *r)
-{
-	(void)uc;
-	*r = nr == SYS_shmat ? trap_shmat(a)
-	     : nr == SYS_shmdt ? trap_shmdt(a) : trap_shmctl(a);
-	return 1;
-}
-
-static int h_exec(long nr, ucontext_t *uc, const long a[6], long *r)
-{
-	*r = trap_exec(nr, uc, a);
-	return 1;
-}
-
-static const struct trap_hook {
-	long nr;
-	int (*fn)(long nr, ucontext_t *uc, const long a[6], long *r);
-} trap_hooks[] = {
-	{SYS_rt_sigaction, h_sigaction},   {SYS_rt_sigprocmask, h_sigprocmask},
-	{SYS_kill, h_kill},                {SYS_tgkill, h_kill},
-	{SYS_sched_getaffinity, h_getaffinity},
-	{SYS_get_robust_list, h_robust_list},
-	{SYS_set_robust_list, h_set_robust_list},
-	{SYS_clock_gettime, h_clock},      {SYS_clock_getres, h_clock},
-	{SYS_clock_nanosleep, h_clock},    {SYS_membarrier, h_membarrier},
-	{SYS_mmap, h_mmap},                {SYS_futex, h_futex},
-	{SYS_execve, h_exec},              {SYS_execveat, h_exec},
-	{SYS_shmat, h_shmat},              {SYS_shmdt, h_shmat},
-	{SYS_shmctl, h_shmat},
-};
-
+/* The calls the filter traps only for some arguments, answered here
+ * (they have no row: the client hook table, hooks.c, is for rows): 1
+ * with *r set, or 0: the call is the server's.  A switch, not a table:
+ * every trapped call passes here. */
 static int answer_here(long nr, ucontext_t *uc, const long a[6], long *r)
 {
-	for (size_t i = 0; i < sizeof trap_hooks / sizeof trap_hooks[0]; i++)
-		if (trap_hooks[i].nr == nr)
-			return trap_hooks[i].fn(nr, uc, a, r);
-	return 0;
+	switch (nr) {
+	case SYS_rt_sigaction:     *r = trap_sigaction(a); return 1;
+	case SYS_rt_sigprocmask:   *r = trap_sigprocmask(uc, a); return 1;
+	case SYS_kill:
+	case SYS_tgkill:           *r = trap_signal(nr, a); return 1;
+	case SYS_sched_getaffinity: *r = trap_getaffinity(a); return 1;
+	case SYS_get_robust_list:  *r = trap_get_robust_list(a); return 1;
+	case SYS_set_robust_list:  *r = trap_set_robust_list(a); return 1;
+	case SYS_clock_gettime:
+	case SYS_clock_getres:
+	case SYS_clock_nanosleep:  *r = trap_cpu_clock(nr, a); return 1;
+	case SYS_membarrier:       *r = trap_membarrier(a); return 1;
+	case SYS_mmap:             *r = trap_mmap(a); return 1;
+	case SYS_futex:            return trap_futex(a, r);
+	case SYS_execve:
+	case SYS_execveat:         *r = trap_exec(nr, uc, a); return 1;
+	case SYS_shmat:            *r = trap_shmat(a); return 1;
+	case SYS_shmdt:            *r = trap_shmdt(a); return 1;
+	case SYS_shmctl:           *r = trap_shmctl(a); return 1;
+	default:                   return 0;
+	}
 }
 
 /* A call refused here never reaches the relay: the trace hears of it

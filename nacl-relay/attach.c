@@ -561,21 +561,8 @@ static void violation(struct relay_conn *c)
  * field 9 of /proc/PID/stat): its fds close before it is a zombie. */
 static bool host_exiting(pid_t pid)
 {
-	char path[64], buf[512];
-	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	ssize_t n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (n <= 0)
-		return false;
-	buf[n] = '\0';
-	const char *p = strrchr(buf, ')');
-	unsigned long flags = 0;
-	if (!p || sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %lu", &flags) != 1)
-		return false;
-	return flags & 0x4; /* PF_EXITING */
+	unsigned long long f[LIND_STAT_FIELDS];
+	return lind_proc_stat(pid, f) > 9 && (f[9] & 0x4); /* PF_EXITING */
 }
 
 static void conn_cb(struct ev_loop *loop, ev_io *w, int revents)

@@ -144,11 +144,12 @@ void cage_cpu(const struct cage *c, unsigned long long *user,
 /* The start time (ticks since boot) of host process pid, 0 if unknown:
  * with the pid, it names one process (pids are reused). */
 uint64_t host_start_ticks(uint32_t pid);
-/* sys_info.c: the wait status of c's host process while it is a zombie
- * not yet reaped by its host parent, -1 when unknown; the parser alone
- * takes /proc/PID/stat's text. */
-int cage_host_wstatus(const struct cage *c);
-int stat_zombie_wstatus(const char *stat);
+/* sys_info.c, at a cage's end, from one read of its host /proc/PID/stat:
+ * c's CPU ticks into c->cpu_user/cpu_sys, and the wait status of its host
+ * process while it is a zombie not yet reaped by its host parent (-1 when
+ * unknown); the status alone from n fields lind_proc_stat gave. */
+int cage_host_end(struct cage *c);
+int stat_zombie_wstatus(const unsigned long long *f, int n);
 /* Cages of virtual uid uid at once (the procs limit). */
 unsigned cage_count_uid(uint32_t uid);
 /* Keeps a copy of argv for /proc (false: out of memory, none kept). */

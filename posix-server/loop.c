@@ -396,12 +396,11 @@ static void on_cage_gone(const Lind__Control *m)
 	}
 	/* a host zombie still tells its status (a fault: SIGSEGV, not
 	 * SIGKILL) unless its host parent reaped it first */
-	int st = cage_host_wstatus(c);
+	int st = cage_host_end(c);
 	if (st < 0 || !WIFSIGNALED(st))
 		st = c->dying_sig ? c->dying_sig : SIGKILL;
 	lind_log(c->id, "cage gone without exit_group: killed by signal %d",
 		 WTERMSIG(st));
-	cage_cpu(c, &c->cpu_user, &c->cpu_sys);
 	cage_exit(c, st);
 	store_flush(srv.store);
 }

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "sys.h"
+#include "common.h"
 
 static int64_t boot_ns; /* CLOCK_BOOTTIME at the server's start */
 
@@ -220,85 +221,39 @@ long srv_prlimit64(struct call *c)
 
 /* ---- resource usage --------------------------------------------------- */
 
-#define STAT_FIELDS 53 /* f[52], the exit code, is the last we read */
-
-/* The fields of /proc/PID/stat after the parenthesised name, f[i] holding
- * field i (3: the state letter, 14/15: user/system ticks, 22: start time,
- * 52: the exit code as waitpid reports it); how many were read, or 0. */
-static int host_stat(uint32_t pid, unsigned long long f[STAT_FIELDS])
-{
-	char path[64], buf[1024];
-	snprintf(path, sizeof path, "/proc/%u/stat", pid);
-	FILE *h = pid ? fopen(path, "re") : NULL;
-	if (!h)
-		return 0;
-	size_t n = fread(buf, 1, sizeof buf - 1, h);
-	fclose(h);
-	buf[n] = '\0';
-	char *p = strrchr(buf, ')');
-	if (!p || p[1] != ' ' || !p[2])
-		return 0;
-	f[3] = (unsigned char)p[2];
-	p += 3;
-	int i = 4;
-	for (char *end; i < STAT_FIELDS; i++, p = end) {
-		f[i] = strtoull(p, &end, 10); /* negative ones wrap: unused */
-		if (end == p)
-			break;
-	}
-	return i;
-}
-
 void cage_cpu(const struct cage *cg, unsigned long long *user,
 	      unsigned long long *sys)
 {
-	unsigned long long f[STAT_FIELDS];
-	bool ok = host_stat(cg->host_pid, f) > 15;
+	unsigned long long f[LIND_STAT_FIELDS];
+	bool ok = lind_proc_stat((int)cg->host_pid, f) > 15;
 	*user = ok ? f[14] : 0;
 	*sys = ok ? f[15] : 0;
 }
 
 uint64_t host_start_ticks(uint32_t pid)
 {
-	unsigned long long f[STAT_FIELDS];
-	return host_stat(pid, f) > 22 ? f[22] : 0;
+	unsigned long long f[LIND_STAT_FIELDS];
+	return lind_proc_stat((int)pid, f) > 22 ? f[22] : 0;
 }
 
-
-/* The wait status of a host zombie from the text of its /proc/PID/stat:
- * exit_code, field 52 (Linux 3.5+), counted after the parenthesised name;
- * only a zombie's ('Z') is final.  -1 when it says nothing (not a zombie,
- * reaped, or hidden from us: the kernel shows 0 then). */
-int stat_zombie_wstatus(const char *stat)
+/* The wait status a host zombie's stat fields tell: exit_code, field 52
+ * (Linux 3.5+); only a zombie's ('Z') is final.  -1 when they say nothing
+ * (not a zombie, reaped, or hidden from us: the kernel shows 0 then). */
+int stat_zombie_wstatus(const unsigned long long *f, int n)
 {
-	const char *p = strrchr(stat, ')');
-	if (!p || p[1] != ' ' || p[2] != 'Z')
+	if (n <= 52 || f[3] != 'Z' || f[52] == 0 || f[52] > 0xffff)
 		return -1;
-	p += 2; /* field 3, the state */
-	for (int field = 3; field < 52; field++) {
-		p = strchr(p, ' ');
-		if (!p)
-			return -1;
-		p++;
-	}
-	char *end;
-	long st = strtol(p, &end, 10);
-	if (end == p || st <= 0 || st > 0xffff)
-		return -1;
-	return (int)st;
+	return (int)f[52];
 }
 
-int cage_host_wstatus(const struct cage *cg)
+int cage_host_end(struct cage *cg)
 {
-	char path[64], buf[1024];
-	snprintf(path, sizeof path, "/proc/%u/stat", cg->host_pid);
-	FILE *f = fopen(path, "re");
-	if (!f)
-		return -1;
-	size_t n = fread(buf, 1, sizeof buf - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	return stat_zombie_wstatus(buf);
+	unsigned long long f[LIND_STAT_FIELDS];
+	int n = lind_proc_stat((int)cg->host_pid, f);
+	bool ok = n > 15;
+	cg->cpu_user = ok ? f[14] : 0;
+	cg->cpu_sys = ok ? f[15] : 0;
+	return stat_zombie_wstatus(f, n);
 }
 
 static struct timeval tv_of_ticks(unsigned long long t)

@@ -534,3 +534,36 @@ bool lind_virt_path_ok(const char *p)
 	}
 	return true;
 }
+
+int lind_proc_stat(int pid, unsigned long long f[LIND_STAT_FIELDS])
+{
+	char path[64], buf[1024];
+	if (pid <= 0)
+		return 0;
+	snprintf(path, sizeof path, "/proc/%d/stat", pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	ssize_t n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	return lind_proc_stat_parse(buf, f);
+}
+
+int lind_proc_stat_parse(char *text, unsigned long long f[LIND_STAT_FIELDS])
+{
+	char *p = strrchr(text, ')'); /* the name may hold ')' itself */
+	if (!p || p[1] != ' ' || !p[2])
+		return 0;
+	f[3] = (unsigned char)p[2];
+	p += 3;
+	int i = 4;
+	for (char *end; i < LIND_STAT_FIELDS; i++, p = end) {
+		f[i] = strtoull(p, &end, 10);
+		if (end == p)
+			break;
+	}
+	return i;
+}

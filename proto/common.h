@@ -105,6 +105,17 @@ bool lind_fd_bindable(int fd);
  * ".." component and no trailing '/' (a bind's VIRT). */
 bool lind_virt_path_ok(const char *p);
 
+/* A host process's /proc/PID/stat: f[i] holds field i as proc(5) counts
+ * them (3: the state letter; 9: flags; 14/15: user/system ticks; 22:
+ * start time; 52: the exit code as waitpid reports it), fields past the
+ * parenthesised name parsed as numbers (negative ones wrap).  Returns how
+ * many leading fields are valid (f[0..n-1]; 0/1/2 are left alone), 0 when
+ * the process is gone or pid is 0.  One parser for every daemon. */
+#define LIND_STAT_FIELDS 53
+int lind_proc_stat(int pid, unsigned long long f[LIND_STAT_FIELDS]);
+/* The same from the file's text (changed in place). */
+int lind_proc_stat_parse(char *text, unsigned long long f[LIND_STAT_FIELDS]);
+
 /* Monotonic and wall clocks in nanoseconds. */
 uint64_t lind_now_ns(void);
 uint64_t lind_wall_ns(void);

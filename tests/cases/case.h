@@ -33,6 +33,17 @@ static inline long case_show(int line, const char *what, long r, int err)
 	return r;
 }
 
+/* A child that exits with code at once (stdout flushed first, so the
+ * child's copy of the buffer is not printed twice). */
+static inline pid_t spawn_exit(int code)
+{
+	fflush(stdout);
+	pid_t p = fork();
+	if (p == 0)
+		_exit(code);
+	return p;
+}
+
 /* Fails the case with its line when cond is false. */
 #define REQUIRE(cond)                                                      \
 	do {                                                               \

@@ -15,15 +15,6 @@ static void await(const char *flag)
 		usleep(1000);
 }
 
-static pid_t spawn_exit(int code)
-{
-	fflush(stdout);
-	pid_t p = fork();
-	if (p == 0)
-		_exit(code);
-	return p;
-}
-
 static void statuses(void)
 {
 	int st = -1;

@@ -156,15 +156,6 @@ static void stop_sigchld(void)
 	end_child(p);
 }
 
-static pid_t spawn_exit(int code)
-{
-	fflush(stdout);
-	pid_t p = fork();
-	if (p == 0)
-		_exit(code);
-	return p;
-}
-
 /* No zombies: wait blocks until every child is gone, then ECHILD. */
 static void autoreap(void)
 {

@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 
 #include "test_server_util.h"
+#include "common.h"
 #include "../../posix-server/limit.h"
 
 static char dir[64];
@@ -499,6 +500,14 @@ static void test_exec(void **state)
 /* A host zombie's status, field 52 of /proc/PID/stat: a name with ") "
  * inside does not shift the fields; a live process or a hidden field
  * (0) says nothing. */
+static int zombie_of(const char *text)
+{
+	char buf[700];
+	unsigned long long f[LIND_STAT_FIELDS];
+	snprintf(buf, sizeof buf, "%s", text);
+	return stat_zombie_wstatus(f, lind_proc_stat_parse(buf, f));
+}
+
 static void test_zombie_status(void **state)
 {
 	(void)state;
@@ -506,12 +515,12 @@ static void test_zombie_status(void **state)
 	for (int f = 4; f < 52; f++)
 		strcat(tail, " 7");
 	snprintf(stat, sizeof stat, "42 (a) Z b) Z%s 139 0", tail);
-	check(stat_zombie_wstatus(stat), 139);
+	check(zombie_of(stat), 139);
 	snprintf(stat, sizeof stat, "42 (a) R%s 139", tail);
-	check(stat_zombie_wstatus(stat), -1);
+	check(zombie_of(stat), -1);
 	snprintf(stat, sizeof stat, "42 (a) Z%s 0", tail);
-	check(stat_zombie_wstatus(stat), -1);
-	check(stat_zombie_wstatus("42 (a) Z 1 2"), -1);
+	check(zombie_of(stat), -1);
+	check(zombie_of("42 (a) Z 1 2"), -1);
 }
 
 static void test_inode_limit(void **state)
