@@ -99,6 +99,10 @@ long sys_fcntl_lock(struct call *c, struct ofd *o, long cmd);
  * mode's permission bits less the umask (journaled). */
 long sys_create_node(struct call *c, struct walk *w, uint32_t type,
 		     long mode, struct inode **out);
+/* sys_file.c: the same with mode whole (type and bits, no umask) and,
+ * for a symlink, its target; the walk's trailing slash is the caller's. */
+long sys_create_inode(struct call *c, struct walk *w, uint32_t mode,
+		      const char *target, struct inode **out);
 /* sys_file.c: a regular file's size set to len (journaled). */
 long sys_truncate_inode(struct inode *in, uint64_t len);
 /* sys_file.c: the stat used by stat, fstat, newfstatat. */

@@ -44,9 +44,16 @@ long sys_truncate_inode(struct inode *in, uint64_t len)
 long sys_create_node(struct call *c, struct walk *w, uint32_t type,
 		     long mode, struct inode **out)
 {
-	struct cage *cg = cur(c);
 	if (w->slash)
 		return -EISDIR;
+	uint32_t m = type | ((uint32_t)mode & 07777 & ~cur(c)->umask);
+	return sys_create_inode(c, w, m, NULL, out);
+}
+
+long sys_create_inode(struct call *c, struct walk *w, uint32_t mode,
+		      const char *target, struct inode **out)
+{
+	struct cage *cg = cur(c);
 	long r = sys_writable_dir(w->dir);
 	if (r < 0)
 		return r;
@@ -56,15 +63,15 @@ long sys_create_node(struct call *c, struct walk *w, uint32_t type,
 	if (r < 0 || (r = sys_inode_room()) < 0 ||
 	    (r = store_reserve(srv.store, STORE_ADDS)) < 0)
 		return r;
-	struct inode *in = vfs_alloc(srv.vfs,
-				     type | ((uint32_t)mode & 07777 & ~cg->umask),
-				     cg->cred.uid, cg->cred.gid, 0);
+	struct inode *in = vfs_alloc(srv.vfs, mode, cg->cred.uid, cg->cred.gid,
+				     0);
 	if (!in)
 		return -ENOMEM;
 	/* No data file yet: it is made by the first read or write, which
 	 * answers ENOSPC itself when the disk is full; an empty file costs
 	 * no host inode. */
-	if ((r = vfs_dir_add(w->dir, w->name, in->ino)) < 0) {
+	if ((target && (r = vfs_set_target(in, target, strlen(target))) < 0) ||
+	    (r = vfs_dir_add(w->dir, w->name, in->ino)) < 0) {
 		vfs_maybe_free(srv.vfs, in); /* nlink 0: freed, data file too */
 		return r;
 	}

@@ -1,7 +1,8 @@
 /* link, linkat: a second name of a file (glibc's sem_open makes its
- * semaphore under a temporary name and links it in place).  Linux's
- * checks in its order; fs.protected_hardlinks as distributions set it:
- * only the owner (or root) links a file it could not read and write. */
+ * semaphore under a temporary name and links it in place); symlink,
+ * symlinkat.  Linux's checks in its order; fs.protected_hardlinks as
+ * distributions set it: only the owner (or root) links a file it could
+ * not read and write. */
 #define _GNU_SOURCE /* AT_EMPTY_PATH */
 #include "sys.h"
 
@@ -76,4 +77,34 @@ long srv_linkat(struct call *c)
 {
 	return link_at(c, c->a[0], call_path(c, 1), c->a[2], call_path(c, 3),
 		       c->a[4]);
+}
+
+/* symlink, symlinkat: a new inode S_IFLNK 0777 (no umask, as Linux) whose
+ * target is kept whole, unchecked: it is read at each walk through it.
+ * Checks in filename_create's order. */
+static long symlink_at(struct call *c, const char *target, long dirfd,
+		       const char *path)
+{
+	if (!target[0])
+		return -ENOENT; /* getname of "" */
+	struct walk w;
+	long r = sys_walk(c, dirfd, path, WALK_PARENT, &w);
+	if (r < 0)
+		return r;
+	if (w.dot || w.in)
+		return -EEXIST;
+	if (w.slash)
+		return -ENOENT; /* "new/" asks for a directory */
+	struct inode *in;
+	return sys_create_inode(c, &w, S_IFLNK | 0777, target, &in);
+}
+
+long srv_symlink(struct call *c)
+{
+	return symlink_at(c, call_path(c, 0), AT_FDCWD, call_path(c, 1));
+}
+
+long srv_symlinkat(struct call *c)
+{
+	return symlink_at(c, call_path(c, 0), c->a[1], call_path(c, 2));
 }

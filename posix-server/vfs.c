@@ -58,6 +58,7 @@ static void inode_destroy(struct vfs *v, struct inode *in)
 		free(in->ents[i].name);
 	free(in->ents);
 	free(in->idx);
+	free(in->target);
 	vfs_data_close(v, in);
 	free(in);
 }
