@@ -27,8 +27,15 @@ struct linux_dirent64 {
 	char d_name[];
 };
 
+/* A directory, open or O_PATH: what fchdir and a dirfd take. */
+static inline bool ofd_is_dir(const struct ofd *o)
+{
+	return o->ops == &ofd_dir_ops ||
+	       (o->ops == &ofd_path_ops && S_ISDIR(o->in->mode));
+}
+
 /* Where a path given with at-fd dirfd starts: cwd for AT_FDCWD or an
- * absolute path, else the directory open at dirfd. */
+ * absolute path, else the directory open (or O_PATH) at dirfd. */
 static inline long sys_start(struct call *c, long dirfd, const char *path,
 			     struct inode **start)
 {
@@ -36,10 +43,10 @@ static inline long sys_start(struct call *c, long dirfd, const char *path,
 		*start = c->cage->cwd;
 		return 0;
 	}
-	struct ofd *o = fd_get(c->cage->fds, dirfd);
+	struct ofd *o = fd_get_raw(c->cage->fds, dirfd);
 	if (!o)
 		return -EBADF;
-	if (!ofd_is(o, &ofd_dir_ops))
+	if (!ofd_is_dir(o))
 		return -ENOTDIR;
 	*start = o->in;
 	return 0;

@@ -28,14 +28,19 @@ struct target {
 	struct ofd *o; /* named by fd: what stats one without an inode */
 };
 
-static long fd_target(struct call *c, long fd, struct target *t)
+static long ofd_target(struct ofd *o, struct target *t)
 {
-	struct ofd *o = fd_get(c->cage->fds, fd);
 	if (!o)
 		return -EBADF;
 	t->in = o->in;
 	t->o = o;
 	return 0;
+}
+
+/* fchmod, fchown, futimens, f*xattr: EBADF for an O_PATH fd. */
+static long fd_target(struct call *c, long fd, struct target *t)
+{
+	return ofd_target(fd_get(c->cage->fds, fd), t);
 }
 
 /* The file a *at call names: path from dirfd, or with AT_EMPTY_PATH and
@@ -50,7 +55,7 @@ static long at_target(struct call *c, long dirfd, const char *path,
 			t->in = c->cage->cwd;
 			return 0;
 		}
-		return fd_target(c, dirfd, t);
+		return ofd_target(fd_get_raw(c->cage->fds, dirfd), t);
 	}
 	if (!path)
 		return -EFAULT;
@@ -91,6 +96,8 @@ static long chmod_inode(struct call *c, const struct target *t, long mode)
 	if (r < 0)
 		return r;
 	struct inode *in = t->in;
+	if (S_ISLNK(in->mode))
+		return -EOPNOTSUPP; /* a link's mode is never changed (Linux 6.6) */
 	if (!owner_or_root(cr, in))
 		return -EPERM;
 	if ((r = store_reserve(srv.store, STORE_ADDS)) < 0)
