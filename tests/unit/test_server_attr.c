@@ -68,14 +68,20 @@ static long path1(struct cage *cg, uint32_t nr, const char *p, int64_t a1,
 	return callx(cg, nr, &x);
 }
 
-static struct stat st_of(const char *p)
+/* stat (or lstat: nr) of p by root. */
+static struct stat stat_nr(uint32_t nr, const char *p)
 {
 	struct stat st;
 	memset(&st, 0, sizeof st);
 	struct args x = {.in = {p}, .inlen = {strlen(p)}, .out = {NULL, &st},
 			 .cap = {0, sizeof st}};
-	assert_int_equal(callx(root, LIND_SYS_stat, &x), 0);
+	assert_int_equal(callx(root, nr, &x), 0);
 	return st;
+}
+
+static struct stat st_of(const char *p)
+{
+	return stat_nr(LIND_SYS_stat, p);
 }
 
 static long utimens(struct cage *cg, const char *p, const struct timespec *ts)
@@ -247,12 +253,7 @@ static long symlink_(struct cage *cg, const char *target, const char *path)
 
 static struct stat lst_of(const char *p)
 {
-	struct stat st;
-	memset(&st, 0, sizeof st);
-	struct args x = {.in = {p}, .inlen = {strlen(p)}, .out = {NULL, &st},
-			 .cap = {0, sizeof st}};
-	assert_int_equal(callx(root, LIND_SYS_lstat, &x), 0);
-	return st;
+	return stat_nr(LIND_SYS_lstat, p);
 }
 
 /* The link's target, as readlink reads it, NUL added. */

@@ -86,6 +86,19 @@ static void test_format(void **state)
 	tsrv_stop(true);
 }
 
+/* store_load's answer for a store it refuses (nothing is kept). */
+static int load_refused(void)
+{
+	assert_int_equal(store_open(dir, &srv.store), 0);
+	srv.vfs = vfs_new(srv.store);
+	int r = store_load(srv.store, srv.vfs);
+	vfs_free(srv.vfs);
+	store_close(srv.store);
+	srv.vfs = NULL;
+	srv.store = NULL;
+	return r;
+}
+
 static void put_format(const char *text)
 {
 	char p[128];
@@ -122,13 +135,7 @@ static void test_format_versions(void **state)
 	expect_file(cage_new(1, 1000, 1000), "/tmp/a", "one");
 	tsrv_stop(true);
 	put_format("lind-store 3\n");
-	check(store_open(dir, &srv.store), 0);
-	srv.vfs = vfs_new(srv.store);
-	check(store_load(srv.store, srv.vfs), -EPROTO);
-	vfs_free(srv.vfs);
-	store_close(srv.store);
-	srv.vfs = NULL;
-	srv.store = NULL;
+	check(load_refused(), -EPROTO);
 	expect_format("lind-store 3\n"); /* left as it was */
 }
 
@@ -264,13 +271,7 @@ static void test_nlink_from_entries(void **state)
 	vfs_root(srv.vfs)->mode = S_IFREG | 0755;
 	store_log_inode(srv.store, vfs_root(srv.vfs));
 	tsrv_stop(false);
-	assert_int_equal(store_open(dir, &srv.store), 0);
-	srv.vfs = vfs_new(srv.store);
-	check(store_load(srv.store, srv.vfs), -EUCLEAN);
-	vfs_free(srv.vfs);
-	store_close(srv.store);
-	srv.vfs = NULL;
-	srv.store = NULL;
+	check(load_refused(), -EUCLEAN);
 }
 
 static void test_unlinked_while_open(void **state)
