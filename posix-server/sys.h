@@ -35,11 +35,13 @@ static inline bool ofd_is_dir(const struct ofd *o)
 }
 
 /* Where a path given with at-fd dirfd starts: cwd for AT_FDCWD or an
- * absolute path, else the directory open (or O_PATH) at dirfd. */
+ * absolute path, else the directory open (or O_PATH) at dirfd.  An
+ * empty path is ENOENT before dirfd is looked at (Linux's getname): the
+ * walk answers it. */
 static inline long sys_start(struct call *c, long dirfd, const char *path,
 			     struct inode **start)
 {
-	if (path[0] == '/' || (int)dirfd == AT_FDCWD) {
+	if (path[0] == '/' || !path[0] || (int)dirfd == AT_FDCWD) {
 		*start = c->cage->cwd;
 		return 0;
 	}

@@ -1,11 +1,12 @@
 /* Symbolic links: making and reading them, the walk through them (relative
- * and absolute targets, dangling, loops, 40 hops), and every call that
- * acts on a link or on what it points at. */
+ * and absolute targets, dangling, loops, 40 hops), every call that acts
+ * on a link or on what it points at, and O_PATH fds. */
 #include "case.h"
 
 #include <dirent.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
+#include <sys/vfs.h>
 
 #ifndef SYS_fchmodat2
 #define SYS_fchmodat2 452 /* Linux 6.6; glibc 2.36 has no name for it */
@@ -459,6 +460,53 @@ static void system_dirs(void)
 	SHOW(access("abs", X_OK));
 }
 
+/* O_PATH fds beyond links: of /proc nodes, of a directory as dirfd, in
+ * /proc/self/fd, dup'ed, and what an empty path does with them. */
+static void o_path(void)
+{
+	struct stat st;
+	struct statfs sf;
+	int p = SHOW(open("/proc/self/status", O_PATH));
+	SHOW(fstat(p, &st) == 0 && S_ISREG(st.st_mode));
+	SHOW(read(p, buf, 1));
+	SHOW(close(p));
+	p = SHOW(open("/proc/self", O_PATH | O_NOFOLLOW));
+	SHOW(fstat(p, &st) == 0 && S_ISLNK(st.st_mode));
+	SHOW(readlinkat(p, "", buf, sizeof buf) > 0);
+	SHOW(close(p));
+	p = SHOW(open("/proc", O_PATH | O_DIRECTORY));
+	SHOW(fstatfs(p, &sf) == 0);
+	SHOW(faccessat(p, "self/status", R_OK, 0));
+	SHOW(close(p));
+	p = SHOW(open("lf", O_PATH | O_NOFOLLOW));
+	char name[64], t[512];
+	snprintf(name, sizeof name, "/proc/self/fd/%d", p);
+	ssize_t n = SHOW(readlink(name, t, sizeof t));
+	const char *s = getenv("CASE_SCRATCH");
+	if (n > (ssize_t)strlen(s))
+		printf("fd link: %.*s\n", (int)(n - strlen(s)), t + strlen(s));
+	int q = SHOW(dup(p));
+	SHOW(fcntl(q, F_GETFD));
+	SHOW(dup2(p, 10));
+	SHOW(close(q));
+	SHOW(close(10));
+	SHOW(close(p));
+	/* every flag but O_DIRECTORY, O_NOFOLLOW and O_CLOEXEC is ignored */
+	p = SHOW(open("f", O_PATH | O_WRONLY | O_TRUNC | O_CREAT, 0600));
+	SHOW(fstat(p, &st) == 0 && st.st_size > 0);
+	SHOW(openat(p, "", O_RDONLY));           /* "": ENOENT first */
+	SHOW(openat(999, "", O_RDONLY));
+	SHOW(fstatat(999, "", &st, 0));
+	SHOW(linkat(p, "", AT_FDCWD, "hard", AT_EMPTY_PATH));
+	SHOW(unlink("hard"));
+	SHOW(linkat(999, "", AT_FDCWD, "hard", AT_EMPTY_PATH));
+	SHOW(linkat(AT_FDCWD, "", AT_FDCWD, "hard", AT_EMPTY_PATH));
+	SHOW(fchownat(p, "", -1, -1, AT_EMPTY_PATH));
+	SHOW(utimensat(p, "", NULL, AT_EMPTY_PATH));
+	SHOW(close(p));
+	SHOW(open("nope", O_PATH | O_CREAT, 0644));
+}
+
 int main(void)
 {
 	enter_scratch();
@@ -473,5 +521,6 @@ int main(void)
 	attrs();
 	dirs_and_cwd();
 	system_dirs();
+	o_path();
 	return 0;
 }
