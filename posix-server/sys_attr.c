@@ -396,10 +396,12 @@ static long xattr_name(struct call *c, int i)
 	return n == 0 || n > 255 ? -ERANGE : 0;
 }
 
-static long xattr_path(struct call *c)
+/* nofollow: the l* forms, which act on a link itself. */
+static long xattr_path(struct call *c, bool nofollow)
 {
 	struct target t;
-	long r = at_target(c, AT_FDCWD, call_path(c, 0), 0, &t);
+	long r = at_target(c, AT_FDCWD, call_path(c, 0),
+			   nofollow ? AT_SYMLINK_NOFOLLOW : 0, &t);
 	return r < 0 ? r : -EOPNOTSUPP;
 }
 
@@ -415,17 +417,22 @@ static long xattr_set_flags(long flags)
 	return flags & ~(long)(XATTR_CREATE | XATTR_REPLACE) ? -EINVAL : 0;
 }
 
-long srv_setxattr(struct call *c)
+static long set_xattr(struct call *c, bool nofollow)
 {
 	long r = xattr_set_flags((int)c->a[4]);
 	if (r == 0)
 		r = xattr_name(c, 1);
-	return r < 0 ? r : xattr_path(c);
+	return r < 0 ? r : xattr_path(c, nofollow);
+}
+
+long srv_setxattr(struct call *c)
+{
+	return set_xattr(c, false);
 }
 
 long srv_lsetxattr(struct call *c)
 {
-	return srv_setxattr(c);
+	return set_xattr(c, true);
 }
 
 long srv_fsetxattr(struct call *c)
@@ -436,15 +443,21 @@ long srv_fsetxattr(struct call *c)
 	return r < 0 ? r : xattr_fd(c);
 }
 
-long srv_getxattr(struct call *c)
+/* getxattr and removexattr: a name, then the file. */
+static long named_xattr(struct call *c, bool nofollow)
 {
 	long r = xattr_name(c, 1);
-	return r < 0 ? r : xattr_path(c);
+	return r < 0 ? r : xattr_path(c, nofollow);
+}
+
+long srv_getxattr(struct call *c)
+{
+	return named_xattr(c, false);
 }
 
 long srv_lgetxattr(struct call *c)
 {
-	return srv_getxattr(c);
+	return named_xattr(c, true);
 }
 
 long srv_fgetxattr(struct call *c)
@@ -455,12 +468,12 @@ long srv_fgetxattr(struct call *c)
 
 long srv_listxattr(struct call *c)
 {
-	return xattr_path(c);
+	return xattr_path(c, false);
 }
 
 long srv_llistxattr(struct call *c)
 {
-	return xattr_path(c);
+	return xattr_path(c, true);
 }
 
 long srv_flistxattr(struct call *c)
@@ -470,13 +483,12 @@ long srv_flistxattr(struct call *c)
 
 long srv_removexattr(struct call *c)
 {
-	long r = xattr_name(c, 1);
-	return r < 0 ? r : xattr_path(c);
+	return named_xattr(c, false);
 }
 
 long srv_lremovexattr(struct call *c)
 {
-	return srv_removexattr(c);
+	return named_xattr(c, true);
 }
 
 long srv_fremovexattr(struct call *c)
