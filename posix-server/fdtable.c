@@ -145,16 +145,25 @@ struct fdtable *fdtable_fork(const struct fdtable *src)
 	return t;
 }
 
-struct ofd *fd_get(struct fdtable *t, long fd)
+/* O_PATH: a reference to an inode and nothing more. */
+const struct ofd_ops ofd_path_ops = {.kind = "path"};
+
+struct ofd *fd_get_raw(struct fdtable *t, long fd)
 {
 	if (!t || fd < 0 || fd >= FD_MAX) /* a zombie has no table */
 		return NULL;
 	return t->slot[fd];
 }
 
+struct ofd *fd_get(struct fdtable *t, long fd)
+{
+	struct ofd *o = fd_get_raw(t, fd);
+	return o && ofd_is(o, &ofd_path_ops) ? NULL : o;
+}
+
 int fd_close(struct vfs *v, struct fdtable *t, long fd)
 {
-	struct ofd *o = fd_get(t, fd);
+	struct ofd *o = fd_get_raw(t, fd);
 	if (!o)
 		return -EBADF;
 	t->slot[fd] = NULL;
@@ -170,7 +179,7 @@ int fd_close(struct vfs *v, struct fdtable *t, long fd)
 
 int fd_dup(struct fdtable *t, long old, long min, bool cloexec)
 {
-	struct ofd *o = fd_get(t, old);
+	struct ofd *o = fd_get_raw(t, old);
 	if (!o)
 		return -EBADF;
 	int fd = fd_install(t, (int)min, o, cloexec);
@@ -182,7 +191,7 @@ int fd_dup(struct fdtable *t, long old, long min, bool cloexec)
 int fd_dup2(struct vfs *v, struct fdtable *t, long old, long newfd,
 	    bool cloexec)
 {
-	struct ofd *o = fd_get(t, old);
+	struct ofd *o = fd_get_raw(t, old);
 	if (!o)
 		return -EBADF;
 	if (newfd < 0 || newfd >= fd_table_limit(t))

@@ -2,6 +2,7 @@
  * at-fd), ".", "..", repeated and trailing slashes, search permission,
  * symlinks (followed in the virtual namespace) and binds' mountpoints. */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -65,7 +66,28 @@ long vfs_readlink(struct vfs *v, struct inode *in, char *buf, size_t cap)
 {
 	if (in->proc)
 		return procfs_readlink(v, in, buf, cap);
-	return in->host ? bind_readlink(v, in, buf, cap) : -EINVAL;
+	if (in->host)
+		return bind_readlink(v, in, buf, cap);
+	if (!S_ISLNK(in->mode))
+		return -EINVAL;
+	if (!in->target)
+		return 0; /* a damaged store's link: dangling, as "" */
+	size_t n = in->size < cap ? in->size : cap;
+	memcpy(buf, in->target, n);
+	return (long)n;
+}
+
+int vfs_set_target(struct inode *in, const char *target, size_t len)
+{
+	char *t = malloc(len + 1);
+	if (!t)
+		return -ENOMEM;
+	memcpy(t, target, len);
+	t[len] = '\0';
+	free(in->target);
+	in->target = t;
+	in->size = len;
+	return 0;
 }
 
 /* Replaces the path left to walk (rest) by link in's target followed by

@@ -36,7 +36,11 @@
 #include "store.h"
 #include "vfs.h"
 
-#define FORMAT_TEXT "lind-store 1\n"
+/* The store's format: 2 adds symlinks (StoreOp.target).  A format 1
+ * store reads the same and is marked 2 at load, so that a server of
+ * format 1, which would lose the targets, refuses it. */
+#define FORMAT_TEXT "lind-store 2\n"
+#define FORMAT_1_TEXT "lind-store 1\n"
 /* In a record's len: the call's next record follows.  Stores written
  * before it had every record alone, which reads the same. */
 #define REC_MORE 0x80000000u
@@ -191,6 +195,10 @@ static void fill_inode(Lind__StoreOp *op, const struct inode *in)
 	op->atime_ns = in->atime;
 	op->mtime_ns = in->mtime;
 	op->ctime_ns = in->ctime;
+	if (S_ISLNK(in->mode) && in->target) {
+		op->target.data = (uint8_t *)in->target;
+		op->target.len = in->size;
+	}
 }
 
 void store_log_inode(struct store *s, const struct inode *in)
@@ -492,6 +500,20 @@ void store_data_remove(struct store *s, uint64_t ino)
 
 /* ---- replay --------------------------------------------------------- */
 
+/* A symlink's target (up to a NUL a damaged record may hold). */
+static void apply_target(struct inode *in, const Lind__StoreOp *op)
+{
+	if (!S_ISLNK(op->mode)) {
+		free(in->target);
+		in->target = NULL;
+		return;
+	}
+	const char *t = (const char *)op->target.data;
+	size_t n = t ? strnlen(t, op->target.len) : 0;
+	if (vfs_set_target(in, t ? t : "", n) < 0)
+		in->size = 0; /* no memory: readlink answers "" */
+}
+
 static void apply(struct vfs *v, const Lind__StoreOp *op)
 {
 	struct inode *in, *dir;
@@ -510,6 +532,7 @@ static void apply(struct vfs *v, const Lind__StoreOp *op)
 		in->atime = op->atime_ns;
 		in->mtime = op->mtime_ns;
 		in->ctime = op->ctime_ns;
+		apply_target(in, op);
 		break;
 	case LIND__STORE_OP__KIND__LINK:
 		dir = vfs_get(v, op->parent);
@@ -707,6 +730,24 @@ static struct inode *mknode(struct vfs *v, struct inode *dir,
 	return in;
 }
 
+/* FORMAT, atomically: formatting writes it last, an upgrade at once. */
+static int write_format(struct store *s)
+{
+	int fd = openat(s->dirfd, "FORMAT.tmp",
+			O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	int r = write_all(fd, FORMAT_TEXT, strlen(FORMAT_TEXT));
+	if (r == 0 && fsync(fd) < 0)
+		r = -errno;
+	close(fd);
+	if (r == 0 && renameat(s->dirfd, "FORMAT.tmp", s->dirfd, "FORMAT") < 0)
+		r = -errno;
+	if (r == 0)
+		fsync(s->dirfd);
+	return r;
+}
+
 static int format(struct store *s, struct vfs *v)
 {
 	/* A half-formatted store has no FORMAT: start it over. */
@@ -720,21 +761,7 @@ static int format(struct store *s, struct vfs *v)
 	mknode(v, root, "tmp", S_IFDIR | 01777, 0);
 	s->qlen = 0; /* the snapshot holds it all */
 	int r = store_snapshot(s, v);
-	if (r < 0)
-		return r;
-	int fd = openat(s->dirfd, "FORMAT.tmp",
-			O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return -errno;
-	r = write_all(fd, FORMAT_TEXT, strlen(FORMAT_TEXT));
-	if (r == 0 && fsync(fd) < 0)
-		r = -errno;
-	close(fd);
-	if (r == 0 && renameat(s->dirfd, "FORMAT.tmp", s->dirfd, "FORMAT") < 0)
-		r = -errno;
-	if (r == 0)
-		fsync(s->dirfd);
-	return r;
+	return r < 0 ? r : write_format(s);
 }
 
 static int open_log(struct store *s)
@@ -758,11 +785,19 @@ int store_load(struct store *s, struct vfs *v)
 		s->vfs = v;
 		return r < 0 ? r : open_log(s);
 	}
-	if (strcmp(fmt, FORMAT_TEXT) != 0)
+	bool v1 = strcmp(fmt, FORMAT_1_TEXT) == 0;
+	if (!v1 && strcmp(fmt, FORMAT_TEXT) != 0) {
+		lind_log(0, "store: format \"%.*s\" is not one this server reads"
+			    " (\"%.*s\" and older)", (int)strcspn(fmt, "\n"), fmt,
+			 (int)strlen(FORMAT_TEXT) - 1, FORMAT_TEXT);
 		return -EPROTO; /* a store from another version */
+	}
+	int r = v1 ? write_format(s) : 0;
+	if (r < 0)
+		return r;
 	uint8_t *buf;
 	size_t len;
-	int r = slurp(s->dirfd, "meta.snap", &buf, &len);
+	r = slurp(s->dirfd, "meta.snap", &buf, &len);
 	if (r < 0)
 		return r;
 	replay(v, buf, len);

@@ -27,19 +27,28 @@ struct linux_dirent64 {
 	char d_name[];
 };
 
+/* A directory, open or O_PATH: what fchdir and a dirfd take. */
+static inline bool ofd_is_dir(const struct ofd *o)
+{
+	return o->ops == &ofd_dir_ops ||
+	       (o->ops == &ofd_path_ops && S_ISDIR(o->in->mode));
+}
+
 /* Where a path given with at-fd dirfd starts: cwd for AT_FDCWD or an
- * absolute path, else the directory open at dirfd. */
+ * absolute path, else the directory open (or O_PATH) at dirfd.  An
+ * empty path is ENOENT before dirfd is looked at (Linux's getname): the
+ * walk answers it. */
 static inline long sys_start(struct call *c, long dirfd, const char *path,
 			     struct inode **start)
 {
-	if (path[0] == '/' || (int)dirfd == AT_FDCWD) {
+	if (path[0] == '/' || !path[0] || (int)dirfd == AT_FDCWD) {
 		*start = c->cage->cwd;
 		return 0;
 	}
-	struct ofd *o = fd_get(c->cage->fds, dirfd);
+	struct ofd *o = fd_get_raw(c->cage->fds, dirfd);
 	if (!o)
 		return -EBADF;
-	if (!ofd_is(o, &ofd_dir_ops))
+	if (!ofd_is_dir(o))
 		return -ENOTDIR;
 	*start = o->in;
 	return 0;
@@ -99,6 +108,10 @@ long sys_fcntl_lock(struct call *c, struct ofd *o, long cmd);
  * mode's permission bits less the umask (journaled). */
 long sys_create_node(struct call *c, struct walk *w, uint32_t type,
 		     long mode, struct inode **out);
+/* sys_file.c: the same with mode whole (type and bits, no umask) and,
+ * for a symlink, its target; the walk's trailing slash is the caller's. */
+long sys_create_inode(struct call *c, struct walk *w, uint32_t mode,
+		      const char *target, struct inode **out);
 /* sys_file.c: a regular file's size set to len (journaled). */
 long sys_truncate_inode(struct inode *in, uint64_t len);
 /* sys_file.c: the stat used by stat, fstat, newfstatat. */

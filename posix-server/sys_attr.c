@@ -28,14 +28,19 @@ struct target {
 	struct ofd *o; /* named by fd: what stats one without an inode */
 };
 
-static long fd_target(struct call *c, long fd, struct target *t)
+static long ofd_target(struct ofd *o, struct target *t)
 {
-	struct ofd *o = fd_get(c->cage->fds, fd);
 	if (!o)
 		return -EBADF;
 	t->in = o->in;
 	t->o = o;
 	return 0;
+}
+
+/* fchmod, fchown, futimens, f*xattr: EBADF for an O_PATH fd. */
+static long fd_target(struct call *c, long fd, struct target *t)
+{
+	return ofd_target(fd_get(c->cage->fds, fd), t);
 }
 
 /* The file a *at call names: path from dirfd, or with AT_EMPTY_PATH and
@@ -50,7 +55,7 @@ static long at_target(struct call *c, long dirfd, const char *path,
 			t->in = c->cage->cwd;
 			return 0;
 		}
-		return fd_target(c, dirfd, t);
+		return ofd_target(fd_get_raw(c->cage->fds, dirfd), t);
 	}
 	if (!path)
 		return -EFAULT;
@@ -91,6 +96,8 @@ static long chmod_inode(struct call *c, const struct target *t, long mode)
 	if (r < 0)
 		return r;
 	struct inode *in = t->in;
+	if (S_ISLNK(in->mode))
+		return -EOPNOTSUPP; /* a link's mode is never changed (Linux 6.6) */
 	if (!owner_or_root(cr, in))
 		return -EPERM;
 	if ((r = store_reserve(srv.store, STORE_ADDS)) < 0)
@@ -389,10 +396,12 @@ static long xattr_name(struct call *c, int i)
 	return n == 0 || n > 255 ? -ERANGE : 0;
 }
 
-static long xattr_path(struct call *c)
+/* nofollow: the l* forms, which act on a link itself. */
+static long xattr_path(struct call *c, bool nofollow)
 {
 	struct target t;
-	long r = at_target(c, AT_FDCWD, call_path(c, 0), 0, &t);
+	long r = at_target(c, AT_FDCWD, call_path(c, 0),
+			   nofollow ? AT_SYMLINK_NOFOLLOW : 0, &t);
 	return r < 0 ? r : -EOPNOTSUPP;
 }
 
@@ -408,17 +417,22 @@ static long xattr_set_flags(long flags)
 	return flags & ~(long)(XATTR_CREATE | XATTR_REPLACE) ? -EINVAL : 0;
 }
 
-long srv_setxattr(struct call *c)
+static long set_xattr(struct call *c, bool nofollow)
 {
 	long r = xattr_set_flags((int)c->a[4]);
 	if (r == 0)
 		r = xattr_name(c, 1);
-	return r < 0 ? r : xattr_path(c);
+	return r < 0 ? r : xattr_path(c, nofollow);
+}
+
+long srv_setxattr(struct call *c)
+{
+	return set_xattr(c, false);
 }
 
 long srv_lsetxattr(struct call *c)
 {
-	return srv_setxattr(c);
+	return set_xattr(c, true);
 }
 
 long srv_fsetxattr(struct call *c)
@@ -429,15 +443,21 @@ long srv_fsetxattr(struct call *c)
 	return r < 0 ? r : xattr_fd(c);
 }
 
-long srv_getxattr(struct call *c)
+/* getxattr and removexattr: a name, then the file. */
+static long named_xattr(struct call *c, bool nofollow)
 {
 	long r = xattr_name(c, 1);
-	return r < 0 ? r : xattr_path(c);
+	return r < 0 ? r : xattr_path(c, nofollow);
+}
+
+long srv_getxattr(struct call *c)
+{
+	return named_xattr(c, false);
 }
 
 long srv_lgetxattr(struct call *c)
 {
-	return srv_getxattr(c);
+	return named_xattr(c, true);
 }
 
 long srv_fgetxattr(struct call *c)
@@ -448,12 +468,12 @@ long srv_fgetxattr(struct call *c)
 
 long srv_listxattr(struct call *c)
 {
-	return xattr_path(c);
+	return xattr_path(c, false);
 }
 
 long srv_llistxattr(struct call *c)
 {
-	return xattr_path(c);
+	return xattr_path(c, true);
 }
 
 long srv_flistxattr(struct call *c)
@@ -463,13 +483,12 @@ long srv_flistxattr(struct call *c)
 
 long srv_removexattr(struct call *c)
 {
-	long r = xattr_name(c, 1);
-	return r < 0 ? r : xattr_path(c);
+	return named_xattr(c, false);
 }
 
 long srv_lremovexattr(struct call *c)
 {
-	return srv_removexattr(c);
+	return named_xattr(c, true);
 }
 
 long srv_fremovexattr(struct call *c)

@@ -241,29 +241,52 @@ full:
 
 /* ---- symlinks ----------------------------------------------------------- */
 
-static long readlink_at(struct call *c, long dirfd, const char *path, int out)
+/* The file readlinkat reads: path from dirfd, or for an empty path
+ * dirfd's own (an O_PATH fd of a link), which must then be a link. */
+static long readlink_file(struct call *c, long dirfd, const char *path,
+			  struct inode **out)
 {
-	struct walk w;
-	if ((int64_t)c->out[out].cap <= 0)
+	if (path[0]) {
+		struct walk w;
+		long r = sys_walk(c, dirfd, path, 0, &w);
+		*out = w.in;
+		return r < 0 ? r : w.in ? 0 : -ENOENT;
+	}
+	if ((int)dirfd == AT_FDCWD)
+		return -ENOENT; /* the cwd: no link */
+	struct ofd *o = fd_get_raw(c->cage->fds, dirfd);
+	if (!o)
+		return -EBADF;
+	*out = o->in;
+	return o->in && S_ISLNK(o->in->mode) ? 0 : -ENOENT;
+}
+
+/* size is readlink's int bufsiz (a negative one reaches the server
+ * clamped by client-libc, as every buffer's size, so only 0 is seen). */
+static long readlink_at(struct call *c, long dirfd, const char *path, int out,
+			long size)
+{
+	struct inode *in;
+	if ((int)size <= 0)
 		return -EINVAL;
-	long r = path[0] ? sys_walk(c, dirfd, path, 0, &w) : -ENOENT;
+	long r = readlink_file(c, dirfd, path, &in);
 	if (r < 0)
 		return r;
-	if (!w.in)
-		return -ENOENT;
-	r = vfs_readlink(srv.vfs, w.in, c->out[out].buf, c->out[out].cap);
+	size_t cap = c->out[out].cap < (size_t)(int)size ? c->out[out].cap
+							  : (size_t)(int)size;
+	r = vfs_readlink(srv.vfs, in, c->out[out].buf, cap);
 	c->out[out].len = r > 0 ? (size_t)r : 0;
 	return r;
 }
 
 long srv_readlink(struct call *c)
 {
-	return readlink_at(c, AT_FDCWD, call_path(c, 0), 1);
+	return readlink_at(c, AT_FDCWD, call_path(c, 0), 1, c->a[2]);
 }
 
 long srv_readlinkat(struct call *c)
 {
-	return readlink_at(c, c->a[0], call_path(c, 1), 2);
+	return readlink_at(c, c->a[0], call_path(c, 1), 2, c->a[3]);
 }
 
 /* ---- cwd ---------------------------------------------------------------- */
@@ -301,10 +324,10 @@ long srv_chdir(struct call *c)
 
 long srv_fchdir(struct call *c)
 {
-	struct ofd *o = fd_get(c->cage->fds, c->a[0]);
+	struct ofd *o = fd_get_raw(c->cage->fds, c->a[0]);
 	if (!o)
 		return -EBADF;
-	if (!ofd_is(o, &ofd_dir_ops))
+	if (!ofd_is_dir(o))
 		return -ENOTDIR;
 	return set_cwd(c, o->in);
 }

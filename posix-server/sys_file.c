@@ -44,9 +44,16 @@ long sys_truncate_inode(struct inode *in, uint64_t len)
 long sys_create_node(struct call *c, struct walk *w, uint32_t type,
 		     long mode, struct inode **out)
 {
-	struct cage *cg = cur(c);
 	if (w->slash)
 		return -EISDIR;
+	uint32_t m = type | ((uint32_t)mode & 07777 & ~cur(c)->umask);
+	return sys_create_inode(c, w, m, NULL, out);
+}
+
+long sys_create_inode(struct call *c, struct walk *w, uint32_t mode,
+		      const char *target, struct inode **out)
+{
+	struct cage *cg = cur(c);
 	long r = sys_writable_dir(w->dir);
 	if (r < 0)
 		return r;
@@ -56,15 +63,15 @@ long sys_create_node(struct call *c, struct walk *w, uint32_t type,
 	if (r < 0 || (r = sys_inode_room()) < 0 ||
 	    (r = store_reserve(srv.store, STORE_ADDS)) < 0)
 		return r;
-	struct inode *in = vfs_alloc(srv.vfs,
-				     type | ((uint32_t)mode & 07777 & ~cg->umask),
-				     cg->cred.uid, cg->cred.gid, 0);
+	struct inode *in = vfs_alloc(srv.vfs, mode, cg->cred.uid, cg->cred.gid,
+				     0);
 	if (!in)
 		return -ENOMEM;
 	/* No data file yet: it is made by the first read or write, which
 	 * answers ENOSPC itself when the disk is full; an empty file costs
 	 * no host inode. */
-	if ((r = vfs_dir_add(w->dir, w->name, in->ino)) < 0) {
+	if ((target && (r = vfs_set_target(in, target, strlen(target))) < 0) ||
+	    (r = vfs_dir_add(w->dir, w->name, in->ino)) < 0) {
 		vfs_maybe_free(srv.vfs, in); /* nlink 0: freed, data file too */
 		return r;
 	}
@@ -103,6 +110,36 @@ static long open_existing_check(struct cage *cg, struct inode *in, long flags,
 	return in->host && acc != O_RDONLY ? -EROFS : 0;
 }
 
+/* O_PATH: the inode the walk found, with no permission on it asked and
+ * no other flag than O_DIRECTORY and O_NOFOLLOW heeded (a FIFO does not
+ * wait, a bind's file is not opened on the host); O_NOFOLLOW opens a
+ * final symlink itself. */
+static long open_path(struct call *c, long dirfd, const char *path,
+		      long flags)
+{
+	struct walk w;
+	long r = sys_walk(c, dirfd, path, flags & O_NOFOLLOW ? 0 : WALK_FOLLOW,
+			  &w);
+	if (r < 0)
+		return r;
+	if (!w.in)
+		return -ENOENT;
+	if ((flags & O_DIRECTORY) && !S_ISDIR(w.in->mode))
+		return -ENOTDIR;
+	struct ofd *o = ofd_new(&ofd_path_ops,
+				(int)flags & (O_PATH | O_DIRECTORY | O_NOFOLLOW),
+				w.in, NULL);
+	if (!o)
+		return -ENOMEM;
+	vfs_ref(w.in);
+	if (!S_ISDIR(w.in->mode) && !w.in->host && !w.in->proc)
+		ofd_set_name(o, w.dir, w.name); /* for /proc/<pid>/fd */
+	int fd = fd_install(cur(c)->fds, 0, o, flags & O_CLOEXEC);
+	if (fd < 0)
+		ofd_put(srv.vfs, o);
+	return fd;
+}
+
 /* exec: for the loader (lind_openexec), execute permission instead of
  * read permission. */
 static long open_at(struct call *c, long dirfd, const char *path, long flags,
@@ -110,12 +147,14 @@ static long open_at(struct call *c, long dirfd, const char *path, long flags,
 {
 	struct cage *cg = cur(c);
 	int acc = (int)flags & O_ACCMODE;
-	if (acc == O_ACCMODE)
+	if (acc == O_ACCMODE && !(flags & O_PATH))
 		return -EINVAL;
 	if (!fd_room(cg->fds))
 		return -EMFILE;
 	if (ofd_files_full())
 		return -ENFILE; /* before the lookup, as Linux */
+	if (flags & O_PATH)
+		return open_path(c, dirfd, path, flags);
 	struct walk w;
 	/* O_CREAT|O_EXCL never follows the last component: it must not
 	 * exist, not even as a dangling link */
@@ -322,7 +361,7 @@ static long stat_path(struct call *c, long dirfd, const char *path,
 
 static long stat_fd(struct call *c, long fd, int out)
 {
-	struct ofd *o = fd_get(cur(c)->fds, fd);
+	struct ofd *o = fd_get_raw(cur(c)->fds, fd);
 	if (!o)
 		return -EBADF;
 	long r = ofd_stat(o, c->out[out].buf);
@@ -370,7 +409,7 @@ static long access_at(struct call *c, long dirfd, const char *path, long mode,
 	struct inode *start, *in;
 	long r;
 	if (path[0] == '\0' && (flags & AT_EMPTY_PATH) && (int)dirfd != AT_FDCWD) {
-		struct ofd *o = fd_get(cur(c)->fds, dirfd);
+		struct ofd *o = fd_get_raw(cur(c)->fds, dirfd);
 		if (!o)
 			return -EBADF;
 		if (!o->in)
@@ -451,7 +490,7 @@ long srv_dup(struct call *c)
 long srv_dup2(struct call *c)
 {
 	if (c->a[0] == c->a[1])
-		return fd_get(cur(c)->fds, c->a[0]) ? c->a[1] : -EBADF;
+		return fd_get_raw(cur(c)->fds, c->a[0]) ? c->a[1] : -EBADF;
 	return fd_dup2(srv.vfs, cur(c)->fds, c->a[0], c->a[1], false);
 }
 
@@ -463,12 +502,19 @@ long srv_dup3(struct call *c)
 		       c->a[2] & O_CLOEXEC);
 }
 
+/* What fcntl does on an O_PATH fd (Linux's check_fcntl_cmd). */
+static bool path_fcntl(long cmd)
+{
+	return cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC || cmd == F_GETFD ||
+	       cmd == F_SETFD || cmd == F_GETFL;
+}
+
 long srv_fcntl(struct call *c)
 {
 	struct fdtable *t = cur(c)->fds;
 	long fd = c->a[0], arg = c->a[2];
-	struct ofd *o = c->hold ? c->hold : fd_get(t, fd); /* F_SETLKW re-run */
-	if (!o)
+	struct ofd *o = c->hold ? c->hold : fd_get_raw(t, fd); /* F_SETLKW re-run */
+	if (!o || (ofd_is(o, &ofd_path_ops) && !path_fcntl(c->a[1])))
 		return -EBADF;
 	switch (c->a[1]) {
 	case F_DUPFD:

@@ -58,6 +58,7 @@ static void inode_destroy(struct vfs *v, struct inode *in)
 		free(in->ents[i].name);
 	free(in->ents);
 	free(in->idx);
+	free(in->target);
 	vfs_data_close(v, in);
 	free(in);
 }
@@ -571,7 +572,8 @@ void vfs_stat(const struct inode *in, struct stat *st)
 	st->st_rdev = in->rdev;
 	st->st_size = S_ISDIR(in->mode) ? 4096 : (off_t)in->size;
 	st->st_blksize = 4096;
-	st->st_blocks = (st->st_size + 511) / 512;
+	/* a link's target is kept in the journal, not in blocks */
+	st->st_blocks = S_ISLNK(in->mode) ? 0 : (st->st_size + 511) / 512;
 	st->st_atim = ts_of(in->atime);
 	st->st_mtim = ts_of(in->mtime);
 	st->st_ctim = ts_of(in->ctime);

@@ -30,6 +30,7 @@ struct inode {
 	uint64_t size;
 	uint64_t rdev;
 	int64_t atime, mtime, ctime; /* ns */
+	char *target;    /* symlinks: the target, size bytes and a NUL */
 	unsigned refs;   /* open descriptions + cwds: keep alive at nlink 0 */
 	unsigned opens;  /* open descriptions: data_fd may be cached */
 	int data_fd;     /* host fd of data/<ino>, -1 when not cached */
@@ -135,9 +136,12 @@ int vfs_walk(struct vfs *v, const struct cred *cr, struct inode *start,
 /* Resolve to an existing inode. */
 int vfs_resolve(struct vfs *v, const struct cred *cr, struct inode *start,
 		const char *path, int flags, struct inode **out);
-/* Target of symlink in (not NUL-terminated): length or -errno (EINVAL
- * for anything else). */
+/* Target of symlink in (not NUL-terminated, cut to cap as readlink(2)
+ * cuts it): length or -errno (EINVAL for anything else). */
 long vfs_readlink(struct vfs *v, struct inode *in, char *buf, size_t cap);
+/* Makes in's target (len bytes, no NUL among them) and size; 0 or
+ * -ENOMEM (in unchanged). */
+int vfs_set_target(struct inode *in, const char *target, size_t len);
 /* Absolute path of directory d into buf; length with NUL or -errno. */
 long vfs_path_of(struct vfs *v, struct inode *d, char *buf, size_t cap);
 

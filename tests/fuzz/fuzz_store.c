@@ -65,7 +65,7 @@ static void make_store(const char *dir, const uint8_t *data, size_t size)
 {
 	int rc = mkdir(dir, 0700);
 	assert(rc == 0);
-	put_file(dir, "FORMAT", "lind-store 1\n", 13);
+	put_file(dir, "FORMAT", "lind-store 2\n", 13);
 	size_t nsnap = data[0];
 	struct fuzz_split in = {data + 3, size - 3};
 	uint8_t *file[2];

@@ -79,7 +79,7 @@ expect_eq "the bound path shows in its parent's listing" \
 # Every change answers EROFS, with the errno Linux gives first.
 OPS="mkdir rmdir unlink unlinkat-dir creat rdwr wronly trunc create
 create-rdonly excl rdonly nofollow directory access-w access-r access-x
-readlink readlinkat stat lstat write ftruncate"
+readlink readlinkat stat lstat write ftruncate symlink opath"
 PATHS="a.txt sub missing rel dangle sub/. sub/.. . rel/ loop1 sub/up/x"
 tries() { # tries RUNNER...: every op on every path
 	local op p
@@ -131,6 +131,15 @@ out=$(for l in rel deep abs root/"$H"/canary; do bw cat "$H/tree/esc/$l"; done
 	bw cwd "$H/tree" ..; bw cat "$H/canary")
 expect_eq "no way out reaches the canary" "" "$(grep CANARY <<<"$out")"
 expect_eq "... each is ENOENT" 8 "$(grep -c ': ENOENT$' <<<"$out")"
+# Links the cage makes in the store: absolute targets are virtual paths,
+# and ".." stops at the virtual root.
+"$LIND_RUN" /bin/ln -s "$H/canary" /tmp/esc-abs
+"$LIND_RUN" /bin/ln -s ../../../../../../../../../../../.."$H"/canary /tmp/esc-rel
+"$LIND_RUN" /bin/ln -s "$H/tree/esc/abs" /tmp/esc-via
+out=$(for l in abs rel via; do bw cat /tmp/esc-$l; done)
+expect_eq "a store link reaches no host file: each is ENOENT" \
+	"cat /tmp/esc-abs: ENOENT cat /tmp/esc-rel: ENOENT cat /tmp/esc-via: ENOENT" \
+	"$(echo $out)"
 expect_eq "... proven from the host: the canary's atime did not move" \
 	"$atime0" "$(canary_atime)"
 cat "$H/canary" >/dev/null

@@ -1,7 +1,8 @@
 /* Attribute calls against a scratch store, as users other than root (the
  * integration cases run as root natively too): who may chmod, chown and
  * set times, setuid/setgid clearing, xattrs, resource limits, rename's
- * permission checks, and that each change survives a restart. */
+ * and symlink's permission checks, and that each change (a symlink's
+ * target too) survives a restart. */
 #define _GNU_SOURCE
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -67,14 +68,20 @@ static long path1(struct cage *cg, uint32_t nr, const char *p, int64_t a1,
 	return callx(cg, nr, &x);
 }
 
-static struct stat st_of(const char *p)
+/* stat (or lstat: nr) of p by root. */
+static struct stat stat_nr(uint32_t nr, const char *p)
 {
 	struct stat st;
 	memset(&st, 0, sizeof st);
 	struct args x = {.in = {p}, .inlen = {strlen(p)}, .out = {NULL, &st},
 			 .cap = {0, sizeof st}};
-	assert_int_equal(callx(root, LIND_SYS_stat, &x), 0);
+	assert_int_equal(callx(root, nr, &x), 0);
 	return st;
+}
+
+static struct stat st_of(const char *p)
+{
+	return stat_nr(LIND_SYS_stat, p);
 }
 
 static long utimens(struct cage *cg, const char *p, const struct timespec *ts)
@@ -237,6 +244,87 @@ static void test_rename_perms(void **state)
 	check(st_of("/tmp/own/o").st_uid, 2000);
 }
 
+static long symlink_(struct cage *cg, const char *target, const char *path)
+{
+	struct args x = {.in = {target, path},
+			 .inlen = {strlen(target), strlen(path)}};
+	return callx(cg, LIND_SYS_symlink, &x);
+}
+
+static struct stat lst_of(const char *p)
+{
+	return stat_nr(LIND_SYS_lstat, p);
+}
+
+/* The link's target, as readlink reads it, NUL added. */
+static const char *target_of(const char *p)
+{
+	static char buf[4100];
+	struct args x = {.a = {0, 0, sizeof buf - 1}, .in = {p},
+			 .inlen = {strlen(p)}, .out = {NULL, buf},
+			 .cap = {0, sizeof buf - 1}};
+	long n = callx(root, LIND_SYS_readlink, &x);
+	assert_true(n >= 0);
+	buf[n] = '\0';
+	return buf;
+}
+
+static long fchmodat2_(struct cage *cg, const char *p, long mode, long flags)
+{
+	struct args x = {.a = {AT_FDCWD, 0, mode, flags}, .in = {NULL, p},
+			 .inlen = {0, strlen(p)}};
+	return callx(cg, LIND_SYS_fchmodat2, &x);
+}
+
+static void test_symlink_perms(void **state)
+{
+	(void)state;
+	check(path1(owner, LIND_SYS_mkdir, "/tmp/own", 0755, 0), 0);
+	check(path1(owner, LIND_SYS_mkdir, "/tmp/priv", 0700, 0), 0);
+	make_file(owner, "/tmp/own/f", 0644);
+	check(symlink_(other, "x", "/tmp/own/l"), -EACCES); /* not its dir */
+	check(symlink_(other, "x", "/tmp/own/f"), -EEXIST); /* before that */
+	check(symlink_(other, "x", "/tmp/priv/l"), -EACCES); /* no search */
+	check(symlink_(other, "", "/tmp/priv/l"), -ENOENT);  /* first of all */
+	other->umask = 0777; /* a link's mode is 0777 whatever the umask */
+	check(symlink_(other, "own/f", "/tmp/ol"), 0); /* sticky /tmp: anyone */
+	struct stat st = lst_of("/tmp/ol");
+	check(st.st_mode, S_IFLNK | 0777);
+	check(st.st_uid, 2000);
+	check(st.st_size, 5);
+	check(st.st_blocks, 0); /* the target is in the journal */
+	assert_string_equal(target_of("/tmp/ol"), "own/f");
+	check(st_of("/tmp/ol").st_uid, 1000); /* stat follows */
+	/* lchown: the link, by its owner's rules */
+	check(path1(owner, LIND_SYS_lchown, "/tmp/ol", 1000, -1), -EPERM);
+	check(path1(other, LIND_SYS_lchown, "/tmp/ol", -1, 2000), 0);
+	check(path1(root, LIND_SYS_lchown, "/tmp/ol", 3000, 3000), 0);
+	check(lst_of("/tmp/ol").st_uid, 3000);
+	check(st_of("/tmp/own/f").st_uid, 1000);
+	/* a link's mode never changes: EOPNOTSUPP, before ownership */
+	check(fchmodat2_(other, "/tmp/ol", 0600, AT_SYMLINK_NOFOLLOW),
+	      -EOPNOTSUPP);
+	check(fchmodat2_(root, "/tmp/ol", 0600, AT_SYMLINK_NOFOLLOW),
+	      -EOPNOTSUPP);
+	check(fchmodat2_(owner, "/tmp/ol", 0600, 0), 0); /* follows */
+	check(st_of("/tmp/own/f").st_mode, S_IFREG | 0600);
+	/* the l* xattr calls look at a dangling link itself */
+	check(symlink_(owner, "nowhere", "/tmp/dl"), 0);
+	char buf[16];
+	struct args x = {.a = {0, 0, 0, sizeof buf}, .in = {"/tmp/dl", "user.a"},
+			 .inlen = {7, 6}, .out = {NULL, NULL, NULL, buf},
+			 .cap = {0, 0, 0, sizeof buf}};
+	check(callx(owner, LIND_SYS_getxattr, &x), -ENOENT);
+	check(callx(owner, LIND_SYS_lgetxattr, &x), -EOPNOTSUPP);
+	check(callx(owner, LIND_SYS_lremovexattr, &x), -EOPNOTSUPP);
+	struct args l = {.in = {"/tmp/dl"}, .inlen = {7}};
+	check(callx(owner, LIND_SYS_listxattr, &l), -ENOENT);
+	check(callx(owner, LIND_SYS_llistxattr, &l), -EOPNOTSUPP);
+	/* sticky /tmp: only the link's owner (or root) removes it */
+	check(path1(owner, LIND_SYS_unlink, "/tmp/ol", 0, 0), -EPERM);
+	check(path1(root, LIND_SYS_unlink, "/tmp/ol", 0, 0), 0);
+}
+
 /* chmod, times and rename are in the journal: a crash keeps them, and so
  * does the snapshot of a clean stop. */
 static void test_survives_restart(void **state)
@@ -255,10 +343,27 @@ static void test_survives_restart(void **state)
 	check(utimens(owner, "/tmp/p", ts), 0);
 	struct args x = {.in = {"/tmp/p", "/tmp/pd/q"}, .inlen = {6, 9}};
 	check(callx(owner, LIND_SYS_rename, &x), 0);
+	/* a symlink: target, owner and times */
+	check(symlink_(owner, "pd/q", "/tmp/pl"), 0);
+	struct timespec lts[2] = {{333, 0}, {444, 5}};
+	struct args lt = {.a = {AT_FDCWD, 0, 0, AT_SYMLINK_NOFOLLOW},
+			  .in = {NULL, "/tmp/pl", lts},
+			  .inlen = {0, 7, sizeof lts}};
+	check(callx(owner, LIND_SYS_utimensat, &lt), 0);
+	check(path1(root, LIND_SYS_lchown, "/tmp/pl", 1500, 1600), 0);
 	for (int clean = 0; clean < 2; clean++) {
 		tsrv_stop(clean);
 		tsrv_start(dir, sizeof dir);
 		root = cage_new(1, 0, 0);
+		struct stat ls = lst_of("/tmp/pl");
+		check(ls.st_mode, S_IFLNK | 0777);
+		check(ls.st_size, 4);
+		check(ls.st_uid, 1500);
+		check(ls.st_gid, 1600);
+		check(ls.st_mtim.tv_sec, 444);
+		check(ls.st_mtim.tv_nsec, 5);
+		assert_string_equal(target_of("/tmp/pl"), "pd/q");
+		check(st_of("/tmp/pl").st_size, 3); /* through it */
 		struct stat st = st_of("/tmp/pd/q");
 		check(st.st_mode, S_IFREG | 0640);
 		check(st.st_atim.tv_sec, 111);
@@ -280,6 +385,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_xattrs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rlimits, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rename_perms, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_symlink_perms, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_survives_restart, setup,
 						teardown),

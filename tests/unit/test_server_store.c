@@ -86,6 +86,59 @@ static void test_format(void **state)
 	tsrv_stop(true);
 }
 
+/* store_load's answer for a store it refuses (nothing is kept). */
+static int load_refused(void)
+{
+	assert_int_equal(store_open(dir, &srv.store), 0);
+	srv.vfs = vfs_new(srv.store);
+	int r = store_load(srv.store, srv.vfs);
+	vfs_free(srv.vfs);
+	store_close(srv.store);
+	srv.vfs = NULL;
+	srv.store = NULL;
+	return r;
+}
+
+static void put_format(const char *text)
+{
+	char p[128];
+	snprintf(p, sizeof p, "%s/FORMAT", dir);
+	FILE *f = fopen(p, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static void expect_format(const char *text)
+{
+	char p[128], got[64] = "";
+	snprintf(p, sizeof p, "%s/FORMAT", dir);
+	FILE *f = fopen(p, "r");
+	assert_non_null(f);
+	assert_non_null(fgets(got, sizeof got, f));
+	fclose(f);
+	assert_string_equal(got, text);
+}
+
+/* Format 2 (symlinks) reads format 1 and marks it 2, so that a format 1
+ * server refuses it from then on; any other format is refused. */
+static void test_format_versions(void **state)
+{
+	(void)state;
+	tsrv_start(dir, sizeof dir);
+	expect_format("lind-store 2\n");
+	write_file(cage_new(1, 1000, 1000), "/tmp/a", "one");
+	tsrv_stop(false);
+	put_format("lind-store 1\n");
+	tsrv_start(dir, sizeof dir);
+	expect_format("lind-store 2\n");
+	expect_file(cage_new(1, 1000, 1000), "/tmp/a", "one");
+	tsrv_stop(true);
+	put_format("lind-store 3\n");
+	check(load_refused(), -EPROTO);
+	expect_format("lind-store 3\n"); /* left as it was */
+}
+
 static void test_clean_restart(void **state)
 {
 	(void)state;
@@ -218,13 +271,7 @@ static void test_nlink_from_entries(void **state)
 	vfs_root(srv.vfs)->mode = S_IFREG | 0755;
 	store_log_inode(srv.store, vfs_root(srv.vfs));
 	tsrv_stop(false);
-	assert_int_equal(store_open(dir, &srv.store), 0);
-	srv.vfs = vfs_new(srv.store);
-	check(store_load(srv.store, srv.vfs), -EUCLEAN);
-	vfs_free(srv.vfs);
-	store_close(srv.store);
-	srv.vfs = NULL;
-	srv.store = NULL;
+	check(load_refused(), -EUCLEAN);
 }
 
 static void test_unlinked_while_open(void **state)
@@ -531,6 +578,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_format, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_format_versions, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_clean_restart, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_crash_replay, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_torn_record, setup, teardown),

@@ -131,6 +131,8 @@ static long try(const char *op, const char *p)
 	else if (!strcmp(op, "access-x")) r = faccessat(AT_FDCWD, p, X_OK, 0);
 	else if (!strcmp(op, "readlink")) r = readlink(p, buf, sizeof buf);
 	else if (!strcmp(op, "readlinkat")) r = readlinkat(AT_FDCWD, p, buf, sizeof buf);
+	else if (!strcmp(op, "symlink")) r = symlink("x", p);
+	else if (!strcmp(op, "opath")) r = open(p, O_PATH | O_NOFOLLOW);
 	else if (!strcmp(op, "stat")) r = stat(p, &st);
 	else if (!strcmp(op, "lstat")) r = lstat(p, &st);
 	else if (!strcmp(op, "chdir")) r = chdir(p);
