@@ -518,6 +518,7 @@ static int check_locked(struct ck *ck, char *why, size_t cap)
 	if ((r = open_data(ck)) < 0 || (r = replay_file(ck, "meta.snap")) < 0 ||
 	    (r = replay_file(ck, "meta.log")) < 0)
 		return r;
+	ck->journaled_ino = ck->next_ino;
 	leftovers(ck);
 	ck_check_tree(ck);
 	return ck->repair && ck->changed ? write_repair(ck) : 0;

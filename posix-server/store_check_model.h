@@ -28,7 +28,8 @@ struct ck_inode {
 	uint32_t names;  /* good entries naming it */
 	size_t via;      /* good entry (index + 1) the walk reached it by */
 	bool reached;
-	bool lost;       /* unreachable at first: a lost one, not a note */
+	bool lost;       /* unreachable from / (or under such a one) */
+	bool touched;    /* repair changed what counts its links */
 	bool dropped;    /* repair freed it: its data file goes */
 	int data;        /* data/<ino>: 0 none, 1 regular file, -1 other */
 };
@@ -61,6 +62,7 @@ struct ck {
 	size_t nent, capent;
 	struct index eidx;
 	uint64_t next_ino;
+	uint64_t journaled_ino; /* next_ino as the records left it */
 	const char *file; /* the records being replayed, for messages */
 	size_t recno;
 	bool changed; /* repair: the model must be written */

@@ -182,6 +182,7 @@ static size_t walk_from(struct ck *ck, struct walk *w, struct ck_inode *start)
 			if (c->reached)
 				continue;
 			c->reached = true;
+			c->lost = start->lost;
 			c->via = w->order[i] + 1;
 			count++;
 			if (S_ISDIR(c->mode))
@@ -209,6 +210,7 @@ static struct ck_inode *new_inode(struct ck *ck, uint64_t ino, uint32_t mode)
 	in->uid = root ? root->uid : getuid();
 	in->gid = root ? root->gid : getgid();
 	in->nlink = 1;
+	in->touched = true;
 	in->atime = in->mtime = in->ctime = now_ns();
 	return in;
 }
@@ -216,7 +218,6 @@ static struct ck_inode *new_inode(struct ck *ck, uint64_t ino, uint32_t mode)
 /* /lost+found, made if missing; NULL (after a line) when in the way. */
 static struct ck_inode *lost_found(struct ck *ck)
 {
-	struct ck_inode *root = ck_get(ck, ROOT_INO);
 	struct ck_entry *e = ck_entry_at(ck, ROOT_INO, "lost+found");
 	struct ck_inode *lf = e && e->live ? ck_get(ck, e->ino) : NULL;
 	if (lf && S_ISDIR(lf->mode))
@@ -226,10 +227,11 @@ static struct ck_inode *lost_found(struct ck *ck)
 				 "away to repair what follows\n");
 		return NULL;
 	}
-	lf = new_inode(ck, ck->next_ino, S_IFDIR | 0700);
+	lf = new_inode(ck, ck->next_ino, S_IFDIR | 0700); /* moves ck->in */
+	struct ck_inode *root = ck_get(ck, ROOT_INO);
 	ck_link(ck, root, "lost+found", lf->ino);
 	lf->parent = ROOT_INO;
-	lf->reached = true;
+	lf->reached = root->touched = lf->touched = true;
 	lf->via = (size_t)(ck_entry_at(ck, ROOT_INO, "lost+found") - ck->ent) + 1;
 	return lf;
 }
@@ -312,9 +314,9 @@ static void lost(struct ck *ck, struct walk *w, size_t pos)
 
 static void check_unreachable(struct ck *ck, struct walk *w)
 {
-	size_t *order = sorted_inodes(ck);
+	size_t *order = sorted_inodes(ck), n = ck->nin; /* /lost+found new */
 	for (int dirs = 1; dirs >= 0; dirs--) /* a lost tree from its top */
-		for (size_t i = 0; i < ck->nin; i++) {
+		for (size_t i = 0; i < n; i++) {
 			struct ck_inode *in = &ck->in[order[i]];
 			if (!in->live || in->reached ||
 			    (bool)S_ISDIR(in->mode) != dirs)
@@ -341,7 +343,7 @@ static void orphan_data(struct ck *ck, uint64_t ino, const struct stat *st)
 	const struct ck_inode *in = ck_inode_at(ck, ino);
 	if (in && in->dropped)
 		return; /* said with its inode */
-	if ((in && in->freed) || (ino >= ck->next_ino && !st->st_size)) {
+	if ((in && in->freed) || (ino >= ck->journaled_ino && !st->st_size)) {
 		note(ck, "data/%" PRIu64 ": left by a call cut short (%s); the "
 			 "next start deletes it", ino,
 		     in ? "its inode was freed" : "a create never journaled");
@@ -476,11 +478,22 @@ static uint32_t links_of(struct ck *ck, const size_t *order, size_t n,
 	return count;
 }
 
+/* What the repair itself changed, or what was said lost already, is set
+ * without a line of its own. */
+static bool said(struct ck *ck, const struct ck_inode *in)
+{
+	return in->lost || (ck->repair && in->touched);
+}
+
 static void check_parent(struct ck *ck, struct ck_inode *in)
 {
 	uint64_t want = in->via ? ck->ent[in->via - 1].dir : in->ino;
 	if (!S_ISDIR(in->mode) || in->parent == want)
 		return;
+	if (said(ck, in)) {
+		in->parent = want;
+		return;
+	}
 	problem(ck, "%s: its '..' is inode %" PRIu64 ", not the directory "
 		    "holding it (%s)", PATH(ck, in->ino), in->parent,
 		PATH(ck, want));
@@ -529,6 +542,10 @@ static void check_inode(struct ck *ck, const size_t *order, size_t n,
 	uint32_t links = links_of(ck, order, n, in);
 	if (in->nlink == links)
 		return;
+	if (said(ck, in)) {
+		in->nlink = links;
+		return;
+	}
 	problem(ck, "%s: link count %u, but the entries make it %u",
 		PATH(ck, in->ino), in->nlink, links);
 	if (ck_fixing(ck, true, "set"))
