@@ -317,22 +317,34 @@ static void apply(const Lind__StoreOp *op, void *arg)
 	}
 }
 
+/* Where good records start again after a bad one at off, looked for
+ * byte by byte (its length may be what is damaged) over RESYNC bytes at
+ * most; n if they do not.  A record is never empty nor bigger than a
+ * name and a symlink's target. */
+#define RESYNC (1u << 20)
+#define RECORD_MAX 8192u
+static size_t resync(const uint8_t *buf, size_t n, size_t off)
+{
+	size_t stop = n - off > RESYNC ? off + RESYNC : n;
+	for (size_t o = off + 1; o < stop && n - o >= 8; o++) {
+		uint32_t len;
+		memcpy(&len, buf + o, 4);
+		len &= ~STORE_REC_MORE;
+		if (len && len <= RECORD_MAX && store_good_record(buf, n, o))
+			return o;
+	}
+	return n;
+}
+
 /* Good records after the first bad one past off: 0 when the bad one is
  * the tail (a torn last write, or a call's group cut short). */
 static size_t hidden_after(const uint8_t *buf, size_t n, size_t off)
 {
-	size_t end;
+	size_t end, count = 0;
 	while ((end = store_good_record(buf, n, off)))
 		off = end;
-	uint32_t len;
-	if (n - off < 8)
-		return 0;
-	memcpy(&len, buf + off, 4);
-	len &= ~STORE_REC_MORE;
-	if (len > n - off - 8)
-		return 0; /* nothing to step over it by */
-	size_t count = 0;
-	for (off += 8 + len; (end = store_good_record(buf, n, off)); off = end)
+	for (off = resync(buf, n, off); (end = store_good_record(buf, n, off));
+	     off = end)
 		count++;
 	return count;
 }
