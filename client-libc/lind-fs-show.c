@@ -258,9 +258,11 @@ static void print_size(unsigned long long kib, bool human)
 	printf(v < 10 && u ? "%.1f%c" : "%.0f%c", v, unit[u]);
 }
 
-/* Inodes already counted (hard links count once, as du does). */
+/* Inodes already counted (hard links count once, as du does); the
+ * filesystem du stays on. */
 struct du {
 	bool summary, human;
+	dev_t dev;
 	ino_t *seen;
 	size_t nseen, cap;
 };
@@ -283,14 +285,17 @@ static bool du_seen(struct du *d, const struct stat *st)
 	return false;
 }
 
-/* KiB under path; each directory printed unless -s. */
+/* KiB under path; each directory printed unless -s.  Like du -x, it
+ * stays on the store: /proc and host binds are not its disk use. */
 static unsigned long long du_tree(struct du *d, const char *path, int top)
 {
 	struct stat st;
 	long r = sd_stat(&virt_side, path, &st, top);
 	if (r < 0)
 		return fail(&virt_side, path, r), 0;
-	if (du_seen(d, &st))
+	if (top)
+		d->dev = st.st_dev;
+	if (st.st_dev != d->dev || du_seen(d, &st))
 		return 0;
 	unsigned long long kib = ((unsigned long long)st.st_blocks + 1) / 2;
 	char **names = S_ISDIR(st.st_mode) ? list_dir(&virt_side, path) : NULL;
@@ -309,7 +314,7 @@ static unsigned long long du_tree(struct du *d, const char *path, int top)
 
 int cmd_du(int argc, char **argv, const struct opts *o)
 {
-	struct du d = {o->on['s'], o->on['h'], NULL, 0, 0};
+	struct du d = {o->on['s'], o->on['h'], 0, NULL, 0, 0};
 	char *root[] = {"/"};
 	if (!argc) {
 		argc = 1;

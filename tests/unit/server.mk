@@ -73,8 +73,7 @@ tests_unit_test_server_shm_LDADD = $(SERVER_TEST_LIBS)
 
 # fsck and format: the checker is lind-fs's, not the server's (STORE_CHECK)
 tests_unit_test_server_fsck_SOURCES = tests/unit/test_server_fsck.c \
-	posix-server/store_check.c posix-server/store_check_tree.c \
-	posix-server/store_new.c
+	$(STORE_CHECK_SRC)
 tests_unit_test_server_fsck_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_server_fsck_LDFLAGS = $(SAN_LD)
 tests_unit_test_server_fsck_LDADD = $(SERVER_TEST_LIBS)
