@@ -104,7 +104,7 @@ int cmd_rm(int argc, char **argv, const struct opts *o)
 }
 
 /* The last operand: a directory to put the others into, or (with exactly
- * two operands) the new name.  The name for src into out. */
+ * two operands) the new name. */
 static bool into_dir(int argc, char **argv)
 {
 	struct stat st;
@@ -115,32 +115,48 @@ static bool into_dir(int argc, char **argv)
 	return dir;
 }
 
-static int dest_name(char *out, bool into, const char *dest, const char *src)
-{
-	if (!into) {
-		snprintf(out, PATH_MAX, "%s", dest);
-		return 0;
-	}
-	return join(out, &virt_side, dest, base_name(src));
-}
+/* One source and its new name: 0 or -errno, *blame the path the
+ * error is about (to, unless fn says otherwise). */
+typedef long each_fn(const char *src, const char *to, const struct opts *o,
+		     const char **blame);
 
-int cmd_mv(int argc, char **argv, const struct opts *o)
+/* "SRC... DEST": fn for each SRC with its name in DEST when that is a
+ * directory, else (one SRC) with DEST. */
+static int each_source(int argc, char **argv, const struct opts *o,
+		       each_fn *fn)
 {
-	(void)o;
 	attach();
 	bool into = into_dir(argc, argv);
 	const char *dest = vpath(argv[argc - 1]);
 	for (int i = 0; i < argc - 1 && (into || argc == 2); i++) {
-		const char *src = vpath(argv[i]);
+		const char *src = vpath(argv[i]), *blame;
 		char to[PATH_MAX];
-		if (dest_name(to, into, dest, src) < 0)
+		if (!into)
+			snprintf(to, sizeof to, "%s", dest);
+		else if (join(to, &virt_side, dest, base_name(src)) < 0)
 			continue;
-		long r = vsys(SYS_renameat2, AT_FDCWD, (long)src, AT_FDCWD,
-			      (long)to, 0);
+		blame = to;
+		long r = fn(src, to, o, &blame);
 		if (r < 0)
-			fail(&virt_side, r == -ENOENT ? src : to, r);
+			fail(&virt_side, blame, r);
 	}
 	return status;
+}
+
+static long mv_one(const char *src, const char *to, const struct opts *o,
+		   const char **blame)
+{
+	(void)o;
+	long r = vsys(SYS_renameat2, AT_FDCWD, (long)src, AT_FDCWD, (long)to,
+		      0);
+	if (r == -ENOENT)
+		*blame = src;
+	return r;
+}
+
+int cmd_mv(int argc, char **argv, const struct opts *o)
+{
+	return each_source(argc, argv, o, mv_one);
 }
 
 /* ln -s stores TARGET as written (a leading ':' dropped); ln makes
@@ -154,29 +170,23 @@ static long make_ln(bool sym, const char *target, const char *link)
 		    0);
 }
 
+static long ln_one(const char *target, const char *link,
+		   const struct opts *o, const char **blame)
+{
+	long r = make_ln(o->on['s'], target, link);
+	struct stat st;
+	if (r == -EEXIST && o->on['f'] &&
+	    sd_stat(&virt_side, link, &st, 0) == 0 && !S_ISDIR(st.st_mode) &&
+	    (r = vsys(SYS_unlinkat, AT_FDCWD, (long)link, 0, 0, 0)) == 0)
+		r = make_ln(o->on['s'], target, link);
+	if (r == -ENOENT && !o->on['s'])
+		*blame = target;
+	return r;
+}
+
 int cmd_ln(int argc, char **argv, const struct opts *o)
 {
-	attach();
-	bool into = into_dir(argc, argv);
-	const char *dest = vpath(argv[argc - 1]);
-	for (int i = 0; i < argc - 1 && (into || argc == 2); i++) {
-		const char *target = vpath(argv[i]);
-		char link[PATH_MAX];
-		if (dest_name(link, into, dest, target) < 0)
-			continue;
-		long r = make_ln(o->on['s'], target, link);
-		struct stat st;
-		if (r == -EEXIST && o->on['f'] &&
-		    sd_stat(&virt_side, link, &st, 0) == 0 &&
-		    !S_ISDIR(st.st_mode) &&
-		    (r = vsys(SYS_unlinkat, AT_FDCWD, (long)link, 0, 0, 0)) == 0)
-			r = make_ln(o->on['s'], target, link);
-		if (r < 0)
-			fail(&virt_side, r == -ENOENT && !o->on['s'] ? target
-								    : link,
-			     r);
-	}
-	return status;
+	return each_source(argc, argv, o, ln_one);
 }
 
 /* ---- chmod, chown (-R: each tree, a link's target never) ------------- */

@@ -62,8 +62,9 @@ static int refused(const char *dir, int r, const char *why)
 	return 3;
 }
 
-int cmd_fsck(int argc, char **argv)
+int cmd_fsck(int argc, char **argv, const struct opts *o)
 {
+	(void)o;
 	char dir[PATH_MAX], why[128];
 	bool repair;
 	store_args(argc, argv, "--repair", &repair, dir);
@@ -83,8 +84,9 @@ int cmd_fsck(int argc, char **argv)
 	return res.problems > res.repaired ? 1 : 0;
 }
 
-int cmd_format(int argc, char **argv)
+int cmd_format(int argc, char **argv, const struct opts *o)
 {
+	(void)o;
 	char dir[PATH_MAX], why[PATH_MAX];
 	bool force;
 	store_args(argc, argv, "--force", &force, dir);

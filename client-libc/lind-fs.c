@@ -245,18 +245,6 @@ static int run_cp(int argc, char **argv, const struct opts *o)
 	return cmd_cp(argc, argv, &cp);
 }
 
-static int run_fsck(int argc, char **argv, const struct opts *o)
-{
-	(void)o;
-	return cmd_fsck(argc, argv);
-}
-
-static int run_format(int argc, char **argv, const struct opts *o)
-{
-	(void)o;
-	return cmd_format(argc, argv);
-}
-
 static const struct command commands[] = {
 	{"cp", "+rRpaP", 2, run_cp},
 	{"ls", "+lad", 0, cmd_ls},
@@ -270,8 +258,8 @@ static const struct command commands[] = {
 	{"chown", "+Rh", 2, cmd_chown},
 	{"du", "+sh", 0, cmd_du},
 	{"df", "+h", 0, cmd_df},
-	{"fsck", NULL, 0, run_fsck},
-	{"format", NULL, 0, run_format},
+	{"fsck", NULL, 0, cmd_fsck},
+	{"format", NULL, 0, cmd_format},
 };
 
 /* Options of a command from spec (getopt's).  Returns the index of the

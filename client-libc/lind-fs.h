@@ -58,14 +58,13 @@ struct opts {
 	const char *arg[128];
 };
 
-/* Each returns the exit status. */
+/* The commands: each returns the exit status. */
 struct cp_opts {
 	bool recursive; /* -r: trees */
-	bool preserve;  /* -p: owners (where allowed), times */
+	bool preserve;  /* -p: owners (where allowed), times, hard links */
 	bool no_deref;  /* -P (with -a): links named on the line stay links */
 };
 int cmd_cp(int argc, char **argv, const struct cp_opts *o);
-int cmd_fsck(int argc, char **argv);
 /* lind-fs-cmd.c: the virtual side's own commands. */
 int cmd_ls(int argc, char **argv, const struct opts *o);
 int cmd_cat(int argc, char **argv, const struct opts *o);
@@ -78,6 +77,8 @@ int cmd_chmod(int argc, char **argv, const struct opts *o);
 int cmd_chown(int argc, char **argv, const struct opts *o);
 int cmd_du(int argc, char **argv, const struct opts *o);
 int cmd_df(int argc, char **argv, const struct opts *o);
-int cmd_format(int argc, char **argv);
+/* lind-fs-store.c: the store itself (options of their own: o unused). */
+int cmd_fsck(int argc, char **argv, const struct opts *o);
+int cmd_format(int argc, char **argv, const struct opts *o);
 
 #endif

@@ -182,11 +182,7 @@ void store_log_inode(struct store *s, const struct inode *in)
 void store_log_link(struct store *s, uint64_t parent, const char *name,
 		    uint64_t ino)
 {
-	Lind__StoreOp op = LIND__STORE_OP__INIT;
-	op.kind = LIND__STORE_OP__KIND__LINK;
-	op.parent = parent;
-	op.name = (char *)name;
-	op.ino = ino;
+	Lind__StoreOp op = store_op_link(parent, name, ino);
 	queue_op(s, &op);
 }
 

@@ -190,7 +190,8 @@ struct ck_inode *ck_insert(struct ck *ck, uint64_t ino)
 	if (!in->live) {
 		free(in->target);
 		*in = (struct ck_inode){.ino = ino, .parent = ino, .live = true,
-					.freed = in->freed};
+					.freed = in->freed,
+					.rec = LIND__STORE_OP__INIT};
 	}
 	if (ino >= ck->next_ino)
 		ck->next_ino = ino + 1;
@@ -239,19 +240,14 @@ void ck_unlink(struct ck *ck, struct ck_entry *e)
 
 /* ---- replay: store.c's apply, keeping what it drops ---------------------- */
 
+/* in's attributes become op's (its target copied, NUL-terminated). */
 static void set_attrs(struct ck_inode *in, const Lind__StoreOp *op)
 {
-	in->mode = op->mode;
-	in->uid = op->uid;
-	in->gid = op->gid;
-	in->size = op->size;
-	in->nlink = op->nlink;
-	in->rdev = op->rdev;
-	in->atime = op->atime_ns;
-	in->mtime = op->mtime_ns;
-	in->ctime = op->ctime_ns;
 	free(in->target);
 	in->target = NULL;
+	in->rec = *op;
+	in->rec.name = NULL;
+	in->rec.target = (ProtobufCBinaryData){0, NULL};
 	in->tlen = op->target.len;
 	if (S_ISLNK(op->mode) && (in->target = malloc(op->target.len + 1))) {
 		if (op->target.len)
@@ -263,7 +259,7 @@ static void set_attrs(struct ck_inode *in, const Lind__StoreOp *op)
 static void apply_link(struct ck *ck, const Lind__StoreOp *op)
 {
 	struct ck_inode *dir = ck_get(ck, op->parent);
-	if (!dir || !S_ISDIR(dir->mode)) {
+	if (!dir || !S_ISDIR(dir->rec.mode)) {
 		problem(ck, "%s: record %zu names '%s' (inode %" PRIu64
 			    ") in inode %" PRIu64 ", not a directory: ignored "
 			    "at load", ck->file, ck->recno, op->name, op->ino,
@@ -273,7 +269,7 @@ static void apply_link(struct ck *ck, const Lind__StoreOp *op)
 	}
 	ck_link(ck, dir, op->name, op->ino);
 	struct ck_inode *in = ck_get(ck, op->ino);
-	if (in && S_ISDIR(in->mode))
+	if (in && S_ISDIR(in->rec.mode))
 		in->parent = op->parent;
 }
 
@@ -405,22 +401,11 @@ static int replay_file(struct ck *ck, const char *name)
 
 static void put_inode(struct store_recs *b, const struct ck_inode *in)
 {
-	Lind__StoreOp op = LIND__STORE_OP__INIT;
+	Lind__StoreOp op = in->rec;
 	op.kind = LIND__STORE_OP__KIND__INODE;
 	op.ino = in->ino;
-	op.mode = in->mode;
-	op.uid = in->uid;
-	op.gid = in->gid;
-	op.size = in->size;
-	op.nlink = in->nlink;
-	op.rdev = in->rdev;
-	op.atime_ns = in->atime;
-	op.mtime_ns = in->mtime;
-	op.ctime_ns = in->ctime;
-	if (in->target) {
-		op.target.data = (uint8_t *)in->target;
-		op.target.len = in->tlen;
-	}
+	if (in->target)
+		op.target = (ProtobufCBinaryData){in->tlen, (uint8_t *)in->target};
 	store_recs_put(b, &op);
 }
 
@@ -429,17 +414,13 @@ static void put_inode(struct store_recs *b, const struct ck_inode *in)
 static void snapshot_of(struct ck *ck, struct store_recs *b)
 {
 	for (size_t i = 0; i < ck->nin; i++)
-		if (ck->in[i].live && ck->in[i].nlink)
+		if (ck->in[i].live && ck->in[i].rec.nlink)
 			put_inode(b, &ck->in[i]);
 	for (size_t i = 0; i < ck->nent; i++) {
 		const struct ck_entry *e = &ck->ent[i];
 		if (!e->live || e->bad != GOOD)
 			continue;
-		Lind__StoreOp op = LIND__STORE_OP__INIT;
-		op.kind = LIND__STORE_OP__KIND__LINK;
-		op.parent = e->dir;
-		op.name = e->name;
-		op.ino = e->ino;
+		Lind__StoreOp op = store_op_link(e->dir, e->name, e->ino);
 		store_recs_put(b, &op);
 	}
 	Lind__StoreOp op = LIND__STORE_OP__INIT;

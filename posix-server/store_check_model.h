@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "lind.pb-c.h"
 #include "store_check.h"
 
 #define NAME_MAX_LEN 255
@@ -16,9 +17,8 @@
 
 struct ck_inode {
 	uint64_t ino;
-	uint32_t mode, uid, gid, nlink; /* as recorded */
-	uint64_t size, rdev;
-	int64_t atime, mtime, ctime;
+	Lind__StoreOp rec; /* its last INODE record: mode, owner, link count,
+			    * size, times (name and target not kept there) */
 	char *target;    /* symlinks: as recorded (NUL-terminated copy) */
 	size_t tlen;     /* bytes the record held */
 	uint64_t parent; /* '..': the last LINK naming it (a directory) */

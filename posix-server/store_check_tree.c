@@ -76,7 +76,7 @@ static void classify_entries(struct ck *ck)
 		const struct ck_inode *dir = ck_get(ck, e->dir);
 		if (!e->live)
 			continue;
-		e->bad = !S_ISDIR(dir->mode)      ? NOT_DIR
+		e->bad = !S_ISDIR(dir->rec.mode)      ? NOT_DIR
 		       : !valid_name(e->name)     ? BAD_NAME
 		       : !ck_get(ck, e->ino) ? DANGLING
 						  : GOOD;
@@ -134,7 +134,7 @@ static void report_entry(struct ck *ck, struct ck_entry *e)
 	switch (e->bad) {
 	case NOT_DIR:
 		problem(ck, "%s: holds entry '%s' but is a %s", dir, e->name,
-			type_of(ck_get(ck, e->dir)->mode));
+			type_of(ck_get(ck, e->dir)->rec.mode));
 		break;
 	case BAD_NAME:
 		problem(ck, "%s: entry '%s' is not a valid name", dir, e->name);
@@ -173,7 +173,7 @@ static size_t walk_from(struct ck *ck, struct walk *w, struct ck_inode *start)
 			if (e->bad != GOOD || !e->live)
 				continue;
 			struct ck_inode *c = ck_get(ck, e->ino);
-			if (S_ISDIR(c->mode) && (c->reached || c->ino == ROOT_INO)) {
+			if (S_ISDIR(c->rec.mode) && (c->reached || c->ino == ROOT_INO)) {
 				e->bad = DUP_DIR;
 				report_entry(ck, e);
 				continue;
@@ -185,7 +185,7 @@ static size_t walk_from(struct ck *ck, struct walk *w, struct ck_inode *start)
 			c->lost = start->lost;
 			c->via = w->order[i] + 1;
 			count++;
-			if (S_ISDIR(c->mode))
+			if (S_ISDIR(c->rec.mode))
 				w->queue[tail++] = c->ino;
 		}
 	}
@@ -205,13 +205,15 @@ static int64_t now_ns(void)
 static struct ck_inode *new_inode(struct ck *ck, uint64_t ino, uint32_t mode)
 {
 	const struct ck_inode *root = ck_get(ck, ROOT_INO);
-	struct ck_inode *in = ck_insert(ck, ino);
-	in->mode = mode;
-	in->uid = root ? root->uid : getuid();
-	in->gid = root ? root->gid : getgid();
-	in->nlink = 1;
+	uint32_t uid = root ? root->rec.uid : getuid(),
+		 gid = root ? root->rec.gid : getgid();
+	struct ck_inode *in = ck_insert(ck, ino); /* moves ck->in */
+	in->rec.mode = mode;
+	in->rec.uid = uid;
+	in->rec.gid = gid;
+	in->rec.nlink = 1;
 	in->touched = true;
-	in->atime = in->mtime = in->ctime = now_ns();
+	in->rec.atime_ns = in->rec.mtime_ns = in->rec.ctime_ns = now_ns();
 	return in;
 }
 
@@ -220,7 +222,7 @@ static struct ck_inode *lost_found(struct ck *ck)
 {
 	struct ck_entry *e = ck_entry_at(ck, ROOT_INO, "lost+found");
 	struct ck_inode *lf = e && e->live ? ck_get(ck, e->ino) : NULL;
-	if (lf && S_ISDIR(lf->mode))
+	if (lf && S_ISDIR(lf->rec.mode))
 		return lf;
 	if (e && e->live) {
 		fprintf(ck->out, "/lost+found is not a directory: move it "
@@ -244,13 +246,13 @@ static bool to_lost_found(struct ck *ck, uint64_t ino)
 	if (!lf)
 		return false;
 	struct ck_inode *in = ck_get(ck, ino);
-	for (size_t i = 0; S_ISDIR(in->mode) && i < ck->nent; i++)
+	for (size_t i = 0; S_ISDIR(in->rec.mode) && i < ck->nent; i++)
 		if (ck->ent[i].live && ck->ent[i].ino == ino)
 			ck_unlink(ck, &ck->ent[i]);
 	char name[32];
 	snprintf(name, sizeof name, "#%" PRIu64, ino);
 	ck_link(ck, lf, name, ino);
-	if (S_ISDIR(in->mode))
+	if (S_ISDIR(in->rec.mode))
 		in->parent = lf->ino;
 	struct ck_entry *e = ck_entry_at(ck, lf->ino, name);
 	in->via = (size_t)(e - ck->ent) + 1;
@@ -285,7 +287,7 @@ static void unlinked_open(struct ck *ck, struct ck_inode *in)
 {
 	note(ck, "inode %" PRIu64 " (%s, %" PRIu64 " bytes): unlinked while "
 		 "open when the server stopped; the next start frees it",
-	     in->ino, type_of(in->mode), in->size);
+	     in->ino, type_of(in->rec.mode), in->rec.size);
 	if (!ck_fixing(ck, false, "freed"))
 		return;
 	in->live = false;
@@ -301,8 +303,8 @@ static void lost(struct ck *ck, struct walk *w, size_t pos)
 	size_t under = walk_from(ck, w, in);
 	in = &ck->in[pos];
 	problem(ck, "inode %" PRIu64 " (%s, %" PRIu64 " bytes, link count %u"
-		    ") is not reachable from /", in->ino, type_of(in->mode),
-		in->size, in->nlink);
+		    ") is not reachable from /", in->ino, type_of(in->rec.mode),
+		in->rec.size, in->rec.nlink);
 	if (under)
 		fprintf(ck->out, ", nor %zu more under it", under);
 	fprintf(ck->out, ": the next start frees %s", under ? "them" : "it");
@@ -319,9 +321,9 @@ static void check_unreachable(struct ck *ck, struct walk *w)
 		for (size_t i = 0; i < n; i++) {
 			struct ck_inode *in = &ck->in[order[i]];
 			if (!in->live || in->reached ||
-			    (bool)S_ISDIR(in->mode) != dirs)
+			    (bool)S_ISDIR(in->rec.mode) != dirs)
 				continue;
-			if (!dirs && !in->nlink && !in->names)
+			if (!dirs && !in->rec.nlink && !in->names)
 				unlinked_open(ck, in);
 			else
 				lost(ck, w, order[i]);
@@ -366,8 +368,8 @@ static void orphan_data(struct ck *ck, uint64_t ino, const struct stat *st)
 	if (!ck_fixing(ck, true, how))
 		return;
 	struct ck_inode *n = new_inode(ck, ino, S_IFREG | 0600);
-	n->size = (uint64_t)st->st_size;
-	n->mtime = (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
+	n->rec.size = (uint64_t)st->st_size;
+	n->rec.mtime_ns = (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
 	n->data = 1;
 	n->reached = true;
 	if (!to_lost_found(ck, ino))
@@ -378,10 +380,10 @@ static void orphan_data(struct ck *ck, uint64_t ino, const struct stat *st)
 static void owned_data(struct ck *ck, struct ck_inode *in,
 		       const struct stat *st)
 {
-	if (!S_ISREG(in->mode)) {
+	if (!S_ISREG(in->rec.mode)) {
 		problem(ck, "data/%" PRIu64 ": belongs to %s, a %s, which keeps "
 			    "no data; the next start deletes it", in->ino,
-			PATH(ck, in->ino), type_of(in->mode));
+			PATH(ck, in->ino), type_of(in->rec.mode));
 		if (ck_fixing(ck, true, "deleted"))
 			drop_later(ck, in->ino);
 		return;
@@ -447,14 +449,14 @@ static void missing_data(struct ck *ck)
 {
 	for (size_t i = 0; i < ck->nin; i++) {
 		struct ck_inode *in = &ck->in[i];
-		if (!in->live || !S_ISREG(in->mode) || in->data || !in->size)
+		if (!in->live || !S_ISREG(in->rec.mode) || in->data || !in->rec.size)
 			continue;
 		problem(ck, "%s: %" PRIu64 " bytes, but its data file data/%"
 			    PRIu64 " is missing (it reads as empty)",
-			PATH(ck, in->ino), in->size, in->ino);
+			PATH(ck, in->ino), in->rec.size, in->ino);
 		if (!ck_fixing(ck, true, "size 0"))
 			continue;
-		in->size = 0;
+		in->rec.size = 0;
 	}
 }
 
@@ -465,14 +467,14 @@ static void missing_data(struct ck *ck)
 static uint32_t links_of(struct ck *ck, const size_t *order, size_t n,
 			 const struct ck_inode *in)
 {
-	if (!S_ISDIR(in->mode))
+	if (!S_ISDIR(in->rec.mode))
 		return in->names;
 	uint32_t count = 2;
 	for (size_t i = first_of(ck, order, n, in->ino);
 	     i < n && ck->ent[order[i]].dir == in->ino; i++) {
 		const struct ck_entry *e = &ck->ent[order[i]];
 		const struct ck_inode *c = ck_get(ck, e->ino);
-		if (e->live && e->bad == GOOD && c && S_ISDIR(c->mode))
+		if (e->live && e->bad == GOOD && c && S_ISDIR(c->rec.mode))
 			count++;
 	}
 	return count;
@@ -488,7 +490,7 @@ static bool said(struct ck *ck, const struct ck_inode *in)
 static void check_parent(struct ck *ck, struct ck_inode *in)
 {
 	uint64_t want = in->via ? ck->ent[in->via - 1].dir : in->ino;
-	if (!S_ISDIR(in->mode) || in->parent == want)
+	if (!S_ISDIR(in->rec.mode) || in->parent == want)
 		return;
 	if (said(ck, in)) {
 		in->parent = want;
@@ -516,40 +518,40 @@ static void check_link(struct ck *ck, struct ck_inode *in)
 	if (!len) {
 		problem(ck, "%s: a symlink with an empty target", p);
 		ck_unfixed(ck, "remove it, or ln -sf a target");
-	} else if (in->size != len) {
+	} else if (in->rec.size != len) {
 		problem(ck, "%s: size %" PRIu64 ", but its target is %zu bytes",
-			p, in->size, len);
+			p, in->rec.size, len);
 		if (ck_fixing(ck, true, "size set"))
-			in->size = len;
+			in->rec.size = len;
 	}
 }
 
 static void check_inode(struct ck *ck, const size_t *order, size_t n,
 			struct ck_inode *in)
 {
-	switch (in->mode & S_IFMT) {
+	switch (in->rec.mode & S_IFMT) {
 	case S_IFREG: case S_IFDIR: case S_IFLNK: case S_IFIFO:
 	case S_IFCHR: case S_IFBLK: case S_IFSOCK:
 		break;
 	default:
 		problem(ck, "%s: mode 0%o has no file type", PATH(ck, in->ino),
-			in->mode);
+			in->rec.mode);
 		ck_unfixed(ck, "nothing safe to make of it");
 	}
 	check_parent(ck, in);
-	if (S_ISLNK(in->mode))
+	if (S_ISLNK(in->rec.mode))
 		check_link(ck, in);
 	uint32_t links = links_of(ck, order, n, in);
-	if (in->nlink == links)
+	if (in->rec.nlink == links)
 		return;
 	if (said(ck, in)) {
-		in->nlink = links;
+		in->rec.nlink = links;
 		return;
 	}
 	problem(ck, "%s: link count %u, but the entries make it %u",
-		PATH(ck, in->ino), in->nlink, links);
+		PATH(ck, in->ino), in->rec.nlink, links);
 	if (ck_fixing(ck, true, "set"))
-		in->nlink = links;
+		in->rec.nlink = links;
 }
 
 /* ---- the checks in order ------------------------------------------------ */
@@ -560,11 +562,11 @@ static void check_inode(struct ck *ck, const size_t *order, size_t n,
 static bool check_root(struct ck *ck)
 {
 	struct ck_inode *root = ck_get(ck, ROOT_INO);
-	if (root && S_ISDIR(root->mode))
+	if (root && S_ISDIR(root->rec.mode))
 		return true;
 	if (root) {
 		problem(ck, "/ (inode 1) is a %s, not a directory",
-			type_of(root->mode));
+			type_of(root->rec.mode));
 		ck_unfixed(ck, "nothing safe to make of it");
 		return false;
 	}
@@ -572,8 +574,8 @@ static bool check_root(struct ck *ck)
 	if (!ck_fixing(ck, true, "made anew"))
 		return false;
 	root = new_inode(ck, ROOT_INO, S_IFDIR | 0755);
-	root->uid = getuid();
-	root->gid = getgid();
+	root->rec.uid = getuid();
+	root->rec.gid = getgid();
 	return true;
 }
 

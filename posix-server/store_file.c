@@ -31,6 +31,16 @@ uint32_t store_crc32(const void *p, size_t n)
 	return c ^ 0xffffffffu;
 }
 
+Lind__StoreOp store_op_link(uint64_t parent, const char *name, uint64_t ino)
+{
+	Lind__StoreOp op = LIND__STORE_OP__INIT;
+	op.kind = LIND__STORE_OP__KIND__LINK;
+	op.parent = parent;
+	op.name = (char *)name;
+	op.ino = ino;
+	return op;
+}
+
 size_t store_rec_size(const Lind__StoreOp *op)
 {
 	return lind__store_op__get_packed_size(op) + 8;
@@ -266,11 +276,7 @@ static void put_inode(struct store_recs *b, uint64_t ino, uint32_t mode,
 static void put_link(struct store_recs *b, uint64_t parent, const char *name,
 		     uint64_t ino)
 {
-	Lind__StoreOp op = LIND__STORE_OP__INIT;
-	op.kind = LIND__STORE_OP__KIND__LINK;
-	op.parent = parent;
-	op.name = (char *)name;
-	op.ino = ino;
+	Lind__StoreOp op = store_op_link(parent, name, ino);
 	store_recs_put(b, &op);
 }
 

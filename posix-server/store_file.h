@@ -21,6 +21,10 @@
 /* CRC-32 (IEEE). */
 uint32_t store_crc32(const void *p, size_t n);
 
+/* A LINK record: directory parent's entry name names ino (name is
+ * pointed at, not copied). */
+Lind__StoreOp store_op_link(uint64_t parent, const char *name, uint64_t ino);
+
 /* Bytes store_rec_frame writes for op. */
 size_t store_rec_size(const Lind__StoreOp *op);
 /* op framed at dst (store_rec_size bytes), marked "more follows". */

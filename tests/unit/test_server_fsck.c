@@ -100,19 +100,9 @@ static Lind__StoreOp inode_op(uint64_t ino, uint32_t mode, uint32_t nlink,
 	return op;
 }
 
-static Lind__StoreOp link_op(uint64_t parent, const char *name, uint64_t ino)
-{
-	Lind__StoreOp op = LIND__STORE_OP__INIT;
-	op.kind = LIND__STORE_OP__KIND__LINK;
-	op.parent = parent;
-	op.name = (char *)name;
-	op.ino = ino;
-	return op;
-}
-
 static void dangling(void)
 {
-	journal((Lind__StoreOp[]){link_op(1, "ghost", 999)}, 1);
+	journal((Lind__StoreOp[]){store_op_link(1, "ghost", 999)}, 1);
 }
 
 static void wrong_count(void)
@@ -137,17 +127,17 @@ static void lost_tree(void) /* /d's name removed: /d, /d/f, /d/sub lost */
 
 static void into_file(void)
 {
-	journal((Lind__StoreOp[]){link_op(ino_a, "x", ino_sub)}, 1);
+	journal((Lind__StoreOp[]){store_op_link(ino_a, "x", ino_sub)}, 1);
 }
 
 static void two_names(void)
 {
-	journal((Lind__StoreOp[]){link_op(1, "d2", ino_d)}, 1);
+	journal((Lind__StoreOp[]){store_op_link(1, "d2", ino_d)}, 1);
 }
 
 static void bad_name(void)
 {
-	journal((Lind__StoreOp[]){link_op(ino_d, "x/y", ino_a)}, 1);
+	journal((Lind__StoreOp[]){store_op_link(ino_d, "x/y", ino_a)}, 1);
 }
 
 static void wrong_dotdot(void) /* /d/sub's '..' left at / */
@@ -156,7 +146,7 @@ static void wrong_dotdot(void) /* /d/sub's '..' left at / */
 	op.kind = LIND__STORE_OP__KIND__UNLINK;
 	op.parent = 1;
 	op.name = "s2";
-	journal((Lind__StoreOp[]){link_op(1, "s2", ino_sub), op}, 2);
+	journal((Lind__StoreOp[]){store_op_link(1, "s2", ino_sub), op}, 2);
 }
 
 static void symlink_size(void)
@@ -164,13 +154,13 @@ static void symlink_size(void)
 	Lind__StoreOp in = inode_op(600, S_IFLNK | 0777, 1, 9);
 	in.target.data = (uint8_t *)"a";
 	in.target.len = 1;
-	journal((Lind__StoreOp[]){in, link_op(1, "l", 600)}, 2);
+	journal((Lind__StoreOp[]){in, store_op_link(1, "l", 600)}, 2);
 }
 
 static void no_type(void)
 {
 	journal((Lind__StoreOp[]){inode_op(601, 0644, 1, 0),
-				  link_op(1, "odd", 601)},
+				  store_op_link(1, "odd", 601)},
 		2);
 }
 
