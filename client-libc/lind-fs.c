@@ -202,9 +202,11 @@ static const char usage[] =
 	"paths do not; the ':' is optional where only virtual paths fit.\n"
 	"  cp [-a] [-r] [-p] [-P] SRC... DEST\n"
 	"        copy host -> virtual, virtual -> host or virtual -> virtual;\n"
-	"        modes kept; -r: trees; -p: owners (root only), atime, mtime,\n"
-	"        hard links; -a: -r -p -P; -P: a link named is copied as a\n"
-	"        link; DEST an existing directory: copied into it\n"
+	"        modes kept; -r: trees; -p: owners (where allowed), atime,\n"
+	"        mtime,"
+	" hard links; -a: -r -p -P, so a tree copied in and out is\n"
+	"        the same; -P: a link named is copied as a link; DEST an\n"
+	"        existing directory: copied into it\n"
 	"  ls [-l] [-a] [-d] [PATH...]  list (-l: mode, links, uid, gid, size,\n"
 	"        mtime, name -> target; -a: names starting with '.'; -d: a\n"
 	"        directory itself)\n"
@@ -218,7 +220,8 @@ static const char usage[] =
 	"  chmod [-R] MODE PATH...    MODE octal or symbolic (u+x,go-w,a=r)\n"
 	"  chown [-R] [-h] UID[:GID] PATH...  numeric or host names; -h:\n"
 	"        the link itself\n"
-	"  du [-s] [-h] [PATH...]     disk use in KiB (-h: K, M, G)\n"
+	"  du [-s] [-h] [PATH...]     disk use in KiB (-h: K, M, G), of the\n"
+	"        store only (not /proc nor host binds)\n"
 	"  df [-h]                    the store's size, use and free space\n"
 	"  fsck [--repair] [STORE]    check a stopped store (offline)\n"
 	"  format [--force] [STORE]   make an empty store (offline)\n"
@@ -229,7 +232,8 @@ static const char usage[] =
 	"left).  format refuses a non-empty directory; --force erases a\n"
 	"store (never other files).\n"
 	"Exit: 0; 1 if any path failed (one line each: lind-fs: COMMAND:\n"
-	"PATH: reason); 2 for a bad command line; 127 without a relay.\n";
+	"PATH: reason) or fsck left problems; 2 for a bad command line; 3\n"
+	"for a store fsck or format cannot work on; 127 without a relay.\n";
 
 struct command {
 	const char *name, *spec; /* getopt spec */
