@@ -8,8 +8,8 @@
  *   entries     a valid name, an existing inode, a directory holding them
  *   the tree    / exists and is a directory; a walk from it reaches each
  *               directory once; what it does not reach is lost
- *   data files  each regular file has data/<ino>, a regular host file;
- *               no data file without its inode
+ *   data files  data/<ino> is a regular host file of a regular file's
+ *               inode; a file whose size says bytes has one
  *   counts      each link count and '..' as the entries make them; a
  *               symlink's size is its target's length
  * What a crash leaves by design (a torn journal tail, an inode unlinked
@@ -56,10 +56,6 @@ void ck_say(struct ck *ck, const char *kind, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* A problem: its line is ended by fixed() or ck_unfixed(). */
-#define problem(ck, ...) ((ck)->res->problems++, ck_say(ck, "", __VA_ARGS__))
-#define note(ck, ...) ((ck)->res->notes++, ck_say(ck, "note: ", __VA_ARGS__))
-
 bool ck_fixing(struct ck *ck, bool problem, const char *how)
 {
 	if (!ck->repair) {
@@ -75,6 +71,17 @@ bool ck_fixing(struct ck *ck, bool problem, const char *how)
 void ck_unfixed(struct ck *ck, const char *why)
 {
 	fprintf(ck->out, ck->repair ? "; not repaired: %s\n" : "\n", why);
+}
+
+const char *ck_shown(const char *name, char *buf, size_t cap)
+{
+	size_t i = 0;
+	for (; name[i] && i + 1 < cap; i++)
+		buf[i] = (unsigned char)name[i] < 0x20 || name[i] == 0x7f
+				 ? '?'
+				 : name[i];
+	buf[i] = '\0';
+	return buf;
 }
 
 /* ---- the model ---------------------------------------------------------- */
@@ -105,7 +112,15 @@ static size_t *slot_of(struct index *x, uint64_t h,
 			return &x->slot[i];
 }
 
-static void index_add(struct index *x, size_t pos, uint64_t h);
+static void index_add(struct index *x, size_t pos, uint64_t h)
+{
+	size_t mask = x->cap - 1;
+	size_t i = h & mask;
+	while (x->slot[i])
+		i = (i + 1) & mask;
+	x->slot[i] = pos + 1;
+	x->used++;
+}
 
 static void index_grow(struct index *x, uint64_t (*hash_of)(const struct ck *,
 							    size_t),
@@ -122,16 +137,6 @@ static void index_grow(struct index *x, uint64_t (*hash_of)(const struct ck *,
 		if (old.slot[i])
 			index_add(x, old.slot[i] - 1, hash_of(ck, old.slot[i] - 1));
 	free(old.slot);
-}
-
-static void index_add(struct index *x, size_t pos, uint64_t h)
-{
-	size_t mask = x->cap - 1;
-	size_t i = h & mask;
-	while (x->slot[i])
-		i = (i + 1) & mask;
-	x->slot[i] = pos + 1;
-	x->used++;
 }
 
 static bool ino_match(const struct ck *ck, size_t pos, const void *key)
@@ -198,8 +203,7 @@ struct ck_inode *ck_insert(struct ck *ck, uint64_t ino)
 	return in;
 }
 
-struct ck_entry *ck_entry_at(struct ck *ck, uint64_t dir,
-				 const char *name)
+struct ck_entry *ck_entry_at(struct ck *ck, uint64_t dir, const char *name)
 {
 	if (!ck->eidx.cap)
 		return NULL;
@@ -209,13 +213,13 @@ struct ck_entry *ck_entry_at(struct ck *ck, uint64_t dir,
 }
 
 void ck_link(struct ck *ck, struct ck_inode *dir, const char *name,
-		      uint64_t ino)
+	     uint64_t ino)
 {
 	struct ck_entry *e = ck_entry_at(ck, dir->ino, name);
 	if (!e) {
 		index_grow(&ck->eidx, ent_hash_of, ck);
 		ck->ent = ck_grow(ck->ent, &ck->capent, ck->nent + 1,
-			       sizeof *ck->ent);
+				  sizeof *ck->ent);
 		e = &ck->ent[ck->nent];
 		char *copy = strdup(name);
 		if (!copy)
@@ -262,8 +266,8 @@ static void apply_link(struct ck *ck, const Lind__StoreOp *op)
 	if (!dir || !S_ISDIR(dir->rec.mode)) {
 		problem(ck, "%s: record %zu names '%s' (inode %" PRIu64
 			    ") in inode %" PRIu64 ", not a directory: ignored "
-			    "at load", ck->file, ck->recno, op->name, op->ino,
-			op->parent);
+			    "at load", ck->file, ck->recno, SHOWN(op->name),
+			op->ino, op->parent);
 		ck_fixing(ck, true, "left out of the new snapshot");
 		return;
 	}

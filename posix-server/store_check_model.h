@@ -81,6 +81,9 @@ ck_say(struct ck *ck, const char *kind, const char *fmt, ...);
 #define problem(ck, ...) ((ck)->res->problems++, ck_say(ck, "", __VA_ARGS__))
 #define note(ck, ...) ((ck)->res->notes++, ck_say(ck, "note: ", __VA_ARGS__))
 bool ck_fixing(struct ck *ck, bool problem, const char *how);
+/* name with control characters as '?': a line stays one line. */
+const char *ck_shown(const char *name, char *buf, size_t cap);
+#define SHOWN(name) ck_shown(name, (char[256]){0}, 256)
 void ck_unfixed(struct ck *ck, const char *why);
 
 /* The inode numbered ino, live or not (ck_get: live only), or NULL. */

@@ -55,7 +55,7 @@ static const char *path_of(struct ck *ck, uint64_t ino, char *buf,
 	size_t n = strlen(top) < at ? strlen(top) : at;
 	at -= n;
 	memcpy(buf + at, top, n);
-	return buf + at;
+	return ck_shown(buf + at, buf + at, cap - at);
 }
 
 #define PATH(ck, ino) path_of(ck, ino, (char[4096]){0}, 4096)
@@ -133,21 +133,21 @@ static void report_entry(struct ck *ck, struct ck_entry *e)
 	const char *dir = PATH(ck, e->dir);
 	switch (e->bad) {
 	case NOT_DIR:
-		problem(ck, "%s: holds entry '%s' but is a %s", dir, e->name,
+		problem(ck, "%s: holds entry '%s' but is a %s", dir, SHOWN(e->name),
 			type_of(ck_get(ck, e->dir)->rec.mode));
 		break;
 	case BAD_NAME:
-		problem(ck, "%s: entry '%s' is not a valid name", dir, e->name);
+		problem(ck, "%s: entry '%s' is not a valid name", dir, SHOWN(e->name));
 		break;
 	case DANGLING:
 		problem(ck, "%s%s%s: names inode %" PRIu64 ", which does not "
-			    "exist", dir, e->dir == ROOT_INO ? "" : "/", e->name,
+			    "exist", dir, e->dir == ROOT_INO ? "" : "/", SHOWN(e->name),
 			e->ino);
 		break;
 	case DUP_DIR:
 		problem(ck, "%s%s%s: names directory %s again (a directory has "
 			    "one name)", dir, e->dir == ROOT_INO ? "" : "/",
-			e->name, PATH(ck, e->ino));
+			SHOWN(e->name), PATH(ck, e->ino));
 		break;
 	default:
 		return;
