@@ -216,7 +216,8 @@ static int copy_any(struct copy *cp, const char *src, const char *dst,
 	    !S_ISLNK(st.st_mode) && !cp->o->recursive)
 		return (int)fail_why(cp->from, src,
 				     "not a regular file (cp -r copies nodes)");
-	bool linked = cp->o->preserve && !S_ISDIR(st.st_mode) && st.st_nlink > 1;
+	bool linked =
+		cp->o->preserve && !S_ISDIR(st.st_mode) && st.st_nlink > 1;
 	struct seen *first = linked ? seen_find(cp, &st) : NULL;
 	if (first) {
 		r = replacing(cp, dst, make_hard, first->dst, NULL);

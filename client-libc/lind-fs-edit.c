@@ -84,7 +84,8 @@ static int rm_any(const char *path, bool recursive, bool force)
 			if (join(child, &virt_side, path, *p) == 0)
 				rm_any(child, recursive, force);
 		free_names(names);
-		r = vsys(SYS_unlinkat, AT_FDCWD, (long)path, AT_REMOVEDIR, 0, 0);
+		r = vsys(SYS_unlinkat, AT_FDCWD, (long)path, AT_REMOVEDIR, 0,
+			 0);
 	}
 	return r < 0 ? (int)fail(&virt_side, path, r) : 0;
 }

@@ -226,7 +226,8 @@ int cmd_stat(int argc, char **argv, const struct opts *o)
 	const char *fmt = o->on['c'] ? o->arg['c'] : default_format;
 	for (const char *p = fmt; *p; p++)
 		if (*p == '%' && p[1] && !strchr("aAbFghinNsuXYZxyz%", *++p))
-			usage_error("unknown directive '%%%c' in the format", *p);
+			usage_error("unknown directive '%%%c' in the format",
+				    *p);
 	attach();
 	for (int i = 0; i < argc; i++) {
 		const char *path = vpath(argv[i]);

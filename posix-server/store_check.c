@@ -45,7 +45,7 @@ void *ck_grow(void *p, size_t *cap, size_t need, size_t size)
 	return q;
 }
 
-/* ---- lines ------------------------------------------------------------ */
+/* ---- lines -------------------------------------------------------------- */
 
 void ck_say(struct ck *ck, const char *kind, const char *fmt, ...)
 {
@@ -135,7 +135,8 @@ static void index_grow(struct index *x, uint64_t (*hash_of)(const struct ck *,
 		abort();
 	for (size_t i = 0; i < old.cap; i++)
 		if (old.slot[i])
-			index_add(x, old.slot[i] - 1, hash_of(ck, old.slot[i] - 1));
+			index_add(x, old.slot[i] - 1,
+				  hash_of(ck, old.slot[i] - 1));
 	free(old.slot);
 }
 
@@ -157,7 +158,8 @@ struct ent_key {
 static bool ent_match(const struct ck *ck, size_t pos, const void *key)
 {
 	const struct ent_key *k = key;
-	return ck->ent[pos].dir == k->dir && !strcmp(ck->ent[pos].name, k->name);
+	return ck->ent[pos].dir == k->dir &&
+	       !strcmp(ck->ent[pos].name, k->name);
 }
 
 static uint64_t ent_hash_of(const struct ck *ck, size_t pos)
@@ -186,7 +188,8 @@ struct ck_inode *ck_insert(struct ck *ck, uint64_t ino)
 	struct ck_inode *in = ck_inode_at(ck, ino);
 	if (!in) {
 		index_grow(&ck->iidx, ino_hash, ck);
-		ck->in = ck_grow(ck->in, &ck->capin, ck->nin + 1, sizeof *ck->in);
+		ck->in = ck_grow(ck->in, &ck->capin, ck->nin + 1,
+				 sizeof *ck->in);
 		in = &ck->in[ck->nin];
 		memset(in, 0, sizeof *in);
 		in->ino = ino;
@@ -242,7 +245,7 @@ void ck_unlink(struct ck *ck, struct ck_entry *e)
 	e->live = false;
 }
 
-/* ---- replay: store.c's apply, keeping what it drops ---------------------- */
+/* ---- replay: store.c's apply, keeping what it drops --------------------- */
 
 /* in's attributes become op's (its target copied, NUL-terminated). */
 static void set_attrs(struct ck_inode *in, const Lind__StoreOp *op)
@@ -409,7 +412,8 @@ static void put_inode(struct store_recs *b, const struct ck_inode *in)
 	op.kind = LIND__STORE_OP__KIND__INODE;
 	op.ino = in->ino;
 	if (in->target)
-		op.target = (ProtobufCBinaryData){in->tlen, (uint8_t *)in->target};
+		op.target =
+			(ProtobufCBinaryData){in->tlen, (uint8_t *)in->target};
 	store_recs_put(b, &op);
 }
 
@@ -462,7 +466,7 @@ static int write_repair(struct ck *ck)
 	return r;
 }
 
-/* ---- fsck ------------------------------------------------------------------ */
+/* ---- fsck --------------------------------------------------------------- */
 
 static void leftovers(struct ck *ck)
 {

@@ -13,7 +13,7 @@
 
 #include "store_check_model.h"
 
-/* ---- names for messages ------------------------------------------------ */
+/* ---- names for messages ------------------------------------------------- */
 
 static const char *type_of(uint32_t mode)
 {
@@ -60,7 +60,7 @@ static const char *path_of(struct ck *ck, uint64_t ino, char *buf,
 
 #define PATH(ck, ino) path_of(ck, ino, (char[4096]){0}, 4096)
 
-/* ---- entries and the tree ---------------------------------------------- */
+/* ---- entries and the tree ----------------------------------------------- */
 
 static bool valid_name(const char *n)
 {
@@ -133,15 +133,18 @@ static void report_entry(struct ck *ck, struct ck_entry *e)
 	const char *dir = PATH(ck, e->dir);
 	switch (e->bad) {
 	case NOT_DIR:
-		problem(ck, "%s: holds entry '%s' but is a %s", dir, SHOWN(e->name),
-			type_of(ck_get(ck, e->dir)->rec.mode));
+		problem(ck, "%s: holds entry '%s' but is a %s", dir,
+			SHOWN(e->name), type_of(ck_get(ck, e->dir)->rec.mode));
 		break;
 	case BAD_NAME:
-		problem(ck, "%s: entry '%s' is not a valid name", dir, SHOWN(e->name));
+		problem(ck, "%s: entry '%s' is not a valid name", dir,
+			SHOWN(e->name));
 		break;
 	case DANGLING:
-		problem(ck, "%s%s%s: names inode %" PRIu64 ", which does not "
-			    "exist", dir, e->dir == ROOT_INO ? "" : "/", SHOWN(e->name),
+		problem(ck,
+			"%s%s%s: names inode %" PRIu64 ", which does not "
+			"exist",
+			dir, e->dir == ROOT_INO ? "" : "/", SHOWN(e->name),
 			e->ino);
 		break;
 	case DUP_DIR:
@@ -173,7 +176,8 @@ static size_t walk_from(struct ck *ck, struct walk *w, struct ck_inode *start)
 			if (e->bad != GOOD || !e->live)
 				continue;
 			struct ck_inode *c = ck_get(ck, e->ino);
-			if (S_ISDIR(c->rec.mode) && (c->reached || c->ino == ROOT_INO)) {
+			if (S_ISDIR(c->rec.mode) &&
+			    (c->reached || c->ino == ROOT_INO)) {
 				e->bad = DUP_DIR;
 				report_entry(ck, e);
 				continue;
@@ -192,7 +196,7 @@ static size_t walk_from(struct ck *ck, struct walk *w, struct ck_inode *start)
 	return count;
 }
 
-/* ---- what the walk from / does not reach ------------------------------- */
+/* ---- what the walk from / does not reach -------------------------------- */
 
 static int64_t now_ns(void)
 {
@@ -234,7 +238,8 @@ static struct ck_inode *lost_found(struct ck *ck)
 	ck_link(ck, root, "lost+found", lf->ino);
 	lf->parent = ROOT_INO;
 	lf->reached = root->touched = lf->touched = true;
-	lf->via = (size_t)(ck_entry_at(ck, ROOT_INO, "lost+found") - ck->ent) + 1;
+	lf->via =
+		(size_t)(ck_entry_at(ck, ROOT_INO, "lost+found") - ck->ent) + 1;
 	return lf;
 }
 
@@ -331,11 +336,12 @@ static void check_unreachable(struct ck *ck, struct walk *w)
 	free(order);
 }
 
-/* ---- data files ---------------------------------------------------------- */
+/* ---- data files --------------------------------------------------------- */
 
 static void drop_later(struct ck *ck, uint64_t ino)
 {
-	ck->drop = ck_grow(ck->drop, &ck->capdrop, ck->ndrop + 1, sizeof *ck->drop);
+	ck->drop = ck_grow(ck->drop, &ck->capdrop, ck->ndrop + 1,
+			   sizeof *ck->drop);
 	ck->drop[ck->ndrop++] = ino;
 }
 
@@ -356,8 +362,10 @@ static void orphan_data(struct ck *ck, uint64_t ino, const struct stat *st)
 	if (!st->st_size || !S_ISREG(st->st_mode)) {
 		problem(ck, "data/%" PRIu64 ": no inode owns it (%s); the next "
 			    "start deletes it", ino,
-			S_ISREG(st->st_mode) ? "empty" : "not even a file");
-		if (ck_fixing(ck, true, "deleted"))
+			S_ISREG(st->st_mode) ? "empty" : type_of(st->st_mode));
+		if (S_ISDIR(st->st_mode))
+			ck_unfixed(ck, "move it away by hand");
+		else if (ck_fixing(ck, true, "deleted"))
 			drop_later(ck, ino);
 		return;
 	}
@@ -369,7 +377,8 @@ static void orphan_data(struct ck *ck, uint64_t ino, const struct stat *st)
 		return;
 	struct ck_inode *n = new_inode(ck, ino, S_IFREG | 0600);
 	n->rec.size = (uint64_t)st->st_size;
-	n->rec.mtime_ns = (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
+	n->rec.mtime_ns =
+		(int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
 	n->data = 1;
 	n->reached = true;
 	if (!to_lost_found(ck, ino))
@@ -381,9 +390,10 @@ static void owned_data(struct ck *ck, struct ck_inode *in,
 		       const struct stat *st)
 {
 	if (!S_ISREG(in->rec.mode)) {
-		problem(ck, "data/%" PRIu64 ": belongs to %s, a %s, which keeps "
-			    "no data; the next start deletes it", in->ino,
-			PATH(ck, in->ino), type_of(in->rec.mode));
+		problem(ck,
+			"data/%" PRIu64 ": belongs to %s, a %s, which keeps "
+			"no data; the next start deletes it",
+			in->ino, PATH(ck, in->ino), type_of(in->rec.mode));
 		if (ck_fixing(ck, true, "deleted"))
 			drop_later(ck, in->ino);
 		return;
@@ -426,8 +436,9 @@ static void scan_data(struct ck *ck)
 		struct stat st;
 		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
 			continue;
-		if (*end || !ino || e->d_name[0] == '0' ||
-		    fstatat(ck->datafd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+		int r = fstatat(ck->datafd, e->d_name, &st,
+				AT_SYMLINK_NOFOLLOW);
+		if (*end || !ino || e->d_name[0] == '0' || r < 0) {
 			note(ck, "data/%s: not a data file; left alone",
 			     e->d_name);
 			fputc('\n', ck->out);
@@ -449,7 +460,8 @@ static void missing_data(struct ck *ck)
 {
 	for (size_t i = 0; i < ck->nin; i++) {
 		struct ck_inode *in = &ck->in[i];
-		if (!in->live || !S_ISREG(in->rec.mode) || in->data || !in->rec.size)
+		if (!in->live || !S_ISREG(in->rec.mode) || in->data ||
+		    !in->rec.size)
 			continue;
 		problem(ck, "%s: %" PRIu64 " bytes, but its data file data/%"
 			    PRIu64 " is missing (it reads as empty)",
@@ -460,7 +472,7 @@ static void missing_data(struct ck *ck)
 	}
 }
 
-/* ---- counts, '..', symlinks ------------------------------------------- */
+/* ---- counts, '..', symlinks --------------------------------------------- */
 
 /* The link count the entries give in (store.c's count for a healthy
  * tree: names, and for a directory "." and each subdirectory's ".."). */

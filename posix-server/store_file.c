@@ -253,7 +253,7 @@ int store_format_write(int dirfd)
 	return r == 0 && fsync(dirfd) < 0 ? -errno : r;
 }
 
-/* ---- a new store ----------------------------------------------------- */
+/* ---- a new store -------------------------------------------------------- */
 
 static void put_inode(struct store_recs *b, uint64_t ino, uint32_t mode,
 		      uint32_t nlink, uint64_t rdev, const uint32_t owner[2])
@@ -309,7 +309,8 @@ int store_format_dir(int dirfd, uint32_t uid, uint32_t gid)
 	initial_tree(&b, (const uint32_t[2]){uid, gid});
 	int r = store_install(dirfd, "meta.snap", b.p, b.len);
 	store_recs_free(&b);
-	if (r == 0 && fsync(dirfd) < 0) /* the snapshot is there before FORMAT */
+	if (r == 0 &&
+	    fsync(dirfd) < 0) /* the snapshot is there before FORMAT */
 		r = -errno;
 	return r < 0 ? r : store_format_write(dirfd);
 }

@@ -262,7 +262,8 @@ static void test_clean(void **state)
 static void test_dangling(void **state)
 {
 	(void)state;
-	damaged(dangling, LINES("/ghost: names inode 999, which does not exist"));
+	damaged(dangling,
+		LINES("/ghost: names inode 999, which does not exist"));
 	struct cage *cg = cage_new(1, getuid(), getgid());
 	check(SYSP(cg, access, "/ghost", 0, F_OK), -ENOENT);
 	tsrv_stop(false);
@@ -271,7 +272,8 @@ static void test_dangling(void **state)
 static void test_wrong_count(void **state)
 {
 	(void)state;
-	damaged(wrong_count, LINES("/a: link count 5, but the entries make it 1"));
+	damaged(wrong_count,
+		LINES("/a: link count 5, but the entries make it 1"));
 	tsrv_stop(false);
 }
 
@@ -424,8 +426,10 @@ static void test_crash_notes(void **state)
 	check(res.notes, 3);
 	assert_non_null(strstr(out, "note: inode 700 (regular file, 0 bytes): "
 				    "unlinked while open"));
-	assert_non_null(strstr(out, "note: data/9000: left by a call cut short"));
-	assert_non_null(strstr(out, "note: meta.log: ends in a call cut short"));
+	assert_non_null(
+		strstr(out, "note: data/9000: left by a call cut short"));
+	assert_non_null(
+		strstr(out, "note: meta.log: ends in a call cut short"));
 	res = fsck(true, out, sizeof out);
 	res = fsck(false, out, sizeof out);
 	check(res.problems + res.notes, 0);
@@ -474,13 +478,17 @@ static void test_format(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(test_clean),        T(test_dangling),     T(test_wrong_count),
-		T(test_unreachable),  T(test_lost_tree),    T(test_into_file),
-		T(test_two_names),    T(test_bad_name),     T(test_wrong_dotdot),
-		T(test_symlink_size), T(test_no_type),      T(test_orphan_data),
-		T(test_orphan_bytes), T(test_data_missing), T(test_data_symlink),
-		T(test_journal_hole), T(test_snapshot),     T(test_root),
-		T(test_crash_notes),  T(test_locked),       T(test_format),
+		T(test_clean),	      T(test_dangling),
+		T(test_wrong_count),  T(test_unreachable),
+		T(test_lost_tree),    T(test_into_file),
+		T(test_two_names),    T(test_bad_name),
+		T(test_wrong_dotdot), T(test_symlink_size),
+		T(test_no_type),      T(test_orphan_data),
+		T(test_orphan_bytes), T(test_data_missing),
+		T(test_data_symlink), T(test_journal_hole),
+		T(test_snapshot),     T(test_root),
+		T(test_crash_notes),  T(test_locked),
+		T(test_format),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
