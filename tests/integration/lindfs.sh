@@ -101,6 +101,28 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
 		"$(one_line_error as1001 mkdir -p :/rootonly/a/b)"
 	check "... naming the path" grep -q ":/rootonly/a: Permission denied" "$T/err"
 	check "uid 1001: reading is allowed" as1001 ls :/rootonly
+	printf 'secret\n' >"$T/secret"
+	chmod 600 "$T/secret"
+	"$LIND_FS" cp -p "$T/secret" :/rootonly/secret
+	expect_eq "uid 1001: cat of root's 0600 file" "1 1" \
+		"$(one_line_error as1001 cat :/rootonly/secret)"
+	check "... permission denied" grep -q ":/rootonly/secret: Permission denied" "$T/err"
+	expect_eq "uid 1001: chmod of root's file" "1 1" \
+		"$(one_line_error as1001 chmod 644 :/rootonly/secret)"
+	check "... not permitted" grep -q ":/rootonly/secret: Operation not permitted" "$T/err"
+	expect_eq "uid 1001: chown to itself" "1 1" \
+		"$(one_line_error as1001 chown 1001 :/rootonly/secret)"
+	expect_eq "uid 1001: rm in root's directory" "1 1" \
+		"$(one_line_error as1001 rm :/rootonly/secret)"
+	check "... permission denied" grep -q ":/rootonly/secret: Permission denied" "$T/err"
+	expect_eq "uid 1001: mv out of it" "1 1" \
+		"$(one_line_error as1001 mv :/rootonly/secret :/tmp/s)"
+	expect_eq "uid 1001: cp -a out of it" "1 1" \
+		"$(one_line_error as1001 cp -a :/rootonly/secret /dev/null)"
+	expect_eq "uid 1001: fsck of root's store" "3 1" \
+		"$(one_line_error as1001 fsck "$LIND_STORE")"
+	check "... says why" grep -q "$LIND_STORE: Permission denied" "$T/err"
+	expect_eq "root's file is still there" "secret" "$("$LIND_FS" cat :/rootonly/secret)"
 else
 	ok "permission denied as uid 1001 # SKIP needs root and setpriv(1)"
 fi
