@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common.h"
 #include "store_check.h"
 #include "store_file.h"
 
@@ -117,12 +118,13 @@ static int erase_store(int dirfd)
 int store_new(const char *dir, bool force, char *why, size_t cap)
 {
 	*why = '\0';
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-		return -errno;
+	int r = lind_mkdirs(dir, 0700); /* as store_open makes it */
+	if (r < 0)
+		return r;
 	int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dirfd < 0)
 		return -errno;
-	int r = survey(dirfd, why, cap);
+	r = survey(dirfd, why, cap);
 	if (r == -EEXIST && force)
 		r = 0;
 	int lockfd = r < 0 ? r : store_lock(dirfd);
