@@ -252,7 +252,9 @@ static void set_attrs(struct ck_inode *in, const Lind__StoreOp *op)
 {
 	free(in->target);
 	in->target = NULL;
-	in->rec = *op;
+	in->rec = *op; /* its pointers are op's, freed after replay: */
+	in->rec.base = (ProtobufCMessage)PROTOBUF_C_MESSAGE_INIT(
+		&lind__store_op__descriptor); /* unknown fields */
 	in->rec.name = NULL;
 	in->rec.target = (ProtobufCBinaryData){0, NULL};
 	in->tlen = op->target.len;
