@@ -1,11 +1,12 @@
 /*
- * lind-fs: put files into the virtual filesystem and get them out, through
- * the running server, so cages see the result at once.  It attaches as a
- * cage of the user's own (attach.c, lind_tool_attach) but installs no
- * filter: host calls reach the host (lind_host6), virtual ones go through
- * the channel (lind_syscall), and the server checks them as any cage's
- * calls of that user.  Both sides speak Linux call numbers, so every
- * operation below is written once, for a `side`.
+ * lind-fs: the virtual filesystem from the host.  Most commands work
+ * through the running server, so cages see the result at once: lind-fs
+ * attaches as a cage of the user's own (attach.c, lind_tool_attach) but
+ * installs no filter: host calls reach the host (lind_host6), virtual ones
+ * go through the channel (lind_syscall), and the server checks them as
+ * any cage's calls of that user.  Both sides speak Linux call numbers, so
+ * an operation is written once, for a `side`.  fsck and format work on a
+ * stopped store instead (lind-fs-store.c).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -18,17 +19,11 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "boot.h"
 #include "client.h"
-
-struct side {
-	long (*sys)(long nr, long a0, long a1, long a2, long a3, long a4,
-		    long a5);
-	const char *prefix; /* how a path of this side is written */
-};
+#include "lind-fs.h"
 
 static long host_sys(long nr, long a0, long a1, long a2, long a3, long a4,
 		     long a5)
@@ -36,28 +31,25 @@ static long host_sys(long nr, long a0, long a1, long a2, long a3, long a4,
 	return lind_host6(nr, a0, a1, a2, a3, a4, a5);
 }
 
-static const struct side host_side = {host_sys, ""};
-static const struct side virt_side = {lind_syscall, ":"};
+const struct side host_side = {host_sys, ""};
+const struct side virt_side = {lind_syscall, ":"};
 
-static const char *cmd = "lind-fs"; /* the command, for messages */
-static int status;                    /* 1 once any path failed */
+const char *cmd = "lind-fs";
+int status;
 
-/* One line naming the path and the reason; the command goes on with the
- * next path and exits 1. */
-static long fail_why(const struct side *sd, const char *path, const char *why)
+long fail_why(const struct side *sd, const char *path, const char *why)
 {
 	fprintf(stderr, "lind-fs: %s: %s%s: %s\n", cmd, sd->prefix, path, why);
 	status = 1;
 	return -1;
 }
 
-static long fail(const struct side *sd, const char *path, long err)
+long fail(const struct side *sd, const char *path, long err)
 {
 	return fail_why(sd, path, strerror((int)-err));
 }
 
-__attribute__((noreturn, format(printf, 1, 2))) static void
-usage_error(const char *fmt, ...)
+void usage_error(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -68,21 +60,20 @@ usage_error(const char *fmt, ...)
 	exit(2);
 }
 
-static long sd_stat(const struct side *sd, const char *path, struct stat *st,
-		    int follow)
+long sd_stat(const struct side *sd, const char *path, struct stat *st,
+	     int follow)
 {
 	return sd->sys(SYS_newfstatat, AT_FDCWD, (long)path, (long)st,
 		       follow ? 0 : AT_SYMLINK_NOFOLLOW, 0, 0);
 }
 
-static long sd_open(const struct side *sd, const char *path, int flags,
-		    mode_t mode)
+long sd_open(const struct side *sd, const char *path, int flags, mode_t mode)
 {
 	return sd->sys(SYS_openat, AT_FDCWD, (long)path, flags | O_CLOEXEC,
 		       mode, 0, 0);
 }
 
-static void sd_close(const struct side *sd, long fd)
+void sd_close(const struct side *sd, long fd)
 {
 	sd->sys(SYS_close, fd, 0, 0, 0, 0, 0);
 }
@@ -92,9 +83,33 @@ static int by_name(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* The entries of directory path but . and .., sorted; NULL-terminated,
- * one malloc'd block each (free_names).  NULL after a message. */
-static char **list_dir(const struct side *sd, const char *path)
+static void out_of_memory(void)
+{
+	fprintf(stderr, "lind-fs: %s: out of memory\n", cmd);
+	exit(1);
+}
+
+/* Appends the names in one getdents64 buffer. */
+static void add_names(char ***names, size_t *n, const char *buf, long got)
+{
+	for (long off = 0; off < got;) {
+		unsigned short reclen;
+		memcpy(&reclen, buf + off + 16, sizeof reclen);
+		const char *name = buf + off + 19;
+		off += reclen;
+		if (!strcmp(name, ".") || !strcmp(name, ".."))
+			continue;
+		char **grown = realloc(*names, (*n + 2) * sizeof **names);
+		if (!grown)
+			out_of_memory();
+		*names = grown;
+		if (!(grown[*n] = strdup(name)))
+			out_of_memory();
+		++*n;
+	}
+}
+
+char **list_dir(const struct side *sd, const char *path)
 {
 	long fd = sd_open(sd, path, O_RDONLY | O_DIRECTORY, 0);
 	if (fd < 0)
@@ -104,23 +119,8 @@ static char **list_dir(const struct side *sd, const char *path)
 	size_t n = 0;
 	long got;
 	while ((got = sd->sys(SYS_getdents64, fd, (long)buf, sizeof buf, 0, 0,
-			      0)) > 0) {
-		for (long off = 0; off < got;) {
-			unsigned short reclen;
-			memcpy(&reclen, buf + off + 16, sizeof reclen);
-			const char *name = buf + off + 19;
-			off += reclen;
-			if (!strcmp(name, ".") || !strcmp(name, ".."))
-				continue;
-			char **grown = realloc(names, (n + 2) * sizeof *names);
-			if (!grown || !(grown[n] = strdup(name))) {
-				perror("lind-fs");
-				exit(1);
-			}
-			names = grown;
-			n++;
-		}
-	}
+			      0)) > 0)
+		add_names(&names, &n, buf, got);
 	sd_close(sd, fd);
 	if (got < 0) {
 		for (size_t i = 0; i < n; i++)
@@ -129,22 +129,20 @@ static char **list_dir(const struct side *sd, const char *path)
 		return fail(sd, path, got), NULL;
 	}
 	if (!names && !(names = malloc(sizeof *names)))
-		exit(1);
+		out_of_memory();
 	names[n] = NULL;
 	qsort(names, n, sizeof *names, by_name);
 	return names;
 }
 
-static void free_names(char **names)
+void free_names(char **names)
 {
 	for (char **p = names; *p; p++)
 		free(*p);
 	free(names);
 }
 
-/* dir/name into out; -1 after a message when it is too long. */
-static int join(char *out, const struct side *sd, const char *dir,
-		const char *name)
+int join(char *out, const struct side *sd, const char *dir, const char *name)
 {
 	size_t d = strlen(dir);
 	int slash = d && dir[d - 1] != '/';
@@ -154,118 +152,7 @@ static int join(char *out, const struct side *sd, const char *dir,
 	return 0;
 }
 
-/* ---- cp ------------------------------------------------------------ */
-
-struct copy {
-	const struct side *from, *to;
-	int recursive;
-};
-
-static int copy_any(const struct copy *cp, const char *src, const char *dst,
-		    int top);
-
-static int copy_data(const struct copy *cp, const char *src, long in,
-		     const char *dst, long out)
-{
-	static char buf[LIND_MAX_IO];
-	long n;
-	while ((n = cp->from->sys(SYS_read, in, (long)buf, sizeof buf, 0, 0,
-				  0)) > 0) {
-		for (long done = 0; done < n;) {
-			long w = cp->to->sys(SYS_write, out, (long)buf + done,
-					     n - done, 0, 0, 0);
-			if (w <= 0)
-				return (int)fail(cp->to, dst, w ? w : -EIO);
-			done += w;
-		}
-	}
-	return n < 0 ? (int)fail(cp->from, src, n) : 0;
-}
-
-static int copy_file(const struct copy *cp, const char *src, const char *dst,
-		     mode_t mode)
-{
-	long in = sd_open(cp->from, src, O_RDONLY, 0);
-	if (in < 0)
-		return (int)fail(cp->from, src, in);
-	long out = sd_open(cp->to, dst, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	if (out < 0) {
-		sd_close(cp->from, in);
-		return (int)fail(cp->to, dst, out);
-	}
-	int rc = copy_data(cp, src, in, dst, out);
-	long r = cp->to->sys(SYS_fchmod, out, mode & 07777, 0, 0, 0, 0);
-	if (rc == 0 && r < 0)
-		rc = (int)fail(cp->to, dst, r);
-	sd_close(cp->from, in);
-	sd_close(cp->to, out);
-	return rc;
-}
-
-/* The tree under src into dst (made if missing); its mode is given last,
- * so a read-only directory is filled first. */
-static int copy_dir(const struct copy *cp, const char *src, const char *dst,
-		    mode_t mode)
-{
-	struct stat st;
-	long r = cp->to->sys(SYS_mkdirat, AT_FDCWD, (long)dst, 0700, 0, 0, 0);
-	if (r == -EEXIST && sd_stat(cp->to, dst, &st, 1) == 0 &&
-	    S_ISDIR(st.st_mode))
-		r = 0;
-	if (r < 0)
-		return (int)fail(cp->to, dst, r);
-	char **names = list_dir(cp->from, src);
-	if (!names)
-		return -1;
-	int rc = 0;
-	char s[PATH_MAX], d[PATH_MAX];
-	for (char **p = names; *p; p++) {
-		if (join(s, cp->from, src, *p) < 0 || join(d, cp->to, dst, *p) < 0 ||
-		    copy_any(cp, s, d, 0) < 0)
-			rc = -1;
-	}
-	free_names(names);
-	r = cp->to->sys(SYS_fchmodat, AT_FDCWD, (long)dst, mode & 07777, 0, 0,
-			0);
-	return r < 0 ? (int)fail(cp->to, dst, r) : rc;
-}
-
-static int copy_link(const struct copy *cp, const char *src, const char *dst)
-{
-	char target[PATH_MAX];
-	long n = cp->from->sys(SYS_readlinkat, AT_FDCWD, (long)src,
-			       (long)target, sizeof target - 1, 0, 0);
-	if (n < 0)
-		return (int)fail(cp->from, src, n);
-	target[n] = '\0';
-	long r = cp->to->sys(SYS_symlinkat, (long)target, AT_FDCWD, (long)dst,
-			     0, 0, 0);
-	return r < 0 ? (int)fail(cp->to, dst, r) : 0;
-}
-
-/* Symlinks named on the command line are followed without -r, as cp
- * does; inside a tree they are copied as links. */
-static int copy_any(const struct copy *cp, const char *src, const char *dst,
-		    int top)
-{
-	struct stat st;
-	long r = sd_stat(cp->from, src, &st, top && !cp->recursive);
-	if (r < 0)
-		return (int)fail(cp->from, src, r);
-	if (S_ISREG(st.st_mode))
-		return copy_file(cp, src, dst, st.st_mode);
-	if (S_ISDIR(st.st_mode) && cp->recursive)
-		return copy_dir(cp, src, dst, st.st_mode);
-	if (S_ISDIR(st.st_mode))
-		return (int)fail_why(cp->from, src,
-				     "is a directory (cp -r copies trees)");
-	if (S_ISLNK(st.st_mode))
-		return copy_link(cp, src, dst);
-	return (int)fail_why(cp->from, src,
-			     "not a regular file, directory or symlink");
-}
-
-static const char *base_name(const char *path)
+const char *base_name(const char *path)
 {
 	static char buf[PATH_MAX];
 	snprintf(buf, sizeof buf, "%s", path);
@@ -276,279 +163,127 @@ static const char *base_name(const char *path)
 	return b && b[1] ? b + 1 : buf;
 }
 
-static int is_virtual(const char *arg)
+void attach(void)
+{
+	lind_tool_attach((char *[]){"lind-fs", (char *)cmd, NULL});
+}
+
+bool is_virtual(const char *arg)
 {
 	return arg[0] == ':';
 }
 
-static int cmd_cp(int argc, char **argv, int recursive)
+int copy_data(const struct side *from, const char *src, long in,
+	      const struct side *to, const char *dst, long out)
 {
-	if (argc < 2)
-		usage_error("needs a source and a destination");
-	const char *dest = argv[argc - 1];
-	struct copy cp = {is_virtual(dest) ? &host_side : &virt_side,
-			  is_virtual(dest) ? &virt_side : &host_side,
-			  recursive};
-	for (int i = 0; i < argc - 1; i++)
-		if (is_virtual(argv[i]) == is_virtual(dest))
-			usage_error("'%s' and '%s': one side must be host, the "
-				    "other virtual (':' prefix)", argv[i], dest);
-	if (!dest[1] && is_virtual(dest))
-		usage_error("':' names no virtual path");
-	lind_tool_attach((char *[]){"lind-fs", "cp", NULL});
-	if (is_virtual(dest))
-		dest++;
-	struct stat st;
-	int into = sd_stat(cp.to, dest, &st, 1) == 0 && S_ISDIR(st.st_mode);
-	if (argc > 2 && !into) {
-		fail_why(cp.to, dest, "not a directory");
-		return status;
-	}
-	for (int i = 0; i < argc - 1; i++) {
-		const char *src = argv[i] + is_virtual(argv[i]);
-		char d[PATH_MAX];
-		if (into && join(d, cp.to, dest, base_name(src)) < 0)
-			continue;
-		copy_any(&cp, src, into ? d : dest, 1);
-	}
-	return status;
-}
-
-/* ---- ls, cat, mkdir, rm: the virtual side only ----------------------- */
-
-static void mode_string(mode_t m, char out[11])
-{
-	const char *rwx = "rwxrwxrwx";
-	out[0] = S_ISDIR(m) ? 'd' : S_ISLNK(m) ? 'l' : S_ISFIFO(m) ? 'p'
-	       : S_ISCHR(m) ? 'c' : S_ISBLK(m) ? 'b' : S_ISSOCK(m) ? 's' : '-';
-	for (int i = 0; i < 9; i++)
-		out[1 + i] = m & (1u << (8 - i)) ? rwx[i] : '-';
-	if (m & S_ISUID)
-		out[3] = m & S_IXUSR ? 's' : 'S';
-	if (m & S_ISGID)
-		out[6] = m & S_IXGRP ? 's' : 'S';
-	if (m & S_ISVTX)
-		out[9] = m & S_IXOTH ? 't' : 'T';
-	out[10] = '\0';
-}
-
-/* ls -l's line: numeric owner and group (the virtual filesystem's ids,
- * which the host's user names need not match), long-iso time. */
-static void print_long(const char *path, const char *shown,
-		       const struct stat *st)
-{
-	char m[11], when[32], target[PATH_MAX] = "";
-	mode_string(st->st_mode, m);
-	struct tm tm;
-	time_t t = st->st_mtim.tv_sec;
-	strftime(when, sizeof when, "%Y-%m-%d %H:%M", localtime_r(&t, &tm));
-	if (S_ISLNK(st->st_mode)) {
-		long n = lind_syscall(SYS_readlinkat, AT_FDCWD, (long)path,
-				      (long)target, sizeof target - 1, 0, 0);
-		target[n > 0 ? n : 0] = '\0';
-	}
-	printf("%s %lu %u %u %lld %s %s%s%s\n", m, (unsigned long)st->st_nlink,
-	       st->st_uid, st->st_gid, (long long)st->st_size, when, shown,
-	       *target ? " -> " : "", target);
-}
-
-static void ls_one(const char *path, const char *shown, int lng,
-		   const struct stat *st)
-{
-	if (lng)
-		print_long(path, shown, st);
-	else
-		printf("%s\n", shown);
-}
-
-static void ls_dir(const char *path, int lng, int all)
-{
-	char **names = list_dir(&virt_side, path);
-	if (!names)
-		return;
-	char child[PATH_MAX];
-	struct stat st;
-	for (char **p = names; *p; p++) {
-		if (**p == '.' && !all)
-			continue;
-		if (join(child, &virt_side, path, *p) < 0)
-			continue;
-		long r = sd_stat(&virt_side, child, &st, 0);
-		if (r < 0)
-			fail(&virt_side, child, r);
-		else
-			ls_one(child, *p, lng, &st);
-	}
-	free_names(names);
-}
-
-static int cmd_ls(int argc, char **argv, int lng, int all)
-{
-	char *root[] = {"/"};
-	if (!argc) {
-		argc = 1;
-		argv = root;
-	}
-	for (int i = 0; i < argc; i++) {
-		const char *path = argv[i] + is_virtual(argv[i]);
-		struct stat st;
-		long r = sd_stat(&virt_side, path, &st, 0);
-		if (r < 0) {
-			fail(&virt_side, path, r);
-		} else if (S_ISDIR(st.st_mode)) {
-			if (argc > 1)
-				printf("%s:%s:\n", i ? "\n" : "", path);
-			ls_dir(path, lng, all);
-		} else {
-			ls_one(path, path, lng, &st);
+	static char buf[LIND_MAX_IO];
+	long n;
+	while ((n = from->sys(SYS_read, in, (long)buf, sizeof buf, 0, 0, 0)) >
+	       0) {
+		for (long done = 0; done < n;) {
+			long w = to->sys(SYS_write, out, (long)buf + done,
+					 n - done, 0, 0, 0);
+			if (w <= 0)
+				return (int)fail(to, dst, w ? w : -EIO);
+			done += w;
 		}
 	}
-	return status;
-}
-
-static int cmd_cat(int argc, char **argv)
-{
-	struct copy cp = {&virt_side, &host_side, 0};
-	for (int i = 0; i < argc; i++) {
-		const char *path = argv[i] + is_virtual(argv[i]);
-		long fd = sd_open(&virt_side, path, O_RDONLY, 0);
-		if (fd < 0) {
-			fail(&virt_side, path, fd);
-			continue;
-		}
-		fflush(stdout);
-		copy_data(&cp, path, fd, "(stdout)", 1);
-		sd_close(&virt_side, fd);
-	}
-	return status;
-}
-
-/* mkdir -p: every missing component, each an existing directory or new;
- * an error names the component that failed. */
-static void mkdir_parents(char *path)
-{
-	if (!*path) {
-		fail(&virt_side, path, -ENOENT);
-		return;
-	}
-	for (char *p = path + 1;; p++) {
-		if (*p && *p != '/')
-			continue;
-		char c = *p;
-		*p = '\0';
-		struct stat st;
-		long r = lind_syscall(SYS_mkdirat, AT_FDCWD, (long)path, 0777,
-				      0, 0, 0);
-		if (r == -EEXIST && sd_stat(&virt_side, path, &st, 1) == 0)
-			r = S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
-		if (r < 0)
-			fail(&virt_side, path, r);
-		*p = c;
-		if (r < 0 || !c)
-			return;
-	}
-}
-
-static int cmd_mkdir(int argc, char **argv, int parents)
-{
-	for (int i = 0; i < argc; i++) {
-		char path[PATH_MAX];
-		snprintf(path, sizeof path, "%s", argv[i] + is_virtual(argv[i]));
-		long r = 0;
-		if (parents)
-			mkdir_parents(path);
-		else
-			r = lind_syscall(SYS_mkdirat, AT_FDCWD, (long)path,
-					 0777, 0, 0, 0);
-		if (r < 0)
-			fail(&virt_side, path, r);
-	}
-	return status;
-}
-
-static int rm_any(const char *path, int recursive, int force)
-{
-	struct stat st;
-	long r = sd_stat(&virt_side, path, &st, 0);
-	if (r == -ENOENT && force)
-		return 0;
-	if (r < 0)
-		return (int)fail(&virt_side, path, r);
-	if (!S_ISDIR(st.st_mode))
-		r = lind_syscall(SYS_unlinkat, AT_FDCWD, (long)path, 0, 0, 0, 0);
-	else if (!recursive)
-		return (int)fail(&virt_side, path, -EISDIR);
-	else {
-		char **names = list_dir(&virt_side, path);
-		if (!names)
-			return -1;
-		char child[PATH_MAX];
-		for (char **p = names; *p; p++)
-			if (join(child, &virt_side, path, *p) == 0)
-				rm_any(child, recursive, force);
-		free_names(names);
-		r = lind_syscall(SYS_unlinkat, AT_FDCWD, (long)path,
-				 AT_REMOVEDIR, 0, 0, 0);
-	}
-	return r < 0 ? (int)fail(&virt_side, path, r) : 0;
-}
-
-static int cmd_rm(int argc, char **argv, int recursive, int force)
-{
-	for (int i = 0; i < argc; i++) {
-		const char *path = argv[i] + is_virtual(argv[i]);
-		if (recursive && path[strspn(path, "/")] == '\0' && *path)
-			fail_why(&virt_side, path, "refusing to remove /");
-		else
-			rm_any(path, recursive, force);
-	}
-	return status;
+	return n < 0 ? (int)fail(from, src, n) : 0;
 }
 
 /* ---- command line ---------------------------------------------------- */
 
 static const char usage[] =
-	"usage: lind-fs [--runtime-dir DIR] COMMAND [OPTIONS] PATH...\n"
+	"usage: lind-fs [--runtime-dir DIR] COMMAND [OPTIONS] ARG...\n"
 	"Works through the running nacl-relay and posix-server (the\n"
 	"LIND_RUNTIME_DIR ones), so cages see the result at once; the\n"
 	"virtual side is a cage of yours: the server's permission checks\n"
 	"apply to it.  Virtual paths start with ':' (:/usr/bin), host\n"
-	"paths do not.\n"
-	"  cp [-r] SRC... DEST   copy host -> virtual or virtual -> host (one\n"
-	"                        side each); modes kept; -r: trees (symlinks\n"
-	"                        inside copied as links); DEST an existing\n"
-	"                        directory: copied into it\n"
-	"  ls [-l] [-a] [PATH...] list (-l: mode, links, uid, gid, size,\n"
-	"                        mtime, name; -a: names starting with '.')\n"
-	"  cat PATH...           virtual files to stdout\n"
-	"  mkdir [-p] PATH...    make directories (-p: parents, existing ok)\n"
-	"  rm [-r] [-f] PATH...  remove (-r: trees; -f: missing is fine)\n"
-	"ls, cat, mkdir and rm act on the virtual filesystem only; the ':' is\n"
-	"optional there.  Exit: 0; 1 if any path failed (one line each:\n"
-	"lind-fs: COMMAND: PATH: reason); 2 for a bad command line; 127\n"
-	"without a relay.\n";
+	"paths do not; the ':' is optional where only virtual paths fit.\n"
+	"  cp [-a] [-r] [-p] [-P] SRC... DEST\n"
+	"        copy host -> virtual, virtual -> host or virtual -> virtual;\n"
+	"        modes kept; -r: trees; -p: owners (where allowed), atime,\n"
+	"        mtime,"
+	" hard links; -a: -r -p -P, so a tree copied in and out is\n"
+	"        the same; -P: a link named is copied as a link; DEST an\n"
+	"        existing directory: copied into it\n"
+	"  ls [-l] [-a] [-d] [PATH...]  list (-l: mode, links, uid, gid,\n"
+	"        size, mtime, name -> target; -a: names starting with '.';\n"
+	"        -d: a directory itself)\n"
+	"  cat PATH...                virtual files to stdout\n"
+	"  stat [-L] [-c FORMAT] PATH...  attributes (FORMAT: %a %A %b %F %g\n"
+	"        %h %i %n %N %s %u %X %Y %Z %x %y %z %%, as stat(1))\n"
+	"  mkdir [-p] PATH...         make directories (-p: parents, and\n"
+	"        existing ones are fine)\n"
+	"  rm [-r] [-f] PATH...       remove (-r: trees; -f: missing is fine)\n"
+	"  mv SRC... DEST             rename (DEST a directory: into it)\n"
+	"  ln [-s] [-f] TARGET LINK   hard link (-s: symbolic; -f: LINK\n"
+	"        replaced)\n"
+	"  chmod [-R] MODE PATH...    MODE octal or symbolic (u+x,go-w,a=r)\n"
+	"  chown [-R] [-h] UID[:GID] PATH...  numeric or host names; -h:\n"
+	"        the link itself\n"
+	"  du [-s] [-h] [PATH...]     disk use in KiB (-h: K, M, G), of the\n"
+	"        store only (not /proc nor host binds)\n"
+	"  df [-h]                    the store's size, use and free space\n"
+	"  fsck [--repair] [STORE]    check a stopped store (offline)\n"
+	"  format [--force] [STORE]   make an empty store (offline)\n"
+	"fsck and format work on the store directory itself (STORE, else\n"
+	"LIND_STORE, else the default) and refuse while a posix-server holds\n"
+	"it.  fsck prints one line per problem and exits 1 if any; --repair\n"
+	"fixes what it safely can, one line per fix (exit 0 when nothing is\n"
+	"left).  format refuses a non-empty directory; --force erases a\n"
+	"store (never other files).\n"
+	"Exit: 0; 1 if any path failed (one line each: lind-fs: COMMAND:\n"
+	"PATH: reason) or fsck left problems; 2 for a bad command line; 3\n"
+	"for a store fsck or format cannot work on; 127 without a relay.\n";
 
-/* Options of a command from spec; flags[i] set for spec[i].  Returns
- * the index of the first operand. */
-static int options(int argc, char **argv, const char *spec, int *flags)
+struct command {
+	const char *name, *spec; /* getopt spec */
+	int min;                 /* operands needed */
+	int (*run)(int argc, char **argv, const struct opts *o);
+};
+
+static int run_cp(int argc, char **argv, const struct opts *o)
+{
+	bool a = o->on['a'];
+	struct cp_opts cp = {a || o->on['r'] || o->on['R'], a || o->on['p'],
+			     a || o->on['P']};
+	return cmd_cp(argc, argv, &cp);
+}
+
+static const struct command commands[] = {
+	{"cp", "+rRpaP", 2, run_cp},
+	{"ls", "+lad", 0, cmd_ls},
+	{"cat", "+", 1, cmd_cat},
+	{"stat", "+Lc:", 1, cmd_stat},
+	{"mkdir", "+p", 1, cmd_mkdir},
+	{"rm", "+rRf", 1, cmd_rm},
+	{"mv", "+", 2, cmd_mv},
+	{"ln", "+sf", 2, cmd_ln},
+	{"chmod", "+R", 2, cmd_chmod},
+	{"chown", "+Rh", 2, cmd_chown},
+	{"du", "+sh", 0, cmd_du},
+	{"df", "+h", 0, cmd_df},
+	{"fsck", NULL, 0, cmd_fsck},
+	{"format", NULL, 0, cmd_format},
+};
+
+/* Options of a command from spec (getopt's).  Returns the index of the
+ * first operand. */
+static int options(int argc, char **argv, const char *spec, struct opts *o)
 {
 	opterr = 0;
 	optind = 1;
 	int c;
 	while ((c = getopt(argc, argv, spec)) != -1) {
-		const char *at = c == '?' ? NULL : strchr(spec, c);
-		if (!at)
+		if (c == '?' && strchr(spec, optopt) && optopt != '+')
+			usage_error("option '-%c' needs a value", optopt);
+		if (c == '?')
 			usage_error("unknown option '-%c'", optopt);
-		flags[at - spec - 1] = 1; /* spec[0] is '+' */
+		o->on[c] = true;
+		o->arg[c] = optarg;
 	}
 	return optind;
-}
-
-static int need_operands(int n)
-{
-	if (n < 1)
-		usage_error("needs a path");
-	return n;
 }
 
 int main(int argc, char **argv)
@@ -565,32 +300,20 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	cmd = argv[1];
+	const struct command *c = NULL;
+	for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+		if (!strcmp(cmd, commands[i].name))
+			c = &commands[i];
+	if (!c)
+		usage_error("unknown command (cp ls cat stat mkdir rm mv ln "
+			    "chmod chown du df fsck format)");
 	argc--;
 	argv++;
-	int f[3] = {0, 0, 0};
-	if (!strcmp(cmd, "cp")) {
-		int i = options(argc, argv, "+r", f);
-		return cmd_cp(argc - i, argv + i, f[0]);
-	}
-	int i;
-	if (!strcmp(cmd, "ls"))
-		i = options(argc, argv, "+la", f);
-	else if (!strcmp(cmd, "cat"))
-		i = options(argc, argv, "+", f);
-	else if (!strcmp(cmd, "mkdir"))
-		i = options(argc, argv, "+p", f);
-	else if (!strcmp(cmd, "rm"))
-		i = options(argc, argv, "+rf", f);
-	else
-		usage_error("unknown command (cp, ls, cat, mkdir, rm)");
-	if (strcmp(cmd, "ls"))
-		need_operands(argc - i);
-	lind_tool_attach((char *[]){"lind-fs", (char *)cmd, NULL});
-	if (!strcmp(cmd, "ls"))
-		return cmd_ls(argc - i, argv + i, f[0], f[1]);
-	if (!strcmp(cmd, "cat"))
-		return cmd_cat(argc - i, argv + i);
-	if (!strcmp(cmd, "mkdir"))
-		return cmd_mkdir(argc - i, argv + i, f[0]);
-	return cmd_rm(argc - i, argv + i, f[0], f[1]);
+	struct opts o;
+	memset(&o, 0, sizeof o);
+	int i = c->spec ? options(argc, argv, c->spec, &o) : 1;
+	if (argc - i < c->min)
+		usage_error(c->min > 1 ? "needs %d operands" : "needs a path",
+			    c->min);
+	return c->run(argc - i, argv + i, &o);
 }

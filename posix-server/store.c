@@ -5,8 +5,9 @@
  *   meta.snap  every inode and entry as StoreOp records (clean shutdown)
  *   meta.log   StoreOps appended since the snapshot
  *   data/<ino> a regular file's bytes (sparse)
- * Records are framed [u32 len][u32 crc32][packed StoreOp]; len's top bit
- * (REC_MORE) says the next record belongs to the same call: replay applies
+ * Records are framed [u32 len][u32 crc32][packed StoreOp] (store_file.c,
+ * shared with lind-fs's fsck); len's top bit (STORE_REC_MORE) says the
+ * next record belongs to the same call: replay applies
  * a call's records all or none, stops at the first torn or corrupt record
  * and cuts the journal after the last whole call.
  * Full disks and disk errors: docs/durability.md.  The journal is kept
@@ -25,25 +26,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
-#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "common.h"
 #include "lind.pb-c.h"
 #include "store.h"
+#include "store_file.h"
 #include "vfs.h"
 
-/* The store's format: 2 adds symlinks (StoreOp.target).  A format 1
- * store reads the same and is marked 2 at load, so that a server of
- * format 1, which would lose the targets, refuses it. */
-#define FORMAT_TEXT "lind-store 2\n"
-#define FORMAT_1_TEXT "lind-store 1\n"
-/* In a record's len: the call's next record follows.  Stores written
- * before it had every record alone, which reads the same. */
-#define REC_MORE 0x80000000u
 /* A journal this big is folded into a fresh snapshot. */
 #define LOG_COMPACT (64u << 20)
 /* More than the records of any one call (a create: four records, one
@@ -86,23 +78,6 @@ void store_set_compact(struct store *s, uint64_t bytes)
 	s->compact = bytes;
 }
 
-uint32_t store_crc32(const void *p, size_t n)
-{
-	static uint32_t table[256];
-	if (!table[1])
-		for (uint32_t i = 0; i < 256; i++) {
-			uint32_t c = i;
-			for (int k = 0; k < 8; k++)
-				c = c & 1 ? 0xedb88320u ^ (c >> 1) : c >> 1;
-			table[i] = c;
-		}
-	const uint8_t *b = p;
-	uint32_t c = 0xffffffffu;
-	while (n--)
-		c = table[(c ^ *b++) & 0xff] ^ (c >> 8);
-	return c ^ 0xffffffffu;
-}
-
 int store_open(const char *dir, struct store **out)
 {
 	int r = lind_mkdirs(dir, 0700);
@@ -116,11 +91,11 @@ int store_open(const char *dir, struct store **out)
 	s->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (s->dirfd < 0)
 		goto fail;
-	s->lockfd = openat(s->dirfd, "lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (s->lockfd < 0)
+	s->lockfd = store_lock(s->dirfd);
+	if (s->lockfd < 0) {
+		errno = -s->lockfd;
 		goto fail;
-	if (flock(s->lockfd, LOCK_EX | LOCK_NB) < 0)
-		goto fail;
+	}
 	if (mkdirat(s->dirfd, "data", 0700) < 0 && errno != EEXIST)
 		goto fail;
 	s->datafd = openat(s->dirfd, "data", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -157,30 +132,23 @@ static void queue_op(struct store *s, const Lind__StoreOp *op)
 {
 	if (!s)
 		return;
-	size_t n = lind__store_op__get_packed_size(op);
-	if (s->qlen + n + 8 > s->qcap) {
-		size_t cap = (s->qcap ? s->qcap * 2 : 4096) + n + 8;
+	size_t n = store_rec_size(op);
+	if (s->qlen + n > s->qcap) {
+		size_t cap = (s->qcap ? s->qcap * 2 : 4096) + n;
 		uint8_t *q = realloc(s->q, cap);
 		assert(q); /* losing a record silently would corrupt the store */
 		s->q = q;
 		s->qcap = cap;
 	}
-	uint8_t *rec = s->q + s->qlen;
-	lind__store_op__pack(op, rec + 8);
-	uint32_t len = (uint32_t)n | REC_MORE, crc = store_crc32(rec + 8, n);
-	memcpy(rec, &len, 4);
-	memcpy(rec + 4, &crc, 4);
+	store_rec_frame(s->q + s->qlen, op);
 	s->qlast = s->qlen;
-	s->qlen += n + 8;
+	s->qlen += n;
 }
 
 /* The last queued record ends its group (one call, or the snapshot). */
 static void seal_group(struct store *s)
 {
-	uint32_t len;
-	memcpy(&len, s->q + s->qlast, 4);
-	len &= ~REC_MORE;
-	memcpy(s->q + s->qlast, &len, 4);
+	store_rec_seal(s->q + s->qlast);
 }
 
 static void fill_inode(Lind__StoreOp *op, const struct inode *in)
@@ -214,11 +182,7 @@ void store_log_inode(struct store *s, const struct inode *in)
 void store_log_link(struct store *s, uint64_t parent, const char *name,
 		    uint64_t ino)
 {
-	Lind__StoreOp op = LIND__STORE_OP__INIT;
-	op.kind = LIND__STORE_OP__KIND__LINK;
-	op.parent = parent;
-	op.name = (char *)name;
-	op.ino = ino;
+	Lind__StoreOp op = store_op_link(parent, name, ino);
 	queue_op(s, &op);
 }
 
@@ -245,21 +209,6 @@ void store_log_next_ino(struct store *s, uint64_t next)
 	op.kind = LIND__STORE_OP__KIND__NEXT_INO;
 	op.ino = next;
 	queue_op(s, &op);
-}
-
-static int write_all(int fd, const void *p, size_t n)
-{
-	const uint8_t *b = p;
-	while (n) {
-		ssize_t w = write(fd, b, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -errno;
-		b += w;
-		n -= (size_t)w;
-	}
-	return 0;
 }
 
 static void data_name(char *buf, size_t cap, uint64_t ino)
@@ -346,10 +295,10 @@ static int write_journal(struct store *s, size_t n)
 {
 	int err = s->fault[STORE_FAULT_WRITE];
 	if (err) { /* torn, as a disk that fills up mid-write tears it */
-		(void)write_all(s->logfd, s->q, n / 2);
+		(void)store_write_all(s->logfd, s->q, n / 2);
 		return -err;
 	}
-	return write_all(s->logfd, s->q, n);
+	return store_write_all(s->logfd, s->q, n);
 }
 
 static int cut_back(struct store *s)
@@ -514,8 +463,9 @@ static void apply_target(struct inode *in, const Lind__StoreOp *op)
 		in->size = 0; /* no memory: readlink answers "" */
 }
 
-static void apply(struct vfs *v, const Lind__StoreOp *op)
+static void apply(const Lind__StoreOp *op, void *arg)
 {
+	struct vfs *v = arg;
 	struct inode *in, *dir;
 	switch (op->kind) {
 	case LIND__STORE_OP__KIND__INODE:
@@ -560,70 +510,6 @@ static void apply(struct vfs *v, const Lind__StoreOp *op)
 	default:
 		break;
 	}
-}
-
-/* Bytes of buf up to the end of the last whole group of good records. */
-static size_t whole_groups(const uint8_t *buf, size_t n)
-{
-	size_t off = 0, whole = 0;
-	while (n - off >= 8) {
-		uint32_t len, crc;
-		memcpy(&len, buf + off, 4);
-		memcpy(&crc, buf + off + 4, 4);
-		bool more = len & REC_MORE;
-		len &= ~REC_MORE;
-		if (len > n - off - 8 || store_crc32(buf + off + 8, len) != crc)
-			break;
-		off += 8 + len;
-		if (!more)
-			whole = off;
-	}
-	return whole;
-}
-
-/* Applies the whole groups of good records of buf; returns their size. */
-static size_t replay(struct vfs *v, const uint8_t *buf, size_t n)
-{
-	size_t off = 0;
-	n = whole_groups(buf, n);
-	while (off < n) {
-		uint32_t len;
-		memcpy(&len, buf + off, 4);
-		len &= ~REC_MORE;
-		Lind__StoreOp *op =
-			lind__store_op__unpack(NULL, len, buf + off + 8);
-		if (!op)
-			break;
-		apply(v, op);
-		lind__store_op__free_unpacked(op, NULL);
-		off += 8 + len;
-	}
-	return off;
-}
-
-/* Whole file into memory; *len 0 and NULL when missing. */
-static int slurp(int dirfd, const char *name, uint8_t **buf, size_t *len)
-{
-	*buf = NULL;
-	*len = 0;
-	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ENOENT ? 0 : -errno;
-	struct stat st;
-	if (fstat(fd, &st) < 0 || !(*buf = malloc((size_t)st.st_size + 1))) {
-		close(fd);
-		return -ENOMEM;
-	}
-	size_t got = 0;
-	while (got < (size_t)st.st_size) {
-		ssize_t r = read(fd, *buf + got, (size_t)st.st_size - got);
-		if (r <= 0)
-			break;
-		got += (size_t)r;
-	}
-	close(fd);
-	*len = got;
-	return 0;
 }
 
 /* Link counts are derived from the entries, not taken from the records: a
@@ -714,54 +600,12 @@ static void sweep_orphans(struct store *s, struct vfs *v)
 	closedir(d);
 }
 
-static struct inode *mknode(struct vfs *v, struct inode *dir,
-			    const char *name, uint32_t mode, uint64_t rdev)
+/* A half-formatted store has no FORMAT: start it over. */
+static int format(struct store *s)
 {
-	struct inode *in = vfs_alloc(v, mode, getuid(), getgid(), rdev);
-	assert(in);
-	in->nlink = S_ISDIR(mode) ? 2 : 1;
-	if (dir) {
-		vfs_dir_add(dir, name, in->ino);
-		if (S_ISDIR(mode)) {
-			in->parent = dir->ino;
-			dir->nlink++;
-		}
-	}
-	return in;
-}
-
-/* FORMAT, atomically: formatting writes it last, an upgrade at once. */
-static int write_format(struct store *s)
-{
-	int fd = openat(s->dirfd, "FORMAT.tmp",
-			O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return -errno;
-	int r = write_all(fd, FORMAT_TEXT, strlen(FORMAT_TEXT));
-	if (r == 0 && fsync(fd) < 0)
-		r = -errno;
-	close(fd);
-	if (r == 0 && renameat(s->dirfd, "FORMAT.tmp", s->dirfd, "FORMAT") < 0)
-		r = -errno;
-	if (r == 0)
-		fsync(s->dirfd);
-	return r;
-}
-
-static int format(struct store *s, struct vfs *v)
-{
-	/* A half-formatted store has no FORMAT: start it over. */
 	unlinkat(s->dirfd, "meta.log", 0);
 	unlinkat(s->dirfd, "meta.snap", 0);
-	struct inode *root = mknode(v, NULL, "", S_IFDIR | 0755, 0);
-	struct inode *dev = mknode(v, root, "dev", S_IFDIR | 0755, 0);
-	mknode(v, dev, "null", S_IFCHR | 0666, makedev(1, 3));
-	mknode(v, dev, "zero", S_IFCHR | 0666, makedev(1, 5));
-	mknode(v, dev, "urandom", S_IFCHR | 0666, makedev(1, 9));
-	mknode(v, root, "tmp", S_IFDIR | 01777, 0);
-	s->qlen = 0; /* the snapshot holds it all */
-	int r = store_snapshot(s, v);
-	return r < 0 ? r : write_format(s);
+	return store_format_dir(s->dirfd, getuid(), getgid());
 }
 
 static int open_log(struct store *s)
@@ -773,39 +617,27 @@ static int open_log(struct store *s)
 
 int store_load(struct store *s, struct vfs *v)
 {
-	char fmt[64] = "";
-	int fd = openat(s->dirfd, "FORMAT", O_RDONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		ssize_t n = read(fd, fmt, sizeof fmt - 1);
-		fmt[n > 0 ? n : 0] = '\0';
-		close(fd);
-	}
-	if (fd < 0) {
-		int r = format(s, v);
-		s->vfs = v;
-		return r < 0 ? r : open_log(s);
-	}
-	bool v1 = strcmp(fmt, FORMAT_1_TEXT) == 0;
-	if (!v1 && strcmp(fmt, FORMAT_TEXT) != 0) {
-		lind_log(0, "store: format \"%.*s\" is not one this server reads"
-			    " (\"%.*s\" and older)", (int)strcspn(fmt, "\n"), fmt,
-			 (int)strlen(FORMAT_TEXT) - 1, FORMAT_TEXT);
-		return -EPROTO; /* a store from another version */
-	}
-	int r = v1 ? write_format(s) : 0;
+	char found[64];
+	int r = store_format_read(s->dirfd, found, sizeof found);
+	if (r == -ENOENT)
+		r = format(s);
+	else if (r == 1) /* format 1: read the same, marked 2 */
+		r = store_format_write(s->dirfd);
+	if (r == -EPROTO)
+		lind_log(0, "store: format \"%s\" is not one this server reads"
+			    " (\"%.*s\" and older)", found,
+			 (int)strlen(STORE_FORMAT_TEXT) - 1, STORE_FORMAT_TEXT);
 	if (r < 0)
-		return r;
+		return r; /* -EPROTO: a store from another version */
 	uint8_t *buf;
 	size_t len;
-	r = slurp(s->dirfd, "meta.snap", &buf, &len);
-	if (r < 0)
+	if ((r = store_slurp(s->dirfd, "meta.snap", &buf, &len)) < 0)
 		return r;
-	replay(v, buf, len);
+	store_replay(buf, len, apply, v);
 	free(buf);
-	r = slurp(s->dirfd, "meta.log", &buf, &len);
-	if (r < 0)
+	if ((r = store_slurp(s->dirfd, "meta.log", &buf, &len)) < 0)
 		return r;
-	size_t good = replay(v, buf, len);
+	size_t good = store_replay(buf, len, apply, v);
 	free(buf);
 	if ((r = open_log(s)) < 0)
 		return r;
@@ -858,25 +690,11 @@ int store_snapshot(struct store *s, struct vfs *v)
 	vfs_each(v, snap_inode, s);
 	vfs_each(v, snap_links, s);
 	store_log_next_ino(s, vfs_next_ino(v));
-	int fd = openat(s->dirfd, "meta.snap.tmp",
-			O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		s->qlen = 0;
-		return -errno;
-	}
 	seal_group(s);
-	r = write_all(fd, s->q, s->qlen);
+	r = store_install(s->dirfd, "meta.snap", s->q, s->qlen);
 	s->qlen = 0;
-	if (r == 0 && fsync(fd) < 0)
-		r = -errno;
-	close(fd);
-	if (r == 0 &&
-	    renameat(s->dirfd, "meta.snap.tmp", s->dirfd, "meta.snap") < 0)
-		r = -errno;
-	if (r < 0) {
-		unlinkat(s->dirfd, "meta.snap.tmp", 0); /* give the disk back */
+	if (r < 0)
 		return r;
-	}
 	if (fsync(s->dirfd) < 0)
 		r = -errno;
 	/* The snapshot holds everything: the journal starts over.  Records

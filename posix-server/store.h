@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "store_file.h" /* the bytes: records, FORMAT */
+
 struct inode;
 struct vfs;
 struct store;
@@ -71,8 +73,5 @@ int store_data_set_mtime(struct store *s, uint64_t ino, int64_t mtime_ns);
 
 /* Journal size that triggers a snapshot (default 64 MiB; tests lower it). */
 void store_set_compact(struct store *s, uint64_t bytes);
-
-/* CRC-32 (IEEE), exposed for tests. */
-uint32_t store_crc32(const void *p, size_t n);
 
 #endif

@@ -6,8 +6,12 @@
  *   byte 0  how many records go to meta.snap (the rest go to meta.log)
  *   byte 1  bit 0: cut the last log record short (a torn write)
  *           bit 1: afterwards remove every entry through the handlers
+ *           bit 2: lind-fs fsck --repair it first
  *   byte 2  an inode number that gets a data file (0: none)
  *   then    [u16 len][packed StoreOp]... (fuzz.h)
+ * lind-fs fsck checks it first (store_check.c): it never fails on a store
+ * it can read, and after --repair a second check finds no more problems
+ * than repair left.
  * store_load must either refuse or give a tree the handlers can walk:
  * every directory's path, stat and getdents of its entries, reads of its
  * files and, with bit 1, unlink/rmdir of each.  Then store_snapshot, and
@@ -26,6 +30,7 @@
 #include "../../posix-server/cage.h"
 #include "../../posix-server/fdtable.h"
 #include "../../posix-server/server.h"
+#include "../../posix-server/store_check.h"
 #include "../../posix-server/store.h"
 #include "../../posix-server/vfs.h"
 #include "common.h"
@@ -197,6 +202,23 @@ static void each_dir_path(struct inode *in, void *arg)
 		(void)vfs_path_of(srv.vfs, in, buf, sizeof buf);
 }
 
+static void fsck(const char *dir, bool repair)
+{
+	FILE *null = fopen("/dev/null", "w");
+	assert(null);
+	struct store_check a, b;
+	char why[64];
+	int rc = store_check(dir, false, null, &a, why, sizeof why);
+	assert(rc == 0);
+	if (repair) {
+		rc = store_check(dir, true, null, &a, why, sizeof why);
+		assert(rc == 0 && a.repaired <= a.problems);
+		rc = store_check(dir, false, null, &b, why, sizeof why);
+		assert(rc == 0 && b.problems <= a.problems - a.repaired);
+	}
+	fclose(null);
+}
+
 static int load(const char *dir)
 {
 	int rc = store_open(dir, &srv.store);
@@ -224,6 +246,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char dir[128];
 	snprintf(dir, sizeof dir, "%s/%u", base, run++);
 	make_store(dir, data, size);
+	fsck(dir, data[1] & 4);
 	if (load(dir) == 0) {
 		vfs_each(srv.vfs, each_dir_path, NULL);
 		struct cage *cg = cage_new(100, 0, 0);
