@@ -59,8 +59,6 @@ page_tags() { # PAGE: option and entry names of its checked sections' tags
 		done
 }
 
-quiet() { "$@" >/dev/null 2>&1; }
-
 has_word() { # TEXT WORD: WORD appears in TEXT, not as part of a longer one
 	grep -qE -- "(^|[^A-Za-z0-9_-])$2([^A-Za-z0-9_-]|\$)" <<<"$1"
 }
