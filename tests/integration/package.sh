@@ -14,7 +14,8 @@ skip() {
 	exit
 }
 [ "$(id -u)" = 0 ] || skip "needs root to install packages"
-git -C "$LIND_SRC" rev-parse --git-dir >/dev/null 2>&1 ||
+[ "$(git -C "$LIND_SRC" rev-parse --show-toplevel 2>/dev/null)" = \
+	"$(cd "$LIND_SRC" && pwd -P)" ] ||
 	skip "not a git checkout (the package is built from git's files; make distcheck's tree is not one)"
 grep -q '^SAN_CFLAGS = -fsanitize' "$LIND_BUILD/Makefile" &&
 	skip "sanitized build: the package builds the same, so it is tested in the plain build"
