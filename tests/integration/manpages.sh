@@ -3,9 +3,10 @@
 # prints, so they cannot drift, and each renders without a warning.
 #
 # From --help: every option (-x, --xx), every LIND_* variable, and the
-# name starting each entry line indented by fewer than 12 spaces (lind-fs
-# commands, limit names; continuation lines are indented deeper): each
-# must appear in the page as a word.  From the page: every option and
+# name starting each entry line (lind-fs commands, limit names: indented
+# by fewer than 12 spaces, the name followed by two spaces, an option in
+# brackets, a placeholder or a number; a continuation line goes on in
+# lower case): each must appear in the page as a word.  From the page: every option and
 # entry name in the tags (.TP) of its OPTIONS, COMMANDS and LIMITS
 # sections must appear in --help.  lind-cc has no --help of its own (its
 # --help is the compiler's): its "help" is what scripts/lind-cc.in acts
@@ -44,7 +45,7 @@ help_words() { # TOOL: what its --help names, one per line
 	help=$("$1" --help) || return 1
 	options_in <<<"$help"
 	grep -oE 'LIND_[A-Z_]+' <<<"$help"
-	sed -nE 's/^ {2,11}([a-z][a-z0-9-]*)( .*)?$/\1/p' <<<"$help"
+	sed -nE 's/^ {2,11}([a-z][a-z0-9-]*)( +[[A-Z0-9]|  |$).*/\1/p' <<<"$help"
 }
 
 page_tags() { # PAGE: option and entry names of its checked sections' tags
