@@ -59,6 +59,9 @@ check() {
 	if "$@"; then ok "$what"; else not_ok "$what"; fi
 }
 
+# quiet COMMAND...: its status, without its output (for check)
+quiet() { "$@" >/dev/null 2>&1; }
+
 # expect_eq DESCRIPTION EXPECTED ACTUAL
 expect_eq() {
 	if [ "$2" = "$3" ]; then
