@@ -7,7 +7,7 @@
 
 static long may_hardlink(const struct cred *cr, struct inode *in)
 {
-	if (cr->uid == 0 || cr->uid == in->uid)
+	if (cred_fs_capable(cr) || cr->fsuid == in->uid)
 		return 0;
 	if (!S_ISREG(in->mode) || (in->mode & S_ISUID) ||
 	    (in->mode & (S_ISGID | S_IXGRP)) == (S_ISGID | S_IXGRP) ||

@@ -38,6 +38,7 @@ struct lind_arg {
 	uint8_t kind; /* enum lind_kind */
 	uint16_t len; /* IN/OUT/IOV_*: index of the length/count argument;
 		       * OBJ_*: the struct's size in bytes */
+	uint8_t elem; /* IN/OUT: bytes per unit of that count (0: 1) */
 };
 
 struct lind_syscall {
@@ -100,6 +101,9 @@ static inline uint32_t lind_row_nr(int i)
 #define LIND_A_PTR {LK_PTR, 0}
 #define LIND_A_IN(n) {LK_IN, n}
 #define LIND_A_OUT(n) {LK_OUT, n}
+/* arrays of 32-bit elements (gid_t), the count in argument n */
+#define LIND_A_IN_U32(n) {LK_IN, n, 4}
+#define LIND_A_OUT_U32(n) {LK_OUT, n, 4}
 #define LIND_A_IOV_IN(n) {LK_IOV_IN, n}
 #define LIND_A_IOV_OUT(n) {LK_IOV_OUT, n}
 #define LIND_A_OBJ_IN(n) {LK_OBJ_IN, n}
@@ -144,6 +148,12 @@ static inline int lind_kind_is_out(int k)
 static inline int lind_kind_is_obj(int k)
 {
 	return k == LK_OBJ_IN || k == LK_OBJ_OUT || k == LK_OBJ_IO;
+}
+
+/* Bytes per unit of an IN/OUT argument's length (an array's count). */
+static inline unsigned lind_arg_elem(const struct lind_arg *g)
+{
+	return g->elem ? g->elem : 1;
 }
 
 /* Kinds whose len names another argument (a length or count). */
