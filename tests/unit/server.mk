@@ -4,7 +4,8 @@ SERVER_TESTS = tests/unit/test_server_path tests/unit/test_server_fdtable \
 	tests/unit/test_server_sys tests/unit/test_server_loop \
 	tests/unit/test_server_bind tests/unit/test_server_procfs \
 	tests/unit/test_server_attr tests/unit/test_server_wait \
-	tests/unit/test_server_pipe tests/unit/test_server_shm
+	tests/unit/test_server_pipe tests/unit/test_server_shm \
+	tests/unit/test_server_cred
 check_PROGRAMS += $(SERVER_TESTS)
 TESTS += $(SERVER_TESTS)
 EXTRA_DIST += tests/unit/test_server_util.h tests/unit/test_server_relay.h
@@ -69,3 +70,8 @@ tests_unit_test_server_shm_SOURCES = tests/unit/test_server_shm.c
 tests_unit_test_server_shm_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_server_shm_LDFLAGS = $(SAN_LD)
 tests_unit_test_server_shm_LDADD = $(SERVER_TEST_LIBS)
+
+tests_unit_test_server_cred_SOURCES = tests/unit/test_server_cred.c
+tests_unit_test_server_cred_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_server_cred_LDFLAGS = $(SAN_LD)
+tests_unit_test_server_cred_LDADD = $(SERVER_TEST_LIBS)
