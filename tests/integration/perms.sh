@@ -93,3 +93,12 @@ expect_eq "exec of a setuid-root file keeps the cage's ids" \
 	"exec'd: uid 1000 1000 1000" \
 	"$("$LIND_RUN" "${CAGE_IDS[@]}" /bin/sh -c '/w/suidprog ids' 2>&1 |
 		cut -d' ' -f1-5)"
+
+# The relay, not lind-run, decides: another user's Attach asking for uid
+# 0 is refused with a reason.
+share_daemons || exit 1
+out=$(as_user 1001 /usr/bin/python3 "$LIND_SRC/tests/integration/progs/hostile_attach.py" \
+	"$LIND_RUNTIME_DIR" setcred 0 2>&1)
+check "a non-root Attach with uid 0 is refused by the relay" \
+	grep -q "^refused:.*only root may choose" <<<"$out"
+check "... and root's is taken" sh -c "python3 '$LIND_SRC/tests/integration/progs/hostile_attach.py' '$LIND_RUNTIME_DIR' setcred 5 | grep -q '^attached'"
