@@ -38,8 +38,8 @@ static volatile pid_t child;
 static void usage(FILE *f)
 {
 	fputs("usage: lind-run [--runtime-dir DIR] [--deny CLASS[,CLASS...]] "
-	      "[--bind HOST:VIRT[:ro]]... [--allow-list] [--help] PROGRAM "
-	      "[ARGS...]\n"
+	      "[--bind HOST:VIRT[:ro]]... [--uid UID] [--gid GID] "
+	      "[--groups LIST] [--allow-list] [--help] PROGRAM [ARGS...]\n"
 	      "Run PROGRAM in a new cage and exit with its status.\n"
 	      "PROGRAM is any x86-64 program (built with lind-cc or not, static\n"
 	      "or dynamic) or a #! script; it is confined from its first\n"

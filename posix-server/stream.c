@@ -199,8 +199,9 @@ static int open_as(uint32_t uid, uint32_t gid, int fd, int mode)
 }
 
 /* The passed fd refuses RWF_NOWAIT (a tty): open it again non-blocking,
- * with its own access mode and the cage's rights, so nothing the cage
- * could not open itself is opened; else nothing is safe: WAY_NONE. */
+ * with its own access mode and the launcher's host rights, so nothing
+ * the launcher could not open itself is opened; else nothing is safe:
+ * WAY_NONE. */
 static void open_own(struct stream *s)
 {
 	struct stat st;
