@@ -294,9 +294,9 @@ static void gen_status(struct gen *g)
 		cr->euid, cr->suid, cr->fsuid, cr->rgid, cr->egid, cr->sgid,
 		cr->fsgid, fd_limit());
 	for (uint32_t i = 0; cr->groups && i < cr->groups->n; i++)
-		fprintf(g->f, "%u ", cr->groups->gid[i]);
-	fprintf(g->f,
-		"\nNStgid:\t%" PRIu64 "\nNSpid:\t%" PRIu64
+		fprintf(g->f, "%s%u", i ? " " : "", cr->groups->gid[i]);
+	fprintf(g->f, /* Linux's trailing space, groups or not */
+		" \nNStgid:\t%" PRIu64 "\nNSpid:\t%" PRIu64
 		"\nNSpgid:\t%" PRIu64 "\nNSsid:\t%" PRIu64 "\nThreads:\t1\n"
 		"SigQ:\t0/0\nSigPnd:\t0000000000000000\nShdPnd:\t0000000000000000\n"
 		"SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\n"
@@ -566,15 +566,17 @@ static struct pnode *node_new(const struct pent *e, uint64_t pid, int fd)
 	return p;
 }
 
-/* Linux's ptrace access check with the filesystem uid: the caller's is
- * the target's real, effective and saved uid, or it is root. */
+/* Linux's ptrace access check with the filesystem uid: itself, or a
+ * cage whose real, effective and saved uid are the caller's, or the
+ * caller is root. */
 static bool visible(const struct cred *cr, const struct cage *t)
 {
 	if (!t)
 		return false;
 	const struct cred *tc = &t->cred;
-	return cred_capable(cr) || (cr->fsuid == tc->ruid &&
-				    cr->fsuid == tc->euid && cr->fsuid == tc->suid);
+	return t->id == caller || cred_capable(cr) ||
+	       (cr->fsuid == tc->ruid && cr->fsuid == tc->euid &&
+		cr->fsuid == tc->suid);
 }
 
 /* A decimal number without sign or leading zero, or -1. */

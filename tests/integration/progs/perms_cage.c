@@ -431,6 +431,22 @@ static void threads_part(void)
 	ids("main thread");
 }
 
+/* /proc/self/status's ids: a cage sees itself whatever its ids */
+static void status_ids(void)
+{
+	char line[256];
+	FILE *f = fopen("/proc/self/status", "r");
+	if (!f) {
+		say("open /proc/self/status", -1);
+		return;
+	}
+	while (fgets(line, sizeof line, f))
+		if (!strncmp(line, "Uid:", 4) || !strncmp(line, "Gid:", 4) ||
+		    !strncmp(line, "Groups:", 7))
+			fputs(line, stdout);
+	fclose(f);
+}
+
 /* fork keeps the ids, and exec keeps them too */
 static void inherit_part(void)
 {
@@ -441,6 +457,7 @@ static void inherit_part(void)
 	pid_t pid = fork();
 	if (pid == 0) {
 		ids("forked child");
+		status_ids();
 		fflush(stdout);
 		execl(p("prog"), "prog", "ids", (char *)NULL);
 		say("execl", -1);
