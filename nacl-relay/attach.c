@@ -213,7 +213,9 @@ static const char *cage_ident(const struct relay_conn *c,
 		id->uid = a->uid;
 		id->gid = a->gid;
 		id->ngroups = a->n_groups;
-		memcpy(id->groups, a->groups, a->n_groups * sizeof *a->groups);
+		if (a->n_groups) /* groups is NULL when there are none */
+			memcpy(id->groups, a->groups,
+			       a->n_groups * sizeof *a->groups);
 		return NULL;
 	}
 	if (c->fork_parent)
