@@ -88,6 +88,7 @@ static size_t read_argv(char **argv)
 static const struct lind_boot_bind *binds;
 static size_t nbinds;
 static const char *exe_path;
+static const struct lind_boot_cred *boot_cred;
 #define EXE_BYTES 1024 /* a longer path is not sent: exe shows argv[0] */
 
 /* 0 or -errno; a refused send is explained by recv_reply (the relay
@@ -113,6 +114,13 @@ static int send_attach(int s, char **argv, size_t argc, uint32_t deny)
 	}
 	a.binds = specs;
 	a.n_binds = nbinds < LIND_MAX_BINDS ? nbinds : LIND_MAX_BINDS;
+	if (boot_cred) {
+		a.set_cred = 1;
+		a.uid = boot_cred->uid;
+		a.gid = boot_cred->gid;
+		a.groups = (uint32_t *)boot_cred->groups;
+		a.n_groups = boot_cred->ngroups;
+	}
 	if (exe_path && strlen(exe_path) < EXE_BYTES)
 		a.exe = (char *)exe_path;
 	a.version = LIND_PROTO_VERSION;
@@ -257,6 +265,16 @@ void lind_boot_binds(const struct lind_boot_bind *b, size_t n)
 {
 	binds = b;
 	nbinds = n;
+}
+
+void lind_boot_cred(const struct lind_boot_cred *cr)
+{
+	boot_cred = cr;
+}
+
+const struct lind_boot_cred *lind_boot_cred_asked(void)
+{
+	return boot_cred;
 }
 
 void lind_boot_exe(const char *path)

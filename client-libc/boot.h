@@ -15,6 +15,18 @@ struct lind_boot_bind {
 };
 /* attach.c: the binds the next lind_boot_attach sends (kept, not copied). */
 void lind_boot_binds(const struct lind_boot_bind *b, size_t n);
+/* lind-run --uid/--gid/--groups (root only): the cage's virtual ids. */
+#define LIND_BOOT_GROUPS_MAX 64
+struct lind_boot_cred {
+	uint32_t uid, gid;
+	uint32_t groups[LIND_BOOT_GROUPS_MAX];
+	size_t ngroups;
+};
+/* attach.c: the ids the next lind_boot_attach asks for (kept, not
+ * copied); never called: the launcher's own. */
+void lind_boot_cred(const struct lind_boot_cred *cr);
+/* The ids given to lind_boot_cred, or NULL. */
+const struct lind_boot_cred *lind_boot_cred_asked(void);
 /* attach.c: the host path of the image loaded, for /proc/N/exe (kept). */
 void lind_boot_exe(const char *path);
 

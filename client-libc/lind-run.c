@@ -11,6 +11,8 @@
  * lind-run's own trusted code sends, so the program cannot drop it.
  * --bind HOST:VIRT[:ro]: HOST, opened here with the user's own rights, is
  * shown read-only at VIRT to this cage only (its fd goes with the Attach).
+ * --uid, --gid, --groups (root only): the cage's virtual ids, instead of
+ * the launcher's (the relay checks that the launcher is root).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -36,8 +38,8 @@ static volatile pid_t child;
 static void usage(FILE *f)
 {
 	fputs("usage: lind-run [--runtime-dir DIR] [--deny CLASS[,CLASS...]] "
-	      "[--bind HOST:VIRT[:ro]]... [--allow-list] [--help] PROGRAM "
-	      "[ARGS...]\n"
+	      "[--bind HOST:VIRT[:ro]]... [--uid UID] [--gid GID] "
+	      "[--groups LIST] [--allow-list] [--help] PROGRAM [ARGS...]\n"
 	      "Run PROGRAM in a new cage and exit with its status.\n"
 	      "PROGRAM is any x86-64 program (built with lind-cc or not, static\n"
 	      "or dynamic) or a #! script; it is confined from its first\n"
@@ -57,6 +59,9 @@ static void usage(FILE *f)
 	      "                     (repeatable, at most 8); lind-run opens HOST\n"
 	      "                     with your rights; VIRT is absolute and must\n"
 	      "                     exist in the virtual filesystem\n"
+	      "  --uid UID, --gid GID, --groups G1,G2,...\n"
+	      "                     the cage's virtual ids (numbers; --groups ''\n"
+	      "                     for none), instead of yours; root only\n"
 	      "  --allow-list       print the host calls a cage may make, and why\n",
 	      f);
 }
@@ -132,6 +137,94 @@ static void add_bind(char *arg)
 	free(orig);
 }
 
+static struct lind_boot_cred cred;
+static bool set_uid, set_gid, set_groups;
+
+/* A uid or gid: a decimal number below 2^32-1 ((uid_t)-1 is no id). */
+static uint32_t parse_id(const char *opt, const char *s)
+{
+	char *end;
+	errno = 0;
+	unsigned long v = strtoul(s, &end, 10);
+	if (!*s || *end || errno || *s == '-' || v >= UINT32_MAX) {
+		char m[200];
+		snprintf(m, sizeof m, "%s wants a number, not '%.100s'", opt, s);
+		bad_usage(m);
+	}
+	return (uint32_t)v;
+}
+
+/* --groups G1,G2,... ('' for none) */
+static void parse_groups(const char *list)
+{
+	char *copy = strdup(list), *save = NULL;
+	if (!copy)
+		bad_usage("out of memory");
+	cred.ngroups = 0;
+	for (char *g = strtok_r(copy, ",", &save); g;
+	     g = strtok_r(NULL, ",", &save)) {
+		if (cred.ngroups == LIND_BOOT_GROUPS_MAX)
+			bad_usage("--groups: at most 64 groups");
+		cred.groups[cred.ngroups++] = parse_id("--groups", g);
+	}
+	free(copy);
+	set_groups = true;
+}
+
+/* The ids root asked for, the rest its own; anyone else: one line. */
+static void setup_cred(void)
+{
+	if (!set_uid && !set_gid && !set_groups)
+		return;
+	if (geteuid() != 0) {
+		fprintf(stderr, "lind-run: --uid, --gid and --groups are for "
+				"root only (you are uid %u)\n",
+			(unsigned)geteuid());
+		exit(2);
+	}
+	if (!set_uid)
+		cred.uid = getuid();
+	if (!set_gid)
+		cred.gid = getgid();
+	if (!set_groups) {
+		gid_t g[LIND_BOOT_GROUPS_MAX];
+		int n = getgroups(LIND_BOOT_GROUPS_MAX, g);
+		if (n < 0)
+			bad_usage("more than 64 groups: give --groups");
+		for (int i = 0; i < n; i++)
+			cred.groups[i] = g[i];
+		cred.ngroups = (size_t)n;
+	}
+	lind_boot_cred(&cred);
+}
+
+/* One of the id options (--uid N or --uid=N): true if a was one. */
+static bool id_option(int argc, char **argv, int *i)
+{
+	static const char *const names[] = {"--uid", "--gid", "--groups"};
+	const char *a = argv[*i];
+	for (int k = 0; k < 3; k++) {
+		size_t n = strlen(names[k]);
+		const char *v;
+		if (strncmp(a, names[k], n) != 0 || (a[n] && a[n] != '='))
+			continue;
+		if (a[n] == '=')
+			v = a + n + 1;
+		else if (++*i < argc)
+			v = argv[*i];
+		else
+			bad_usage("--uid, --gid and --groups need a value");
+		if (k == 0)
+			cred.uid = parse_id(names[k], v), set_uid = true;
+		else if (k == 1)
+			cred.gid = parse_id(names[k], v), set_gid = true;
+		else
+			parse_groups(v);
+		return true;
+	}
+	return false;
+}
+
 /* Options before PROGRAM; returns the index of PROGRAM in argv. */
 static int parse(int argc, char **argv, const char **rundir, uint32_t *deny)
 {
@@ -165,6 +258,8 @@ static int parse(int argc, char **argv, const char **rundir, uint32_t *deny)
 			add_bind(argv[i]);
 		} else if (!strncmp(a, "--bind=", 7)) {
 			add_bind(argv[i] + 7);
+		} else if (id_option(argc, argv, &i)) {
+			continue;
 		} else {
 			char m[PATH_MAX + 32];
 			snprintf(m, sizeof m, "unknown option %s", a);
@@ -262,6 +357,7 @@ int main(int argc, char **argv)
 	const char *rundir = NULL;
 	uint32_t deny = 0;
 	int i = parse(argc, argv, &rundir, &deny);
+	setup_cred();
 	char path[PATH_MAX];
 	int r = resolve(argv[i], path, sizeof path);
 	if (r == 127) {

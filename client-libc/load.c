@@ -23,6 +23,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "boot.h"
 #include "client.h"
 #include "load.h"
 
@@ -316,6 +317,19 @@ static size_t vec_bytes(char *const v[], size_t *n)
  * describe the machine are copied from ours; those that describe the
  * image are the program's.
  */
+/* The cage's virtual id: the server's once attached (exec), else what
+ * lind-run --uid/--gid asks for (boot), else ours. */
+static unsigned long virt_id(long nr, unsigned long at)
+{
+	long r = lind_cl ? lind_syscall(nr, 0, 0, 0, 0, 0, 0) : -1;
+	const struct lind_boot_cred *bc = lind_boot_cred_asked();
+	if (r >= 0)
+		return (unsigned long)r;
+	if (bc)
+		return at == AT_UID || at == AT_EUID ? bc->uid : bc->gid;
+	return getauxval(at);
+}
+
 uintptr_t load_stack(const struct elf_image *prog, uintptr_t interp_base,
 		     char *const argv[], char *const envp[], const char *execfn,
 		     uintptr_t stack_top)
@@ -332,9 +346,11 @@ uintptr_t load_stack(const struct elf_image *prog, uintptr_t interp_base,
 		{AT_PHDR, prog->phdr},       {AT_PHENT, sizeof(Elf64_Phdr)},
 		{AT_PHNUM, prog->phnum},     {AT_PAGESZ, PAGE},
 		{AT_BASE, interp_base},      {AT_FLAGS, 0},
-		{AT_ENTRY, prog->entry},     {AT_UID, getauxval(AT_UID)},
-		{AT_EUID, getauxval(AT_EUID)}, {AT_GID, getauxval(AT_GID)},
-		{AT_EGID, getauxval(AT_EGID)}, {AT_SECURE, 0},
+		{AT_ENTRY, prog->entry},
+		{AT_UID, virt_id(LIND_SYS_getuid, AT_UID)},
+		{AT_EUID, virt_id(LIND_SYS_geteuid, AT_EUID)},
+		{AT_GID, virt_id(LIND_SYS_getgid, AT_GID)},
+		{AT_EGID, virt_id(LIND_SYS_getegid, AT_EGID)}, {AT_SECURE, 0},
 		{AT_RANDOM, (uintptr_t)rnd}, {AT_EXECFN, (uintptr_t)fn},
 		{AT_PLATFORM, (uintptr_t)plat},
 		{AT_HWCAP, getauxval(AT_HWCAP)},

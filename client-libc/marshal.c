@@ -22,6 +22,15 @@ static size_t clamp_io(long n)
 	return (unsigned long)n > LIND_MAX_IO ? LIND_MAX_IO : (size_t)n;
 }
 
+/* An array's count (an int, as the kernel reads it) clamped to what a
+ * frame holds; a negative one stays, for the layout to refuse. */
+static int64_t clamp_count(long n, unsigned elem)
+{
+	int c = (int)n;
+	int max = (int)(LIND_MAX_IO / elem);
+	return c < max ? c : max;
+}
+
 /* Total of an iovec array, clamped to LIND_MAX_IO (a short transfer). */
 static long iov_total(const struct iovec *iov, long cnt)
 {
@@ -57,7 +66,8 @@ static long wire_value(const struct lind_syscall *row, const long a[6],
 		sent[i] = !a[i] && (row->flags & LF_NULLPATH);
 		return 0;
 	case LK_OUT:
-		sent[g->len] = (int64_t)clamp_io(a[g->len]);
+		sent[g->len] = g->elem > 1 ? clamp_count(a[g->len], g->elem)
+					   : (int64_t)clamp_io(a[g->len]);
 		sent[i] = 0;
 		return 0;
 	case LK_IOV_IN:

@@ -285,11 +285,28 @@ static long trap_self_signal(long nr, const long a[6])
 	return raise_on_host(nr, a);
 }
 
+static long host_tid(void);
+
+/* glibc's SIGSETXID (__SIGRTMIN + 1): its setuid & co in a threaded
+ * program ask every other thread to make the same call, and a handler
+ * that sees our host pid, not getpid's virtual one, would never answer.
+ * A cage's ids are one, the server's, so the caller's own call changes
+ * them for every thread: "no such thread" makes glibc skip the others
+ * and make it (nptl_setxid.c). */
+#define SIGSETXID 33
+static bool setxid_round(long nr, const long a[6])
+{
+	return nr == SYS_tgkill && a[2] == SIGSETXID &&
+	       a[0] == (long)lind_cage_id() && a[1] != host_tid();
+}
+
 /* Other cages are the server's: it signals them through the relay, and
  * answers 1 when the caller is among the targets too (kill(0), a group),
  * so that the caller's own signal is raised here, before kill returns. */
 static long trap_signal(long nr, const long a[6])
 {
+	if (setxid_round(nr, a))
+		return -ESRCH;
 	if (a[0] == (long)lind_cage_id())
 		return trap_self_signal(nr, a);
 	long r = lind_syscall(nr, a[0], a[1], a[2], 0, 0, 0);

@@ -191,6 +191,44 @@ static const char *check_binds(const Lind__Attach *a, const int *fds,
 	return NULL;
 }
 
+/* The new cage's identity: what root asked for (lind-run --uid), else
+ * the launcher's own uid, gid and supplementary groups as the kernel
+ * tells them; NULL, or why the attach is refused. */
+static const char *cage_ident(const struct relay_conn *c,
+			      const Lind__Attach *a, struct relay_ident *id)
+{
+	id->host_uid = c->cred.uid;
+	id->host_gid = c->cred.gid;
+	id->uid = c->cred.uid;
+	id->gid = c->cred.gid;
+	id->ngroups = 0;
+	if (a->set_cred) {
+		if (c->fork_parent)
+			return "a forked child keeps its parent's ids";
+		if (c->cred.uid != 0)
+			return "only root may choose a cage's uid, gid and "
+			       "groups (lind-run --uid)";
+		if (a->n_groups > RELAY_GROUPS_MAX)
+			return "too many supplementary groups";
+		id->uid = a->uid;
+		id->gid = a->gid;
+		id->ngroups = a->n_groups;
+		if (a->n_groups) /* groups is NULL when there are none */
+			memcpy(id->groups, a->groups,
+			       a->n_groups * sizeof *a->groups);
+		return NULL;
+	}
+	if (c->fork_parent)
+		return NULL; /* the server copies the parent's */
+	socklen_t len = sizeof id->groups;
+	if (getsockopt(c->fd, SOL_SOCKET, SO_PEERGROUPS, id->groups, &len) < 0)
+		return errno == ERANGE ? "the launcher is in too many "
+					 "supplementary groups (at most 256)"
+				       : "cannot read the launcher's groups";
+	id->ngroups = len / sizeof *id->groups;
+	return NULL;
+}
+
 /* Validates the Attach and sends CAGE_NEW; NULL, or why it is refused. */
 static const char *attach_begin(struct relay_conn *c, Lind__Attach *a,
 				const int *fds, int nfds, char *msg, size_t cap)
@@ -220,12 +258,12 @@ static const char *attach_begin(struct relay_conn *c, Lind__Attach *a,
 		if (is_relay_conn(r, fds[i]))
 			return "a stdio fd is a connection to nacl-relay";
 	const char *why = check_binds(a, fds + nstdio, nfds - nstdio);
-	if (why)
+	struct relay_ident id;
+	if (why || (why = cage_ident(c, a, &id)))
 		return why;
 	c->attach_id = ++r->next_attach_id;
-	int rc = relay_server_cage_new(r, a, c->cred.pid, c->cred.uid,
-				       c->cred.gid, fds, nfds, c->attach_id,
-				       c->fork_parent);
+	int rc = relay_server_cage_new(r, a, c->cred.pid, &id, fds, nfds,
+				       c->attach_id, c->fork_parent);
 	if (rc < 0) {
 		snprintf(msg, cap, "relay cannot reach posix-server: %s",
 			 strerror(-rc));

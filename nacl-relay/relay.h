@@ -160,13 +160,21 @@ int relay_thread_start(pthread_t *t, void *(*fn)(void *), void *arg);
 /* server_link.c */
 int relay_server_connect(struct relay *r, const char *sock_path,
 			 int timeout_ms);
+/* Who a new cage is: its virtual ids and groups (its launcher's, or
+ * what root asked with lind-run --uid), and its launcher's host ids. */
+#define RELAY_GROUPS_MAX 256
+struct relay_ident {
+	uint32_t uid, gid, host_uid, host_gid;
+	uint32_t groups[RELAY_GROUPS_MAX];
+	size_t ngroups;
+};
 /* Sends CAGE_NEW without waiting; the answer comes to
  * relay_attach_answer with the same attach_id.  A forked child's names
  * its token (a->fork_token) and parent_id, the cage whose connection it
- * came by. */
+ * came by (the server gives it its parent's ids). */
 int relay_server_cage_new(struct relay *r, const Lind__Attach *a, pid_t pid,
-			  uid_t uid, gid_t gid, const int *fds, int nfds,
-			  uint64_t attach_id, uint64_t parent_id);
+			  const struct relay_ident *id, const int *fds,
+			  int nfds, uint64_t attach_id, uint64_t parent_id);
 void relay_server_cage_gone(struct relay *r, uint64_t cage_id);
 /* A fork connection closed before its child attached: CAGE_GONE naming
  * the embryo by token and forking cage (the server checks both). */

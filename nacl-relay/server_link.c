@@ -139,8 +139,8 @@ static int send_control(struct relay *r, Lind__Control *m, const int *fds,
 }
 
 int relay_server_cage_new(struct relay *r, const Lind__Attach *a, pid_t pid,
-			  uid_t uid, gid_t gid, const int *fds, int nfds,
-			  uint64_t attach_id, uint64_t parent_id)
+			  const struct relay_ident *id, const int *fds,
+			  int nfds, uint64_t attach_id, uint64_t parent_id)
 {
 	if (atomic_load(&r->server_gone) || r->server_fd < 0)
 		return -ENOTCONN;
@@ -148,8 +148,12 @@ int relay_server_cage_new(struct relay *r, const Lind__Attach *a, pid_t pid,
 	m.kind = LIND__CONTROL__KIND__CAGE_NEW;
 	m.version = LIND_PROTO_VERSION;
 	m.host_pid = (uint32_t)pid;
-	m.uid = uid;
-	m.gid = gid;
+	m.uid = id->uid;
+	m.gid = id->gid;
+	m.host_uid = id->host_uid;
+	m.host_gid = id->host_gid;
+	m.n_groups = id->ngroups;
+	m.groups = (uint32_t *)id->groups;
 	m.stdio_mask = a->stdio_mask;
 	m.n_argv = a->n_argv;
 	m.argv = a->argv;

@@ -40,7 +40,9 @@ struct cage *cage_new(uint32_t host_pid, uint32_t uid, uint32_t gid)
 	c->pgid = c->sid = c->id; /* as if its launcher ran setsid */
 	c->fg_pgid = c->id;       /* and made it the terminal's foreground */
 	c->host_pid = host_pid;
-	c->cred = (struct cred){uid, gid};
+	c->cred = CRED_OF(uid, gid);
+	c->host_uid = uid;
+	c->host_gid = gid;
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	c->start_real = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
@@ -123,6 +125,7 @@ void cage_free(struct cage *c)
 	if (c->cwd)
 		vfs_unref(srv.vfs, c->cwd);
 	bind_set_put(srv.vfs, c->binds); /* after what may hold its nodes */
+	cred_release(&c->cred);
 	free(c->cmdline);
 	free(c->exe);
 	free(c);
@@ -143,7 +146,7 @@ static void embryo_expired(struct ev_loop *loop, ev_timer *w, int revents)
 
 struct cage *cage_fork(struct cage *p)
 {
-	struct cage *c = cage_new(p->host_pid, p->cred.uid, p->cred.gid);
+	struct cage *c = cage_new(p->host_pid, 0, 0);
 	ev_timer *t = calloc(1, sizeof *t);
 	if (!c || !t || !(c->fds = (fdtable_free(srv.vfs, c->fds),
 				    fdtable_fork(p->fds))) ||
@@ -155,6 +158,9 @@ struct cage *cage_fork(struct cage *p)
 	}
 	c->state = CAGE_EMBRYO;
 	c->host_pid = 0;
+	cred_copy(&c->cred, &p->cred); /* fork keeps the ids and groups */
+	c->host_uid = p->host_uid;
+	c->host_gid = p->host_gid;
 	c->umask = p->umask;
 	memcpy(c->rlim, p->rlim, sizeof c->rlim);
 	if (c->cwd)
@@ -335,7 +341,7 @@ unsigned cage_count_uid(uint32_t uid)
 	unsigned n = 0;
 	for (int b = 0; b < NBUCKETS; b++)
 		for (struct cage *c = bucket[b]; c; c = c->hnext)
-			n += c->cred.uid == uid;
+			n += c->cred.ruid == uid;
 	return n;
 }
 

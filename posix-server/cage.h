@@ -67,7 +67,8 @@ struct cage {
 				* until the foreground group changes */
 	struct waitq child_waitq; /* wait4/waitid parked for its children */
 	uint32_t host_pid;
-	struct cred cred;
+	struct cred cred;   /* virtual: the server's checks, the id calls */
+	uint32_t host_uid, host_gid; /* its launcher's on the host (stdio) */
 	uint32_t umask;
 	struct inode *cwd; /* holds a reference */
 	struct fdtable *fds;
@@ -91,7 +92,8 @@ struct cage {
 	struct cage *hnext;
 };
 
-/* New RUNNING top-level cage with cwd "/" and an empty fd table, or NULL. */
+/* New RUNNING top-level cage with cwd "/" and an empty fd table, or NULL;
+ * every id uid / gid, no groups, on the host too. */
 struct cage *cage_new(uint32_t host_pid, uint32_t uid, uint32_t gid);
 struct cage *cage_find(uint64_t id);
 /* sys_info.c: a new cage's resource limits. */
@@ -150,7 +152,8 @@ uint64_t host_start_ticks(uint32_t pid);
  * unknown); the status alone from n fields lind_proc_stat gave. */
 int cage_host_end(struct cage *c);
 int stat_zombie_wstatus(const unsigned long long *f, int n);
-/* Cages of virtual uid uid at once (the procs limit). */
+/* Cages of virtual real uid uid at once (the procs limit, as Linux's
+ * RLIMIT_NPROC counts). */
 unsigned cage_count_uid(uint32_t uid);
 /* Keeps a copy of argv for /proc (false: out of memory, none kept). */
 bool cage_set_argv(struct cage *c, char *const *argv, size_t argc);

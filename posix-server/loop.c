@@ -423,8 +423,18 @@ static void on_cage_new(const Lind__Control *in, int *fds, int nfds)
 			   in->attach_id);
 		return;
 	}
+	if (in->n_groups > CRED_GROUPS_MAX) {
+		send_error("CAGE_NEW: too many groups", in->attach_id);
+		return;
+	}
 	struct cage *c = cage_new(in->host_pid, in->uid, in->gid);
-	if (!c || attach_stdio(c, mask, fds, nstdio) < 0 ||
+	if (c) {
+		c->host_uid = in->host_uid;
+		c->host_gid = in->host_gid;
+	}
+	if (!c ||
+	    cred_set_groups(&c->cred, in->groups, (uint32_t)in->n_groups) < 0 ||
+	    attach_stdio(c, mask, fds, nstdio) < 0 ||
 	    !cage_set_argv(c, in->argv, in->n_argv)) {
 		if (c)
 			cage_free(c);

@@ -33,13 +33,13 @@ static long regular_read(struct call *c, struct ofd *o, void *buf, size_t cap,
 long ofd_regular_write(struct call *c, struct ofd *o, const void *buf,
 			  size_t len, const int64_t *pos)
 {
-	(void)c;
 	long ro = store_writable(srv.store);
 	if (ro < 0)
 		return ro;
 	if (len == 0)
 		return 0;
 	struct inode *in = o->in;
+	sys_remove_privs(&c->cage->cred, in);
 	/* Linux appends even for pwrite on an O_APPEND description. */
 	uint64_t off = (o->flags & O_APPEND) ? in->size
 		       : pos		     ? (uint64_t)*pos

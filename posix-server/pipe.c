@@ -66,8 +66,8 @@ static struct pipe *pipe_new(const struct cred *cr)
 		return NULL;
 	pipe_ring_init(&p->ring);
 	p->id = next_id++;
-	p->uid = cr->uid;
-	p->gid = cr->gid;
+	p->uid = cr->fsuid;
+	p->gid = cr->fsgid;
 	p->ctime = vfs_now();
 	npipes++;
 	return p;

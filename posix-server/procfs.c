@@ -284,11 +284,19 @@ static void gen_status(struct gen *g)
 	const char *sname = st == 'R' ? "running" : st == 'Z' ? "zombie"
 							 : "sleeping";
 	int ncpu = get_nprocs();
+	const struct cred *cr = &t->cred;
 	fprintf(g->f,
 		"Name:\t%s\nUmask:\t%04o\nState:\t%c (%s)\nTgid:\t%" PRIu64
 		"\nNgid:\t0\nPid:\t%" PRIu64 "\nPPid:\t%" PRIu64
 		"\nTracerPid:\t0\nUid:\t%u\t%u\t%u\t%u\nGid:\t%u\t%u\t%u\t%u\n"
-		"FDSize:\t%d\nGroups:\t\nNStgid:\t%" PRIu64 "\nNSpid:\t%" PRIu64
+		"FDSize:\t%d\nGroups:\t",
+		comm, t->umask, st, sname, t->id, t->id, t->parent, cr->ruid,
+		cr->euid, cr->suid, cr->fsuid, cr->rgid, cr->egid, cr->sgid,
+		cr->fsgid, fd_limit());
+	for (uint32_t i = 0; cr->groups && i < cr->groups->n; i++)
+		fprintf(g->f, "%s%u", i ? " " : "", cr->groups->gid[i]);
+	fprintf(g->f, /* Linux's trailing space, groups or not */
+		" \nNStgid:\t%" PRIu64 "\nNSpid:\t%" PRIu64
 		"\nNSpgid:\t%" PRIu64 "\nNSsid:\t%" PRIu64 "\nThreads:\t1\n"
 		"SigQ:\t0/0\nSigPnd:\t0000000000000000\nShdPnd:\t0000000000000000\n"
 		"SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\n"
@@ -298,10 +306,7 @@ static void gen_status(struct gen *g)
 		"NoNewPrivs:\t1\nSeccomp:\t2\nSeccomp_filters:\t1\n"
 		"Cpus_allowed_list:\t0-%d\nvoluntary_ctxt_switches:\t0\n"
 		"nonvoluntary_ctxt_switches:\t0\n",
-		comm, t->umask, st, sname, t->id, t->id, t->parent,
-		t->cred.uid, t->cred.uid, t->cred.uid, t->cred.uid, t->cred.gid,
-		t->cred.gid, t->cred.gid, t->cred.gid, fd_limit(), t->id, t->id,
-		t->pgid, t->sid, ncpu > 0 ? ncpu - 1 : 0);
+		t->id, t->id, t->pgid, t->sid, ncpu > 0 ? ncpu - 1 : 0);
 }
 
 /* The 52 fields of Linux's /proc/<pid>/stat: what the server knows (ids,
@@ -549,9 +554,9 @@ static struct pnode *node_new(const struct pent *e, uint64_t pid, int fd)
 	in->nlink = S_ISDIR(e->mode) ? 2 : 1;
 	in->atime = in->mtime = in->ctime = boot_real;
 	struct cage *t = pid && e->what != W_SELF ? cage_find(pid) : NULL;
-	if (t) { /* owned by the cage's user, dated from its start */
-		in->uid = t->cred.uid;
-		in->gid = t->cred.gid;
+	if (t) { /* owned by the cage's effective ids, dated from its start */
+		in->uid = t->cred.euid;
+		in->gid = t->cred.egid;
 		in->atime = in->mtime = in->ctime = t->start_real;
 	}
 	p->temp = true;
@@ -561,9 +566,17 @@ static struct pnode *node_new(const struct pent *e, uint64_t pid, int fd)
 	return p;
 }
 
+/* Linux's ptrace access check with the filesystem uid: itself, or a
+ * cage whose real, effective and saved uid are the caller's, or the
+ * caller is root. */
 static bool visible(const struct cred *cr, const struct cage *t)
 {
-	return t && (cr->uid == 0 || cr->uid == t->cred.uid);
+	if (!t)
+		return false;
+	const struct cred *tc = &t->cred;
+	return t->id == caller || cred_capable(cr) ||
+	       (cr->fsuid == tc->ruid && cr->fsuid == tc->euid &&
+		cr->fsuid == tc->suid);
 }
 
 /* A decimal number without sign or leading zero, or -1. */

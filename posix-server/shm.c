@@ -79,16 +79,16 @@ static bool perm_ok(const struct cred *cr, const struct shm_ds *d, int flg)
 {
 	unsigned want = ((unsigned)flg >> 6 | (unsigned)flg >> 3 | flg) & 7;
 	unsigned have = d->mode;
-	if (cr->uid == d->uid || cr->uid == d->cuid)
+	if (cr->euid == d->uid || cr->euid == d->cuid)
 		have >>= 6;
-	else if (cr->gid == d->gid || cr->gid == d->cgid)
+	else if (cred_in_egroup(cr, d->gid) || cred_in_egroup(cr, d->cgid))
 		have >>= 3;
-	return cr->uid == 0 || !(want & ~have & 7);
+	return cred_capable(cr) || !(want & ~have & 7);
 }
 
 static bool owner_ok(const struct cred *cr, const struct shm_ds *d)
 {
-	return cr->uid == 0 || cr->uid == d->uid || cr->uid == d->cuid;
+	return cred_capable(cr) || cr->euid == d->uid || cr->euid == d->cuid;
 }
 
 static int memfd_sized(uint64_t size)
@@ -126,8 +126,8 @@ static long seg_new(const struct cred *cr, uint64_t cage, int32_t key,
 		free(s);
 		return e == -EMFILE || e == -ENFILE ? -ENOSPC : e;
 	}
-	s->ds = (struct shm_ds){.key = key, .uid = cr->uid, .gid = cr->gid,
-				.cuid = cr->uid, .cgid = cr->gid,
+	s->ds = (struct shm_ds){.key = key, .uid = cr->euid, .gid = cr->egid,
+				.cuid = cr->euid, .cgid = cr->egid,
 				.mode = (uint32_t)flags & 0777,
 				.seq = seqs[slot], .segsz = size,
 				.ctime = now_s(), .cpid = (int32_t)cage};

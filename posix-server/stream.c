@@ -52,7 +52,8 @@ struct stream {
 	int own; /* WAY_OWN: the description we read and write, else -1 */
 	enum way way;
 	bool readable, writable; /* the passed fd's access mode */
-	struct cred cred;        /* the attaching cage's, for WAY_OWN */
+	uint32_t uid, gid;       /* the attaching cage's launcher's on the
+				  * host (not its virtual ids), for WAY_OWN */
 	uint64_t cage_id;        /* for the log */
 	int stdio;               /* 0, 1 or 2: for the log */
 	unsigned refs;
@@ -77,7 +78,8 @@ struct stream *stream_new(int hostfd, const struct cage *c, int stdio)
 	s->refs = 1;
 	s->fd = hostfd;
 	s->own = -1;
-	s->cred = c->cred;
+	s->uid = c->host_uid;
+	s->gid = c->host_gid;
 	s->cage_id = c->id;
 	s->stdio = stdio;
 	ev_init(&s->rw, on_ready);
@@ -121,11 +123,11 @@ static int io_fd(const struct stream *s)
 
 /* ---- opening our own description, as the cage ------------------------ */
 
-/* Sets this thread's fs credentials to cr (no supplementary groups when
- * we may drop them; when we may not, setfsuid only succeeds for the
- * server's own uid, and the groups are that same user's): 0, or -EPERM.
- * restore() undoes it either way. */
-static int become(const struct cred *cr, gid_t **groups, int *ngroups)
+/* Sets this thread's fs credentials to uid and gid (no supplementary
+ * groups when we may drop them; when we may not, setfsuid only succeeds
+ * for the server's own uid, and the groups are that same user's): 0, or
+ * -EPERM.  restore() undoes it either way. */
+static int become(uint32_t uid, uint32_t gid, gid_t **groups, int *ngroups)
 {
 	int n = getgroups(0, NULL);
 	*groups = malloc(((size_t)(n > 0 ? n : 0) + 1) * sizeof **groups);
@@ -135,9 +137,9 @@ static int become(const struct cred *cr, gid_t **groups, int *ngroups)
 	/* the raw call: only this thread, only until restore() */
 	if (syscall(SYS_setgroups, 0, NULL) == 0)
 		*ngroups = n;
-	setfsgid(cr->gid);
-	setfsuid(cr->uid);
-	if ((uint32_t)setfsgid(-1) == cr->gid && (uint32_t)setfsuid(-1) == cr->uid)
+	setfsgid(gid);
+	setfsuid(uid);
+	if ((uint32_t)setfsgid(-1) == gid && (uint32_t)setfsuid(-1) == uid)
 		return 0;
 	return -EPERM;
 }
@@ -178,15 +180,15 @@ static bool redirects(int fd, struct stat *st)
 		minor(st->st_rdev) <= 2);
 }
 
-/* Opens the file behind fd again, non-blocking, as cr: the new fd, or
- * -errno. */
-static int open_as(const struct cred *cr, int fd, int mode)
+/* Opens the file behind fd again, non-blocking, as host user uid and
+ * gid: the new fd, or -errno. */
+static int open_as(uint32_t uid, uint32_t gid, int fd, int mode)
 {
 	char proc[64];
 	gid_t *groups;
 	int ngroups;
 	snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
-	int r = become(cr, &groups, &ngroups);
+	int r = become(uid, gid, &groups, &ngroups);
 	if (r == 0) {
 		r = open(proc, mode | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 		if (r < 0)
@@ -197,15 +199,16 @@ static int open_as(const struct cred *cr, int fd, int mode)
 }
 
 /* The passed fd refuses RWF_NOWAIT (a tty): open it again non-blocking,
- * with its own access mode and the cage's rights, so nothing the cage
- * could not open itself is opened; else nothing is safe: WAY_NONE. */
+ * with its own access mode and the launcher's host rights, so nothing
+ * the launcher could not open itself is opened; else nothing is safe:
+ * WAY_NONE. */
 static void open_own(struct stream *s)
 {
 	struct stat st;
 	int mode = s->readable && s->writable ? O_RDWR
 		   : s->readable	      ? O_RDONLY
 					      : O_WRONLY;
-	int fd = redirects(s->fd, &st) ? -ENXIO : open_as(&s->cred, s->fd, mode);
+	int fd = redirects(s->fd, &st) ? -ENXIO : open_as(s->uid, s->gid, s->fd, mode);
 	if (fd >= 0 && !same_device(s->fd, fd)) {
 		close(fd);
 		fd = -ENXIO;

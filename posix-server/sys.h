@@ -66,12 +66,12 @@ static inline long sys_walk(struct call *c, long dirfd, const char *path,
 }
 
 /* Sticky directories: only the owner of the entry or the directory (or
- * root) may remove or rename it. */
+ * CAP_FOWNER) may remove or rename it. */
 static inline long sys_sticky_ok(const struct cred *cr, const struct inode *dir,
 				 const struct inode *in)
 {
-	if (!(dir->mode & S_ISVTX) || cr->uid == 0 || cr->uid == dir->uid ||
-	    cr->uid == in->uid)
+	if (!(dir->mode & S_ISVTX) || cred_fs_capable(cr) ||
+	    cr->fsuid == dir->uid || cr->fsuid == in->uid)
 		return 0;
 	return -EPERM;
 }
@@ -81,6 +81,27 @@ static inline long sys_sticky_ok(const struct cred *cr, const struct inode *dir,
 static inline long sys_inode_room(void)
 {
 	return vfs_inodes(srv.vfs) < srv_limits.inodes ? 0 : -ENOSPC;
+}
+
+/* A new inode of mode in dir, owned as Linux's inode_init_owner says:
+ * the caller's filesystem ids, but a setgid directory's group, passed on
+ * to a subdirectory with the setgid bit; a group-executable setgid file
+ * made there by a non-member of that group loses the bit
+ * (mode_strip_sgid).  NULL when out of memory. */
+static inline struct inode *sys_alloc_inode(const struct cred *cr,
+					    const struct inode *dir,
+					    uint32_t mode)
+{
+	uint32_t gid = cr->fsgid, sx = S_ISGID | S_IXGRP;
+	if (dir->mode & S_ISGID) {
+		gid = dir->gid;
+		if (S_ISDIR(mode))
+			mode |= S_ISGID;
+		else if ((mode & sx) == sx && !cred_in_group(cr, gid) &&
+			 !cred_fs_capable(cr))
+			mode &= ~(uint32_t)S_ISGID;
+	}
+	return vfs_alloc(srv.vfs, mode, cr->fsuid, gid, 0);
 }
 
 static inline void sys_touch(struct inode *in, bool modify)
@@ -102,6 +123,10 @@ static inline long sys_writable_dir(const struct inode *dir)
 	return dir->host ? -EROFS : 0;
 }
 
+/* sys_attr.c: a write or truncate of regular file in drops its setuid
+ * bit, and its setgid bit when group-executable or of a group the caller
+ * is not in, unless the caller is root (Linux's file_remove_privs). */
+void sys_remove_privs(const struct cred *cr, struct inode *in);
 /* sys_lock.c: fcntl's record lock commands on o. */
 long sys_fcntl_lock(struct call *c, struct ofd *o, long cmd);
 /* sys_file.c: a new node of type (S_IFREG, S_IFIFO...) named by w, with

@@ -1,7 +1,8 @@
 /* Attribute handlers: chmod, chown, utimensat and friends, statx, xattrs.
- * Permission rules are Linux's (fs/attr.c, fs/open.c, fs/utimes.c) for a
- * caller with one uid and one gid and no supplementary groups; uid 0 has
- * every capability.  Each change updates ctime and is journaled. */
+ * Permission rules are Linux's (fs/attr.c, fs/open.c, fs/utimes.c) with
+ * the caller's filesystem ids and groups; filesystem uid 0 has
+ * CAP_CHOWN, CAP_FOWNER and CAP_FSETID (cred.h).  Each change updates
+ * ctime and is journaled. */
 #define _GNU_SOURCE
 #include <sys/sysmacros.h>
 #include <sys/time.h>
@@ -11,14 +12,16 @@
 
 #include "sys.h"
 
-static bool is_root(const struct cred *cr)
-{
-	return cr->uid == 0;
-}
-
+/* inode_owner_or_capable */
 static bool owner_or_root(const struct cred *cr, const struct inode *in)
 {
-	return is_root(cr) || cr->uid == in->uid;
+	return cred_fs_capable(cr) || cr->fsuid == in->uid;
+}
+
+/* in_group_or_capable: may keep a setgid bit for group gid */
+static bool sgid_ok(const struct cred *cr, uint32_t gid)
+{
+	return cred_fs_capable(cr) || cred_in_group(cr, gid);
 }
 
 /* What an attribute call acts on: an inode, or one of the launcher's
@@ -87,6 +90,25 @@ static void changed(struct inode *in)
 	store_log_inode(srv.store, in);
 }
 
+/* setattr_should_drop_sgid: the setgid bit goes when group-executable
+ * (else it marks mandatory locking) or of a group the caller may not use */
+static uint32_t sgid_kill(const struct cred *cr, const struct inode *in)
+{
+	if (!(in->mode & S_ISGID))
+		return 0;
+	return (in->mode & S_IXGRP) || !sgid_ok(cr, in->gid) ? S_ISGID : 0;
+}
+
+void sys_remove_privs(const struct cred *cr, struct inode *in)
+{
+	uint32_t kill = (in->mode & S_ISUID) | sgid_kill(cr, in);
+	if (!kill || cred_fs_capable(cr) || !S_ISREG(in->mode) || in->host ||
+	    in->proc)
+		return;
+	in->mode &= ~kill;
+	changed(in);
+}
+
 /* ---- chmod ------------------------------------------------------------ */
 
 static long chmod_inode(struct call *c, const struct target *t, long mode)
@@ -104,7 +126,7 @@ static long chmod_inode(struct call *c, const struct target *t, long mode)
 		return r;
 	uint32_t bits = (uint32_t)mode & 07777;
 	/* only a member of the file's group (or root) may set setgid */
-	if (!is_root(cr) && cr->gid != in->gid)
+	if (!sgid_ok(cr, in->gid))
 		bits &= ~(uint32_t)S_ISGID;
 	in->mode = (in->mode & S_IFMT) | bits;
 	changed(in);
@@ -146,18 +168,25 @@ long srv_fchmodat2(struct call *c)
 /* ---- chown ------------------------------------------------------------ */
 
 /* Linux's chown_ok and chgrp_ok: the owner may "change" the owner to
- * itself and the group to its own group; only root may do more. */
+ * itself and the group to one it is in; only root may do more. */
 static long chown_allowed(const struct cred *cr, const struct inode *in,
 			  uint32_t uid, uint32_t gid)
 {
-	if (is_root(cr))
+	if (cred_fs_capable(cr))
 		return 0;
-	if (uid != (uint32_t)-1 && (cr->uid != in->uid || uid != in->uid))
+	if (uid != (uint32_t)-1 && (cr->fsuid != in->uid || uid != in->uid))
 		return -EPERM;
-	if (gid != (uint32_t)-1 &&
-	    (cr->uid != in->uid || (gid != in->gid && gid != cr->gid)))
+	if (gid != (uint32_t)-1 && (cr->fsuid != in->uid ||
+				    (gid != in->gid && !cred_in_group(cr, gid))))
 		return -EPERM;
 	return 0;
+}
+
+/* The bits chown drops from a non-directory (ATTR_KILL_SUID and
+ * setattr_should_drop_sgid, judged before the change), root or not. */
+static uint32_t chown_kills(const struct cred *cr, const struct inode *in)
+{
+	return S_ISDIR(in->mode) ? 0 : (in->mode & S_ISUID) | sgid_kill(cr, in);
 }
 
 static long chown_inode(struct call *c, const struct target *t, long uid,
@@ -168,23 +197,22 @@ static long chown_inode(struct call *c, const struct target *t, long uid,
 	if (r < 0)
 		return r;
 	struct inode *in = t->in;
-	if ((r = chown_allowed(cr, in, (uint32_t)uid, (uint32_t)gid)) < 0 ||
-	    (r = store_reserve(srv.store, STORE_ADDS)) < 0)
+	uint32_t kill = chown_kills(cr, in);
+	if ((r = chown_allowed(cr, in, (uint32_t)uid, (uint32_t)gid)) < 0)
+		return r;
+	/* dropping a bit is a mode change: the owner's or root's */
+	if (kill && !owner_or_root(cr, in))
+		return -EPERM;
+	if ((r = store_reserve(srv.store, STORE_ADDS)) < 0)
 		return r;
 	if ((uint32_t)uid != (uint32_t)-1)
 		in->uid = (uint32_t)uid;
 	if ((uint32_t)gid != (uint32_t)-1)
 		in->gid = (uint32_t)gid;
-	/* as Linux: any chown of a non-directory drops setuid, and setgid
-	 * when group-executable (otherwise it marks mandatory locking) or
-	 * when the caller is not root and not in the file's group */
-	if (!S_ISDIR(in->mode)) {
-		in->mode &= ~(uint32_t)S_ISUID;
-		if ((in->mode & S_ISGID) &&
-		    ((in->mode & S_IXGRP) ||
-		     (!is_root(cr) && cr->gid != in->gid)))
-			in->mode &= ~(uint32_t)S_ISGID;
-	}
+	in->mode &= ~kill;
+	/* a mode change keeps setgid only for a group the caller may use */
+	if (kill && (in->mode & S_ISGID) && !sgid_ok(cr, in->gid))
+		in->mode &= ~(uint32_t)S_ISGID;
 	changed(in);
 	return 0;
 }
@@ -231,8 +259,9 @@ static bool nsec_ok(long ns)
 	       ns == UTIME_OMIT;
 }
 
-/* ts NULL: both now.  Setting times to now needs ownership or write
- * permission (EACCES); setting given values needs ownership (EPERM). */
+/* ts NULL (or both UTIME_NOW): both now, which needs ownership or write
+ * permission (EACCES); any other times, even one UTIME_NOW with one
+ * UTIME_OMIT, need ownership (EPERM), as Linux's ATTR_TIMES_SET. */
 static long set_times(struct call *c, const struct target *t,
 		      const struct timespec *ts)
 {
@@ -241,10 +270,8 @@ static long set_times(struct call *c, const struct target *t,
 	if (r < 0)
 		return r;
 	struct inode *in = t->in;
-	bool given = ts && ((ts[0].tv_nsec != UTIME_NOW &&
-			     ts[0].tv_nsec != UTIME_OMIT) ||
-			    (ts[1].tv_nsec != UTIME_NOW &&
-			     ts[1].tv_nsec != UTIME_OMIT));
+	bool given = ts && (ts[0].tv_nsec != UTIME_NOW ||
+			    ts[1].tv_nsec != UTIME_NOW);
 	if (!owner_or_root(cr, in)) {
 		if (given)
 			return -EPERM;

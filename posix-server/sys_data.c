@@ -31,6 +31,7 @@ long srv_truncate(struct call *c)
 		return -EPERM;
 	if (c->a[1] < 0)
 		return -EINVAL;
+	sys_remove_privs(&c->cage->cred, in);
 	return sys_truncate_inode(in, (uint64_t)c->a[1]);
 }
 

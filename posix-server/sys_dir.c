@@ -28,9 +28,8 @@ static long mkdir_at(struct call *c, long dirfd, const char *path, long mode)
 	    (r = sys_inode_room()) < 0 ||
 	    (r = store_reserve(srv.store, STORE_ADDS)) < 0)
 		return r;
-	struct inode *in = vfs_alloc(srv.vfs,
-				     S_IFDIR | ((uint32_t)mode & 01777 & ~cg->umask),
-				     cg->cred.uid, cg->cred.gid, 0);
+	struct inode *in = sys_alloc_inode(
+		&cg->cred, w.dir, S_IFDIR | ((uint32_t)mode & 01777 & ~cg->umask));
 	if (!in)
 		return -ENOMEM;
 	in->nlink = 2;

@@ -61,5 +61,6 @@ long srv_lind_exec(struct call *c)
 	 * ignored ones stay ignored (client-libc/exec.c does it on the host) */
 	c->cage->sig_caught = 0;
 	c->cage->chld_flags = 0;
+	cred_exec(&c->cage->cred);
 	return 0;
 }

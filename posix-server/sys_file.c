@@ -63,8 +63,7 @@ long sys_create_inode(struct call *c, struct walk *w, uint32_t mode,
 	if (r < 0 || (r = sys_inode_room()) < 0 ||
 	    (r = store_reserve(srv.store, STORE_ADDS)) < 0)
 		return r;
-	struct inode *in = vfs_alloc(srv.vfs, mode, cg->cred.uid, cg->cred.gid,
-				     0);
+	struct inode *in = sys_alloc_inode(&cg->cred, w->dir, mode);
 	if (!in)
 		return -ENOMEM;
 	/* No data file yet: it is made by the first read or write, which
@@ -191,6 +190,8 @@ static long open_at(struct call *c, long dirfd, const char *path, long flags,
 	bool file = ops == &ofd_regular_ops || ops == &ofd_proc_ops;
 	/* The data file is opened (made) on the first read or write:
 	 * opening or creating a file costs no host fd. */
+	if (file && (flags & O_TRUNC) && !created)
+		sys_remove_privs(&cg->cred, in);
 	if (file && (flags & O_TRUNC) && !created && in->size &&
 	    (r = sys_truncate_inode(in, 0)) < 0)
 		return r;
@@ -399,6 +400,8 @@ long srv_newfstatat(struct call *c)
 			 flags & AT_SYMLINK_NOFOLLOW ? 0 : WALK_FOLLOW, 2);
 }
 
+/* Checked with the real ids, the lookup too, unless AT_EACCESS asks
+ * for the effective (filesystem) ones (Linux's access_override_creds). */
 static long access_at(struct call *c, long dirfd, const char *path, long mode,
 		      long flags)
 {
@@ -406,6 +409,9 @@ static long access_at(struct call *c, long dirfd, const char *path, long mode,
 		return -EINVAL;
 	if (flags & ~(long)(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
 		return -EINVAL;
+	const struct cred ac = flags & AT_EACCESS
+				       ? cur(c)->cred
+				       : cred_for_access(&cur(c)->cred);
 	struct inode *start, *in;
 	long r;
 	if (path[0] == '\0' && (flags & AT_EMPTY_PATH) && (int)dirfd != AT_FDCWD) {
@@ -419,12 +425,12 @@ static long access_at(struct call *c, long dirfd, const char *path, long mode,
 		return r;
 	} else if (path[0] == '\0' && (flags & AT_EMPTY_PATH)) {
 		in = start;
-	} else if ((r = vfs_resolve(srv.vfs, &cur(c)->cred, start, path,
+	} else if ((r = vfs_resolve(srv.vfs, &ac, start, path,
 				    flags & AT_SYMLINK_NOFOLLOW ? 0 : WALK_FOLLOW,
 				    &in)) < 0) {
 		return r;
 	}
-	if (mode && (r = vfs_permission(&cur(c)->cred, in, (int)mode)) < 0)
+	if (mode && (r = vfs_permission(&ac, in, (int)mode)) < 0)
 		return r;
 	/* a read-only mount refuses W_OK, but not for devices or FIFOs */
 	if ((mode & W_OK) && in->host &&
@@ -458,6 +464,7 @@ long srv_ftruncate(struct call *c)
 	if (c->a[1] < 0 || !ofd_is_file(o) ||
 	    (o->flags & O_ACCMODE) == O_RDONLY)
 		return -EINVAL;
+	sys_remove_privs(&cur(c)->cred, o->in);
 	return sys_truncate_inode(o->in, (uint64_t)c->a[1]);
 }
 

@@ -56,7 +56,7 @@ long srv_lind_fork(struct call *c)
 	if (!call_obj_out(c, 0))
 		return -EFAULT;
 	if (cage_count() >= srv_limits.cages ||
-	    cage_count_uid(p->cred.uid) >= srv_limits.procs)
+	    cage_count_uid(p->cred.ruid) >= srv_limits.procs)
 		return -EAGAIN;
 	struct cage *k = cage_fork(p);
 	if (!k)
@@ -151,7 +151,7 @@ static void info_of(const struct cage *k, siginfo_t *si)
 	memset(si, 0, sizeof *si);
 	si->si_signo = SIGCHLD;
 	si->si_pid = (pid_t)k->id;
-	si->si_uid = k->cred.uid;
+	si->si_uid = k->cred.ruid;
 	if (WIFEXITED(k->wstatus)) {
 		si->si_code = CLD_EXITED;
 		si->si_status = WEXITSTATUS(k->wstatus);
@@ -203,7 +203,7 @@ static long report_job_event(struct cage *k, int status, int code,
 	memset(&out->info, 0, sizeof out->info);
 	out->info.si_signo = SIGCHLD;
 	out->info.si_pid = (pid_t)k->id;
-	out->info.si_uid = k->cred.uid;
+	out->info.si_uid = k->cred.ruid;
 	out->info.si_code = code;
 	out->info.si_status = code == CLD_STOPPED ? k->stop_sig : SIGCONT;
 	rusage_of(k, &out->ru);

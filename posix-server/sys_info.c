@@ -87,7 +87,7 @@ long srv_uname(struct call *c)
 static long set_uts(struct call *c, char *dst)
 {
 	size_t len = (size_t)c->a[1];
-	if (c->cage->cred.uid != 0)
+	if (!cred_capable(&c->cage->cred))
 		return -EPERM;
 	if (len >= 65)
 		return -EINVAL;
@@ -168,7 +168,7 @@ static long set_rlimit(struct cage *cg, unsigned res,
 	struct cage_rlimit *cur = &cg->rlim[res];
 	if (new->cur > new->max)
 		return -EINVAL;
-	if (new->max > cur->max && cg->cred.uid != 0)
+	if (new->max > cur->max && !cred_capable(&cg->cred))
 		return -EPERM;
 	if (res == RLIMIT_NOFILE && new->max > (uint64_t)fd_limit())
 		return -EPERM;

@@ -8,7 +8,7 @@
 
 static long may_hardlink(const struct cred *cr, struct inode *in)
 {
-	if (cr->uid == 0 || cr->uid == in->uid)
+	if (cred_fs_capable(cr) || cr->fsuid == in->uid)
 		return 0;
 	if (!S_ISREG(in->mode) || (in->mode & S_ISUID) ||
 	    (in->mode & (S_ISGID | S_IXGRP)) == (S_ISGID | S_IXGRP) ||
@@ -53,7 +53,7 @@ static long empty_path_file(struct call *c, long fd, struct walk *w)
 	struct ofd *o = fd_get_raw(c->cage->fds, fd);
 	if (!o)
 		return -EBADF;
-	if (c->cage->cred.uid != 0)
+	if (!cred_capable(&c->cage->cred))
 		return -ENOENT;
 	w->in = o->in;
 	return 0;

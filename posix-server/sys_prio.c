@@ -28,7 +28,7 @@ struct prio_walk {
 static bool prio_matches(const struct prio_walk *w, const struct cage *cg)
 {
 	if (w->which == PRIO_USER)
-		return cg->cred.uid == w->who;
+		return cg->cred.ruid == w->who;
 	/* PRIO_PGRP: a cage leads its own group until setpgid exists */
 	return cg->id == w->who;
 }
@@ -38,9 +38,10 @@ static bool prio_matches(const struct prio_walk *w, const struct cage *cg)
 static long set_one(const struct call *c, struct cage *cg, int nice)
 {
 	const struct cage *me = c->cage;
-	if (me->cred.uid != 0 && cg->cred.uid != me->cred.uid)
+	if (!cred_capable(&me->cred) && cg->cred.ruid != me->cred.euid &&
+	    cg->cred.euid != me->cred.euid)
 		return -EPERM;
-	if (nice < cg->nice && me->cred.uid != 0 &&
+	if (nice < cg->nice && !cred_capable(&me->cred) &&
 	    (uint64_t)(20 - nice) > me->rlim[RLIMIT_NICE].cur)
 		return -EACCES;
 	cg->nice = nice;
@@ -78,7 +79,7 @@ static long prio_walk(struct call *c, struct prio_walk *w)
 	if (who < 0)
 		return -ESRCH;
 	if (who == 0)
-		w->who = w->which == PRIO_USER ? c->cage->cred.uid
+		w->who = w->which == PRIO_USER ? c->cage->cred.ruid
 					       : (uint32_t)c->cage->id;
 	else
 		w->who = (uint32_t)who;

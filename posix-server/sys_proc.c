@@ -1,4 +1,4 @@
-/* Process handlers: ids, umask, exit status. */
+/* Process handlers: ids, umask, exit status (credentials: sys_cred.c). */
 #include "sys.h"
 #include "wait.h"
 
@@ -10,26 +10,6 @@ long srv_getpid(struct call *c)
 long srv_getppid(struct call *c)
 {
 	return (long)c->cage->parent;
-}
-
-long srv_getuid(struct call *c)
-{
-	return c->cage->cred.uid;
-}
-
-long srv_geteuid(struct call *c)
-{
-	return c->cage->cred.uid;
-}
-
-long srv_getgid(struct call *c)
-{
-	return c->cage->cred.gid;
-}
-
-long srv_getegid(struct call *c)
-{
-	return c->cage->cred.gid;
 }
 
 long srv_umask(struct call *c)

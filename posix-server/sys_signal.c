@@ -1,7 +1,7 @@
 /* Signals between cages, process groups and sessions.
  *
- * A cage may signal cages of its own virtual uid, or any as uid 0 (Linux's
- * kill_ok_by_cred without saved ids).  Pids are virtual: no number a cage
+ * A cage may signal a cage whose real or saved virtual uid is its real or
+ * effective one, or any as effective uid 0 (Linux's kill_ok_by_cred).  Pids are virtual: no number a cage
  * can name reaches a host process that is not a cage.  The server decides
  * and the relay delivers, with pidfd_send_signal on the cage's process
  * (srv_signal_cage), so delivery is the host kernel's own: handlers,
@@ -36,7 +36,9 @@ struct kill_walk {
 
 static bool may_signal(const struct cage *from, const struct cage *to)
 {
-	return from->cred.uid == 0 || from->cred.uid == to->cred.uid;
+	const struct cred *f = &from->cred, *t = &to->cred;
+	return cred_capable(f) || f->euid == t->suid || f->euid == t->ruid ||
+	       f->ruid == t->suid || f->ruid == t->ruid;
 }
 
 /* The host kernel delivers; what it does to job control the server notes

@@ -531,20 +531,18 @@ void vfs_unref(struct vfs *v, struct inode *in)
 
 int vfs_permission(const struct cred *cr, const struct inode *in, int want)
 {
-	unsigned bits;
-	if (cr->uid == 0) {
-		/* root: rw always; x if a directory or any x bit is set */
-		if (!(want & X_OK) || S_ISDIR(in->mode) || (in->mode & 0111))
-			return 0;
-		return -EACCES;
-	}
-	if (cr->uid == in->uid)
+	unsigned bits = in->mode & 7;
+	if (cr->fsuid == in->uid)
 		bits = (in->mode >> 6) & 7;
-	else if (cr->gid == in->gid)
+	else if (cred_in_group(cr, in->gid))
 		bits = (in->mode >> 3) & 7;
-	else
-		bits = in->mode & 7;
-	return ((unsigned)want & ~bits) ? -EACCES : 0;
+	if (!((unsigned)want & ~bits))
+		return 0;
+	/* CAP_DAC_OVERRIDE: rw always; x if a directory or any x bit is set */
+	if (cred_fs_capable(cr) &&
+	    (!(want & X_OK) || S_ISDIR(in->mode) || (in->mode & 0111)))
+		return 0;
+	return -EACCES;
 }
 
 static struct timespec ts_of(int64_t ns)

@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <sys/stat.h>
 
+#include "cred.h"
+
 #define VFS_NAME_MAX 255
 #define VFS_ROOT_INO 1
 #define VFS_DEV 0x4c49 /* st_dev of every virtual file */
@@ -52,10 +54,6 @@ struct inode {
 	struct bind *mnt;
 	/* /proc (procfs.c): set on a proc node, which is in no table */
 	struct pnode *proc;
-};
-
-struct cred {
-	uint32_t uid, gid;
 };
 
 struct vfs;
@@ -110,7 +108,8 @@ void vfs_unref(struct vfs *v, struct inode *in);
 /* Frees in if nothing links or references it any more. */
 void vfs_maybe_free(struct vfs *v, struct inode *in);
 
-/* Permissions: want is a mask of R_OK W_OK X_OK. */
+/* Linux's generic_permission with the filesystem ids and groups: want
+ * is a mask of R_OK W_OK X_OK; 0 or -EACCES. */
 int vfs_permission(const struct cred *cr, const struct inode *in, int want);
 void vfs_stat(const struct inode *in, struct stat *st);
 int64_t vfs_now(void);

@@ -361,7 +361,8 @@ static void put_call_arg(struct out *o, struct cursor *c,
 		if (a->kind == LK_IOV_IN)
 			put(o, "[");
 		if (in)
-			put_buf(o, in, a->kind == LK_IN ? arg_of(ev, a->len) : v);
+			put_buf(o, in, a->kind == LK_IN ? arg_of(ev, a->len) *
+					   (int64_t)lind_arg_elem(a) : v);
 		else
 			put(o, "...");
 		if (a->kind == LK_IOV_IN)
@@ -379,7 +380,7 @@ static void put_call_arg(struct out *o, struct cursor *c,
 		else if (row->nr == LIND_SYS_getdents64)
 			put_dirents(o, d, ev->result);
 		else
-			put_buf(o, d, ev->result);
+			put_buf(o, d, ev->result * (int64_t)lind_arg_elem(a));
 		if (a->kind == LK_IOV_OUT)
 			put(o, "]");
 		return;

@@ -16,11 +16,13 @@ static const char *const BAD_CAP = "out-buffer capacity over LIND_MAX_IO";
 static const char *const BAD_OBJ =
 	"struct argument is neither NULL nor its size";
 
-/* A length or capacity argument: within 0..LIND_MAX_IO, else bad. */
-static void sized(struct lind_arg_layout *s, int64_t v, const char *why)
+/* A length or capacity argument of units of elem bytes: within
+ * 0..LIND_MAX_IO bytes, else bad. */
+static void sized(struct lind_arg_layout *s, int64_t v, unsigned elem,
+		  const char *why)
 {
-	s->size = (size_t)v;
-	if (v >= 0 && v <= LIND_MAX_IO)
+	s->size = (size_t)v * elem;
+	if (v >= 0 && v <= LIND_MAX_IO / elem)
 		return;
 	s->bad = why;
 	/* an in-length no entry has; a capacity cut to what a frame holds */
@@ -76,21 +78,21 @@ static void lay_arg(const struct lind_syscall *row, const int64_t a[6], int i,
 		return;
 	case LK_IN:
 		s->dir = LIND_DIR_IN;
-		sized(s, a[g->len], BAD_IN);
+		sized(s, a[g->len], lind_arg_elem(g), BAD_IN);
 		return;
 	case LK_IOV_IN: /* the slot carries the gathered total */
 		s->dir = LIND_DIR_IN;
 		s->iov = 1;
-		sized(s, a[i], BAD_IN);
+		sized(s, a[i], 1, BAD_IN);
 		return;
 	case LK_OUT:
 		s->dir = LIND_DIR_OUT;
-		sized(s, a[g->len], BAD_CAP);
+		sized(s, a[g->len], lind_arg_elem(g), BAD_CAP);
 		return;
 	case LK_IOV_OUT: /* the slot carries the total capacity */
 		s->dir = LIND_DIR_OUT;
 		s->iov = 1;
-		sized(s, a[i], BAD_CAP);
+		sized(s, a[i], 1, BAD_CAP);
 		return;
 	case LK_STAT:
 		s->dir = LIND_DIR_OUT;

@@ -38,6 +38,7 @@ struct lind_arg {
 	uint8_t kind; /* enum lind_kind */
 	uint16_t len; /* IN/OUT/IOV_*: index of the length/count argument;
 		       * OBJ_*: the struct's size in bytes */
+	uint8_t elem; /* IN/OUT: bytes per unit of that count (0: 1) */
 };
 
 struct lind_syscall {
@@ -83,28 +84,31 @@ static inline uint32_t lind_row_nr(int i)
 }
 
 /* Row helpers used when a consumer expands proto/syscall_table.def. */
-#define LIND_A__ {LK_NONE, 0}
-#define LIND_A_INT {LK_INT, 0}
-#define LIND_A_SIZE {LK_SIZE, 0}
-#define LIND_A_FD {LK_FD, 0}
-#define LIND_A_ATFD {LK_ATFD, 0}
-#define LIND_A_OFLAGS {LK_OFLAGS, 0}
-#define LIND_A_MODE {LK_MODE, 0}
-#define LIND_A_WHENCE {LK_WHENCE, 0}
-#define LIND_A_ATFLAGS {LK_ATFLAGS, 0}
-#define LIND_A_FCNTL {LK_FCNTL, 0}
-#define LIND_A_IOCTL {LK_IOCTL, 0}
-#define LIND_A_PATH {LK_PATH, 0}
-#define LIND_A_STAT {LK_STAT, 0}
-#define LIND_A_IOCTL_ARG {LK_IOCTL_ARG, 0}
-#define LIND_A_PTR {LK_PTR, 0}
-#define LIND_A_IN(n) {LK_IN, n}
-#define LIND_A_OUT(n) {LK_OUT, n}
-#define LIND_A_IOV_IN(n) {LK_IOV_IN, n}
-#define LIND_A_IOV_OUT(n) {LK_IOV_OUT, n}
-#define LIND_A_OBJ_IN(n) {LK_OBJ_IN, n}
-#define LIND_A_OBJ_OUT(n) {LK_OBJ_OUT, n}
-#define LIND_A_OBJ_IO(n) {LK_OBJ_IO, n}
+#define LIND_A__ {LK_NONE, 0, 0}
+#define LIND_A_INT {LK_INT, 0, 0}
+#define LIND_A_SIZE {LK_SIZE, 0, 0}
+#define LIND_A_FD {LK_FD, 0, 0}
+#define LIND_A_ATFD {LK_ATFD, 0, 0}
+#define LIND_A_OFLAGS {LK_OFLAGS, 0, 0}
+#define LIND_A_MODE {LK_MODE, 0, 0}
+#define LIND_A_WHENCE {LK_WHENCE, 0, 0}
+#define LIND_A_ATFLAGS {LK_ATFLAGS, 0, 0}
+#define LIND_A_FCNTL {LK_FCNTL, 0, 0}
+#define LIND_A_IOCTL {LK_IOCTL, 0, 0}
+#define LIND_A_PATH {LK_PATH, 0, 0}
+#define LIND_A_STAT {LK_STAT, 0, 0}
+#define LIND_A_IOCTL_ARG {LK_IOCTL_ARG, 0, 0}
+#define LIND_A_PTR {LK_PTR, 0, 0}
+#define LIND_A_IN(n) {LK_IN, n, 0}
+#define LIND_A_OUT(n) {LK_OUT, n, 0}
+/* arrays of 32-bit elements (gid_t), the count in argument n */
+#define LIND_A_IN_U32(n) {LK_IN, n, 4}
+#define LIND_A_OUT_U32(n) {LK_OUT, n, 4}
+#define LIND_A_IOV_IN(n) {LK_IOV_IN, n, 0}
+#define LIND_A_IOV_OUT(n) {LK_IOV_OUT, n, 0}
+#define LIND_A_OBJ_IN(n) {LK_OBJ_IN, n, 0}
+#define LIND_A_OBJ_OUT(n) {LK_OBJ_OUT, n, 0}
+#define LIND_A_OBJ_IO(n) {LK_OBJ_IO, n, 0}
 #define LIND_F_0 0
 #define LIND_F_SPLIT LF_SPLIT
 #define LIND_F_NULLPATH LF_NULLPATH
@@ -144,6 +148,12 @@ static inline int lind_kind_is_out(int k)
 static inline int lind_kind_is_obj(int k)
 {
 	return k == LK_OBJ_IN || k == LK_OBJ_OUT || k == LK_OBJ_IO;
+}
+
+/* Bytes per unit of an IN/OUT argument's length (an array's count). */
+static inline unsigned lind_arg_elem(const struct lind_arg *g)
+{
+	return g->elem ? g->elem : 1;
 }
 
 /* Kinds whose len names another argument (a length or count). */

@@ -281,7 +281,7 @@ static void test_layout_ptr(void **st)
 	(void)st;
 	const struct lind_syscall row = {
 		.name = "t", .nr = 0,
-		.arg = {{LK_FD, 0}, {LK_PTR, 0}, {LK_NONE, 0}}};
+		.arg = {{LK_FD, 0, 0}, {LK_PTR, 0, 0}, {LK_NONE, 0, 0}}};
 	assert_int_equal(lind_layout(&row, A(1, -1), &lay), 0);
 	expect_slot(1, LIND_DIR_NONE, 0, 0);
 	assert_false(lay.arg[1].number);

@@ -12,7 +12,7 @@
 
 static struct vfs *v;
 static struct inode *root;
-static const struct cred user = {1000, 1000};
+static const struct cred user = CRED_INIT(1000, 1000);
 static char host[64], outside[160];
 
 static void sh(const char *fmt, const char *arg)

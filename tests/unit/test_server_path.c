@@ -4,7 +4,8 @@
 #include "test_server_util.h"
 
 static struct vfs *v;
-static const struct cred user = {1000, 1000}, root = {0, 0};
+static const struct cred user = CRED_INIT(1000, 1000),
+			  root = CRED_INIT(0, 0);
 
 static struct inode *mk(struct inode *dir, const char *name, uint32_t mode,
 			uint32_t uid)

@@ -9,8 +9,8 @@
 #include "../../posix-server/shm.h"
 #include "test_server_util.h"
 
-static const struct cred root = {0, 0}, user = {1001, 1001},
-			  other = {1002, 1002};
+static const struct cred root = CRED_INIT(0, 0), user = CRED_INIT(1001, 1001),
+			  other = CRED_INIT(1002, 1002);
 
 static unsigned segs(void)
 {
@@ -85,7 +85,7 @@ static void test_perms(void **state)
 	int id = (int)shm_get(&user, 2, 9, 4096, IPC_CREAT | 0640);
 	uint64_t size;
 	check(shm_attach(&other, 3, id, SHM_RDONLY, &size), -EACCES);
-	struct cred group = {1002, 1001};
+	struct cred group = CRED_INIT(1002, 1001);
 	long fd = shm_attach(&group, 3, id, SHM_RDONLY, &size);
 	assert_true(fd >= 0);
 	check(size, 4096);

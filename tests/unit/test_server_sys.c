@@ -334,7 +334,7 @@ static void test_fork_tree(void **state)
 	assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
 	/* the procs limit: EAGAIN, nothing made */
 	uint64_t saved = srv_limits.procs;
-	srv_limits.procs = cage_count_uid(cg->cred.uid);
+	srv_limits.procs = cage_count_uid(cg->cred.ruid);
 	unsigned n = cage_count();
 	check(tsys(cg, LIND_SYS_lind_fork, A(1), NULL, 0, &token, 8, NULL),
 	      -EAGAIN);

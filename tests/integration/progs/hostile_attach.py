@@ -7,6 +7,8 @@ usage: hostile_attach.py RUNDIR COMMAND [ARGS]
   orphan        attach, hand the socket to a child that lingers, exit
   idle N SECS   hold N connections to relay.sock that never attach
   squat SECS    hold a silent connection to server.sock
+  setcred UID   attach asking for virtual uid UID (lind-run --uid's
+                fields), printing the relay's answer
 Prints one line per outcome, for the test to compare.
 """
 import mmap
@@ -132,10 +134,23 @@ def cmd_squat(rundir, secs):
     return 0
 
 
+def cmd_setcred(rundir, uid):
+    s = connect(rundir)
+    # Attach.set_cred (10), uid (11), gid (12)
+    f = attach_frame(0, ["hostile"]) + b"\x50\x01" + b"\x58" + \
+        varint(int(uid)) + b"\x60" + varint(int(uid))
+    socket.send_fds(s, [f], [])
+    msg, fds, _, _ = socket.recv_fds(s, 8192, 1)
+    print("attached" if fds else "refused:",
+          msg.decode("latin-1", "replace").split("\x22", 1)[-1][1:])
+    return 0
+
+
 def main(argv):
     rundir, cmd, args = argv[1], argv[2], argv[3:]
     table = {"shrink": cmd_shrink, "self-stdio": cmd_self_stdio,
-             "orphan": cmd_orphan, "idle": cmd_idle, "squat": cmd_squat}
+             "orphan": cmd_orphan, "idle": cmd_idle, "squat": cmd_squat,
+             "setcred": cmd_setcred}
     return table[cmd](rundir, *args)
 
 
