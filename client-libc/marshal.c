@@ -22,7 +22,8 @@ static size_t clamp_io(long n)
 	return (unsigned long)n > LIND_MAX_IO ? LIND_MAX_IO : (size_t)n;
 }
 
-/* Total of an iovec array, clamped to LIND_MAX_IO (a short transfer). */
+/* Total of an iovec array, clamped to LIND_MAX_IO (the vectored rows are
+ * SPLIT: a piece is never over it). */
 static long iov_total(const struct iovec *iov, long cnt)
 {
 	if (cnt < 0 || cnt > IOV_MAX)

@@ -1,8 +1,10 @@
 /* File handlers: open, read/write, seek, stat, access, truncate, sync,
  * dup and fcntl, ioctl. */
 #define _GNU_SOURCE
+#include <limits.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "bind.h"
@@ -219,73 +221,190 @@ long srv_close(struct call *c)
 
 /* ---- reading and writing -------------------------------------------- */
 
-/* One read at off (pos: NULL uses and advances the description's). */
-static long do_read(struct call *c, long fd, void *buf, size_t cap,
-		    const int64_t *pos)
+/* preadv2/pwritev2's RWF_* flags, numbered as Linux's uapi (newer ones
+ * than the build host's headers may know). */
+#ifndef RWF_NOAPPEND
+#define RWF_NOAPPEND 0x20
+#endif
+#ifndef RWF_ATOMIC
+#define RWF_ATOMIC 0x40
+#endif
+#ifndef RWF_DONTCACHE
+#define RWF_DONTCACHE 0x80
+#endif
+#define RWF_KNOWN (RWF_HIPRI | RWF_DSYNC | RWF_SYNC | RWF_NOWAIT | RWF_APPEND | \
+		   RWF_NOAPPEND | RWF_ATOMIC | RWF_DONTCACHE)
+
+/* Linux's kiocb_set_rw_flags: atomic writes need O_DIRECT and uncached
+ * I/O the host's page cache, neither of which a cage has. */
+static long rwf_check(long rwf)
 {
-	/* a re-run goes on with the description it parked on, as a read
-	 * blocked in Linux holds its file even if the fd is closed */
+	if (rwf & ~(long)RWF_KNOWN)
+		return -EOPNOTSUPP;
+	if ((rwf & RWF_APPEND) && (rwf & RWF_NOAPPEND))
+		return -EINVAL;
+	return rwf & (RWF_ATOMIC | RWF_DONTCACHE) ? -EOPNOTSUPP : 0;
+}
+
+/* o's status flags for one call with flags rwf: NOWAIT is O_NONBLOCK,
+ * APPEND and NOAPPEND set or clear O_APPEND. */
+static int rwf_status(int flags, long rwf)
+{
+	if (rwf & RWF_NOWAIT)
+		flags |= O_NONBLOCK;
+	if (rwf & RWF_APPEND)
+		flags |= O_APPEND;
+	if (rwf & RWF_NOAPPEND)
+		flags &= ~O_APPEND;
+	return flags;
+}
+
+/* The description of a read or write: a re-run goes on with the one it
+ * parked on, as a call blocked in Linux holds its file even if the fd is
+ * closed.  EBADF for the wrong access mode (deny); a p* call on a pipe or
+ * stream is ESPIPE first, as Linux checks FMODE_PREAD before the mode. */
+static long rw_ofd(struct call *c, long fd, int deny, const int64_t *pos,
+		   struct ofd **out)
+{
 	struct ofd *o = c->hold ? c->hold : fd_get(cur(c)->fds, fd);
-	if (!o || (o->flags & O_ACCMODE) == O_WRONLY)
+	if (!o)
 		return -EBADF;
+	if (pos && !o->ops->seek)
+		return -ESPIPE;
+	if ((o->flags & O_ACCMODE) == deny)
+		return -EBADF;
+	*out = o;
+	return 0;
+}
+
+/* One read at *pos (NULL uses and advances the description's offset),
+ * with preadv2's flags rwf (checked when there is something to read). */
+static long do_read(struct call *c, long fd, void *buf, size_t cap,
+		    const int64_t *pos, long rwf)
+{
+	struct ofd *o;
+	long r = rw_ofd(c, fd, O_WRONLY, pos, &o);
+	if (r < 0)
+		return r;
 	if (!o->ops->read)
 		return -EINVAL;
-	return o->ops->read(c, o, buf, cap, pos);
+	if (rwf && cap && (r = rwf_check(rwf)) < 0)
+		return r;
+	int flags = o->flags;
+	o->flags = rwf_status(flags, rwf);
+	r = o->ops->read(c, o, buf, cap, pos);
+	o->flags = flags;
+	return r;
 }
 
 static long do_write(struct call *c, long fd, const void *buf, size_t len,
-		     const int64_t *pos)
+		     const int64_t *pos, long rwf)
 {
-	struct ofd *o = c->hold ? c->hold : fd_get(cur(c)->fds, fd);
-	if (!o || (o->flags & O_ACCMODE) == O_RDONLY)
-		return -EBADF;
+	struct ofd *o;
+	long r = rw_ofd(c, fd, O_RDONLY, pos, &o);
+	if (r < 0)
+		return r;
 	if (!o->ops->write)
 		return -EINVAL;
-	return o->ops->write(c, o, buf, len, pos);
+	if (rwf && len && (r = rwf_check(rwf)) < 0)
+		return r;
+	int flags = o->flags;
+	o->flags = rwf_status(flags, rwf);
+	r = o->ops->write(c, o, buf, len, pos);
+	o->flags = flags;
+	/* RWF_DSYNC, RWF_SYNC: durable before the answer, as O_DSYNC */
+	if (r > 0 && (rwf & (RWF_DSYNC | RWF_SYNC)) && o->ops->sync) {
+		long e = o->ops->sync(o, !(rwf & RWF_SYNC));
+		if (e < 0)
+			return e;
+	}
+	return r;
 }
 
-long srv_read(struct call *c)
+static long read_reply(struct call *c, long r)
 {
-	long r = do_read(c, c->a[0], c->out[1].buf, c->out[1].cap, NULL);
 	c->out[1].len = r > 0 ? (size_t)r : 0;
 	return r;
 }
 
+long srv_read(struct call *c)
+{
+	return read_reply(c, do_read(c, c->a[0], c->out[1].buf, c->out[1].cap,
+				     NULL, 0));
+}
+
 long srv_write(struct call *c)
 {
-	return do_write(c, c->a[0], c->in[1].ptr, c->in[1].len, NULL);
+	return do_write(c, c->a[0], c->in[1].ptr, c->in[1].len, NULL, 0);
 }
 
 long srv_pread64(struct call *c)
 {
 	if (c->a[3] < 0)
 		return -EINVAL;
-	long r = do_read(c, c->a[0], c->out[1].buf, c->out[1].cap, &c->a[3]);
-	c->out[1].len = r > 0 ? (size_t)r : 0;
-	return r;
+	return read_reply(c, do_read(c, c->a[0], c->out[1].buf, c->out[1].cap,
+				     &c->a[3], 0));
 }
 
 long srv_pwrite64(struct call *c)
 {
 	if (c->a[3] < 0)
 		return -EINVAL;
-	return do_write(c, c->a[0], c->in[1].ptr, c->in[1].len, &c->a[3]);
+	return do_write(c, c->a[0], c->in[1].ptr, c->in[1].len, &c->a[3], 0);
+}
+
+/* The vectored calls: the client gathered (or will scatter) the array,
+ * so they are read and write with its count checked (UIO_MAXIOV), at
+ * *pos (NULL: the description's offset) with flags rwf.  A negative
+ * offset is EINVAL, except -1 for the *2 forms. */
+static long readv_at(struct call *c, const int64_t *pos, long rwf)
+{
+	if (c->a[2] < 0 || c->a[2] > IOV_MAX || (pos && *pos < 0))
+		return -EINVAL;
+	return read_reply(c, do_read(c, c->a[0], c->out[1].buf, c->out[1].cap,
+				     pos, rwf));
+}
+
+static long writev_at(struct call *c, const int64_t *pos, long rwf)
+{
+	if (c->a[2] < 0 || c->a[2] > IOV_MAX || (pos && *pos < 0))
+		return -EINVAL;
+	return do_write(c, c->a[0], c->in[1].ptr, c->in[1].len, pos, rwf);
+}
+
+static const int64_t *rw2_pos(const struct call *c)
+{
+	return c->a[3] == -1 ? NULL : &c->a[3];
 }
 
 long srv_readv(struct call *c)
 {
-	if (c->a[2] < 0 || c->a[2] > 1024)
-		return -EINVAL;
-	long r = do_read(c, c->a[0], c->out[1].buf, c->out[1].cap, NULL);
-	c->out[1].len = r > 0 ? (size_t)r : 0;
-	return r;
+	return readv_at(c, NULL, 0);
 }
 
 long srv_writev(struct call *c)
 {
-	if (c->a[2] < 0 || c->a[2] > 1024)
-		return -EINVAL;
-	return do_write(c, c->a[0], c->in[1].ptr, c->in[1].len, NULL);
+	return writev_at(c, NULL, 0);
+}
+
+long srv_preadv(struct call *c)
+{
+	return readv_at(c, &c->a[3], 0);
+}
+
+long srv_pwritev(struct call *c)
+{
+	return writev_at(c, &c->a[3], 0);
+}
+
+long srv_preadv2(struct call *c)
+{
+	return readv_at(c, rw2_pos(c), c->a[5]);
+}
+
+long srv_pwritev2(struct call *c)
+{
+	return writev_at(c, rw2_pos(c), c->a[5]);
 }
 
 long srv_lseek(struct call *c)
