@@ -4,7 +4,7 @@
  * changes; a NULL entry means Linux's default:
  *   read, write  -EINVAL          seek   -ESPIPE
  *   stat         vfs_stat(o->in)  ioctl  -ENOTTY
- *   sync         the store's      statfs the store's
+ *   sync         -EINVAL          statfs the store's
  *   name         the name it was opened by (/proc/<pid>/fd)
  *   fcntl        the kind's own commands (F_*PIPE_SZ): -EBADF
  *   poll         POLLIN|POLLOUT   waitq  none: never waits

@@ -54,6 +54,7 @@ long ofd_regular_write(struct call *c, struct ofd *o, const void *buf,
 		o->off = off + (uint64_t)r;
 	if (off + (uint64_t)r > in->size)
 		in->size = off + (uint64_t)r;
+	in->dirty = true;
 	sys_touch(in, true);
 	return r;
 }
@@ -113,6 +114,7 @@ long ofd_regular_sync(struct ofd *o, bool data_only)
 		return hfd;
 	if ((data_only ? fdatasync((int)hfd) : fsync((int)hfd)) < 0)
 		return -errno;
+	o->in->dirty = false;
 	return store_sync(srv.store);
 }
 

@@ -77,6 +77,7 @@ long srv_fallocate(struct call *c)
 		return r;
 	if (fallocate((int)r, 0, (off_t)off, (off_t)len) < 0)
 		return -errno;
+	in->dirty = true;
 	if ((uint64_t)end > in->size) {
 		in->size = (uint64_t)end;
 		sys_touch(in, true);
@@ -145,6 +146,7 @@ static long copy_data(struct inode *in, uint64_t *ioff, struct inode *out,
 		*ioff += (uint64_t)put;
 		*ooff += (uint64_t)put;
 		done += (uint64_t)put;
+		out->dirty = true;
 		if (*ooff > out->size)
 			out->size = *ooff;
 	}

@@ -1,5 +1,5 @@
-/* File handlers: open, read/write, seek, stat, access, truncate, sync,
- * dup and fcntl, ioctl. */
+/* File handlers: open, read/write, seek, stat, access, truncate, dup and
+ * fcntl, ioctl. */
 #define _GNU_SOURCE
 #include <limits.h>
 #include <string.h>
@@ -37,6 +37,7 @@ long sys_truncate_inode(struct inode *in, uint64_t len)
 		return fd;
 	if (ftruncate((int)fd, (off_t)len) < 0)
 		return -errno;
+	in->dirty = true; /* the size is the data file's */
 	in->size = len;
 	sys_touch(in, true);
 	store_log_inode(srv.store, in);
@@ -528,7 +529,7 @@ long srv_faccessat2(struct call *c)
 	return access_at(c, c->a[0], call_path(c, 1), c->a[2], c->a[3]);
 }
 
-/* ---- size and sync ---------------------------------------------------- */
+/* ---- size ---------------------------------------------------- */
 
 long srv_ftruncate(struct call *c)
 {
@@ -539,25 +540,6 @@ long srv_ftruncate(struct call *c)
 	    (o->flags & O_ACCMODE) == O_RDONLY)
 		return -EINVAL;
 	return sys_truncate_inode(o->in, (uint64_t)c->a[1]);
-}
-
-static long sync_fd(struct call *c, bool data_only)
-{
-	struct ofd *o = fd_get(cur(c)->fds, c->a[0]);
-	if (!o)
-		return -EBADF;
-	return o->ops->sync ? o->ops->sync(o, data_only)
-			    : store_sync(srv.store);
-}
-
-long srv_fsync(struct call *c)
-{
-	return sync_fd(c, false);
-}
-
-long srv_fdatasync(struct call *c)
-{
-	return sync_fd(c, true);
 }
 
 /* ---- descriptors ------------------------------------------------------ */

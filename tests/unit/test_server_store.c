@@ -489,6 +489,39 @@ static void test_sync_error(void **state)
 	tsrv_stop(true);
 }
 
+/* sync and syncfs fsync the data files written since their last fsync
+ * (the inode's dirty flag), then the journal; syncfs reports an error,
+ * sync answers 0 as Linux's. */
+static void test_syncfs(void **state)
+{
+	(void)state;
+	tsrv_start(dir, sizeof dir);
+	struct cage *cg = cage_new(1, 1000, 1000);
+	struct inode *in;
+	write_file(cg, "/tmp/a", "one");
+	check(vfs_resolve(srv.vfs, &cg->cred, vfs_root(srv.vfs), "/tmp/a",
+			  WALK_FOLLOW, &in), 0);
+	assert_true(in->dirty);
+	long fd = SYSP(cg, open, "/tmp/a", 0, O_RDONLY);
+	check(fd_call(cg, LIND_SYS_syncfs, fd), 0);
+	assert_false(in->dirty);
+	check(fd_call(cg, LIND_SYS_syncfs, 99), -EBADF);
+	write_file(cg, "/tmp/a", "two");
+	assert_true(in->dirty);
+	check(tsys(cg, LIND_SYS_sync, A(0), NULL, 0, NULL, 0, NULL), 0);
+	assert_false(in->dirty);
+	store_inject(srv.store, STORE_FAULT_SYNC, EIO);
+	check(tsys(cg, LIND_SYS_sync, A(0), NULL, 0, NULL, 0, NULL), 0);
+	check(fd_call(cg, LIND_SYS_syncfs, fd), -EIO); /* read-only now */
+	store_inject(srv.store, STORE_FAULT_SYNC, 0);
+	expect_file(cg, "/tmp/a", "two");
+	tsrv_stop(false);
+	tsrv_start(dir, sizeof dir);
+	cg = cage_new(1, 1000, 1000);
+	expect_file(cg, "/tmp/a", "two");
+	tsrv_stop(true);
+}
+
 /* An O_CREAT open whose data file cannot be made (here: EMFILE) leaves
  * no name, no inode and no data file. */
 /* A create needs no host fd (its data file is made by the first write):
@@ -548,6 +581,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_cut_back_fails, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_sync_error, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_syncfs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_create_without_data_file,
 						setup, teardown),
 		cmocka_unit_test(test_crc32),
