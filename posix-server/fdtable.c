@@ -60,8 +60,9 @@ void ofd_put(struct vfs *v, struct ofd *o)
 	assert(o->refs > 0);
 	if (--o->refs)
 		return;
-	if (o->in)
-		lock_release(o->in, o); /* its OFD locks */
+	const void *file = lock_file_of(o);
+	if (file)
+		lock_release(file, o); /* its OFD and flock locks */
 	if (o->ops->release)
 		o->ops->release(o);
 	if (o->in)
