@@ -85,13 +85,9 @@ long srv_fallocate(struct call *c)
 	    fstat((int)r, &st) < 0)
 		return -errno;
 	in->dirty = true;
-	/* only allocation, within the size, leaves the contents alone */
-	if ((uint64_t)st.st_size != in->size ||
-	    (mode & ~FALLOC_FL_KEEP_SIZE)) {
-		in->size = (uint64_t)st.st_size;
-		sys_touch(in, true);
-		store_log_inode(srv.store, in);
-	}
+	in->size = (uint64_t)st.st_size;
+	sys_touch(in, true); /* always, as Linux's file_modified() */
+	store_log_inode(srv.store, in);
 	return 0;
 }
 

@@ -106,6 +106,22 @@ static long open_existing_check(struct cage *cg, struct inode *in, long flags,
 	return in->host && acc != O_RDONLY ? -EROFS : 0;
 }
 
+/* O_TRUNC of an existing file: its times move even when it was empty,
+ * as Linux's handle_truncate (an empty one needs no data file). */
+static long open_trunc(struct inode *in)
+{
+	if (in->size)
+		return sys_truncate_inode(in, 0);
+	if (in->host || in->proc)
+		return 0;
+	long r = store_reserve(srv.store, STORE_FREES);
+	if (r < 0)
+		return r;
+	sys_touch(in, true);
+	store_log_inode(srv.store, in);
+	return 0;
+}
+
 /* exec: for the loader (lind_openexec), execute permission instead of
  * read permission. */
 static long open_at(struct call *c, long dirfd, const char *path, long flags,
@@ -155,8 +171,7 @@ static long open_at(struct call *c, long dirfd, const char *path, long flags,
 	bool file = ops == &ofd_regular_ops || ops == &ofd_proc_ops;
 	/* The data file is opened (made) on the first read or write:
 	 * opening or creating a file costs no host fd. */
-	if (file && (flags & O_TRUNC) && !created && in->size &&
-	    (r = sys_truncate_inode(in, 0)) < 0)
+	if (file && (flags & O_TRUNC) && !created && (r = open_trunc(in)) < 0)
 		return r;
 	/* A host file is opened now: the inode looked up (or ESTALE), with
 	 * the server's own access checked as well. */
