@@ -134,9 +134,10 @@ long lind_plan(struct lind_plan *p, long nr, const long a[6])
 		long r = err[i];
 		if (row->arg[i].kind == LK_IOCTL_ARG)
 			p->sent[i] = s->number ? a[i] : (int64_t)s->size;
-		if (r == 0 && s->bad)
-			r = -EINVAL; /* an in-buffer over LIND_MAX_IO: only
-				      * SPLIT rows carry more, in pieces */
+		if (r == 0 && s->bad) /* an in-buffer over LIND_MAX_IO:
+				       * only SPLIT rows carry more */
+			r = (row->flags & LF_E2BIG) && (s->dir & LIND_DIR_IN)
+				    ? -E2BIG : -EINVAL;
 		if (r == 0 && (s->dir & LIND_DIR_IN))
 			r = plan_in(p, row, s, (const void *)a[i]);
 		if (r == 0 && (s->dir & LIND_DIR_OUT))

@@ -57,6 +57,7 @@ int main(void)
 		char c[8] = {0};
 		ssize_t n = pread(other, c, sizeof c - 1, 0);
 		printf("child: %zd [%s]\n", n, c);
+		fflush(stdout);
 		_exit(0);
 	}
 	SHOW(close(fd));

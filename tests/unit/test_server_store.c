@@ -7,6 +7,7 @@
 #include <sys/sysmacros.h>
 
 #include "test_server_util.h"
+#include "../../posix-server/xattr.h"
 
 static char dir[64];
 
@@ -522,6 +523,70 @@ static void test_syncfs(void **state)
 	tsrv_stop(true);
 }
 
+/* xattr calls on path with name: set (value non-NULL) or get into out. */
+static long xattr_call(struct cage *cg, const char *path, const char *name,
+		       const char *value, char *out, size_t cap)
+{
+	struct call c;
+	memset(&c, 0, sizeof c);
+	c.cage = cg;
+	c.nr = value ? LIND_SYS_setxattr : LIND_SYS_getxattr;
+	c.in[0].ptr = path;
+	c.in[0].len = strlen(path);
+	c.in[1].ptr = name;
+	c.in[1].len = strlen(name);
+	if (value) {
+		c.in[2].ptr = value;
+		c.in[2].len = c.a[3] = (int64_t)strlen(value);
+	}
+	c.out[2].buf = out;
+	c.out[2].cap = cap;
+	c.a[3] = value ? c.a[3] : (int64_t)cap;
+	long r = value ? srv_setxattr(&c) : srv_getxattr(&c);
+	long f = store_flush(srv.store);
+	return r >= 0 && f < 0 ? f : r;
+}
+
+static void expect_xattr(struct cage *cg, const char *path, const char *name,
+			 const char *value)
+{
+	char buf[64] = {0};
+	check(xattr_call(cg, path, name, NULL, buf, sizeof buf - 1),
+	      (long)strlen(value));
+	assert_string_equal(buf, value);
+}
+
+/* Extended attributes are journaled (a crash keeps them), written into
+ * the snapshot (a clean stop keeps them), and go with their inode. */
+static void test_xattr_persists(void **state)
+{
+	(void)state;
+	tsrv_start(dir, sizeof dir);
+	struct cage *cg = cage_new(1, 1000, 1000);
+	write_file(cg, "/tmp/a", "one");
+	write_file(cg, "/tmp/b", "two");
+	check(xattr_call(cg, "/tmp/a", "user.x", "1", NULL, 0), 0);
+	check(xattr_call(cg, "/tmp/a", "user.y", "22", NULL, 0), 0);
+	check(xattr_call(cg, "/tmp/a", "user.x", "333", NULL, 0), 0);
+	check(xattr_call(cg, "/tmp/b", "user.z", "gone", NULL, 0), 0);
+	check(SYSP(cg, removexattr, "/tmp/a", 0, 0), -ERANGE); /* no name */
+	check(SYSP(cg, unlink, "/tmp/b", 0), 0);
+	tsrv_stop(false); /* a crash: the journal */
+	tsrv_start(dir, sizeof dir);
+	cg = cage_new(1, 1000, 1000);
+	expect_xattr(cg, "/tmp/a", "user.x", "333");
+	expect_xattr(cg, "/tmp/a", "user.y", "22");
+	assert_true(xattr_total() > 0);
+	tsrv_stop(true); /* a clean stop: the snapshot */
+	tsrv_start(dir, sizeof dir);
+	cg = cage_new(1, 1000, 1000);
+	expect_xattr(cg, "/tmp/a", "user.x", "333");
+	expect_xattr(cg, "/tmp/a", "user.y", "22");
+	check(SYSP(cg, unlink, "/tmp/a", 0), 0);
+	check(xattr_total(), 0); /* freed with the inode */
+	tsrv_stop(true);
+}
+
 /* An O_CREAT open whose data file cannot be made (here: EMFILE) leaves
  * no name, no inode and no data file. */
 /* A create needs no host fd (its data file is made by the first write):
@@ -582,6 +647,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_sync_error, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_syncfs, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_xattr_persists, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_create_without_data_file,
 						setup, teardown),
 		cmocka_unit_test(test_crc32),
