@@ -1,6 +1,8 @@
 /* Fd tables and open file descriptions. */
+#define _GNU_SOURCE /* O_PATH */
 #include <assert.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -146,16 +148,22 @@ struct fdtable *fdtable_fork(const struct fdtable *src)
 	return t;
 }
 
-struct ofd *fd_get(struct fdtable *t, long fd)
+struct ofd *fd_get_raw(struct fdtable *t, long fd)
 {
 	if (!t || fd < 0 || fd >= FD_MAX) /* a zombie has no table */
 		return NULL;
 	return t->slot[fd];
 }
 
+struct ofd *fd_get(struct fdtable *t, long fd)
+{
+	struct ofd *o = fd_get_raw(t, fd);
+	return o && !(o->flags & O_PATH) ? o : NULL;
+}
+
 int fd_close(struct vfs *v, struct fdtable *t, long fd)
 {
-	struct ofd *o = fd_get(t, fd);
+	struct ofd *o = fd_get_raw(t, fd);
 	if (!o)
 		return -EBADF;
 	t->slot[fd] = NULL;
@@ -171,7 +179,7 @@ int fd_close(struct vfs *v, struct fdtable *t, long fd)
 
 int fd_dup(struct fdtable *t, long old, long min, bool cloexec)
 {
-	struct ofd *o = fd_get(t, old);
+	struct ofd *o = fd_get_raw(t, old);
 	if (!o)
 		return -EBADF;
 	int fd = fd_install(t, (int)min, o, cloexec);
@@ -183,7 +191,7 @@ int fd_dup(struct fdtable *t, long old, long min, bool cloexec)
 int fd_dup2(struct vfs *v, struct fdtable *t, long old, long newfd,
 	    bool cloexec)
 {
-	struct ofd *o = fd_get(t, old);
+	struct ofd *o = fd_get_raw(t, old);
 	if (!o)
 		return -EBADF;
 	if (newfd < 0 || newfd >= fd_table_limit(t))

@@ -73,7 +73,10 @@ void fdtable_free(struct vfs *v, struct fdtable *t);
 /* Lowest free fd >= min for o (the table takes over one reference).
  * -EMFILE when full, -EINVAL when min is out of range (>= the limit). */
 int fd_install(struct fdtable *t, int min, struct ofd *o, bool cloexec);
-struct ofd *fd_get(struct fdtable *t, long fd); /* NULL: EBADF */
+/* The description at fd; NULL (EBADF) also for an O_PATH one, which only
+ * the calls Linux lets take one (its fdget_raw) get, with fd_get_raw. */
+struct ofd *fd_get(struct fdtable *t, long fd);
+struct ofd *fd_get_raw(struct fdtable *t, long fd);
 int fd_close(struct vfs *v, struct fdtable *t, long fd);
 /* dup / F_DUPFD: lowest fd >= min sharing old's description. */
 int fd_dup(struct fdtable *t, long old, long min, bool cloexec);

@@ -43,3 +43,8 @@ const struct ofd_ops ofd_dir_ops = {
 	.seek = dir_seek,
 	.sync = dir_sync,
 };
+
+/* O_PATH: a file named, not opened; it only stats (sys_file.c). */
+const struct ofd_ops ofd_path_ops = {
+	.kind = "path",
+};

@@ -441,7 +441,7 @@ static void gen_mountinfo(struct gen *g)
 
 static void gen_fdinfo(struct gen *g)
 {
-	struct ofd *o = fd_get(g->t->fds, g->fd);
+	struct ofd *o = fd_get_raw(g->t->fds, g->fd);
 	if (!o)
 		return;
 	struct stat st = {0};
@@ -613,7 +613,7 @@ int procfs_lookup(const struct cred *cr, struct inode *dir, const char *name,
 		return found(node_new(&ents[E_PID], (uint64_t)n, -1), out);
 	if (k == D_TASK && (uint64_t)n == d->pid)
 		return found(node_new(&ents[E_TID], d->pid, -1), out);
-	if ((k == D_FD || k == D_FDINFO) && n < FD_MAX && fd_get(t->fds, n))
+	if ((k == D_FD || k == D_FDINFO) && n < FD_MAX && fd_get_raw(t->fds, n))
 		return found(node_new(&ents[k == D_FD ? E_FD : E_FDINFO],
 				      d->pid, (int)n), out);
 	return -ENOENT;
@@ -792,7 +792,7 @@ long procfs_readlink(struct vfs *v, struct inode *in, char *buf, size_t cap)
 			return n;
 		return link_out(tmp, (size_t)n - 1, buf, cap);
 	}
-	struct ofd *o = fd_get(t->fds, p->fd);
+	struct ofd *o = fd_get_raw(t->fds, p->fd);
 	if (!o)
 		return -ENOENT;
 	if ((n = fd_target(v, o, tmp, sizeof tmp)) < 0)
@@ -813,7 +813,7 @@ long procfs_open(struct cage *c, struct inode **inp, long flags)
 	}
 	if (p->e->what != W_FILE)
 		return 0; /* a directory: listed by getdents */
-	if (p->e == &ents[E_FDINFO] && !fd_get(t->fds, p->fd))
+	if (p->e == &ents[E_FDINFO] && !fd_get_raw(t->fds, p->fd))
 		return -ENOENT;
 	struct gen g = {NULL, t, c, p->fd};
 	char *data = NULL;
@@ -944,7 +944,7 @@ static void list_fds(struct dirbuf *b, struct ofd *o, struct cage *t,
 	int from = o->off >= DYN_COOKIE ? (int)(o->off - DYN_COOKIE) + 1 : 0;
 	char name[16];
 	for (int fd = from; fd < FD_MAX; fd++) {
-		if (!fd_get(t->fds, fd))
+		if (!fd_get_raw(t->fds, fd))
 			continue;
 		snprintf(name, sizeof name, "%d", fd);
 		if (!put(b, ino_of(e, t->id, fd), DYN_COOKIE + (uint64_t)fd,

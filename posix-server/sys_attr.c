@@ -28,14 +28,18 @@ struct target {
 	struct ofd *o; /* named by fd: what stats one without an inode */
 };
 
-static long fd_target(struct call *c, long fd, struct target *t)
+static long target_of(struct ofd *o, struct target *t)
 {
-	struct ofd *o = fd_get(c->cage->fds, fd);
 	if (!o)
 		return -EBADF;
 	t->in = o->in;
 	t->o = o;
 	return 0;
+}
+
+static long fd_target(struct call *c, long fd, struct target *t)
+{
+	return target_of(fd_get(c->cage->fds, fd), t);
 }
 
 /* The file a *at call names: path from dirfd, or with AT_EMPTY_PATH and
@@ -50,7 +54,8 @@ static long at_target(struct call *c, long dirfd, const char *path,
 			t->in = c->cage->cwd;
 			return 0;
 		}
-		return fd_target(c, dirfd, t);
+		/* an O_PATH fd names a file this way too */
+		return target_of(fd_get_raw(c->cage->fds, dirfd), t);
 	}
 	if (!path)
 		return -EFAULT;

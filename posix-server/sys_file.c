@@ -14,6 +14,8 @@
 #include "sys.h"
 
 #define STATUS_FLAGS (O_APPEND | O_NONBLOCK | O_SYNC | O_DSYNC)
+/* The kernel's __O_TMPFILE bit (glibc's O_TMPFILE adds O_DIRECTORY) */
+#define TMPFILE_BIT (O_TMPFILE & ~O_DIRECTORY)
 
 static struct cage *cur(struct call *c)
 {
@@ -122,6 +124,104 @@ static long open_trunc(struct inode *in)
 	return 0;
 }
 
+/* The fd as the one the name's file gets; a failure drops o. */
+static long install(struct cage *cg, struct ofd *o, struct walk *w, long flags)
+{
+	if (!ofd_is(o, &ofd_dir_ops) && !o->in->host && !o->in->proc)
+		ofd_set_name(o, w->dir, w->name); /* for /proc/<pid>/fd */
+	int fd = fd_install(cg->fds, 0, o, flags & O_CLOEXEC);
+	if (fd < 0)
+		ofd_put(srv.vfs, o);
+	return fd;
+}
+
+/* O_PATH: a file named, not opened (Linux's build_open_how keeps only
+ * O_DIRECTORY, O_NOFOLLOW and O_CLOEXEC): no permission on it, any kind
+ * of file (a FIFO does not wait, a link with O_NOFOLLOW is itself), and
+ * the fd only names it (fd_get refuses it: read, write... EBADF). */
+static long open_path(struct call *c, long dirfd, const char *path,
+		      long flags)
+{
+	struct cage *cg = cur(c);
+	struct walk w;
+	if (!fd_room(cg->fds))
+		return -EMFILE;
+	if (ofd_files_full())
+		return -ENFILE;
+	long r = sys_walk(c, dirfd, path, flags & O_NOFOLLOW ? 0 : WALK_FOLLOW,
+			  &w);
+	if (r < 0)
+		return r;
+	struct inode *in = w.in;
+	if (!in)
+		return -ENOENT;
+	if ((flags & O_DIRECTORY) && !S_ISDIR(in->mode))
+		return -ENOTDIR;
+	/* a /proc file is its snapshot, a bind's file open on the host */
+	if ((in->proc && (r = procfs_open(cg, &in, O_RDONLY)) < 0) ||
+	    (in->host && (r = data_fd(in)) < 0))
+		return r;
+	struct ofd *o = ofd_new(&ofd_path_ops,
+				O_PATH | ((int)flags & (O_DIRECTORY | O_NOFOLLOW)),
+				in, NULL);
+	if (!o)
+		return -ENOMEM;
+	vfs_ref(in);
+	return install(cg, o, &w, flags);
+}
+
+/* O_TMPFILE: a regular file with no name in the directory path names,
+ * freed at its last close unless linkat gives it one (not with O_EXCL).
+ * Journaled with nlink 0, so a crash frees it too. */
+static long open_tmpfile(struct call *c, long dirfd, const char *path,
+			 long flags, long mode)
+{
+	struct cage *cg = cur(c);
+	int acc = (int)flags & O_ACCMODE;
+	struct walk w;
+	if ((flags & (O_TMPFILE | O_CREAT)) != O_TMPFILE || acc == O_RDONLY ||
+	    acc == O_ACCMODE)
+		return -EINVAL;
+	if (!fd_room(cg->fds))
+		return -EMFILE;
+	if (ofd_files_full())
+		return -ENFILE;
+	long r = sys_walk(c, dirfd, path, WALK_FOLLOW, &w);
+	if (r < 0)
+		return r;
+	struct inode *dir = w.in;
+	if (!dir)
+		return -ENOENT;
+	if (!S_ISDIR(dir->mode))
+		return -ENOTDIR;
+	if (dir->proc)
+		return -EOPNOTSUPP; /* no tmpfile in Linux's /proc either */
+	if ((r = sys_writable_dir(dir)) < 0 ||
+	    (r = vfs_permission(&cg->cred, dir, W_OK | X_OK)) < 0 ||
+	    (r = sys_inode_room()) < 0 ||
+	    (r = store_reserve(srv.store, STORE_ADDS)) < 0)
+		return r;
+	struct inode *in = vfs_alloc(srv.vfs,
+				     S_IFREG | ((uint32_t)mode & 07777 & ~cg->umask),
+				     cg->cred.uid, cg->cred.gid, 0);
+	if (!in)
+		return -ENOMEM;
+	struct ofd *o = ofd_new(&ofd_regular_ops,
+				(int)flags & (O_ACCMODE | STATUS_FLAGS), in, NULL);
+	if (!o) {
+		vfs_maybe_free(srv.vfs, in);
+		return -ENOMEM;
+	}
+	in->linkable = !(flags & O_EXCL);
+	vfs_ref(in);
+	in->opens++;
+	store_log_inode(srv.store, in);
+	int fd = fd_install(cg->fds, 0, o, flags & O_CLOEXEC);
+	if (fd < 0)
+		ofd_put(srv.vfs, o);
+	return fd;
+}
+
 /* exec: for the loader (lind_openexec), execute permission instead of
  * read permission. */
 static long open_at(struct call *c, long dirfd, const char *path, long flags,
@@ -129,7 +229,12 @@ static long open_at(struct call *c, long dirfd, const char *path, long flags,
 {
 	struct cage *cg = cur(c);
 	int acc = (int)flags & O_ACCMODE;
-	if (acc == O_ACCMODE)
+	if (flags & O_PATH)
+		return open_path(c, dirfd, path, flags);
+	if (flags & TMPFILE_BIT)
+		return open_tmpfile(c, dirfd, path, flags, mode);
+	if (acc == O_ACCMODE ||
+	    (flags & (O_CREAT | O_DIRECTORY)) == (O_CREAT | O_DIRECTORY))
 		return -EINVAL;
 	if (!fd_room(cg->fds))
 		return -EMFILE;
@@ -192,12 +297,7 @@ static long open_at(struct call *c, long dirfd, const char *path, long flags,
 		if (file)
 			in->opens++; /* ofd_regular_release counts it down */
 	}
-	if (ops != &ofd_dir_ops && !in->host && !in->proc)
-		ofd_set_name(o, w.dir, w.name); /* for /proc/<pid>/fd */
-	int fd = fd_install(cg->fds, 0, o, flags & O_CLOEXEC);
-	if (fd < 0)
-		ofd_put(srv.vfs, o);
-	return fd;
+	return install(cg, o, &w, flags);
 }
 
 long srv_open(struct call *c)
@@ -457,7 +557,7 @@ static long stat_path(struct call *c, long dirfd, const char *path,
 
 static long stat_fd(struct call *c, long fd, int out)
 {
-	struct ofd *o = fd_get(cur(c)->fds, fd);
+	struct ofd *o = fd_get_raw(cur(c)->fds, fd); /* O_PATH too */
 	if (!o)
 		return -EBADF;
 	long r = ofd_stat(o, c->out[out].buf);
@@ -505,7 +605,7 @@ static long access_at(struct call *c, long dirfd, const char *path, long mode,
 	struct inode *start, *in;
 	long r;
 	if (path[0] == '\0' && (flags & AT_EMPTY_PATH) && (int)dirfd != AT_FDCWD) {
-		struct ofd *o = fd_get(cur(c)->fds, dirfd);
+		struct ofd *o = fd_get_raw(cur(c)->fds, dirfd);
 		if (!o)
 			return -EBADF;
 		if (!o->in)
@@ -567,7 +667,7 @@ long srv_dup(struct call *c)
 long srv_dup2(struct call *c)
 {
 	if (c->a[0] == c->a[1])
-		return fd_get(cur(c)->fds, c->a[0]) ? c->a[1] : -EBADF;
+		return fd_get_raw(cur(c)->fds, c->a[0]) ? c->a[1] : -EBADF;
 	return fd_dup2(srv.vfs, cur(c)->fds, c->a[0], c->a[1], false);
 }
 
@@ -579,12 +679,21 @@ long srv_dup3(struct call *c)
 		       c->a[2] & O_CLOEXEC);
 }
 
+/* The commands Linux lets an O_PATH fd take (check_fcntl_cmd). */
+static bool path_fcntl(long cmd)
+{
+	return cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC || cmd == F_GETFD ||
+	       cmd == F_SETFD || cmd == F_GETFL;
+}
+
 long srv_fcntl(struct call *c)
 {
 	struct fdtable *t = cur(c)->fds;
 	long fd = c->a[0], arg = c->a[2];
-	struct ofd *o = c->hold ? c->hold : fd_get(t, fd); /* F_SETLKW re-run */
+	struct ofd *o = c->hold ? c->hold : fd_get_raw(t, fd); /* F_SETLKW re-run */
 	if (!o)
+		return -EBADF;
+	if ((o->flags & O_PATH) && !path_fcntl(c->a[1]))
 		return -EBADF;
 	switch (c->a[1]) {
 	case F_DUPFD:

@@ -28,7 +28,7 @@ static long link_checks(const struct cred *cr, struct walk *nw,
 		return -EXDEV; /* another mount than the store's */
 	if ((r = vfs_permission(cr, nw->dir, W_OK | X_OK)) < 0)
 		return r;
-	if (nw->dir->nlink == 0 || in->nlink == 0)
+	if (nw->dir->nlink == 0 || (in->nlink == 0 && !in->linkable))
 		return -ENOENT;
 	if (S_ISDIR(in->mode))
 		return -EPERM;
@@ -45,10 +45,18 @@ static long link_at(struct call *c, long olddir, const char *oldpath,
 	if (flags & ~(long)(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH))
 		return -EINVAL;
 	struct walk ow, nw;
-	long r = sys_walk(c, olddir, oldpath,
-			  flags & AT_SYMLINK_FOLLOW ? WALK_FOLLOW : 0, &ow);
-	if (r < 0)
+	long r;
+	if (!oldpath[0] && (flags & AT_EMPTY_PATH)) { /* olddir's own file */
+		struct ofd *o = fd_get_raw(c->cage->fds, olddir);
+		if (!o)
+			return -EBADF;
+		memset(&ow, 0, sizeof ow);
+		ow.in = o->in;
+	} else if ((r = sys_walk(c, olddir, oldpath,
+				 flags & AT_SYMLINK_FOLLOW ? WALK_FOLLOW : 0,
+				 &ow)) < 0) {
 		return r;
+	}
 	if (!ow.in)
 		return -ENOENT;
 	if ((r = sys_walk(c, newdir, newpath, WALK_PARENT, &nw)) < 0)
@@ -58,6 +66,7 @@ static long link_at(struct call *c, long olddir, const char *oldpath,
 	if ((r = vfs_dir_add(nw.dir, nw.name, ow.in->ino)) < 0)
 		return r;
 	ow.in->nlink++;
+	ow.in->linkable = false; /* a named file like any other now */
 	sys_touch(ow.in, false);
 	sys_touch(nw.dir, true);
 	store_log_link(srv.store, nw.dir->ino, nw.name, ow.in->ino);
