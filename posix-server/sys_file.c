@@ -46,26 +46,34 @@ long sys_truncate_inode(struct inode *in, uint64_t len)
 	return 0;
 }
 
-long sys_create_node(struct call *c, struct walk *w, uint32_t type,
-		     long mode, struct inode **out)
+/* A new inode of type in dir, checked as a create there, linked nowhere
+ * yet (nlink 0). */
+static long new_inode(struct cage *cg, struct inode *dir, uint32_t type,
+		      long mode, struct inode **out)
 {
-	struct cage *cg = cur(c);
-	if (w->slash)
-		return -EISDIR;
-	long r = sys_writable_dir(w->dir);
+	long r = sys_writable_dir(dir);
 	if (r < 0)
 		return r;
-	if (w->dir->nlink == 0)
+	if (dir->nlink == 0)
 		return -ENOENT; /* created in a removed directory */
-	r = vfs_permission(&cg->cred, w->dir, W_OK | X_OK);
+	r = vfs_permission(&cg->cred, dir, W_OK | X_OK);
 	if (r < 0 || (r = sys_inode_room()) < 0 ||
 	    (r = store_reserve(srv.store, STORE_ADDS)) < 0)
 		return r;
-	struct inode *in = vfs_alloc(srv.vfs,
-				     type | ((uint32_t)mode & 07777 & ~cg->umask),
-				     cg->cred.uid, cg->cred.gid, 0);
-	if (!in)
-		return -ENOMEM;
+	*out = vfs_alloc(srv.vfs, type | ((uint32_t)mode & 07777 & ~cg->umask),
+			 cg->cred.uid, cg->cred.gid, 0);
+	return *out ? 0 : -ENOMEM;
+}
+
+long sys_create_node(struct call *c, struct walk *w, uint32_t type,
+		     long mode, struct inode **out)
+{
+	struct inode *in;
+	if (w->slash)
+		return -EISDIR;
+	long r = new_inode(cur(c), w->dir, type, mode, &in);
+	if (r < 0)
+		return r;
 	/* No data file yet: it is made by the first read or write, which
 	 * answers ENOSPC itself when the disk is full; an empty file costs
 	 * no host inode. */
@@ -196,16 +204,9 @@ static long open_tmpfile(struct call *c, long dirfd, const char *path,
 		return -ENOTDIR;
 	if (dir->proc)
 		return -EOPNOTSUPP; /* no tmpfile in Linux's /proc either */
-	if ((r = sys_writable_dir(dir)) < 0 ||
-	    (r = vfs_permission(&cg->cred, dir, W_OK | X_OK)) < 0 ||
-	    (r = sys_inode_room()) < 0 ||
-	    (r = store_reserve(srv.store, STORE_ADDS)) < 0)
+	struct inode *in;
+	if ((r = new_inode(cg, dir, S_IFREG, mode, &in)) < 0)
 		return r;
-	struct inode *in = vfs_alloc(srv.vfs,
-				     S_IFREG | ((uint32_t)mode & 07777 & ~cg->umask),
-				     cg->cred.uid, cg->cred.gid, 0);
-	if (!in)
-		return -ENOMEM;
 	struct ofd *o = ofd_new(&ofd_regular_ops,
 				(int)flags & (O_ACCMODE | STATUS_FLAGS), in, NULL);
 	if (!o) {
