@@ -16,6 +16,7 @@
 #ifndef SRV_OFD_H
 #define SRV_OFD_H
 
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -56,6 +57,20 @@ extern const struct ofd_ops ofd_path_ops;    /* ofd_dir.c: O_PATH, a name */
 
 /* The kind an inode opens as. */
 const struct ofd_ops *ofd_ops_for(const struct inode *in);
+
+/* What the access mode lets the description do; O_ACCMODE (3) is neither
+ * read nor write, as Linux's opens for ioctl only. */
+static inline bool ofd_readable(const struct ofd *o)
+{
+	int acc = o->flags & O_ACCMODE;
+	return acc == O_RDONLY || acc == O_RDWR;
+}
+
+static inline bool ofd_writable(const struct ofd *o)
+{
+	int acc = o->flags & O_ACCMODE;
+	return acc == O_WRONLY || acc == O_RDWR;
+}
 
 static inline bool ofd_is(const struct ofd *o, const struct ofd_ops *ops)
 {

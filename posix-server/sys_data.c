@@ -44,9 +44,8 @@ static long data_ofd(struct call *c, long fd, int acc, int notreg,
 	struct ofd *o = fd_get(c->cage->fds, fd);
 	if (!o)
 		return -EBADF;
-	int mode = o->flags & O_ACCMODE;
-	if ((acc == O_RDONLY && mode == O_WRONLY) ||
-	    (acc == O_WRONLY && mode == O_RDONLY))
+	if ((acc == O_RDONLY && !ofd_readable(o)) ||
+	    (acc == O_WRONLY && !ofd_writable(o)))
 		return -EBADF;
 	if (ofd_is(o, &ofd_dir_ops))
 		return -EISDIR;

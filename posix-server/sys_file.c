@@ -234,8 +234,7 @@ static long open_at(struct call *c, long dirfd, const char *path, long flags,
 		return open_path(c, dirfd, path, flags);
 	if (flags & TMPFILE_BIT)
 		return open_tmpfile(c, dirfd, path, flags, mode);
-	if (acc == O_ACCMODE ||
-	    (flags & (O_CREAT | O_DIRECTORY)) == (O_CREAT | O_DIRECTORY))
+	if ((flags & (O_CREAT | O_DIRECTORY)) == (O_CREAT | O_DIRECTORY))
 		return -EINVAL;
 	if (!fd_room(cg->fds))
 		return -EMFILE;
@@ -284,6 +283,8 @@ static long open_at(struct call *c, long dirfd, const char *path, long flags,
 	if (in->host && (r = data_fd(in)) < 0)
 		return r;
 	struct ofd *o;
+	if (S_ISFIFO(in->mode) && acc == O_ACCMODE)
+		return -EINVAL; /* a FIFO end reads or writes (fifo_open) */
 	if (S_ISFIFO(in->mode)) { /* may wait for the other side */
 		r = pipe_fifo_open(c, in, (int)flags & (O_ACCMODE | STATUS_FLAGS),
 				   &o);
@@ -378,9 +379,9 @@ static int rwf_status(int flags, long rwf)
 
 /* The description of a read or write: a re-run goes on with the one it
  * parked on, as a call blocked in Linux holds its file even if the fd is
- * closed.  EBADF for the wrong access mode (deny); a p* call on a pipe or
+ * closed.  EBADF for an access mode that does not allow it; a p* call on a pipe or
  * stream is ESPIPE first, as Linux checks FMODE_PREAD before the mode. */
-static long rw_ofd(struct call *c, long fd, int deny, const int64_t *pos,
+static long rw_ofd(struct call *c, long fd, bool write, const int64_t *pos,
 		   struct ofd **out)
 {
 	struct ofd *o = c->hold ? c->hold : fd_get(cur(c)->fds, fd);
@@ -388,7 +389,7 @@ static long rw_ofd(struct call *c, long fd, int deny, const int64_t *pos,
 		return -EBADF;
 	if (pos && !o->ops->seek)
 		return -ESPIPE;
-	if ((o->flags & O_ACCMODE) == deny)
+	if (write ? !ofd_writable(o) : !ofd_readable(o))
 		return -EBADF;
 	*out = o;
 	return 0;
@@ -400,7 +401,7 @@ static long do_read(struct call *c, long fd, void *buf, size_t cap,
 		    const int64_t *pos, long rwf)
 {
 	struct ofd *o;
-	long r = rw_ofd(c, fd, O_WRONLY, pos, &o);
+	long r = rw_ofd(c, fd, false, pos, &o);
 	if (r < 0)
 		return r;
 	if (!o->ops->read)
@@ -418,7 +419,7 @@ static long do_write(struct call *c, long fd, const void *buf, size_t len,
 		     const int64_t *pos, long rwf)
 {
 	struct ofd *o;
-	long r = rw_ofd(c, fd, O_RDONLY, pos, &o);
+	long r = rw_ofd(c, fd, true, pos, &o);
 	if (r < 0)
 		return r;
 	if (!o->ops->write)
@@ -652,8 +653,7 @@ long srv_ftruncate(struct call *c)
 	struct ofd *o = fd_get(cur(c)->fds, c->a[0]);
 	if (!o)
 		return -EBADF;
-	if (c->a[1] < 0 || !ofd_is_file(o) ||
-	    (o->flags & O_ACCMODE) == O_RDONLY)
+	if (c->a[1] < 0 || !ofd_is_file(o) || !ofd_writable(o))
 		return -EINVAL;
 	return sys_truncate_inode(o->in, (uint64_t)c->a[1]);
 }

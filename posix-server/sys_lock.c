@@ -93,9 +93,8 @@ long sys_fcntl_lock(struct call *c, struct ofd *o, long cmd)
 		call_obj_out_set(c, 2, &fl);
 		return 0;
 	}
-	int acc = o->flags & O_ACCMODE;
-	if ((fl.l_type == F_RDLCK && acc == O_WRONLY) ||
-	    (fl.l_type == F_WRLCK && acc == O_RDONLY))
+	if ((fl.l_type == F_RDLCK && !ofd_readable(o)) ||
+	    (fl.l_type == F_WRLCK && !ofd_writable(o)))
 		return -EBADF;
 	r = lock_set(o->in, &rq);
 	if (c->rerun)
@@ -136,8 +135,8 @@ long srv_flock(struct call *c)
 	if (type < 0)
 		return -EINVAL;
 	struct ofd *o = c->hold ? c->hold : fd_get(c->cage->fds, c->a[0]);
-	if (!o)
-		return -EBADF;
+	if (!o || (type != F_UNLCK && !ofd_readable(o) && !ofd_writable(o)))
+		return -EBADF; /* a lock needs read or write access */
 	struct lock_req rq = {
 		.type = type,
 		.end = UINT64_MAX,

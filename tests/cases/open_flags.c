@@ -2,6 +2,7 @@
  * O_NOFOLLOW on a file, O_TMPFILE's errors */
 #include "case.h"
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/xattr.h>
@@ -84,6 +85,30 @@ static void other_flags(void)
 	SHOW(close(fd));
 	SHOW(open("d", O_WRONLY | O_DIRECTORY));
 	SHOW(open("d", O_RDWR));
+	SHOW(open("d", O_ACCMODE));
+	SHOW(open("p", O_ACCMODE | O_NONBLOCK));
+	/* O_ACCMODE: permission to read and write checked, neither allowed */
+	fd = SHOW(open("f", O_ACCMODE));
+	char buf[4];
+	SHOW(read(fd, buf, sizeof buf));
+	SHOW(write(fd, "x", 1));
+	SHOW(pwrite(fd, "x", 1, 0));
+	SHOW(fcntl(fd, F_GETFL) & O_ACCMODE);
+	SHOW(ftruncate(fd, 0));
+	SHOW(fallocate(fd, 0, 0, 10));
+	SHOW(flock(fd, LOCK_EX));
+	struct flock fl = {.l_type = F_RDLCK, .l_whence = SEEK_SET};
+	SHOW(fcntl(fd, F_SETLK, &fl));
+	fl.l_type = F_WRLCK;
+	SHOW(fcntl(fd, F_SETLK, &fl));
+	SHOW(mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, fd, 0) == MAP_FAILED ? -1 : 0);
+	struct stat st;
+	SHOW(fstat(fd, &st));
+	SHOW(close(fd));
+	fd = SHOW(open("f", O_ACCMODE | O_TRUNC));
+	SHOW(fstat(fd, &st));
+	printf("size %lld\n", (long long)st.st_size);
+	SHOW(close(fd));
 }
 
 static void tmpfile_(void)
