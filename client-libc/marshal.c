@@ -31,7 +31,8 @@ static int64_t clamp_count(long n, unsigned elem)
 	return c < max ? c : max;
 }
 
-/* Total of an iovec array, clamped to LIND_MAX_IO (a short transfer). */
+/* Total of an iovec array, clamped to LIND_MAX_IO (the vectored rows are
+ * SPLIT: a piece is never over it). */
 static long iov_total(const struct iovec *iov, long cnt)
 {
 	if (cnt < 0 || cnt > IOV_MAX)
@@ -143,9 +144,10 @@ long lind_plan(struct lind_plan *p, long nr, const long a[6])
 		long r = err[i];
 		if (row->arg[i].kind == LK_IOCTL_ARG)
 			p->sent[i] = s->number ? a[i] : (int64_t)s->size;
-		if (r == 0 && s->bad)
-			r = -EINVAL; /* an in-buffer over LIND_MAX_IO: only
-				      * SPLIT rows carry more, in pieces */
+		if (r == 0 && s->bad) /* an in-buffer over LIND_MAX_IO:
+				       * only SPLIT rows carry more */
+			r = (row->flags & LF_E2BIG) && (s->dir & LIND_DIR_IN)
+				    ? -E2BIG : -EINVAL;
 		if (r == 0 && (s->dir & LIND_DIR_IN))
 			r = plan_in(p, row, s, (const void *)a[i]);
 		if (r == 0 && (s->dir & LIND_DIR_OUT))

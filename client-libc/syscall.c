@@ -4,7 +4,9 @@
  * the table row (marshal.c), so a trapped raw syscall and a libc stub make
  * the same frame.  Returns >= 0 or -errno and never touches errno.
  */
+#define _GNU_SOURCE
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <sys/syscall.h>
 
@@ -54,54 +56,142 @@ static long call_once(struct lind_client *cl, long nr, const long a[6],
 	lind_chan_release(cl, s);
 	/* a write to a pipe nobody reads: the kernel's SIGPIPE, to this
 	 * thread; a program that ignores it just sees EPIPE */
-	if (r == -EPIPE && (nr == LIND_SYS_write || nr == LIND_SYS_writev))
+	if (r == -EPIPE && (nr == LIND_SYS_write || nr == LIND_SYS_writev ||
+			    nr == LIND_SYS_pwritev2))
 		lind_signal_self_thread(SIGPIPE);
 	return r;
 }
 
-/* The row's buffer argument (IN or OUT) and the index of its length. */
-static int split_arg(const struct lind_syscall *row, int *len, int *out)
+/* The row's buffer argument (IN, OUT or an iovec array) and the index of
+ * its length (or count). */
+static int split_arg(const struct lind_syscall *row, int *len, int *out,
+		     int *iov)
 {
 	for (int i = 0; i < 6; i++) {
 		int k = row->arg[i].kind;
-		if (k == LK_IN || k == LK_OUT) {
+		if (k == LK_IN || k == LK_OUT || k == LK_IOV_IN || k == LK_IOV_OUT) {
 			*len = row->arg[i].len;
-			*out = k == LK_OUT;
+			*out = k == LK_OUT || k == LK_IOV_OUT;
+			*iov = k == LK_IOV_IN || k == LK_IOV_OUT;
 			return i;
 		}
 	}
 	return -1;
 }
 
+/* The p* calls' offset argument (3), advanced from piece to piece; -1 for
+ * the others, and for preadv2/pwritev2 at offset -1 (the description's). */
+static int split_offset(long nr, const long a[6])
+{
+	if (nr == LIND_SYS_pread64 || nr == LIND_SYS_pwrite64 ||
+	    nr == LIND_SYS_preadv || nr == LIND_SYS_pwritev)
+		return 3;
+	if ((nr == LIND_SYS_preadv2 || nr == LIND_SYS_pwritev2) && a[3] != -1)
+		return 3;
+	return -1;
+}
+
+/* Where a split call is: the next piece starts at byte off of element k
+ * (an iovec array) or at byte done of the buffer. */
+struct split {
+	const struct iovec *v;
+	long cnt, k;
+	size_t off;
+	struct iovec one; /* a piece of one element over LIND_MAX_IO */
+};
+
+/* An iovec array's total when it is one to split, else 0 (one call, whose
+ * marshalling reports what is wrong with it). */
+static long iov_split_total(const struct iovec *v, long cnt)
+{
+	size_t t = 0;
+	if (cnt <= 0 || cnt > IOV_MAX || !v)
+		return 0;
+	for (long i = 0; i < cnt; i++) {
+		if (v[i].iov_len > (size_t)SSIZE_MAX - t ||
+		    (v[i].iov_len && !v[i].iov_base))
+			return 0;
+		t += v[i].iov_len;
+	}
+	return (long)t;
+}
+
+/* The next piece of the array: whole elements while they fit in
+ * LIND_MAX_IO, else a part of one; its array and count into b, its bytes
+ * returned.  No copy of the array (the SIGSYS handler's stack is small). */
+static long iov_piece(struct split *s, long b[6], int i, int n)
+{
+	size_t len = 0;
+	long m = 0;
+	while (s->off == 0 && s->k + m < s->cnt &&
+	       len + s->v[s->k + m].iov_len <= LIND_MAX_IO)
+		len += s->v[s->k + m++].iov_len;
+	if (m) {
+		b[i] = (long)(s->v + s->k);
+		b[n] = m;
+		return (long)len;
+	}
+	const struct iovec *e = &s->v[s->k];
+	len = e->iov_len - s->off;
+	s->one = (struct iovec){(char *)e->iov_base + s->off,
+				len > LIND_MAX_IO ? LIND_MAX_IO : len};
+	b[i] = (long)&s->one;
+	b[n] = 1;
+	return (long)s->one.iov_len;
+}
+
+/* Moves s past got bytes of the array. */
+static void iov_advance(struct split *s, size_t got)
+{
+	while (s->k < s->cnt && got >= s->v[s->k].iov_len - s->off) {
+		got -= s->v[s->k].iov_len - s->off;
+		s->k++;
+		s->off = 0;
+	}
+	s->off += got;
+}
+
 /*
- * LF_SPLIT (write, pwrite64, read, pread64): a buffer over LIND_MAX_IO goes
- * as consecutive calls, advancing the buffer (and the p* offset).  Writes
- * go on until done, a short result or an error; reads only while the
- * server says the rest is there without waiting (Reply.more: a regular
- * file).  The total, or the error if nothing was done.
+ * LF_SPLIT (read, write, their p* and vectored forms): a buffer or iovec
+ * array over LIND_MAX_IO goes as consecutive calls, advancing the buffer
+ * (and the p* offset).  Writes go on until done, a short result or an
+ * error; reads only while the server says the rest is there without
+ * waiting (Reply.more: a regular file).  The total, or the error if
+ * nothing was done.
  */
 static long split_call(struct lind_client *cl, const struct lind_syscall *row,
 		       long nr, const long a[6])
 {
-	int n, out, flags = 0, i = split_arg(row, &n, &out);
-	if (i < 0 || (unsigned long)a[n] <= LIND_MAX_IO)
+	int n, out, iov, flags = 0, i = split_arg(row, &n, &out, &iov);
+	if (i < 0)
 		return call_once(cl, nr, a, &flags);
-	long b[6], done = 0, total = a[n];
+	struct split s = {.v = (const struct iovec *)a[i], .cnt = a[n]};
+	long total = iov ? iov_split_total(s.v, s.cnt) : a[n];
+	if ((unsigned long)total <= LIND_MAX_IO)
+		return call_once(cl, nr, a, &flags);
 	if (total < 0)
 		return -EINVAL; /* over SSIZE_MAX, as the kernel says */
+	long b[6], done = 0, chunk;
+	int at = split_offset(nr, a);
 	for (int k = 0; k < 6; k++)
 		b[k] = a[k];
 	while (done < total) {
-		long chunk = total - done > LIND_MAX_IO ? LIND_MAX_IO
-							: total - done;
-		b[i] = a[i] + done;
-		b[n] = chunk;
-		if (nr == LIND_SYS_pwrite64 || nr == LIND_SYS_pread64)
-			b[3] = a[3] + done;
+		if (iov) {
+			chunk = iov_piece(&s, b, i, n);
+		} else {
+			chunk = total - done > LIND_MAX_IO ? LIND_MAX_IO
+							   : total - done;
+			b[i] = a[i] + done;
+			b[n] = chunk;
+		}
+		if (at >= 0)
+			b[at] = a[at] + done;
 		long r = call_once(cl, nr, b, &flags);
 		if (r < 0)
 			return done ? done : r;
 		done += r;
+		if (iov)
+			iov_advance(&s, (size_t)r);
 		if (r < chunk || (out && !(flags & LIND_REPLY_MORE)))
 			break;
 	}

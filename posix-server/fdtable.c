@@ -1,6 +1,8 @@
 /* Fd tables and open file descriptions. */
+#define _GNU_SOURCE /* O_PATH */
 #include <assert.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -60,8 +62,9 @@ void ofd_put(struct vfs *v, struct ofd *o)
 	assert(o->refs > 0);
 	if (--o->refs)
 		return;
-	if (o->in)
-		lock_release(o->in, o); /* its OFD locks */
+	const void *file = lock_file_of(o);
+	if (file)
+		lock_release(file, o); /* its OFD and flock locks */
 	if (o->ops->release)
 		o->ops->release(o);
 	if (o->in)
@@ -145,9 +148,6 @@ struct fdtable *fdtable_fork(const struct fdtable *src)
 	return t;
 }
 
-/* O_PATH: a reference to an inode and nothing more. */
-const struct ofd_ops ofd_path_ops = {.kind = "path"};
-
 struct ofd *fd_get_raw(struct fdtable *t, long fd)
 {
 	if (!t || fd < 0 || fd >= FD_MAX) /* a zombie has no table */
@@ -158,7 +158,7 @@ struct ofd *fd_get_raw(struct fdtable *t, long fd)
 struct ofd *fd_get(struct fdtable *t, long fd)
 {
 	struct ofd *o = fd_get_raw(t, fd);
-	return o && ofd_is(o, &ofd_path_ops) ? NULL : o;
+	return o && !(o->flags & O_PATH) ? o : NULL;
 }
 
 int fd_close(struct vfs *v, struct fdtable *t, long fd)

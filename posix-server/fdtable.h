@@ -73,9 +73,8 @@ void fdtable_free(struct vfs *v, struct fdtable *t);
 /* Lowest free fd >= min for o (the table takes over one reference).
  * -EMFILE when full, -EINVAL when min is out of range (>= the limit). */
 int fd_install(struct fdtable *t, int min, struct ofd *o, bool cloexec);
-/* The description at fd; NULL (EBADF) also for an O_PATH one, which
- * only the calls that take fd_get_raw's answer accept (Linux's fdget and
- * fdget_raw): fstat, fchdir, an *at call's dirfd or AT_EMPTY_PATH... */
+/* The description at fd; NULL (EBADF) also for an O_PATH one, which only
+ * the calls Linux lets take one (its fdget_raw) get, with fd_get_raw. */
 struct ofd *fd_get(struct fdtable *t, long fd);
 struct ofd *fd_get_raw(struct fdtable *t, long fd);
 int fd_close(struct vfs *v, struct fdtable *t, long fd);

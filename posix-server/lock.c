@@ -15,7 +15,7 @@
 #define NBUCKETS 64
 
 struct lock {
-	const struct inode *in;
+	const void *in;
 	struct lock_req r;
 	struct lock *next;
 };
@@ -29,7 +29,7 @@ static unsigned long nlocks;
  * dropped by the next walk. */
 struct lock_wait {
 	struct lock_wait *next;
-	const struct inode *in; /* the parked call holds its description */
+	const void *in; /* the parked call holds its description */
 	struct lock_req rq;
 	uint64_t cage, tag;
 };
@@ -37,7 +37,7 @@ static struct lock_wait *waits;
 static struct waitq lock_waiters;
 static void lock_wake(void);
 
-static struct lock **head_of(const struct inode *in)
+static struct lock **head_of(const void *in)
 {
 	return &bucket[((uintptr_t)in >> 4) % NBUCKETS];
 }
@@ -47,14 +47,28 @@ static bool overlap(const struct lock_req *a, const struct lock_req *b)
 	return a->start <= b->end && b->start <= a->end;
 }
 
-static bool conflicts(const struct lock *l, const struct inode *in,
+/* Same file, same class (flock or fcntl). */
+static bool same_class(const struct lock *l, const void *in,
+		       const struct lock_req *rq)
+{
+	return l->in == in && l->r.flock == rq->flock;
+}
+
+static bool owned(const struct lock *l, const void *in,
+		  const struct lock_req *rq)
+{
+	return same_class(l, in, rq) && l->r.owner == rq->owner;
+}
+
+static bool conflicts(const struct lock *l, const void *in,
 		      const struct lock_req *rq)
 {
-	return l->in == in && l->r.owner != rq->owner && overlap(&l->r, rq) &&
+	return same_class(l, in, rq) && l->r.owner != rq->owner &&
+	       overlap(&l->r, rq) &&
 	       (l->r.type == F_WRLCK || rq->type == F_WRLCK);
 }
 
-void lock_test(const struct inode *in, struct lock_req *rq)
+void lock_test(const void *in, struct lock_req *rq)
 {
 	for (struct lock *l = *head_of(in); l; l = l->next) {
 		if (conflicts(l, in, rq)) {
@@ -68,7 +82,7 @@ void lock_test(const struct inode *in, struct lock_req *rq)
 /* Each lock costs server memory and a cage could make one per byte: a
  * cage holds at most LOCKS_PER_CAGE (then ENOLCK, Linux's answer when its
  * lock table is full), so one cage cannot take every other's locks. */
-static struct lock *lock_new(const struct inode *in, const struct lock_req *r)
+static struct lock *lock_new(const void *in, const struct lock_req *r)
 {
 	struct cage *cg = cage_find(r->cage);
 	if (cg && cg->locks >= LOCKS_PER_CAGE)
@@ -98,10 +112,10 @@ static void lock_free(struct lock *l)
 /* Cuts [start, end] out of owner's locks on in.  A lock that straddles
  * the range needs one more entry for its right part: made first, so
  * nothing changes when memory runs out. */
-static int cut_range(const struct inode *in, const struct lock_req *rq)
+static int cut_range(const void *in, const struct lock_req *rq)
 {
 	for (struct lock **pp = head_of(in), *l; (l = *pp);) {
-		if (l->in != in || l->r.owner != rq->owner || !overlap(&l->r, rq)) {
+		if (!owned(l, in, rq) || !overlap(&l->r, rq)) {
 			pp = &l->next;
 			continue;
 		}
@@ -134,8 +148,7 @@ static int cut_range(const struct inode *in, const struct lock_req *rq)
 static void merge_adjacent(struct lock *l)
 {
 	for (struct lock **pp = head_of(l->in), *n; (n = *pp);) {
-		bool next_to = n != l && n->in == l->in &&
-			       n->r.owner == l->r.owner &&
+		bool next_to = n != l && owned(n, l->in, &l->r) &&
 			       n->r.type == l->r.type &&
 			       ((l->r.end != UINT64_MAX && n->r.start == l->r.end + 1) ||
 				(n->r.end != UINT64_MAX && n->r.end + 1 == l->r.start));
@@ -152,7 +165,7 @@ static void merge_adjacent(struct lock *l)
 	}
 }
 
-int lock_set(const struct inode *in, const struct lock_req *rq)
+int lock_set(const void *in, const struct lock_req *rq)
 {
 	struct lock_req probe = *rq;
 	if (rq->type != F_UNLCK) {
@@ -180,7 +193,22 @@ int lock_set(const struct inode *in, const struct lock_req *rq)
 	return 0;
 }
 
-static void release_bucket(struct lock **pp, const struct inode *in,
+int lock_flock(const void *in, const struct lock_req *rq)
+{
+	for (struct lock *l = *head_of(in); l; l = l->next) {
+		if (!owned(l, in, rq))
+			continue;
+		if (l->r.type == rq->type)
+			return 0;
+		struct lock_req un = *rq;
+		un.type = F_UNLCK;
+		(void)lock_set(in, &un); /* a removal needs no memory */
+		break;
+	}
+	return rq->type == F_UNLCK ? 0 : lock_set(in, rq);
+}
+
+static void release_bucket(struct lock **pp, const void *in,
 			   const void *owner)
 {
 	for (struct lock *l; (l = *pp);) {
@@ -193,7 +221,7 @@ static void release_bucket(struct lock **pp, const struct inode *in,
 	}
 }
 
-void lock_release(const struct inode *in, const void *owner)
+void lock_release(const void *in, const void *owner)
 {
 	if (!nlocks)
 		return;
@@ -224,12 +252,12 @@ static void forget(uint64_t cage, uint64_t tag, bool stale)
 static const struct lock_wait *waiting_owner(const void *owner)
 {
 	for (const struct lock_wait *w = waits; w; w = w->next)
-		if (w->rq.owner == owner)
+		if (w->rq.owner == owner && !w->rq.flock)
 			return w;
 	return NULL;
 }
 
-bool lock_would_deadlock(const struct inode *in, const struct lock_req *rq,
+bool lock_would_deadlock(const void *in, const struct lock_req *rq,
 			 uint64_t tag)
 {
 	forget(rq->cage, tag, true);
@@ -251,7 +279,7 @@ bool lock_would_deadlock(const struct inode *in, const struct lock_req *rq,
 	return false;
 }
 
-long lock_park(struct call *c, const struct inode *in,
+long lock_park(struct call *c, const void *in,
 	       const struct lock_req *rq)
 {
 	forget(rq->cage, c->tag, false);

@@ -4,7 +4,7 @@
  * changes; a NULL entry means Linux's default:
  *   read, write  -EINVAL          seek   -ESPIPE
  *   stat         vfs_stat(o->in)  ioctl  -ENOTTY
- *   sync         the store's      statfs the store's
+ *   sync         -EINVAL          statfs the store's
  *   name         the name it was opened by (/proc/<pid>/fd)
  *   fcntl        the kind's own commands (F_*PIPE_SZ): -EBADF
  *   poll         POLLIN|POLLOUT   waitq  none: never waits
@@ -16,6 +16,7 @@
 #ifndef SRV_OFD_H
 #define SRV_OFD_H
 
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -52,10 +53,24 @@ extern const struct ofd_ops ofd_dev_ops;     /* ofd_dev.c: null, zero... */
 extern const struct ofd_ops ofd_stream_ops;  /* stream.c: launcher's stdio */
 extern const struct ofd_ops ofd_pipe_ops;    /* pipe.c: pipe(), pipe2() */
 extern const struct ofd_ops ofd_fifo_ops;    /* pipe.c: an opened FIFO */
-extern const struct ofd_ops ofd_path_ops;    /* fdtable.c: O_PATH */
+extern const struct ofd_ops ofd_path_ops;    /* ofd_dir.c: O_PATH, a name */
 
 /* The kind an inode opens as. */
 const struct ofd_ops *ofd_ops_for(const struct inode *in);
+
+/* What the access mode lets the description do; O_ACCMODE (3) is neither
+ * read nor write, as Linux's opens for ioctl only. */
+static inline bool ofd_readable(const struct ofd *o)
+{
+	int acc = o->flags & O_ACCMODE;
+	return acc == O_RDONLY || acc == O_RDWR;
+}
+
+static inline bool ofd_writable(const struct ofd *o)
+{
+	int acc = o->flags & O_ACCMODE;
+	return acc == O_WRONLY || acc == O_RDWR;
+}
 
 static inline bool ofd_is(const struct ofd *o, const struct ofd_ops *ops)
 {

@@ -1,5 +1,5 @@
 /* /proc files: read from the snapshot made at open (procfs.c); the rest
- * is a regular file's. */
+ * is a regular file's, but fsync (EINVAL, as Linux's procfs). */
 #include "ofd.h"
 #include "procfs.h"
 #include "server.h"
@@ -15,6 +15,5 @@ const struct ofd_ops ofd_proc_ops = {
 	.read = proc_read,
 	.write = ofd_regular_write,
 	.seek = ofd_regular_seek,
-	.sync = ofd_regular_sync,
 	.release = ofd_regular_release,
 };

@@ -54,6 +54,7 @@ long ofd_regular_write(struct call *c, struct ofd *o, const void *buf,
 		o->off = off + (uint64_t)r;
 	if (off + (uint64_t)r > in->size)
 		in->size = off + (uint64_t)r;
+	in->dirty = true;
 	sys_touch(in, true);
 	return r;
 }
@@ -94,6 +95,20 @@ long ofd_seek_inode(struct ofd *o, int64_t off, int whence, uint64_t size)
 
 long ofd_regular_seek(struct ofd *o, int64_t off, int whence)
 {
+	if ((whence == SEEK_DATA || whence == SEEK_HOLE) &&
+	    ofd_is(o, &ofd_regular_ops)) {
+		/* the holes are the data file's (truncate, PUNCH_HOLE) */
+		if (!o->in->host && o->in->size == 0)
+			return -ENXIO; /* it may have no data file */
+		long hfd = vfs_data_fd(srv.vfs, o->in);
+		if (hfd < 0)
+			return hfd;
+		off_t r = lseek((int)hfd, (off_t)off, whence);
+		if (r < 0)
+			return -errno;
+		o->off = (uint64_t)r;
+		return r;
+	}
 	uint64_t size = o->in->size;
 	if (o->in->host) { /* the host's size now */
 		struct stat st;
@@ -113,6 +128,7 @@ long ofd_regular_sync(struct ofd *o, bool data_only)
 		return hfd;
 	if ((data_only ? fdatasync((int)hfd) : fsync((int)hfd)) < 0)
 		return -errno;
+	o->in->dirty = false;
 	return store_sync(srv.store);
 }
 

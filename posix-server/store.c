@@ -35,6 +35,7 @@
 #include "store.h"
 #include "store_file.h"
 #include "vfs.h"
+#include "xattr.h"
 
 /* A journal this big is folded into a fresh snapshot. */
 #define LOG_COMPACT (64u << 20)
@@ -203,6 +204,19 @@ void store_log_free(struct store *s, uint64_t ino)
 	queue_op(s, &op);
 }
 
+void store_log_xattr(struct store *s, uint64_t ino, const char *name,
+		     const void *value, size_t len)
+{
+	Lind__StoreOp op = LIND__STORE_OP__INIT;
+	op.kind = value ? LIND__STORE_OP__KIND__XATTR
+			: LIND__STORE_OP__KIND__XATTR_REMOVE;
+	op.ino = ino;
+	op.name = (char *)name;
+	op.value.data = (uint8_t *)value;
+	op.value.len = value ? len : 0;
+	queue_op(s, &op);
+}
+
 void store_log_next_ino(struct store *s, uint64_t next)
 {
 	Lind__StoreOp op = LIND__STORE_OP__INIT;
@@ -276,11 +290,16 @@ static int reserve_more(struct store *s, uint64_t end)
 
 int store_reserve(struct store *s, enum store_need need)
 {
+	return store_reserve_bytes(s, need, 0);
+}
+
+int store_reserve_bytes(struct store *s, enum store_need need, size_t bytes)
+{
 	if (!s)
 		return 0;
 	if (s->broken)
 		return -EIO;
-	uint64_t end = s->logbytes + s->qlen + CALL_ROOM +
+	uint64_t end = s->logbytes + s->qlen + CALL_ROOM + bytes +
 		       (need == STORE_ADDS ? FREEING_ROOM : 0);
 	if (end > s->alloc_end && s->logfd >= 0) {
 		int r = reserve_more(s, end);
@@ -507,6 +526,17 @@ static void apply(const Lind__StoreOp *op, void *arg)
 	case LIND__STORE_OP__KIND__NEXT_INO:
 		vfs_set_next_ino(v, op->ino);
 		break;
+	case LIND__STORE_OP__KIND__XATTR:
+	case LIND__STORE_OP__KIND__XATTR_REMOVE:
+		in = vfs_get(v, op->ino);
+		if (!in || !op->name || !*op->name)
+			return;
+		if (op->kind == LIND__STORE_OP__KIND__XATTR)
+			(void)xattr_set(in, op->name, op->value.data,
+					op->value.len, 0);
+		else
+			(void)xattr_remove(in, op->name);
+		break;
 	default:
 		break;
 	}
@@ -662,10 +692,24 @@ int store_load(struct store *s, struct vfs *v)
 
 /* ---- snapshot ------------------------------------------------------- */
 
+struct snap_xattr {
+	struct store *s;
+	uint64_t ino;
+};
+
+static void snap_one_xattr(const struct xattr *x, void *arg)
+{
+	struct snap_xattr *sx = arg;
+	store_log_xattr(sx->s, sx->ino, x->name, x->value, x->len);
+}
+
 static void snap_inode(struct inode *in, void *arg)
 {
-	if (in->nlink > 0)
-		store_log_inode(arg, in);
+	if (in->nlink == 0)
+		return;
+	store_log_inode(arg, in);
+	struct snap_xattr sx = {arg, in->ino};
+	xattr_each(in, snap_one_xattr, &sx);
 }
 
 static void snap_links(struct inode *in, void *arg)

@@ -30,6 +30,10 @@ void store_log_link(struct store *s, uint64_t parent, const char *name,
 void store_log_unlink(struct store *s, uint64_t parent, const char *name);
 void store_log_free(struct store *s, uint64_t ino);
 void store_log_next_ino(struct store *s, uint64_t next);
+/* Extended attribute name of ino set to value (len bytes); value NULL:
+ * removed.  A big value needs store_reserve_bytes. */
+void store_log_xattr(struct store *s, uint64_t ino, const char *name,
+		     const void *value, size_t len);
 /* Journal room for one call's records, taken before the call changes
  * anything (docs/durability.md).  STORE_ADDS: the call may use more disk
  * (create, mkdir, growing truncate); STORE_FREES: it gives disk back
@@ -40,6 +44,9 @@ void store_log_next_ino(struct store *s, uint64_t next);
  * runs short. */
 enum store_need { STORE_ADDS, STORE_FREES };
 int store_reserve(struct store *s, enum store_need need);
+/* The same for a call whose records are bigger than usual by bytes (an
+ * xattr's value). */
+int store_reserve_bytes(struct store *s, enum store_need need, size_t bytes);
 /* 0, or -EIO once the store is read-only (data writes check this). */
 int store_writable(const struct store *s);
 /* Append queued records to meta.log with one write.  0 or -errno: the

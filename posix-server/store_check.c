@@ -183,6 +183,16 @@ struct ck_inode *ck_get(struct ck *ck, uint64_t ino)
 }
 
 /* The inode ino made live (fresh when it was not), as vfs_insert. */
+static void ck_xattrs_free(struct ck_inode *in)
+{
+	while (in->xattrs) {
+		struct ck_xattr *x = in->xattrs;
+		in->xattrs = x->next;
+		free(x->name);
+		free(x);
+	}
+}
+
 struct ck_inode *ck_insert(struct ck *ck, uint64_t ino)
 {
 	struct ck_inode *in = ck_inode_at(ck, ino);
@@ -197,6 +207,7 @@ struct ck_inode *ck_insert(struct ck *ck, uint64_t ino)
 	}
 	if (!in->live) {
 		free(in->target);
+		ck_xattrs_free(in);
 		*in = (struct ck_inode){.ino = ino, .parent = ino, .live = true,
 					.freed = in->freed,
 					.rec = LIND__STORE_OP__INIT};
@@ -291,6 +302,33 @@ static void apply_free(struct ck *ck, struct ck_inode *in)
 	in->freed = true;
 }
 
+/* XATTR and XATTR_REMOVE: the inode's list as the server's replay
+ * leaves it (store.c), so that a repair keeps the attributes. */
+static void apply_xattr(struct ck_inode *in, const Lind__StoreOp *op)
+{
+	struct ck_xattr **pp = &in->xattrs;
+	while (*pp && strcmp((*pp)->name, op->name))
+		pp = &(*pp)->next;
+	if (*pp) {
+		struct ck_xattr *old = *pp;
+		*pp = old->next;
+		free(old->name);
+		free(old);
+	}
+	if (op->kind != LIND__STORE_OP__KIND__XATTR)
+		return;
+	struct ck_xattr *x = malloc(sizeof *x + op->value.len);
+	if (!x || !(x->name = strdup(op->name))) {
+		free(x);
+		return;
+	}
+	x->len = op->value.len;
+	if (x->len)
+		memcpy(x->value, op->value.data, x->len);
+	x->next = in->xattrs;
+	in->xattrs = x;
+}
+
 static void apply(const Lind__StoreOp *op, void *arg)
 {
 	struct ck *ck = arg;
@@ -317,6 +355,12 @@ static void apply(const Lind__StoreOp *op, void *arg)
 		if (op->ino > ck->next_ino)
 			ck->next_ino = op->ino;
 		break;
+	case LIND__STORE_OP__KIND__XATTR:
+	case LIND__STORE_OP__KIND__XATTR_REMOVE:
+		if ((in = ck_get(ck, op->ino)) && in->live && op->name &&
+		    *op->name)
+			apply_xattr(in, op);
+		break;
 	default:
 		break;
 	}
@@ -327,7 +371,7 @@ static void apply(const Lind__StoreOp *op, void *arg)
  * most; n if they do not.  A record is never empty nor bigger than a
  * name and a symlink's target. */
 #define RESYNC (1u << 20)
-#define RECORD_MAX 8192u
+#define RECORD_MAX (8192u + 65536u) /* an XATTR's value: 64 KiB */
 static size_t resync(const uint8_t *buf, size_t n, size_t off)
 {
 	size_t stop = n - off > RESYNC ? off + RESYNC : n;
@@ -417,6 +461,14 @@ static void put_inode(struct store_recs *b, const struct ck_inode *in)
 		op.target =
 			(ProtobufCBinaryData){in->tlen, (uint8_t *)in->target};
 	store_recs_put(b, &op);
+	for (const struct ck_xattr *x = in->xattrs; x; x = x->next) {
+		Lind__StoreOp xo = LIND__STORE_OP__INIT;
+		xo.kind = LIND__STORE_OP__KIND__XATTR;
+		xo.ino = in->ino;
+		xo.name = x->name;
+		xo.value = (ProtobufCBinaryData){x->len, (uint8_t *)x->value};
+		store_recs_put(b, &xo);
+	}
 }
 
 /* Inodes first, then every good entry, then the next inode number: as
@@ -500,8 +552,10 @@ static int open_data(struct ck *ck)
 
 static void ck_free(struct ck *ck)
 {
-	for (size_t i = 0; i < ck->nin; i++)
+	for (size_t i = 0; i < ck->nin; i++) {
 		free(ck->in[i].target);
+		ck_xattrs_free(&ck->in[i]);
+	}
 	for (size_t i = 0; i < ck->nent; i++)
 		free(ck->ent[i].name);
 	free(ck->in);

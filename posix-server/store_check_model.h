@@ -15,12 +15,22 @@
 #define NAME_MAX_LEN 255
 #define ROOT_INO 1
 
+/* An extended attribute as the records left it (XATTR), for repair's
+ * snapshot to keep. */
+struct ck_xattr {
+	struct ck_xattr *next;
+	char *name;
+	size_t len;
+	uint8_t value[];
+};
+
 struct ck_inode {
 	uint64_t ino;
 	Lind__StoreOp rec; /* its last INODE record: mode, owner, link count,
 			    * size, times (name and target not kept there) */
 	char *target;    /* symlinks: as recorded (NUL-terminated copy) */
 	size_t tlen;     /* bytes the record held */
+	struct ck_xattr *xattrs;
 	uint64_t parent; /* '..': the last LINK naming it (a directory) */
 	bool live, freed; /* freed: a FREE record removed it */
 	size_t nents;    /* live entries it holds */

@@ -45,10 +45,10 @@ static inline long sys_start(struct call *c, long dirfd, const char *path,
 		*start = c->cage->cwd;
 		return 0;
 	}
-	struct ofd *o = fd_get_raw(c->cage->fds, dirfd);
+	struct ofd *o = fd_get_raw(c->cage->fds, dirfd); /* O_PATH too */
 	if (!o)
 		return -EBADF;
-	if (!ofd_is_dir(o))
+	if (!o->in || !S_ISDIR(o->in->mode))
 		return -ENOTDIR;
 	*start = o->in;
 	return 0;

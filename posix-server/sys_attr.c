@@ -1,4 +1,5 @@
-/* Attribute handlers: chmod, chown, utimensat and friends, statx, xattrs.
+/* Attribute handlers: chmod, chown, utimensat and friends, statx (xattrs:
+ * sys_xattr.c).
  * Permission rules are Linux's (fs/attr.c, fs/open.c, fs/utimes.c) with
  * the caller's filesystem ids and groups; filesystem uid 0 has
  * CAP_CHOWN, CAP_FOWNER and CAP_FSETID (cred.h).  Each change updates
@@ -6,7 +7,6 @@
 #define _GNU_SOURCE
 #include <sys/sysmacros.h>
 #include <sys/time.h>
-#include <sys/xattr.h>
 #include <time.h>
 #include <utime.h>
 
@@ -410,116 +410,4 @@ long srv_statx(struct call *c)
 	statx_of(&st, &sx);
 	call_obj_out_set(c, 4, &sx);
 	return 0;
-}
-
-/* ---- extended attributes ------------------------------------------------
- * The filesystem has none (persisted user.* xattrs are issue 8): every
- * call on a file that exists answers EOPNOTSUPP, which ls and cp -p take
- * silently.  Names are checked first, as Linux copies them in first. */
-
-static long xattr_name(struct call *c, int i)
-{
-	size_t n = c->in[i].len;
-	return n == 0 || n > 255 ? -ERANGE : 0;
-}
-
-/* nofollow: the l* forms, which act on a link itself. */
-static long xattr_path(struct call *c, bool nofollow)
-{
-	struct target t;
-	long r = at_target(c, AT_FDCWD, call_path(c, 0),
-			   nofollow ? AT_SYMLINK_NOFOLLOW : 0, &t);
-	return r < 0 ? r : -EOPNOTSUPP;
-}
-
-static long xattr_fd(struct call *c)
-{
-	struct target t;
-	long r = fd_target(c, c->a[0], &t);
-	return r < 0 ? r : -EOPNOTSUPP;
-}
-
-static long xattr_set_flags(long flags)
-{
-	return flags & ~(long)(XATTR_CREATE | XATTR_REPLACE) ? -EINVAL : 0;
-}
-
-static long set_xattr(struct call *c, bool nofollow)
-{
-	long r = xattr_set_flags((int)c->a[4]);
-	if (r == 0)
-		r = xattr_name(c, 1);
-	return r < 0 ? r : xattr_path(c, nofollow);
-}
-
-long srv_setxattr(struct call *c)
-{
-	return set_xattr(c, false);
-}
-
-long srv_lsetxattr(struct call *c)
-{
-	return set_xattr(c, true);
-}
-
-long srv_fsetxattr(struct call *c)
-{
-	long r = xattr_set_flags((int)c->a[4]);
-	if (r == 0)
-		r = xattr_name(c, 1);
-	return r < 0 ? r : xattr_fd(c);
-}
-
-/* getxattr and removexattr: a name, then the file. */
-static long named_xattr(struct call *c, bool nofollow)
-{
-	long r = xattr_name(c, 1);
-	return r < 0 ? r : xattr_path(c, nofollow);
-}
-
-long srv_getxattr(struct call *c)
-{
-	return named_xattr(c, false);
-}
-
-long srv_lgetxattr(struct call *c)
-{
-	return named_xattr(c, true);
-}
-
-long srv_fgetxattr(struct call *c)
-{
-	long r = xattr_name(c, 1);
-	return r < 0 ? r : xattr_fd(c);
-}
-
-long srv_listxattr(struct call *c)
-{
-	return xattr_path(c, false);
-}
-
-long srv_llistxattr(struct call *c)
-{
-	return xattr_path(c, true);
-}
-
-long srv_flistxattr(struct call *c)
-{
-	return xattr_fd(c);
-}
-
-long srv_removexattr(struct call *c)
-{
-	return named_xattr(c, false);
-}
-
-long srv_lremovexattr(struct call *c)
-{
-	return named_xattr(c, true);
-}
-
-long srv_fremovexattr(struct call *c)
-{
-	long r = xattr_name(c, 1);
-	return r < 0 ? r : xattr_fd(c);
 }

@@ -3,6 +3,8 @@
  * the server between data files, at most COPY_MAX bytes per call (a short
  * copy is legal; callers loop), so one call never holds the loop long. */
 #define _GNU_SOURCE
+#include <fcntl.h>
+#include <linux/falloc.h>
 #include <unistd.h>
 
 #include "ofd.h"
@@ -43,9 +45,8 @@ static long data_ofd(struct call *c, long fd, int acc, int notreg,
 	struct ofd *o = fd_get(c->cage->fds, fd);
 	if (!o)
 		return -EBADF;
-	int mode = o->flags & O_ACCMODE;
-	if ((acc == O_RDONLY && mode == O_WRONLY) ||
-	    (acc == O_WRONLY && mode == O_RDONLY))
+	if ((acc == O_RDONLY && !ofd_readable(o)) ||
+	    (acc == O_WRONLY && !ofd_writable(o)))
 		return -EBADF;
 	if (ofd_is(o, &ofd_dir_ops))
 		return -EISDIR;
@@ -57,32 +58,36 @@ static long data_ofd(struct call *c, long fd, int acc, int notreg,
 	return 0;
 }
 
-/* Mode 0 only: the range becomes allocated on the host (so a full disk
- * answers ENOSPC now, not at the later write) and the size grows. */
+/* The data file's own fallocate does the work, in every mode Linux has
+ * (KEEP_SIZE, PUNCH_HOLE, ZERO_RANGE, COLLAPSE_RANGE, INSERT_RANGE...):
+ * the host filesystem's answer (EOPNOTSUPP for a mode it lacks) is the
+ * cage's, and the size it leaves is the file's.  Mode 0 allocates on the
+ * host, so a full disk answers ENOSPC now, not at the later write. */
 long srv_fallocate(struct call *c)
 {
 	struct ofd *o;
-	int64_t off = c->a[2], len = c->a[3], end;
-	if ((int)c->a[1] != 0)
-		return -EOPNOTSUPP;
+	int mode = (int)c->a[1];
+	int64_t off = c->a[2], len = c->a[3];
+	struct stat st;
 	if (off < 0 || len <= 0)
 		return -EINVAL;
-	if (__builtin_add_overflow(off, len, &end))
-		return -EFBIG;
+	if (mode & ~0xff)
+		return -EOPNOTSUPP; /* before the fd, as vfs_fallocate */
 	long r = data_ofd(c, c->a[0], O_WRONLY, ENODEV, &o);
 	if (r < 0)
 		return r;
 	struct inode *in = o->in;
-	if ((r = store_reserve(srv.store, STORE_ADDS)) < 0 ||
+	bool frees = mode & (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_COLLAPSE_RANGE);
+	if ((r = store_reserve(srv.store, frees ? STORE_FREES : STORE_ADDS)) < 0 ||
 	    (r = vfs_data_fd(srv.vfs, in)) < 0)
 		return r;
-	if (fallocate((int)r, 0, (off_t)off, (off_t)len) < 0)
+	if (fallocate((int)r, mode, (off_t)off, (off_t)len) < 0 ||
+	    fstat((int)r, &st) < 0)
 		return -errno;
-	if ((uint64_t)end > in->size) {
-		in->size = (uint64_t)end;
-		sys_touch(in, true);
-		store_log_inode(srv.store, in);
-	}
+	in->dirty = true;
+	in->size = (uint64_t)st.st_size;
+	sys_touch(in, true); /* always, as Linux's file_modified() */
+	store_log_inode(srv.store, in);
 	return 0;
 }
 
@@ -146,6 +151,7 @@ static long copy_data(struct inode *in, uint64_t *ioff, struct inode *out,
 		*ioff += (uint64_t)put;
 		*ooff += (uint64_t)put;
 		done += (uint64_t)put;
+		out->dirty = true;
 		if (*ooff > out->size)
 			out->size = *ooff;
 	}

@@ -323,10 +323,10 @@ long srv_chdir(struct call *c)
 
 long srv_fchdir(struct call *c)
 {
-	struct ofd *o = fd_get_raw(c->cage->fds, c->a[0]);
+	struct ofd *o = fd_get_raw(c->cage->fds, c->a[0]); /* O_PATH too */
 	if (!o)
 		return -EBADF;
-	if (!ofd_is_dir(o))
+	if (!o->in || !S_ISDIR(o->in->mode))
 		return -ENOTDIR;
 	return set_cwd(c, o->in);
 }

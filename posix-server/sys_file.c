@@ -1,8 +1,10 @@
-/* File handlers: open, read/write, seek, stat, access, truncate, sync,
- * dup and fcntl, ioctl. */
+/* File handlers: open, read/write, seek, stat, access, truncate, dup and
+ * fcntl, ioctl. */
 #define _GNU_SOURCE
+#include <limits.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "bind.h"
@@ -12,6 +14,8 @@
 #include "sys.h"
 
 #define STATUS_FLAGS (O_APPEND | O_NONBLOCK | O_SYNC | O_DSYNC)
+/* The kernel's __O_TMPFILE bit (glibc's O_TMPFILE adds O_DIRECTORY) */
+#define TMPFILE_BIT (O_TMPFILE & ~O_DIRECTORY)
 
 static struct cage *cur(struct call *c)
 {
@@ -35,10 +39,29 @@ long sys_truncate_inode(struct inode *in, uint64_t len)
 		return fd;
 	if (ftruncate((int)fd, (off_t)len) < 0)
 		return -errno;
+	in->dirty = true; /* the size is the data file's */
 	in->size = len;
 	sys_touch(in, true);
 	store_log_inode(srv.store, in);
 	return 0;
+}
+
+/* A new inode of mode (file type and permission bits as they will be)
+ * in dir, checked as a create there, linked nowhere yet (nlink 0). */
+static long new_inode(struct cage *cg, struct inode *dir, uint32_t mode,
+		      struct inode **out)
+{
+	long r = sys_writable_dir(dir);
+	if (r < 0)
+		return r;
+	if (dir->nlink == 0)
+		return -ENOENT; /* created in a removed directory */
+	r = vfs_permission(&cg->cred, dir, W_OK | X_OK);
+	if (r < 0 || (r = sys_inode_room()) < 0 ||
+	    (r = store_reserve(srv.store, STORE_ADDS)) < 0)
+		return r;
+	*out = sys_alloc_inode(&cg->cred, dir, mode);
+	return *out ? 0 : -ENOMEM;
 }
 
 long sys_create_node(struct call *c, struct walk *w, uint32_t type,
@@ -53,19 +76,10 @@ long sys_create_node(struct call *c, struct walk *w, uint32_t type,
 long sys_create_inode(struct call *c, struct walk *w, uint32_t mode,
 		      const char *target, struct inode **out)
 {
-	struct cage *cg = cur(c);
-	long r = sys_writable_dir(w->dir);
+	struct inode *in;
+	long r = new_inode(cur(c), w->dir, mode, &in);
 	if (r < 0)
 		return r;
-	if (w->dir->nlink == 0)
-		return -ENOENT; /* created in a removed directory */
-	r = vfs_permission(&cg->cred, w->dir, W_OK | X_OK);
-	if (r < 0 || (r = sys_inode_room()) < 0 ||
-	    (r = store_reserve(srv.store, STORE_ADDS)) < 0)
-		return r;
-	struct inode *in = sys_alloc_inode(&cg->cred, w->dir, mode);
-	if (!in)
-		return -ENOMEM;
 	/* No data file yet: it is made by the first read or write, which
 	 * answers ENOSPC itself when the disk is full; an empty file costs
 	 * no host inode. */
@@ -109,31 +123,109 @@ static long open_existing_check(struct cage *cg, struct inode *in, long flags,
 	return in->host && acc != O_RDONLY ? -EROFS : 0;
 }
 
-/* O_PATH: the inode the walk found, with no permission on it asked and
- * no other flag than O_DIRECTORY and O_NOFOLLOW heeded (a FIFO does not
- * wait, a bind's file is not opened on the host); O_NOFOLLOW opens a
- * final symlink itself. */
+/* O_TRUNC of an existing file: its times move even when it was empty,
+ * as Linux's handle_truncate (an empty one needs no data file). */
+static long open_trunc(struct inode *in)
+{
+	if (in->size)
+		return sys_truncate_inode(in, 0);
+	if (in->host || in->proc)
+		return 0;
+	long r = store_reserve(srv.store, STORE_FREES);
+	if (r < 0)
+		return r;
+	sys_touch(in, true);
+	store_log_inode(srv.store, in);
+	return 0;
+}
+
+/* The fd as the one the name's file gets; a failure drops o. */
+static long install(struct cage *cg, struct ofd *o, struct walk *w, long flags)
+{
+	if (!ofd_is(o, &ofd_dir_ops) && !o->in->host && !o->in->proc)
+		ofd_set_name(o, w->dir, w->name); /* for /proc/<pid>/fd */
+	int fd = fd_install(cg->fds, 0, o, flags & O_CLOEXEC);
+	if (fd < 0)
+		ofd_put(srv.vfs, o);
+	return fd;
+}
+
+/* O_PATH: a file named, not opened (Linux's build_open_how keeps only
+ * O_DIRECTORY, O_NOFOLLOW and O_CLOEXEC): no permission on it, any kind
+ * of file (a FIFO does not wait, a link with O_NOFOLLOW is itself), and
+ * the fd only names it (fd_get refuses it: read, write... EBADF). */
 static long open_path(struct call *c, long dirfd, const char *path,
 		      long flags)
 {
+	struct cage *cg = cur(c);
 	struct walk w;
+	if (!fd_room(cg->fds))
+		return -EMFILE;
+	if (ofd_files_full())
+		return -ENFILE;
 	long r = sys_walk(c, dirfd, path, flags & O_NOFOLLOW ? 0 : WALK_FOLLOW,
 			  &w);
 	if (r < 0)
 		return r;
-	if (!w.in)
+	struct inode *in = w.in;
+	if (!in)
 		return -ENOENT;
-	if ((flags & O_DIRECTORY) && !S_ISDIR(w.in->mode))
+	if ((flags & O_DIRECTORY) && !S_ISDIR(in->mode))
 		return -ENOTDIR;
+	/* a /proc file is its snapshot, a bind's file open on the host */
+	if ((in->proc && (r = procfs_open(cg, &in, O_RDONLY)) < 0) ||
+	    (in->host && (r = data_fd(in)) < 0))
+		return r;
 	struct ofd *o = ofd_new(&ofd_path_ops,
-				(int)flags & (O_PATH | O_DIRECTORY | O_NOFOLLOW),
-				w.in, NULL);
+				O_PATH | ((int)flags & (O_DIRECTORY | O_NOFOLLOW)),
+				in, NULL);
 	if (!o)
 		return -ENOMEM;
-	vfs_ref(w.in);
-	if (!S_ISDIR(w.in->mode) && !w.in->host && !w.in->proc)
-		ofd_set_name(o, w.dir, w.name); /* for /proc/<pid>/fd */
-	int fd = fd_install(cur(c)->fds, 0, o, flags & O_CLOEXEC);
+	vfs_ref(in);
+	return install(cg, o, &w, flags);
+}
+
+/* O_TMPFILE: a regular file with no name in the directory path names,
+ * freed at its last close unless linkat gives it one (not with O_EXCL).
+ * Journaled with nlink 0, so a crash frees it too. */
+static long open_tmpfile(struct call *c, long dirfd, const char *path,
+			 long flags, long mode)
+{
+	struct cage *cg = cur(c);
+	int acc = (int)flags & O_ACCMODE;
+	struct walk w;
+	if ((flags & (O_TMPFILE | O_CREAT)) != O_TMPFILE || acc == O_RDONLY ||
+	    acc == O_ACCMODE)
+		return -EINVAL;
+	if (!fd_room(cg->fds))
+		return -EMFILE;
+	if (ofd_files_full())
+		return -ENFILE;
+	long r = sys_walk(c, dirfd, path, WALK_FOLLOW, &w);
+	if (r < 0)
+		return r;
+	struct inode *dir = w.in;
+	if (!dir)
+		return -ENOENT;
+	if (!S_ISDIR(dir->mode))
+		return -ENOTDIR;
+	if (dir->proc)
+		return -EOPNOTSUPP; /* no tmpfile in Linux's /proc either */
+	struct inode *in;
+	if ((r = new_inode(cg, dir, S_IFREG | ((uint32_t)mode & 07777 & ~cg->umask),
+			   &in)) < 0)
+		return r;
+	struct ofd *o = ofd_new(&ofd_regular_ops,
+				(int)flags & (O_ACCMODE | STATUS_FLAGS), in, NULL);
+	if (!o) {
+		vfs_maybe_free(srv.vfs, in);
+		return -ENOMEM;
+	}
+	in->linkable = !(flags & O_EXCL);
+	vfs_ref(in);
+	in->opens++;
+	store_log_inode(srv.store, in);
+	int fd = fd_install(cg->fds, 0, o, flags & O_CLOEXEC);
 	if (fd < 0)
 		ofd_put(srv.vfs, o);
 	return fd;
@@ -146,7 +238,11 @@ static long open_at(struct call *c, long dirfd, const char *path, long flags,
 {
 	struct cage *cg = cur(c);
 	int acc = (int)flags & O_ACCMODE;
-	if (acc == O_ACCMODE && !(flags & O_PATH))
+	if (flags & O_PATH)
+		return open_path(c, dirfd, path, flags);
+	if (flags & TMPFILE_BIT)
+		return open_tmpfile(c, dirfd, path, flags, mode);
+	if ((flags & (O_CREAT | O_DIRECTORY)) == (O_CREAT | O_DIRECTORY))
 		return -EINVAL;
 	if (!fd_room(cg->fds))
 		return -EMFILE;
@@ -192,14 +288,15 @@ static long open_at(struct call *c, long dirfd, const char *path, long flags,
 	 * opening or creating a file costs no host fd. */
 	if (file && (flags & O_TRUNC) && !created)
 		sys_remove_privs(&cg->cred, in);
-	if (file && (flags & O_TRUNC) && !created && in->size &&
-	    (r = sys_truncate_inode(in, 0)) < 0)
+	if (file && (flags & O_TRUNC) && !created && (r = open_trunc(in)) < 0)
 		return r;
 	/* A host file is opened now: the inode looked up (or ESTALE), with
 	 * the server's own access checked as well. */
 	if (in->host && (r = data_fd(in)) < 0)
 		return r;
 	struct ofd *o;
+	if (S_ISFIFO(in->mode) && acc == O_ACCMODE)
+		return -EINVAL; /* a FIFO end reads or writes (fifo_open) */
 	if (S_ISFIFO(in->mode)) { /* may wait for the other side */
 		r = pipe_fifo_open(c, in, (int)flags & (O_ACCMODE | STATUS_FLAGS),
 				   &o);
@@ -214,12 +311,7 @@ static long open_at(struct call *c, long dirfd, const char *path, long flags,
 		if (file)
 			in->opens++; /* ofd_regular_release counts it down */
 	}
-	if (ops != &ofd_dir_ops && !in->host && !in->proc)
-		ofd_set_name(o, w.dir, w.name); /* for /proc/<pid>/fd */
-	int fd = fd_install(cg->fds, 0, o, flags & O_CLOEXEC);
-	if (fd < 0)
-		ofd_put(srv.vfs, o);
-	return fd;
+	return install(cg, o, &w, flags);
 }
 
 long srv_open(struct call *c)
@@ -259,73 +351,190 @@ long srv_close(struct call *c)
 
 /* ---- reading and writing -------------------------------------------- */
 
-/* One read at off (pos: NULL uses and advances the description's). */
-static long do_read(struct call *c, long fd, void *buf, size_t cap,
-		    const int64_t *pos)
+/* preadv2/pwritev2's RWF_* flags, numbered as Linux's uapi (newer ones
+ * than the build host's headers may know). */
+#ifndef RWF_NOAPPEND
+#define RWF_NOAPPEND 0x20
+#endif
+#ifndef RWF_ATOMIC
+#define RWF_ATOMIC 0x40
+#endif
+#ifndef RWF_DONTCACHE
+#define RWF_DONTCACHE 0x80
+#endif
+#define RWF_KNOWN (RWF_HIPRI | RWF_DSYNC | RWF_SYNC | RWF_NOWAIT | RWF_APPEND | \
+		   RWF_NOAPPEND | RWF_ATOMIC | RWF_DONTCACHE)
+
+/* Linux's kiocb_set_rw_flags: atomic writes need O_DIRECT and uncached
+ * I/O the host's page cache, neither of which a cage has. */
+static long rwf_check(long rwf)
 {
-	/* a re-run goes on with the description it parked on, as a read
-	 * blocked in Linux holds its file even if the fd is closed */
+	if (rwf & ~(long)RWF_KNOWN)
+		return -EOPNOTSUPP;
+	if ((rwf & RWF_APPEND) && (rwf & RWF_NOAPPEND))
+		return -EINVAL;
+	return rwf & (RWF_ATOMIC | RWF_DONTCACHE) ? -EOPNOTSUPP : 0;
+}
+
+/* o's status flags for one call with flags rwf: NOWAIT is O_NONBLOCK,
+ * APPEND and NOAPPEND set or clear O_APPEND. */
+static int rwf_status(int flags, long rwf)
+{
+	if (rwf & RWF_NOWAIT)
+		flags |= O_NONBLOCK;
+	if (rwf & RWF_APPEND)
+		flags |= O_APPEND;
+	if (rwf & RWF_NOAPPEND)
+		flags &= ~O_APPEND;
+	return flags;
+}
+
+/* The description of a read or write: a re-run goes on with the one it
+ * parked on, as a call blocked in Linux holds its file even if the fd is
+ * closed.  EBADF for an access mode that does not allow it; a p* call on a pipe or
+ * stream is ESPIPE first, as Linux checks FMODE_PREAD before the mode. */
+static long rw_ofd(struct call *c, long fd, bool write, const int64_t *pos,
+		   struct ofd **out)
+{
 	struct ofd *o = c->hold ? c->hold : fd_get(cur(c)->fds, fd);
-	if (!o || (o->flags & O_ACCMODE) == O_WRONLY)
+	if (!o)
 		return -EBADF;
+	if (pos && !o->ops->seek)
+		return -ESPIPE;
+	if (write ? !ofd_writable(o) : !ofd_readable(o))
+		return -EBADF;
+	*out = o;
+	return 0;
+}
+
+/* One read at *pos (NULL uses and advances the description's offset),
+ * with preadv2's flags rwf (checked when there is something to read). */
+static long do_read(struct call *c, long fd, void *buf, size_t cap,
+		    const int64_t *pos, long rwf)
+{
+	struct ofd *o;
+	long r = rw_ofd(c, fd, false, pos, &o);
+	if (r < 0)
+		return r;
 	if (!o->ops->read)
 		return -EINVAL;
-	return o->ops->read(c, o, buf, cap, pos);
+	if (rwf && cap && (r = rwf_check(rwf)) < 0)
+		return r;
+	int flags = o->flags;
+	o->flags = rwf_status(flags, rwf);
+	r = o->ops->read(c, o, buf, cap, pos);
+	o->flags = flags;
+	return r;
 }
 
 static long do_write(struct call *c, long fd, const void *buf, size_t len,
-		     const int64_t *pos)
+		     const int64_t *pos, long rwf)
 {
-	struct ofd *o = c->hold ? c->hold : fd_get(cur(c)->fds, fd);
-	if (!o || (o->flags & O_ACCMODE) == O_RDONLY)
-		return -EBADF;
+	struct ofd *o;
+	long r = rw_ofd(c, fd, true, pos, &o);
+	if (r < 0)
+		return r;
 	if (!o->ops->write)
 		return -EINVAL;
-	return o->ops->write(c, o, buf, len, pos);
+	if (rwf && len && (r = rwf_check(rwf)) < 0)
+		return r;
+	int flags = o->flags;
+	o->flags = rwf_status(flags, rwf);
+	r = o->ops->write(c, o, buf, len, pos);
+	o->flags = flags;
+	/* RWF_DSYNC, RWF_SYNC: durable before the answer, as O_DSYNC */
+	if (r > 0 && (rwf & (RWF_DSYNC | RWF_SYNC)) && o->ops->sync) {
+		long e = o->ops->sync(o, !(rwf & RWF_SYNC));
+		if (e < 0)
+			return e;
+	}
+	return r;
 }
 
-long srv_read(struct call *c)
+static long read_reply(struct call *c, long r)
 {
-	long r = do_read(c, c->a[0], c->out[1].buf, c->out[1].cap, NULL);
 	c->out[1].len = r > 0 ? (size_t)r : 0;
 	return r;
 }
 
+long srv_read(struct call *c)
+{
+	return read_reply(c, do_read(c, c->a[0], c->out[1].buf, c->out[1].cap,
+				     NULL, 0));
+}
+
 long srv_write(struct call *c)
 {
-	return do_write(c, c->a[0], c->in[1].ptr, c->in[1].len, NULL);
+	return do_write(c, c->a[0], c->in[1].ptr, c->in[1].len, NULL, 0);
 }
 
 long srv_pread64(struct call *c)
 {
 	if (c->a[3] < 0)
 		return -EINVAL;
-	long r = do_read(c, c->a[0], c->out[1].buf, c->out[1].cap, &c->a[3]);
-	c->out[1].len = r > 0 ? (size_t)r : 0;
-	return r;
+	return read_reply(c, do_read(c, c->a[0], c->out[1].buf, c->out[1].cap,
+				     &c->a[3], 0));
 }
 
 long srv_pwrite64(struct call *c)
 {
 	if (c->a[3] < 0)
 		return -EINVAL;
-	return do_write(c, c->a[0], c->in[1].ptr, c->in[1].len, &c->a[3]);
+	return do_write(c, c->a[0], c->in[1].ptr, c->in[1].len, &c->a[3], 0);
+}
+
+/* The vectored calls: the client gathered (or will scatter) the array,
+ * so they are read and write with its count checked (UIO_MAXIOV), at
+ * *pos (NULL: the description's offset) with flags rwf.  A negative
+ * offset is EINVAL, except -1 for the *2 forms. */
+static long readv_at(struct call *c, const int64_t *pos, long rwf)
+{
+	if (c->a[2] < 0 || c->a[2] > IOV_MAX || (pos && *pos < 0))
+		return -EINVAL;
+	return read_reply(c, do_read(c, c->a[0], c->out[1].buf, c->out[1].cap,
+				     pos, rwf));
+}
+
+static long writev_at(struct call *c, const int64_t *pos, long rwf)
+{
+	if (c->a[2] < 0 || c->a[2] > IOV_MAX || (pos && *pos < 0))
+		return -EINVAL;
+	return do_write(c, c->a[0], c->in[1].ptr, c->in[1].len, pos, rwf);
+}
+
+static const int64_t *rw2_pos(const struct call *c)
+{
+	return c->a[3] == -1 ? NULL : &c->a[3];
 }
 
 long srv_readv(struct call *c)
 {
-	if (c->a[2] < 0 || c->a[2] > 1024)
-		return -EINVAL;
-	long r = do_read(c, c->a[0], c->out[1].buf, c->out[1].cap, NULL);
-	c->out[1].len = r > 0 ? (size_t)r : 0;
-	return r;
+	return readv_at(c, NULL, 0);
 }
 
 long srv_writev(struct call *c)
 {
-	if (c->a[2] < 0 || c->a[2] > 1024)
-		return -EINVAL;
-	return do_write(c, c->a[0], c->in[1].ptr, c->in[1].len, NULL);
+	return writev_at(c, NULL, 0);
+}
+
+long srv_preadv(struct call *c)
+{
+	return readv_at(c, &c->a[3], 0);
+}
+
+long srv_pwritev(struct call *c)
+{
+	return writev_at(c, &c->a[3], 0);
+}
+
+long srv_preadv2(struct call *c)
+{
+	return readv_at(c, rw2_pos(c), c->a[5]);
+}
+
+long srv_pwritev2(struct call *c)
+{
+	return writev_at(c, rw2_pos(c), c->a[5]);
 }
 
 long srv_lseek(struct call *c)
@@ -362,7 +571,7 @@ static long stat_path(struct call *c, long dirfd, const char *path,
 
 static long stat_fd(struct call *c, long fd, int out)
 {
-	struct ofd *o = fd_get_raw(cur(c)->fds, fd);
+	struct ofd *o = fd_get_raw(cur(c)->fds, fd); /* O_PATH too */
 	if (!o)
 		return -EBADF;
 	long r = ofd_stat(o, c->out[out].buf);
@@ -454,37 +663,17 @@ long srv_faccessat2(struct call *c)
 	return access_at(c, c->a[0], call_path(c, 1), c->a[2], c->a[3]);
 }
 
-/* ---- size and sync ---------------------------------------------------- */
+/* ---- size ---------------------------------------------------- */
 
 long srv_ftruncate(struct call *c)
 {
 	struct ofd *o = fd_get(cur(c)->fds, c->a[0]);
 	if (!o)
 		return -EBADF;
-	if (c->a[1] < 0 || !ofd_is_file(o) ||
-	    (o->flags & O_ACCMODE) == O_RDONLY)
+	if (c->a[1] < 0 || !ofd_is_file(o) || !ofd_writable(o))
 		return -EINVAL;
 	sys_remove_privs(&cur(c)->cred, o->in);
 	return sys_truncate_inode(o->in, (uint64_t)c->a[1]);
-}
-
-static long sync_fd(struct call *c, bool data_only)
-{
-	struct ofd *o = fd_get(cur(c)->fds, c->a[0]);
-	if (!o)
-		return -EBADF;
-	return o->ops->sync ? o->ops->sync(o, data_only)
-			    : store_sync(srv.store);
-}
-
-long srv_fsync(struct call *c)
-{
-	return sync_fd(c, false);
-}
-
-long srv_fdatasync(struct call *c)
-{
-	return sync_fd(c, true);
 }
 
 /* ---- descriptors ------------------------------------------------------ */
@@ -509,7 +698,7 @@ long srv_dup3(struct call *c)
 		       c->a[2] & O_CLOEXEC);
 }
 
-/* What fcntl does on an O_PATH fd (Linux's check_fcntl_cmd). */
+/* The commands Linux lets an O_PATH fd take (check_fcntl_cmd). */
 static bool path_fcntl(long cmd)
 {
 	return cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC || cmd == F_GETFD ||
@@ -521,7 +710,9 @@ long srv_fcntl(struct call *c)
 	struct fdtable *t = cur(c)->fds;
 	long fd = c->a[0], arg = c->a[2];
 	struct ofd *o = c->hold ? c->hold : fd_get_raw(t, fd); /* F_SETLKW re-run */
-	if (!o || (ofd_is(o, &ofd_path_ops) && !path_fcntl(c->a[1])))
+	if (!o)
+		return -EBADF;
+	if ((o->flags & O_PATH) && !path_fcntl(c->a[1]))
 		return -EBADF;
 	switch (c->a[1]) {
 	case F_DUPFD:

@@ -362,7 +362,7 @@ long srv_statfs(struct call *c)
 
 long srv_fstatfs(struct call *c)
 {
-	struct ofd *o = fd_get_raw(c->cage->fds, c->a[0]);
+	struct ofd *o = fd_get_raw(c->cage->fds, c->a[0]); /* O_PATH too */
 	if (!o)
 		return -EBADF;
 	if (!call_obj_out(c, 1))

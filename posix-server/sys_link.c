@@ -29,7 +29,7 @@ static long link_checks(const struct cred *cr, struct walk *nw,
 		return -EXDEV; /* another mount than the store's */
 	if ((r = vfs_permission(cr, nw->dir, W_OK | X_OK)) < 0)
 		return r;
-	if (nw->dir->nlink == 0 || in->nlink == 0)
+	if (nw->dir->nlink == 0 || (in->nlink == 0 && !in->linkable))
 		return -ENOENT;
 	if (S_ISDIR(in->mode))
 		return -EPERM;
@@ -69,8 +69,9 @@ static long link_at(struct call *c, long olddir, const char *oldpath,
 			 ? empty_path_file(c, olddir, &ow)
 			 : sys_walk(c, olddir, oldpath,
 				    flags & AT_SYMLINK_FOLLOW ? WALK_FOLLOW : 0, &ow);
-	if (r < 0)
+	if (r < 0) {
 		return r;
+	}
 	if (!ow.in)
 		return -ENOENT;
 	if ((r = sys_walk(c, newdir, newpath, WALK_PARENT, &nw)) < 0)
@@ -80,6 +81,7 @@ static long link_at(struct call *c, long olddir, const char *oldpath,
 	if ((r = vfs_dir_add(nw.dir, nw.name, ow.in->ino)) < 0)
 		return r;
 	ow.in->nlink++;
+	ow.in->linkable = false; /* a named file like any other now */
 	sys_touch(ow.in, false);
 	sys_touch(nw.dir, true);
 	store_log_link(srv.store, nw.dir->ino, nw.name, ow.in->ino);

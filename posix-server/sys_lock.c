@@ -1,10 +1,13 @@
 /* fcntl's record locks: F_GETLK, F_SETLK, F_SETLKW and the open file
  * description versions (F_OFD_*), checked as Linux checks them (fcntl.c,
- * locks.c).  Process locks belong to the cage's fd table, so closing any
+ * locks.c); and flock(2), whose locks are the description's and never
+ * meet fcntl's.  Process locks belong to the cage's fd table, so closing any
  * fd of the file drops them; OFD locks to the description.  A conflicting
  * F_SETLKW parks until the lock can be placed (lock.c), a signal ends it
  * (EINTR), or waiting would close a cycle of process locks (EDEADLK). */
 #define _GNU_SOURCE
+#include <sys/file.h>
+
 #include "lock.h"
 #include "sys.h"
 
@@ -90,9 +93,8 @@ long sys_fcntl_lock(struct call *c, struct ofd *o, long cmd)
 		call_obj_out_set(c, 2, &fl);
 		return 0;
 	}
-	int acc = o->flags & O_ACCMODE;
-	if ((fl.l_type == F_RDLCK && acc == O_WRONLY) ||
-	    (fl.l_type == F_WRLCK && acc == O_RDONLY))
+	if ((fl.l_type == F_RDLCK && !ofd_readable(o)) ||
+	    (fl.l_type == F_WRLCK && !ofd_writable(o)))
 		return -EBADF;
 	r = lock_set(o->in, &rq);
 	if (c->rerun)
@@ -104,4 +106,51 @@ long sys_fcntl_lock(struct call *c, struct ofd *o, long cmd)
 		return -EDEADLK;
 	c->hold = o;
 	return lock_park(c, o->in, &rq);
+}
+
+/* flock's operation as a lock type, or -1 (EINVAL). */
+static short flock_type(long op)
+{
+	switch (op & ~(long)LOCK_NB) {
+	case LOCK_SH:
+		return F_RDLCK;
+	case LOCK_EX:
+		return F_WRLCK;
+	case LOCK_UN:
+		return F_UNLCK;
+	default:
+		return -1;
+	}
+}
+
+/* A whole-file lock of the description, on any kind of file.  A blocking
+ * one parks until it can be placed or a signal ends it (EINTR); flock
+ * detects no deadlock, as Linux's. */
+long srv_flock(struct call *c)
+{
+	long op = c->a[1];
+	if (op & LOCK_MAND)
+		return 0; /* ignored with a warning since Linux 5.15 */
+	short type = flock_type(op);
+	if (type < 0)
+		return -EINVAL;
+	struct ofd *o = c->hold ? c->hold : fd_get(c->cage->fds, c->a[0]);
+	if (!o || (type != F_UNLCK && !ofd_readable(o) && !ofd_writable(o)))
+		return -EBADF; /* a lock needs read or write access */
+	struct lock_req rq = {
+		.type = type,
+		.end = UINT64_MAX,
+		.owner = o,
+		.pid = -1,
+		.cage = c->cage->id,
+		.flock = true,
+	};
+	const void *file = lock_file_of(o);
+	long r = lock_flock(file, &rq);
+	if (c->rerun)
+		lock_unpark(c);
+	if (r != -EAGAIN || (op & LOCK_NB))
+		return r;
+	c->hold = o;
+	return lock_park(c, file, &rq);
 }

@@ -22,12 +22,11 @@
 
 static long mapfd_access(const struct ofd *o, int prot, int flags)
 {
-	int acc = o->flags & O_ACCMODE;
-	if (acc == O_WRONLY)
+	if (!ofd_readable(o))
 		return -EACCES;
 	bool shared_write = (flags & MAP_TYPE) == MAP_SHARED &&
 			    (prot & PROT_WRITE);
-	if (shared_write && acc != O_RDWR)
+	if (shared_write && !ofd_writable(o))
 		return -EACCES;
 	return shared_write ? O_RDWR : O_RDONLY;
 }

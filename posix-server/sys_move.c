@@ -2,9 +2,10 @@
  * Linux's order (do_renameat2, vfs_rename, may_delete, may_create) and
  * one journal group per call: UNLINK old, LINK new (which replaces the
  * target on replay), the inodes changed, and FREE of a replaced target
- * nothing holds.  Binds are other mounts: a rename into or out of one is
- * EXDEV, inside one EROFS.  RENAME_EXCHANGE and RENAME_WHITEOUT wait for
- * issue 8 (EINVAL). */
+ * nothing holds; RENAME_EXCHANGE's is the two LINKs (each replaces on
+ * replay) and the inodes.  Binds are other mounts: a rename into or out
+ * of one is EXDEV, inside one EROFS.  RENAME_WHITEOUT (an overlayfs
+ * helper) answers EINVAL. */
 #define _GNU_SOURCE
 #include <stdio.h>
 
@@ -14,6 +15,9 @@
 
 #ifndef RENAME_NOREPLACE
 #define RENAME_NOREPLACE 1
+#endif
+#ifndef RENAME_EXCHANGE
+#define RENAME_EXCHANGE 2
 #endif
 
 /* True when a is d or one of d's ancestors. */
@@ -46,6 +50,35 @@ static long may_delete(const struct cred *cr, struct inode *dir,
 	return 0;
 }
 
+/* RENAME_EXCHANGE's checks past the common ones (vfs_rename): each may
+ * go from its directory as what it is; a directory changing parent needs
+ * write permission for its "..". */
+static long exchange_checks(const struct cred *cr, struct walk *ow,
+			    struct walk *nw)
+{
+	struct inode *src = ow->in, *dst = nw->in;
+	if (!dst)
+		return -ENOENT;
+	if ((nw->slash && !S_ISDIR(dst->mode)) ||
+	    (ow->slash && !S_ISDIR(src->mode)))
+		return -ENOTDIR;
+	if (is_ancestor(src, nw->dir) || is_ancestor(dst, ow->dir))
+		return -EINVAL;
+	if (src == dst)
+		return 1;
+	long r = may_delete(cr, ow->dir, src, S_ISDIR(src->mode));
+	if (r == 0)
+		r = may_delete(cr, nw->dir, dst, S_ISDIR(dst->mode));
+	if (r == 0 && ow->dir != nw->dir && S_ISDIR(src->mode))
+		r = vfs_permission(cr, src, W_OK);
+	if (r == 0 && ow->dir != nw->dir && S_ISDIR(dst->mode))
+		r = vfs_permission(cr, dst, W_OK);
+	if (r == 0 && (bind_is_root(src) || bind_is_root(dst) ||
+		       procfs_is_root(src) || procfs_is_root(dst)))
+		r = -EBUSY;
+	return r;
+}
+
 static long rename_checks(const struct cred *cr, struct walk *ow,
 			  struct walk *nw, long flags)
 {
@@ -60,6 +93,8 @@ static long rename_checks(const struct cred *cr, struct walk *ow,
 		return flags & RENAME_NOREPLACE ? -EEXIST : -EBUSY;
 	if (!src)
 		return -ENOENT;
+	if (flags & RENAME_EXCHANGE)
+		return exchange_checks(cr, ow, nw);
 	if (dst && (flags & RENAME_NOREPLACE))
 		return -EEXIST;
 	if (!S_ISDIR(src->mode) && (ow->slash || nw->slash))
@@ -130,11 +165,43 @@ static long rename_apply(struct walk *ow, struct walk *nw)
 	return 0;
 }
 
+/* Each name now names the other's file; a directory's ".." and its
+ * parents' link counts follow it. */
+static long exchange_apply(struct walk *ow, struct walk *nw)
+{
+	struct inode *src = ow->in, *dst = nw->in;
+	vfs_dir_replace(nw->dir, nw->name, src->ino); /* cannot fail */
+	vfs_dir_replace(ow->dir, ow->name, dst->ino);
+	if (S_ISDIR(src->mode)) {
+		src->parent = nw->dir->ino;
+		ow->dir->nlink--;
+		nw->dir->nlink++;
+	}
+	if (S_ISDIR(dst->mode)) {
+		dst->parent = ow->dir->ino;
+		nw->dir->nlink--;
+		ow->dir->nlink++;
+	}
+	sys_touch(src, false);
+	sys_touch(dst, false);
+	sys_touch(ow->dir, true);
+	sys_touch(nw->dir, true);
+	store_log_link(srv.store, nw->dir->ino, nw->name, src->ino);
+	store_log_link(srv.store, ow->dir->ino, ow->name, dst->ino);
+	store_log_inode(srv.store, src);
+	store_log_inode(srv.store, dst);
+	store_log_inode(srv.store, ow->dir);
+	if (nw->dir != ow->dir)
+		store_log_inode(srv.store, nw->dir);
+	return 0;
+}
+
 static long rename_at(struct call *c, long olddir, const char *oldpath,
 		      long newdir, const char *newpath, long flags)
 {
 	struct walk ow, nw;
-	if (flags & ~(long)RENAME_NOREPLACE)
+	if ((flags & ~(long)(RENAME_NOREPLACE | RENAME_EXCHANGE)) ||
+	    ((flags & RENAME_NOREPLACE) && (flags & RENAME_EXCHANGE)))
 		return -EINVAL;
 	long r = sys_walk(c, olddir, oldpath, WALK_PARENT, &ow);
 	if (r < 0)
@@ -145,6 +212,9 @@ static long rename_at(struct call *c, long olddir, const char *oldpath,
 	 * (host nodes live until the call's sweep) */
 	if ((r = rename_checks(&c->cage->cred, &ow, &nw, flags)) != 0)
 		return r > 0 ? 0 : r;
+	if (flags & RENAME_EXCHANGE)
+		return (r = store_reserve(srv.store, STORE_ADDS)) < 0
+			       ? r : exchange_apply(&ow, &nw);
 	if ((r = store_reserve(srv.store,
 			       nw.in ? STORE_FREES : STORE_ADDS)) < 0)
 		return r;

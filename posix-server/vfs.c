@@ -14,6 +14,7 @@
 #include "procfs.h"
 #include "store.h"
 #include "vfs.h"
+#include "xattr.h"
 
 struct vfs {
 	struct inode **bucket;
@@ -59,6 +60,7 @@ static void inode_destroy(struct vfs *v, struct inode *in)
 	free(in->ents);
 	free(in->idx);
 	free(in->target);
+	xattr_free(in);
 	vfs_data_close(v, in);
 	free(in);
 }

@@ -36,6 +36,9 @@ struct inode {
 	unsigned refs;   /* open descriptions + cwds: keep alive at nlink 0 */
 	unsigned opens;  /* open descriptions: data_fd may be cached */
 	int data_fd;     /* host fd of data/<ino>, -1 when not cached */
+	bool dirty;      /* data/<ino> changed since its last fsync (sync) */
+	struct xattrs *xattrs; /* extended attributes (xattr.h), or NULL */
+	bool linkable;   /* an O_TMPFILE file linkat may still give a name */
 	struct inode *lru_prev, *lru_next; /* cached data_fds, newest first */
 	/* directories: entries in cookie order, removed ones left as
 	 * tombstones until they are half; an open-addressing index of

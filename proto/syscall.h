@@ -32,6 +32,9 @@ enum lind_flag {
 	 * client-libc/hooks.c (exit_group, fork, ...) instead of the generic
 	 * marshal-send-wait path */
 	LF_CLIENT = 1u << 2,
+	/* an in-buffer over LIND_MAX_IO is E2BIG, the call's own answer for
+	 * that size (setxattr: XATTR_SIZE_MAX is LIND_MAX_IO), not EINVAL */
+	LF_E2BIG = 1u << 3,
 };
 
 struct lind_arg {
@@ -113,6 +116,7 @@ static inline uint32_t lind_row_nr(int i)
 #define LIND_F_SPLIT LF_SPLIT
 #define LIND_F_NULLPATH LF_NULLPATH
 #define LIND_F_CLIENT LF_CLIENT
+#define LIND_F_E2BIG LF_E2BIG
 
 /* LIND_SYS_read = 0, ... : numbers by name, for handlers and tests. */
 enum lind_sysno {

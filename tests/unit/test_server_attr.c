@@ -150,27 +150,65 @@ static void test_times(void **state)
 	check(utimens(owner, "/tmp/t", given), -EINVAL);
 }
 
+static long setx(struct cage *cg, const char *path, const char *name,
+		 const char *value, int flags)
+{
+	struct args s = {.a = {0, 0, 0, (int64_t)strlen(value), flags},
+			 .in = {path, name, value},
+			 .inlen = {strlen(path), strlen(name), strlen(value)}};
+	return callx(cg, LIND_SYS_setxattr, &s);
+}
+
+static long getx(struct cage *cg, const char *path, const char *name,
+		 char *buf, size_t cap)
+{
+	struct args x = {.a = {0, 0, 0, (int64_t)cap}, .in = {path, name},
+			 .inlen = {strlen(path), strlen(name)},
+			 .out = {NULL, NULL, buf}, .cap = {0, 0, cap}};
+	return callx(cg, LIND_SYS_getxattr, &x);
+}
+
+static long listx(struct cage *cg, const char *path, char *buf, size_t cap)
+{
+	struct args l = {.a = {0, 0, (int64_t)cap}, .in = {path},
+			 .inlen = {strlen(path)}, .out = {NULL, buf},
+			 .cap = {0, cap}};
+	return callx(cg, LIND_SYS_listxattr, &l);
+}
+
+/* Permissions as Linux's xattr_permission: reading needs read
+ * permission, writing write permission; trusted.* is root's alone (others
+ * neither set, read nor list it); user.* in a sticky directory is changed
+ * by its owner only. */
 static void test_xattrs(void **state)
 {
 	(void)state;
-	char buf[16];
+	char buf[64];
 	make_file(owner, "/tmp/x", 0644);
-	struct args x = {.a = {0, 0, 0, sizeof buf}, .in = {"/tmp/x", "user.a"},
-			 .inlen = {6, 6}, .out = {NULL, NULL, NULL, buf},
-			 .cap = {0, 0, 0, sizeof buf}};
-	check(callx(other, LIND_SYS_getxattr, &x), -EOPNOTSUPP);
-	check(callx(other, LIND_SYS_lgetxattr, &x), -EOPNOTSUPP);
-	x.in[0] = "/tmp/y";
-	check(callx(other, LIND_SYS_getxattr, &x), -ENOENT);
-	x.inlen[1] = 0;
-	check(callx(other, LIND_SYS_getxattr, &x), -ERANGE);
-	struct args l = {.a = {0, 0, 0}, .in = {"/tmp/x"}, .inlen = {6}};
-	check(callx(other, LIND_SYS_listxattr, &l), -EOPNOTSUPP);
-	struct args s = {.a = {0, 0, 0, 1, XATTR_CREATE},
-			 .in = {"/tmp/x", "user.a", "v"}, .inlen = {6, 6, 1}};
-	check(callx(owner, LIND_SYS_setxattr, &s), -EOPNOTSUPP);
-	s.a[4] = 4;
-	check(callx(owner, LIND_SYS_setxattr, &s), -EINVAL);
+	check(getx(other, "/tmp/x", "user.a", buf, sizeof buf), -ENODATA);
+	check(getx(other, "/tmp/y", "user.a", buf, sizeof buf), -ENOENT);
+	check(getx(other, "/tmp/x", "", buf, sizeof buf), -ERANGE);
+	check(setx(other, "/tmp/x", "user.a", "v", 0), -EACCES);
+	check(setx(owner, "/tmp/x", "user.a", "v", 0), 0);
+	check(setx(owner, "/tmp/x", "user.a", "w", XATTR_CREATE), -EEXIST);
+	check(setx(owner, "/tmp/x", "user.a", "w", 4), -EINVAL);
+	check(getx(other, "/tmp/x", "user.a", buf, sizeof buf), 1);
+	check(setx(owner, "/tmp/x", "trusted.t", "v", 0), -EPERM);
+	check(setx(root, "/tmp/x", "trusted.t", "r", 0), 0);
+	check(getx(owner, "/tmp/x", "trusted.t", buf, sizeof buf), -ENODATA);
+	check(getx(root, "/tmp/x", "trusted.t", buf, sizeof buf), 1);
+	check(listx(other, "/tmp/x", buf, sizeof buf), 7);
+	assert_string_equal(buf, "user.a");
+	check(listx(root, "/tmp/x", buf, sizeof buf), 17);
+	check(listx(root, "/tmp/x", buf, 5), -ERANGE);
+	check(path1(owner, LIND_SYS_chmod, "/tmp/x", 0600, 0), 0);
+	check(getx(other, "/tmp/x", "user.a", buf, sizeof buf), -EACCES);
+	check(listx(other, "/tmp/x", NULL, 0), 7); /* no permission needed */
+	/* a sticky directory anyone may write */
+	check(path1(owner, LIND_SYS_mkdir, "/tmp/s", 01777, 0), 0);
+	check(path1(owner, LIND_SYS_chmod, "/tmp/s", 01777, 0), 0);
+	check(setx(other, "/tmp/s", "user.a", "v", 0), -EPERM);
+	check(setx(owner, "/tmp/s", "user.a", "v", 0), 0);
 	struct args f = {.a = {99}};
 	check(callx(owner, LIND_SYS_flistxattr, &f), -EBADF);
 }

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "../../posix-server/store_check.h"
+#include "../../posix-server/xattr.h"
 #include "test_server_util.h"
 
 static char dir[64];
@@ -288,6 +289,43 @@ static void test_unreachable(void **state)
 	tsrv_stop(false);
 }
 
+/* /a's link count wrong, and two extended attributes on it (one set
+ * twice, one removed): repair's snapshot keeps them as the journal left
+ * them. */
+static void xattrs_and_wrong_count(void)
+{
+	Lind__StoreOp x[4];
+	const char *names[4] = {"user.k", "user.gone", "user.k", "user.gone"};
+	const char *vals[4] = {"old", "x", "kept", NULL};
+	for (int i = 0; i < 4; i++) {
+		x[i] = (Lind__StoreOp)LIND__STORE_OP__INIT;
+		x[i].kind = vals[i] ? LIND__STORE_OP__KIND__XATTR
+				    : LIND__STORE_OP__KIND__XATTR_REMOVE;
+		x[i].ino = ino_a;
+		x[i].name = (char *)names[i];
+		if (vals[i])
+			x[i].value = (ProtobufCBinaryData){
+				strlen(vals[i]), (uint8_t *)vals[i]};
+	}
+	journal(x, 4);
+	wrong_count();
+}
+
+static void test_repair_keeps_xattrs(void **state)
+{
+	(void)state;
+	damaged(xattrs_and_wrong_count,
+		LINES("/a: link count 5, but the entries make it 1"));
+	struct inode *in = vfs_get(srv.vfs, ino_a);
+	assert_non_null(in);
+	const struct xattr *x = xattr_find(in, "user.k");
+	assert_non_null(x);
+	check(x->len, 4);
+	assert_memory_equal(x->value, "kept", 4);
+	assert_null(xattr_find(in, "user.gone"));
+	tsrv_stop(false);
+}
+
 static void test_lost_tree(void **state)
 {
 	(void)state;
@@ -479,7 +517,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_clean),	      T(test_dangling),
-		T(test_wrong_count),  T(test_unreachable),
+		T(test_wrong_count),
+		T(test_repair_keeps_xattrs), T(test_unreachable),
 		T(test_lost_tree),    T(test_into_file),
 		T(test_two_names),    T(test_bad_name),
 		T(test_wrong_dotdot), T(test_symlink_size),

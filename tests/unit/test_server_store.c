@@ -7,6 +7,7 @@
 #include <sys/sysmacros.h>
 
 #include "test_server_util.h"
+#include "../../posix-server/xattr.h"
 
 static char dir[64];
 
@@ -536,6 +537,103 @@ static void test_sync_error(void **state)
 	tsrv_stop(true);
 }
 
+/* sync and syncfs fsync the data files written since their last fsync
+ * (the inode's dirty flag), then the journal; syncfs reports an error,
+ * sync answers 0 as Linux's. */
+static void test_syncfs(void **state)
+{
+	(void)state;
+	tsrv_start(dir, sizeof dir);
+	struct cage *cg = cage_new(1, 1000, 1000);
+	struct inode *in;
+	write_file(cg, "/tmp/a", "one");
+	check(vfs_resolve(srv.vfs, &cg->cred, vfs_root(srv.vfs), "/tmp/a",
+			  WALK_FOLLOW, &in), 0);
+	assert_true(in->dirty);
+	long fd = SYSP(cg, open, "/tmp/a", 0, O_RDONLY);
+	check(fd_call(cg, LIND_SYS_syncfs, fd), 0);
+	assert_false(in->dirty);
+	check(fd_call(cg, LIND_SYS_syncfs, 99), -EBADF);
+	write_file(cg, "/tmp/a", "two");
+	assert_true(in->dirty);
+	check(tsys(cg, LIND_SYS_sync, A(0), NULL, 0, NULL, 0, NULL), 0);
+	assert_false(in->dirty);
+	store_inject(srv.store, STORE_FAULT_SYNC, EIO);
+	check(tsys(cg, LIND_SYS_sync, A(0), NULL, 0, NULL, 0, NULL), 0);
+	check(fd_call(cg, LIND_SYS_syncfs, fd), -EIO); /* read-only now */
+	store_inject(srv.store, STORE_FAULT_SYNC, 0);
+	expect_file(cg, "/tmp/a", "two");
+	tsrv_stop(false);
+	tsrv_start(dir, sizeof dir);
+	cg = cage_new(1, 1000, 1000);
+	expect_file(cg, "/tmp/a", "two");
+	tsrv_stop(true);
+}
+
+/* xattr calls on path with name: set (value non-NULL) or get into out. */
+static long xattr_call(struct cage *cg, const char *path, const char *name,
+		       const char *value, char *out, size_t cap)
+{
+	struct call c;
+	memset(&c, 0, sizeof c);
+	c.cage = cg;
+	c.nr = value ? LIND_SYS_setxattr : LIND_SYS_getxattr;
+	c.in[0].ptr = path;
+	c.in[0].len = strlen(path);
+	c.in[1].ptr = name;
+	c.in[1].len = strlen(name);
+	if (value) {
+		c.in[2].ptr = value;
+		c.in[2].len = c.a[3] = (int64_t)strlen(value);
+	}
+	c.out[2].buf = out;
+	c.out[2].cap = cap;
+	c.a[3] = value ? c.a[3] : (int64_t)cap;
+	long r = value ? srv_setxattr(&c) : srv_getxattr(&c);
+	long f = store_flush(srv.store);
+	return r >= 0 && f < 0 ? f : r;
+}
+
+static void expect_xattr(struct cage *cg, const char *path, const char *name,
+			 const char *value)
+{
+	char buf[64] = {0};
+	check(xattr_call(cg, path, name, NULL, buf, sizeof buf - 1),
+	      (long)strlen(value));
+	assert_string_equal(buf, value);
+}
+
+/* Extended attributes are journaled (a crash keeps them), written into
+ * the snapshot (a clean stop keeps them), and go with their inode. */
+static void test_xattr_persists(void **state)
+{
+	(void)state;
+	tsrv_start(dir, sizeof dir);
+	struct cage *cg = cage_new(1, 1000, 1000);
+	write_file(cg, "/tmp/a", "one");
+	write_file(cg, "/tmp/b", "two");
+	check(xattr_call(cg, "/tmp/a", "user.x", "1", NULL, 0), 0);
+	check(xattr_call(cg, "/tmp/a", "user.y", "22", NULL, 0), 0);
+	check(xattr_call(cg, "/tmp/a", "user.x", "333", NULL, 0), 0);
+	check(xattr_call(cg, "/tmp/b", "user.z", "gone", NULL, 0), 0);
+	check(SYSP(cg, removexattr, "/tmp/a", 0, 0), -ERANGE); /* no name */
+	check(SYSP(cg, unlink, "/tmp/b", 0), 0);
+	tsrv_stop(false); /* a crash: the journal */
+	tsrv_start(dir, sizeof dir);
+	cg = cage_new(1, 1000, 1000);
+	expect_xattr(cg, "/tmp/a", "user.x", "333");
+	expect_xattr(cg, "/tmp/a", "user.y", "22");
+	assert_true(xattr_total() > 0);
+	tsrv_stop(true); /* a clean stop: the snapshot */
+	tsrv_start(dir, sizeof dir);
+	cg = cage_new(1, 1000, 1000);
+	expect_xattr(cg, "/tmp/a", "user.x", "333");
+	expect_xattr(cg, "/tmp/a", "user.y", "22");
+	check(SYSP(cg, unlink, "/tmp/a", 0), 0);
+	check(xattr_total(), 0); /* freed with the inode */
+	tsrv_stop(true);
+}
+
 /* An O_CREAT open whose data file cannot be made (here: EMFILE) leaves
  * no name, no inode and no data file. */
 /* A create needs no host fd (its data file is made by the first write):
@@ -597,6 +695,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_cut_back_fails, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_sync_error, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_syncfs, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_xattr_persists, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_create_without_data_file,
 						setup, teardown),
 		cmocka_unit_test(test_crc32),
