@@ -121,11 +121,13 @@ for round in $(seq "$KILLS"); do
 	fi
 done
 diag <<EOF
-$calls calls acknowledged in all; $(grep -c '^lind: relay connection lost' "$T/cages.err") cages ended by a kill
+$calls calls acknowledged in all; $(grep -c '^lind: ' "$T/cages.err") cages ended by a kill
 EOF
 expect_eq "no data file in the store without a file" "" "$(stray_data)"
+# the kill ends cages with lind's lines (the relay lost, an attach cut
+# short); crash_cage's own are calls that failed
 expect_eq "no cage's call failed while the server ran" "" \
-	"$(grep -v '^lind: relay connection lost' "$T/cages.err")"
+	"$(grep -v '^lind: ' "$T/cages.err")"
 check "the journal never went read-only" \
 	eval '! grep -q "read-only" "$T/server.log"'
 
