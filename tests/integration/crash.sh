@@ -89,7 +89,7 @@ stray_data() {
 	ls "$LIND_STORE/data" | sort | comm -23 - "$T/inos"
 }
 
-bad=0 calls=0
+calls=0
 for round in $(seq "$KILLS"); do
 	workers=
 	start_round "$round" || { not_ok "round $round starts"; break; }
@@ -117,7 +117,6 @@ for round in $(seq "$KILLS"); do
 	else
 		not_ok "kill $round after $ms ms: $what as acknowledged"
 		grep -v '^ino ' "$T/verify.out" | head -40 | diag
-		bad=$((bad + 1))
 	fi
 done
 diag <<EOF
