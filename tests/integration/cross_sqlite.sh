@@ -149,7 +149,7 @@ else
 	diag "$T/writers.err"
 fi
 WRITERS=3 ROWS=300
-# writers RUNNER... DB MODE: WRITERS of them at once, their output sorted
+# writers RUNNER... DB MODE: WRITERS of them at once
 writers() {
 	local i
 	for i in $(seq $WRITERS); do

@@ -172,11 +172,12 @@ static int op_parse(const char *line, const struct model *m, struct op *op)
 {
 	char kind[16], p[16], q[24], len[16];
 	int n = sscanf(line, "try %15s %15s %23s %15s", kind, p, q, len);
+	if (n < 2)
+		return -1;
 	for (op->kind = CREATE; op->kind < UNLINK; op->kind++)
 		if (!strcmp(kind_names[op->kind], kind))
 			break;
-	if (n < 2 || strcmp(kind_names[op->kind], kind) ||
-	    (op->p = slot_of(p)) < 0)
+	if (strcmp(kind_names[op->kind], kind) || (op->p = slot_of(p)) < 0)
 		return -1;
 	bool two = op->kind == RENAME || op->kind == LINK;
 	if (n != 2 + two + 2 * (op->kind == APPEND))
