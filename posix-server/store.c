@@ -64,6 +64,8 @@ struct store {
 	uint64_t alloc_end; /* journal preallocated up to here; UINT64_MAX
 			     * when its filesystem cannot preallocate */
 	bool reserved;      /* queued records are from a call that reserved */
+	bool unsynced;      /* the journal or data/'s names changed since the
+			     * last store_sync: it has work to do */
 	int broken;         /* -errno that made the store read-only, or 0 */
 	int fault[STORE_NFAULTS]; /* tests: errno to fail with */
 	struct vfs *vfs;   /* what store_load filled: for compaction */
@@ -347,6 +349,7 @@ static int journal_append(struct store *s)
 		return 0;
 	seal_group(s);
 	int r = write_journal(s, n);
+	s->unsynced = true; /* even a failed write may have reached the file */
 	if (r == 0) {
 		s->logbytes += n;
 		return 0;
@@ -374,6 +377,7 @@ static void remove_gone(struct store *s)
 		char name[32];
 		data_name(name, sizeof name, s->gone[i]);
 		unlinkat(s->datafd, name, 0);
+		s->unsynced = true;
 	}
 	s->ngone = 0;
 }
@@ -403,8 +407,13 @@ int store_sync(struct store *s)
 		return 0;
 	if (s->broken)
 		return -EIO;
-	/* data/ too: a new data file's name must survive a power loss. */
+	/* data/ too: a new data file's name must survive a power loss.
+	 * Nothing changed since the last sync (a database fsyncing its file
+	 * again): the file's own fsync was all there was to do. */
 	int err = s->fault[STORE_FAULT_SYNC];
+	if (!err && !s->unsynced)
+		return 0;
+	s->unsynced = false;
 	int r = err ? -err : fdatasync(s->logfd) < 0 ? -errno : 0;
 	if (r == 0 && fsync(s->datafd) < 0)
 		r = -errno;
@@ -424,6 +433,7 @@ int store_data_open(struct store *s, uint64_t ino)
 	char name[32];
 	data_name(name, sizeof name, ino);
 	int fd = openat(s->datafd, name, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	s->unsynced = true; /* it may be a new name in data/ */
 	return fd < 0 ? -errno : fd;
 }
 

@@ -28,6 +28,12 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+static double median(double *r, int n)
+{
+	qsort(r, (size_t)n, sizeof r[0], cmp_double);
+	return r[n / 2];
+}
+
 static char path[256];
 static int fd4k;
 static char buf4k[4096];
@@ -94,8 +100,7 @@ static void latency(const char *name, void (*op)(void), int n)
 			op();
 		r[k] = (now_ns() - t) / n;
 	}
-	qsort(r, ROUNDS, sizeof r[0], cmp_double);
-	printf("%s %.3f\n", name, r[ROUNDS / 2] / 1000.0);
+	printf("%s %.3f\n", name, median(r, ROUNDS) / 1000.0);
 	fflush(stdout);
 }
 
@@ -124,6 +129,78 @@ static void throughput(long mib)
 	printf("read_64k_MiBps %.1f\n", mib / (r / 1e9));
 }
 
+/* A sequential write of mib MiB in 64 KiB writes, then fsync: MiB/s of
+ * the whole, median of 3 rounds. */
+static void write_fsync(long mib)
+{
+	static char chunk[65536];
+	double r[3];
+	memset(chunk, 'w', sizeof chunk);
+	for (int k = 0; k < 3; k++) {
+		int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		if (fd < 0)
+			exit(1);
+		double t = now_ns();
+		for (long i = 0; i < mib * 16; i++)
+			if (write(fd, chunk, sizeof chunk) != (ssize_t)sizeof chunk)
+				exit(1);
+		if (fsync(fd) < 0)
+			exit(1);
+		r[k] = now_ns() - t;
+		close(fd);
+		unlink(path);
+	}
+	printf("write_fsync_64k_MiBps %.1f\n", mib / (median(r, 3) / 1e9));
+	fflush(stdout);
+}
+
+/* bench files: 10,000 files of 512 bytes created (O_EXCL, written,
+ * closed), then each stat'ed, then each unlinked, in a fresh directory;
+ * prints the ms of the whole.  One round per run: scripts/bench runs it
+ * natively and in a cage by turns, as a disk shared with other work
+ * changes the cost of a create many times over within seconds. */
+#define NFILES 10000
+static void file_name(char *out, size_t n, const char *dir, int i)
+{
+	snprintf(out, n, "%s/f%d", dir, i);
+}
+
+static void small_files_once(const char *dir)
+{
+	static char data[512];
+	char name[300];
+	struct stat st;
+	for (int i = 0; i < NFILES; i++) {
+		file_name(name, sizeof name, dir, i);
+		int fd = open(name, O_WRONLY | O_CREAT | O_EXCL, 0644);
+		if (fd < 0 || write(fd, data, sizeof data) != sizeof data ||
+		    close(fd) < 0)
+			exit(1);
+	}
+	for (int i = 0; i < NFILES; i++) {
+		file_name(name, sizeof name, dir, i);
+		if (stat(name, &st) < 0 || st.st_size != sizeof data)
+			exit(1);
+	}
+	for (int i = 0; i < NFILES; i++) {
+		file_name(name, sizeof name, dir, i);
+		if (unlink(name) < 0)
+			exit(1);
+	}
+}
+
+static int small_files(void)
+{
+	char dir[280];
+	snprintf(dir, sizeof dir, "%s.d", path);
+	if (mkdir(dir, 0755) < 0)
+		return 1;
+	double t = now_ns();
+	small_files_once(dir);
+	printf("%.1f\n", (now_ns() - t) / 1e6);
+	return rmdir(dir) < 0;
+}
+
 /* MiB/s of writes of size bytes to /dev/null: one writer and no reader,
  * so in a cage the cost of the call alone, the ceiling of pipe_*. */
 static void null_throughput(const char *name, size_t size, long mib)
@@ -141,8 +218,7 @@ static void null_throughput(const char *name, size_t size, long mib)
 		r[k] = now_ns() - t;
 	}
 	close(fd);
-	qsort(r, 5, sizeof r[0], cmp_double);
-	printf("%s %.1f\n", name, mib / (r[2] / 1e9));
+	printf("%s %.1f\n", name, mib / (median(r, 5) / 1e9));
 	fflush(stdout);
 }
 
@@ -218,8 +294,7 @@ static void pipe_throughput(const char *name, size_t size, long mib,
 	for (int k = 0; k < 5; k++)
 		if ((r[k] = pipe_once(size, mib, process)) < 0)
 			return;
-	qsort(r, 5, sizeof r[0], cmp_double);
-	printf("%s %.1f\n", name, r[2]);
+	printf("%s %.1f\n", name, median(r, 5));
 	fflush(stdout);
 }
 
@@ -227,6 +302,8 @@ int main(int argc, char **argv)
 {
 	long mib = argc > 1 ? atol(argv[1]) : 256;
 	snprintf(path, sizeof path, "/tmp/lind-bench-%d", (int)getpid());
+	if (argc > 1 && !strcmp(argv[1], "files"))
+		return small_files();
 	fd4k = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
 	if (fd4k < 0)
 		return 1;
@@ -250,6 +327,7 @@ int main(int argc, char **argv)
 	close(fd4k);
 	unlink(path);
 	throughput(mib);
+	write_fsync(mib);
 	pipe_throughput("pipe_4k_thread_MiBps", 4096, 32, 0);
 	pipe_throughput("pipe_64k_thread_MiBps", 65536, 128, 0);
 	pipe_throughput("pipe_4k_process_MiBps", 4096, 32, 1);

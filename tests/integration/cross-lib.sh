@@ -17,3 +17,18 @@ unset MAKEFLAGS MFLAGS MAKEOVERRIDES MAKELEVEL
 fetch_src() {
 	"$LIND_SRC/scripts/fetch-src" "$1" 2>"$T/fetch.err"
 }
+
+# build_cache NAME SRC: cd to $LIND_BUILD/tests/cache/NAME, a package's
+# build kept between runs (make clean removes it), so that iterating on
+# the server re-links instead of rebuilding.  Status 0 when it holds a
+# finished build of SRC (mark_built); else it is emptied first, status 1.
+build_cache() {
+	CACHE=$LIND_BUILD/tests/cache/$1
+	if [ "$(cat "$CACHE/.built" 2>/dev/null)" = "$2" ]; then
+		cd "$CACHE"
+		return 0
+	fi
+	rm -rf "$CACHE" && mkdir -p "$CACHE" && cd "$CACHE" || exit 1
+	return 1
+}
+mark_built() { echo "$1" >"$CACHE/.built"; }
