@@ -174,7 +174,7 @@ static long open_path(struct call *c, long dirfd, const char *path,
 		return -ENOTDIR;
 	/* a /proc file is its snapshot, a bind's file open on the host */
 	if ((in->proc && (r = procfs_open(cg, &in, O_RDONLY)) < 0) ||
-	    (in->host && (r = data_fd(in)) < 0))
+	    (in->host && !S_ISLNK(in->mode) && (r = data_fd(in)) < 0))
 		return r;
 	struct ofd *o = ofd_new(&ofd_path_ops,
 				O_PATH | ((int)flags & (O_DIRECTORY | O_NOFOLLOW)),
