@@ -57,7 +57,8 @@ int xattr_set(struct inode *in, const char *name, const void *value,
 	uint8_t *copy = malloc(len ? len : 1);
 	if (!copy)
 		return -ENOMEM;
-	memcpy(copy, value, len);
+	if (len) /* an empty value may come as NULL (a replayed record) */
+		memcpy(copy, value, len);
 	if (!old) {
 		struct xattrs *x = room_for_one(in);
 		char *n = x ? strdup(name) : NULL;
