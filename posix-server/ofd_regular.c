@@ -13,7 +13,10 @@ static long regular_read(struct call *c, struct ofd *o, void *buf, size_t cap,
 			 const int64_t *pos)
 {
 	uint64_t off = pos ? (uint64_t)*pos : o->off;
-	if (cap == 0 || (!o->in->host && off >= o->in->size))
+	if (cap == 0)
+		return 0;
+	sys_file_accessed(o); /* at the end of the file too, as filemap_read */
+	if (!o->in->host && off >= o->in->size)
 		return 0; /* end of file: no data file needed (an empty one
 			   * may have none) */
 	long hfd = vfs_data_fd(srv.vfs, o->in);

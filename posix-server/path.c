@@ -97,6 +97,7 @@ static int follow(struct vfs *v, struct inode *in, const char *rest,
 {
 	if (++*links > VFS_LINKS_MAX)
 		return -ELOOP;
+	vfs_accessed(v, in); /* pick_link's touch_atime */
 	char target[LIND_MAX_PATH];
 	long n = vfs_readlink(v, in, target, sizeof target);
 	if (n < 0)

@@ -428,7 +428,7 @@ static void put_bind(const char *host, const char *path, unsigned long dev,
 /* The store at /, /proc, and each bind, in the order they cover. */
 static void gen_mounts(struct gen *g)
 {
-	fputs("lind / lind rw 0 0\nproc /proc proc ro,nosuid,nodev,noexec 0 0\n",
+	fputs("lind / lind rw,relatime 0 0\nproc /proc proc ro,nosuid,nodev,noexec 0 0\n",
 	      g->f);
 	struct mount_ctx m = {g, false, 0};
 	bind_each_of(g->t->binds, put_bind, &m); /* as cage N sees them */
@@ -436,7 +436,7 @@ static void gen_mounts(struct gen *g)
 
 static void gen_mountinfo(struct gen *g)
 {
-	fprintf(g->f, "1 0 %u:%u / / rw - lind lind rw\n"
+	fprintf(g->f, "1 0 %u:%u / / rw,relatime - lind lind rw\n"
 		      "2 1 %u:%u / /proc ro,nosuid,nodev,noexec - proc proc ro\n",
 		major(VFS_DEV), minor(VFS_DEV), major(PROC_DEV),
 		minor(PROC_DEV));

@@ -15,6 +15,10 @@
 #include "store.h"
 #include "vfs.h"
 
+#ifndef O_NOATIME /* <fcntl.h> says it only with _GNU_SOURCE */
+#define O_NOATIME 01000000
+#endif
+
 /* sys_signal.c: tcgetpgrp, tcsetpgrp, tcgetsid on fd's description o. */
 long srv_tty_job_ioctl(struct call *c, struct ofd *o, unsigned long req);
 
@@ -102,6 +106,21 @@ static inline struct inode *sys_alloc_inode(const struct cred *cr,
 			mode &= ~(uint32_t)S_ISGID;
 	}
 	return vfs_alloc(srv.vfs, mode, cr->fsuid, gid, 0);
+}
+
+/* Linux's inode_owner_or_capable. */
+static inline bool sys_owner_or_root(const struct cred *cr,
+				     const struct inode *in)
+{
+	return cred_fs_capable(cr) || cr->fsuid == in->uid;
+}
+
+/* A read through o (read, getdents, mmap, a copy's source): atime moves
+ * as relatime says (vfs_accessed), unless o was opened O_NOATIME. */
+static inline void sys_file_accessed(const struct ofd *o)
+{
+	if (!(o->flags & O_NOATIME))
+		vfs_accessed(srv.vfs, o->in);
 }
 
 static inline void sys_touch(struct inode *in, bool modify)

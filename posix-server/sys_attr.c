@@ -12,12 +12,6 @@
 
 #include "sys.h"
 
-/* inode_owner_or_capable */
-static bool owner_or_root(const struct cred *cr, const struct inode *in)
-{
-	return cred_fs_capable(cr) || cr->fsuid == in->uid;
-}
-
 /* in_group_or_capable: may keep a setgid bit for group gid */
 static bool sgid_ok(const struct cred *cr, uint32_t gid)
 {
@@ -120,7 +114,7 @@ static long chmod_inode(struct call *c, const struct target *t, long mode)
 	struct inode *in = t->in;
 	if (S_ISLNK(in->mode))
 		return -EOPNOTSUPP; /* a link's mode is never changed (Linux 6.6) */
-	if (!owner_or_root(cr, in))
+	if (!sys_owner_or_root(cr, in))
 		return -EPERM;
 	if ((r = store_reserve(srv.store, STORE_ADDS)) < 0)
 		return r;
@@ -201,7 +195,7 @@ static long chown_inode(struct call *c, const struct target *t, long uid,
 	if ((r = chown_allowed(cr, in, (uint32_t)uid, (uint32_t)gid)) < 0)
 		return r;
 	/* dropping a bit is a mode change: the owner's or root's */
-	if (kill && !owner_or_root(cr, in))
+	if (kill && !sys_owner_or_root(cr, in))
 		return -EPERM;
 	if ((r = store_reserve(srv.store, STORE_ADDS)) < 0)
 		return r;
@@ -272,7 +266,7 @@ static long set_times(struct call *c, const struct target *t,
 	struct inode *in = t->in;
 	bool given = ts && (ts[0].tv_nsec != UTIME_NOW ||
 			    ts[1].tv_nsec != UTIME_NOW);
-	if (!owner_or_root(cr, in)) {
+	if (!sys_owner_or_root(cr, in)) {
 		if (given)
 			return -EPERM;
 		if (vfs_permission(cr, in, W_OK) < 0)

@@ -200,6 +200,8 @@ long srv_copy_file_range(struct call *c)
 	if (len == 0)
 		return 0;
 	r = copy_data(i->in, &ioff, o->in, &ooff, len);
+	if (r >= 0)
+		sys_file_accessed(i); /* the source was read (splice) */
 	if (r <= 0)
 		return r;
 	if (iset) {
@@ -237,6 +239,7 @@ long srv_sendfile(struct call *c)
 	r = copy_data(i->in, &ioff, o->in, &ooff, (uint64_t)c->a[3]);
 	if (r < 0)
 		return r;
+	sys_file_accessed(i);
 	o->off = ooff;
 	if (iset) {
 		ipos = (int64_t)ioff;

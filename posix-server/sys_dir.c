@@ -214,6 +214,7 @@ long srv_getdents64(struct call *c)
 		return procfs_getdents(c, o);
 	if (dir->nlink == 0)
 		return -ENOENT;
+	sys_file_accessed(o); /* iterate_dir's file_accessed, every call */
 	uint8_t *buf = c->out[1].buf;
 	size_t cap = c->out[1].cap, used = 0;
 	/* Offsets are cookies: 1 after ".", 2 after "..", then the entries'. */
@@ -271,6 +272,8 @@ static long readlink_at(struct call *c, long dirfd, const char *path, int out,
 	long r = readlink_file(c, dirfd, path, &in);
 	if (r < 0)
 		return r;
+	if (S_ISLNK(in->mode))
+		vfs_accessed(srv.vfs, in); /* do_readlinkat's touch_atime */
 	size_t cap = c->out[out].cap < (size_t)(int)size ? c->out[out].cap
 							  : (size_t)(int)size;
 	r = vfs_readlink(srv.vfs, in, c->out[out].buf, cap);

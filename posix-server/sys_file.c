@@ -13,7 +13,7 @@
 #include "procfs.h"
 #include "sys.h"
 
-#define STATUS_FLAGS (O_APPEND | O_NONBLOCK | O_SYNC | O_DSYNC)
+#define STATUS_FLAGS (O_APPEND | O_NONBLOCK | O_SYNC | O_DSYNC | O_NOATIME)
 /* The kernel's __O_TMPFILE bit (glibc's O_TMPFILE adds O_DIRECTORY) */
 #define TMPFILE_BIT (O_TMPFILE & ~O_DIRECTORY)
 
@@ -120,7 +120,12 @@ static long open_existing_check(struct cage *cg, struct inode *in, long flags,
 	long r = vfs_permission(&cg->cred, in, want);
 	if (r < 0)
 		return r;
-	return in->host && acc != O_RDONLY ? -EROFS : 0;
+	if (in->host && acc != O_RDONLY)
+		return -EROFS;
+	/* reads that leave atime alone: the owner's or root's choice */
+	if ((flags & O_NOATIME) && !sys_owner_or_root(&cg->cred, in))
+		return -EPERM;
+	return 0;
 }
 
 /* O_TRUNC of an existing file: its times move even when it was empty,
@@ -705,6 +710,18 @@ static bool path_fcntl(long cmd)
 	       cmd == F_SETFD || cmd == F_GETFL;
 }
 
+/* F_SETFL: the flags Linux lets it change (SETFL_MASK, less O_DIRECT);
+ * O_NOATIME only by the file's owner or root (setfl). */
+static long set_fl(struct call *c, struct ofd *o, long arg)
+{
+	int set = O_APPEND | O_NONBLOCK | O_NOATIME;
+	if ((arg & O_NOATIME) && !(o->flags & O_NOATIME) && o->in &&
+	    !sys_owner_or_root(&cur(c)->cred, o->in))
+		return -EPERM;
+	o->flags = (o->flags & ~set) | ((int)arg & set);
+	return 0;
+}
+
 long srv_fcntl(struct call *c)
 {
 	struct fdtable *t = cur(c)->fds;
@@ -728,9 +745,7 @@ long srv_fcntl(struct call *c)
 	case F_GETFL:
 		return o->flags;
 	case F_SETFL:
-		o->flags = (o->flags & ~(O_APPEND | O_NONBLOCK)) |
-			   ((int)arg & (O_APPEND | O_NONBLOCK));
-		return 0;
+		return set_fl(c, o, arg);
 	case F_GETLK:
 	case F_SETLK:
 	case F_SETLKW:

@@ -329,8 +329,8 @@ static long statfs_inode(struct inode *in, struct statfs *sf)
 	sf->f_ffree = srv_limits.inodes - vfs_inodes(srv.vfs);
 	memset(&sf->f_fsid, 0, sizeof sf->f_fsid);
 	sf->f_namelen = VFS_NAME_MAX;
-	/* reads never move atime: the store is mounted noatime, so to say */
-	sf->f_flags = ST_VALID | ST_NOSUID | ST_NODEV | ST_NOATIME |
+	/* reads move atime as relatime says (vfs_accessed) */
+	sf->f_flags = ST_VALID | ST_NOSUID | ST_NODEV | ST_RELATIME |
 		      (store_writable(srv.store) < 0 ? ST_RDONLY : 0);
 	return 0;
 }

@@ -56,5 +56,8 @@ long srv_lind_mapfd(struct call *c)
 	if (host < 0)
 		return host;
 	long fd = reopen(host, (int)mode);
-	return fd < 0 ? fd : call_pass_fd(c, (int)fd);
+	if (fd < 0)
+		return fd;
+	sys_file_accessed(o); /* generic_file_mmap's file_accessed */
+	return call_pass_fd(c, (int)fd);
 }

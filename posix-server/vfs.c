@@ -34,6 +34,31 @@ int64_t vfs_now(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+#define RELATIME_AGE (24 * 3600 * 1000000000LL) /* Linux's: one day */
+
+bool vfs_atime_due(const struct inode *in, int64_t now)
+{
+	if (in->mtime >= in->atime || in->ctime >= in->atime ||
+	    now - in->atime >= RELATIME_AGE)
+		return now != in->atime;
+	return false;
+}
+
+void vfs_accessed(struct vfs *v, struct inode *in)
+{
+	if (in->host || in->proc)
+		return; /* a bind is read-only; /proc is made, never kept */
+	int64_t now = vfs_now();
+	if (!vfs_atime_due(in, now))
+		return;
+	/* no room in the journal (or a read-only store): atime stays, as
+	 * touch_atime skips a mount it may not write */
+	if (store_reserve(v->store, STORE_ADDS) < 0)
+		return;
+	in->atime = now;
+	store_log_inode(v->store, in);
+}
+
 struct vfs *vfs_new(struct store *st)
 {
 	struct vfs *v = calloc(1, sizeof *v);

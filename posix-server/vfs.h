@@ -116,6 +116,15 @@ void vfs_maybe_free(struct vfs *v, struct inode *in);
 int vfs_permission(const struct cred *cr, const struct inode *in, int want);
 void vfs_stat(const struct inode *in, struct stat *st);
 int64_t vfs_now(void);
+/* Reads move atime as Linux's default mount option relatime does
+ * (atime_needs_update, relatime_need_update): only when it is not after
+ * mtime or ctime, or is a day old, so a file read over and over costs
+ * one journal record per change, not one per read.  vfs_atime_due is
+ * the rule at time now; vfs_accessed applies it to in (a store inode:
+ * a bind's or /proc's atime is the host's or made), in memory and as an
+ * INODE record of the call's journal group. */
+bool vfs_atime_due(const struct inode *in, int64_t now);
+void vfs_accessed(struct vfs *v, struct inode *in);
 
 /* Path resolution (path.c).  Symlinks in the middle of a path are
  * followed, the last component's only with WALK_FOLLOW or a trailing

@@ -151,8 +151,8 @@ expect_eq "... the store's file stays" "$D/a/b/gpl" \
 expect_eq "the host's file is untouched" "$mode_before" "$(stat -c %a /usr/bin/ls)"
 check "nothing appeared on the host" test ! -e $LIC/moved
 
-# (atime is left out: the server does not move it on reads, as noatime,
-# which its statfs says.)  chmod, times and renames are journaled: they survive a restart of both
+# (atime is left out: relatime moves it on the first read after a change,
+# on both sides, so it says nothing here.)  chmod, times and renames are journaled: they survive a restart of both
 # daemons, and a kill -9 of the server
 run_both "stat before the restart" stat -c '%a %s %Y %n' $D/a/b/gpl $D/a/b/c/apache
 cp "$T/cage.out" "$T/before.out"

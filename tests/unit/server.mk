@@ -5,7 +5,8 @@ SERVER_TESTS = tests/unit/test_server_path tests/unit/test_server_fdtable \
 	tests/unit/test_server_bind tests/unit/test_server_procfs \
 	tests/unit/test_server_attr tests/unit/test_server_wait \
 	tests/unit/test_server_pipe tests/unit/test_server_shm \
-	tests/unit/test_server_fsck tests/unit/test_server_cred
+	tests/unit/test_server_fsck tests/unit/test_server_cred \
+	tests/unit/test_server_atime
 check_PROGRAMS += $(SERVER_TESTS)
 TESTS += $(SERVER_TESTS)
 EXTRA_DIST += tests/unit/test_server_util.h tests/unit/test_server_relay.h
@@ -82,3 +83,8 @@ tests_unit_test_server_cred_SOURCES = tests/unit/test_server_cred.c
 tests_unit_test_server_cred_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_server_cred_LDFLAGS = $(SAN_LD)
 tests_unit_test_server_cred_LDADD = $(SERVER_TEST_LIBS)
+
+tests_unit_test_server_atime_SOURCES = tests/unit/test_server_atime.c
+tests_unit_test_server_atime_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_server_atime_LDFLAGS = $(SAN_LD)
+tests_unit_test_server_atime_LDADD = $(SERVER_TEST_LIBS)
