@@ -34,6 +34,10 @@ store_state() {
 	(cd "$LIND_STORE" && find . -type f ! -name lock -print0 | sort -z |
 		xargs -0 sha256sum)
 }
+# read once first: a read moves atime (relatime) even under --deny write,
+# as on Linux a reader who may not write moves it; the reads below then
+# find it after the file's last change and journal nothing
+cage cat /tmp/ro/data >/dev/null
 before=$(store_state)
 
 # --deny write: reads and stdio work, every change is EPERM
