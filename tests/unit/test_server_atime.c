@@ -217,6 +217,51 @@ static void test_noatime(void **state)
 	check(call0(other, LIND_SYS_close, A(fd)), 0);
 }
 
+static void symlink_(const char *target, const char *path)
+{
+	struct call c;
+	memset(&c, 0, sizeof c);
+	c.cage = owner;
+	c.nr = LIND_SYS_symlink;
+	c.in[0].ptr = target;
+	c.in[0].len = strlen(target);
+	c.in[1].ptr = path;
+	c.in[1].len = strlen(path);
+	check(srv_handler_for(c.nr)(&c), 0);
+	check(store_flush(srv.store), 0);
+}
+
+/* readlink and following a link (pick_link's touch_atime) move the
+ * link's own atime, once while nothing changes. */
+static void test_links(void **state)
+{
+	(void)state;
+	check(call0(owner, LIND_SYS_close, A(hello())), 0);
+	symlink_("f", "/tmp/l");
+	struct inode *l = inode_of("/tmp/l");
+	l->atime = l->mtime - SEC;
+	int64_t atime = l->atime;
+	char buf[8];
+	check(tsys(owner, LIND_SYS_readlink, A(0, 0, sizeof buf), "/tmp/l", 6,
+		   buf, sizeof buf, NULL),
+	      1);
+	assert_true(l->atime > atime);
+	l->atime = atime;
+	long fd = SYSP(owner, open, "/tmp/l", 0, O_RDONLY);
+	assert_true(fd >= 0);
+	check(call0(owner, LIND_SYS_close, A(fd)), 0);
+	assert_true(l->atime > atime);
+	atime = l->atime;
+	long before = journal_size();
+	for (int i = 0; i < 20; i++) {
+		fd = SYSP(owner, open, "/tmp/l", 0, O_RDONLY);
+		assert_true(fd >= 0);
+		check(call0(owner, LIND_SYS_close, A(fd)), 0);
+	}
+	check(l->atime, atime);
+	check(journal_size(), before);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -229,6 +274,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_survives_crash, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_noatime, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_links, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
