@@ -1,5 +1,8 @@
 /* Per-deployment limits (limit.h): names, defaults, meanings. */
+#include <errno.h>
 #include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "common.h"
 #include "limit.h"
@@ -50,4 +53,25 @@ int srv_limit_set(const char *spec, char *why, size_t cap)
 void srv_limits_usage(FILE *f)
 {
 	lind_limits_usage(f, table, NLIMITS, &srv_limits);
+}
+
+/* SIZE: bytes, or K, M, G (binary multiples); at least one block. */
+int srv_max_size_set(const char *arg, char *why, size_t cap)
+{
+	static const char suffix[] = "KMG";
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(arg, &end, 10);
+	const char *sfx = *end ? strchr(suffix, *end) : NULL;
+	unsigned shift = sfx ? 10u * (unsigned)(sfx - suffix + 1) : 0;
+	if (sfx)
+		end++;
+	if (errno || end == arg || *end || arg[0] == '-' || v == 0 ||
+	    v > (UINT64_MAX >> shift) || (v << shift) < 4096) {
+		snprintf(why, cap, "--max-size %s: want bytes (at least 4096)"
+				   " or a number with K, M or G", arg);
+		return -EINVAL;
+	}
+	srv_limits.max_size = (uint64_t)v << shift;
+	return 0;
 }

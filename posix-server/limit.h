@@ -24,6 +24,8 @@ struct srv_limits {
 	uint64_t shm_segments; /* SysV shm segments, all cages: ENOSPC */
 	uint64_t shm_bytes;    /* their bytes, all cages (page-rounded):
 				* ENOSPC; one segment's most: EINVAL */
+	uint64_t max_size; /* the store's usage (vfs_usage), set with
+			    * --max-size: EDQUOT past it; 0: no quota */
 };
 
 extern struct srv_limits srv_limits;
@@ -31,6 +33,9 @@ extern struct srv_limits srv_limits;
 /* Parses "NAME=VALUE" into srv_limits: 0, or -EINVAL with a one-line
  * reason in why. */
 int srv_limit_set(const char *spec, char *why, size_t cap);
+/* Parses --max-size SIZE (bytes, or with K, M, G) into
+ * srv_limits.max_size: 0, or -EINVAL with a reason in why. */
+int srv_max_size_set(const char *arg, char *why, size_t cap);
 /* Prints every limit's name, default and meaning (for --help). */
 void srv_limits_usage(FILE *f);
 

@@ -27,7 +27,7 @@
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: posix-server [--runtime-dir DIR] [--store DIR] [--limit NAME=N]...\n"
-		   "                    [--bind HOST:VIRT[:ro]]... [--host-root]\n"
+		   "                    [--max-size SIZE] [--bind HOST:VIRT[:ro]]... [--host-root]\n"
 		   "                    [--hostname NAME] [--help]\n"
 		   "Serves cages' system calls; runs in the foreground.\n"
 		   "  --runtime-dir DIR  sockets and pid file (default $LIND_RUNTIME_DIR)\n"
@@ -37,6 +37,8 @@ static void usage(FILE *f)
 		   "  --host-root        bind /usr /lib /lib64 /bin /sbin and a few files\n"
 		   "                     of /etc read-only, for dynamically linked programs\n"
 		   "  --hostname NAME    the cages' uname nodename (default lind)\n"
+		   "  --max-size SIZE    a quota on the store's usage (bytes, or with\n"
+		   "                     K, M, G): past it calls fail with EDQUOT\n"
 		   "  --limit NAME=N     change a limit (repeatable); names, defaults:\n");
 	srv_limits_usage(f);
 }
@@ -64,6 +66,7 @@ int main(int argc, char **argv)
 		{"bind", required_argument, NULL, 'b'},
 		{"host-root", no_argument, NULL, 'H'},
 		{"hostname", required_argument, NULL, 'n'},
+		{"max-size", required_argument, NULL, 'm'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -93,9 +96,10 @@ int main(int argc, char **argv)
 				bind_free_all(NULL);
 				return 2;
 			}
-		} else if (o == 'n') {
-			char why[128];
-			if (srv_hostname_set(optarg, why, sizeof why) < 0) {
+		} else if (o == 'n' || o == 'm') {
+			char why[160];
+			if ((o == 'n' ? srv_hostname_set(optarg, why, sizeof why)
+				      : srv_max_size_set(optarg, why, sizeof why)) < 0) {
 				lind_log(0, "%s", why);
 				return 2;
 			}

@@ -47,6 +47,12 @@ long ofd_regular_write(struct call *c, struct ofd *o, const void *buf,
 	uint64_t off = (o->flags & O_APPEND) ? in->size
 		       : pos		     ? (uint64_t)*pos
 					     : o->off;
+	/* past the quota: what fits, then EDQUOT, as Linux's quotas */
+	uint64_t room = vfs_room_size(srv.vfs, in);
+	if (off >= room)
+		return -EDQUOT;
+	if (len > room - off)
+		len = room - off;
 	long hfd = vfs_data_fd(srv.vfs, in);
 	if (hfd < 0)
 		return hfd;
@@ -55,8 +61,10 @@ long ofd_regular_write(struct call *c, struct ofd *o, const void *buf,
 		return -errno;
 	if (!pos)
 		o->off = off + (uint64_t)r;
-	if (off + (uint64_t)r > in->size)
+	if (off + (uint64_t)r > in->size) {
 		in->size = off + (uint64_t)r;
+		vfs_charge(srv.vfs, in);
+	}
 	in->dirty = true;
 	sys_touch(in, true);
 	return r;

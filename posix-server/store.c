@@ -616,6 +616,11 @@ static void fixup(struct inode *in, void *arg)
 		in->mtime = mtime;
 }
 
+static void recount(struct inode *in, void *v)
+{
+	vfs_charge(v, in);
+}
+
 /* Remove data files no inode owns (freed while we were killed). */
 static void sweep_orphans(struct store *s, struct vfs *v)
 {
@@ -694,6 +699,7 @@ int store_load(struct store *s, struct vfs *v)
 	nlink_root(v);
 	void *arg[2] = {s, v};
 	vfs_each(v, fixup, arg);
+	vfs_each(v, recount, v); /* the quota's usage, from the sizes */
 	sweep_orphans(s, v);
 	/* every walk starts at a directory root (fuzz_store gave it a file) */
 	struct inode *root = vfs_root(v);

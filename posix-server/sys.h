@@ -81,10 +81,13 @@ static inline long sys_sticky_ok(const struct cred *cr, const struct inode *dir,
 }
 
 /* Room for one more inode: each costs server memory, so their number is
- * a limit, answered as a filesystem out of inodes answers. */
+ * a limit, answered as a filesystem out of inodes answers; and its bytes
+ * count for the --max-size quota. */
 static inline long sys_inode_room(void)
 {
-	return vfs_inodes(srv.vfs) < srv_limits.inodes ? 0 : -ENOSPC;
+	if (vfs_inodes(srv.vfs) >= srv_limits.inodes)
+		return -ENOSPC;
+	return vfs_room(srv.vfs, VFS_INODE_COST);
 }
 
 /* A new inode of mode in dir, owned as Linux's inode_init_owner says:

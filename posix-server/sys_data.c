@@ -58,6 +58,20 @@ static long data_ofd(struct call *c, long fd, int acc, int notreg,
 	return 0;
 }
 
+/* -EDQUOT when a mode that sets the size would take it past the quota
+ * (KEEP_SIZE allocates only, and the quota counts sizes). */
+static long fallocate_room(struct inode *in, int mode, uint64_t off,
+			   uint64_t len)
+{
+	uint64_t end = mode & FALLOC_FL_INSERT_RANGE ? in->size + len
+		       : mode & (FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE |
+				 FALLOC_FL_COLLAPSE_RANGE) ? 0
+		       : off + len;
+	if (end < off) /* wrapped: the host answers it */
+		return 0;
+	return end > vfs_room_size(srv.vfs, in) ? -EDQUOT : 0;
+}
+
 /* The data file's own fallocate does the work, in every mode Linux has
  * (KEEP_SIZE, PUNCH_HOLE, ZERO_RANGE, COLLAPSE_RANGE, INSERT_RANGE...):
  * the host filesystem's answer (EOPNOTSUPP for a mode it lacks) is the
@@ -78,7 +92,8 @@ long srv_fallocate(struct call *c)
 		return r;
 	struct inode *in = o->in;
 	bool frees = mode & (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_COLLAPSE_RANGE);
-	if ((r = store_reserve(srv.store, frees ? STORE_FREES : STORE_ADDS)) < 0 ||
+	if ((r = fallocate_room(in, mode, (uint64_t)off, (uint64_t)len)) < 0 ||
+	    (r = store_reserve(srv.store, frees ? STORE_FREES : STORE_ADDS)) < 0 ||
 	    (r = vfs_data_fd(srv.vfs, in)) < 0)
 		return r;
 	if (fallocate((int)r, mode, (off_t)off, (off_t)len) < 0 ||
@@ -86,6 +101,7 @@ long srv_fallocate(struct call *c)
 		return -errno;
 	in->dirty = true;
 	in->size = (uint64_t)st.st_size;
+	vfs_charge(srv.vfs, in);
 	sys_touch(in, true); /* always, as Linux's file_modified() */
 	store_log_inode(srv.store, in);
 	return 0;
@@ -131,6 +147,11 @@ static long copy_data(struct inode *in, uint64_t *ioff, struct inode *out,
 		len = size - *ioff;
 	if (len > COPY_MAX)
 		len = COPY_MAX;
+	uint64_t room = vfs_room_size(srv.vfs, out);
+	if (*ooff >= room)
+		return -EDQUOT;
+	if (len > room - *ooff)
+		len = room - *ooff; /* what fits: a short copy */
 	long r = 0;
 	while (done < len) {
 		size_t n = len - done < COPY_CHUNK ? len - done : COPY_CHUNK;
@@ -152,8 +173,10 @@ static long copy_data(struct inode *in, uint64_t *ioff, struct inode *out,
 		*ooff += (uint64_t)put;
 		done += (uint64_t)put;
 		out->dirty = true;
-		if (*ooff > out->size)
+		if (*ooff > out->size) {
 			out->size = *ooff;
+			vfs_charge(srv.vfs, out);
+		}
 	}
 	if (done)
 		sys_touch(out, true);

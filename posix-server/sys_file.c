@@ -31,6 +31,8 @@ static long data_fd(struct inode *in)
 
 long sys_truncate_inode(struct inode *in, uint64_t len)
 {
+	if (len > vfs_room_size(srv.vfs, in))
+		return -EDQUOT;
 	long fd = store_reserve(srv.store,
 				len <= in->size ? STORE_FREES : STORE_ADDS);
 	if (fd < 0)
@@ -41,6 +43,7 @@ long sys_truncate_inode(struct inode *in, uint64_t len)
 		return -errno;
 	in->dirty = true; /* the size is the data file's */
 	in->size = len;
+	vfs_charge(srv.vfs, in);
 	sys_touch(in, true);
 	store_log_inode(srv.store, in);
 	return 0;
@@ -77,8 +80,8 @@ long sys_create_inode(struct call *c, struct walk *w, uint32_t mode,
 		      const char *target, struct inode **out)
 {
 	struct inode *in;
-	long r = new_inode(cur(c), w->dir, mode, &in);
-	if (r < 0)
+	long r = target ? vfs_room(srv.vfs, strlen(target)) : 0;
+	if (r < 0 || (r = new_inode(cur(c), w->dir, mode, &in)) < 0)
 		return r;
 	/* No data file yet: it is made by the first read or write, which
 	 * answers ENOSPC itself when the disk is full; an empty file costs
@@ -89,6 +92,7 @@ long sys_create_inode(struct call *c, struct walk *w, uint32_t mode,
 		return r;
 	}
 	in->nlink = 1;
+	vfs_charge(srv.vfs, in); /* a symlink's target */
 	sys_touch(w->dir, true);
 	store_log_inode(srv.store, in);
 	store_log_link(srv.store, w->dir->ino, w->name, in->ino);

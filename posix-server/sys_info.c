@@ -309,8 +309,27 @@ long srv_times(struct call *c)
 #define LIND_FS_MAGIC 0x4c494e44 /* "LIND": the store is no host type */
 #define ST_VALID 0x20 /* f_flags is meaningful (Linux sets it always) */
 
-/* The store's filesystem as its host holds it (space is the host's disk,
- * files the --limit inodes), or a bind's host filesystem, read-only. */
+/* With a --max-size quota the store is that big (in VFS_BLOCKs), its
+ * free space the quota's room or the host disk's, the less. */
+static void statfs_quota(struct statfs *sf)
+{
+	uint64_t max = srv_limits.max_size, used = vfs_usage(srv.vfs);
+	if (!max)
+		return;
+	uint64_t unit = sf->f_frsize ? (uint64_t)sf->f_frsize
+				     : (uint64_t)sf->f_bsize;
+	uint64_t room = (used < max ? max - used : 0) / VFS_BLOCK;
+	uint64_t host_free = (uint64_t)sf->f_bfree * unit / VFS_BLOCK,
+		 host_avail = (uint64_t)sf->f_bavail * unit / VFS_BLOCK;
+	sf->f_bsize = sf->f_frsize = VFS_BLOCK;
+	sf->f_blocks = max / VFS_BLOCK;
+	sf->f_bfree = room < host_free ? room : host_free;
+	sf->f_bavail = room < host_avail ? room : host_avail;
+}
+
+/* The store's filesystem as its host holds it (space is the host's disk
+ * or the --max-size quota, files the --limit inodes), or a bind's host
+ * filesystem, read-only. */
 static long statfs_inode(struct inode *in, struct statfs *sf)
 {
 	long r;
@@ -324,6 +343,7 @@ static long statfs_inode(struct inode *in, struct statfs *sf)
 	}
 	if ((r = store_statfs(srv.store, sf)) < 0)
 		return r;
+	statfs_quota(sf);
 	sf->f_type = LIND_FS_MAGIC;
 	sf->f_files = srv_limits.inodes;
 	sf->f_ffree = srv_limits.inodes - vfs_inodes(srv.vfs);

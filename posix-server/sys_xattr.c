@@ -99,6 +99,9 @@ static long change(struct call *c, int how, const void *value, size_t len,
 		return -EROFS;
 	if ((r = may_xattr(c, in, name, W_OK)) < 0)
 		return r;
+	if (value && (r = vfs_room(srv.vfs, xattr_growth(in, name, len,
+							 (int)flags))) < 0)
+		return r;
 	if ((r = store_reserve_bytes(srv.store, STORE_ADDS,
 				     len + strlen(name))) < 0)
 		return r;

@@ -23,6 +23,7 @@ struct vfs {
 	struct store *store;
 	struct inode *lru_head, *lru_tail; /* inodes with a data_fd */
 	size_t nfds;
+	uint64_t data_bytes; /* every inode's charged (the quota's) */
 };
 
 static uint64_t sip_key[2]; /* the directories' hash key (vfs_new) */
@@ -189,6 +190,7 @@ void vfs_remove(struct vfs *v, struct inode *in)
 	assert(*pp == in);
 	*pp = in->hnext;
 	v->count--;
+	v->data_bytes -= in->charged;
 	inode_destroy(v, in);
 }
 
@@ -217,6 +219,51 @@ void vfs_each(struct vfs *v, void (*fn)(struct inode *, void *), void *arg)
 			fn(in, arg);
 		}
 	}
+}
+
+/* ---- the quota ------------------------------------------------------
+ * Counted from sizes, not the host's allocation: a sparse file's holes
+ * count, so the usage is the same on any host filesystem and after a
+ * restart, where vfs_charge recounts every inode. */
+
+static uint64_t data_cost(const struct inode *in)
+{
+	if (S_ISLNK(in->mode))
+		return in->size;
+	if (!S_ISREG(in->mode))
+		return 0;
+	uint64_t blocks = in->size / VFS_BLOCK + (in->size % VFS_BLOCK != 0);
+	return blocks * VFS_BLOCK;
+}
+
+uint64_t vfs_usage(const struct vfs *v)
+{
+	return v->count * (uint64_t)VFS_INODE_COST + v->data_bytes +
+	       xattr_total();
+}
+
+void vfs_charge(struct vfs *v, struct inode *in)
+{
+	uint64_t now = data_cost(in);
+	v->data_bytes = v->data_bytes - in->charged + now;
+	in->charged = now;
+}
+
+int vfs_room(const struct vfs *v, uint64_t bytes)
+{
+	uint64_t max = srv_limits.max_size, used = vfs_usage(v);
+	return !max || (used <= max && bytes <= max - used) ? 0 : -EDQUOT;
+}
+
+uint64_t vfs_room_size(const struct vfs *v, const struct inode *in)
+{
+	uint64_t max = srv_limits.max_size;
+	uint64_t others = vfs_usage(v) - in->charged;
+	if (!max)
+		return UINT64_MAX;
+	uint64_t room = others < max ? (max - others) / VFS_BLOCK * VFS_BLOCK
+				     : 0;
+	return room > in->size ? room : in->size;
 }
 
 /* ---- directory entries ----------------------------------------------

@@ -30,6 +30,7 @@ struct inode {
 	uint32_t uid, gid;
 	uint32_t nlink;
 	uint64_t size;
+	uint64_t charged; /* data bytes the quota counts for it (vfs_charge) */
 	uint64_t rdev;
 	int64_t atime, mtime, ctime; /* ns */
 	char *target;    /* symlinks: the target, size bytes and a NUL */
@@ -80,6 +81,21 @@ size_t vfs_inodes(const struct vfs *v);
 void vfs_set_next_ino(struct vfs *v, uint64_t next);
 /* Calls fn on every inode (no changes to the table meanwhile). */
 void vfs_each(struct vfs *v, void (*fn)(struct inode *, void *), void *arg);
+
+/* The store's usage, what `posix-server --max-size` (srv_limits.max_size,
+ * 0: none) bounds (docs/durability.md, "A full store"): VFS_INODE_COST per
+ * inode, a regular file's size rounded up to VFS_BLOCK, a symlink's
+ * target, and the extended attributes' bytes. */
+#define VFS_INODE_COST 256u
+#define VFS_BLOCK 4096u
+uint64_t vfs_usage(const struct vfs *v);
+/* Counts in's data anew after its size changed (and every inode at load). */
+void vfs_charge(struct vfs *v, struct inode *in);
+/* 0, or -EDQUOT when bytes more (an inode, an attribute) pass the quota. */
+int vfs_room(const struct vfs *v, uint64_t bytes);
+/* The size regular file in may grow to within the quota (at least its
+ * size now; UINT64_MAX without a quota). */
+uint64_t vfs_room_size(const struct vfs *v, const struct inode *in);
 
 /* Directory entries. */
 struct dentry *vfs_lookup(struct inode *dir, const char *name);

@@ -41,6 +41,16 @@ static struct xattrs *room_for_one(struct inode *in)
 	return x;
 }
 
+size_t xattr_growth(const struct inode *in, const char *name, size_t len,
+		    int flags)
+{
+	const struct xattr *old = xattr_find(in, name);
+	if ((old && (flags & XATTR_CREATE)) || (!old && (flags & XATTR_REPLACE)))
+		return 0; /* fails first */
+	size_t drop = old ? cost(name, old->len) : 0, add = cost(name, len);
+	return add > drop ? add - drop : 0;
+}
+
 int xattr_set(struct inode *in, const char *name, const void *value,
 	      size_t len, int flags)
 {

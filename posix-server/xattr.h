@@ -34,6 +34,10 @@ const struct xattr *xattr_find(const struct inode *in, const char *name);
  * -ENODATA, -ENOSPC, -ENOMEM; nothing changes on an error. */
 int xattr_set(struct inode *in, const char *name, const void *value,
 	      size_t len, int flags);
+/* The bytes that set would add to xattr_total (0 when it fails first
+ * or shrinks): what the --max-size quota checks. */
+size_t xattr_growth(const struct inode *in, const char *name, size_t len,
+		    int flags);
 /* 0, or -ENODATA. */
 int xattr_remove(struct inode *in, const char *name);
 /* Each attribute, in the order they were set. */

@@ -7,6 +7,7 @@
 #include <sys/sysmacros.h>
 
 #include "test_server_util.h"
+#include "../../posix-server/limit.h"
 #include "../../posix-server/xattr.h"
 
 static char dir[64];
@@ -666,6 +667,45 @@ static void test_create_without_data_file(void **state)
 	tsrv_stop(true);
 }
 
+/* The --max-size quota's usage: counted as calls change sizes, and the
+ * same recounted at load (a crash: from the journal and data files). */
+static void test_quota_accounting(void **state)
+{
+	(void)state;
+	static char big[2 * VFS_BLOCK];
+	tsrv_start(dir, sizeof dir);
+	struct cage *cg = cage_new(1, 1000, 1000);
+	uint64_t u0 = vfs_usage(srv.vfs);
+	write_file(cg, "/tmp/a", "hello");
+	check(vfs_usage(srv.vfs), u0 + VFS_INODE_COST + VFS_BLOCK);
+	/* room for one more inode and one block, not two */
+	srv_limits.max_size = vfs_usage(srv.vfs) + VFS_INODE_COST +
+			      VFS_BLOCK + 100;
+	long fd = SYSP(cg, open, "/tmp/b", 0, O_CREAT | O_WRONLY, 0600);
+	assert_true(fd >= 0);
+	check(tsys(cg, LIND_SYS_write, A(fd, 0, sizeof big), big, sizeof big,
+		   NULL, 0, NULL),
+	      VFS_BLOCK); /* what fits */
+	check(tsys(cg, LIND_SYS_write, A(fd, 0, 1), big, 1, NULL, 0, NULL),
+	      -EDQUOT);
+	check(tsys(cg, LIND_SYS_ftruncate, A(fd, VFS_BLOCK + 1), NULL, 0, NULL, 0,
+		   NULL),
+	      -EDQUOT);
+	check(tsys(cg, LIND_SYS_ftruncate, A(fd, 10), NULL, 0, NULL, 0, NULL),
+	      0); /* shrinks */
+	check(SYSP(cg, open, "/tmp/c", 0, O_CREAT | O_WRONLY, 0600), -EDQUOT);
+	check(fd_call(cg, LIND_SYS_close, fd), 0);
+	uint64_t full = vfs_usage(srv.vfs);
+	check(full, u0 + 2 * (VFS_INODE_COST + VFS_BLOCK));
+	check(SYSP(cg, unlink, "/tmp/a"), 0);
+	check(vfs_usage(srv.vfs), full - VFS_INODE_COST - VFS_BLOCK);
+	tsrv_stop(false); /* a crash: recounted from journal and data files */
+	tsrv_start(dir, sizeof dir);
+	check(vfs_usage(srv.vfs), full - VFS_INODE_COST - VFS_BLOCK);
+	srv_limits.max_size = 0;
+	tsrv_stop(true);
+}
+
 static void test_crc32(void **state)
 {
 	(void)state;
@@ -700,6 +740,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_create_without_data_file,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_quota_accounting, setup,
+						teardown),
 		cmocka_unit_test(test_crc32),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
