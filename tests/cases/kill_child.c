@@ -26,6 +26,11 @@ static void on_usr1(int sig)
 int main(void)
 {
 	static const int sigs[] = {SIGTERM, SIGKILL, SIGINT, SIGHUP, SIGUSR2};
+	/* whatever was ignored where the test was started (nohup, a
+	 * background job: SIGHUP, SIGINT) would be in the child too */
+	for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++)
+		if (sigs[i] != SIGKILL)
+			signal(sigs[i], SIG_DFL);
 	fflush(stdout);
 	for (int round = 0; round < 4; round++)
 		for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++) {
