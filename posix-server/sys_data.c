@@ -96,6 +96,7 @@ long srv_fallocate(struct call *c)
 	    (r = store_reserve(srv.store, frees ? STORE_FREES : STORE_ADDS)) < 0 ||
 	    (r = vfs_data_fd(srv.vfs, in)) < 0)
 		return r;
+	sys_remove_privs(&c->cage->cred, in); /* Linux's file_modified */
 	if (fallocate((int)r, mode, (off_t)off, (off_t)len) < 0 ||
 	    fstat((int)r, &st) < 0)
 		return -errno;
@@ -222,6 +223,7 @@ long srv_copy_file_range(struct call *c)
 		return -EINVAL;
 	if (len == 0)
 		return 0;
+	sys_remove_privs(&c->cage->cred, o->in); /* a write to it */
 	r = copy_data(i->in, &ioff, o->in, &ooff, len);
 	if (r >= 0)
 		sys_file_accessed(i); /* the source was read (splice) */
@@ -259,6 +261,7 @@ long srv_sendfile(struct call *c)
 	uint64_t ioff = iset ? (uint64_t)ipos : i->off, ooff = o->off;
 	if ((uint64_t)c->a[3] == 0)
 		return 0;
+	sys_remove_privs(&c->cage->cred, o->in); /* a write to it */
 	r = copy_data(i->in, &ioff, o->in, &ooff, (uint64_t)c->a[3]);
 	if (r < 0)
 		return r;

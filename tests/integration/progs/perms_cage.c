@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/fsuid.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -128,6 +129,9 @@ static void setup(void)
 		{"f/trunc_suid", 04777, 1000, 1000},
 		{"f/otrunc_suid", 04777, 1000, 1000},
 		{"f/ftrunc_suid", 04777, 1000, 1000},
+		{"f/falloc_suid", 04777, 1001, 1000},
+		{"f/copy_suid", 06777, 1001, 1000},
+		{"f/sendfile_suid", 04777, 1001, 1000},
 		{"rootonly", 0600, 0, 0},
 	};
 	for (size_t i = 0; i < sizeof files / sizeof *files; i++)
@@ -263,6 +267,23 @@ static void check_kill_privs(void)
 	say("ftruncate ftrunc_suid", ftruncate(fd, 0));
 	close(fd);
 	mode_of("f/ftrunc_suid");
+	/* fallocate, copy_file_range and sendfile into a file write to it */
+	fd = open(p("f/falloc_suid"), O_RDWR);
+	say("fallocate falloc_suid", fallocate(fd, 0, 0, 4096));
+	close(fd);
+	mode_of("f/falloc_suid");
+	int src = open(p("f/mine644"), O_RDONLY);
+	fd = open(p("f/copy_suid"), O_WRONLY);
+	say("copy_file_range copy_suid",
+	    (int)copy_file_range(src, NULL, fd, NULL, 4, 0));
+	close(fd);
+	mode_of("f/copy_suid");
+	off_t zero = 0;
+	fd = open(p("f/sendfile_suid"), O_WRONLY);
+	say("sendfile sendfile_suid", (int)sendfile(fd, src, &zero, 4));
+	close(fd);
+	close(src);
+	mode_of("f/sendfile_suid");
 }
 
 static void check_chmod_chown(void)
