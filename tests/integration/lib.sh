@@ -74,8 +74,11 @@ expect_eq() {
 diag() { sed 's/^/# /' "$@" >&2; }
 
 # start_daemon PROGRAM LOG SOCKET [ARGS...]: runs it in the background (pid
-# in $daemon_pid) and waits until its socket exists, which means ready.
+# in $daemon_pid) and waits until its socket exists, which means ready.  A
+# socket left by a daemon that died (kill -9, or SIGTERM during its own
+# shutdown) would pass for ready at once: it goes first.
 start_daemon() {
+	rm -f "$3"
 	"$1" "${@:4}" >>"$2" 2>&1 &
 	daemon_pid=$!
 	local i=0
