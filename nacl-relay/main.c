@@ -20,6 +20,8 @@
 #include "relay.h"
 
 static struct relay R; /* large (the channel table): not on the stack */
+/* --server URL --secret FILE: a posix-server on another host */
+static const char *server_url, *secret_path;
 
 static const struct lind_limit limit_table[] = {
 	{"cages", offsetof(struct relay_limits, cages), 1, RELAY_MAX_CHANS,
@@ -32,10 +34,15 @@ static const struct lind_limit limit_table[] = {
 static void usage(void)
 {
 	fputs("usage: nacl-relay [--runtime-dir DIR] [--store DIR] "
-	      "[--socket-group GROUP] [--limit NAME=N]... [--help]\n"
+	      "[--socket-group GROUP] [--server URL --secret FILE]\n"
+	      "                  [--limit NAME=N]... [--help]\n"
 	      "Relays cage system calls to posix-server (foreground).\n"
 	      "  --runtime-dir DIR     sockets and channels (default $LIND_RUNTIME_DIR)\n"
 	      "  --store DIR           accepted for uniformity; the relay keeps no state\n"
+	      "  --server URL          a posix-server on another host, started with\n"
+	      "                        --listen URL (tcp://HOST:PORT; default: the one\n"
+	      "                        on this host, through server.sock)\n"
+	      "  --secret FILE         the secret shared with that server (mode 0600)\n"
 	      "  --socket-group GROUP  users of GROUP may attach cages (relay.sock 0660;\n"
 	      "                        the runtime dir gets group GROUP and g+x)\n"
 	      "  --limit NAME=N        change a limit (repeatable); names, defaults:\n",
@@ -128,6 +135,8 @@ static int parse_args(int argc, char **argv, const char **rundir)
 		{"store", required_argument, NULL, 's'},
 		{"socket-group", required_argument, NULL, 'g'},
 		{"limit", required_argument, NULL, 'l'},
+		{"server", required_argument, NULL, 'S'},
+		{"secret", required_argument, NULL, 'k'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -141,6 +150,12 @@ static int parse_args(int argc, char **argv, const char **rundir)
 			break;
 		case 's':
 			break; /* unused: the relay keeps no state */
+		case 'S':
+			server_url = optarg;
+			break;
+		case 'k':
+			secret_path = optarg;
+			break;
 		case 'g':
 			R.sock_gid = parse_group(optarg);
 			if (R.sock_gid < 0) {
@@ -165,6 +180,10 @@ static int parse_args(int argc, char **argv, const char **rundir)
 				argv[optind - 1]);
 			exit(2);
 		}
+	}
+	if (!server_url != !secret_path) {
+		fprintf(stderr, "nacl-relay: --server and --secret go together\n");
+		exit(2);
 	}
 	if (optind < argc) {
 		fprintf(stderr, "nacl-relay: unexpected argument '%s' (try --help)\n",
@@ -201,7 +220,15 @@ static int start(struct relay *r)
 		lind_log(0, "runtime dir path too long: %s", r->rundir);
 		return -ENAMETOOLONG;
 	}
-	int rc = relay_server_connect(r, server_sock, 5000);
+	int rc, fd;
+	if (server_url) {
+		rc = relay_remote_open(server_url, secret_path, &fd);
+		if (rc < 0)
+			return rc;
+		rc = relay_server_hello(r, fd);
+	} else {
+		rc = relay_server_connect(r, server_sock, 5000);
+	}
 	if (rc == -ENOENT || rc == -ECONNREFUSED) {
 		lind_log(0, "no posix-server at %s", server_sock);
 		return rc;
@@ -294,6 +321,7 @@ int main(int argc, char **argv)
 	relay_cages_fail_all(r);
 	relay_attach_close_all(r);
 	relay_server_close(r);
+	relay_remote_close();
 	relay_trace_close(r);
 	if (r->pid_file[0])
 		unlink(r->pid_file);

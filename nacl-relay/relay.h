@@ -160,6 +160,8 @@ int relay_thread_start(pthread_t *t, void *(*fn)(void *), void *arg);
 /* server_link.c */
 int relay_server_connect(struct relay *r, const char *sock_path,
 			 int timeout_ms);
+/* HELLO on fd (connected to server.sock or to remote.c's stand-in). */
+int relay_server_hello(struct relay *r, int fd);
 /* Who a new cage is: its virtual ids and groups (its launcher's, or
  * what root asked with lind-run --uid), and its launcher's host ids. */
 #define RELAY_GROUPS_MAX 256
@@ -190,6 +192,12 @@ int relay_replies_poll(struct relay *r);
 int relay_replies_start(struct relay *r);
 void relay_replies_stop(struct relay *r);
 void relay_server_close(struct relay *r);
+
+/* remote.c: --server tcp://: a stand-in for server.sock (*fd_out, for
+ * relay_server_hello) that carries it to a remote posix-server. */
+int relay_remote_open(const char *url, const char *secret, int *fd_out);
+/* After relay_server_close: the stand-in ends. */
+void relay_remote_close(void);
 
 /* trace.c */
 int relay_trace_open(struct relay *r);

@@ -72,8 +72,12 @@ int relay_server_connect(struct relay *r, const char *sock_path,
 	}
 	if (fd < 0)
 		return fd;
-	r->server_fd = fd;
+	return relay_server_hello(r, fd);
+}
 
+int relay_server_hello(struct relay *r, int fd)
+{
+	r->server_fd = fd;
 	Lind__Control hello = LIND__CONTROL__INIT;
 	hello.kind = LIND__CONTROL__KIND__HELLO;
 	hello.version = LIND_PROTO_VERSION;

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "bind.h"
+#include "bridge.h"
 #include "cage.h"
 #include "common.h"
 #include "limit.h"
@@ -28,7 +29,7 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: posix-server [--runtime-dir DIR] [--store DIR] [--limit NAME=N]...\n"
 		   "                    [--max-size SIZE] [--bind HOST:VIRT[:ro]]... [--host-root]\n"
-		   "                    [--hostname NAME] [--help]\n"
+		   "                    [--hostname NAME] [--listen URL --secret FILE] [--help]\n"
 		   "Serves cages' system calls; runs in the foreground.\n"
 		   "  --runtime-dir DIR  sockets and pid file (default $LIND_RUNTIME_DIR)\n"
 		   "  --store DIR        the virtual filesystem (default $LIND_STORE)\n"
@@ -37,6 +38,9 @@ static void usage(FILE *f)
 		   "  --host-root        bind /usr /lib /lib64 /bin /sbin and a few files\n"
 		   "                     of /etc read-only, for dynamically linked programs\n"
 		   "  --hostname NAME    the cages' uname nodename (default lind)\n"
+		   "  --listen URL       also serve one relay on another host, started\n"
+		   "                     with --server URL (tcp://ADDR:PORT)\n"
+		   "  --secret FILE      the secret shared with that relay (mode 0600)\n"
 		   "  --max-size SIZE    a quota on the store's usage (bytes, or with\n"
 		   "                     K, M, G): past it calls fail with EDQUOT\n"
 		   "  --limit NAME=N     change a limit (repeatable); names, defaults:\n");
@@ -67,10 +71,13 @@ int main(int argc, char **argv)
 		{"host-root", no_argument, NULL, 'H'},
 		{"hostname", required_argument, NULL, 'n'},
 		{"max-size", required_argument, NULL, 'm'},
+		{"listen", required_argument, NULL, 'L'},
+		{"secret", required_argument, NULL, 'k'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *rundir_opt = NULL, *store_opt = NULL;
+	const char *listen_url = NULL, *secret = NULL;
 	lind_log_init("posix-server");
 	atexit(binds_at_exit); /* the early error exits too (leak checks) */
 	/* Everything we create (sockets, trace feed, pid file, store) is
@@ -82,6 +89,10 @@ int main(int argc, char **argv)
 			rundir_opt = optarg;
 		else if (o == 's')
 			store_opt = optarg;
+		else if (o == 'L')
+			listen_url = optarg;
+		else if (o == 'k')
+			secret = optarg;
 		else if (o == 'l') {
 			char why[128];
 			if (srv_limit_set(optarg, why, sizeof why) < 0) {
@@ -110,6 +121,10 @@ int main(int argc, char **argv)
 			lind_log(0, "bad option %s (try --help)", argv[optind - 1]);
 			return 2;
 		}
+	}
+	if (!listen_url != !secret) {
+		lind_log(0, "--listen and --secret go together");
+		return 2;
 	}
 	if (optind < argc) {
 		lind_log(0, "unexpected argument %s (try --help)", argv[optind]);
@@ -183,6 +198,14 @@ int main(int argc, char **argv)
 		store_close(st);
 		return 1;
 	}
+	if (listen_url && bridge_start(listen_url, secret, sock) < 0) {
+		bridge_stop();
+		srv_loop_close();
+		bind_free_all(srv.vfs);
+		vfs_free(srv.vfs);
+		store_close(st);
+		return 1;
+	}
 	if ((r = lind_write_pidfile(pid)) < 0)
 		lind_log(0, "%s: %s", pid, strerror(-r));
 
@@ -195,6 +218,7 @@ int main(int argc, char **argv)
 
 	ev_run(srv.loop, 0);
 
+	bridge_stop();
 	srv_loop_close();
 	procfs_free_all();      /* after the cages: nothing holds a node */
 	bind_free_all(srv.vfs);

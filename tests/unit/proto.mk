@@ -1,8 +1,14 @@
 # unit tests: proto (cmocka)
 check_PROGRAMS += tests/unit/test_proto_format tests/unit/test_proto_ring \
-	tests/unit/test_proto_table tests/unit/test_proto_wire
+	tests/unit/test_proto_table tests/unit/test_proto_wire \
+	tests/unit/test_proto_sha256
 TESTS += tests/unit/test_proto_format tests/unit/test_proto_ring \
-	tests/unit/test_proto_table tests/unit/test_proto_wire
+	tests/unit/test_proto_table tests/unit/test_proto_wire \
+	tests/unit/test_proto_sha256
+tests_unit_test_proto_sha256_SOURCES = tests/unit/test_proto_sha256.c
+tests_unit_test_proto_sha256_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_proto_sha256_LDFLAGS = $(SAN_LD)
+tests_unit_test_proto_sha256_LDADD = $(UNIT_LIBS)
 tests_unit_test_proto_format_SOURCES = tests/unit/test_proto_format.c
 tests_unit_test_proto_format_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_proto_format_LDFLAGS = $(SAN_LD)
