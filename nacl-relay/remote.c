@@ -9,6 +9,8 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <limits.h>
 #include <poll.h>
 #include <stdlib.h>
@@ -137,23 +139,43 @@ static void on_control(const uint8_t *p, size_t len)
 	lind__control__free_unpacked(m, NULL);
 }
 
-/* CAGE_FD: the server's fd cannot cross hosts; its bytes did.  The cage
- * maps a private copy (docs/architecture.md "Remote relays"). */
-static void on_fd(const uint8_t *p, size_t len)
+/* A memfd holding len bytes, opened with the access mode the server's fd
+ * had (a read-only file stays read-only: mprotect to write fails). */
+static int copy_fd(const uint8_t *p, size_t len, uint32_t mode)
 {
-	uint32_t clen;
-	if (len < 4 || (memcpy(&clen, p, 4), clen > len - 4))
-		return;
-	Lind__Control *m = lind__control__unpack(NULL, clen, p + 4);
-	int fd = m ? memfd_create("lind-remote-map", MFD_CLOEXEC) : -1;
-	size_t off = 4 + clen;
+	int fd = memfd_create("lind-remote-map", MFD_CLOEXEC);
+	size_t off = 0;
 	while (fd >= 0 && off < len) {
 		ssize_t n = write(fd, p + off, len - off);
 		if (n <= 0)
 			break;
 		off += (size_t)n;
 	}
-	if (fd >= 0 && off == len)
+	if (fd >= 0 && off < len) {
+		close(fd);
+		return -1;
+	}
+	if (fd >= 0 && mode == O_RDONLY) {
+		char self[64];
+		snprintf(self, sizeof self, "/proc/self/fd/%d", fd);
+		int ro = open(self, O_RDONLY | O_CLOEXEC);
+		close(fd);
+		fd = ro;
+	}
+	return fd;
+}
+
+/* CAGE_FD: the server's fd cannot cross hosts; its bytes did.  The cage
+ * maps a private copy (docs/architecture.md "Remote relays"). */
+static void on_fd(const uint8_t *p, size_t len)
+{
+	uint32_t clen, mode;
+	if (len < 8 || (memcpy(&clen, p, 4), clen > len - 8))
+		return;
+	memcpy(&mode, p + 4, 4);
+	Lind__Control *m = lind__control__unpack(NULL, clen, p + 8);
+	int fd = m ? copy_fd(p + 8 + clen, len - 8 - clen, mode) : -1;
+	if (fd >= 0)
 		lind_send_msg(X.ctl, &m->base, &fd, 1);
 	else
 		lind_log(0, "cannot copy a mapped file: %s", strerror(errno));

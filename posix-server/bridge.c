@@ -227,12 +227,14 @@ static void send_fd_copy(Lind__Control *m, int fd)
 				  (off_t)got)) > 0)
 			got += (size_t)n;
 	}
-	uint8_t head[4 + 512];
+	uint8_t head[8 + 512];
 	uint32_t clen = (uint32_t)lind__control__get_packed_size(m);
-	if (clen <= sizeof head - 4) {
+	uint32_t mode = (uint32_t)fcntl(fd, F_GETFL) & O_ACCMODE;
+	if (clen <= sizeof head - 8) {
 		memcpy(head, &clen, 4);
-		lind__control__pack(m, head + 4);
-		link_send(B.nn, LINK_FD, head, 4 + clen, data, got);
+		memcpy(head + 4, &mode, 4);
+		lind__control__pack(m, head + 8);
+		link_send(B.nn, LINK_FD, head, 8 + clen, data, got);
 	}
 	free(data);
 }

@@ -22,7 +22,8 @@ enum link_kind {
 	LINK_REQ = 'Q',  /* packed Request, relay -> server */
 	LINK_REP = 'P',  /* packed Reply, server -> relay */
 	LINK_CTL = 'C',  /* packed Control (never with fds) */
-	LINK_FD = 'F',   /* u32 length, packed CAGE_FD Control, the file's bytes */
+	LINK_FD = 'F',   /* u32 length, u32 access mode, packed CAGE_FD
+			  * Control, the file's bytes */
 	LINK_DATA = 'D', /* u64 attach_id, u8 stdio fd, bytes (none: closed) */
 	LINK_ACK = 'K',  /* u64 attach_id, u8 stdio fd, u32 bytes written */
 	LINK_PING = 'H', /* heartbeat */

@@ -46,16 +46,31 @@ int link_stream_add(struct link_streams *ss, uint64_t key, int idx, int fd,
 	return 0;
 }
 
-static void unlink_stream(struct link_streams *ss, struct link_stream *s)
+/* Closed now, freed by the next link_streams_poll: the caller may still
+ * hold it in its poll set. */
+static void close_stream(struct link_streams *ss, struct link_stream *s)
 {
-	for (struct link_stream **pp = &ss->head; *pp; pp = &(*pp)->next)
-		if (*pp == s) {
-			*pp = s->next;
-			break;
-		}
-	close(s->fd);
+	(void)ss;
+	if (s->fd >= 0)
+		close(s->fd);
+	s->fd = -1;
 	free(s->buf);
-	free(s);
+	s->buf = NULL;
+}
+
+static void sweep(struct link_streams *ss, bool all)
+{
+	struct link_stream **pp = &ss->head;
+	while (*pp) {
+		struct link_stream *s = *pp;
+		if (s->fd >= 0 && !all) {
+			pp = &s->next;
+			continue;
+		}
+		*pp = s->next;
+		close_stream(ss, s);
+		free(s);
+	}
 }
 
 /* Ours is closed: the other side closes its end too. */
@@ -64,30 +79,26 @@ static void end(struct link_streams *ss, struct link_stream *s)
 	uint8_t h[HDR];
 	put_hdr(h, s);
 	link_send(ss->sock, LINK_DATA, h, sizeof h, NULL, 0);
-	unlink_stream(ss, s);
+	close_stream(ss, s);
 }
 
 void link_streams_drop(struct link_streams *ss, uint64_t key)
 {
-	struct link_stream **pp = &ss->head;
-	while (*pp) {
-		if ((*pp)->key == key)
-			unlink_stream(ss, *pp);
-		else
-			pp = &(*pp)->next;
-	}
+	for (struct link_stream *s = ss->head; s; s = s->next)
+		if (s->key == key)
+			close_stream(ss, s);
 }
 
 void link_streams_clear(struct link_streams *ss)
 {
-	while (ss->head)
-		unlink_stream(ss, ss->head);
+	sweep(ss, true);
 }
 
 int link_streams_poll(struct link_streams *ss, struct pollfd *p,
 		      struct link_stream **who, int cap)
 {
 	int n = 0;
+	sweep(ss, false);
 	for (struct link_stream *s = ss->head; s && n < cap; s = s->next) {
 		short ev = 0;
 		if (s->source && s->unacked < LINK_WINDOW)
@@ -150,7 +161,7 @@ static bool pump_out(struct link_streams *ss, struct link_stream *s)
 	}
 	s->off = s->len = 0;
 	if (s->ending) {
-		unlink_stream(ss, s);
+		close_stream(ss, s);
 		return false;
 	}
 	return true;
@@ -159,6 +170,8 @@ static bool pump_out(struct link_streams *ss, struct link_stream *s)
 void link_stream_ready(struct link_streams *ss, struct link_stream *s,
 		       short revents)
 {
+	if (s->fd < 0)
+		return; /* closed since the poll */
 	if (s->source) {
 		pump_in(ss, s);
 		return;
@@ -174,7 +187,7 @@ static struct link_stream *find(struct link_streams *ss, const uint8_t *h)
 	uint64_t key;
 	memcpy(&key, h, 8);
 	for (struct link_stream *s = ss->head; s; s = s->next)
-		if (s->key == key && s->idx == h[8])
+		if (s->key == key && s->idx == h[8] && s->fd >= 0)
 			return s;
 	return NULL;
 }
@@ -184,7 +197,7 @@ static void on_data(struct link_streams *ss, struct link_stream *s,
 {
 	if (s->source || !n) { /* the other end closed */
 		if (s->source || s->off == s->len)
-			unlink_stream(ss, s);
+			close_stream(ss, s);
 		else
 			s->ending = true;
 		return;
