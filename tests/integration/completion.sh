@@ -46,4 +46,7 @@ offers "lind-run: PROGRAM is a command" "echo" -- lind-run ech
 offers "posix-server: its options" "--host-root --hostname" -- posix-server --ho
 offers "posix-server --limit: the limit names" "host-fds=" -- posix-server --limit host
 offers "nacl-relay --limit: the limit names" "cages-per-uid=" -- nacl-relay --limit cages-p
+offers "posix-server: --listen and --secret" "--listen" -- posix-server --li
+offers "nacl-relay: --server and --secret" "--server --secret" -- nacl-relay --se
+offers "nacl-relay --server: a tcp:// URL" "tcp://" -- nacl-relay --server t
 offers "lind-trace: its options" "-n --stats --runtime-dir --help" -- lind-trace -
