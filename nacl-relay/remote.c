@@ -44,6 +44,7 @@ static struct {
 	uint64_t heard, said; /* monotonic ns */
 	pthread_t thread;
 	bool running;
+	bool bye; /* the server stops */
 } X = {.nn = -1, .ctl = -1, .bell = -1};
 
 /* ---- frames ------------------------------------------------------------- */
@@ -248,6 +249,8 @@ static void from_bridge(void)
 			on_fd(p + 1, (size_t)n - 1);
 		else if (p[0] == LINK_DATA || p[0] == LINK_ACK)
 			link_streams_on_msg(&X.ss, p, (size_t)n);
+		else if (p[0] == LINK_BYE)
+			X.bye = true;
 		nn_freemsg(m);
 	}
 }
@@ -286,6 +289,10 @@ static bool step(void)
 		link_send(X.nn, LINK_PING, NULL, 0, NULL, 0);
 		X.said = now;
 	}
+	if (X.bye) {
+		lind_log(0, "the remote posix-server stops");
+		return false;
+	}
 	if (now - X.heard > LINK_DEAD_MS * 1000000ull) {
 		lind_log(0, "the remote posix-server is silent: link lost");
 		return false;
@@ -299,6 +306,7 @@ static void *remote_main(void *arg)
 	X.heard = X.said = lind_now_ns();
 	while (step())
 		;
+	link_send(X.nn, LINK_BYE, NULL, 0, NULL, 0);
 	/* the relay sees its "server.sock" close and ends as for a server */
 	shutdown(X.ctl, SHUT_RDWR);
 	return NULL;

@@ -301,14 +301,8 @@ static void *reply_main(void *arg)
 			relay_spin_pause(until);
 			got = replies_waiting(ring);
 		}
-		if (got)
-			continue;
-		uint32_t seq = atomic_load(&ring->seq);
-		if (lind_ring_prepare_sleep(ring))
-			continue;
-		/* the timeout only bounds how long a stop request waits */
-		lind_futex_wait(&ring->seq, seq, 500);
-		lind_ring_awake(ring);
+		if (!got)
+			lind_ring_sleep(ring, 500);
 	}
 	return NULL;
 }

@@ -76,11 +76,7 @@ static void *replier_main(void *arg)
 				bell(); /* the server waits for room */
 			continue;
 		}
-		uint32_t seq = atomic_load(&ring->seq);
-		if (lind_ring_prepare_sleep(ring))
-			continue;
-		lind_futex_wait(&ring->seq, seq, 500);
-		lind_ring_awake(ring);
+		lind_ring_sleep(ring, 500);
 	}
 	return NULL;
 }
@@ -265,8 +261,9 @@ static bool from_server(void)
 
 /* ---- sessions ----------------------------------------------------------- */
 
-/* false: a new handshake began (the relay was restarted: PAIR took its
- * new connection in place of the old); it is kept in B.first. */
+/* false: the relay said goodbye, or a new handshake began (the relay was
+ * restarted: PAIR took its new connection in place of the old; that
+ * message is kept in B.first). */
 static bool from_relay(void)
 {
 	void *m = NULL;
@@ -274,6 +271,10 @@ static bool from_relay(void)
 	while ((n = link_recv(B.nn, &m, NN_DONTWAIT)) > 0) {
 		const uint8_t *p = m;
 		B.heard = lind_now_ns();
+		if (p[0] == LINK_BYE) {
+			nn_freemsg(m);
+			return false;
+		}
 		if (p[0] == LINK_AUTH) {
 			B.first = m;
 			B.first_len = (size_t)n;
@@ -305,10 +306,11 @@ static bool step(const char **why)
 		return false;
 	if (p[1].revents) {
 		*why = "server shutting down";
+		link_send(B.nn, LINK_BYE, NULL, 0, NULL, 0);
 		return false;
 	}
 	if (p[0].revents && !from_relay()) {
-		*why = "a new relay connected";
+		*why = B.first ? "a new relay connected" : "the relay stops";
 		return false;
 	}
 	if (p[2].revents && !from_server()) {

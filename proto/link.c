@@ -172,7 +172,8 @@ static int say(int s, int step, const void *a, size_t alen, const void *b,
 {
 	uint8_t head[1 + LINK_NONCE];
 	head[0] = (uint8_t)step;
-	memcpy(head + 1, a, alen);
+	if (alen)
+		memcpy(head + 1, a, alen);
 	return link_send(s, LINK_AUTH, head, 1 + alen, b, blen);
 }
 

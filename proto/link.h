@@ -27,6 +27,7 @@ enum link_kind {
 	LINK_DATA = 'D', /* u64 attach_id, u8 stdio fd, bytes (none: closed) */
 	LINK_ACK = 'K',  /* u64 attach_id, u8 stdio fd, u32 bytes written */
 	LINK_PING = 'H', /* heartbeat */
+	LINK_BYE = 'X',  /* the session ends (a daemon stops) */
 };
 
 /* Heartbeats every LINK_PING_MS; a peer silent for LINK_DEAD_MS is gone,

@@ -5,8 +5,10 @@
  * a corrupted ring yields an error, not a wild access.
  */
 #include <assert.h>
+#include <errno.h>
 #include <string.h>
 
+#include "futex.h"
 #include "ring.h"
 
 #define ALIGN8(x) (((x) + 7u) & ~7u)
@@ -120,4 +122,13 @@ bool lind_ring_prepare_sleep(struct lind_ring *r)
 void lind_ring_awake(struct lind_ring *r)
 {
 	atomic_store(&r->consumer_sleeping, 0);
+}
+
+void lind_ring_sleep(struct lind_ring *r, int timeout_ms)
+{
+	uint32_t seq = atomic_load(&r->seq);
+	if (lind_ring_prepare_sleep(r))
+		return;
+	lind_futex_wait(&r->seq, seq, timeout_ms);
+	lind_ring_awake(r);
 }

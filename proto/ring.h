@@ -26,5 +26,8 @@ bool lind_ring_release(struct lind_ring *r);
  * true if a record arrived meanwhile (do not sleep; flag cleared). */
 bool lind_ring_prepare_sleep(struct lind_ring *r);
 void lind_ring_awake(struct lind_ring *r);
+/* Consumer woken by futex on r->seq: sleeps until the producer commits,
+ * at most timeout_ms (which only bounds how long a stop request waits). */
+void lind_ring_sleep(struct lind_ring *r, int timeout_ms);
 
 #endif

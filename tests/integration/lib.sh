@@ -151,6 +151,39 @@ build() {
 			-lpthread 2>"$T/bin/$name.lind.err"
 }
 
+# compare_case NAME WHERE [RUNNER...]: tests/cases/NAME.c built both ways,
+# run natively and as a cage (RUNNER... env CASE_SCRATCH=... lind-run):
+# the same output and status, and the cage's files stay off the host.
+compare_case() {
+	local name=$1 where=$2 src="$CASES/$1.c" input=/dev/null st_n st_l
+	shift 2
+	if ! build "$name" "$src"; then
+		not_ok "$name: builds with cc and lind-cc"
+		diag "$T/bin/$name".*.err
+		return
+	fi
+	[ -f "$CASES/$name.stdin" ] && input="$CASES/$name.stdin"
+	local scratch="/tmp/lind-case-$$-$name"
+	(cd "$T" && CASE_SCRATCH="$scratch" "$T/bin/$name.native" <"$input" \
+		>"$T/$name.native.out" 2>&1)
+	st_n=$?
+	rm -rf "$scratch"
+	"$@" env CASE_SCRATCH="$scratch" "$LIND_RUN" "$T/bin/$name.lind" \
+		<"$input" >"$T/$name.lind.out" 2>&1
+	st_l=$?
+	if cmp -s "$T/$name.native.out" "$T/$name.lind.out" &&
+		[ "$st_n" = "$st_l" ]; then
+		ok "$name: same output and status ($st_n) natively and $where"
+	else
+		not_ok "$name: native status $st_n, cage status $st_l"
+		diff -u "$T/$name.native.out" "$T/$name.lind.out" | head -40 | diag
+	fi
+	if [ -d "$scratch" ]; then
+		not_ok "$name: the cage's files stay off the host ($scratch exists)"
+		rm -rf "$scratch"
+	fi
+}
+
 finish() {
 	local st=0
 	stop_daemons || { not_ok "daemons stop cleanly on SIGTERM"; st=1; }

@@ -49,28 +49,7 @@ start_remote_relay "$T/secret" || exit 1
 relay_pid=$daemon_pid
 # ---- cases: the same as natively ----------------------------------------
 for name in files_basic pipes fork exit_status stdin_upper copy dirs; do
-	src="$CASES/$name.c"
-	if ! build "$name" "$src"; then
-		not_ok "$name: builds"
-		continue
-	fi
-	input=/dev/null
-	[ -f "$CASES/$name.stdin" ] && input="$CASES/$name.stdin"
-	scratch="/tmp/lind-case-$$-$name"
-	(cd "$T" && CASE_SCRATCH="$scratch" "$T/bin/$name.native" <"$input" \
-		>"$T/$name.native.out" 2>&1)
-	native_st=$?
-	rm -rf "$scratch"
-	in_r CASE_SCRATCH="$scratch" "$LIND_RUN" "$T/bin/$name.lind" <"$input" \
-		>"$T/$name.remote.out" 2>&1
-	remote_st=$?
-	if cmp -s "$T/$name.native.out" "$T/$name.remote.out" &&
-		[ "$native_st" = "$remote_st" ]; then
-		ok "$name: the same output and status ($native_st) natively and remotely"
-	else
-		not_ok "$name: native status $native_st, remote $remote_st"
-		diff -u "$T/$name.native.out" "$T/$name.remote.out" | head -30 | diag
-	fi
+	compare_case "$name" "through a remote relay" in_r
 done
 
 # ---- stdio without fds ---------------------------------------------------
