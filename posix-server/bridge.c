@@ -87,9 +87,10 @@ static void forward_request(const uint8_t *p, size_t len)
 		return;
 	void *slot;
 	while (!(slot = lind_ring_reserve(&B.rings->req, (uint32_t)len))) {
-		bell(); /* full: the server is behind */
-		struct timespec ts = {0, 100 * 1000L};
-		nanosleep(&ts, NULL);
+		bell(); /* full: the server is behind (or stopped: give up) */
+		struct pollfd p = {.fd = B.stop, .events = POLLIN};
+		if (poll(&p, 1, 1) > 0)
+			return;
 	}
 	memcpy(slot, p, len);
 	if (lind_ring_commit(&B.rings->req, (uint32_t)len))

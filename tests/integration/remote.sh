@@ -112,3 +112,15 @@ start_remote_relay "$T/secret" || exit 1
 relay_pid=$daemon_pid
 expect_eq "after the strangers, the relay with the secret is served" hi \
 	"$(echo hi | in_r "$LIND_RUN" /bin/cat)"
+if [ -x "$T/bin/stranger" ]; then
+	expect_eq "while it is, a stranger's connection gets nothing" end \
+		"$(in_r "$T/bin/stranger" "$URL" forge)"
+	expect_eq "... and the relay goes on being served" hi \
+		"$(echo hi | in_r "$LIND_RUN" /bin/cat)"
+fi
+chmod 644 "$T/secret"
+in_s "$SERVER" --runtime-dir "$T/run2" --store "$T/store2" --listen \
+	"tcp://$ADDR:7701" --secret "$T/secret" >"$T/server2.out" 2>&1
+expect_eq "posix-server refuses a secret others may read" "1 1" \
+	"$? $(grep -c "mode 0600" "$T/server2.out")"
+chmod 600 "$T/secret"
