@@ -109,8 +109,11 @@ static void hello_ok(Lind__Control *m)
 	int fd;
 	void *p;
 	int rc = lind_shm_create("lind-remote-ring", sizeof *X.rings, &fd, &p);
-	if (rc == 0 && (X.bell = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0)
+	if (rc == 0 && (X.bell = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0) {
 		rc = -errno;
+		munmap(p, sizeof *X.rings);
+		close(fd);
+	}
 	if (rc < 0) {
 		lind_log(0, "cannot create the rings: %s", strerror(-rc));
 		return; /* the relay times out waiting */
