@@ -41,3 +41,10 @@ nodist_tests_unit_test_proto_names_SOURCES = tests/unit/unistd_names.h
 tests_unit_test_proto_names_CFLAGS = $(UNIT_CFLAGS) -I$(builddir)/tests/unit
 tests_unit_test_proto_names_LDFLAGS = $(SAN_LD)
 tests_unit_test_proto_names_LDADD = $(UNIT_LIBS)
+# the remote link: secret, handshake, stdio (nanomsg inproc)
+check_PROGRAMS += tests/unit/test_proto_link
+TESTS += tests/unit/test_proto_link
+tests_unit_test_proto_link_SOURCES = tests/unit/test_proto_link.c
+tests_unit_test_proto_link_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_proto_link_LDFLAGS = $(SAN_LD)
+tests_unit_test_proto_link_LDADD = proto/liblink.la $(UNIT_LIBS) $(NANOMSG_LIBS) -lpthread
