@@ -146,6 +146,9 @@ static void hello(Lind__Control *m)
 		link_send_ctl(B.nn, a);
 	} else {
 		refuse(0, a && a->error[0] ? a->error : "posix-server refused");
+		if (B.srv >= 0)
+			close(B.srv);
+		B.srv = -1;
 	}
 	for (int i = 0; i < nfds; i++)
 		if (fds[i] >= 0)

@@ -9,6 +9,7 @@
 
 #include <nanomsg/nn.h>
 #include <nanomsg/pair.h>
+#include <nanomsg/tcp.h>
 
 #include "link.h"
 #include "protocol.h"
@@ -52,6 +53,9 @@ int link_socket(const char *url, bool listen)
 	/* frames are bounded, a mapped file's bytes (LINK_FD) are not */
 	nn_setsockopt(s, NN_SOL_SOCKET, NN_RCVMAXSIZE, &any, sizeof any);
 	nn_setsockopt(s, NN_SOL_SOCKET, NN_SNDTIMEO, &ms, sizeof ms);
+	/* a call is a small frame waiting for its answer: no Nagle delay */
+	int one = 1;
+	nn_setsockopt(s, NN_TCP, NN_TCP_NODELAY, &one, sizeof one);
 	int r = listen ? nn_bind(s, url) : nn_connect(s, url);
 	if (r < 0) {
 		int e = nn_errno();
