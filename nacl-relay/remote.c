@@ -260,12 +260,15 @@ static void from_bridge(void)
 
 /* ---- the thread --------------------------------------------------------- */
 
-#define NPOLL 64
+/* the link's fds and every stream (static: one thread uses them) */
+#define NPOLL (3 + LINK_MAX_STREAMS)
+_Static_assert(LINK_MAX_STREAMS >= 3 * RELAY_MAX_CHANS,
+	       "every cage's stdio is polled");
 
 static bool step(void)
 {
-	struct pollfd p[NPOLL];
-	struct link_stream *who[NPOLL];
+	static struct pollfd p[NPOLL];
+	static struct link_stream *who[NPOLL];
 	p[0] = (struct pollfd){.fd = X.ctl, .events = POLLIN};
 	p[1] = (struct pollfd){.fd = X.nnfd, .events = POLLIN};
 	p[2] = (struct pollfd){.fd = X.bell, .events = POLLIN};

@@ -127,13 +127,14 @@ static bool from_relay(void)
 	return true;
 }
 
-#define NPOLL 64
+/* the link's fds and every stream (static: one thread uses them) */
+#define NPOLL (3 + LINK_MAX_STREAMS)
 
 /* One round of a session; false when it is over (why says so). */
 static bool step(const char **why)
 {
-	struct pollfd p[NPOLL];
-	struct link_stream *who[NPOLL];
+	static struct pollfd p[NPOLL];
+	static struct link_stream *who[NPOLL];
 	p[0] = (struct pollfd){.fd = bridge.nnfd, .events = POLLIN};
 	p[1] = (struct pollfd){.fd = bridge.stop, .events = POLLIN};
 	p[2] = (struct pollfd){.fd = bridge.srv, .events = POLLIN};

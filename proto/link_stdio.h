@@ -17,6 +17,8 @@
 
 #define LINK_WINDOW (256 * 1024)
 #define LINK_CHUNK (64 * 1024)
+/* stdin, stdout and stderr of as many cages as a relay attaches */
+#define LINK_MAX_STREAMS (3 * 4096)
 
 struct link_stream;
 
