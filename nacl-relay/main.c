@@ -34,8 +34,9 @@ static const struct lind_limit limit_table[] = {
 static void usage(void)
 {
 	fputs("usage: nacl-relay [--runtime-dir DIR] [--store DIR] "
-	      "[--socket-group GROUP] [--server URL --secret FILE]\n"
-	      "                  [--limit NAME=N]... [--help]\n"
+	      "[--socket-group GROUP]\n"
+	      "                  [--server URL --secret FILE] [--limit NAME=N]... "
+	      "[--help]\n"
 	      "Relays cage system calls to posix-server (foreground).\n"
 	      "  --runtime-dir DIR     sockets and channels (default $LIND_RUNTIME_DIR)\n"
 	      "  --store DIR           accepted for uniformity; the relay keeps no state\n"
