@@ -12,6 +12,8 @@
  * oneself, mmap of a file) are trap.c's own table.
  */
 #include <errno.h>
+#include <signal.h>
+#include <sys/syscall.h>
 
 #include "client.h"
 
@@ -53,6 +55,57 @@ static long offline_nobody(long nr, const long a[6])
 	return 0;
 }
 
+static void host_mask(const uint64_t *set, uint64_t *old)
+{
+	(void)lind_host6(SYS_rt_sigprocmask, SIG_SETMASK, (long)set, (long)old,
+			 8, 0, (long)LIND_HOST_MAGIC);
+}
+
+/*
+ * ppoll and pselect6 with a signal mask.  The mask is the host thread's
+ * (the server never sees it): everything but SIGSYS is blocked, a signal
+ * pending then that the call's mask lets in and whose handler interrupts
+ * calls answers EINTR at once (its handler runs as the mask is set);
+ * else the call's mask is set while it waits, where a signal interrupts
+ * it as any waiting call (chan.c), and the old one is back after.  One
+ * arriving between the look at the pending set and the swap runs before
+ * the call is sent: that is the window this design leaves.
+ */
+static long hook_masked_wait(struct lind_client *cl, long nr, const long a[6])
+{
+	const uint64_t *mask = NULL;
+	long size = 0;
+	if (nr == LIND_SYS_ppoll) {
+		mask = (const uint64_t *)a[3];
+		size = a[4];
+	} else if (a[5]) {
+		const long *ms = (const long *)a[5]; /* {sigset_t *, size_t} */
+		mask = (const uint64_t *)ms[0];
+		size = ms[1];
+	}
+	if (!mask)
+		return lind_call_generic(cl, nr, a);
+	if (size != 8)
+		return -EINVAL;
+	const uint64_t sys = 1ull << (SIGSYS - 1);
+	uint64_t all = ~sys, old, pending = 0;
+	uint64_t want = *mask & ~(sys | 1ull << (SIGKILL - 1) |
+				  1ull << (SIGSTOP - 1));
+	host_mask(&all, &old);
+	(void)lind_host6(SYS_rt_sigpending, (long)&pending, 8, 0, 0, 0,
+			 (long)LIND_HOST_MAGIC);
+	long r;
+	if (pending & ~want & atomic_load(&cl->norestart_sigs)) {
+		host_mask(&want, NULL);
+		r = -EINTR;
+	} else {
+		host_mask(&want, NULL);
+		r = lind_call_generic(cl, nr, a);
+	}
+	host_mask(&old, NULL);
+	return r;
+}
+
 static const struct lind_hook hooks[] = {
 	{LIND_SYS_exit_group, hook_exit_group, offline_exit_group},
 	{LIND_SYS_getpid, NULL, offline_getpid},
@@ -65,6 +118,8 @@ static const struct lind_hook hooks[] = {
 	{LIND_SYS_vfork, lind_hook_fork, NULL},
 	{LIND_SYS_wait4, lind_hook_wait, NULL},
 	{LIND_SYS_waitid, lind_hook_wait, NULL},
+	{LIND_SYS_ppoll, hook_masked_wait, NULL},
+	{LIND_SYS_pselect6, hook_masked_wait, NULL},
 };
 
 const struct lind_hook *lind_hook_for(uint32_t nr)

@@ -26,6 +26,8 @@ struct parked {
 	bool ready;
 	struct cage *cage;
 	struct ofd *hold;
+	struct ofd **holds; /* call.holds, referenced */
+	unsigned nholds;
 	ev_timer timer;
 	uint64_t bytes; /* in-data copied, counted against the cage */
 	unsigned nlinks;
@@ -119,6 +121,29 @@ static void unready(struct parked *p)
 	p->ready = false;
 }
 
+static void put_holds(struct ofd **holds, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		ofd_put(srv.vfs, holds[i]);
+	free(holds);
+}
+
+/* c->holds replace what p held (a re-park may watch other fds). */
+static long set_holds(struct parked *p, struct call *c)
+{
+	struct ofd **h = NULL;
+	if (c->nholds && !(h = malloc(c->nholds * sizeof *h)))
+		return -ENOMEM;
+	for (unsigned i = 0; i < c->nholds; i++)
+		ofd_ref(h[i] = c->holds[i]);
+	put_holds(p->holds, p->nholds);
+	p->holds = h;
+	p->nholds = c->nholds;
+	c->holds = p->call.holds = NULL; /* the handler's array */
+	c->nholds = p->call.nholds = 0;
+	return 0;
+}
+
 static void park_free(struct parked *p)
 {
 	unlink_all(p);
@@ -133,6 +158,7 @@ static void park_free(struct parked *p)
 	nparked--;
 	if (p->hold)
 		ofd_put(srv.vfs, p->hold); /* may wake others: busy holds them */
+	put_holds(p->holds, p->nholds);
 	free(p->data);
 	free(p);
 }
@@ -261,7 +287,9 @@ long call_park(struct call *c, struct waitq *const *queues, unsigned n,
 	bool first = !p;
 	if (first && !(p = park_new(c)))
 		return -EAGAIN;
-	long r = link_all(p, queues, n, events);
+	long r = set_holds(p, c);
+	if (r == 0)
+		r = link_all(p, queues, n, events);
 	if (r < 0) {
 		if (first)
 			park_free(p);

@@ -15,7 +15,7 @@ RELAY="$LIND_BUILD/nacl-relay/nacl-relay"
 LIND_RUN="$LIND_BUILD/lind-run"
 LIND_TRACE="$LIND_BUILD/lind-trace"
 LIND_CC="$LIND_BUILD/lind-cc-uninstalled"
-CASES="$LIND_SRC/tests/cases"
+CASES="${CASES:-$LIND_SRC/tests/cases}" # a directory of some: while working on them
 
 T=$(mktemp -d /tmp/lind-it.XXXXXX)
 export LIND_RUNTIME_DIR="$T/run" LIND_STORE="$T/store"
