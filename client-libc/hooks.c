@@ -62,7 +62,7 @@ static void host_mask(const uint64_t *set, uint64_t *old)
 }
 
 /*
- * ppoll and pselect6 with a signal mask.  The mask is the host thread's
+ * ppoll, pselect6 and epoll_pwait with a signal mask.  The mask is the host thread's
  * (the server never sees it): everything but SIGSYS is blocked, a signal
  * pending then that the call's mask lets in and whose handler interrupts
  * calls answers EINTR at once (its handler runs as the mask is set);
@@ -75,9 +75,10 @@ static long hook_masked_wait(struct lind_client *cl, long nr, const long a[6])
 {
 	const uint64_t *mask = NULL;
 	long size = 0;
-	if (nr == LIND_SYS_ppoll) {
-		mask = (const uint64_t *)a[3];
-		size = a[4];
+	if (nr == LIND_SYS_ppoll || nr == LIND_SYS_epoll_pwait) {
+		int i = nr == LIND_SYS_ppoll ? 3 : 4;
+		mask = (const uint64_t *)a[i];
+		size = a[i + 1];
 	} else if (a[5]) {
 		const long *ms = (const long *)a[5]; /* {sigset_t *, size_t} */
 		mask = (const uint64_t *)ms[0];
@@ -120,6 +121,7 @@ static const struct lind_hook hooks[] = {
 	{LIND_SYS_waitid, lind_hook_wait, NULL},
 	{LIND_SYS_ppoll, hook_masked_wait, NULL},
 	{LIND_SYS_pselect6, hook_masked_wait, NULL},
+	{LIND_SYS_epoll_pwait, hook_masked_wait, NULL},
 };
 
 const struct lind_hook *lind_hook_for(uint32_t nr)
