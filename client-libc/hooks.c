@@ -13,6 +13,8 @@
  */
 #include <errno.h>
 #include <signal.h>
+#include <string.h>
+#include <sys/select.h>
 #include <sys/syscall.h>
 
 #include "client.h"
@@ -107,6 +109,34 @@ static long hook_masked_wait(struct lind_client *cl, long nr, const long a[6])
 	return r;
 }
 
+/*
+ * select's and pselect6's fd_sets: the kernel reads and writes only the
+ * longs nfds covers (libev allocates no more), a frame carries
+ * FD_SETSIZE bits (OBJ_IO(128)): they go through whole sets here.
+ */
+static long hook_select(struct lind_client *cl, long nr, const long a[6])
+{
+	fd_set sets[3];
+	long b[6];
+	int n = (int)a[0];
+	size_t bytes = n < 0 ? 0 : n > FD_SETSIZE ? sizeof(fd_set)
+				    : ((size_t)n + 63) / 64 * 8;
+	memcpy(b, a, sizeof b);
+	for (int k = 0; k < 3; k++) {
+		if (!a[1 + k])
+			continue;
+		memset(&sets[k], 0, sizeof sets[k]);
+		memcpy(&sets[k], (const void *)a[1 + k], bytes);
+		b[1 + k] = (long)&sets[k];
+	}
+	long r = nr == LIND_SYS_pselect6 ? hook_masked_wait(cl, nr, b)
+					  : lind_call_generic(cl, nr, b);
+	for (int k = 0; r >= 0 && k < 3; k++)
+		if (a[1 + k])
+			memcpy((void *)a[1 + k], &sets[k], bytes);
+	return r;
+}
+
 static const struct lind_hook hooks[] = {
 	{LIND_SYS_exit_group, hook_exit_group, offline_exit_group},
 	{LIND_SYS_getpid, NULL, offline_getpid},
@@ -120,7 +150,8 @@ static const struct lind_hook hooks[] = {
 	{LIND_SYS_wait4, lind_hook_wait, NULL},
 	{LIND_SYS_waitid, lind_hook_wait, NULL},
 	{LIND_SYS_ppoll, hook_masked_wait, NULL},
-	{LIND_SYS_pselect6, hook_masked_wait, NULL},
+	{LIND_SYS_select, hook_select, NULL},
+	{LIND_SYS_pselect6, hook_select, NULL},
 	{LIND_SYS_epoll_pwait, hook_masked_wait, NULL},
 };
 

@@ -75,6 +75,15 @@ int main(void)
 	SHOW(select(n, &r, NULL, NULL, NULL));
 	show_set("r", &r, n);
 	pthread_join(th, NULL);
+	/* a set of one long, as libev allocates: nothing past it is touched */
+	unsigned long *small = calloc(2, sizeof *small);
+	REQUIRE(small);
+	small[0] = 1ul << p[0];
+	small[1] = 0x5a5a5a5a;
+	tv = (struct timeval){0, 0};
+	SHOW(select(p[0] + 1, (fd_set *)small, (fd_set *)small, NULL, &tv));
+	printf("small %#lx guard %#lx\n", small[0], small[1]);
+	free(small);
 	/* errors */
 	FD_SET(40, &r);
 	SHOW(select(41, &r, NULL, NULL, NULL));

@@ -143,12 +143,15 @@ stop_daemons() {
 }
 
 # build NAME SOURCE: $T/bin/NAME.native with cc, $T/bin/NAME.lind with lind-cc
+# A case names libraries it links in its first comment: "(cases-libs: -lev)".
 build() {
-	local name=$1 src=$2
-	${CC:-cc} -std=gnu11 -O1 -o "$T/bin/$name.native" "$src" -lpthread \
+	local name=$1 src=$2 libs
+	libs=$(sed -n '1s/.*(cases-libs: \([^)]*\)).*/\1/p' "$src")
+	# shellcheck disable=SC2086 # a list of flags
+	${CC:-cc} -std=gnu11 -O1 -o "$T/bin/$name.native" "$src" -lpthread $libs \
 		2>"$T/bin/$name.native.err" &&
 		"$LIND_CC" -std=gnu11 -O1 -o "$T/bin/$name.lind" "$src" \
-			-lpthread 2>"$T/bin/$name.lind.err"
+			-lpthread $libs 2>"$T/bin/$name.lind.err"
 }
 
 finish() {
