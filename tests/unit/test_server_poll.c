@@ -1,9 +1,10 @@
 /* Readiness in the server: a parked poll woken by a pipe write and by an
- * eventfd, a timeout, and a cage that goes away (kill -9) while parked in
- * poll on several descriptions: nothing is left. */
+ * eventfd, and a cage that goes away (kill -9) while parked in poll and
+ * epoll_wait on several descriptions: nothing is left. */
 #define _GNU_SOURCE
 #include <poll.h>
 #include <signal.h>
+#include <sys/epoll.h>
 
 #include "../../posix-server/pipe.h"
 #include "../../posix-server/wait.h"
@@ -102,6 +103,22 @@ static void test_poll_cage_gone(void **state)
 	poll_req(c, pf, 3, -1);
 	assert_null(reply());
 	check(wait_count(), 1);
+	/* and an epoll instance watching both, parked in epoll_wait on a
+	 * thread of the same cage */
+	uint64_t t = request(c, LIND_SYS_epoll_create1, A(0), NULL);
+	Lind__Reply *r = reply();
+	assert_non_null(r);
+	check(r->tag, t);
+	int ep = (int)r->result;
+	lind__reply__free_unpacked(r, NULL);
+	uint8_t ev[12] = {POLLIN};
+	for (int k = 0; k < 2; k++)
+		expect_reply(request_data(c, LIND_SYS_epoll_ctl,
+					  A(ep, EPOLL_CTL_ADD, k ? e : p[0], 12),
+					  ev, sizeof ev), 0, NULL);
+	request(c, LIND_SYS_epoll_wait, A(ep, 0, 4, -1), NULL);
+	assert_null(reply());
+	check(wait_count(), 2);
 	Lind__Control gone = LIND__CONTROL__INIT;
 	gone.kind = LIND__CONTROL__KIND__CAGE_GONE;
 	gone.cage_id = c;
@@ -112,7 +129,7 @@ static void test_poll_cage_gone(void **state)
 	check(pipe_count(), 1); /* the other cage's */
 	check(ofd_count(), files + 2);
 	struct pollfd of = {o[0], POLLIN, 0};
-	uint64_t t = poll_req(other, &of, 1, 0);
+	t = poll_req(other, &of, 1, 0);
 	expect_poll(t, 0, &of, 1);
 }
 
