@@ -15,6 +15,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/select.h>
+#include <time.h>
 #include <sys/syscall.h>
 
 #include "client.h"
@@ -63,15 +64,30 @@ static void host_mask(const uint64_t *set, uint64_t *old)
 			 8, 0, (long)LIND_HOST_MAGIC);
 }
 
+/* The call with a 0 timeout: what is ready now (as Linux, a ready fd
+ * wins over a pending signal). */
+static long call_no_wait(struct lind_client *cl, long nr, const long a[6])
+{
+	struct timespec zero = {0, 0}; /* the time left comes back in it */
+	long b[6];
+	memcpy(b, a, sizeof b);
+	if (nr == LIND_SYS_epoll_pwait)
+		b[3] = 0;
+	else
+		b[nr == LIND_SYS_ppoll ? 2 : 4] = (long)&zero;
+	return lind_call_generic(cl, nr, b);
+}
+
 /*
- * ppoll, pselect6 and epoll_pwait with a signal mask.  The mask is the host thread's
- * (the server never sees it): everything but SIGSYS is blocked, a signal
- * pending then that the call's mask lets in and whose handler interrupts
- * calls answers EINTR at once (its handler runs as the mask is set);
- * else the call's mask is set while it waits, where a signal interrupts
- * it as any waiting call (chan.c), and the old one is back after.  One
- * arriving between the look at the pending set and the swap runs before
- * the call is sent: that is the window this design leaves.
+ * ppoll, pselect6 and epoll_pwait with a signal mask.  The mask is the
+ * host thread's (the server never sees it): everything but SIGSYS is
+ * blocked and the pending set looked at.  A signal pending that the
+ * call's mask lets in and whose handler interrupts calls ends the call
+ * at once: what is ready then (the signal stays pending, as in Linux),
+ * else EINTR (its handler runs as the mask is set).  Else the call's mask is set while it waits, where a signal
+ * interrupts it as any waiting call (chan.c); the old mask is back
+ * after.  One arriving between the look and the swap runs before the
+ * call is sent: the window this design leaves (docs/architecture.md).
  */
 static long hook_masked_wait(struct lind_client *cl, long nr, const long a[6])
 {
@@ -99,8 +115,11 @@ static long hook_masked_wait(struct lind_client *cl, long nr, const long a[6])
 			 (long)LIND_HOST_MAGIC);
 	long r;
 	if (pending & ~want & atomic_load(&cl->norestart_sigs)) {
-		host_mask(&want, NULL);
-		r = -EINTR;
+		r = call_no_wait(cl, nr, a);
+		if (r == 0) { /* as Linux: delivered only when it interrupts */
+			host_mask(&want, NULL); /* its handler runs here */
+			r = -EINTR;
+		}
 	} else {
 		host_mask(&want, NULL);
 		r = lind_call_generic(cl, nr, a);

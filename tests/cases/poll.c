@@ -166,6 +166,15 @@ static void signals(void)
 	double t = now();
 	SHOW(ppoll(&f, 1, &ts, &empty));
 	printf("ran %d at once %d\n", got, now() - t < 2);
+	/* a ready fd wins over the pending signal */
+	raise(SIGUSR1);
+	int q[2];
+	REQUIRE(pipe(q) == 0);
+	struct pollfd ready = {q[1], POLLOUT, 0};
+	SHOW(ppoll(&ready, 1, &ts, &empty));
+	printf("ready %#x ran %d\n", ready.revents, got);
+	close(q[0]);
+	close(q[1]);
 	/* a mask that keeps it blocked: the timeout ends it */
 	raise(SIGUSR1);
 	ts.tv_sec = 0;
