@@ -76,7 +76,7 @@ static void watch_queue(struct watch *w, struct waitq *q)
 	w->q[w->nq++] = q;
 }
 
-static void sys_poll_watch(struct watch *w, struct ofd *o)
+static void watch_fd(struct watch *w, struct ofd *o)
 {
 	if (!o->ops->waitq)
 		return; /* never waits: always ready */
@@ -127,7 +127,7 @@ static long poll_pass(struct call *c, struct pollfd *pf, size_t n,
 		pf[i].revents = (short)m;
 		count += m != 0;
 		if (o && w)
-			sys_poll_watch(w, o);
+			watch_fd(w, o);
 	}
 	return count;
 }
@@ -241,7 +241,7 @@ static long sel_pass(struct call *c, struct sel *s, int n, struct watch *w)
 				count++;
 			}
 		if (w)
-			sys_poll_watch(w, o);
+			watch_fd(w, o);
 	}
 	return count;
 }
