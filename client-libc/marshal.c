@@ -82,6 +82,7 @@ static long wire_value(const struct lind_syscall *row, const long a[6],
 		sent[i] = a[i] ? g->len : 0;
 		return 0;
 	case LK_IN:
+	case LK_IO:
 	case LK_STAT:
 	case LK_PTR:
 	case LK_IOCTL_ARG:

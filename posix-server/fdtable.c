@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "epoll.h"
 #include "fdtable.h"
 #include "limit.h"
 #include "lock.h"
@@ -62,6 +63,8 @@ void ofd_put(struct vfs *v, struct ofd *o)
 	assert(o->refs > 0);
 	if (--o->refs)
 		return;
+	if (o->epitems)
+		epoll_forget(o);
 	const void *file = lock_file_of(o);
 	if (file)
 		lock_release(file, o); /* its OFD and flock locks */

@@ -12,6 +12,7 @@
 #define FD_MAX 1024
 _Static_assert(FD_MAX <= LIND_MAP_FD, "virtual fds stay below the mapping range");
 
+struct epitem;
 struct inode;
 struct ofd_ops; /* ofd.h: what each kind does */
 struct stream;
@@ -25,6 +26,7 @@ struct ofd {
 	struct inode *in;  /* FILE, DIR, DEV (holds an inode ref) */
 	struct stream *st; /* stream (holds a stream ref) */
 	void *priv;        /* the kind's own state (a pipe end...) */
+	struct epitem *epitems; /* epoll instances watching it (epoll.c) */
 	/* the name it was opened by, for /proc/<pid>/fd (a file has no
 	 * parent to ask): its directory (a reference) and last component */
 	struct inode *dir;

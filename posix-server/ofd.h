@@ -54,6 +54,8 @@ extern const struct ofd_ops ofd_stream_ops;  /* stream.c: launcher's stdio */
 extern const struct ofd_ops ofd_pipe_ops;    /* pipe.c: pipe(), pipe2() */
 extern const struct ofd_ops ofd_fifo_ops;    /* pipe.c: an opened FIFO */
 extern const struct ofd_ops ofd_path_ops;    /* ofd_dir.c: O_PATH, a name */
+extern const struct ofd_ops ofd_eventfd_ops; /* eventfd.c */
+extern const struct ofd_ops ofd_timerfd_ops; /* timerfd.c */
 
 /* The kind an inode opens as. */
 const struct ofd_ops *ofd_ops_for(const struct inode *in);

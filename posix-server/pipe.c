@@ -207,7 +207,7 @@ static unsigned pipe_poll(struct ofd *o)
 	int acc = o->flags & O_ACCMODE;
 	if (acc != O_WRONLY) {
 		ev |= p->ring.len ? POLLIN : 0;
-		ev |= p->writers ? 0 : POLLHUP;
+		ev |= p->writers || o->off == p->w_opens + 1 ? 0 : POLLHUP;
 	}
 	if (acc != O_RDONLY) {
 		ev |= pipe_ring_room(&p->ring) >= PIPE_BUF ? POLLOUT : 0;
@@ -409,11 +409,17 @@ long pipe_fifo_open(struct call *c, struct inode *in, int flags,
 		pipe_maybe_free(p);
 		return r;
 	}
+	bool alone = acc == O_RDONLY && !p->writers;
 	struct ofd *o = end_new(p, &ofd_fifo_ops, flags, in);
 	if (!o) {
 		pipe_maybe_free(p);
 		return -ENOMEM;
 	}
+	/* a reader that went on without a writer sees no POLLHUP until one
+	 * came (Linux's f_version): the writers' count, + 1, in its unused
+	 * offset */
+	if (alone)
+		o->off = p->w_opens + 1;
 	vfs_ref(in);
 	*out = o;
 	return 0;

@@ -49,6 +49,9 @@ struct call {
 	int pass_fd; /* call_pass_fd; -1: none */
 	/* Parking (wait.h): */
 	struct ofd *hold;  /* set before call_park: kept alive while parked */
+	/* the same for several (poll's): set before each call_park */
+	struct ofd *const *holds;
+	unsigned nholds;
 	uint64_t progress; /* the handler's, kept across re-runs */
 	unsigned revents;  /* a re-run: the events that woke it */
 	bool rerun;        /* the handler runs again on a parked copy */

@@ -272,19 +272,51 @@ static void on_ready(struct ev_loop *loop, ev_io *w, int revents)
 
 /* Parks c until the fd the stream now uses (a transfer may have switched
  * to our own description) is ready; o is kept alive meanwhile. */
-static long park(struct call *c, struct ofd *o, bool write)
+/* The watcher that wakes q's waiters, on the fd the stream now uses (a
+ * transfer may have switched to our own description). */
+static void arm(struct stream *s, bool write)
 {
-	struct stream *s = o->st;
 	ev_io *w = write ? &s->ww : &s->rw;
-	struct waitq *q = write ? &s->wq : &s->rq;
-	c->hold = o;
-	long r = call_park(c, &q, 1, write ? POLLOUT : POLLIN, -1);
-	if (r == SRV_PARKED && (!ev_is_active(w) || w->fd != io_fd(s))) {
+	if (srv.loop && (!ev_is_active(w) || w->fd != io_fd(s))) {
 		ev_io_stop(srv.loop, w);
 		ev_io_set(w, io_fd(s), write ? EV_WRITE : EV_READ);
 		ev_io_start(srv.loop, w);
 	}
+}
+
+static long park(struct call *c, struct ofd *o, bool write)
+{
+	struct stream *s = o->st;
+	struct waitq *q = write ? &s->wq : &s->rq;
+	c->hold = o;
+	long r = call_park(c, &q, 1, write ? POLLOUT : POLLIN, -1);
+	if (r == SRV_PARKED)
+		arm(s, write);
 	return r;
+}
+
+/* The host's answer for the fd (a plain file: always ready, as Linux). */
+static unsigned stream_poll(struct ofd *o)
+{
+	struct stream *s = o->st;
+	if (s->way == WAY_PLAIN)
+		return POLLIN | POLLOUT;
+	struct pollfd p = {io_fd(s), POLLIN | POLLOUT | POLLPRI, 0};
+	if (poll(&p, 1, 0) < 0)
+		return POLLERR;
+	return (unsigned)p.revents & ~(unsigned)POLLNVAL;
+}
+
+/* A poll waits on the queue whose watcher it arms (none for a plain
+ * file, which never waits). */
+static struct waitq *stream_waitq(struct ofd *o, unsigned events)
+{
+	struct stream *s = o->st;
+	if (s->way == WAY_PLAIN)
+		return NULL;
+	bool write = events & POLLOUT;
+	arm(s, write);
+	return write ? &s->wq : &s->rq;
 }
 
 /* ---- the calls -------------------------------------------------------- */
@@ -425,5 +457,7 @@ const struct ofd_ops ofd_stream_ops = {
 	.sync = stream_ops_sync,
 	.statfs = stream_ops_statfs,
 	.name = stream_ops_name,
+	.poll = stream_poll,
+	.waitq = stream_waitq,
 	.release = stream_ops_release,
 };

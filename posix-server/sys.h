@@ -163,6 +163,9 @@ long sys_create_inode(struct call *c, struct walk *w, uint32_t mode,
 long sys_truncate_inode(struct inode *in, uint64_t len);
 /* sys_file.c: the stat used by stat, fstat, newfstatat. */
 long sys_stat_inode(struct call *c, struct inode *in, int out);
+/* sys_poll.c: what o is ready for (POLLIN, POLLOUT, ... as Linux's
+ * f_op->poll answers, POLLRDNORM/POLLWRNORM with them). */
+unsigned sys_poll_mask(struct ofd *o);
 /* sys_dir.c: rmdir on a resolved walk (rmdir, unlinkat AT_REMOVEDIR). */
 long sys_rmdir_walk(struct call *c, struct walk *w);
 

@@ -16,7 +16,8 @@
 struct wait_link {
 	struct wait_link *next, **pprev;
 	struct waitq *q;
-	struct parked *p;
+	struct parked *p;   /* a parked call's link, or */
+	struct wait_cb *cb; /* a callback waiter's */
 	unsigned events;
 };
 
@@ -26,6 +27,8 @@ struct parked {
 	bool ready;
 	struct cage *cage;
 	struct ofd *hold;
+	struct ofd **holds; /* call.holds, referenced */
+	unsigned nholds;
 	ev_timer timer;
 	uint64_t bytes; /* in-data copied, counted against the cage */
 	unsigned nlinks;
@@ -40,19 +43,33 @@ static unsigned long nparked;
 
 /* ---- queues ----------------------------------------------------------- */
 
+static void link_one(struct waitq *q, struct wait_link *l)
+{
+	if (!q->tail)
+		q->tail = &q->head;
+	l->q = q;
+	l->next = NULL;
+	l->pprev = q->tail;
+	*q->tail = l;
+	q->tail = &l->next;
+}
+
+static void unlink_one(struct wait_link *l)
+{
+	if (!l->pprev)
+		return;
+	*l->pprev = l->next;
+	if (l->next)
+		l->next->pprev = l->pprev;
+	else
+		l->q->tail = l->pprev;
+	l->pprev = NULL;
+}
+
 static void unlink_all(struct parked *p)
 {
-	for (unsigned i = 0; i < p->nlinks; i++) {
-		struct wait_link *l = &p->links[i];
-		if (!l->pprev)
-			continue;
-		*l->pprev = l->next;
-		if (l->next)
-			l->next->pprev = l->pprev;
-		else
-			l->q->tail = l->pprev;
-		l->pprev = NULL;
-	}
+	for (unsigned i = 0; i < p->nlinks; i++)
+		unlink_one(&p->links[i]);
 	free(p->links);
 	p->links = NULL;
 	p->nlinks = 0;
@@ -69,15 +86,30 @@ static long link_all(struct parked *p, struct waitq *const *queues,
 		return -ENOMEM;
 	p->nlinks = n;
 	for (unsigned i = 0; i < n; i++) {
-		struct waitq *q = queues[i];
-		struct wait_link *l = &p->links[i];
-		if (!q->tail)
-			q->tail = &q->head;
-		*l = (struct wait_link){NULL, q->tail, q, p, events};
-		*q->tail = l;
-		q->tail = &l->next;
+		p->links[i] = (struct wait_link){.p = p, .events = events};
+		link_one(queues[i], &p->links[i]);
 	}
 	return 0;
+}
+
+long waitq_add_cb(struct waitq *q, struct wait_cb *w)
+{
+	struct wait_link *l = calloc(1, sizeof *l);
+	if (!l)
+		return -ENOMEM;
+	l->cb = w;
+	w->link = l;
+	link_one(q, l);
+	return 0;
+}
+
+void waitq_del_cb(struct wait_cb *w)
+{
+	if (!w->link)
+		return;
+	unlink_one(w->link);
+	free(w->link);
+	w->link = NULL;
 }
 
 bool waitq_active(const struct waitq *q)
@@ -85,11 +117,12 @@ bool waitq_active(const struct waitq *q)
 	return q->head != NULL;
 }
 
+/* Parked calls only: a callback waiter waits for nobody's open. */
 unsigned waitq_count(const struct waitq *q, unsigned events)
 {
 	unsigned n = 0;
 	for (const struct wait_link *l = q->head; l; l = l->next)
-		n += (l->events & events) != 0;
+		n += l->p && (l->events & events) != 0;
 	return n;
 }
 
@@ -119,6 +152,29 @@ static void unready(struct parked *p)
 	p->ready = false;
 }
 
+static void put_holds(struct ofd **holds, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		ofd_put(srv.vfs, holds[i]);
+	free(holds);
+}
+
+/* c->holds replace what p held (a re-park may watch other fds). */
+static long set_holds(struct parked *p, struct call *c)
+{
+	struct ofd **h = NULL;
+	if (c->nholds && !(h = malloc(c->nholds * sizeof *h)))
+		return -ENOMEM;
+	for (unsigned i = 0; i < c->nholds; i++)
+		ofd_ref(h[i] = c->holds[i]);
+	put_holds(p->holds, p->nholds);
+	p->holds = h;
+	p->nholds = c->nholds;
+	c->holds = p->call.holds = NULL; /* the handler's array */
+	c->nholds = p->call.nholds = 0;
+	return 0;
+}
+
 static void park_free(struct parked *p)
 {
 	unlink_all(p);
@@ -133,6 +189,7 @@ static void park_free(struct parked *p)
 	nparked--;
 	if (p->hold)
 		ofd_put(srv.vfs, p->hold); /* may wake others: busy holds them */
+	put_holds(p->holds, p->nholds);
 	free(p->data);
 	free(p);
 }
@@ -168,7 +225,18 @@ void wait_end(void)
 
 void waitq_wake(struct waitq *q, unsigned events)
 {
+	busy++; /* what the callbacks wake runs after */
+	for (struct wait_link *l = q->head, *next; l; l = next) {
+		next = l->next;
+		if (l->cb)
+			l->cb->fn(l->cb, events);
+	}
+	busy--;
 	for (struct wait_link *l = q->head; l;) {
+		if (l->cb) {
+			l = l->next;
+			continue;
+		}
 		if (events == WAIT_ALL || !l->events || (l->events & events)) {
 			l->p->call.revents |= events & l->events;
 			make_ready(l->p); /* unlinks it: look again from the top */
@@ -261,7 +329,9 @@ long call_park(struct call *c, struct waitq *const *queues, unsigned n,
 	bool first = !p;
 	if (first && !(p = park_new(c)))
 		return -EAGAIN;
-	long r = link_all(p, queues, n, events);
+	long r = set_holds(p, c);
+	if (r == 0)
+		r = link_all(p, queues, n, events);
 	if (r < 0) {
 		if (first)
 			park_free(p);

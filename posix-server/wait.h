@@ -57,8 +57,23 @@ long call_park(struct call *c, struct waitq *const *queues, unsigned n,
  * write parks with what fits). */
 uint64_t call_park_room(const struct cage *cg);
 
-/* Re-runs the calls on q waiting for any of events. */
+/* Re-runs the calls on q waiting for any of events (and calls the
+ * callback waiters first). */
 void waitq_wake(struct waitq *q, unsigned events);
+
+/*
+ * A callback waiter (epoll's, as Linux's ep_poll_callback): it stays on
+ * its queue until waitq_del_cb, and every wake of the queue calls fn with
+ * the wake's events (WAIT_ALL: all).  fn must not add or remove waiters
+ * of the queue that woke it; whatever it wakes is run after the wake.
+ */
+struct wait_cb {
+	struct wait_link *link; /* wait.c's; NULL: on no queue */
+	void (*fn)(struct wait_cb *w, unsigned events);
+};
+/* 0, or -ENOMEM. */
+long waitq_add_cb(struct waitq *q, struct wait_cb *w);
+void waitq_del_cb(struct wait_cb *w);
 /* True when a call waits on q. */
 bool waitq_active(const struct waitq *q);
 /* Calls waiting on q for any of events (a FIFO's openers by side). */

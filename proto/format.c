@@ -384,6 +384,9 @@ static void put_call_arg(struct out *o, struct cursor *c,
 		if (a->kind == LK_IOV_OUT)
 			put(o, "]");
 		return;
+	case LK_IO: /* an array of structs */
+		put(o, in ? "[...]" : "NULL");
+		return;
 	case LK_STAT:
 		if (d)
 			put_stat(o, d);

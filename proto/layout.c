@@ -89,6 +89,11 @@ static void lay_arg(const struct lind_syscall *row, const int64_t a[6], int i,
 		s->dir = LIND_DIR_OUT;
 		sized(s, a[g->len], lind_arg_elem(g), BAD_CAP);
 		return;
+	case LK_IO: /* in whole, and back whole */
+		s->dir = LIND_DIR_INOUT;
+		s->exact = 1;
+		sized(s, a[g->len], lind_arg_elem(g), BAD_IN);
+		return;
 	case LK_IOV_OUT: /* the slot carries the total capacity */
 		s->dir = LIND_DIR_OUT;
 		s->iov = 1;

@@ -21,6 +21,10 @@ enum lind_kind {
 	 * 0, else as len; a NULL in-struct travels as an empty data entry):
 	 * read by the call, written by it, or both (an offset it advances) */
 	LK_OBJ_IN, LK_OBJ_OUT, LK_OBJ_IO,
+	/* an array of `elem`-byte elements, count in argument `len`, that
+	 * goes in and comes back whole (poll's pollfd: events in, revents
+	 * out) */
+	LK_IO,
 };
 
 enum lind_flag {
@@ -107,6 +111,10 @@ static inline uint32_t lind_row_nr(int i)
 /* arrays of 32-bit elements (gid_t), the count in argument n */
 #define LIND_A_IN_U32(n) {LK_IN, n, 4}
 #define LIND_A_OUT_U32(n) {LK_OUT, n, 4}
+/* arrays of elem-byte elements (elem < 256), the count in argument n */
+#define LIND_A_IN_N(n, elem) {LK_IN, n, elem}
+#define LIND_A_OUT_N(n, elem) {LK_OUT, n, elem}
+#define LIND_A_IO_N(n, elem) {LK_IO, n, elem}
 #define LIND_A_IOV_IN(n) {LK_IOV_IN, n, 0}
 #define LIND_A_IOV_OUT(n) {LK_IOV_OUT, n, 0}
 #define LIND_A_OBJ_IN(n) {LK_OBJ_IN, n, 0}
@@ -140,13 +148,13 @@ static inline const struct lind_syscall *lind_syscall_row(uint64_t nr)
 static inline int lind_kind_is_in(int k)
 {
 	return k == LK_PATH || k == LK_IN || k == LK_IOV_IN || k == LK_OBJ_IN ||
-	       k == LK_OBJ_IO;
+	       k == LK_OBJ_IO || k == LK_IO;
 }
 
 static inline int lind_kind_is_out(int k)
 {
 	return k == LK_OUT || k == LK_IOV_OUT || k == LK_STAT ||
-	       k == LK_OBJ_OUT || k == LK_OBJ_IO;
+	       k == LK_OBJ_OUT || k == LK_OBJ_IO || k == LK_IO;
 }
 
 static inline int lind_kind_is_obj(int k)
@@ -154,7 +162,7 @@ static inline int lind_kind_is_obj(int k)
 	return k == LK_OBJ_IN || k == LK_OBJ_OUT || k == LK_OBJ_IO;
 }
 
-/* Bytes per unit of an IN/OUT argument's length (an array's count). */
+/* Bytes per unit of an IN/OUT/IO argument's length (an array's count). */
 static inline unsigned lind_arg_elem(const struct lind_arg *g)
 {
 	return g->elem ? g->elem : 1;
@@ -163,7 +171,8 @@ static inline unsigned lind_arg_elem(const struct lind_arg *g)
 /* Kinds whose len names another argument (a length or count). */
 static inline int lind_kind_has_len(int k)
 {
-	return k == LK_IN || k == LK_OUT || k == LK_IOV_IN || k == LK_IOV_OUT;
+	return k == LK_IN || k == LK_OUT || k == LK_IOV_IN || k == LK_IOV_OUT ||
+	       k == LK_IO;
 }
 
 /* ioctl requests whose argument we carry: size in bytes, direction.

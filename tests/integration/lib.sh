@@ -15,7 +15,7 @@ RELAY="$LIND_BUILD/nacl-relay/nacl-relay"
 LIND_RUN="$LIND_BUILD/lind-run"
 LIND_TRACE="$LIND_BUILD/lind-trace"
 LIND_CC="$LIND_BUILD/lind-cc-uninstalled"
-CASES="$LIND_SRC/tests/cases"
+CASES="${CASES:-$LIND_SRC/tests/cases}" # a directory of some: while working on them
 
 T=$(mktemp -d /tmp/lind-it.XXXXXX)
 export LIND_RUNTIME_DIR="$T/run" LIND_STORE="$T/store"
@@ -143,12 +143,15 @@ stop_daemons() {
 }
 
 # build NAME SOURCE: $T/bin/NAME.native with cc, $T/bin/NAME.lind with lind-cc
+# A case names libraries it links in its first comment: "(cases-libs: -lev)".
 build() {
-	local name=$1 src=$2
-	${CC:-cc} -std=gnu11 -O1 -o "$T/bin/$name.native" "$src" -lpthread \
+	local name=$1 src=$2 libs
+	libs=$(sed -n '1s/.*(cases-libs: \([^)]*\)).*/\1/p' "$src")
+	# shellcheck disable=SC2086 # a list of flags
+	${CC:-cc} -std=gnu11 -O1 -o "$T/bin/$name.native" "$src" -lpthread $libs \
 		2>"$T/bin/$name.native.err" &&
 		"$LIND_CC" -std=gnu11 -O1 -o "$T/bin/$name.lind" "$src" \
-			-lpthread 2>"$T/bin/$name.lind.err"
+			-lpthread $libs 2>"$T/bin/$name.lind.err"
 }
 
 # compare_case NAME WHERE [RUNNER...]: tests/cases/NAME.c built both ways,

@@ -16,6 +16,7 @@
 
 #include <asm/termbits.h>
 #include <errno.h>
+#include <poll.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
@@ -367,6 +368,38 @@ static void reply_out(int k, const Lind__Request *req, Lind__Reply *rep)
 		add_data(rep, out_text, out_len);
 }
 
+/* An in-and-out array (poll's pollfds): sent whole, its count as is,
+ * and written back whole; a reply of another size is refused. */
+static void test_io_array(void **state)
+{
+	(void)state;
+	struct pollfd pf[2] = {{3, POLLIN, 0}, {4, POLLOUT, 0}};
+	struct pollfd back[2] = {{3, POLLIN, POLLIN}, {4, POLLOUT, 0}};
+	reply_fn = reply_out;
+	out_text = (const char *)back;
+	out_len = sizeof back;
+	out_result = 1;
+	assert_int_equal(sys(LIND_SYS_poll, (long)pf, 2, 0, 0), 1);
+	assert_int_equal(calls[0].args[0], 0);
+	assert_int_equal(calls[0].args[1], 2);
+	assert_int_equal(calls[0].n_data, 1);
+	assert_int_equal(calls[0].data_len[0], sizeof pf);
+	assert_int_equal(pf[0].revents, POLLIN);
+	out_len = sizeof back[0]; /* short: the call cannot take it */
+	assert_int_equal(sys(LIND_SYS_poll, (long)pf, 2, 0, 0), -EIO);
+	assert_int_equal(sys(LIND_SYS_poll, 0, 2, 0, 0), -EFAULT);
+	assert_int_equal(sys(LIND_SYS_poll, (long)pf, -1, 0, 0), -EINVAL);
+	assert_int_equal(sys(LIND_SYS_poll, (long)pf, LIND_MAX_IO / 8 + 1, 0, 0),
+			 -EINVAL);
+	out_text = NULL;
+	out_result = 0;
+	assert_int_equal(sys(LIND_SYS_poll, 0, 0, 0, 0), 0);
+	out_result = -EINTR; /* out-data of a failure is not copied */
+	pf[0].revents = 0x77;
+	assert_int_equal(sys(LIND_SYS_poll, (long)pf, 1, 0, 0), -EINTR);
+	assert_int_equal(pf[0].revents, 0x77);
+}
+
 static void test_out(void **state)
 {
 	(void)state;
@@ -658,6 +691,7 @@ int main(void)
 		cmocka_unit_test_setup(test_split_stops, setup),
 		cmocka_unit_test_setup(test_split_read, setup),
 		cmocka_unit_test_setup(test_out, setup),
+		cmocka_unit_test_setup(test_io_array, setup),
 		cmocka_unit_test_setup(test_out_oversized, setup),
 		cmocka_unit_test_setup(test_stat, setup),
 		cmocka_unit_test_setup(test_iov_in, setup),

@@ -31,7 +31,7 @@ static void test_rows(void **st)
 		int ioctl = 0, ioctl_arg = 0, ended = 0;
 		for (int i = 0; i < 6; i++) {
 			const struct lind_arg *a = &row->arg[i];
-			assert_true(a->kind <= LK_OBJ_IO);
+			assert_true(a->kind <= LK_IO);
 			if (a->kind == LK_NONE) {
 				ended = 1;
 				continue;
@@ -41,13 +41,12 @@ static void test_rows(void **st)
 			ioctl += a->kind == LK_IOCTL || a->kind == LK_FCNTL;
 			ioctl_arg += a->kind == LK_IOCTL_ARG;
 			int k = a->kind;
-			if (k == LK_IN || k == LK_OUT || k == LK_IOV_IN ||
-			    k == LK_IOV_OUT) {
+			if (lind_kind_has_len(k)) {
 				/* the length/count argument is a plain number */
 				assert_true(a->len < 6);
 				assert_true(a->len != i);
 				int lk = row->arg[a->len].kind;
-				if (k == LK_IN || k == LK_OUT)
+				if (k == LK_IN || k == LK_OUT || k == LK_IO)
 					assert_int_equal(lk, LK_SIZE);
 				else
 					assert_true(lk == LK_INT || lk == LK_SIZE);
@@ -159,6 +158,29 @@ static void test_layout_in(void **st)
 		assert_non_null(lay.arg[1].bad);
 		assert_int_equal(lay.arg[1].dir, LIND_DIR_IN); /* still */
 		assert_int_equal(lay.arg[1].size, SIZE_MAX); /* no entry fits */
+		assert_int_equal(lay.nin, 1);
+	}
+}
+
+/* IO arrays: in and back whole, elem bytes per counted element. */
+static void test_layout_io(void **st)
+{
+	(void)st;
+	assert_int_equal(layout(LIND_SYS_poll, A(0, 3, -1)), 0);
+	expect_slot(0, LIND_DIR_INOUT, 24, 1);
+	expect_slot(2, LIND_DIR_NONE, 0, 0);
+	assert_int_equal(lay.nin, 1);
+	assert_int_equal(lay.nout, 1);
+	assert_int_equal(layout(LIND_SYS_poll, A(0, 0, 0)), 0);
+	expect_slot(0, LIND_DIR_INOUT, 0, 1);
+	assert_int_equal(layout(LIND_SYS_poll, A(0, LIND_MAX_IO / 8, 0)), 0);
+	const int64_t bad[] = {LIND_MAX_IO / 8 + 1, -1, INT64_MAX,
+			       INT64_MIN, (int64_t)1 << 61};
+	for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+		assert_int_equal(layout(LIND_SYS_poll, A(0, bad[k], 0)), -EINVAL);
+		assert_non_null(lay.arg[0].bad);
+		assert_int_equal(lay.arg[0].dir, LIND_DIR_INOUT);
+		assert_int_equal(lay.arg[0].size, SIZE_MAX);
 		assert_int_equal(lay.nin, 1);
 	}
 }
@@ -336,6 +358,7 @@ int main(void)
 		cmocka_unit_test(test_layout_path),
 		cmocka_unit_test(test_layout_in),
 		cmocka_unit_test(test_layout_out),
+		cmocka_unit_test(test_layout_io),
 		cmocka_unit_test(test_layout_iov),
 		cmocka_unit_test(test_layout_stat),
 		cmocka_unit_test(test_layout_obj),

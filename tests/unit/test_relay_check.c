@@ -60,7 +60,7 @@ static void test_unknown_numbers(void **st)
 	(void)st;
 	struct frame f;
 	/* 500, 501: lind's old numbers, nobody's now (R7) */
-	uint32_t nrs[] = {7, 9, 500, 501, 999, LIND_NR_MAX, LIND_NR_MAX + 1,
+	uint32_t nrs[] = {9, 10, 500, 501, 999, LIND_NR_MAX, LIND_NR_MAX + 1,
 			  LIND_NR_OWN_BASE, LIND_NR(15), UINT32_MAX};
 	for (size_t i = 0; i < sizeof nrs / sizeof nrs[0]; i++)
 		assert_int_equal(relay_check(mk(&f, nrs[i], 0, NULL)), -ENOSYS);
@@ -228,6 +228,31 @@ static void test_iov_out(void **st)
 
 /* Struct arguments: NULL (slot 0) or exactly the row's size, and an
  * in-struct's data exactly that long; a forged slot or length is EINVAL. */
+/* An IO array: one in-entry of exactly count * elem bytes. */
+static void test_io_array(void **st)
+{
+	(void)st;
+	struct frame f;
+	uint8_t pf[32] = {0};
+	mkA(&f, LIND_SYS_poll, A(0, 4, 10));
+	add(&f, pf, 32);
+	assert_int_equal(relay_check(&f.req), 0);
+	mkA(&f, LIND_SYS_poll, A(0, 4, 10));
+	add(&f, pf, 24); /* shorter than the count says */
+	assert_int_equal(relay_check(&f.req), -EINVAL);
+	mkA(&f, LIND_SYS_poll, A(0, 0, 10));
+	add(&f, "", 0);
+	assert_int_equal(relay_check(&f.req), 0);
+	assert_int_equal(relay_check(mkA(&f, LIND_SYS_poll, A(0, 1, 0))),
+			 -EINVAL); /* no entry */
+	mkA(&f, LIND_SYS_poll, A(0, -1, 0));
+	add(&f, "", 0);
+	assert_int_equal(relay_check(&f.req), -EINVAL);
+	mkA(&f, LIND_SYS_poll, A(0, LIND_MAX_IO / 8 + 1, 0));
+	add(&f, "", 0);
+	assert_int_equal(relay_check(&f.req), -EINVAL);
+}
+
 static void test_obj(void **st)
 {
 	(void)st;
@@ -479,6 +504,7 @@ int main(void)
 		cmocka_unit_test(test_out),
 		cmocka_unit_test(test_iov_out),
 		cmocka_unit_test(test_obj),
+		cmocka_unit_test(test_io_array),
 		cmocka_unit_test(test_stat_and_ints),
 		cmocka_unit_test(test_ioctl),
 		cmocka_unit_test(test_random_frames),

@@ -12,7 +12,7 @@ static void test_calls(void **state)
 	expect_reply(t, 2, NULL);
 	t = request(77, LIND_SYS_getpid, A(0), NULL);
 	expect_reply(t, -ESRCH, NULL);
-	t = request(c, 7 /* poll: no row */, A(0), NULL);
+	t = request(c, 10 /* mprotect: no row */, A(0), NULL);
 	expect_reply(t, -ENOSYS, NULL);
 	t = request(c, LIND_SYS_open, A(0, O_RDONLY), NULL); /* no path */
 	expect_reply(t, -EINVAL, NULL);

@@ -1,0 +1,145 @@
+/* Readiness in the server: a parked poll woken by a pipe write and by an
+ * eventfd, and a cage that goes away (kill -9) while parked in poll and
+ * epoll_wait on several descriptions: nothing is left. */
+#define _GNU_SOURCE
+#include <poll.h>
+#include <signal.h>
+#include <sys/epoll.h>
+
+#include "../../posix-server/pipe.h"
+#include "../../posix-server/wait.h"
+#include "test_server_relay.h"
+
+static void make_pipe(uint64_t c, int fds[2])
+{
+	uint64_t t = request(c, LIND_SYS_pipe2, A(1, 0), NULL);
+	Lind__Reply *r = reply();
+	assert_non_null(r);
+	check(r->tag, t);
+	check(r->result, 0);
+	memcpy(fds, r->data[0].data, 8);
+	lind__reply__free_unpacked(r, NULL);
+}
+
+static int make_eventfd(uint64_t c)
+{
+	uint64_t t = request(c, LIND_SYS_eventfd2, A(0, 0), NULL);
+	Lind__Reply *r = reply();
+	assert_non_null(r);
+	check(r->tag, t);
+	assert_true(r->result >= 0);
+	int fd = (int)r->result;
+	lind__reply__free_unpacked(r, NULL);
+	return fd;
+}
+
+static uint64_t poll_req(uint64_t c, struct pollfd *pf, int n, int ms)
+{
+	return request_data(c, LIND_SYS_poll, A(0, n, ms), pf,
+			    (size_t)n * sizeof *pf);
+}
+
+/* The poll's reply: result and the array back. */
+static void expect_poll(uint64_t tag, long result, struct pollfd *pf, int n)
+{
+	Lind__Reply *r = reply();
+	assert_non_null(r);
+	check(r->tag, tag);
+	check(r->result, result);
+	check(r->n_data, 1);
+	check(r->data[0].len, (size_t)n * sizeof *pf);
+	memcpy(pf, r->data[0].data, r->data[0].len);
+	lind__reply__free_unpacked(r, NULL);
+}
+
+static void test_poll_wakes(void **state)
+{
+	(void)state;
+	uint64_t c = new_cage(-1);
+	int p[2], e = -1;
+	make_pipe(c, p);
+	e = make_eventfd(c);
+	struct pollfd pf[2] = {{p[0], POLLIN, 0}, {e, POLLIN, 0}};
+	uint64_t t = poll_req(c, pf, 2, -1);
+	assert_null(reply());
+	check(wait_count(), 1);
+	expect_reply(request(c, LIND_SYS_write, A(p[1], 0, 1), "x"), 1, NULL);
+	expect_poll(t, 1, pf, 2);
+	check(pf[0].revents, POLLIN); /* RDNORM was not asked */
+	check(pf[1].revents, 0);
+	/* the pipe's byte is still there: only the eventfd is waited for */
+	pf[0].fd = -1;
+	t = poll_req(c, pf, 2, -1);
+	assert_null(reply());
+	uint64_t one = 1;
+	expect_reply(request_data(c, LIND_SYS_write, A(e, 0, 8), &one, 8), 8,
+		     NULL);
+	expect_poll(t, 1, pf, 2);
+	check(pf[1].revents, POLLIN);
+	check(wait_count(), 0);
+	/* the writer closes: the reader's POLLHUP wakes a poll for nothing */
+	expect_reply(request(c, LIND_SYS_read, A(p[0], 0, 1), NULL), 1, "x");
+	struct pollfd h = {p[0], 0, 0};
+	t = poll_req(c, &h, 1, -1);
+	assert_null(reply());
+	expect_reply(request(c, LIND_SYS_close, A(p[1]), NULL), 0, NULL);
+	expect_poll(t, 1, &h, 1);
+	check(h.revents, POLLHUP);
+}
+
+/* kill -9 while parked: the cage's end drops the call and every
+ * description it held; another cage is untouched. */
+static void test_poll_cage_gone(void **state)
+{
+	(void)state;
+	unsigned long files = ofd_count();
+	uint64_t c = new_cage(-1), other = new_cage(-1);
+	int p[2], o[2];
+	make_pipe(c, p);
+	int e = make_eventfd(c);
+	make_pipe(other, o);
+	struct pollfd pf[3] = {{p[0], POLLIN, 0}, {e, POLLIN, 0},
+			       {p[1], 0, 0}};
+	poll_req(c, pf, 3, -1);
+	assert_null(reply());
+	check(wait_count(), 1);
+	/* and an epoll instance watching both, parked in epoll_wait on a
+	 * thread of the same cage */
+	uint64_t t = request(c, LIND_SYS_epoll_create1, A(0), NULL);
+	Lind__Reply *r = reply();
+	assert_non_null(r);
+	check(r->tag, t);
+	int ep = (int)r->result;
+	lind__reply__free_unpacked(r, NULL);
+	uint8_t ev[12] = {POLLIN};
+	for (int k = 0; k < 2; k++)
+		expect_reply(request_data(c, LIND_SYS_epoll_ctl,
+					  A(ep, EPOLL_CTL_ADD, k ? e : p[0], 12),
+					  ev, sizeof ev), 0, NULL);
+	request(c, LIND_SYS_epoll_wait, A(ep, 0, 4, -1), NULL);
+	assert_null(reply());
+	check(wait_count(), 2);
+	Lind__Control gone = LIND__CONTROL__INIT;
+	gone.kind = LIND__CONTROL__KIND__CAGE_GONE;
+	gone.cage_id = c;
+	assert_int_equal(lind_send_msg(sock, &gone.base, NULL, 0), 0);
+	spin_loop();
+	assert_null(reply());
+	check(wait_count(), 0);
+	check(pipe_count(), 1); /* the other cage's */
+	check(ofd_count(), files + 2);
+	struct pollfd of = {o[0], POLLIN, 0};
+	t = poll_req(other, &of, 1, 0);
+	expect_poll(t, 0, &of, 1);
+}
+
+int main(void)
+{
+	signal(SIGPIPE, SIG_IGN); /* as the server does */
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_poll_wakes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_poll_cage_gone, setup,
+						teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
