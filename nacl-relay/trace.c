@@ -72,6 +72,7 @@ void relay_trace_close(struct relay *r)
 		unlink_ipc(r->rundir, LIND_ADMIN_IPC);
 	}
 	r->pub_sock = r->rep_sock = -1;
+	relay_trace_subs_free(r);
 }
 
 bool relay_tracing(struct relay *r)
@@ -92,15 +93,19 @@ void relay_trace_publish(struct relay *r, const Lind__TraceEvent *ev)
 		return;
 	lind__trace_event__pack(ev, buf);
 	/* never block a cage thread on a slow subscriber: drop instead */
-	(void)nn_send(r->pub_sock, buf, n, NN_DONTWAIT);
+	if (nn_send(r->pub_sock, buf, n, NN_DONTWAIT) >= 0)
+		atomic_fetch_add_explicit(&r->published, 1,
+					  memory_order_relaxed);
 	if (buf != small)
 		free(buf);
 }
 
-void relay_trace_note(struct relay *r, uint64_t cage_id, const char *note,
-		      char **argv, size_t argc)
+/* A note about cage_id for the tracers selecting it (cage 0: for all). */
+static void note_to(struct relay *r, uint64_t cage_id, const char *note,
+		    char **argv, size_t argc, int64_t *arg)
 {
-	if (!relay_tracing(r))
+	uint32_t subs = cage_id ? relay_trace_selects(r, cage_id) : ~0u;
+	if (!relay_tracing(r) || !subs)
 		return;
 	Lind__TraceEvent ev = LIND__TRACE_EVENT__INIT;
 	ProtobufCBinaryData *bins = NULL;
@@ -117,28 +122,38 @@ void relay_trace_note(struct relay *r, uint64_t cage_id, const char *note,
 	ev.note = (char *)note;
 	ev.n_data = argc;
 	ev.data = bins;
+	ev.n_args = arg ? 1 : 0;
+	ev.args = arg;
 	ev.start_ns = lind_wall_ns();
+	ev.subscribers = subs;
 	relay_trace_publish(r, &ev);
 	free(bins);
+}
+
+void relay_trace_note(struct relay *r, uint64_t cage_id, const char *note,
+		      char **argv, size_t argc)
+{
+	note_to(r, cage_id, note, argv, argc, NULL);
 }
 
 void relay_trace_lifecycle(struct relay *r, uint64_t cage_id,
 			   const char *note, int64_t arg)
 {
-	if (!relay_tracing(r))
-		return;
-	Lind__TraceEvent ev = LIND__TRACE_EVENT__INIT;
-	ev.cage_id = cage_id;
-	ev.note = (char *)note;
-	ev.n_args = 1;
-	ev.args = &arg;
-	ev.start_ns = lind_wall_ns();
-	relay_trace_publish(r, &ev);
+	note_to(r, cage_id, note, NULL, 0, &arg);
 }
 
 static void admin_answer(struct relay *r, const Lind__Admin *a)
 {
 	Lind__AdminReply rep = LIND__ADMIN_REPLY__INIT;
+	bool on = a && a->kind == LIND__ADMIN__KIND__TRACE_ON;
+	int slot = on ? relay_trace_subscribe(r, a->filter) : 0;
+	if (slot < 0) {
+		lind_log(0, "trace: a tracer's filter refused: %s",
+			 strerror(-slot));
+		on = false;
+	}
+	rep.slot = slot < 0 ? 0 : (uint32_t)slot;
+	rep.published = atomic_load(&r->published);
 	rep.trace_url = r->trace_url;
 	pthread_mutex_lock(&r->table_lock);
 	rep.cages = r->ncages;
@@ -151,7 +166,7 @@ static void admin_answer(struct relay *r, const Lind__Admin *a)
 	lind__admin_reply__pack(&rep, buf);
 	if (nn_send(r->rep_sock, buf, n, NN_DONTWAIT) < 0)
 		lind_log(0, "admin reply lost: %s", nn_strerror(nn_errno()));
-	if (a && a->kind == LIND__ADMIN__KIND__TRACE_ON) {
+	if (on) {
 		atomic_store(&r->trace_until, lind_now_ns() + RELAY_TRACE_TTL_NS);
 		/* lets the subscriber know its feed is live */
 		relay_trace_note(r, 0, "trace-on", NULL, 0);

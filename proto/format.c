@@ -15,7 +15,8 @@
 #include "protocol.h"
 #include "syscall.h"
 
-#define STR_SHOW 32 /* bytes of a buffer shown, as strace -s 32 */
+/* lind_format_event's: strace's -s 32, names only, latency in us */
+static const struct lind_fmt fmt_default = {32, 0, 0, 1};
 
 static const char *const errnames[] = {
 	[EPERM] = "EPERM", [ENOENT] = "ENOENT", [ESRCH] = "ESRCH",
@@ -67,6 +68,7 @@ const char *lind_errno_name(int err)
 struct out {
 	char *b;
 	size_t cap, len;
+	const struct lind_fmt *f;
 };
 
 static void put(struct out *o, const char *fmt, ...)
@@ -234,7 +236,7 @@ void lind_format_arg(char *buf, size_t cap, int kind, int64_t v)
 {
 	if (!cap)
 		return;
-	struct out o = {buf, cap, 0};
+	struct out o = {buf, cap, 0, &fmt_default};
 	buf[0] = '\0';
 	put_arg(&o, kind, v);
 }
@@ -245,7 +247,7 @@ static void put_str(struct out *o, const uint8_t *p, size_t n, int more)
 	put(o, "\"");
 	for (size_t i = 0; i < n; i++) {
 		uint8_t c = p[i];
-		switch (c) {
+		switch (o->f->hex == 2 ? -1 : c) {
 		case '\n': put(o, "\\n"); break;
 		case '\t': put(o, "\\t"); break;
 		case '\r': put(o, "\\r"); break;
@@ -254,7 +256,9 @@ static void put_str(struct out *o, const uint8_t *p, size_t n, int more)
 		case '\\': put(o, "\\\\"); break;
 		case '"': put(o, "\\\""); break;
 		default:
-			if (c >= 0x20 && c < 0x7f)
+			if (o->f->hex == 2 || (o->f->hex && (c < 0x20 || c >= 0x7f)))
+				put(o, "\\x%02x", c);
+			else if (c >= 0x20 && c < 0x7f)
 				put(o, "%c", c);
 			else if (i + 1 < n && p[i + 1] >= '0' && p[i + 1] <= '7')
 				put(o, "\\%03o", c); /* a digit follows: full width */
@@ -268,7 +272,7 @@ static void put_str(struct out *o, const uint8_t *p, size_t n, int more)
 /* A buffer whose real length is total, of which d carries a prefix. */
 static void put_buf(struct out *o, const ProtobufCBinaryData *d, int64_t total)
 {
-	size_t n = d->len < STR_SHOW ? d->len : STR_SHOW;
+	size_t n = d->len < o->f->strsize ? d->len : o->f->strsize;
 	if (total >= 0 && (uint64_t)total < n)
 		n = (size_t)total;
 	put_str(o, d->data, n, total > (int64_t)n || d->len > n);
@@ -501,12 +505,15 @@ static void put_call(struct out *o, const struct Lind__TraceEvent *ev)
 			put(o, "-1 %s", e);
 		else
 			put(o, "-1 errno %lld", (long long)-ev->result);
+		/* as strace: the message, unless the relay says why */
+		if (o->f->errmsg && !refused[0])
+			put(o, " (%s)", strerror((int)-ev->result));
 	} else {
 		put(o, "%lld", (long long)ev->result);
 	}
 	if (refused[0])
 		put(o, " (%s)", refused);
-	if (ev->latency_ns)
+	if (ev->latency_ns && o->f->latency)
 		put(o, " <%.1f us>", (double)ev->latency_ns / 1000.0);
 }
 
@@ -529,9 +536,26 @@ static void put_exit(struct out *o, int st)
 size_t lind_format_event(char *buf, size_t cap,
 			 const struct Lind__TraceEvent *ev)
 {
+	return lind_format_event_with(buf, cap, ev, &fmt_default);
+}
+
+/* As strace shows a signal's delivery: "--- SIGCHLD ---". */
+static void put_signal(struct out *o, int sig)
+{
+	const char *name = sigabbrev_np(sig);
+	if (name)
+		put(o, "--- SIG%s ---", name);
+	else
+		put(o, "--- signal %d ---", sig);
+}
+
+size_t lind_format_event_with(char *buf, size_t cap,
+			      const struct Lind__TraceEvent *ev,
+			      const struct lind_fmt *f)
+{
 	if (!cap)
 		return 0;
-	struct out o = {buf, cap, 0};
+	struct out o = {buf, cap, 0, f};
 	buf[0] = '\0';
 	const char *note = ev->note ? ev->note : "";
 	if (!strcmp(note, "trace-on")) {
@@ -552,6 +576,8 @@ size_t lind_format_event(char *buf, size_t cap,
 		    (long long)(ev->n_args ? ev->args[0] : 0));
 	} else if (!strcmp(note, "exited")) {
 		put_exit(&o, ev->n_args ? (int)ev->args[0] : 0);
+	} else if (!strcmp(note, "signal")) {
+		put_signal(&o, ev->n_args ? (int)ev->args[0] : 0);
 	} else if (note[0]) {
 		put(&o, "+++ %s +++", note);
 	} else {

@@ -46,4 +46,5 @@ offers "lind-run: PROGRAM is a command" "echo" -- lind-run ech
 offers "posix-server: its options" "--host-root --hostname" -- posix-server --ho
 offers "posix-server --limit: the limit names" "host-fds=" -- posix-server --limit host
 offers "nacl-relay --limit: the limit names" "cages-per-uid=" -- nacl-relay --limit cages-p
-offers "lind-trace: its options" "-n --stats --runtime-dir --help" -- lind-trace -
+offers "lind-trace: its options" "-n --stats --runtime-dir --help -p -f -e --cage-cmd -T --json -c -C --top -w --read" -- lind-trace -
+offers "lind-trace -e: what it selects" "trace= status=failed" -- lind-trace -e ""

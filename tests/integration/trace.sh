@@ -1,0 +1,98 @@
+#!/bin/bash
+# lind-trace grown up (issue 11): the relay publishes only what some tracer
+# selects (an unselected cage's calls never reach any tracer), tracers with
+# different filters coexist, -e narrows calls, a capture read back shows
+# what the live feed showed, -c and --json read it too, a full disk stops
+# the capture and not the cages, and recorded traffic decodes to its golden
+# output (tests/data/trace-golden.*).
+. "$(dirname "$0")/lib.sh"
+build_tool
+start_daemons || exit 1
+events() { "$LIND_TRACE" --stats | sed -n 's/^events //p'; }
+attached() { grep -q attached "$1" 2>/dev/null; }
+stop_tracer() { kill -INT "$1"; wait "$1"; }
+
+# 1. a tracer of a cage that does not exist: the relay publishes nothing
+# for the cage that runs (only its once-a-second "trace on" notes)
+"$LIND_TRACE" -p 999999 >"$T/none.out" 2>"$T/none.err" & none=$!
+check "a filtered tracer attaches" wait_for 10 attached "$T/none.err"
+before=$(events)
+expect_eq "the cage makes its 500 calls" "looped 500" "$(cage loop 500 /)"
+after=$(events)
+check "the relay published no call of the unselected cage ($before -> $after)" \
+	test $((after - before)) -lt 10
+stop_tracer $none
+expect_eq "the filtered tracer shows nothing" "" "$(cat "$T/none.out")"
+
+# 2. three tracers at once: everything, failed file calls, a capture
+"$LIND_TRACE" >"$T/all.out" 2>"$T/all.err" & all=$!
+"$LIND_TRACE" -e trace=file -e status=failed >"$T/failed.out" \
+	2>"$T/failed.err" & failed=$!
+"$LIND_TRACE" -w "$T/cap.ltr" 2>"$T/cap.err" & cap=$!
+for f in all failed cap; do
+	check "tracer $f attaches" wait_for 10 attached "$T/$f.err"
+done
+cage probe /nope >/dev/null
+cage write /tmp/traced hi >/dev/null
+sleep 0.5
+for p in $all $failed $cap; do stop_tracer $p; done
+check "the full tracer: strace's errno message" \
+	grep -Eq 'open(at)?\(.*"/nope".*\) = -1 ENOENT \(No such file or directory\)$' \
+	"$T/all.out"
+check "the full tracer: the write" grep -Eq 'write\(3, "hi", 2\) = 2$' "$T/all.out"
+check "-e trace=file -e status=failed: the failed open" \
+	grep -Eq 'open(at)?\(.*"/nope"' "$T/failed.out"
+expect_eq "... and no call that succeeded nor one of desc" "" \
+	"$(grep -v -e '+++' -e ' = -1 ' "$T/failed.out"; grep -E '^\[cage [0-9]+\] (write|close)\(' "$T/failed.out")"
+
+# 3. the capture read back is what the live tracer printed
+"$LIND_TRACE" --read "$T/cap.ltr" >"$T/replay.out"
+expect_eq "--read exits 0" 0 $?
+grep -v '+++ trace on' "$T/all.out" >"$T/all.calls"
+if diff "$T/all.calls" "$T/replay.out" >"$T/replay.diff"; then
+	ok "the capture replays as the live lines"
+else
+	not_ok "the capture replays as the live lines"; diag "$T/replay.diff"
+fi
+check "-c from the capture: strace's table with the write" \
+	grep -Eq '^ *[0-9.]+ +[0-9.]+ +[0-9]+ +[0-9]+ +1 +write$' \
+	<("$LIND_TRACE" --read "$T/cap.ltr" -c)
+"$LIND_TRACE" --read "$T/cap.ltr" --json >"$T/cap.json"
+expect_eq "--json: one object per event" "$(wc -l <"$T/replay.out")" \
+	"$(grep -c '^{"v":1,"type":"\(call\|note\)","cage":[0-9]*,' "$T/cap.json")"
+if command -v python3 >/dev/null; then
+	check "--json: each line parses" python3 -c '
+import json, sys
+for l in open(sys.argv[1]): json.loads(l)' "$T/cap.json"
+fi
+expect_eq "-p on a capture: only that cage" "" "$("$LIND_TRACE" --read \
+	"$T/cap.ltr" -p 999999)"
+printf 'LINDTRC\n\002\000\020\000\000\000\000\000' >"$T/v2.ltr"
+expect_eq "a capture of another version is refused" 1 \
+	"$("$LIND_TRACE" --read "$T/v2.ltr" 2>/dev/null; echo $?)"
+
+# 4. a full disk stops the capture, with one line, and not the cage
+"$LIND_TRACE" -w /dev/full 2>"$T/full.err" & full=$!
+check "a capture to a full disk attaches" wait_for 10 attached "$T/full.err"
+expect_eq "the cage runs on" "looped 50" "$(cage loop 50 /)"
+wait $full
+expect_eq "the capture stops with status 1" 1 $?
+expect_eq "... saying so once" 1 "$(grep -c 'capture to /dev/full stopped' "$T/full.err")"
+
+# 5. --top: two frames, a cage with its argv, then exit
+"$LIND_TRACE" --top --iterations 2 >"$T/top.out" 2>/dev/null & top=$!
+sleep 1
+cage loop 200 / >/dev/null
+wait $top
+expect_eq "--top --iterations 2 exits 0" 0 $?
+expect_eq "--top drew two frames" 2 "$(grep -c 'lind-trace --top:' "$T/top.out")"
+check "--top lists the cage with its argv" grep -q 'cagetool.lind loop 200 /' "$T/top.out"
+
+# 6. golden output of recorded traffic, every call class (see the .sh
+# header of tests/data/trace-golden.txt for how it was recorded)
+G="$LIND_SRC/tests/data/trace-golden"
+if "$LIND_TRACE" --read "$G.ltr" -s 16 | diff "$G.txt" - >"$T/golden.diff"; then
+	ok "recorded traffic decodes to its golden lines"
+else
+	not_ok "recorded traffic decodes to its golden lines"; diag "$T/golden.diff"
+fi
