@@ -48,7 +48,7 @@ static const char usage[] =
 	"  -T                 time each call took\n"
 	"  -s SIZE            bytes of a buffer shown (default 32)\n"
 	"  -x, -xx            non-printable bytes, or all, in hex\n"
-	"  --json             one JSON object per event (docs/trace-json.md)\n"
+	"  --json             one JSON object per event (docs/trace-format.md)\n"
 	"  -o FILE            write there instead of standard output\n"
 	"Summaries:\n"
 	"  -c                 a table per call at the end, no lines\n"

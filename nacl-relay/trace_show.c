@@ -1,6 +1,6 @@
 /*
  * One event as a line (strace's: "[cage 2] 12:00:01.000123 open(...) = 3
- * <0.000012>") or, with --json, as one JSON object (docs/trace-json.md).
+ * <0.000012>") or, with --json, as one JSON object (docs/trace-format.md).
  */
 #include <inttypes.h>
 #include <string.h>
@@ -66,7 +66,7 @@ static void json_hex(FILE *out, const char *key, size_t n,
 	fputc(']', out);
 }
 
-/* Schema version 1: docs/trace-json.md lists every field. */
+/* Schema version 1: docs/trace-format.md lists every field. */
 static void show_json(const Lind__TraceEvent *ev, const char *text, FILE *out)
 {
 	bool note = ev->note && ev->note[0];
