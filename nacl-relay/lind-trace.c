@@ -38,7 +38,7 @@ static const char usage[] =
 	"  -p CAGE            only this cage (repeatable)\n"
 	"  -f                 and its descendants, as they are born\n"
 	"  -e trace=LIST      calls by name or class (file, desc, process,\n"
-	"                     network, signal, memory, %CLASS, all)\n"
+	"                     network, signal, memory, %CLASS, all, none)\n"
 	"  -e status=WHICH    failed or successful calls only\n"
 	"  -e signal=LIST     signal lines for these signals only\n"
 	"  --cage-cmd REGEX   cages whose argv matches (extended regex)\n"

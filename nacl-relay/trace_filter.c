@@ -50,8 +50,9 @@ static int call_index(const char *name)
 /* One word of -e trace=: a call's name, a class, or all. */
 static int trace_word(struct trace_filter *f, const char *w)
 {
-	if (!strcmp(w, "all")) {
-		memset(f->calls, 0xff, sizeof f->calls);
+	if (!strcmp(w, "all") || !strcmp(w, "none")) {
+		/* none: the cages' events only */
+		memset(f->calls, w[0] == 'a' ? 0xff : 0, sizeof f->calls);
 		return 0;
 	}
 	int i = call_index(w);

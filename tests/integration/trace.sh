@@ -96,3 +96,46 @@ if "$LIND_TRACE" --read "$G.ltr" -s 16 | diff "$G.txt" - >"$T/golden.diff"; then
 else
 	not_ok "recorded traffic decodes to its golden lines"; diag "$T/golden.diff"
 fi
+
+# 7. -p with -f at the relay: the descendants of a cage, as they are born,
+# and nothing of them without -f.  Ids go up by one per cage: the tree's
+# top is the next one after a cage the full tracer saw.
+LC="$T/bin/life_cage.lind"
+"$LIND_CC" -std=gnu11 -O1 -o "$LC" \
+	"$LIND_SRC/tests/integration/progs/life_cage.c" 2>"$T/life.err" ||
+	diag "$T/life.err"
+# its exec'd child runs it again from the virtual filesystem
+"$LIND_BUILD/lind-fs" cp "$LC" :/tmp/lc
+"$LIND_TRACE" >"$T/full.out" 2>"$T/full.err" & all=$!
+check "the full tracer attaches" wait_for 10 attached "$T/full.err"
+cage id >/dev/null
+last=$(sed -n 's/^\[cage \([0-9]*\)\] +++ attached: .*cagetool.lind id.*/\1/p' "$T/full.out")
+top=$((last + 1))
+"$LIND_TRACE" -p $top -f >"$T/f.out" 2>"$T/f.err" & f=$!
+"$LIND_TRACE" -p $top >"$T/nof.out" 2>"$T/nof.err" & nof=$!
+"$LIND_TRACE" --cage-cmd 'life_cage[.]lind tree' -e trace=none \
+	>"$T/cmd.out" 2>"$T/cmd.err" & cmd=$!
+for x in f nof cmd; do check "tracer $x attaches" wait_for 10 attached "$T/$x.err"; done
+"$LIND_RUN" "$LC" tree /tmp/lc >/dev/null 2>&1
+cage loop 20 / >/dev/null
+sleep 0.5
+for p in $all $f $nof $cmd; do stop_tracer $p; done
+if grep -q "^\[cage $top\] +++ attached: .*life_cage.lind tree" "$T/full.out"; then
+	kids=$(sed -n "s/^\[cage \([0-9]*\)\] +++ forked by cage $top +++/\1/p" "$T/full.out")
+	expect_eq "-p TOP -f: its three children's births" 3 \
+		"$(grep -c "+++ forked by cage $top +++" "$T/f.out")"
+	expect_eq "-p TOP -f: every line is of the tree" "" \
+		"$(grep -v -E "^\[cage ($top|$(echo $kids | tr ' ' '|'))\] " "$T/f.out")"
+	expect_eq "-p TOP -f: the exec'd child's end" 1 \
+		"$(grep -c '+++ exited with 3 +++' "$T/f.out")"
+	expect_eq "-p TOP alone: only the top" "" \
+		"$(grep -v "^\[cage $top\] " "$T/nof.out")"
+	check "-p TOP alone: its calls" grep -q "^\[cage $top\] lind_fork(" "$T/nof.out"
+	expect_eq "--cage-cmd: the tree (children have its argv), its notes only" \
+		"4 attached/forked, 0 calls" \
+		"$(grep -c -e '+++ attached' -e '+++ forked' "$T/cmd.out") attached/forked, $(grep -v -c -e '+++' -e '^\[cage [0-9]*\] --- SIG' "$T/cmd.out") calls"
+	check "a signal line: --- SIGCHLD --- to the tree's top" \
+		grep -qx "\[cage $top\] --- SIGCHLD ---" "$T/cmd.out"
+else
+	ok "-p -f # SKIP the tree did not get the next id (another cage ran)"
+fi
