@@ -1,5 +1,6 @@
 /* proto/format.c: errno names, argument decoding, whole trace lines. */
 #include <errno.h>
+#include <signal.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -97,6 +98,66 @@ static const char *line(uint32_t nr, const int64_t *args, size_t nargs,
 	size_t n = lind_format_event(buf, sizeof buf, &ev);
 	assert_int_equal(n, strlen(buf));
 	return buf;
+}
+
+/* lind-trace's way (lind_format_event_with): -s, -x, -xx, strace's
+ * errno messages, no latency (lind-trace adds -T's itself). */
+static const char *with(const struct lind_fmt *f, uint32_t nr,
+			const int64_t *args, size_t nargs, const char *in,
+			size_t inlen, int64_t result)
+{
+	static char buf[512];
+	Lind__TraceEvent ev = LIND__TRACE_EVENT__INIT;
+	ProtobufCBinaryData d = {inlen, (uint8_t *)in};
+	ev.cage_id = 2;
+	ev.nr = nr;
+	ev.args = (int64_t *)args;
+	ev.n_args = nargs;
+	ev.data = &d;
+	ev.n_data = in ? 1 : 0;
+	ev.result = result;
+	ev.latency_ns = 5000;
+	size_t n = lind_format_event_with(buf, sizeof buf, &ev, f);
+	assert_int_equal(n, strlen(buf));
+	return buf;
+}
+
+static void test_lines_with(void **st)
+{
+	(void)st;
+	const struct lind_fmt strace = {32, 0, 1, 0}, s4 = {4, 0, 1, 0},
+			      x = {32, 1, 1, 0}, xx = {32, 2, 1, 0};
+	int64_t w[] = {1, 0, 7};
+	assert_string_equal(with(&strace, LIND_SYS_write, w, 3, "hi\1\n\xff\"!", 7, 7),
+			    "[cage 2] write(1, \"hi\\1\\n\\377\\\"!\", 7) = 7");
+	assert_string_equal(with(&s4, LIND_SYS_write, w, 3, "hi\1\n\xff\"!", 7, 7),
+			    "[cage 2] write(1, \"hi\\1\\n\"..., 7) = 7");
+	assert_string_equal(with(&x, LIND_SYS_write, w, 3, "hi\1\n\xff\"!", 7, 7),
+			    "[cage 2] write(1, \"hi\\x01\\n\\xff\\\"!\", 7) = 7");
+	int64_t w3[] = {1, 0, 3};
+	assert_string_equal(with(&xx, LIND_SYS_write, w3, 3, "hi\n", 3, 3),
+			    "[cage 2] write(1, \"\\x68\\x69\\x0a\", 3) = 3");
+	int64_t o[] = {0, 0};
+	assert_string_equal(with(&strace, LIND_SYS_open, o, 2, "/nope", 5, -ENOENT),
+			    "[cage 2] open(\"/nope\", O_RDONLY) = -1 ENOENT (No such file or directory)");
+	/* the relay's reason instead of the message */
+	Lind__TraceEvent ev = LIND__TRACE_EVENT__INIT;
+	char buf[256];
+	ev.cage_id = 2;
+	ev.nr = LIND_SYS_getpid;
+	ev.result = -EPERM;
+	ev.refused = (char *)"policy: proc";
+	lind_format_event_with(buf, sizeof buf, &ev, &strace);
+	assert_string_equal(buf, "[cage 2] getpid() = -1 EPERM (policy: proc)");
+	/* a signal one cage sent another, as strace shows its delivery */
+	int64_t sig = SIGCHLD;
+	Lind__TraceEvent n = LIND__TRACE_EVENT__INIT;
+	n.cage_id = 3;
+	n.note = (char *)"signal";
+	n.args = &sig;
+	n.n_args = 1;
+	lind_format_event_with(buf, sizeof buf, &n, &strace);
+	assert_string_equal(buf, "[cage 3] --- SIGCHLD ---");
 }
 
 static void test_lines(void **st)
@@ -244,6 +305,7 @@ int main(void)
 		cmocka_unit_test(test_errno_names),
 		cmocka_unit_test(test_args),
 		cmocka_unit_test(test_lines),
+		cmocka_unit_test(test_lines_with),
 		cmocka_unit_test(test_long_and_hostile),
 		cmocka_unit_test(test_notes),
 	};
