@@ -47,6 +47,7 @@ static const char usage[] =
 	"  -r                 time since the previous line\n"
 	"  -T                 time each call took\n"
 	"  -s SIZE            bytes of a buffer shown (default 32)\n"
+	"  -y                 fds with their paths, as the trace opened them\n"
 	"  -x, -xx            non-printable bytes, or all, in hex\n"
 	"  --json             one JSON object per event (docs/trace-format.md)\n"
 	"  -o FILE            write there instead of standard output\n"
@@ -96,6 +97,7 @@ struct tracer {
 	struct trace_opts o;
 	struct trace_summary *sum;
 	struct trace_capture *cap;
+	struct trace_fds *fds; /* -y */
 	uint64_t subscriber; /* random: our filter at the relay */
 	uint32_t mine;       /* our bit in TraceEvent.subscribers, live */
 	long calls;
@@ -148,6 +150,9 @@ static int print_stats(int req)
 	return 0;
 }
 
+static void keep(struct tracer *t, const Lind__TraceEvent *ev,
+		 const void *msg, size_t len);
+
 /* One packed event: kept by the filter, then captured, counted, shown. */
 static int handle(void *arg, const void *msg, size_t len)
 {
@@ -159,7 +164,24 @@ static int handle(void *arg, const void *msg, size_t len)
 		if (!t->attached)
 			fprintf(stderr, "lind-trace: attached to %s\n", t->rundir);
 		t->attached = true;
-	} else if (trace_filter_keep(&t->o.filter, ev, t->mine)) {
+	} else {
+		/* -y learns from what it does not show too; a close after */
+		bool close = ev->nr == LIND_SYS_close && !(ev->note && ev->note[0]);
+		if (t->fds && !close)
+			trace_fds_see(t->fds, ev);
+		keep(t, ev, msg, len);
+		if (t->fds && close)
+			trace_fds_see(t->fds, ev);
+	}
+	lind__trace_event__free_unpacked(ev, NULL);
+	return t->o.count >= 0 && t->calls >= t->o.count;
+}
+
+/* An event the filter keeps: captured, counted, shown. */
+static void keep(struct tracer *t, const Lind__TraceEvent *ev,
+		 const void *msg, size_t len)
+{
+	if (trace_filter_keep(&t->o.filter, ev, t->mine)) {
 		bool call = !ev->note || !ev->note[0];
 		if (t->cap && trace_capture_write(t->cap, msg, len) < 0)
 			stop = 1;
@@ -169,8 +191,6 @@ static int handle(void *arg, const void *msg, size_t len)
 			trace_show(&t->o, ev);
 		t->calls += call;
 	}
-	lind__trace_event__free_unpacked(ev, NULL);
-	return t->o.count >= 0 && t->calls >= t->o.count;
 }
 
 static void admin_replies(struct tracer *t, int req, uint64_t *last_answer)
@@ -295,7 +315,7 @@ static int parse(int argc, char **argv, struct tracer *t, const char **rundir,
 	long v;
 	int c;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "n:p:fe:trTs:xo:cCw:", opts,
+	while ((c = getopt_long(argc, argv, "n:p:fe:trTs:xyo:cCw:", opts,
 				NULL)) != -1) {
 		switch (c) {
 		case OPT_RUNDIR: *rundir = optarg; break;
@@ -310,6 +330,7 @@ static int parse(int argc, char **argv, struct tracer *t, const char **rundir,
 		case 'r': o->relative = true; break;
 		case 'T': o->latency = true; break;
 		case 'x': o->fmt.hex += o->fmt.hex < 2; break;
+		case 'y': o->filter.fds = true; break;
 		case 'c': o->summary = 1; break;
 		case 'C': o->summary = 2; break;
 		case 'w': o->write_file = optarg; break;
@@ -349,6 +370,12 @@ static int start(struct tracer *t)
 		t->sum = trace_summary_new();
 	if (t->o.write_file && !(t->cap = trace_capture_open(t->o.write_file)))
 		return -1;
+	if (t->o.filter.fds) {
+		if (!(t->fds = trace_fds_new()))
+			return -1;
+		t->o.fmt.fd_path = trace_fds_path;
+		t->o.fmt.fd_ctx = t->fds;
+	}
 	return (t->o.summary || t->o.top) && !t->sum ? -1 : 0;
 }
 
@@ -359,6 +386,7 @@ static int finish(struct tracer *t, int rc)
 	if (trace_capture_close(t->cap) < 0)
 		rc = 1;
 	trace_summary_free(t->sum);
+	trace_fds_free(t->fds);
 	trace_filter_free(&t->o.filter);
 	return rc;
 }
@@ -366,7 +394,7 @@ static int finish(struct tracer *t, int rc)
 int main(int argc, char **argv)
 {
 	struct tracer t = {.o = {.count = -1, .iterations = -1,
-				 .fmt = {32, 0, 1, 0}}};
+				 .fmt = {.strsize = 32, .errmsg = 1}}};
 	const char *rundir_opt = NULL;
 	bool stats = false;
 	int rc = parse(argc, argv, &t, &rundir_opt, &stats);
@@ -382,6 +410,7 @@ int main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	signal(SIGXFSZ, SIG_IGN); /* a capture over the file size limit: EFBIG */
 	if (start(&t) < 0)
 		return finish(&t, 1);
 	if (t.o.read_file) {

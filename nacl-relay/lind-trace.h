@@ -28,6 +28,8 @@ struct trace_filter {
 	bool signals_set;
 	uint64_t signals;                   /* -e signal=: bit s-1 */
 	const char *cage_cmd;               /* --cage-cmd */
+	bool fds;                           /* -y: the relay sends fd calls */
+	uint8_t wire[TRACE_CALL_BYTES];     /* what the relay is asked for */
 	regex_t re;
 	/* offline (--read): the cages selected so far, followed, matched */
 	uint64_t *seen;
@@ -57,13 +59,24 @@ int trace_filter_cage(struct trace_filter *f, const char *arg);
 /* After the options: compiles --cage-cmd; 0 or -1 (message printed). */
 int trace_filter_ready(struct trace_filter *f);
 /* The filter as the relay wants it (pointers into f and calls_buf). */
-void trace_filter_wire(const struct trace_filter *f, uint64_t subscriber,
+void trace_filter_wire(struct trace_filter *f, uint64_t subscriber,
 		       Lind__TraceFilter *w);
 /* Keep ev?  mine: this tracer's bit in ev->subscribers (live), or 0 for
  * a capture, where the filter follows the cages' notes itself. */
 bool trace_filter_keep(struct trace_filter *f, const Lind__TraceEvent *ev,
 		       uint32_t mine);
 void trace_filter_free(struct trace_filter *f);
+
+/* trace_fds.c: -y, fd paths learnt from the events */
+struct trace_fds;
+struct trace_fds *trace_fds_new(void);
+/* Every event the tracer receives, kept or not (before it is shown;
+ * a close after). */
+void trace_fds_see(struct trace_fds *t, const Lind__TraceEvent *ev);
+const char *trace_fds_path(void *t, uint64_t cage, int fd);
+/* Add the calls -y learns from to a calls bitmap. */
+void trace_fds_wire(uint8_t *calls);
+void trace_fds_free(struct trace_fds *t);
 
 /* trace_show.c */
 void trace_show(const struct trace_opts *o, const Lind__TraceEvent *ev);

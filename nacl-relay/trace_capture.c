@@ -76,8 +76,11 @@ struct trace_capture *trace_capture_open(const char *path)
 	put16(h + 10, HEADER_SIZE);
 	put32(h + 12, 0);
 	errno = 0;
-	if (fwrite(h, sizeof h, 1, c->f) != 1)
-		failed(c);
+	if (fwrite(h, sizeof h, 1, c->f) != 1 || fflush(c->f) != 0) {
+		failed(c); /* a disk already full: before attaching */
+		trace_capture_close(c);
+		return NULL;
+	}
 	return c;
 }
 

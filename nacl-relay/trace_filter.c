@@ -169,17 +169,20 @@ int trace_filter_ready(struct trace_filter *f)
 	return 0;
 }
 
-void trace_filter_wire(const struct trace_filter *f, uint64_t subscriber,
+void trace_filter_wire(struct trace_filter *f, uint64_t subscriber,
 		       Lind__TraceFilter *w)
 {
+	memcpy(f->wire, f->calls, sizeof f->wire);
+	if (f->fds)
+		trace_fds_wire(f->wire);
 	w->subscriber = subscriber;
 	w->n_cages = f->ncages;
 	w->cages = (uint64_t *)f->cages;
 	w->follow = f->follow;
 	w->cage_cmd = (char *)(f->cage_cmd ? f->cage_cmd : "");
 	if (f->calls_set) {
-		w->calls.len = sizeof f->calls;
-		w->calls.data = (uint8_t *)f->calls;
+		w->calls.len = sizeof f->wire;
+		w->calls.data = f->wire;
 	}
 }
 

@@ -16,7 +16,7 @@
 #include "syscall.h"
 
 /* lind_format_event's: strace's -s 32, names only, latency in us */
-static const struct lind_fmt fmt_default = {32, 0, 0, 1};
+static const struct lind_fmt fmt_default = {.strsize = 32, .latency = 1};
 
 static const char *const errnames[] = {
 	[EPERM] = "EPERM", [ENOENT] = "ENOENT", [ESRCH] = "ESRCH",
@@ -69,6 +69,7 @@ struct out {
 	char *b;
 	size_t cap, len;
 	const struct lind_fmt *f;
+	uint64_t cage; /* whose fds (-y) */
 };
 
 static void put(struct out *o, const char *fmt, ...)
@@ -180,6 +181,29 @@ static const char *ioctl_name(int64_t v)
 	}
 }
 
+/* "3", or with -y "3</tmp/x>" when the path is known. */
+static void put_fd(struct out *o, int fd)
+{
+	const char *path = o->f->fd_path && fd >= 0
+				   ? o->f->fd_path(o->f->fd_ctx, o->cage, fd)
+				   : NULL;
+	put(o, path ? "%d<%s>" : "%d", fd, path);
+}
+
+/* Calls whose result is a new fd (-y shows its path after it). */
+static int returns_fd(const struct Lind__TraceEvent *ev)
+{
+	switch (ev->nr) {
+	case LIND_SYS_open: case LIND_SYS_openat: case LIND_SYS_creat:
+	case LIND_SYS_dup: case LIND_SYS_dup2: case LIND_SYS_dup3:
+		return 1;
+	case LIND_SYS_fcntl: /* F_DUPFD, F_DUPFD_CLOEXEC */
+		return ev->n_args > 1 && (ev->args[1] == 0 || ev->args[1] == 1030);
+	default:
+		return 0;
+	}
+}
+
 static void put_arg(struct out *o, int kind, int64_t v)
 {
 	static const char *const whence[] = {"SEEK_SET", "SEEK_CUR", "SEEK_END",
@@ -197,10 +221,10 @@ static void put_arg(struct out *o, int kind, int64_t v)
 		if ((int32_t)v == -100)
 			put(o, "AT_FDCWD");
 		else
-			put(o, "%d", (int32_t)v);
+			put_fd(o, (int32_t)v);
 		break;
 	case LK_FD:
-		put(o, "%d", (int32_t)v);
+		put_fd(o, (int32_t)v);
 		break;
 	case LK_WHENCE:
 		if (v >= 0 && v <= 4)
@@ -236,7 +260,7 @@ void lind_format_arg(char *buf, size_t cap, int kind, int64_t v)
 {
 	if (!cap)
 		return;
-	struct out o = {buf, cap, 0, &fmt_default};
+	struct out o = {buf, cap, 0, &fmt_default, 0};
 	buf[0] = '\0';
 	put_arg(&o, kind, v);
 }
@@ -508,6 +532,8 @@ static void put_call(struct out *o, const struct Lind__TraceEvent *ev)
 		/* as strace: the message, unless the relay says why */
 		if (o->f->errmsg && !refused[0])
 			put(o, " (%s)", strerror((int)-ev->result));
+	} else if (returns_fd(ev) && !refused[0]) {
+		put_fd(o, (int)ev->result);
 	} else {
 		put(o, "%lld", (long long)ev->result);
 	}
@@ -555,7 +581,7 @@ size_t lind_format_event_with(char *buf, size_t cap,
 {
 	if (!cap)
 		return 0;
-	struct out o = {buf, cap, 0, f};
+	struct out o = {buf, cap, 0, f, ev->cage_id};
 	buf[0] = '\0';
 	const char *note = ev->note ? ev->note : "";
 	if (!strcmp(note, "trace-on")) {

@@ -29,17 +29,21 @@ expect_eq "the filtered tracer shows nothing" "" "$(cat "$T/none.out")"
 "$LIND_TRACE" -e trace=file -e status=failed >"$T/failed.out" \
 	2>"$T/failed.err" & failed=$!
 "$LIND_TRACE" -w "$T/cap.ltr" 2>"$T/cap.err" & cap=$!
-for f in all failed cap; do
+"$LIND_TRACE" -y -e trace=write >"$T/y.out" 2>"$T/y.err" & y=$!
+for f in all failed cap y; do
 	check "tracer $f attaches" wait_for 10 attached "$T/$f.err"
 done
 cage probe /nope >/dev/null
 cage write /tmp/traced hi >/dev/null
 sleep 0.5
-for p in $all $failed $cap; do stop_tracer $p; done
+for p in $all $failed $cap $y; do stop_tracer $p; done
 check "the full tracer: strace's errno message" \
 	grep -Eq 'open(at)?\(.*"/nope".*\) = -1 ENOENT \(No such file or directory\)$' \
 	"$T/all.out"
 check "the full tracer: the write" grep -Eq 'write\(3, "hi", 2\) = 2$' "$T/all.out"
+check "-y -e trace=write: the fd with the path its open (not shown) gave" \
+	grep -Eq '^\[cage [0-9]+\] write\(3</tmp/traced>, "hi", 2\) = 2$' "$T/y.out"
+expect_eq "... and only writes" "" "$(grep -v -e '+++' -e '] write(' "$T/y.out")"
 check "-e trace=file -e status=failed: the failed open" \
 	grep -Eq 'open(at)?\(.*"/nope"' "$T/failed.out"
 expect_eq "... and no call that succeeded nor one of desc" "" \
@@ -71,13 +75,20 @@ printf 'LINDTRC\n\002\000\020\000\000\000\000\000' >"$T/v2.ltr"
 expect_eq "a capture of another version is refused" 1 \
 	"$("$LIND_TRACE" --read "$T/v2.ltr" 2>/dev/null; echo $?)"
 
-# 4. a full disk stops the capture, with one line, and not the cage
-"$LIND_TRACE" -w /dev/full 2>"$T/full.err" & full=$!
-check "a capture to a full disk attaches" wait_for 10 attached "$T/full.err"
-expect_eq "the cage runs on" "looped 50" "$(cage loop 50 /)"
-wait $full
+# 4. a disk that refuses a write stops the capture, with one line, and not
+# the cages: full at once (/dev/full), or in the middle (a file size limit)
+expect_eq "a capture to a full disk: status 1, one line" "1 1" \
+	"$("$LIND_TRACE" -w /dev/full 2>"$T/full.err"; echo "$? $(wc -l <"$T/full.err")")"
+check "... saying why" grep -q 'capture to /dev/full stopped: No space left on device' "$T/full.err"
+(ulimit -f 16; exec "$LIND_TRACE" -w "$T/big.ltr") 2>"$T/big.err" & big=$!
+check "a capture under a file size limit attaches" wait_for 10 attached "$T/big.err"
+expect_eq "the cage runs on past the limit" "looped 500" "$(cage loop 500 /)"
+wait $big
 expect_eq "the capture stops with status 1" 1 $?
-expect_eq "... saying so once" 1 "$(grep -c 'capture to /dev/full stopped' "$T/full.err")"
+expect_eq "... saying so once" 1 "$(grep -c "capture to $T/big.ltr stopped: File too large" "$T/big.err")"
+check "what it captured reads back" grep -q 'attached: .*cagetool.lind loop 500' \
+	<("$LIND_TRACE" --read "$T/big.ltr" 2>/dev/null)
+expect_eq "the relay serves on" "looped 5" "$(cage loop 5 /)"
 
 # 5. --top: two frames, a cage with its argv, then exit
 "$LIND_TRACE" --top --iterations 2 >"$T/top.out" 2>/dev/null & top=$!
@@ -95,6 +106,12 @@ if "$LIND_TRACE" --read "$G.ltr" -s 16 | diff "$G.txt" - >"$T/golden.diff"; then
 	ok "recorded traffic decodes to its golden lines"
 else
 	not_ok "recorded traffic decodes to its golden lines"; diag "$T/golden.diff"
+fi
+if "$LIND_TRACE" --read "$G.ltr" -y -e trace=read,write,close,dup2 \
+	-e status=successful -s 8 | diff "$G-y.txt" - >"$T/golden-y.diff"; then
+	ok "... and with -y, -e trace=, -e status=, -s 8"
+else
+	not_ok "... and with -y, -e trace=, -e status=, -s 8"; diag "$T/golden-y.diff"
 fi
 
 # 7. -p with -f at the relay: the descendants of a cage, as they are born,

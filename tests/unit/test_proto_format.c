@@ -125,8 +125,10 @@ static const char *with(const struct lind_fmt *f, uint32_t nr,
 static void test_lines_with(void **st)
 {
 	(void)st;
-	const struct lind_fmt strace = {32, 0, 1, 0}, s4 = {4, 0, 1, 0},
-			      x = {32, 1, 1, 0}, xx = {32, 2, 1, 0};
+	const struct lind_fmt strace = {.strsize = 32, .errmsg = 1},
+			      s4 = {.strsize = 4, .errmsg = 1},
+			      x = {.strsize = 32, .hex = 1, .errmsg = 1},
+			      xx = {.strsize = 32, .hex = 2, .errmsg = 1};
 	int64_t w[] = {1, 0, 7};
 	assert_string_equal(with(&strace, LIND_SYS_write, w, 3, "hi\1\n\xff\"!", 7, 7),
 			    "[cage 2] write(1, \"hi\\1\\n\\377\\\"!\", 7) = 7");
