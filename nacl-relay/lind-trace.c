@@ -112,6 +112,7 @@ static void send_trace_on(struct tracer *t, int req)
 	trace_filter_wire(&t->o.filter, t->subscriber, &f);
 	a.kind = LIND__ADMIN__KIND__TRACE_ON;
 	a.filter = &f;
+	a.cages = t->o.top; /* the cages' argv and parked calls */
 	uint8_t buf[4096];
 	size_t n = lind__admin__get_packed_size(&a);
 	if (n > sizeof buf)
@@ -193,20 +194,30 @@ static void keep(struct tracer *t, const Lind__TraceEvent *ev,
 	}
 }
 
-static void admin_replies(struct tracer *t, int req, uint64_t *last_answer)
+/* The relay's answers to TRACE_ON: our slot (-1: refused). */
+static int admin_replies(struct tracer *t, int req, uint64_t *last_answer)
 {
 	void *msg;
-	int n;
+	int n, rc = 0;
 	while ((n = nn_recv(req, &msg, NN_MSG, NN_DONTWAIT)) >= 0) {
 		*last_answer = lind_now_ns();
 		Lind__AdminReply *r =
 			lind__admin_reply__unpack(NULL, (size_t)n, msg);
-		if (r && r->slot < 32)
-			t->mine = 1u << r->slot;
-		if (r)
-			lind__admin_reply__free_unpacked(r, NULL);
 		nn_freemsg(msg);
+		if (!r)
+			continue;
+		if (r->slot < 32)
+			t->mine = 1u << r->slot;
+		else
+			rc = -1;
+		if (t->sum && t->o.top)
+			trace_summary_cages(t->sum, r);
+		lind__admin_reply__free_unpacked(r, NULL);
 	}
+	if (rc < 0)
+		fprintf(stderr, "lind-trace: nacl-relay refuses one more tracer "
+				"(32 at once)\n");
+	return rc;
 }
 
 /* The live feed until interrupted, -n, --iterations or the relay goes. */
@@ -230,7 +241,7 @@ static int run_live(struct tracer *t, int sub, int req)
 			next_renew = now + RENEW_NS;
 		}
 		if (t->o.top && now - last_draw >= RENEW_NS) {
-			trace_top_draw(t->sum, t->o.out,
+			trace_top_draw(t->sum, t->fds, t->o.out,
 				       (double)(now - last_draw) / 1e9);
 			last_draw = now;
 			if (++draws == t->o.iterations)
@@ -239,7 +250,8 @@ static int run_live(struct tracer *t, int sub, int req)
 		int ms = (int)((next_renew - now) / 1000000u) + 1;
 		if (poll(p, 2, ms) < 0)
 			continue; /* EINTR: stop is checked above */
-		admin_replies(t, req, &last_answer);
+		if (admin_replies(t, req, &last_answer) < 0)
+			return 1;
 		void *msg;
 		int n;
 		while (!stop && t->mine &&
@@ -322,7 +334,7 @@ static int parse(int argc, char **argv, struct tracer *t, const char **rundir,
 		case OPT_STATS: *stats = true; break;
 		case OPT_CMD: o->filter.cage_cmd = optarg; break;
 		case OPT_JSON: o->json = true; break;
-		case OPT_TOP: o->top = true; break;
+		case OPT_TOP: o->top = o->filter.fds = true; break;
 		case OPT_READ: o->read_file = optarg; break;
 		case 'h': return -1;
 		case 'f': o->filter.follow = true; break;

@@ -74,6 +74,7 @@ struct trace_fds *trace_fds_new(void);
  * a close after). */
 void trace_fds_see(struct trace_fds *t, const Lind__TraceEvent *ev);
 const char *trace_fds_path(void *t, uint64_t cage, int fd);
+size_t trace_fds_count(const struct trace_fds *t, uint64_t cage);
 /* Add the calls -y learns from to a calls bitmap. */
 void trace_fds_wire(uint8_t *calls);
 void trace_fds_free(struct trace_fds *t);
@@ -86,8 +87,13 @@ struct trace_summary;
 struct trace_summary *trace_summary_new(void);
 void trace_summary_add(struct trace_summary *s, const Lind__TraceEvent *ev);
 void trace_summary_print(struct trace_summary *s, FILE *out);
-/* --top: one frame of the live view (ANSI clear, then the table). */
-void trace_top_draw(struct trace_summary *s, FILE *out, double secs);
+/* --top: the relay's list of attached cages (argv, parked calls). */
+void trace_summary_cages(struct trace_summary *s, const Lind__AdminReply *r);
+/* --top: one frame of the live view (ANSI clear, then the table); fds
+ * counts the fds seen opened. */
+struct trace_fds;
+void trace_top_draw(struct trace_summary *s, struct trace_fds *fds,
+		    FILE *out, double secs);
 void trace_summary_free(struct trace_summary *s);
 
 /* trace_capture.c */

@@ -142,6 +142,41 @@ void relay_trace_lifecycle(struct relay *r, uint64_t cage_id,
 	note_to(r, cage_id, note, NULL, 0, &arg);
 }
 
+/* rep packed (malloc'd, *n bytes), with the cages' count and, when
+ * asked (--top), each cage's calls in flight and argv. */
+static uint8_t *answer_pack(struct relay *r, bool cages,
+			    Lind__AdminReply *rep, size_t *n)
+{
+	Lind__CageInfo *info = NULL, **ptrs = NULL;
+	pthread_mutex_lock(&r->table_lock);
+	rep->cages = r->ncages;
+	if (cages && r->ncages) {
+		info = calloc(r->ncages, sizeof *info);
+		ptrs = calloc(r->ncages, sizeof *ptrs);
+	}
+	for (uint32_t i = 0; info && ptrs && i < RELAY_MAX_CHANS &&
+			     rep->n_cage_info < r->ncages; i++) {
+		struct relay_cage *c = r->chans[i];
+		if (!c)
+			continue;
+		Lind__CageInfo *x = &info[rep->n_cage_info];
+		lind__cage_info__init(x);
+		x->cage_id = c->cage_id;
+		x->inflight = atomic_load(&c->nbusy);
+		x->cmd = c->cmd;
+		ptrs[rep->n_cage_info++] = x;
+	}
+	rep->cage_info = ptrs;
+	*n = lind__admin_reply__get_packed_size(rep);
+	uint8_t *buf = malloc(*n ? *n : 1);
+	if (buf)
+		lind__admin_reply__pack(rep, buf);
+	pthread_mutex_unlock(&r->table_lock);
+	free(info);
+	free(ptrs);
+	return buf;
+}
+
 static void admin_answer(struct relay *r, const Lind__Admin *a)
 {
 	Lind__AdminReply rep = LIND__ADMIN_REPLY__INIT;
@@ -152,20 +187,17 @@ static void admin_answer(struct relay *r, const Lind__Admin *a)
 			 strerror(-slot));
 		on = false;
 	}
-	rep.slot = slot < 0 ? 0 : (uint32_t)slot;
+	/* RELAY_TRACE_SUBS: refused (the tracer says so and leaves) */
+	rep.slot = slot < 0 ? RELAY_TRACE_SUBS : (uint32_t)slot;
 	rep.published = atomic_load(&r->published);
-	rep.trace_url = r->trace_url;
-	pthread_mutex_lock(&r->table_lock);
-	rep.cages = r->ncages;
-	pthread_mutex_unlock(&r->table_lock);
 	rep.calls = atomic_load(&r->calls);
-	uint8_t buf[PATH_MAX + 64];
-	size_t n = lind__admin_reply__get_packed_size(&rep);
-	if (n > sizeof buf)
-		return;
-	lind__admin_reply__pack(&rep, buf);
-	if (nn_send(r->rep_sock, buf, n, NN_DONTWAIT) < 0)
-		lind_log(0, "admin reply lost: %s", nn_strerror(nn_errno()));
+	rep.trace_url = r->trace_url;
+	size_t n;
+	uint8_t *buf = answer_pack(r, a && a->cages, &rep, &n);
+	if (!buf || nn_send(r->rep_sock, buf, n, NN_DONTWAIT) < 0)
+		lind_log(0, "admin reply lost: %s",
+			 buf ? nn_strerror(nn_errno()) : "out of memory");
+	free(buf);
 	if (on) {
 		atomic_store(&r->trace_until, lind_now_ns() + RELAY_TRACE_TTL_NS);
 		/* lets the subscriber know its feed is live */

@@ -75,6 +75,14 @@ const char *trace_fds_path(void *arg, uint64_t cage, int fd)
 	return e ? e->path : NULL;
 }
 
+size_t trace_fds_count(const struct trace_fds *t, uint64_t cage)
+{
+	size_t n = 0;
+	for (size_t i = 0; t && i < t->n; i++)
+		n += t->e[i].cage == cage;
+	return n;
+}
+
 static int64_t arg(const Lind__TraceEvent *ev, size_t i)
 {
 	return i < ev->n_args ? ev->args[i] : 0;

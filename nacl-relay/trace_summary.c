@@ -21,6 +21,7 @@ struct cage_stat {
 	uint64_t calls, last_calls; /* last_calls: at the previous frame */
 	char argv[128];
 	bool gone;
+	uint32_t parked; /* calls in flight at the relay (--top) */
 	struct call_stat per[NSLOTS];
 };
 
@@ -193,25 +194,48 @@ static int by_rate(const void *a, const void *b)
 	return x->id < y->id ? -1 : x->id > y->id;
 }
 
-void trace_top_draw(struct trace_summary *s, FILE *out, double secs)
+void trace_summary_cages(struct trace_summary *s, const Lind__AdminReply *r)
+{
+	for (size_t i = 0; i < s->ncages; i++)
+		s->cages[i].gone = true; /* unless the relay lists it */
+	for (size_t i = 0; i < r->n_cage_info; i++) {
+		const Lind__CageInfo *x = r->cage_info[i];
+		struct cage_stat *c = cage_of(s, x->cage_id);
+		if (!c)
+			return;
+		c->gone = false;
+		c->parked = x->inflight;
+		snprintf(c->argv, sizeof c->argv, "%s", x->cmd ? x->cmd : "");
+	}
+}
+
+void trace_top_draw(struct trace_summary *s, struct trace_fds *fds,
+		    FILE *out, double secs)
 {
 	qsort(s->cages, s->ncages, sizeof s->cages[0], by_rate);
 	uint64_t total = 0;
-	for (size_t i = 0; i < s->ncages; i++)
+	size_t live = 0;
+	for (size_t i = 0; i < s->ncages; i++) {
 		total += s->cages[i].calls - s->cages[i].last_calls;
+		live += !s->cages[i].gone;
+	}
 	/* plain ANSI: home and clear, fine over ssh, no curses */
 	fputs("\033[H\033[2J", out);
-	fprintf(out, "lind-trace --top: %zu cages, %.0f calls/s\n",
-		s->ncages, secs > 0 ? (double)total / secs : 0.0);
-	fprintf(out, "%8s %10s %12s %5s  %s\n", "CAGE", "CALLS/S", "CALLS",
-		"STATE", "ARGV");
+	fprintf(out, "lind-trace --top: %zu cages, %.0f calls/s\n", live,
+		secs > 0 ? (double)total / secs : 0.0);
+	fprintf(out, "%8s %10s %12s %6s %5s  %s\n", "CAGE", "CALLS/S",
+		"CALLS", "PARKED", "FDS", "ARGV");
 	for (size_t i = 0; i < s->ncages; i++) {
 		struct cage_stat *c = &s->cages[i];
 		uint64_t d = c->calls - c->last_calls;
-		fprintf(out, "%8" PRIu64 " %10.0f %12" PRIu64 " %5s  %s\n",
-			c->id, secs > 0 ? (double)d / secs : 0.0, c->calls,
-			c->gone ? "gone" : "run", c->argv);
 		c->last_calls = c->calls;
+		if (c->gone)
+			continue;
+		fprintf(out, "%8" PRIu64 " %10.0f %12" PRIu64 " %6u %5zu  %s\n",
+			c->id, secs > 0 ? (double)d / secs : 0.0, c->calls,
+			c->parked, trace_fds_count(fds, c->id), c->argv);
 	}
+	fputs("(PARKED: calls waiting in the server; FDS: opened while "
+	      "traced)\n", out);
 	fflush(out);
 }

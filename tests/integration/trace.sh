@@ -90,14 +90,22 @@ check "what it captured reads back" grep -q 'attached: .*cagetool.lind loop 500'
 	<("$LIND_TRACE" --read "$T/big.ltr" 2>/dev/null)
 expect_eq "the relay serves on" "looped 5" "$(cage loop 5 /)"
 
-# 5. --top: two frames, a cage with its argv, then exit
-"$LIND_TRACE" --top --iterations 2 >"$T/top.out" 2>/dev/null & top=$!
+# 5. --top: frames of the attached cages: one parked in a read of its
+# stdin (with the relay's argv, though it attached before the tracer),
+# one busy; then exit
+(sleep 6 | cage readstdin >/dev/null) & parked=$!
 sleep 1
-cage loop 200 / >/dev/null
+"$LIND_TRACE" --top --iterations 3 >"$T/top.out" 2>/dev/null & top=$!
+"$LIND_RUN" "$TOOL" loop 1000000000 / >/dev/null & busy=$!
 wait $top
-expect_eq "--top --iterations 2 exits 0" 0 $?
-expect_eq "--top drew two frames" 2 "$(grep -c 'lind-trace --top:' "$T/top.out")"
-check "--top lists the cage with its argv" grep -q 'cagetool.lind loop 200 /' "$T/top.out"
+expect_eq "--top --iterations 3 exits 0" 0 $?
+kill $busy
+wait $parked $busy
+expect_eq "--top drew three frames" 3 "$(grep -c 'lind-trace --top:' "$T/top.out")"
+check "--top: the parked cage, its argv from the relay" \
+	grep -Eq '^ +[0-9]+ +[0-9]+ +[0-9]+ +1 +[0-9]+  .*cagetool.lind readstdin$' "$T/top.out"
+check "--top: the busy cage with its rate" \
+	grep -Eq '^ +[0-9]+ +[1-9][0-9]* +[0-9]+ +[01] +[0-9]+  .*cagetool.lind loop 1000000000 /$' "$T/top.out"
 
 # 6. golden output of recorded traffic, every call class (see the .sh
 # header of tests/data/trace-golden.txt for how it was recorded)
