@@ -66,6 +66,9 @@ void trace_filter_wire(struct trace_filter *f, uint64_t subscriber,
 bool trace_filter_keep(struct trace_filter *f, const Lind__TraceEvent *ev,
 		       uint32_t mine);
 void trace_filter_free(struct trace_filter *f);
+/* An "attach" note's argv joined by spaces, as the relay joins it for
+ * --cage-cmd (cut to cap). */
+void trace_argv(char *buf, size_t cap, const Lind__TraceEvent *ev);
 
 /* trace_fds.c: -y, fd paths learnt from the events */
 struct trace_fds;

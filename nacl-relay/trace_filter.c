@@ -217,19 +217,25 @@ static bool note_is(const Lind__TraceEvent *ev, const char *note)
 	return ev->note && !strcmp(ev->note, note);
 }
 
-/* argv of an "attach" note against --cage-cmd, as the relay joins it. */
-static bool cmd_matches(struct trace_filter *f, const Lind__TraceEvent *ev)
+void trace_argv(char *buf, size_t cap, const Lind__TraceEvent *ev)
 {
-	char cmd[256] = "";
 	size_t len = 0;
-	for (size_t i = 0; i < ev->n_data && len + 1 < sizeof cmd; i++) {
-		int n = snprintf(cmd + len, sizeof cmd - len, "%s%.*s",
-				 i ? " " : "", (int)ev->data[i].len,
+	buf[0] = '\0';
+	for (size_t i = 0; i < ev->n_data && len + 1 < cap; i++) {
+		int n = snprintf(buf + len, cap - len, "%s%.*s", i ? " " : "",
+				 (int)ev->data[i].len,
 				 (const char *)ev->data[i].data);
 		if (n < 0)
 			break;
 		len += (size_t)n;
 	}
+}
+
+/* argv of an "attach" note against --cage-cmd, as the relay joins it. */
+static bool cmd_matches(struct trace_filter *f, const Lind__TraceEvent *ev)
+{
+	char cmd[256];
+	trace_argv(cmd, sizeof cmd, ev);
 	return regexec(&f->re, cmd, 0, NULL, 0) == 0;
 }
 

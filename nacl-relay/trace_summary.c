@@ -66,17 +66,8 @@ static void note(struct cage_stat *c, const Lind__TraceEvent *ev)
 {
 	if (!strcmp(ev->note, "exited") || !strcmp(ev->note, "detach"))
 		c->gone = true;
-	if (strcmp(ev->note, "attach"))
-		return;
-	size_t len = 0;
-	for (size_t i = 0; i < ev->n_data && len + 1 < sizeof c->argv; i++) {
-		int n = snprintf(c->argv + len, sizeof c->argv - len, "%s%.*s",
-				 i ? " " : "", (int)ev->data[i].len,
-				 (const char *)ev->data[i].data);
-		if (n < 0)
-			break;
-		len += (size_t)n;
-	}
+	if (!strcmp(ev->note, "attach"))
+		trace_argv(c->argv, sizeof c->argv, ev);
 }
 
 static void count(struct call_stat *st, const Lind__TraceEvent *ev)
