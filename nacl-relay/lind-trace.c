@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -361,11 +362,14 @@ static int parse(int argc, char **argv, struct tracer *t, const char **rundir,
 		case 'n':
 		case 's':
 		case OPT_ITER:
-			if (number(optarg, &v) < 0)
+			if (number(optarg, &v) < 0 || v > INT_MAX)
 				return bad_usage("bad number", optarg);
-			*(c == 'n' ? &o->count : c == 's' ? &v : &o->iterations) = v;
-			if (c == 's')
+			if (c == 'n')
+				o->count = v;
+			else if (c == 's')
 				o->fmt.strsize = (unsigned)v;
+			else
+				o->iterations = v;
 			break;
 		default:
 			return bad_usage("bad option", argv[optind - 1]);
