@@ -342,6 +342,99 @@ static void put_dirents(struct out *o, const ProtobufCBinaryData *d,
 	put(o, (int64_t)off < total ? "%s...]" : "]", off ? ", " : "");
 }
 
+/* Structs by the call and argument that carry them (Linux x86-64
+ * layouts); any other struct shows as {...}. */
+static int64_t i64_at(const ProtobufCBinaryData *d, size_t off)
+{
+	int64_t v;
+	memcpy(&v, d->data + off, 8);
+	return v;
+}
+
+static int32_t i32_at(const ProtobufCBinaryData *d, size_t off)
+{
+	int32_t v;
+	memcpy(&v, d->data + off, 4);
+	return v;
+}
+
+/* wait4's status, as strace: [{WIFEXITED(s) && WEXITSTATUS(s) == 0}] */
+static void put_status(struct out *o, int st)
+{
+	if (WIFEXITED(st)) {
+		put(o, "[{WIFEXITED(s) && WEXITSTATUS(s) == %d}]", WEXITSTATUS(st));
+		return;
+	}
+	const char *name = WIFSIGNALED(st) ? sigabbrev_np(WTERMSIG(st)) : NULL;
+	if (name)
+		put(o, "[{WIFSIGNALED(s) && WTERMSIG(s) == SIG%s%s}]", name,
+		    WCOREDUMP(st) ? " && WCOREDUMP(s)" : "");
+	else
+		put(o, "[%#x]", (unsigned)st);
+}
+
+static void put_limit(struct out *o, int64_t v)
+{
+	if (v == -1)
+		put(o, "RLIM64_INFINITY");
+	else
+		put(o, "%lld", (long long)v);
+}
+
+/* timespec (ns) or timeval (us) pairs: utimensat's UTIME_NOW/OMIT. */
+static void put_times(struct out *o, const ProtobufCBinaryData *d, int ns)
+{
+	put(o, "[");
+	for (size_t k = 0; k < 2; k++) {
+		int64_t sec = i64_at(d, 16 * k), frac = i64_at(d, 16 * k + 8);
+		put(o, k ? ", " : "");
+		if (ns && frac == (1 << 30) - 1)
+			put(o, "UTIME_NOW");
+		else if (ns && frac == (1 << 30) - 2)
+			put(o, "UTIME_OMIT");
+		else
+			put(o, ns ? "{tv_sec=%lld, tv_nsec=%lld}"
+				  : "{tv_sec=%lld, tv_usec=%lld}",
+			    (long long)sec, (long long)frac);
+	}
+	put(o, "]");
+}
+
+static void put_obj(struct out *o, uint32_t nr, int i,
+		    const ProtobufCBinaryData *d)
+{
+	size_t n = d ? d->len : 0;
+	if ((nr == LIND_SYS_pipe || nr == LIND_SYS_pipe2) && n >= 8)
+		put(o, "[%d, %d]", i32_at(d, 0), i32_at(d, 4));
+	else if (nr == LIND_SYS_wait4 && i == 1 && n >= 4)
+		put_status(o, i32_at(d, 0));
+	else if ((nr == LIND_SYS_getresuid || nr == LIND_SYS_getresgid) && n >= 4)
+		put(o, "[%u]", (unsigned)i32_at(d, 0));
+	else if ((nr == LIND_SYS_sendfile || nr == LIND_SYS_copy_file_range) &&
+		 n >= 8)
+		put(o, "[%lld]", (long long)i64_at(d, 0));
+	else if ((nr == LIND_SYS_getrlimit || nr == LIND_SYS_setrlimit ||
+		  nr == LIND_SYS_prlimit64) && n >= 16) {
+		put(o, "{rlim_cur=");
+		put_limit(o, i64_at(d, 0));
+		put(o, ", rlim_max=");
+		put_limit(o, i64_at(d, 8));
+		put(o, "}");
+	} else if ((nr == LIND_SYS_utimensat || nr == LIND_SYS_utimes) && n >= 32)
+		put_times(o, d, nr == LIND_SYS_utimensat);
+	else if (nr == LIND_SYS_utime && n >= 16)
+		put(o, "{actime=%lld, modtime=%lld}", (long long)i64_at(d, 0),
+		    (long long)i64_at(d, 8));
+	else if ((nr == LIND_SYS_getrusage || (nr == LIND_SYS_wait4 && i == 3) ||
+		  (nr == LIND_SYS_waitid && i == 4)) && n >= 32)
+		put(o, "{ru_utime={tv_sec=%lld, tv_usec=%lld}, ru_stime={tv_sec="
+		       "%lld, tv_usec=%lld}, ...}", (long long)i64_at(d, 0),
+		    (long long)i64_at(d, 8), (long long)i64_at(d, 16),
+		    (long long)i64_at(d, 24));
+	else
+		put(o, d ? "{...}" : "...");
+}
+
 struct cursor {
 	const struct Lind__TraceEvent *ev;
 	size_t in, out;
@@ -420,8 +513,11 @@ static void put_call_arg(struct out *o, struct cursor *c,
 		return;
 	case LK_OBJ_IN:
 	case LK_OBJ_OUT:
-	case LK_OBJ_IO: /* the struct shows as {...} */
-		put(o, v ? "{...}" : "NULL");
+	case LK_OBJ_IO:
+		if (!v)
+			put(o, "NULL");
+		else /* what came back, else what was sent */
+			put_obj(o, row->nr, i, d ? d : a->kind == LK_OBJ_OUT ? NULL : in);
 		return;
 	case LK_IOCTL_ARG:
 		if (s->number)

@@ -151,6 +151,44 @@ static void test_lines_with(void **st)
 	ev.refused = (char *)"policy: proc";
 	lind_format_event_with(buf, sizeof buf, &ev, &strace);
 	assert_string_equal(buf, "[cage 2] getpid() = -1 EPERM (policy: proc)");
+	/* structs by their call: what came back, else what was sent */
+	int32_t fds[2] = {3, 4};
+	Lind__TraceEvent sv = LIND__TRACE_EVENT__INIT;
+	ProtobufCBinaryData out = {sizeof fds, (uint8_t *)fds};
+	int64_t pa[] = {8};
+	sv.cage_id = 2;
+	sv.nr = LIND_SYS_pipe;
+	sv.args = pa;
+	sv.n_args = 1;
+	sv.out = &out;
+	sv.n_out = 1;
+	lind_format_event_with(buf, sizeof buf, &sv, &strace);
+	assert_string_equal(buf, "[cage 2] pipe([3, 4]) = 0");
+	int64_t ts[4] = {5, (1 << 30) - 2, 7, 8};
+	ProtobufCBinaryData in[2] = {{2, (uint8_t *)"/f"},
+				     {sizeof ts, (uint8_t *)ts}};
+	int64_t ua[] = {-100, 0, 32, 0};
+	sv.nr = LIND_SYS_utimensat;
+	sv.args = ua;
+	sv.n_args = 4;
+	sv.data = in;
+	sv.n_data = 2;
+	sv.n_out = 0;
+	lind_format_event_with(buf, sizeof buf, &sv, &strace);
+	assert_string_equal(buf, "[cage 2] utimensat(AT_FDCWD, \"/f\", "
+				 "[UTIME_OMIT, {tv_sec=7, tv_nsec=8}], 0) = 0");
+	int32_t status = 3 << 8;
+	ProtobufCBinaryData st4 = {4, (uint8_t *)&status};
+	int64_t wa[] = {5, 4, 0, 0};
+	sv.nr = LIND_SYS_wait4;
+	sv.args = wa;
+	sv.n_data = 0;
+	sv.out = &st4;
+	sv.n_out = 1;
+	sv.result = 5;
+	lind_format_event_with(buf, sizeof buf, &sv, &strace);
+	assert_string_equal(buf, "[cage 2] wait4(5, [{WIFEXITED(s) && "
+				 "WEXITSTATUS(s) == 3}], 0, NULL) = 5");
 	/* a signal one cage sent another, as strace shows its delivery */
 	int64_t sig = SIGCHLD;
 	Lind__TraceEvent n = LIND__TRACE_EVENT__INIT;
