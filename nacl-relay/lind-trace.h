@@ -24,6 +24,7 @@ struct trace_filter {
 	bool follow;                        /* -f */
 	bool calls_set;                     /* -e trace= given */
 	uint8_t calls[TRACE_CALL_BYTES];    /* by table index, last: others */
+	bool write_opens;                   /* class write: opens by flags */
 	int status;                         /* 0 all, 1 failed, 2 successful */
 	bool signals_set;
 	uint64_t signals;                   /* -e signal=: bit s-1 */

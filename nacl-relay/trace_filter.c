@@ -69,11 +69,12 @@ static int trace_word(struct trace_filter *f, const char *w)
 	}
 	for (int k = 0; k < LIND_ROWS; k++) {
 		const struct lind_sysname *s = lind_sysname(lind_row_nr(k));
-		/* an open is in class write by its flags: kept below */
-		if (s && (s->classes & mask ||
-			  ((mask & LC_WRITE) && s->flags_arg >= 0)))
+		if (s && s->classes & mask)
 			set_call(f, k);
 	}
+	/* an open is in class write by its flags: asked of the relay (the
+	 * wire), kept by trace_filter_keep when its flags write */
+	f->write_opens |= (mask & LC_WRITE) != 0;
 	return 0;
 }
 
@@ -175,6 +176,11 @@ void trace_filter_wire(struct trace_filter *f, uint64_t subscriber,
 	memcpy(f->wire, f->calls, sizeof f->wire);
 	if (f->fds)
 		trace_fds_wire(f->wire);
+	for (int k = 0; f->write_opens && k < LIND_ROWS; k++) {
+		const struct lind_sysname *s = lind_sysname(lind_row_nr(k));
+		if (s && s->flags_arg >= 0)
+			f->wire[k / 8] |= (uint8_t)(1u << (k % 8));
+	}
 	w->subscriber = subscriber;
 	w->n_cages = f->ncages;
 	w->cages = (uint64_t *)f->cages;
@@ -265,7 +271,9 @@ bool trace_filter_keep(struct trace_filter *f, const Lind__TraceEvent *ev,
 	if (ev->note && ev->note[0])
 		return true; /* the cage's life: always, as strace's +++ */
 	int i = lind_row_index(ev->nr);
-	if (!has_call(f, i < 0 ? LIND_ROWS : i))
+	if (!has_call(f, i < 0 ? LIND_ROWS : i) &&
+	    !(f->write_opens &&
+	      lind_call_classes(ev->nr, ev->args, ev->n_args) & LC_WRITE))
 		return false;
 	bool failed = ev->result < 0 && ev->result >= -4095;
 	return f->status == 0 || (f->status == 1) == failed;

@@ -115,6 +115,10 @@ if "$LIND_TRACE" --read "$G.ltr" -s 16 | diff "$G.txt" - >"$T/golden.diff"; then
 else
 	not_ok "recorded traffic decodes to its golden lines"; diag "$T/golden.diff"
 fi
+expect_eq "-e trace=%write: changes, and the open that writes, not those that read" \
+	'mkdir("/tmp/d", 0755) = 0|open("/tmp/d/f", O_WRONLY|O_CREAT|O_TRUNC, 0644) = 3' \
+	"$("$LIND_TRACE" --read "$G.ltr" -e trace=%write | grep -v '+++' |
+		sed 's/^\[cage [0-9]*\] //' | paste -sd'|')"
 if "$LIND_TRACE" --read "$G.ltr" -y -e trace=read,write,close,dup2 \
 	-e status=successful -s 8 | diff "$G-y.txt" - >"$T/golden-y.diff"; then
 	ok "... and with -y, -e trace=, -e status=, -s 8"
