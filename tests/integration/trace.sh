@@ -36,7 +36,9 @@ done
 cage probe /nope >/dev/null
 cage write /tmp/traced hi >/dev/null
 sleep 0.5
-for p in $all $failed $cap $y; do stop_tracer $p; done
+st=
+for p in $all $failed $cap $y; do stop_tracer $p; st="$st$?"; done
+expect_eq "four tracers interrupted exit 0 (no leak under ASan)" 0000 "$st"
 check "the full tracer: strace's errno message" \
 	grep -Eq 'open(at)?\(.*"/nope".*\) = -1 ENOENT \(No such file or directory\)$' \
 	"$T/all.out"
