@@ -118,7 +118,7 @@ static int by_time(const void *a, const void *b, void *arg)
 
 static void table(const struct call_stat *st, FILE *out)
 {
-	static const char rule[] = "------ ----------- ----------- ---------"
+	static const char rule[] = "------ ----------- ----------- -----------"
 				   " --------- --------- ----------------\n";
 	size_t order[NSLOTS], n = 0;
 	struct call_stat sum = {0};
@@ -133,8 +133,8 @@ static void table(const struct call_stat *st, FILE *out)
 			sum.max_ns = st[k].max_ns;
 	}
 	qsort_r(order, n, sizeof order[0], by_time, (void *)st);
-	fprintf(out, "%% time     seconds  usecs/call   max usecs     calls"
-		     "    errors syscall\n%s", rule);
+	fprintf(out, "%6s %11s %11s %11s %9s %9s %s\n%s", "% time", "seconds",
+		"usecs/call", "max usecs", "calls", "errors", "syscall", rule);
 	for (size_t i = 0; i <= n; i++) {
 		const struct call_stat *c = i < n ? &st[order[i]] : &sum;
 		char buf[32];

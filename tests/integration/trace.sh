@@ -117,6 +117,11 @@ if "$LIND_TRACE" --read "$G.ltr" -s 16 | diff "$G.txt" - >"$T/golden.diff"; then
 else
 	not_ok "recorded traffic decodes to its golden lines"; diag "$T/golden.diff"
 fi
+if "$LIND_TRACE" --read "$G.ltr" -c | diff "$G-c.txt" - >"$T/golden-c.diff"; then
+	ok "... and its -c tables, per cage and for all"
+else
+	not_ok "... and its -c tables, per cage and for all"; diag "$T/golden-c.diff"
+fi
 expect_eq "-e trace=%write: changes, and the open that writes, not those that read" \
 	'mkdir("/tmp/d", 0755) = 0|open("/tmp/d/f", O_WRONLY|O_CREAT|O_TRUNC, 0644) = 3' \
 	"$("$LIND_TRACE" --read "$G.ltr" -e trace=%write | grep -v '+++' |
