@@ -117,6 +117,20 @@ if "$LIND_TRACE" --read "$G.ltr" -s 16 | diff "$G.txt" - >"$T/golden.diff"; then
 else
 	not_ok "recorded traffic decodes to its golden lines"; diag "$T/golden.diff"
 fi
+# the classes the first leaves out: net (unserved, and refused by policy),
+# exec, proc, signal, ipc, time, system, creds (life_cage tree and shm,
+# policy_cage net, unserved and refusal, cagetool sleep 1)
+if "$LIND_TRACE" --read "${G}2.ltr" | diff "${G}2.txt" - >"$T/golden2.diff"; then
+	ok "recorded traffic of every other class decodes to its golden lines"
+else
+	not_ok "recorded traffic of every other class decodes to its golden lines"
+	diag "$T/golden2.diff"
+fi
+for c in file desc net proc exec signal memory ipc time creds system write; do
+	n=$("$LIND_TRACE" --read "$G.ltr" -e trace=%$c | grep -vc '+++')
+	n2=$("$LIND_TRACE" --read "${G}2.ltr" -e trace=%$c | grep -vc '+++')
+	check "the recorded traffic has calls of class $c" test $((n + n2)) -gt 0
+done
 if "$LIND_TRACE" --read "$G.ltr" -c | diff "$G-c.txt" - >"$T/golden-c.diff"; then
 	ok "... and its -c tables, per cage and for all"
 else
