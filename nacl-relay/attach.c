@@ -444,6 +444,7 @@ void relay_attach_signal(struct relay *r, uint64_t cage_id, uint32_t signo)
 	struct relay_conn *c = find_attached(r, cage_id);
 	if (!c || signo == 0 || signo > 64)
 		return;
+	relay_trace_lifecycle(r, cage_id, "signal", (int64_t)signo);
 	long rc = c->pidfd >= 0 ? syscall(SYS_pidfd_send_signal, c->pidfd,
 					  (int)signo, NULL, 0)
 				: kill(c->cred.pid, (int)signo);
@@ -509,6 +510,8 @@ void relay_attach_answer(struct relay *r, const Lind__Control *m)
 		return;
 	}
 	c->state = CONN_ATTACHED;
+	relay_trace_cage_born(r, c->cage, c->fork_parent, c->attach->argv,
+			      c->attach->n_argv);
 	if (c->fork_parent)
 		relay_trace_lifecycle(r, id, "forked", (int64_t)c->fork_parent);
 	else

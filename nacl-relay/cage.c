@@ -125,6 +125,7 @@ static void trace_fill(Lind__TraceEvent *ev, ProtobufCBinaryData *bins,
 		bins[i].data = (uint8_t *)f->data[i];
 	}
 	ev->start_ns = f->start_wall;
+	ev->subscribers = f->subs;
 }
 
 /* The relay answers this call itself: trace it with no latency, and
@@ -150,7 +151,8 @@ static void trace_local(struct relay *r, uint64_t cage_id,
  * server never sees it.  What a cage says here only adds lines about
  * itself to its own trace. */
 static int lind_refused(struct relay *r, uint64_t cage_id,
-			const Lind__Request *req, bool traced, const char **why)
+			const Lind__Request *req, uint32_t traced,
+			const char **why)
 {
 	int64_t a[6];
 	if (req->n_args < 4 || req->args[0] < 0 || req->args[0] > UINT32_MAX ||
@@ -176,6 +178,7 @@ static int lind_refused(struct relay *r, uint64_t cage_id,
 	ev.result = -err;
 	ev.start_ns = lind_wall_ns();
 	ev.refused = (char *)"filter";
+	ev.subscribers = traced;
 	relay_trace_publish(r, &ev);
 	return 0;
 }
@@ -197,7 +200,7 @@ static int check_lind_cancel(struct relay_cage *c, Lind__Request *req,
 /* What the relay does with a frame: 0 forward it, 1 answer 0 here
  * (lind_refused), or -errno with *kind ("policy", "relay check") and *why
  * (NULL for an unserved call: ENOSYS is reason enough). */
-static int screen(struct relay_cage *c, Lind__Request *req, bool traced,
+static int screen(struct relay_cage *c, Lind__Request *req, uint32_t traced,
 		  const char **kind, const char **why)
 {
 	/* policy first: a denied call is EPERM even where the frame or an
@@ -256,11 +259,15 @@ static void take_slot(struct relay_cage *c, uint32_t i)
 		return;
 	}
 	Lind__Request *req = &view.rq;
-	f->traced = relay_tracing(r);
+	/* lind_refused is traced as the call it answered */
+	uint64_t nr = req->nr == LIND_SYS_lind_refused && req->n_args
+			      ? (uint64_t)req->args[0]
+			      : req->nr;
+	f->traced = relay_trace_wants(c, nr, &f->subs);
 	if (f->traced)
 		trace_record(f, req);
 	const char *kind, *why;
-	int rc = screen(c, req, f->traced, &kind, &why);
+	int rc = screen(c, req, f->traced ? f->subs : 0, &kind, &why);
 	if (rc == 1) {
 		slot_error(s, i, 0); /* lind_refused: answered here */
 		return;

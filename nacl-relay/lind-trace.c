@@ -1,16 +1,19 @@
 /*
- * lind-trace [--runtime-dir DIR] [-n COUNT]: print the relay's RPC traffic
- * like strace.  Subscribes to trace.ipc and renews TRACE_ON on admin.ipc
- * every second; the relay publishes only while renewals keep coming, so
- * nothing a cage does changes when lind-trace comes or goes.
+ * lind-trace: the relay's RPC traffic, as strace shows a process's.
+ * Subscribes to trace.ipc and renews TRACE_ON, with its filter, on
+ * admin.ipc every second; the relay publishes only while renewals keep
+ * coming, and only what some tracer selects, so nothing a cage does
+ * changes when lind-trace comes or goes.  --read replays a capture
+ * offline through the same filter and output.
  */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -19,19 +22,44 @@
 #include <nanomsg/reqrep.h>
 
 #include "common.h"
-#include "lind.pb-c.h"
+#include "lind-trace.h"
 #include "protocol.h"
-#include "syscall.h"
 
 #define RENEW_NS 1000000000ull
 #define RELAY_TIMEOUT_NS (3ull * 1000000000ull)
 
 static const char usage[] =
-	"usage: lind-trace [--runtime-dir DIR] [-n COUNT] [--stats] [--help]\n"
-	"Prints every call cages make, one line each, until interrupted.\n"
+	"usage: lind-trace [OPTIONS]\n"
+	"Prints the calls cages make, one line each, until interrupted.\n"
 	"  --runtime-dir DIR  where nacl-relay runs (default $LIND_RUNTIME_DIR)\n"
 	"  -n COUNT           exit after COUNT calls\n"
-	"  --stats            print the relay's attached cages and calls, exit\n";
+	"  --stats            print the relay's cages, calls and events, exit\n"
+	"  --help             print this and exit\n"
+	"Selecting:\n"
+	"  -p CAGE            only this cage (repeatable)\n"
+	"  -f                 and its descendants, as they are born\n"
+	"  -e trace=LIST      calls by name or class (file, desc, process,\n"
+	"                     network, signal, memory, %CLASS, all, none)\n"
+	"  -e status=WHICH    failed or successful calls only\n"
+	"  -e signal=LIST     signal lines for these signals only\n"
+	"  --cage-cmd REGEX   cages whose argv matches (extended regex)\n"
+	"Showing:\n"
+	"  -t, -tt, -ttt      time of day, with microseconds, since the epoch\n"
+	"  -r                 time since the previous line\n"
+	"  -T                 time each call took\n"
+	"  -s SIZE            bytes of a buffer shown (default 32)\n"
+	"  -y                 fds with their paths, as the trace opened them\n"
+	"  -x, -xx            non-printable bytes, or all, in hex\n"
+	"  --json             one JSON object per event (docs/trace-format.md)\n"
+	"  -o FILE            write there instead of standard output\n"
+	"Summaries:\n"
+	"  -c                 a table per call at the end, no lines\n"
+	"  -C                 lines and the table\n"
+	"  --top              live view of the cages, redrawn each second\n"
+	"  --iterations N     --top: exit after N redraws\n"
+	"Capture:\n"
+	"  -w FILE            record the selected events there, no lines\n"
+	"  --read FILE        show a capture instead of the live feed\n";
 
 static volatile sig_atomic_t stop;
 
@@ -65,17 +93,37 @@ static int rcvfd(int s)
 	return fd;
 }
 
-static void send_trace_on(int req)
+/* Everything one run keeps. */
+struct tracer {
+	struct trace_opts o;
+	struct trace_summary *sum;
+	struct trace_capture *cap;
+	struct trace_fds *fds; /* -y */
+	uint64_t subscriber; /* random: our filter at the relay */
+	uint32_t mine;       /* our bit in TraceEvent.subscribers, live */
+	long calls;
+	bool attached;
+	const char *rundir;
+};
+
+static void send_trace_on(struct tracer *t, int req)
 {
 	Lind__Admin a = LIND__ADMIN__INIT;
+	Lind__TraceFilter f = LIND__TRACE_FILTER__INIT;
+	trace_filter_wire(&t->o.filter, t->subscriber, &f);
 	a.kind = LIND__ADMIN__KIND__TRACE_ON;
-	uint8_t buf[16];
-	size_t n = lind__admin__pack(&a, buf);
+	a.filter = &f;
+	a.cages = t->o.top; /* the cages' argv and parked calls */
+	uint8_t buf[4096];
+	size_t n = lind__admin__get_packed_size(&a);
+	if (n > sizeof buf)
+		return;
+	lind__admin__pack(&a, buf);
 	/* REQ drops an unanswered request when a new one is sent */
 	nn_send(req, buf, n, NN_DONTWAIT);
 }
 
-/* --stats: one Admin STATS round trip, printed as "cages N" "calls N". */
+/* --stats: one Admin STATS round trip. */
 static int print_stats(int req)
 {
 	Lind__Admin a = LIND__ADMIN__INIT;
@@ -97,144 +145,310 @@ static int print_stats(int req)
 		fprintf(stderr, "lind-trace: malformed answer from nacl-relay\n");
 		return 1;
 	}
-	printf("cages %llu\ncalls %llu\n", (unsigned long long)r->cages,
-	       (unsigned long long)r->calls);
+	printf("cages %llu\ncalls %llu\nevents %llu\n",
+	       (unsigned long long)r->cages, (unsigned long long)r->calls,
+	       (unsigned long long)r->published);
 	lind__admin_reply__free_unpacked(r, NULL);
 	return 0;
 }
 
-/* Print one event; returns 1 for a call line, 0 otherwise. */
-static int show(const void *msg, int len, int *attached, const char *rundir)
+static void keep(struct tracer *t, const Lind__TraceEvent *ev,
+		 const void *msg, size_t len);
+
+/* One packed event: kept by the filter, then captured, counted, shown. */
+static int handle(void *arg, const void *msg, size_t len)
 {
-	Lind__TraceEvent *ev = lind__trace_event__unpack(NULL, (size_t)len, msg);
+	struct tracer *t = arg;
+	Lind__TraceEvent *ev = lind__trace_event__unpack(NULL, len, msg);
 	if (!ev)
 		return 0;
-	int call = 0;
 	if (ev->note && !strcmp(ev->note, "trace-on")) {
-		if (!*attached)
-			fprintf(stderr, "lind-trace: attached to %s\n", rundir);
-		*attached = 1;
+		if (!t->attached)
+			fprintf(stderr, "lind-trace: attached to %s\n", t->rundir);
+		t->attached = true;
 	} else {
-		char line[1024];
-		lind_format_event(line, sizeof line, ev);
-		printf("%s\n", line);
-		fflush(stdout);
-		call = !ev->note || !ev->note[0];
+		/* -y learns from what it does not show too; a close after */
+		bool close = ev->nr == LIND_SYS_close && !(ev->note && ev->note[0]);
+		if (t->fds && !close)
+			trace_fds_see(t->fds, ev);
+		keep(t, ev, msg, len);
+		if (t->fds && close)
+			trace_fds_see(t->fds, ev);
 	}
 	lind__trace_event__free_unpacked(ev, NULL);
-	return call;
+	return t->o.count >= 0 && t->calls >= t->o.count;
 }
 
-int main(int argc, char **argv)
+/* An event the filter keeps: captured, counted, shown. */
+static void keep(struct tracer *t, const Lind__TraceEvent *ev,
+		 const void *msg, size_t len)
 {
-	static const struct option opts[] = {
-		{"runtime-dir", required_argument, NULL, 'r'},
-		{"help", no_argument, NULL, 'h'},
-		{"stats", no_argument, NULL, 's'},
-		{NULL, 0, NULL, 0},
-	};
-	const char *rundir_opt = NULL;
-	long count = -1;
-	int c, stats = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "n:", opts, NULL)) != -1) {
-		char *end;
-		switch (c) {
-		case 'r':
-			rundir_opt = optarg;
-			break;
-		case 'n':
-			count = strtol(optarg, &end, 10);
-			if (*end || count <= 0) {
-				fprintf(stderr, "lind-trace: bad count '%s'\n", optarg);
-				return 2;
-			}
-			break;
-		case 'h':
-			fputs(usage, stdout);
-			return 0;
-		case 's':
-			stats = 1;
-			break;
-		default:
-			fprintf(stderr, "lind-trace: bad option '%s' (try --help)\n",
-				argv[optind - 1]);
-			return 2;
-		}
+	if (trace_filter_keep(&t->o.filter, ev, t->mine)) {
+		bool call = !ev->note || !ev->note[0];
+		if (t->cap && trace_capture_write(t->cap, msg, len) < 0)
+			stop = 1;
+		if (t->sum)
+			trace_summary_add(t->sum, ev);
+		if (!t->cap && !t->o.top && t->o.summary != 1)
+			trace_show(&t->o, ev);
+		t->calls += call;
 	}
-	if (optind < argc) {
-		fprintf(stderr, "lind-trace: unexpected argument '%s' (try --help)\n",
-			argv[optind]);
-		return 2;
-	}
-	char rundir[PATH_MAX], admin[PATH_MAX];
-	if (lind_runtime_dir(rundir, sizeof rundir, rundir_opt) < 0 ||
-	    lind_path_join(admin, sizeof admin, rundir, LIND_ADMIN_IPC) < 0) {
-		fprintf(stderr, "lind-trace: runtime dir path too long\n");
-		return 1;
-	}
-	struct stat st;
-	if (stat(admin, &st) < 0) {
-		fprintf(stderr, "lind-trace: no nacl-relay at %s\n", rundir);
-		return 1;
-	}
-	struct sigaction sa = {.sa_handler = on_signal}; /* no SA_RESTART */
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
+}
 
-	int rc = 0;
-	int sub = open_sock(NN_SUB, rundir, LIND_TRACE_IPC);
-	int req = open_sock(NN_REQ, rundir, LIND_ADMIN_IPC);
-	if (sub < 0 || req < 0) {
-		fprintf(stderr, "lind-trace: cannot connect to %s: %s\n", rundir,
-			nn_strerror(nn_errno()));
-		return 1;
+/* The relay's answers to TRACE_ON: our slot (-1: refused). */
+static int admin_replies(struct tracer *t, int req, uint64_t *last_answer)
+{
+	void *msg;
+	int n, rc = 0;
+	while ((n = nn_recv(req, &msg, NN_MSG, NN_DONTWAIT)) >= 0) {
+		*last_answer = lind_now_ns();
+		Lind__AdminReply *r =
+			lind__admin_reply__unpack(NULL, (size_t)n, msg);
+		nn_freemsg(msg);
+		if (!r)
+			continue;
+		if (r->slot < 32)
+			t->mine = 1u << r->slot;
+		else
+			rc = -1;
+		if (t->sum && t->o.top)
+			trace_summary_cages(t->sum, r);
+		lind__admin_reply__free_unpacked(r, NULL);
 	}
-	if (stats) {
-		rc = print_stats(req);
-		nn_close(sub);
-		nn_close(req);
-		return rc;
-	}
-	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (rc < 0)
+		fprintf(stderr, "lind-trace: nacl-relay refuses one more tracer "
+				"(32 at once)\n");
+	return rc;
+}
 
-	int attached = 0;
-	long calls = 0;
-	uint64_t now = lind_now_ns(), next_renew = now,
-		 last_answer = now; /* the relay answered admin at this time */
+/* The live feed until interrupted, -n, --iterations or the relay goes. */
+static int run_live(struct tracer *t, int sub, int req)
+{
+	uint64_t now = lind_now_ns(), next_renew = now, last_answer = now,
+		 last_draw = now;
+	long draws = 0;
 	struct pollfd p[2] = {{.fd = rcvfd(sub), .events = POLLIN},
 			      {.fd = rcvfd(req), .events = POLLIN}};
-	while (!stop && (count < 0 || calls < count)) {
+	while (!stop) {
 		now = lind_now_ns();
 		if (now - last_answer > RELAY_TIMEOUT_NS) {
-			fprintf(stderr, attached ? "lind-trace: nacl-relay at %s went away\n"
-						 : "lind-trace: no nacl-relay at %s\n",
-				rundir);
-			rc = 1;
-			break;
+			fprintf(stderr, t->attached
+				? "lind-trace: nacl-relay at %s went away\n"
+				: "lind-trace: no nacl-relay at %s\n", t->rundir);
+			return 1;
 		}
 		if (now >= next_renew) {
-			send_trace_on(req);
+			send_trace_on(t, req);
 			next_renew = now + RENEW_NS;
+		}
+		if (t->o.top && now - last_draw >= RENEW_NS) {
+			trace_top_draw(t->sum, t->fds, t->o.out,
+				       (double)(now - last_draw) / 1e9);
+			last_draw = now;
+			if (++draws == t->o.iterations)
+				break;
 		}
 		int ms = (int)((next_renew - now) / 1000000u) + 1;
 		if (poll(p, 2, ms) < 0)
 			continue; /* EINTR: stop is checked above */
+		if (admin_replies(t, req, &last_answer) < 0)
+			return 1;
 		void *msg;
 		int n;
-		while ((n = nn_recv(req, &msg, NN_MSG, NN_DONTWAIT)) >= 0) {
-			last_answer = lind_now_ns();
-			nn_freemsg(msg);
-		}
-		while ((count < 0 || calls < count) &&
+		while (!stop && t->mine &&
 		       (n = nn_recv(sub, &msg, NN_MSG, NN_DONTWAIT)) >= 0) {
-			calls += show(msg, n, &attached, rundir);
+			int done = handle(t, msg, (size_t)n);
 			nn_freemsg(msg);
+			if (done)
+				return 0;
+		}
+		if (t->cap && trace_capture_flush(t->cap) < 0)
+			return 1;
+	}
+	return 0;
+}
+
+static int connect_relay(struct tracer *t, char *rundir, size_t cap,
+			 const char *rundir_opt, int *sub, int *req)
+{
+	char admin[PATH_MAX];
+	struct stat st;
+	if (lind_runtime_dir(rundir, cap, rundir_opt) < 0 ||
+	    lind_path_join(admin, sizeof admin, rundir, LIND_ADMIN_IPC) < 0) {
+		fprintf(stderr, "lind-trace: runtime dir path too long\n");
+		return -1;
+	}
+	t->rundir = rundir;
+	if (stat(admin, &st) < 0) {
+		fprintf(stderr, "lind-trace: no nacl-relay at %s\n", rundir);
+		return -1;
+	}
+	*sub = open_sock(NN_SUB, rundir, LIND_TRACE_IPC);
+	*req = open_sock(NN_REQ, rundir, LIND_ADMIN_IPC);
+	if (*sub < 0 || *req < 0) {
+		fprintf(stderr, "lind-trace: cannot connect to %s: %s\n", rundir,
+			nn_strerror(nn_errno()));
+		return -1;
+	}
+	return 0;
+}
+
+static int bad_usage(const char *what, const char *arg)
+{
+	fprintf(stderr, "lind-trace: %s '%s' (try --help)\n", what, arg);
+	return 2;
+}
+
+static int number(const char *arg, long *out)
+{
+	char *end;
+	*out = strtol(arg, &end, 10);
+	return *end || *out <= 0 ? -1 : 0;
+}
+
+enum { OPT_RUNDIR = 256, OPT_STATS, OPT_CMD, OPT_JSON, OPT_TOP, OPT_ITER,
+       OPT_READ };
+
+/* Options into t->o; 0, 2 for a bad command line, -1 for --help. */
+static int parse(int argc, char **argv, struct tracer *t, const char **rundir,
+		 bool *stats)
+{
+	static const struct option opts[] = {
+		{"runtime-dir", required_argument, NULL, OPT_RUNDIR},
+		{"help", no_argument, NULL, 'h'},
+		{"stats", no_argument, NULL, OPT_STATS},
+		{"cage-cmd", required_argument, NULL, OPT_CMD},
+		{"json", no_argument, NULL, OPT_JSON},
+		{"top", no_argument, NULL, OPT_TOP},
+		{"iterations", required_argument, NULL, OPT_ITER},
+		{"read", required_argument, NULL, OPT_READ},
+		{NULL, 0, NULL, 0},
+	};
+	struct trace_opts *o = &t->o;
+	long v;
+	int c;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "n:p:fe:trTs:xyo:cCw:", opts,
+				NULL)) != -1) {
+		switch (c) {
+		case OPT_RUNDIR: *rundir = optarg; break;
+		case OPT_STATS: *stats = true; break;
+		case OPT_CMD: o->filter.cage_cmd = optarg; break;
+		case OPT_JSON: o->json = true; break;
+		case OPT_TOP: o->top = o->filter.fds = true; break;
+		case OPT_READ: o->read_file = optarg; break;
+		case 'h': return -1;
+		case 'f': o->filter.follow = true; break;
+		case 't': o->tstamp += o->tstamp < 3; break;
+		case 'r': o->relative = true; break;
+		case 'T': o->latency = true; break;
+		case 'x': o->fmt.hex += o->fmt.hex < 2; break;
+		case 'y': o->filter.fds = true; break;
+		case 'c': o->summary = 1; break;
+		case 'C': o->summary = 2; break;
+		case 'w': o->write_file = optarg; break;
+		case 'o':
+			if (!freopen(optarg, "w", stdout))
+				return bad_usage(strerror(errno), optarg);
+			break;
+		case 'p':
+			if (trace_filter_cage(&o->filter, optarg) < 0)
+				return 2;
+			break;
+		case 'e':
+			if (trace_filter_expr(&o->filter, optarg) < 0)
+				return 2;
+			break;
+		case 'n':
+		case 's':
+		case OPT_ITER:
+			if (number(optarg, &v) < 0 || v > INT_MAX)
+				return bad_usage("bad number", optarg);
+			if (c == 'n')
+				o->count = v;
+			else if (c == 's')
+				o->fmt.strsize = (unsigned)v;
+			else
+				o->iterations = v;
+			break;
+		default:
+			return bad_usage("bad option", argv[optind - 1]);
 		}
 	}
-	nn_close(sub);
-	nn_close(req);
-	nn_term();
+	if (optind < argc)
+		return bad_usage("unexpected argument", argv[optind]);
+	return trace_filter_ready(&o->filter) < 0 ? 2 : 0;
+}
+
+static int start(struct tracer *t)
+{
+	if (t->o.summary || t->o.top)
+		t->sum = trace_summary_new();
+	if (t->o.write_file && !(t->cap = trace_capture_open(t->o.write_file)))
+		return -1;
+	if (t->o.filter.fds) {
+		if (!(t->fds = trace_fds_new()))
+			return -1;
+		t->o.fmt.fd_path = trace_fds_path;
+		t->o.fmt.fd_ctx = t->fds;
+	}
+	return (t->o.summary || t->o.top) && !t->sum ? -1 : 0;
+}
+
+static int finish(struct tracer *t, int rc)
+{
+	if (t->sum && t->o.summary)
+		trace_summary_print(t->sum, t->o.out);
+	if (trace_capture_close(t->cap) < 0)
+		rc = 1;
+	trace_summary_free(t->sum);
+	trace_fds_free(t->fds);
+	trace_filter_free(&t->o.filter);
 	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	struct tracer t = {.o = {.count = -1, .iterations = -1,
+				 .fmt = {.strsize = 32, .errmsg = 1}}};
+	const char *rundir_opt = NULL;
+	bool stats = false;
+	int rc = parse(argc, argv, &t, &rundir_opt, &stats);
+	if (rc < 0) {
+		fputs(usage, stdout);
+		return 0;
+	}
+	if (rc)
+		return rc;
+	t.o.out = stdout;
+	setvbuf(stdout, NULL, t.o.top ? _IOFBF : _IOLBF, 0);
+	struct sigaction sa = {.sa_handler = on_signal}; /* no SA_RESTART */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGXFSZ, SIG_IGN); /* a capture over the file size limit: EFBIG */
+	if (start(&t) < 0)
+		return finish(&t, 1);
+	if (t.o.read_file) {
+		t.rundir = t.o.read_file;
+		rc = trace_capture_read(t.o.read_file, handle, &t) < 0;
+		return finish(&t, rc);
+	}
+	char rundir[PATH_MAX];
+	int sub = -1, req = -1;
+	if (connect_relay(&t, rundir, sizeof rundir, rundir_opt, &sub,
+			  &req) < 0)
+		rc = 1;
+	else if (stats)
+		rc = print_stats(req);
+	else if (getrandom(&t.subscriber, sizeof t.subscriber, 0) < 0)
+		rc = 1;
+	else
+		rc = run_live(&t, sub, req);
+	if (sub >= 0)
+		nn_close(sub);
+	if (req >= 0)
+		nn_close(req);
+	nn_term();
+	return finish(&t, rc);
 }

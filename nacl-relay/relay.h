@@ -12,6 +12,7 @@
 #include <ev.h>
 #include <limits.h>
 #include <pthread.h>
+#include <regex.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -20,6 +21,7 @@
 #include "lind.pb-c.h"
 #include "common.h"
 #include "protocol.h"
+#include "syscall.h"
 
 /* A relay tag: generation << 32 | channel index << 16 | slot. */
 #define RELAY_MAX_CHANS 4096
@@ -32,6 +34,12 @@ _Static_assert(RELAY_MAX_CHANS <= 0x10000 && LIND_CHAN_SLOTS <= 0x10000,
 	       "channel and slot fit their 16 bits of the tag");
 /* How long one TRACE_ON keeps the feed on. */
 #define RELAY_TRACE_TTL_NS (3ull * 1000000000ull)
+/* Tracers with filters of their own at once (bits of a uint32_t). */
+#define RELAY_TRACE_SUBS 32
+/* Bits of the calls bitmap: one per table index, the last for numbers of
+ * neither block. */
+#define RELAY_CALL_BITS (LIND_ROWS + 1)
+#define RELAY_CALL_WORDS ((RELAY_CALL_BITS + 63) / 64)
 /* Stack of each relay thread (one per cage, one for replies). */
 #define RELAY_STACK_BYTES (256 * 1024)
 /* Spin this long before sleeping on a futex. */
@@ -41,6 +49,7 @@ _Static_assert(RELAY_MAX_CHANS <= 0x10000 && LIND_CHAN_SLOTS <= 0x10000,
 struct relay_inflight {
 	_Atomic uint32_t busy; /* forwarded, reply not routed yet */
 	uint32_t traced;
+	uint32_t subs; /* the tracers' slots selecting the cage */
 	uint32_t nr;
 	uint32_t n_args;
 	uint32_t n_data;
@@ -64,11 +73,26 @@ struct relay_cage {
 	bool running;
 	_Atomic int stop;
 	_Atomic uint32_t nbusy; /* inflight[] entries busy: replies to poll */
+	_Atomic uint32_t trace_subs; /* tracers' slots selecting it (trace_subs.c) */
+	char cmd[256]; /* its argv joined, for --cage-cmd (main thread only) */
 	struct relay_inflight inflight[LIND_CHAN_SLOTS];
 	uint8_t frame[LIND_MAX_FRAME]; /* private copy: the cage may scribble */
 };
 
 struct relay_conn; /* attach.c */
+
+/* One tracer's filter (trace_subs.c).  until 0: a free slot. */
+struct relay_sub {
+	uint64_t id;
+	uint64_t until; /* monotonic ns: it renews, or the slot is freed */
+	uint8_t *spec;  /* its packed TraceFilter: a renewal is the same */
+	size_t spec_len;
+	bool all_cages, follow, has_re;
+	regex_t re;
+	uint64_t *cages; /* selected: named, followed, matched */
+	size_t ncages, cap;
+	uint64_t calls[RELAY_CALL_WORDS];
+};
 
 /* `nacl-relay --limit NAME=N` (main.c has the table). */
 struct relay_limits {
@@ -112,6 +136,9 @@ struct relay {
 	char trace_url[PATH_MAX + 8];
 	_Atomic uint64_t trace_until; /* monotonic ns; 0: off */
 	_Atomic uint64_t calls;
+	_Atomic uint64_t published;
+	struct relay_sub subs[RELAY_TRACE_SUBS];
+	_Atomic uint64_t trace_calls[RELAY_CALL_WORDS]; /* union of subs' */
 
 	/* main loop (attach.c, main.c) */
 	struct ev_loop *loop;
@@ -212,6 +239,33 @@ void relay_trace_note(struct relay *r, uint64_t cage_id, const char *note,
 		      char **argv, size_t argc);
 /* Handle every pending Admin request (main loop). */
 void relay_admin_handle(struct relay *r);
+
+/* trace_subs.c (main thread) */
+/* A tracer's TRACE_ON with its filter (NULL: everything): its slot, or
+ * -EBUSY (no slot free), -EINVAL (a bad regex), -ENOMEM. */
+int relay_trace_subscribe(struct relay *r, const Lind__TraceFilter *f);
+/* The slots of the live tracers selecting cage_id. */
+uint32_t relay_trace_selects(struct relay *r, uint64_t cage_id);
+/* c attached (parent: the cage it forked from, or 0, with argv): who
+ * selects it, following parents and matching its argv. */
+void relay_trace_cage_born(struct relay *r, struct relay_cage *c,
+			   uint64_t parent, char **argv, size_t argc);
+void relay_trace_subs_free(struct relay *r);
+
+/* The one check a call pays when nobody traces its cage: does a tracer
+ * want call nr of cage c?  The slots selecting c in *subs. */
+static inline bool relay_trace_wants(struct relay_cage *c, uint64_t nr,
+				     uint32_t *subs)
+{
+	*subs = atomic_load_explicit(&c->trace_subs, memory_order_relaxed);
+	if (!*subs || !relay_tracing(c->r))
+		return false;
+	int i = lind_row_index(nr);
+	unsigned bit = i < 0 ? LIND_ROWS : (unsigned)i;
+	uint64_t w = atomic_load_explicit(&c->r->trace_calls[bit / 64],
+					  memory_order_relaxed);
+	return w >> (bit % 64) & 1;
+}
 
 /* attach.c */
 int relay_attach_listen(struct relay *r);

@@ -72,6 +72,7 @@ void relay_trace_close(struct relay *r)
 		unlink_ipc(r->rundir, LIND_ADMIN_IPC);
 	}
 	r->pub_sock = r->rep_sock = -1;
+	relay_trace_subs_free(r);
 }
 
 bool relay_tracing(struct relay *r)
@@ -92,15 +93,19 @@ void relay_trace_publish(struct relay *r, const Lind__TraceEvent *ev)
 		return;
 	lind__trace_event__pack(ev, buf);
 	/* never block a cage thread on a slow subscriber: drop instead */
-	(void)nn_send(r->pub_sock, buf, n, NN_DONTWAIT);
+	if (nn_send(r->pub_sock, buf, n, NN_DONTWAIT) >= 0)
+		atomic_fetch_add_explicit(&r->published, 1,
+					  memory_order_relaxed);
 	if (buf != small)
 		free(buf);
 }
 
-void relay_trace_note(struct relay *r, uint64_t cage_id, const char *note,
-		      char **argv, size_t argc)
+/* A note about cage_id for the tracers selecting it (cage 0: for all). */
+static void note_to(struct relay *r, uint64_t cage_id, const char *note,
+		    char **argv, size_t argc, int64_t *arg)
 {
-	if (!relay_tracing(r))
+	uint32_t subs = cage_id ? relay_trace_selects(r, cage_id) : ~0u;
+	if (!relay_tracing(r) || !subs)
 		return;
 	Lind__TraceEvent ev = LIND__TRACE_EVENT__INIT;
 	ProtobufCBinaryData *bins = NULL;
@@ -117,41 +122,83 @@ void relay_trace_note(struct relay *r, uint64_t cage_id, const char *note,
 	ev.note = (char *)note;
 	ev.n_data = argc;
 	ev.data = bins;
+	ev.n_args = arg ? 1 : 0;
+	ev.args = arg;
 	ev.start_ns = lind_wall_ns();
+	ev.subscribers = subs;
 	relay_trace_publish(r, &ev);
 	free(bins);
+}
+
+void relay_trace_note(struct relay *r, uint64_t cage_id, const char *note,
+		      char **argv, size_t argc)
+{
+	note_to(r, cage_id, note, argv, argc, NULL);
 }
 
 void relay_trace_lifecycle(struct relay *r, uint64_t cage_id,
 			   const char *note, int64_t arg)
 {
-	if (!relay_tracing(r))
-		return;
-	Lind__TraceEvent ev = LIND__TRACE_EVENT__INIT;
-	ev.cage_id = cage_id;
-	ev.note = (char *)note;
-	ev.n_args = 1;
-	ev.args = &arg;
-	ev.start_ns = lind_wall_ns();
-	relay_trace_publish(r, &ev);
+	note_to(r, cage_id, note, NULL, 0, &arg);
+}
+
+/* rep packed (malloc'd, *n bytes), with the cages' count and, when
+ * asked (--top), each cage's calls in flight and argv. */
+static uint8_t *answer_pack(struct relay *r, bool cages,
+			    Lind__AdminReply *rep, size_t *n)
+{
+	Lind__CageInfo *info = NULL, **ptrs = NULL;
+	pthread_mutex_lock(&r->table_lock);
+	rep->cages = r->ncages;
+	if (cages && r->ncages) {
+		info = calloc(r->ncages, sizeof *info);
+		ptrs = calloc(r->ncages, sizeof *ptrs);
+	}
+	for (uint32_t i = 0; info && ptrs && i < RELAY_MAX_CHANS &&
+			     rep->n_cage_info < r->ncages; i++) {
+		struct relay_cage *c = r->chans[i];
+		if (!c)
+			continue;
+		Lind__CageInfo *x = &info[rep->n_cage_info];
+		lind__cage_info__init(x);
+		x->cage_id = c->cage_id;
+		x->inflight = atomic_load(&c->nbusy);
+		x->cmd = c->cmd;
+		ptrs[rep->n_cage_info++] = x;
+	}
+	rep->cage_info = ptrs;
+	*n = lind__admin_reply__get_packed_size(rep);
+	uint8_t *buf = malloc(*n ? *n : 1);
+	if (buf)
+		lind__admin_reply__pack(rep, buf);
+	pthread_mutex_unlock(&r->table_lock);
+	free(info);
+	free(ptrs);
+	return buf;
 }
 
 static void admin_answer(struct relay *r, const Lind__Admin *a)
 {
 	Lind__AdminReply rep = LIND__ADMIN_REPLY__INIT;
-	rep.trace_url = r->trace_url;
-	pthread_mutex_lock(&r->table_lock);
-	rep.cages = r->ncages;
-	pthread_mutex_unlock(&r->table_lock);
+	bool on = a && a->kind == LIND__ADMIN__KIND__TRACE_ON;
+	int slot = on ? relay_trace_subscribe(r, a->filter) : 0;
+	if (slot < 0) {
+		lind_log(0, "trace: a tracer's filter refused: %s",
+			 strerror(-slot));
+		on = false;
+	}
+	/* RELAY_TRACE_SUBS: refused (the tracer says so and leaves) */
+	rep.slot = slot < 0 ? RELAY_TRACE_SUBS : (uint32_t)slot;
+	rep.published = atomic_load(&r->published);
 	rep.calls = atomic_load(&r->calls);
-	uint8_t buf[PATH_MAX + 64];
-	size_t n = lind__admin_reply__get_packed_size(&rep);
-	if (n > sizeof buf)
-		return;
-	lind__admin_reply__pack(&rep, buf);
-	if (nn_send(r->rep_sock, buf, n, NN_DONTWAIT) < 0)
-		lind_log(0, "admin reply lost: %s", nn_strerror(nn_errno()));
-	if (a && a->kind == LIND__ADMIN__KIND__TRACE_ON) {
+	rep.trace_url = r->trace_url;
+	size_t n;
+	uint8_t *buf = answer_pack(r, a && a->cages, &rep, &n);
+	if (!buf || nn_send(r->rep_sock, buf, n, NN_DONTWAIT) < 0)
+		lind_log(0, "admin reply lost: %s",
+			 buf ? nn_strerror(nn_errno()) : "out of memory");
+	free(buf);
+	if (on) {
 		atomic_store(&r->trace_until, lind_now_ns() + RELAY_TRACE_TTL_NS);
 		/* lets the subscriber know its feed is live */
 		relay_trace_note(r, 0, "trace-on", NULL, 0);

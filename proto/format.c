@@ -15,7 +15,8 @@
 #include "protocol.h"
 #include "syscall.h"
 
-#define STR_SHOW 32 /* bytes of a buffer shown, as strace -s 32 */
+/* lind_format_event's: strace's -s 32, names only, latency in us */
+static const struct lind_fmt fmt_default = {.strsize = 32, .latency = 1};
 
 static const char *const errnames[] = {
 	[EPERM] = "EPERM", [ENOENT] = "ENOENT", [ESRCH] = "ESRCH",
@@ -67,6 +68,8 @@ const char *lind_errno_name(int err)
 struct out {
 	char *b;
 	size_t cap, len;
+	const struct lind_fmt *f;
+	uint64_t cage; /* whose fds (-y) */
 };
 
 static void put(struct out *o, const char *fmt, ...)
@@ -178,6 +181,29 @@ static const char *ioctl_name(int64_t v)
 	}
 }
 
+/* "3", or with -y "3</tmp/x>" when the path is known. */
+static void put_fd(struct out *o, int fd)
+{
+	const char *path = o->f->fd_path && fd >= 0
+				   ? o->f->fd_path(o->f->fd_ctx, o->cage, fd)
+				   : NULL;
+	put(o, path ? "%d<%s>" : "%d", fd, path);
+}
+
+/* Calls whose result is a new fd (-y shows its path after it). */
+static int returns_fd(const struct Lind__TraceEvent *ev)
+{
+	switch (ev->nr) {
+	case LIND_SYS_open: case LIND_SYS_openat: case LIND_SYS_creat:
+	case LIND_SYS_dup: case LIND_SYS_dup2: case LIND_SYS_dup3:
+		return 1;
+	case LIND_SYS_fcntl: /* F_DUPFD, F_DUPFD_CLOEXEC */
+		return ev->n_args > 1 && (ev->args[1] == 0 || ev->args[1] == 1030);
+	default:
+		return 0;
+	}
+}
+
 static void put_arg(struct out *o, int kind, int64_t v)
 {
 	static const char *const whence[] = {"SEEK_SET", "SEEK_CUR", "SEEK_END",
@@ -195,10 +221,10 @@ static void put_arg(struct out *o, int kind, int64_t v)
 		if ((int32_t)v == -100)
 			put(o, "AT_FDCWD");
 		else
-			put(o, "%d", (int32_t)v);
+			put_fd(o, (int32_t)v);
 		break;
 	case LK_FD:
-		put(o, "%d", (int32_t)v);
+		put_fd(o, (int32_t)v);
 		break;
 	case LK_WHENCE:
 		if (v >= 0 && v <= 4)
@@ -234,7 +260,7 @@ void lind_format_arg(char *buf, size_t cap, int kind, int64_t v)
 {
 	if (!cap)
 		return;
-	struct out o = {buf, cap, 0};
+	struct out o = {buf, cap, 0, &fmt_default, 0};
 	buf[0] = '\0';
 	put_arg(&o, kind, v);
 }
@@ -245,7 +271,7 @@ static void put_str(struct out *o, const uint8_t *p, size_t n, int more)
 	put(o, "\"");
 	for (size_t i = 0; i < n; i++) {
 		uint8_t c = p[i];
-		switch (c) {
+		switch (o->f->hex == 2 ? -1 : c) {
 		case '\n': put(o, "\\n"); break;
 		case '\t': put(o, "\\t"); break;
 		case '\r': put(o, "\\r"); break;
@@ -254,7 +280,9 @@ static void put_str(struct out *o, const uint8_t *p, size_t n, int more)
 		case '\\': put(o, "\\\\"); break;
 		case '"': put(o, "\\\""); break;
 		default:
-			if (c >= 0x20 && c < 0x7f)
+			if (o->f->hex == 2 || (o->f->hex && (c < 0x20 || c >= 0x7f)))
+				put(o, "\\x%02x", c);
+			else if (c >= 0x20 && c < 0x7f)
 				put(o, "%c", c);
 			else if (i + 1 < n && p[i + 1] >= '0' && p[i + 1] <= '7')
 				put(o, "\\%03o", c); /* a digit follows: full width */
@@ -268,7 +296,7 @@ static void put_str(struct out *o, const uint8_t *p, size_t n, int more)
 /* A buffer whose real length is total, of which d carries a prefix. */
 static void put_buf(struct out *o, const ProtobufCBinaryData *d, int64_t total)
 {
-	size_t n = d->len < STR_SHOW ? d->len : STR_SHOW;
+	size_t n = d->len < o->f->strsize ? d->len : o->f->strsize;
 	if (total >= 0 && (uint64_t)total < n)
 		n = (size_t)total;
 	put_str(o, d->data, n, total > (int64_t)n || d->len > n);
@@ -312,6 +340,99 @@ static void put_dirents(struct out *o, const ProtobufCBinaryData *d,
 		off += reclen;
 	}
 	put(o, (int64_t)off < total ? "%s...]" : "]", off ? ", " : "");
+}
+
+/* Structs by the call and argument that carry them (Linux x86-64
+ * layouts); any other struct shows as {...}. */
+static int64_t i64_at(const ProtobufCBinaryData *d, size_t off)
+{
+	int64_t v;
+	memcpy(&v, d->data + off, 8);
+	return v;
+}
+
+static int32_t i32_at(const ProtobufCBinaryData *d, size_t off)
+{
+	int32_t v;
+	memcpy(&v, d->data + off, 4);
+	return v;
+}
+
+/* wait4's status, as strace: [{WIFEXITED(s) && WEXITSTATUS(s) == 0}] */
+static void put_status(struct out *o, int st)
+{
+	if (WIFEXITED(st)) {
+		put(o, "[{WIFEXITED(s) && WEXITSTATUS(s) == %d}]", WEXITSTATUS(st));
+		return;
+	}
+	const char *name = WIFSIGNALED(st) ? sigabbrev_np(WTERMSIG(st)) : NULL;
+	if (name)
+		put(o, "[{WIFSIGNALED(s) && WTERMSIG(s) == SIG%s%s}]", name,
+		    WCOREDUMP(st) ? " && WCOREDUMP(s)" : "");
+	else
+		put(o, "[%#x]", (unsigned)st);
+}
+
+static void put_limit(struct out *o, int64_t v)
+{
+	if (v == -1)
+		put(o, "RLIM64_INFINITY");
+	else
+		put(o, "%lld", (long long)v);
+}
+
+/* timespec (ns) or timeval (us) pairs: utimensat's UTIME_NOW/OMIT. */
+static void put_times(struct out *o, const ProtobufCBinaryData *d, int ns)
+{
+	put(o, "[");
+	for (size_t k = 0; k < 2; k++) {
+		int64_t sec = i64_at(d, 16 * k), frac = i64_at(d, 16 * k + 8);
+		put(o, k ? ", " : "");
+		if (ns && frac == (1 << 30) - 1)
+			put(o, "UTIME_NOW");
+		else if (ns && frac == (1 << 30) - 2)
+			put(o, "UTIME_OMIT");
+		else
+			put(o, ns ? "{tv_sec=%lld, tv_nsec=%lld}"
+				  : "{tv_sec=%lld, tv_usec=%lld}",
+			    (long long)sec, (long long)frac);
+	}
+	put(o, "]");
+}
+
+static void put_obj(struct out *o, uint32_t nr, int i,
+		    const ProtobufCBinaryData *d)
+{
+	size_t n = d ? d->len : 0;
+	if ((nr == LIND_SYS_pipe || nr == LIND_SYS_pipe2) && n >= 8)
+		put(o, "[%d, %d]", i32_at(d, 0), i32_at(d, 4));
+	else if (nr == LIND_SYS_wait4 && i == 1 && n >= 4)
+		put_status(o, i32_at(d, 0));
+	else if ((nr == LIND_SYS_getresuid || nr == LIND_SYS_getresgid) && n >= 4)
+		put(o, "[%u]", (unsigned)i32_at(d, 0));
+	else if ((nr == LIND_SYS_sendfile || nr == LIND_SYS_copy_file_range) &&
+		 n >= 8)
+		put(o, "[%lld]", (long long)i64_at(d, 0));
+	else if ((nr == LIND_SYS_getrlimit || nr == LIND_SYS_setrlimit ||
+		  nr == LIND_SYS_prlimit64) && n >= 16) {
+		put(o, "{rlim_cur=");
+		put_limit(o, i64_at(d, 0));
+		put(o, ", rlim_max=");
+		put_limit(o, i64_at(d, 8));
+		put(o, "}");
+	} else if ((nr == LIND_SYS_utimensat || nr == LIND_SYS_utimes) && n >= 32)
+		put_times(o, d, nr == LIND_SYS_utimensat);
+	else if (nr == LIND_SYS_utime && n >= 16)
+		put(o, "{actime=%lld, modtime=%lld}", (long long)i64_at(d, 0),
+		    (long long)i64_at(d, 8));
+	else if ((nr == LIND_SYS_getrusage || (nr == LIND_SYS_wait4 && i == 3) ||
+		  (nr == LIND_SYS_waitid && i == 4)) && n >= 32)
+		put(o, "{ru_utime={tv_sec=%lld, tv_usec=%lld}, ru_stime={tv_sec="
+		       "%lld, tv_usec=%lld}, ...}", (long long)i64_at(d, 0),
+		    (long long)i64_at(d, 8), (long long)i64_at(d, 16),
+		    (long long)i64_at(d, 24));
+	else
+		put(o, d ? "{...}" : "...");
 }
 
 struct cursor {
@@ -395,8 +516,11 @@ static void put_call_arg(struct out *o, struct cursor *c,
 		return;
 	case LK_OBJ_IN:
 	case LK_OBJ_OUT:
-	case LK_OBJ_IO: /* the struct shows as {...} */
-		put(o, v ? "{...}" : "NULL");
+	case LK_OBJ_IO:
+		if (!v)
+			put(o, "NULL");
+		else /* what came back, else what was sent */
+			put_obj(o, row->nr, i, d ? d : a->kind == LK_OBJ_OUT ? NULL : in);
 		return;
 	case LK_IOCTL_ARG:
 		if (s->number)
@@ -504,12 +628,17 @@ static void put_call(struct out *o, const struct Lind__TraceEvent *ev)
 			put(o, "-1 %s", e);
 		else
 			put(o, "-1 errno %lld", (long long)-ev->result);
+		/* as strace: the message, unless the relay says why */
+		if (o->f->errmsg && !refused[0])
+			put(o, " (%s)", strerror((int)-ev->result));
+	} else if (returns_fd(ev) && !refused[0]) {
+		put_fd(o, (int)ev->result);
 	} else {
 		put(o, "%lld", (long long)ev->result);
 	}
 	if (refused[0])
 		put(o, " (%s)", refused);
-	if (ev->latency_ns)
+	if (ev->latency_ns && o->f->latency)
 		put(o, " <%.1f us>", (double)ev->latency_ns / 1000.0);
 }
 
@@ -532,9 +661,26 @@ static void put_exit(struct out *o, int st)
 size_t lind_format_event(char *buf, size_t cap,
 			 const struct Lind__TraceEvent *ev)
 {
+	return lind_format_event_with(buf, cap, ev, &fmt_default);
+}
+
+/* As strace shows a signal's delivery: "--- SIGCHLD ---". */
+static void put_signal(struct out *o, int sig)
+{
+	const char *name = sigabbrev_np(sig);
+	if (name)
+		put(o, "--- SIG%s ---", name);
+	else
+		put(o, "--- signal %d ---", sig);
+}
+
+size_t lind_format_event_with(char *buf, size_t cap,
+			      const struct Lind__TraceEvent *ev,
+			      const struct lind_fmt *f)
+{
 	if (!cap)
 		return 0;
-	struct out o = {buf, cap, 0};
+	struct out o = {buf, cap, 0, f, ev->cage_id};
 	buf[0] = '\0';
 	const char *note = ev->note ? ev->note : "";
 	if (!strcmp(note, "trace-on")) {
@@ -555,6 +701,8 @@ size_t lind_format_event(char *buf, size_t cap,
 		    (long long)(ev->n_args ? ev->args[0] : 0));
 	} else if (!strcmp(note, "exited")) {
 		put_exit(&o, ev->n_args ? (int)ev->args[0] : 0);
+	} else if (!strcmp(note, "signal")) {
+		put_signal(&o, ev->n_args ? (int)ev->args[0] : 0);
 	} else if (note[0]) {
 		put(&o, "+++ %s +++", note);
 	} else {

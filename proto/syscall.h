@@ -281,5 +281,18 @@ void lind_format_arg(char *buf, size_t cap, int kind, int64_t v);
 struct Lind__TraceEvent;
 size_t lind_format_event(char *buf, size_t cap,
 			 const struct Lind__TraceEvent *ev);
+/* The same, shown as f says (lind-trace -s, -x, -xx): */
+struct lind_fmt {
+	unsigned strsize; /* bytes of a buffer shown (strace -s) */
+	int hex;          /* 1: non-printable bytes as \xNN (-x); 2: all (-xx) */
+	int errmsg;       /* "-1 ENOENT (No such file or directory)" */
+	int latency;      /* " <12.3 us>" after the result */
+	/* -y: an fd's path in that cage, or NULL (fd_path NULL: numbers) */
+	const char *(*fd_path)(void *ctx, uint64_t cage, int fd);
+	void *fd_ctx;
+};
+size_t lind_format_event_with(char *buf, size_t cap,
+			      const struct Lind__TraceEvent *ev,
+			      const struct lind_fmt *f);
 
 #endif

@@ -49,4 +49,5 @@ offers "nacl-relay --limit: the limit names" "cages-per-uid=" -- nacl-relay --li
 offers "posix-server: --listen and --secret" "--listen" -- posix-server --li
 offers "nacl-relay: --server and --secret" "--server --secret" -- nacl-relay --se
 offers "nacl-relay --server: a tcp:// URL" "tcp://" -- nacl-relay --server t
-offers "lind-trace: its options" "-n --stats --runtime-dir --help" -- lind-trace -
+offers "lind-trace: its options" "-n --stats --runtime-dir --help -p -f -e --cage-cmd -T --json -c -C --top -w --read" -- lind-trace -
+offers "lind-trace -e: what it selects" "trace= status=failed" -- lind-trace -e ""

@@ -1,5 +1,6 @@
 /* proto/format.c: errno names, argument decoding, whole trace lines. */
 #include <errno.h>
+#include <signal.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -97,6 +98,106 @@ static const char *line(uint32_t nr, const int64_t *args, size_t nargs,
 	size_t n = lind_format_event(buf, sizeof buf, &ev);
 	assert_int_equal(n, strlen(buf));
 	return buf;
+}
+
+/* lind-trace's way (lind_format_event_with): -s, -x, -xx, strace's
+ * errno messages, no latency (lind-trace adds -T's itself). */
+static const char *with(const struct lind_fmt *f, uint32_t nr,
+			const int64_t *args, size_t nargs, const char *in,
+			size_t inlen, int64_t result)
+{
+	static char buf[512];
+	Lind__TraceEvent ev = LIND__TRACE_EVENT__INIT;
+	ProtobufCBinaryData d = {inlen, (uint8_t *)in};
+	ev.cage_id = 2;
+	ev.nr = nr;
+	ev.args = (int64_t *)args;
+	ev.n_args = nargs;
+	ev.data = &d;
+	ev.n_data = in ? 1 : 0;
+	ev.result = result;
+	ev.latency_ns = 5000;
+	size_t n = lind_format_event_with(buf, sizeof buf, &ev, f);
+	assert_int_equal(n, strlen(buf));
+	return buf;
+}
+
+static void test_lines_with(void **st)
+{
+	(void)st;
+	const struct lind_fmt strace = {.strsize = 32, .errmsg = 1},
+			      s4 = {.strsize = 4, .errmsg = 1},
+			      x = {.strsize = 32, .hex = 1, .errmsg = 1},
+			      xx = {.strsize = 32, .hex = 2, .errmsg = 1};
+	int64_t w[] = {1, 0, 7};
+	assert_string_equal(with(&strace, LIND_SYS_write, w, 3, "hi\1\n\xff\"!", 7, 7),
+			    "[cage 2] write(1, \"hi\\1\\n\\377\\\"!\", 7) = 7");
+	assert_string_equal(with(&s4, LIND_SYS_write, w, 3, "hi\1\n\xff\"!", 7, 7),
+			    "[cage 2] write(1, \"hi\\1\\n\"..., 7) = 7");
+	assert_string_equal(with(&x, LIND_SYS_write, w, 3, "hi\1\n\xff\"!", 7, 7),
+			    "[cage 2] write(1, \"hi\\x01\\n\\xff\\\"!\", 7) = 7");
+	int64_t w3[] = {1, 0, 3};
+	assert_string_equal(with(&xx, LIND_SYS_write, w3, 3, "hi\n", 3, 3),
+			    "[cage 2] write(1, \"\\x68\\x69\\x0a\", 3) = 3");
+	int64_t o[] = {0, 0};
+	assert_string_equal(with(&strace, LIND_SYS_open, o, 2, "/nope", 5, -ENOENT),
+			    "[cage 2] open(\"/nope\", O_RDONLY) = -1 ENOENT (No such file or directory)");
+	/* the relay's reason instead of the message */
+	Lind__TraceEvent ev = LIND__TRACE_EVENT__INIT;
+	char buf[256];
+	ev.cage_id = 2;
+	ev.nr = LIND_SYS_getpid;
+	ev.result = -EPERM;
+	ev.refused = (char *)"policy: proc";
+	lind_format_event_with(buf, sizeof buf, &ev, &strace);
+	assert_string_equal(buf, "[cage 2] getpid() = -1 EPERM (policy: proc)");
+	/* structs by their call: what came back, else what was sent */
+	int32_t fds[2] = {3, 4};
+	Lind__TraceEvent sv = LIND__TRACE_EVENT__INIT;
+	ProtobufCBinaryData out = {sizeof fds, (uint8_t *)fds};
+	int64_t pa[] = {8};
+	sv.cage_id = 2;
+	sv.nr = LIND_SYS_pipe;
+	sv.args = pa;
+	sv.n_args = 1;
+	sv.out = &out;
+	sv.n_out = 1;
+	lind_format_event_with(buf, sizeof buf, &sv, &strace);
+	assert_string_equal(buf, "[cage 2] pipe([3, 4]) = 0");
+	int64_t ts[4] = {5, (1 << 30) - 2, 7, 8};
+	ProtobufCBinaryData in[2] = {{2, (uint8_t *)"/f"},
+				     {sizeof ts, (uint8_t *)ts}};
+	int64_t ua[] = {-100, 0, 32, 0};
+	sv.nr = LIND_SYS_utimensat;
+	sv.args = ua;
+	sv.n_args = 4;
+	sv.data = in;
+	sv.n_data = 2;
+	sv.n_out = 0;
+	lind_format_event_with(buf, sizeof buf, &sv, &strace);
+	assert_string_equal(buf, "[cage 2] utimensat(AT_FDCWD, \"/f\", "
+				 "[UTIME_OMIT, {tv_sec=7, tv_nsec=8}], 0) = 0");
+	int32_t status = 3 << 8;
+	ProtobufCBinaryData st4 = {4, (uint8_t *)&status};
+	int64_t wa[] = {5, 4, 0, 0};
+	sv.nr = LIND_SYS_wait4;
+	sv.args = wa;
+	sv.n_data = 0;
+	sv.out = &st4;
+	sv.n_out = 1;
+	sv.result = 5;
+	lind_format_event_with(buf, sizeof buf, &sv, &strace);
+	assert_string_equal(buf, "[cage 2] wait4(5, [{WIFEXITED(s) && "
+				 "WEXITSTATUS(s) == 3}], 0, NULL) = 5");
+	/* a signal one cage sent another, as strace shows its delivery */
+	int64_t sig = SIGCHLD;
+	Lind__TraceEvent n = LIND__TRACE_EVENT__INIT;
+	n.cage_id = 3;
+	n.note = (char *)"signal";
+	n.args = &sig;
+	n.n_args = 1;
+	lind_format_event_with(buf, sizeof buf, &n, &strace);
+	assert_string_equal(buf, "[cage 3] --- SIGCHLD ---");
 }
 
 static void test_lines(void **st)
@@ -244,6 +345,7 @@ int main(void)
 		cmocka_unit_test(test_errno_names),
 		cmocka_unit_test(test_args),
 		cmocka_unit_test(test_lines),
+		cmocka_unit_test(test_lines_with),
 		cmocka_unit_test(test_long_and_hostile),
 		cmocka_unit_test(test_notes),
 	};
