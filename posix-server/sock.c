@@ -34,24 +34,23 @@ struct sock *sock_of(struct ofd *o)
 	return o && o->ops == &ofd_sock_ops ? o->priv : NULL;
 }
 
-long sock_new(struct call *c, const struct sock_family *fam, int type,
-	      int protocol, int flags, struct sock **out)
+static struct sock *sock_alloc(struct call *c, const struct sock_family *fam,
+			       int type)
 {
-	if (ofd_files_full())
-		return -ENFILE;
 	struct sock *s = calloc(1, sizeof *s);
 	if (!s)
-		return -ENOMEM;
+		return NULL;
 	*s = (struct sock){.fam = fam, .type = type, .id = next_id++,
 			   .rcvbuf = SOCK_BUF_DEFAULT,
 			   .sndbuf = SOCK_BUF_DEFAULT,
 			   .uid = c->cage->cred.fsuid,
 			   .gid = c->cage->cred.fsgid, .ctime = vfs_now()};
-	long r = fam->create(c, s, protocol);
-	if (r < 0) {
-		free(s);
-		return r;
-	}
+	return s;
+}
+
+/* s's description; on failure the family's state is released. */
+static long sock_file(struct sock *s, int flags, struct sock **out)
+{
 	s->file = ofd_new(&ofd_sock_ops, O_RDWR | (flags & O_NONBLOCK), NULL,
 			  NULL);
 	if (!s->file) {
@@ -59,6 +58,42 @@ long sock_new(struct call *c, const struct sock_family *fam, int type,
 		free(s);
 		return -ENOMEM;
 	}
+	s->file->priv = s;
+	nsocks++;
+	*out = s;
+	return 0;
+}
+
+long sock_new(struct call *c, const struct sock_family *fam, int type,
+	      int protocol, int flags, struct sock **out)
+{
+	if (ofd_files_full())
+		return -ENFILE;
+	struct sock *s = sock_alloc(c, fam, type);
+	if (!s)
+		return -ENOMEM;
+	long r = fam->create(c, s, protocol);
+	if (r < 0) {
+		free(s);
+		return r;
+	}
+	return sock_file(s, flags, out);
+}
+
+long sock_wrap(struct call *c, const struct sock_family *fam, int type,
+	       const struct sock_ops *ops, void *priv, struct sock **out)
+{
+	if (ofd_files_full())
+		return -ENFILE;
+	struct sock *s = sock_alloc(c, fam, type);
+	if (s)
+		s->file = ofd_new(&ofd_sock_ops, O_RDWR, NULL, NULL);
+	if (!s || !s->file) {
+		free(s);
+		return -ENOMEM;
+	}
+	s->ops = ops;
+	s->priv = priv;
 	s->file->priv = s;
 	nsocks++;
 	*out = s;

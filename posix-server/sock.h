@@ -110,6 +110,10 @@ struct sock *sock_of(struct ofd *o);
  * description with status flags (O_NONBLOCK): 0 or -errno. */
 long sock_new(struct call *c, const struct sock_family *fam, int type,
 	      int protocol, int flags, struct sock **out);
+/* A socket for state the family made already (an accepted connection):
+ * ops and priv as given; on failure priv is still the caller's. */
+long sock_wrap(struct call *c, const struct sock_family *fam, int type,
+	       const struct sock_ops *ops, void *priv, struct sock **out);
 /* Installs s's description at the lowest free fd; drops it on failure. */
 int sock_install(struct call *c, struct sock *s, bool cloexec);
 /* Drops the description of a socket never installed. */

@@ -18,6 +18,7 @@
 
 /* The families served (NULL ends it); the others answer EAFNOSUPPORT. */
 static const struct sock_family *const families[] = {
+	&sock_unix_family,
 	NULL,
 };
 
@@ -50,7 +51,7 @@ static long type_flags(long *type, int *flags, bool *cloexec)
 	*flags = extra & SOCK_NONBLOCK ? O_NONBLOCK : 0;
 	*cloexec = extra & SOCK_CLOEXEC;
 	*type &= SOCK_TYPE_MASK;
-	return *type >= SOCK_STREAM && *type <= SOCK_PACKET ? 0 : -EINVAL;
+	return *type <= SOCK_PACKET ? 0 : -EINVAL; /* SOCK_MAX */
 }
 
 long srv_socket(struct call *c)
@@ -422,7 +423,8 @@ long srv_setsockopt(struct call *c)
 	size_t len = c->in[3].len;
 	if ((int)c->a[4] < 0)
 		return -EINVAL;
-	r = -ENOPROTOOPT;
+	/* a level no family serves: Linux's sock_no_setsockopt */
+	r = level == SOL_SOCKET ? -ENOPROTOOPT : -EOPNOTSUPP;
 	if (s->ops->setsockopt)
 		r = s->ops->setsockopt(c, s, level, name, val, len);
 	if (r == -ENOPROTOOPT && level == SOL_SOCKET)
@@ -488,7 +490,7 @@ long srv_getsockopt(struct call *c)
 	int level = (int)c->a[1], name = (int)c->a[2];
 	uint8_t v[LIND_MSG_NAME_MAX];
 	size_t len = 0;
-	r = -ENOPROTOOPT;
+	r = level == SOL_SOCKET ? -ENOPROTOOPT : -EOPNOTSUPP;
 	if (s->ops->getsockopt)
 		r = s->ops->getsockopt(c, s, level, name, v, &len);
 	if (r == -ENOPROTOOPT && level == SOL_SOCKET)
