@@ -131,5 +131,8 @@ extern const struct sock_family sock_unix_family;
 /* Unix sockets alive, messages queued and descriptions in flight
  * (tests: nothing leaks). */
 unsigned long sock_unix_count(void);
+/* The server goes: sockets passed in messages nobody can receive any
+ * more (one in flight in its own queue) are released. */
+void sock_unix_free_all(void);
 
 #endif

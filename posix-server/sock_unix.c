@@ -28,6 +28,7 @@
 #define OVERFLOW_ID 65534 /* Linux's overflowuid: no credentials */
 
 static struct unix_sock *bound; /* bound sockets, by next_bound */
+static struct unix_sock *all;   /* every one, by next_all */
 static unsigned long nunix;
 static unsigned autobind_next;
 
@@ -46,6 +47,8 @@ static struct unix_sock *unix_new(int type)
 	u->refs = 1;
 	u->type = type;
 	u->qtail = &u->q;
+	u->next_all = all;
+	all = u;
 	nunix++;
 	return u;
 }
@@ -63,8 +66,30 @@ void unix_put(struct unix_sock *u)
 	waitq_wake(&u->rq, WAIT_ALL);
 	waitq_wake(&u->wq, WAIT_ALL);
 	unix_queue_free(u);
+	for (struct unix_sock **p = &all; *p; p = &(*p)->next_all)
+		if (*p == u) {
+			*p = u->next_all;
+			break;
+		}
 	nunix--;
 	free(u);
+}
+
+void sock_unix_free_all(void)
+{
+	/* what is left is in flight in its own queue, or in a cycle of
+	 * such queues: no cage holds it.  Dropping a queue may free other
+	 * sockets, so look again from the start each time. */
+	for (struct unix_sock *u = all; u;) {
+		if (!u->q) {
+			u = u->next_all;
+			continue;
+		}
+		unix_get(u);
+		unix_queue_free(u);
+		unix_put(u);
+		u = all;
+	}
 }
 
 struct ucred unix_cred_of(const struct call *c)

@@ -68,6 +68,7 @@ struct unix_sock {
 	struct waitq rq; /* receivers and accepters */
 	struct waitq wq; /* senders waiting for room here, connectors */
 	struct unix_sock *next_bound;
+	struct unix_sock *next_all;
 };
 
 /* sock_unix.c */

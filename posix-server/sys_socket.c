@@ -269,13 +269,34 @@ long srv_sendto(struct call *c)
 	return do_send(c, s, &m);
 }
 
+/* A MSG_IN/MSG_OUT slot's sizes, only when they are what the frame's
+ * entry (or out-buffer) was laid out with: a slot the relay would refuse
+ * is EINVAL here too, never a size to trust. */
+static long msg_sizes(const struct call *c, int i, bool out,
+		      struct lind_msg_sizes *z)
+{
+	struct lind_syscall row = {
+		.name = "msg", .arg = {{out ? LK_MSG_OUT : LK_MSG_IN, 0, 0}}};
+	struct lind_layout l;
+	int64_t a[6] = {c->a[i]};
+	if (lind_layout(&row, a, &l) < 0)
+		return -EINVAL;
+	size_t size = l.arg[0].size;
+	if (out ? c->out[i].cap != size : c->in[i].len != size)
+		return -EINVAL;
+	*z = lind_msg_sizes(c->a[i]);
+	return 0;
+}
+
 long srv_sendmsg(struct call *c)
 {
 	struct sock *s;
+	struct lind_msg_sizes z;
 	long r = sock_at(c, c->a[0], &s);
+	if (r == 0)
+		r = msg_sizes(c, 1, false, &z);
 	if (r < 0)
 		return r;
-	struct lind_msg_sizes z = lind_msg_sizes(c->a[1]);
 	const uint8_t *p = c->in[1].ptr;
 	struct sock_send m = {.name = z.name ? p : NULL, .namelen = z.name,
 			      .ctl = p + z.name, .ctllen = z.ctl,
@@ -319,10 +340,12 @@ long srv_recvfrom(struct call *c)
 long srv_recvmsg(struct call *c)
 {
 	struct sock *s;
+	struct lind_msg_sizes z;
 	long r = sock_at(c, c->a[0], &s);
+	if (r == 0)
+		r = msg_sizes(c, 1, true, &z);
 	if (r < 0)
 		return r;
-	struct lind_msg_sizes z = lind_msg_sizes(c->a[1]);
 	uint8_t *out = c->out[1].buf, addr[LIND_MSG_NAME_MAX];
 	struct lind_msg_head h;
 	uint8_t *name = out + sizeof h, *ctl = name + z.name;
