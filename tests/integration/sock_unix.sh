@@ -54,6 +54,15 @@ expect_eq "the dead listener's name refuses connections" "connect ECONNREFUSED" 
 expect_eq "... and stays taken, as a file" "bind EADDRINUSE" \
 	"$("$LIND_RUN" "$PROG" bind /tmp/park.sock)"
 
+# connect needs write permission on the socket's inode (0755 here, root's)
+"$LIND_RUN" "$PROG" park /tmp/perm.sock accept >"$T/perm.out" 2>&1 & owner=$!
+check "a root cage listens" wait_for 10 grep -q ready "$T/perm.out"
+expect_eq "uid 1000 may not connect to it" "connect EACCES" \
+	"$("$LIND_RUN" --uid 1000 "$PROG" connect /tmp/perm.sock)"
+expect_eq "root may" "connect ok" "$("$LIND_RUN" "$PROG" connect /tmp/perm.sock)"
+kill -KILL $owner
+wait $owner 2>/dev/null
+
 # the host's socket, seen through a bind
 expect_eq "a host socket in a bind is refused" "connect ECONNREFUSED" \
 	"$("$LIND_RUN" "$PROG" connect /host/h.sock)"
