@@ -153,29 +153,15 @@ static long sock_write(struct call *c, struct ofd *o, const void *buf,
 static long sock_stat(struct ofd *o, struct stat *st)
 {
 	struct sock *s = o->priv;
-	memset(st, 0, sizeof *st);
-	st->st_dev = SOCK_DEV;
-	st->st_ino = s->id;
-	st->st_mode = S_IFSOCK | 0777;
-	st->st_nlink = 1;
-	st->st_uid = s->uid;
-	st->st_gid = s->gid;
-	st->st_blksize = 4096;
-	st->st_atim.tv_sec = st->st_mtim.tv_sec = st->st_ctim.tv_sec =
-		s->ctime / 1000000000;
-	st->st_atim.tv_nsec = st->st_mtim.tv_nsec = st->st_ctim.tv_nsec =
-		s->ctime % 1000000000;
+	ofd_anon_stat(st, &(struct ofd_anon){SOCK_DEV, s->id, S_IFSOCK | 0777,
+					     s->uid, s->gid, s->ctime});
 	return 0;
 }
 
 static long sock_statfs(struct ofd *o, struct statfs *sf)
 {
 	(void)o;
-	memset(sf, 0, sizeof *sf);
-	sf->f_type = SOCKFS_MAGIC;
-	sf->f_bsize = 4096;
-	sf->f_namelen = 255;
-	sf->f_frsize = 4096;
+	ofd_anon_statfs(sf, SOCKFS_MAGIC);
 	return 0;
 }
 

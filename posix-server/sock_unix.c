@@ -156,18 +156,25 @@ long unix_lookup(struct call *c, int type, const void *addr, size_t len,
 	long r = parse_addr(addr, len, &a, path);
 	if (r < 0)
 		return r;
+	struct unix_sock *o = NULL;
 	if (!path[0]) {
-		*out = find_abstract(&a, type);
-		return 0;
+		o = find_abstract(&a, type);
+	} else {
+		struct inode *in;
+		const struct cred *cr = &c->cage->cred;
+		r = vfs_resolve(srv.vfs, cr, c->cage->cwd, path, WALK_FOLLOW,
+				&in);
+		if (r == 0)
+			r = vfs_permission(cr, in, W_OK);
+		if (r < 0)
+			return r;
+		o = S_ISSOCK(in->mode) ? find_node(in) : NULL;
 	}
-	struct inode *in;
-	const struct cred *cr = &c->cage->cred;
-	r = vfs_resolve(srv.vfs, cr, c->cage->cwd, path, WALK_FOLLOW, &in);
-	if (r == 0)
-		r = vfs_permission(cr, in, W_OK);
-	if (r < 0)
-		return r;
-	*out = S_ISSOCK(in->mode) ? find_node(in) : NULL;
+	if (!o || o->dead)
+		return -ECONNREFUSED;
+	if (o->type != type)
+		return -EPROTOTYPE;
+	*out = o;
 	return 0;
 }
 
@@ -310,10 +317,6 @@ static long dgram_connect(struct call *c, struct sock *s, const void *addr,
 	long r = unix_lookup(c, u->type, addr, len, &o);
 	if (r < 0)
 		return r;
-	if (!o || o->dead)
-		return -ECONNREFUSED;
-	if (o->type != u->type)
-		return -EPROTOTYPE;
 	if (s->passcred && !u->addr.len && (r = unix_autobind(u)) < 0)
 		return r;
 	set_peer(u, o);
@@ -330,10 +333,6 @@ static long find_listener(struct call *c, struct sock *s, const void *addr,
 	long r = unix_lookup(c, u->type, addr, len, &o);
 	if (r < 0)
 		return r;
-	if (!o || o->dead)
-		return -ECONNREFUSED;
-	if (o->type != u->type)
-		return -EPROTOTYPE;
 	if (o->state != U_LISTEN)
 		return -ECONNREFUSED;
 	if (o->npending > (unsigned)o->backlog) {

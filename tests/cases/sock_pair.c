@@ -194,6 +194,41 @@ static void errors(void)
 	close(s);
 }
 
+/* More than the socket holds: the writer waits for the reader (another
+ * process), a piece at a time; MSG_WAITALL fills the whole buffer. */
+static void big_stream(void)
+{
+	int sv[2];
+	static char buf[1000000];
+	REQUIRE(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+	for (size_t i = 0; i < sizeof buf; i++)
+		buf[i] = (char)(i * 31 + 7);
+	fflush(stdout);
+	pid_t p = fork();
+	if (p == 0) {
+		close(sv[0]);
+		static char in[sizeof buf];
+		size_t got = 0;
+		ssize_t n;
+		while ((n = read(sv[1], in + got, sizeof in - got)) > 0)
+			got += (size_t)n;
+		char answer[64];
+		int len = snprintf(answer, sizeof answer, "%zu %d", got,
+				   !memcmp(in, buf, sizeof buf));
+		write(sv[1], answer, (size_t)len);
+		_exit(0);
+	}
+	close(sv[1]);
+	SHOW(write(sv[0], buf, sizeof buf));
+	SHOW(shutdown(sv[0], SHUT_WR));
+	char answer[64] = {0};
+	SHOW(recv(sv[0], answer, sizeof answer - 1, MSG_WAITALL));
+	printf("child read [%s]\n", answer);
+	int st;
+	SHOW(waitpid(p, &st, 0) == p);
+	close(sv[0]);
+}
+
 static void sigpipe(void)
 {
 	int sv[2];
@@ -222,6 +257,7 @@ int main(void)
 	dgram(SOCK_DGRAM);
 	dgram(SOCK_SEQPACKET);
 	options();
+	big_stream();
 	errors();
 	sigpipe();
 	return 0;
