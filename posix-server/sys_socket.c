@@ -42,8 +42,12 @@ static long sock_at(struct call *c, long fd, struct sock **s)
 	return *s ? 0 : -ENOTSOCK;
 }
 
-/* type's flags, split off: -EINVAL for bits Linux does not know. */
-static long type_flags(long *type, int *flags, bool *cloexec)
+/* type's flags split off, and the family served, in Linux's order
+ * (__sys_socket, __sock_create): unknown flags EINVAL, a family past
+ * AF_MAX EAFNOSUPPORT, a type past SOCK_MAX EINVAL, then a family nobody
+ * serves EAFNOSUPPORT. */
+static long type_flags(long domain, long *type, int *flags, bool *cloexec,
+		       const struct sock_family **fam)
 {
 	long extra = *type & ~(long)SOCK_TYPE_MASK;
 	if (extra & ~(long)(SOCK_NONBLOCK | SOCK_CLOEXEC))
@@ -51,7 +55,12 @@ static long type_flags(long *type, int *flags, bool *cloexec)
 	*flags = extra & SOCK_NONBLOCK ? O_NONBLOCK : 0;
 	*cloexec = extra & SOCK_CLOEXEC;
 	*type &= SOCK_TYPE_MASK;
-	return *type <= SOCK_PACKET ? 0 : -EINVAL; /* SOCK_MAX */
+	if ((unsigned long)domain >= AF_MAX)
+		return -EAFNOSUPPORT;
+	if (*type > SOCK_PACKET) /* SOCK_MAX */
+		return -EINVAL;
+	*fam = family_of(domain);
+	return *fam ? 0 : -EAFNOSUPPORT;
 }
 
 long srv_socket(struct call *c)
@@ -59,12 +68,10 @@ long srv_socket(struct call *c)
 	long type = c->a[1];
 	int flags;
 	bool cloexec;
-	long r = type_flags(&type, &flags, &cloexec);
+	const struct sock_family *fam;
+	long r = type_flags(c->a[0], &type, &flags, &cloexec, &fam);
 	if (r < 0)
 		return r;
-	const struct sock_family *fam = family_of(c->a[0]);
-	if (!fam)
-		return -EAFNOSUPPORT;
 	struct sock *s;
 	if ((r = sock_new(c, fam, (int)type, (int)c->a[2], flags, &s)) < 0)
 		return r;
@@ -76,12 +83,10 @@ long srv_socketpair(struct call *c)
 	long type = c->a[1];
 	int flags;
 	bool cloexec;
-	long r = type_flags(&type, &flags, &cloexec);
+	const struct sock_family *fam;
+	long r = type_flags(c->a[0], &type, &flags, &cloexec, &fam);
 	if (r < 0)
 		return r;
-	const struct sock_family *fam = family_of(c->a[0]);
-	if (!fam)
-		return -EAFNOSUPPORT;
 	struct sock *a, *b = NULL;
 	if ((r = sock_new(c, fam, (int)type, (int)c->a[2], flags, &a)) < 0)
 		return r;
@@ -210,10 +215,10 @@ static long do_accept(struct call *c, long flags)
 {
 	struct sock *s, *n;
 	long r = sock_at(c, c->a[0], &s);
+	if (r != -EBADF && (flags & ~(long)(SOCK_NONBLOCK | SOCK_CLOEXEC)))
+		r = -EINVAL; /* before ENOTSOCK, as Linux */
 	if (r < 0)
 		return r;
-	if (flags & ~(long)(SOCK_NONBLOCK | SOCK_CLOEXEC))
-		return -EINVAL;
 	if (!s->ops->accept)
 		return -EOPNOTSUPP;
 	if (!fd_room(c->cage->fds))

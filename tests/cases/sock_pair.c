@@ -177,6 +177,10 @@ static void errors(void)
 	SHOW(socket(12345, SOCK_STREAM, 0));
 	SHOW(socket(AF_UNIX, 0, 0));
 	SHOW(socket(AF_UNIX, 11, 0));
+	SHOW(socket(12345, 11, 0));
+	SHOW(socket(AF_INET6 + 100, SOCK_STREAM | 0x100, 0));
+	SHOW(accept4(12345, NULL, NULL, 0x100));
+	SHOW(accept4(0, NULL, NULL, 0x100));
 	SHOW(send(0 + 100, "x", 1, 0));
 	int fd = open("/dev/null", O_RDONLY);
 	SHOW(send(fd, "x", 1, 0));
