@@ -371,6 +371,7 @@ static long unix_connect(struct call *c, struct sock *s, const void *addr,
 	n->peercred = unix_cred_of(c);
 	u->peercred = o->peercred;
 	n->has_peercred = u->has_peercred = true;
+	n->passcred = o->sk->passcred; /* inherited at connect (Linux 6.16) */
 	struct unix_sock **tail = &o->pending;
 	while (*tail)
 		tail = &(*tail)->next_pending;
@@ -398,6 +399,8 @@ static long unix_accept(struct call *c, struct sock *s, bool nonblock,
 	n->next_pending = NULL;
 	u->npending--;
 	n->sk = *out;
+	(*out)->protocol = s->protocol;
+	(*out)->passcred = n->passcred;
 	waitq_wake(&u->wq, POLLOUT); /* a connector may queue now */
 	return 0;
 }

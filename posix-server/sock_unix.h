@@ -65,6 +65,7 @@ struct unix_sock {
 	int backlog;
 	struct ucred peercred; /* SO_PEERCRED */
 	bool has_peercred;
+	bool passcred; /* an embryo: its listener's SO_PASSCRED at connect */
 	struct waitq rq; /* receivers and accepters */
 	struct waitq wq; /* senders waiting for room here, connectors */
 	struct unix_sock *next_bound;

@@ -206,6 +206,9 @@ static void across_fork(void)
 	int l = socket(AF_UNIX, SOCK_STREAM, 0);
 	REQUIRE(bind(l, (struct sockaddr *)&a, sizeof a) == 0);
 	REQUIRE(listen(l, 1) == 0);
+	/* an accepted socket inherits it (at connect since Linux 6.16) */
+	int on = 1;
+	SHOW(setsockopt(l, SOL_SOCKET, SO_PASSCRED, &on, sizeof on));
 	put_file("from-child", "child's file");
 	put_file("from-parent", "parent's file");
 	fflush(stdout);
@@ -233,6 +236,10 @@ static void across_fork(void)
 		_exit(n == 13 && !strcmp(text, "parent's file") ? 0 : 4);
 	}
 	int s = accept(l, NULL, NULL);
+	socklen_t olen = sizeof on;
+	on = 0;
+	SHOW(getsockopt(s, SOL_SOCKET, SO_PASSCRED, &on, &olen));
+	printf("accepted socket passes credentials %d\n", on);
 	struct ucred pc;
 	socklen_t len = sizeof pc;
 	SHOW(getsockopt(s, SOL_SOCKET, SO_PEERCRED, &pc, &len));
