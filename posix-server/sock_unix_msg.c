@@ -230,11 +230,11 @@ static long stream_send(struct call *c, struct sock *s,
 	if (r < 0)
 		return done ? (long)done : r;
 	struct unix_sock *p = u->peer;
-	struct scm scm = {0};
-	if (!done && (r = scm_parse(c, m->ctl, m->ctllen, &scm)) < 0)
+	struct scm scm; /* the rest of a send goes without its control */
+	r = done ? scm_parse(c, NULL, 0, &scm)
+		 : scm_parse(c, m->ctl, m->ctllen, &scm);
+	if (r < 0)
 		return r;
-	if (done)
-		scm.cred = unix_cred_of(c);
 	while (done < m->len && !unix_full(p, 1, s)) {
 		size_t room = (size_t)s->sndbuf - queued(p) - MSG_COST;
 		size_t n = m->len - done < room ? m->len - done : room;
