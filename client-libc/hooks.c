@@ -172,6 +172,8 @@ static const struct lind_hook hooks[] = {
 	{LIND_SYS_select, hook_select, NULL},
 	{LIND_SYS_pselect6, hook_select, NULL},
 	{LIND_SYS_epoll_pwait, hook_masked_wait, NULL},
+	{LIND_SYS_sendmmsg, lind_hook_mmsg, NULL},
+	{LIND_SYS_recvmmsg, lind_hook_mmsg, NULL},
 };
 
 const struct lind_hook *lind_hook_for(uint32_t nr)
