@@ -109,6 +109,8 @@ const struct lind_hook *lind_hook_at(size_t i); /* NULL past the last */
  * the server's wait, then host zombies reaped. */
 long lind_hook_fork(struct lind_client *cl, long nr, const long a[6]);
 long lind_hook_wait(struct lind_client *cl, long nr, const long a[6]);
+/* sockmsg.c: sendmmsg, recvmmsg as sendmsg, recvmsg frames. */
+long lind_hook_mmsg(struct lind_client *cl, long nr, const long a[6]);
 /* trap.c: a forked child's host pid (its own ids for the handler). */
 void lind_trap_forked(int host_pid);
 /* threads.c: the cage's threads by host tid (noted when set_robust_list
@@ -133,12 +135,17 @@ struct lind_in {        /* one Request.data entry */
 	const void *p;
 	const struct iovec *iov; /* set: gathered from iovecs while packing */
 	size_t len;
+	/* MSG_IN: name, control, then iovec data, sizes as in slot */
+	const struct msghdr *msg;
+	int64_t slot;
 };
 
 struct lind_out {       /* one Reply.data destination */
 	void *p;
 	const struct iovec *iov; /* set: scattered to iovec[iovcnt] */
 	long iovcnt;
+	struct msghdr *msg; /* MSG_OUT: scattered by its head (slot) */
+	int64_t slot;
 	size_t cap;
 	int exact;      /* STAT, IOCTL_ARG: the entry must be exactly cap */
 };

@@ -65,6 +65,8 @@ static const struct lind_hook hooks[] = {
 	{LIND_SYS_vfork, lind_hook_fork, NULL},
 	{LIND_SYS_wait4, lind_hook_wait, NULL},
 	{LIND_SYS_waitid, lind_hook_wait, NULL},
+	{LIND_SYS_sendmmsg, lind_hook_mmsg, NULL},
+	{LIND_SYS_recvmmsg, lind_hook_mmsg, NULL},
 };
 
 const struct lind_hook *lind_hook_for(uint32_t nr)

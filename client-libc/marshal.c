@@ -50,6 +50,81 @@ static long iov_total(const struct iovec *iov, long cnt)
 	return (long)clamp_io((long)t);
 }
 
+/* OUTL: the socklen_t behind argument n is the capacity (clamped to a
+ * frame; a negative one stays, for the layout to refuse).  A NULL buffer
+ * sends its socklen as NULL too: the call then writes neither. */
+static long outl_value(const struct lind_arg *g, const long a[6], int i,
+		       int64_t sent[6])
+{
+	sent[i] = 0;
+	if (!a[i] || !a[g->len])
+		return 0;
+	int cap = *(const int *)a[g->len];
+	sent[i] = cap < 0 ? cap : (int64_t)clamp_io(cap);
+	return 0;
+}
+
+/* Bytes in an iovec array, unclamped: -EMSGSIZE, -EINVAL, -EFAULT as
+ * Linux's sendmsg/recvmsg say. */
+static long msg_iov_total(const struct msghdr *m, size_t *total)
+{
+	if (m->msg_iovlen > IOV_MAX)
+		return -EMSGSIZE;
+	if (m->msg_iovlen && !m->msg_iov)
+		return -EFAULT;
+	size_t t = 0;
+	for (size_t k = 0; k < m->msg_iovlen; k++) {
+		if (m->msg_iov[k].iov_len > (size_t)SSIZE_MAX - t)
+			return -EINVAL;
+		if (m->msg_iov[k].iov_len && !m->msg_iov[k].iov_base)
+			return -EFAULT;
+		t += m->msg_iov[k].iov_len;
+	}
+	*total = t;
+	return 0;
+}
+
+/* MSG_*: the msghdr's sizes packed in its slot (lind_msg_slot).  A name
+ * over a sockaddr_storage is EINVAL to send and cut to one to receive;
+ * control over LIND_MSG_CTL_MAX is ENOBUFS to send (Linux's optmem
+ * limit) and cut to receive; the data is what fits in the frame with
+ * them, `cut` said when it was more. */
+static long msg_value(const struct lind_arg *g, const long a[6], int i,
+		      int64_t sent[6])
+{
+	const struct msghdr *m = (const struct msghdr *)a[i];
+	int out = g->kind == LK_MSG_OUT;
+	size_t data;
+	sent[i] = 0;
+	if (!m)
+		return -EFAULT;
+	size_t name = m->msg_name ? m->msg_namelen : 0;
+	size_t ctl = m->msg_controllen;
+	if ((int)m->msg_namelen < 0)
+		return -EINVAL;
+	if (name > LIND_MSG_NAME_MAX) {
+		if (!out)
+			return -EINVAL;
+		name = LIND_MSG_NAME_MAX;
+	}
+	if (ctl && !m->msg_control)
+		return -EFAULT;
+	if (ctl > LIND_MSG_CTL_MAX) {
+		if (!out)
+			return -ENOBUFS;
+		ctl = LIND_MSG_CTL_MAX;
+	}
+	long r = msg_iov_total(m, &data);
+	if (r < 0)
+		return r;
+	size_t room = LIND_MAX_IO - name - ctl -
+		      (out ? sizeof(struct lind_msg_head) : 0);
+	int cut = data > room;
+	sent[i] = lind_msg_slot((uint32_t)name, (uint32_t)ctl,
+				(uint32_t)(cut ? room : data), cut && !out);
+	return 0;
+}
+
 /*
  * What the relay sees in argument i's slot (the wire value): a number as
  * is, a pointer as the size lind_layout reads there (a struct's, 0 for
@@ -81,6 +156,11 @@ static long wire_value(const struct lind_syscall *row, const long a[6],
 	case LK_OBJ_IO:
 		sent[i] = a[i] ? g->len : 0;
 		return 0;
+	case LK_OUTL:
+		return outl_value(g, a, i, sent);
+	case LK_MSG_IN:
+	case LK_MSG_OUT:
+		return msg_value(g, a, i, sent);
 	case LK_IN:
 	case LK_STAT:
 	case LK_PTR:
@@ -94,7 +174,8 @@ static long wire_value(const struct lind_syscall *row, const long a[6],
 
 /* Argument i's Request.data entry, from its caller's pointer p. */
 static long plan_in(struct lind_plan *p, const struct lind_syscall *row,
-		    const struct lind_arg_layout *s, const void *ptr)
+		    int i, const struct lind_arg_layout *s, const void *ptr,
+		    int64_t slot)
 {
 	struct lind_in *d = &p->in[p->nin++];
 	*d = (struct lind_in){.p = ptr, .len = s->size};
@@ -106,15 +187,26 @@ static long plan_in(struct lind_plan *p, const struct lind_syscall *row,
 	}
 	if (s->iov)
 		d->iov = ptr;
+	if (row->arg[i].kind == LK_MSG_IN) {
+		d->msg = ptr;
+		d->slot = slot;
+		return 0; /* its pointers were checked by msg_value */
+	}
 	return d->len && !ptr ? -EFAULT : 0;
 }
 
 /* Argument i's Reply.data destination. */
-static long plan_out(struct lind_plan *p, const struct lind_arg_layout *s,
-		     void *ptr, long iovcnt)
+static long plan_out(struct lind_plan *p, const struct lind_syscall *row,
+		     int i, const struct lind_arg_layout *s, void *ptr,
+		     long iovcnt)
 {
 	struct lind_out *o = &p->out[p->nout++];
 	*o = (struct lind_out){.p = ptr, .cap = s->size, .exact = s->exact};
+	if (row->arg[i].kind == LK_MSG_OUT) {
+		o->msg = ptr;
+		o->slot = p->sent[i];
+		return 0;
+	}
 	if (s->iov) {
 		o->iov = ptr;
 		o->iovcnt = iovcnt;
@@ -136,6 +228,9 @@ long lind_plan(struct lind_plan *p, long nr, const long a[6])
 	long err[6];
 	for (int i = 0; i < 6; i++)
 		err[i] = wire_value(row, a, i, p->sent);
+	for (int i = 0; i < 6; i++) /* a NULL OUTL buffer: its length too */
+		if (row->arg[i].kind == LK_OUTL && !a[i])
+			p->sent[row->arg[i].len] = 0;
 	struct lind_layout l;
 	(void)lind_layout(row, p->sent, &l);
 	/* errors in argument order, as the relay would find them */
@@ -149,9 +244,10 @@ long lind_plan(struct lind_plan *p, long nr, const long a[6])
 			r = (row->flags & LF_E2BIG) && (s->dir & LIND_DIR_IN)
 				    ? -E2BIG : -EINVAL;
 		if (r == 0 && (s->dir & LIND_DIR_IN))
-			r = plan_in(p, row, s, (const void *)a[i]);
+			r = plan_in(p, row, i, s, (const void *)a[i],
+				    p->sent[i]);
 		if (r == 0 && (s->dir & LIND_DIR_OUT))
-			r = plan_out(p, s, (void *)a[i],
+			r = plan_out(p, row, i, s, (void *)a[i],
 				     s->iov ? a[row->arg[i].len] : 0);
 		if (r < 0)
 			return r;
@@ -193,15 +289,9 @@ static uint8_t *put_varint(uint8_t *o, uint64_t v)
 	return o;
 }
 
-static uint8_t *put_in(uint8_t *o, const struct lind_in *d)
+static uint8_t *put_iov(uint8_t *o, const struct iovec *v, size_t left)
 {
-	if (!d->iov) {
-		if (d->len)
-			memcpy(o, d->p, d->len);
-		return o + d->len;
-	}
-	size_t left = d->len;
-	for (const struct iovec *v = d->iov; left; v++) {
+	for (; left; v++) {
 		size_t n = v->iov_len < left ? v->iov_len : left;
 		if (n)
 			memcpy(o, v->iov_base, n);
@@ -209,6 +299,30 @@ static uint8_t *put_in(uint8_t *o, const struct lind_in *d)
 		left -= n;
 	}
 	return o;
+}
+
+/* MSG_IN: name, control, data (the sizes the slot says). */
+static uint8_t *put_msg(uint8_t *o, const struct lind_in *d)
+{
+	struct lind_msg_sizes m = lind_msg_sizes(d->slot);
+	if (m.name)
+		memcpy(o, d->msg->msg_name, m.name);
+	o += m.name;
+	if (m.ctl)
+		memcpy(o, d->msg->msg_control, m.ctl);
+	return put_iov(o + m.ctl, d->msg->msg_iov, m.data);
+}
+
+static uint8_t *put_in(uint8_t *o, const struct lind_in *d)
+{
+	if (d->msg)
+		return put_msg(o, d);
+	if (!d->iov) {
+		if (d->len)
+			memcpy(o, d->p, d->len);
+		return o + d->len;
+	}
+	return put_iov(o, d->iov, d->len);
 }
 
 /*
@@ -241,27 +355,61 @@ long lind_marshal(uint8_t *buf, size_t cap, const struct lind_plan *p)
 
 static int fits(const struct lind_out *o, const ProtobufCBinaryData *d)
 {
+	struct lind_msg_head h;
+	size_t off[3];
+	if (o->msg) /* its head says how it splits */
+		return d && lind_msg_reply(d->data, d->len, o->slot, &h,
+					   off) == 0;
 	if (!d) /* no entry: nothing written, unless a struct was due */
 		return !o->exact || o->cap == 0;
 	return o->exact ? d->len == o->cap : d->len <= o->cap;
 }
 
+static void scatter(const struct iovec *iov, long cnt, const uint8_t *p,
+		    size_t len)
+{
+	size_t done = 0;
+	for (long i = 0; i < cnt && done < len; i++) {
+		size_t n = len - done;
+		if (n > iov[i].iov_len)
+			n = iov[i].iov_len;
+		if (n)
+			memcpy(iov[i].iov_base, p + done, n);
+		done += n;
+	}
+}
+
+/* MSG_OUT (checked by fits): the name, control and data where the
+ * msghdr says, and its lengths and flags as recvmsg leaves them. */
+static void copy_msg(const struct lind_out *o, const ProtobufCBinaryData *d)
+{
+	struct lind_msg_head h;
+	size_t off[3];
+	struct msghdr *m = o->msg;
+	(void)lind_msg_reply(d->data, d->len, o->slot, &h, off);
+	if (off[1] > off[0])
+		memcpy(m->msg_name, d->data + off[0], off[1] - off[0]);
+	if (m->msg_name)
+		m->msg_namelen = h.namelen;
+	if (h.ctllen)
+		memcpy(m->msg_control, d->data + off[1], h.ctllen);
+	m->msg_controllen = h.ctllen;
+	scatter(m->msg_iov, (long)m->msg_iovlen, d->data + off[2], h.datalen);
+	m->msg_flags = (int)h.flags;
+}
+
 static void copy_out(const struct lind_out *o, const ProtobufCBinaryData *d)
 {
+	if (o->msg) {
+		copy_msg(o, d);
+		return;
+	}
 	if (!o->iov) {
 		if (d->len)
 			memcpy(o->p, d->data, d->len);
 		return;
 	}
-	size_t done = 0;
-	for (long i = 0; i < o->iovcnt && done < d->len; i++) {
-		size_t n = d->len - done;
-		if (n > o->iov[i].iov_len)
-			n = o->iov[i].iov_len;
-		if (n)
-			memcpy(o->iov[i].iov_base, d->data + done, n);
-		done += n;
-	}
+	scatter(o->iov, o->iovcnt, d->data, d->len);
 }
 
 

@@ -766,6 +766,15 @@ long srv_fcntl(struct call *c)
 	}
 }
 
+static long set_nonblock(struct call *c, struct ofd *o)
+{
+	int on;
+	if (!call_obj_in(c, 2, &on, sizeof on))
+		return -EFAULT;
+	o->flags = on ? o->flags | O_NONBLOCK : o->flags & ~O_NONBLOCK;
+	return 0;
+}
+
 long srv_ioctl(struct call *c)
 {
 	struct ofd *o = fd_get(cur(c)->fds, c->a[0]);
@@ -775,6 +784,8 @@ long srv_ioctl(struct call *c)
 	unsigned long req = (unsigned long)c->a[1];
 	if (req == TIOCGPGRP || req == TIOCSPGRP || req == TIOCGSID)
 		return srv_tty_job_ioctl(c, o, req);
+	if (req == FIONBIO) /* any description's O_NONBLOCK, as Linux */
+		return set_nonblock(c, o);
 	int size = lind_ioctl_size((uint64_t)c->a[1], &dir);
 	if (!o->ops->ioctl || dir != LIND_IOCTL_OUT)
 		return -ENOTTY;

@@ -6,6 +6,7 @@
 #include <assert.h>
 #include <errno.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/stat.h>
 
 #include "protocol.h"
@@ -62,6 +63,39 @@ static void obj_slot(const struct lind_arg *g, int64_t v, struct lind_arg_layout
 		s->bad = BAD_OBJ;
 }
 
+/* MSG_*: the slot's sizes, each within its bound and all within a
+ * frame's entry; bits beyond the fields are bad. */
+static void msg_slot(const struct lind_arg *g, int64_t v,
+		     struct lind_arg_layout *s)
+{
+	struct lind_msg_sizes m = lind_msg_sizes(v);
+	int out = g->kind == LK_MSG_OUT;
+	s->dir = out ? LIND_DIR_OUT : LIND_DIR_IN;
+	s->size = (size_t)m.name + m.ctl + m.data +
+		  (out ? sizeof(struct lind_msg_head) : 0);
+	if (v < 0 || (uint64_t)v >> 61 || m.name > LIND_MSG_NAME_MAX ||
+	    m.ctl > LIND_MSG_CTL_MAX || s->size > LIND_MAX_IO) {
+		s->bad = out ? BAD_CAP : BAD_IN;
+		s->size = out ? LIND_MAX_IO : SIZE_MAX;
+	}
+}
+
+int lind_msg_reply(const void *entry, size_t len, int64_t slot,
+		   struct lind_msg_head *h, size_t off[3])
+{
+	struct lind_msg_sizes cap = lind_msg_sizes(slot);
+	if (len < sizeof *h)
+		return -EIO;
+	memcpy(h, entry, sizeof *h);
+	size_t name = h->namelen < cap.name ? h->namelen : cap.name;
+	if (h->ctllen > cap.ctl || h->datalen > cap.data)
+		return -EIO;
+	off[0] = sizeof *h;
+	off[1] = off[0] + name;
+	off[2] = off[1] + h->ctllen;
+	return off[2] + h->datalen == len ? 0 : -EIO;
+}
+
 static void lay_arg(const struct lind_syscall *row, const int64_t a[6], int i,
 		    struct lind_arg_layout *s)
 {
@@ -88,6 +122,14 @@ static void lay_arg(const struct lind_syscall *row, const int64_t a[6], int i,
 	case LK_OUT:
 		s->dir = LIND_DIR_OUT;
 		sized(s, a[g->len], lind_arg_elem(g), BAD_CAP);
+		return;
+	case LK_OUTL: /* the slot carries the capacity */
+		s->dir = LIND_DIR_OUT;
+		sized(s, a[i], 1, BAD_CAP);
+		return;
+	case LK_MSG_IN:
+	case LK_MSG_OUT:
+		msg_slot(g, a[i], s);
 		return;
 	case LK_IOV_OUT: /* the slot carries the total capacity */
 		s->dir = LIND_DIR_OUT;

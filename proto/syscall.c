@@ -74,6 +74,7 @@ int lind_ioctl_size(uint64_t request, int *dir)
 		*dir = LIND_IOCTL_OUT;
 		return (int)sizeof(int);
 	case TIOCSPGRP:
+	case FIONBIO: /* any fd: its O_NONBLOCK (posix-server/sys_file.c) */
 		*dir = LIND_IOCTL_IN;
 		return (int)sizeof(int);
 	default:

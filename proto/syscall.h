@@ -21,6 +21,16 @@ enum lind_kind {
 	 * 0, else as len; a NULL in-struct travels as an empty data entry):
 	 * read by the call, written by it, or both (an offset it advances) */
 	LK_OBJ_IN, LK_OBJ_OUT, LK_OBJ_IO,
+	/* out: a socket call's buffer (an address, an option) whose
+	 * capacity is the socklen_t behind argument len (an OBJ_IO(4)) and
+	 * whose real length the call writes there; the slot carries the
+	 * capacity (0 with a NULL buffer, when len is sent NULL too) */
+	LK_OUTL,
+	/* a struct msghdr: MSG_IN its name, control and iovec data gathered
+	 * to one entry (sendmsg); MSG_OUT the same scattered back after a
+	 * struct lind_msg_head (recvmsg).  The slot carries the three sizes
+	 * (lind_msg_slot) */
+	LK_MSG_IN, LK_MSG_OUT,
 };
 
 enum lind_flag {
@@ -112,6 +122,9 @@ static inline uint32_t lind_row_nr(int i)
 #define LIND_A_OBJ_IN(n) {LK_OBJ_IN, n, 0}
 #define LIND_A_OBJ_OUT(n) {LK_OBJ_OUT, n, 0}
 #define LIND_A_OBJ_IO(n) {LK_OBJ_IO, n, 0}
+#define LIND_A_OUTL(n) {LK_OUTL, n, 0}
+#define LIND_A_MSG_IN {LK_MSG_IN, 0, 0}
+#define LIND_A_MSG_OUT {LK_MSG_OUT, 0, 0}
 #define LIND_F_0 0
 #define LIND_F_SPLIT LF_SPLIT
 #define LIND_F_NULLPATH LF_NULLPATH
@@ -140,13 +153,14 @@ static inline const struct lind_syscall *lind_syscall_row(uint64_t nr)
 static inline int lind_kind_is_in(int k)
 {
 	return k == LK_PATH || k == LK_IN || k == LK_IOV_IN || k == LK_OBJ_IN ||
-	       k == LK_OBJ_IO;
+	       k == LK_OBJ_IO || k == LK_MSG_IN;
 }
 
 static inline int lind_kind_is_out(int k)
 {
 	return k == LK_OUT || k == LK_IOV_OUT || k == LK_STAT ||
-	       k == LK_OBJ_OUT || k == LK_OBJ_IO;
+	       k == LK_OBJ_OUT || k == LK_OBJ_IO || k == LK_OUTL ||
+	       k == LK_MSG_OUT;
 }
 
 static inline int lind_kind_is_obj(int k)
@@ -163,8 +177,55 @@ static inline unsigned lind_arg_elem(const struct lind_arg *g)
 /* Kinds whose len names another argument (a length or count). */
 static inline int lind_kind_has_len(int k)
 {
-	return k == LK_IN || k == LK_OUT || k == LK_IOV_IN || k == LK_IOV_OUT;
+	return k == LK_IN || k == LK_OUT || k == LK_IOV_IN || k == LK_IOV_OUT ||
+	       k == LK_OUTL;
 }
+
+/*
+ * A msghdr's sizes in its MSG_IN/MSG_OUT slot: data bytes (bits 0-31),
+ * name bytes (32-43), control bytes (44-59) and `cut` (bit 60: the
+ * caller's data was more than a frame holds, so only its start went).
+ * In: the entry is name, control, data, exactly.  Out: the sizes are
+ * capacities; the entry is a struct lind_msg_head, the name (at most its
+ * capacity), the control and the data bytes.
+ */
+#define LIND_MSG_NAME_MAX 128 /* sizeof(struct sockaddr_storage) */
+#define LIND_MSG_CTL_MAX 4096 /* control bytes a frame carries */
+
+struct lind_msg_sizes {
+	uint32_t name, ctl, data;
+	int cut;
+};
+
+struct lind_msg_head {
+	uint32_t namelen; /* the sender's address length (may exceed what
+			   * came: msg_namelen, as Linux says it) */
+	uint32_t ctllen;  /* control bytes that follow */
+	uint32_t datalen; /* data bytes that follow */
+	uint32_t flags;   /* msg_flags: MSG_TRUNC, MSG_CTRUNC, MSG_EOR... */
+};
+
+static inline int64_t lind_msg_slot(uint32_t name, uint32_t ctl,
+				    uint32_t data, int cut)
+{
+	return (int64_t)data | (int64_t)(name & 0xfff) << 32 |
+	       (int64_t)(ctl & 0xffff) << 44 | (int64_t)(cut != 0) << 60;
+}
+
+static inline struct lind_msg_sizes lind_msg_sizes(int64_t slot)
+{
+	uint64_t v = (uint64_t)slot;
+	return (struct lind_msg_sizes){.data = (uint32_t)v,
+				       .name = (uint32_t)(v >> 32) & 0xfff,
+				       .ctl = (uint32_t)(v >> 44) & 0xffff,
+				       .cut = (int)(v >> 60) & 1};
+}
+
+/* A MSG_OUT entry of len bytes checked against its slot: 0 with *h and
+ * the offsets of name, control and data in it, or -EIO when its parts do
+ * not add up to len or overrun a capacity. */
+int lind_msg_reply(const void *entry, size_t len, int64_t slot,
+		   struct lind_msg_head *h, size_t off[3]);
 
 /* ioctl requests whose argument we carry: size in bytes, direction.
  * IO: the struct goes in and comes back (fcntl F_GETLK); PLAIN: the

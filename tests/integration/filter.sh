@@ -31,11 +31,12 @@ getppid = 1, hijacked 0" "$(hostile sigsys)"
 served "rt_sigaction(SIGSYS) with the magic"
 
 # poll and a peek elsewhere than the attach socket go to the server, which
-# has no poll or recvfrom yet (ENOSYS), never to the host; a kill of pid 1
+# has no poll yet (ENOSYS) and finds no socket at fd 0 (ENOTSOCK), never
+# to the host; a kill of pid 1
 # is a kill of virtual pid 1, which no cage has (ESRCH), not of host init
 expect_eq "forged magic reaches no other host call" \
 	"forged poll: ENOSYS
-forged peek at fd 0: ENOSYS
+forged peek at fd 0: ENOTSOCK
 forged kill of pid 1: ESRCH" "$(hostile magic)"
 served "forged magic"
 

@@ -7,7 +7,7 @@ check_PROGRAMS += tests/unit/test_client_marshal
 TESTS += tests/unit/test_client_marshal
 tests_unit_test_client_marshal_SOURCES = tests/unit/test_client_marshal.c \
 	client-libc/marshal.c client-libc/syscall.c client-libc/hostfd.c \
-	client-libc/hooks.c client-libc/fork.c \
+	client-libc/hooks.c client-libc/fork.c client-libc/sockmsg.c \
 	client-libc/client.h
 tests_unit_test_client_marshal_CFLAGS = $(LIND_CFLAGS) $(CMOCKA_CFLAGS) \
 	$(PROTOBUF_C_CFLAGS) -I$(srcdir)/client-libc

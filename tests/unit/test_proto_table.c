@@ -31,7 +31,7 @@ static void test_rows(void **st)
 		int ioctl = 0, ioctl_arg = 0, ended = 0;
 		for (int i = 0; i < 6; i++) {
 			const struct lind_arg *a = &row->arg[i];
-			assert_true(a->kind <= LK_OBJ_IO);
+			assert_true(a->kind <= LK_MSG_OUT);
 			if (a->kind == LK_NONE) {
 				ended = 1;
 				continue;
@@ -51,6 +51,11 @@ static void test_rows(void **st)
 					assert_int_equal(lk, LK_SIZE);
 				else
 					assert_true(lk == LK_INT || lk == LK_SIZE);
+			} else if (k == LK_OUTL) {
+				/* its capacity is the socklen_t behind len */
+				assert_true(a->len < 6 && a->len != i);
+				assert_int_equal(row->arg[a->len].kind, LK_OBJ_IO);
+				assert_int_equal(row->arg[a->len].len, 4);
 			} else if (lind_kind_is_obj(k)) {
 				/* a struct's size, carried whole in a frame */
 				assert_true(a->len > 0 && a->len <= 4096);
@@ -241,6 +246,92 @@ static void test_layout_obj(void **st)
 	assert_non_null(lay.arg[3].bad);
 }
 
+/* OUTL: the slot is the capacity (the socklen behind its length
+ * argument, which travels as an OBJ_IO of 4 bytes). */
+static void test_layout_outl(void **st)
+{
+	(void)st;
+	assert_int_equal(layout(LIND_SYS_accept, A(3, 110, 4)), 0);
+	expect_slot(1, LIND_DIR_OUT, 110, 0);
+	expect_slot(2, LIND_DIR_INOUT, 4, 1);
+	assert_int_equal(lay.nin, 1);
+	assert_int_equal(lay.nout, 2);
+	assert_int_equal(layout(LIND_SYS_accept, A(3, 0, 0)), 0); /* NULLs */
+	expect_slot(1, LIND_DIR_OUT, 0, 0);
+	expect_slot(2, LIND_DIR_INOUT, 0, 1);
+	assert_int_equal(layout(LIND_SYS_getsockopt, A(3, 1, 3, 4, 4)), 0);
+	expect_slot(3, LIND_DIR_OUT, 4, 0);
+	const int64_t bad[] = {-1, LIND_MAX_IO + 1, INT64_MIN};
+	for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+		assert_int_equal(layout(LIND_SYS_getpeername, A(3, bad[k], 4)),
+				 -EINVAL);
+		assert_non_null(lay.arg[1].bad);
+		assert_int_equal(lay.arg[1].size, LIND_MAX_IO);
+	}
+}
+
+/* MSG_IN/MSG_OUT: the slot packs the name, control and data sizes; the
+ * out entry starts with a struct lind_msg_head. */
+static void test_layout_msg(void **st)
+{
+	(void)st;
+	int64_t v = lind_msg_slot(16, 24, 1000, 0);
+	struct lind_msg_sizes z = lind_msg_sizes(v);
+	assert_int_equal(z.name, 16);
+	assert_int_equal(z.ctl, 24);
+	assert_int_equal(z.data, 1000);
+	assert_int_equal(z.cut, 0);
+	assert_int_equal(lind_msg_sizes(lind_msg_slot(0, 0, 5, 1)).cut, 1);
+	assert_int_equal(layout(LIND_SYS_sendmsg, A(3, v, 0)), 0);
+	expect_slot(1, LIND_DIR_IN, 1040, 0);
+	assert_int_equal(layout(LIND_SYS_recvmsg, A(3, v, 0)), 0);
+	expect_slot(1, LIND_DIR_OUT, 1040 + sizeof(struct lind_msg_head), 0);
+	const int64_t bad[] = {
+		-1, lind_msg_slot(LIND_MSG_NAME_MAX + 1, 0, 0, 0),
+		lind_msg_slot(0, LIND_MSG_CTL_MAX + 1, 0, 0),
+		lind_msg_slot(0, 0, LIND_MAX_IO + 1, 0),
+		lind_msg_slot(100, 100, LIND_MAX_IO - 199, 0),
+		(int64_t)1 << 61};
+	for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+		assert_int_equal(layout(LIND_SYS_sendmsg, A(3, bad[k], 0)),
+				 -EINVAL);
+		assert_int_equal(lay.arg[1].size, SIZE_MAX);
+		assert_int_equal(layout(LIND_SYS_recvmsg, A(3, bad[k], 0)),
+				 -EINVAL);
+		assert_int_equal(lay.arg[1].size, LIND_MAX_IO);
+	}
+}
+
+/* A recvmsg entry is taken only when its parts add up within the
+ * capacities its slot gave. */
+static void test_msg_reply(void **st)
+{
+	(void)st;
+	uint8_t e[64] = {0};
+	struct lind_msg_head h = {.namelen = 20, .ctllen = 8, .datalen = 4,
+				  .flags = 0x20};
+	int64_t slot = lind_msg_slot(16, 8, 8, 0);
+	size_t off[3];
+	struct lind_msg_head got;
+	memcpy(e, &h, sizeof h);
+	/* a name longer than its room comes cut to it */
+	size_t len = sizeof h + 16 + 8 + 4;
+	assert_int_equal(lind_msg_reply(e, len, slot, &got, off), 0);
+	assert_int_equal(off[0], sizeof h);
+	assert_int_equal(off[1], sizeof h + 16);
+	assert_int_equal(off[2], sizeof h + 24);
+	assert_int_equal(got.flags, 0x20);
+	assert_int_equal(lind_msg_reply(e, len + 1, slot, &got, off), -EIO);
+	assert_int_equal(lind_msg_reply(e, len - 1, slot, &got, off), -EIO);
+	assert_int_equal(lind_msg_reply(e, 3, slot, &got, off), -EIO);
+	h.ctllen = 9; /* over its capacity */
+	memcpy(e, &h, sizeof h);
+	assert_int_equal(lind_msg_reply(e, len + 1, slot, &got, off), -EIO);
+	h.ctllen = 8, h.datalen = 0xffffffff; /* wraps nothing */
+	memcpy(e, &h, sizeof h);
+	assert_int_equal(lind_msg_reply(e, len, slot, &got, off), -EIO);
+}
+
 static void test_layout_ioctl(void **st)
 {
 	(void)st;
@@ -339,6 +430,9 @@ int main(void)
 		cmocka_unit_test(test_layout_iov),
 		cmocka_unit_test(test_layout_stat),
 		cmocka_unit_test(test_layout_obj),
+		cmocka_unit_test(test_layout_outl),
+		cmocka_unit_test(test_layout_msg),
+		cmocka_unit_test(test_msg_reply),
 		cmocka_unit_test(test_layout_ioctl),
 		cmocka_unit_test(test_layout_ptr),
 		cmocka_unit_test(test_layout_all_rows_hostile),

@@ -1,0 +1,196 @@
+/*
+ * The socket kind of open file description (sock.h): read and write are
+ * a receive and a send without flags, stat says S_IFSOCK, /proc names it
+ * socket:[id], poll and waitq are the family's.  Parking with the
+ * socket's SO_RCVTIMEO/SO_SNDTIMEO is here, so every family times out
+ * the same way.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
+
+#include "ofd.h"
+#include "sock.h"
+#include "sys.h"
+#include "wait.h"
+
+#define SOCKFS_MAGIC 0x534f434b
+#define SOCK_DEV 0x8 /* st_dev of sockets: no virtual file has it */
+#define SOCK_BUF_DEFAULT 212992 /* Linux's net.core.[rw]mem_default */
+
+static unsigned long nsocks;
+static uint64_t next_id = 1;
+
+unsigned long sock_count(void)
+{
+	return nsocks;
+}
+
+struct sock *sock_of(struct ofd *o)
+{
+	return o && o->ops == &ofd_sock_ops ? o->priv : NULL;
+}
+
+long sock_new(struct call *c, const struct sock_family *fam, int type,
+	      int protocol, int flags, struct sock **out)
+{
+	if (ofd_files_full())
+		return -ENFILE;
+	struct sock *s = calloc(1, sizeof *s);
+	if (!s)
+		return -ENOMEM;
+	*s = (struct sock){.fam = fam, .type = type, .id = next_id++,
+			   .rcvbuf = SOCK_BUF_DEFAULT,
+			   .sndbuf = SOCK_BUF_DEFAULT,
+			   .uid = c->cage->cred.fsuid,
+			   .gid = c->cage->cred.fsgid, .ctime = vfs_now()};
+	long r = fam->create(c, s, protocol);
+	if (r < 0) {
+		free(s);
+		return r;
+	}
+	s->file = ofd_new(&ofd_sock_ops, O_RDWR | (flags & O_NONBLOCK), NULL,
+			  NULL);
+	if (!s->file) {
+		s->ops->release(s);
+		free(s);
+		return -ENOMEM;
+	}
+	s->file->priv = s;
+	nsocks++;
+	*out = s;
+	return 0;
+}
+
+int sock_install(struct call *c, struct sock *s, bool cloexec)
+{
+	int fd = fd_install(c->cage->fds, 0, s->file, cloexec);
+	if (fd < 0)
+		sock_drop(s);
+	return fd;
+}
+
+void sock_drop(struct sock *s)
+{
+	ofd_put(srv.vfs, s->file);
+}
+
+long sock_park(struct call *c, struct sock *s, struct waitq *q,
+	       unsigned events, bool sending)
+{
+	int64_t t = sending ? s->sndtimeo : s->rcvtimeo;
+	c->hold = s->file;
+	long r = call_park(c, &q, 1, events, t ? t : -1);
+	return r == -ETIMEDOUT ? -EAGAIN : r;
+}
+
+/* ---- the description -------------------------------------------------- */
+
+static long sock_read(struct call *c, struct ofd *o, void *buf, size_t cap,
+		      const int64_t *pos)
+{
+	struct sock *s = o->priv;
+	if (pos)
+		return -ESPIPE;
+	if (!s->ops->recvmsg)
+		return -EINVAL;
+	struct sock_recv m = {.data = buf, .cap = cap,
+			      .nonblock = o->flags & O_NONBLOCK};
+	return s->ops->recvmsg(c, s, &m);
+}
+
+static long sock_write(struct call *c, struct ofd *o, const void *buf,
+		       size_t len, const int64_t *pos)
+{
+	struct sock *s = o->priv;
+	if (pos)
+		return -ESPIPE;
+	if (!s->ops->sendmsg)
+		return -EINVAL;
+	struct sock_send m = {.data = buf, .len = len,
+			      .nonblock = o->flags & O_NONBLOCK};
+	return s->ops->sendmsg(c, s, &m);
+}
+
+static long sock_stat(struct ofd *o, struct stat *st)
+{
+	struct sock *s = o->priv;
+	memset(st, 0, sizeof *st);
+	st->st_dev = SOCK_DEV;
+	st->st_ino = s->id;
+	st->st_mode = S_IFSOCK | 0777;
+	st->st_nlink = 1;
+	st->st_uid = s->uid;
+	st->st_gid = s->gid;
+	st->st_blksize = 4096;
+	st->st_atim.tv_sec = st->st_mtim.tv_sec = st->st_ctim.tv_sec =
+		s->ctime / 1000000000;
+	st->st_atim.tv_nsec = st->st_mtim.tv_nsec = st->st_ctim.tv_nsec =
+		s->ctime % 1000000000;
+	return 0;
+}
+
+static long sock_statfs(struct ofd *o, struct statfs *sf)
+{
+	(void)o;
+	memset(sf, 0, sizeof *sf);
+	sf->f_type = SOCKFS_MAGIC;
+	sf->f_bsize = 4096;
+	sf->f_namelen = 255;
+	sf->f_frsize = 4096;
+	return 0;
+}
+
+static long sock_name(struct ofd *o, char *out, size_t cap)
+{
+	struct sock *s = o->priv;
+	return snprintf(out, cap, "socket:[%llu]", (unsigned long long)s->id);
+}
+
+static long sock_ioctl(struct ofd *o, unsigned long req, void *arg)
+{
+	struct sock *s = o->priv;
+	if (req != FIONREAD || !s->ops->inq)
+		return -ENOTTY;
+	int n = s->ops->inq(s);
+	if (n < 0)
+		return n;
+	memcpy(arg, &n, sizeof n);
+	return 0;
+}
+
+static unsigned sock_poll(struct ofd *o)
+{
+	struct sock *s = o->priv;
+	return s->ops->poll ? s->ops->poll(s) : POLLIN | POLLOUT;
+}
+
+static struct waitq *sock_waitq(struct ofd *o, unsigned events)
+{
+	struct sock *s = o->priv;
+	return s->ops->waitq ? s->ops->waitq(s, events) : NULL;
+}
+
+static void sock_release(struct ofd *o)
+{
+	struct sock *s = o->priv;
+	s->ops->release(s);
+	nsocks--;
+	free(s);
+}
+
+const struct ofd_ops ofd_sock_ops = {
+	.kind = "socket",
+	.read = sock_read,
+	.write = sock_write,
+	.stat = sock_stat,
+	.statfs = sock_statfs,
+	.name = sock_name,
+	.ioctl = sock_ioctl,
+	.poll = sock_poll,
+	.waitq = sock_waitq,
+	.release = sock_release,
+};
