@@ -1,22 +1,29 @@
 /*
- * AF_INET and AF_INET6 sockets over host sockets the server owns (see
- * sock_inet.h).  The host socket is non-blocking; a call that would block
- * for the cage parks on rq (accept, receive) or wq (connect, send), and a
- * watcher on the host socket, armed while someone waits, wakes them:
+ * AF_INET and AF_INET6 (sock.h's families): a host socket the server
+ * makes and owns, always non-blocking on the host (the server never
+ * blocks), behind the cage's socket.  A call that would block for the
+ * cage parks (sock_park: the socket's timeouts) on rq (accept, receive)
+ * or wq (connect, send), and a libev watcher on the host socket, armed
+ * while someone may wait, wakes them.  Every address a call names passes
+ * net_policy.h first.  As Linux:
  *   connect   EINPROGRESS/EALREADY: non-blocking, answered; blocking,
- *             parked until the host says writable, then SO_ERROR
- *             (interrupted: EINTR, the connect goes on; SO_SNDTIMEO:
- *             EINPROGRESS, as Linux);
+ *             parked until the host socket is writable, then asked again
+ *             (its answer is the blocking connect's: 0 or the error);
+ *             interrupted: EINTR, the connect goes on; SO_SNDTIMEO:
+ *             EINPROGRESS;
  *   send      a blocking stream send answers once all is sent (or what
- *             was sent when a signal or SO_SNDTIMEO ends it); the host
- *             call always has MSG_NOSIGNAL: SIGPIPE is the client's;
+ *             was sent when a signal or SO_SNDTIMEO ends it: a re-run
+ *             sends on from c->progress); the host call always has
+ *             MSG_NOSIGNAL (SIGPIPE is the client's);
  *   recv      MSG_WAITALL on a stream waits until the host holds the whole
  *             count (or the peer shut down), then takes it in one call;
- *   close     SO_LINGER's time is kept, not given to the host, whose
- *             close would then block the server; l_linger 0 (a reset) is.
- * Options are those programs use, passed to the host (a list: nothing
- * that needs privilege the cage lacks, nothing that escapes
- * net_policy.h); others are ENOPROTOOPT.
+ *   close     SO_LINGER's time stays virtual (sys_socket.c), as the host's
+ *             close would block the server; l_linger 0, a reset, is done.
+ * Options: those programs use, passed to the host (a list: nothing that
+ * needs privilege the cage lacks or escapes the policy; SO_RCVTIMEO,
+ * SO_SNDTIMEO, SO_LINGER are the layer's); others ENOPROTOOPT.  Control
+ * messages are not sent (EINVAL): on the host, they would be the
+ * server's.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -32,25 +39,28 @@
 
 #include "cage.h"
 #include "net_policy.h"
-#include "ofd.h"
 #include "server.h"
-#include "sock_inet.h"
+#include "sock.h"
 #include "wait.h"
 
-struct inet_sock {
+struct inet {
 	int fd; /* the host socket, O_NONBLOCK */
-	int family, type;
 	bool wild; /* bound to loopback for the cage's wildcard */
-	struct linger linger; /* as the cage set it */
 	struct waitq rq, wq;
 	ev_io rw, ww; /* active while someone may wait */
 };
 
-static unsigned long nsocks;
+static const struct sock_ops inet_ops;
+static unsigned long ninet;
 
-unsigned long inet_sock_count(void)
+unsigned long sock_inet_count(void)
 {
-	return nsocks;
+	return ninet;
+}
+
+static struct inet *in_of(struct sock *s)
+{
+	return s->priv;
 }
 
 static void on_ready(struct ev_loop *loop, ev_io *w, int revents)
@@ -61,23 +71,38 @@ static void on_ready(struct ev_loop *loop, ev_io *w, int revents)
 	waitq_wake(w->data, ev | POLLERR);
 }
 
-static long wrap(int fd, int family, int type, struct inet_sock **out)
+/* The family state around host socket fd (taken over): NULL and fd
+ * closed when out of memory. */
+static struct inet *inet_wrap(int fd)
 {
-	struct inet_sock *s = calloc(1, sizeof *s);
-	if (!s) {
+	struct inet *in = calloc(1, sizeof *in);
+	if (!in) {
 		close(fd);
-		return -ENOMEM;
+		return NULL;
 	}
-	s->fd = fd;
-	s->family = family;
-	s->type = type;
-	ev_io_init(&s->rw, on_ready, fd, EV_READ);
-	ev_io_init(&s->ww, on_ready, fd, EV_WRITE);
-	s->rw.data = &s->rq;
-	s->ww.data = &s->wq;
-	nsocks++;
-	*out = s;
-	return 0;
+	in->fd = fd;
+	ev_io_init(&in->rw, on_ready, fd, EV_READ);
+	ev_io_init(&in->ww, on_ready, fd, EV_WRITE);
+	in->rw.data = &in->rq;
+	in->ww.data = &in->wq;
+	ninet++;
+	return in;
+}
+
+static void inet_release(struct sock *s)
+{
+	struct inet *in = in_of(s);
+	if (srv.loop) {
+		ev_io_stop(srv.loop, &in->rw);
+		ev_io_stop(srv.loop, &in->ww);
+	}
+	if (s->linger.l_onoff && s->linger.l_linger == 0) {
+		struct linger reset = {1, 0}; /* a reset: closes at once */
+		setsockopt(in->fd, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
+	}
+	close(in->fd);
+	ninet--;
+	free(in);
 }
 
 /* Linux's inet_create answers, for the types and protocols offered. */
@@ -93,377 +118,334 @@ static long check_type(int type, int protocol)
 	return protocol && protocol != own ? -EPROTONOSUPPORT : 0;
 }
 
-long inet_sock_new(const struct cage *cg, int family, int type, int protocol,
-		   struct inet_sock **out)
+static long inet_create(struct call *c, struct sock *s, int protocol)
 {
-	long r = check_type(type, protocol);
+	long r = check_type(s->type, protocol);
 	if (r == 0)
-		r = net_socket_ok(cg);
+		r = net_socket_ok(c->cage);
 	if (r < 0)
 		return r;
-	int fd = socket(family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol);
+	int fd = socket(s->fam->family, s->type | SOCK_NONBLOCK | SOCK_CLOEXEC,
+			protocol);
 	if (fd < 0)
 		return -errno;
-	return wrap(fd, family, type, out);
+	if (!(s->priv = inet_wrap(fd)))
+		return -ENOMEM;
+	s->ops = &inet_ops;
+	s->protocol = s->type == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP;
+	return 0;
 }
 
-void inet_sock_free(struct inet_sock *s)
-{
-	if (srv.loop) {
-		ev_io_stop(srv.loop, &s->rw);
-		ev_io_stop(srv.loop, &s->ww);
-	}
-	close(s->fd);
-	nsocks--;
-	free(s);
-}
-
-int inet_sock_type(const struct inet_sock *s)
-{
-	return s->type;
-}
+const struct sock_family sock_inet_family = {.family = AF_INET,
+					     .create = inet_create};
+const struct sock_family sock_inet6_family = {.family = AF_INET6,
+					      .create = inet_create};
 
 /* ---- waiting ------------------------------------------------------------ */
 
-/* SO_RCVTIMEO or SO_SNDTIMEO (kept by the host, which ignores them on a
- * non-blocking socket): the park's timeout, -1 for none. */
-static int64_t timeout_ns(const struct inet_sock *s, bool write)
+static void arm(struct inet *in, bool write)
 {
-	struct timeval tv;
-	socklen_t len = sizeof tv;
-	if (getsockopt(s->fd, SOL_SOCKET, write ? SO_SNDTIMEO : SO_RCVTIMEO,
-		       &tv, &len) < 0 || (!tv.tv_sec && !tv.tv_usec))
-		return -1;
-	return (int64_t)tv.tv_sec * 1000000000 + (int64_t)tv.tv_usec * 1000;
-}
-
-static void arm(struct inet_sock *s, bool write)
-{
-	ev_io *w = write ? &s->ww : &s->rw;
+	ev_io *w = write ? &in->ww : &in->rw;
 	if (srv.loop && !ev_is_active(w))
 		ev_io_start(srv.loop, w);
 }
 
-/* SRV_PARKED, or -EINTR, -ETIMEDOUT (the timeout ran out), -EAGAIN... */
-static long park(struct call *c, struct ofd *o, struct inet_sock *s,
-		 bool write)
+static long park(struct call *c, struct sock *s, bool write)
 {
-	struct waitq *q = write ? &s->wq : &s->rq;
-	c->hold = o;
-	long r = call_park(c, &q, 1, write ? POLLOUT : POLLIN,
-			   timeout_ns(s, write));
+	struct inet *in = in_of(s);
+	long r = sock_park(c, s, write ? &in->wq : &in->rq,
+			   write ? POLLOUT : POLLIN, write);
 	if (r == SRV_PARKED)
-		arm(s, write);
+		arm(in, write);
 	return r;
 }
 
-static bool may_wait(const struct ofd *o, int flags)
+static unsigned inet_poll(struct sock *s)
 {
-	return !(o->flags & O_NONBLOCK) && !(flags & MSG_DONTWAIT);
-}
-
-unsigned inet_poll(struct inet_sock *s)
-{
-	struct pollfd p = {s->fd, POLLIN | POLLOUT | POLLPRI | POLLRDHUP, 0};
+	struct pollfd p = {in_of(s)->fd, POLLIN | POLLOUT | POLLPRI | POLLRDHUP,
+			   0};
 	return poll(&p, 1, 0) == 1 ? (unsigned)p.revents : 0;
 }
 
-struct waitq *inet_waitq(struct inet_sock *s, unsigned events)
+static struct waitq *inet_waitq(struct sock *s, unsigned events)
 {
+	struct inet *in = in_of(s);
 	bool write = events & POLLOUT;
-	arm(s, write);
-	return write ? &s->wq : &s->rq;
+	arm(in, write);
+	return write ? &in->wq : &in->rq;
+}
+
+static int inet_inq(struct sock *s)
+{
+	int n = 0;
+	return ioctl(in_of(s)->fd, SIOCINQ, &n) < 0 ? -errno : n;
 }
 
 /* ---- addresses ---------------------------------------------------------- */
 
 /* Under a policy that forbids the wildcard, an unbound socket is bound to
  * loopback before the host would bind it to the wildcard itself. */
-static long bind_first(struct call *c, struct inet_sock *s)
+static long bind_first(struct call *c, struct sock *s)
 {
+	struct inet *in = in_of(s);
 	struct sockaddr_storage sa;
 	socklen_t len = sizeof sa;
 	if (!net_bind_first(c->cage))
 		return 0;
-	if (getsockname(s->fd, (struct sockaddr *)&sa, &len) < 0)
+	if (getsockname(in->fd, (struct sockaddr *)&sa, &len) < 0)
 		return -errno;
 	if (((struct sockaddr_in *)&sa)->sin_port) /* same place in in6 */
 		return 0;
-	len = net_loopback(s->family, &sa);
-	if (bind(s->fd, (struct sockaddr *)&sa, len) < 0)
+	len = net_loopback(s->fam->family, &sa);
+	if (bind(in->fd, (struct sockaddr *)&sa, len) < 0)
 		return -errno;
-	s->wild = true;
+	in->wild = true;
 	return 0;
 }
 
-long inet_bind(struct call *c, struct inet_sock *s, const void *addr,
-	       socklen_t len)
+static long inet_bind(struct call *c, struct sock *s, const void *addr,
+		      size_t len)
 {
 	struct sockaddr_storage sa;
 	bool wild;
-	if (len > sizeof sa)
-		return -EINVAL;
 	memset(&sa, 0, sizeof sa);
-	memcpy(&sa, addr, len);
-	long r = net_bind_addr(c->cage, &sa, len, &wild);
+	memcpy(&sa, addr, len); /* the layer: at most LIND_MSG_NAME_MAX */
+	long r = net_bind_addr(c->cage, &sa, (socklen_t)len, &wild);
 	if (r < 0)
 		return r;
-	if (bind(s->fd, (struct sockaddr *)&sa, len) < 0)
+	if (bind(in_of(s)->fd, (struct sockaddr *)&sa, (socklen_t)len) < 0)
 		return -errno;
-	s->wild = wild;
+	in_of(s)->wild = wild;
 	return 0;
 }
 
-long inet_listen(struct call *c, struct inet_sock *s, int backlog)
+static long inet_listen(struct call *c, struct sock *s, int backlog)
 {
 	long r = s->type == SOCK_STREAM ? bind_first(c, s) : 0;
 	if (r < 0)
 		return r;
-	return listen(s->fd, backlog) < 0 ? -errno : 0;
+	return listen(in_of(s)->fd, backlog) < 0 ? -errno : 0;
 }
 
-long inet_name(struct inet_sock *s, bool peer, struct sockaddr_storage *sa,
-	       socklen_t *len)
+static long inet_getname(struct sock *s, void *addr, size_t *len, bool peer)
 {
-	*len = sizeof *sa;
-	int r = peer ? getpeername(s->fd, (struct sockaddr *)sa, len)
-		     : getsockname(s->fd, (struct sockaddr *)sa, len);
-	if (r < 0)
+	struct sockaddr_storage sa;
+	socklen_t l = sizeof sa;
+	int fd = in_of(s)->fd;
+	if ((peer ? getpeername(fd, (void *)&sa, &l)
+		  : getsockname(fd, (void *)&sa, &l)) < 0)
 		return -errno;
-	if (!peer && s->wild)
-		net_wildcard(sa);
+	if (!peer && in_of(s)->wild)
+		net_wildcard(&sa);
+	memcpy(addr, &sa, l);
+	*len = l;
 	return 0;
 }
 
 /* ---- connections -------------------------------------------------------- */
 
-long inet_accept(struct call *c, struct ofd *o, struct inet_sock *s,
-		 struct sockaddr_storage *peer, socklen_t *plen,
-		 struct inet_sock **out)
+static long inet_accept(struct call *c, struct sock *s, bool nonblock,
+			struct sock **out)
 {
-	*plen = sizeof *peer;
-	int fd = accept4(s->fd, (struct sockaddr *)peer, plen,
-			 SOCK_NONBLOCK | SOCK_CLOEXEC);
-	if (fd >= 0)
-		return wrap(fd, s->family, s->type, out);
-	long r = -errno;
-	if (r != -EAGAIN || !may_wait(o, 0))
-		return r;
-	r = park(c, o, s, false);
-	return r == -ETIMEDOUT ? -EAGAIN : r;
-}
-
-/* A blocking connect the host had not finished: done yet? */
-static long connect_wait(struct call *c, struct ofd *o, struct inet_sock *s)
-{
-	struct pollfd p = {s->fd, POLLOUT, 0};
-	if (poll(&p, 1, 0) == 1) {
-		int err = 0;
-		socklen_t len = sizeof err;
-		if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
-			return -errno;
-		return -err;
+	int fd = accept4(in_of(s)->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (fd < 0) {
+		long r = -errno;
+		return r == -EAGAIN && !nonblock ? park(c, s, false) : r;
 	}
-	long r = park(c, o, s, true);
-	return r == -ETIMEDOUT ? -EINPROGRESS : r;
+	struct inet *in = inet_wrap(fd);
+	if (!in)
+		return -ENOMEM;
+	long r = sock_new_from(c, s, in, out);
+	if (r < 0)
+		inet_release(&(struct sock){.priv = in});
+	return r;
 }
 
-long inet_connect(struct call *c, struct ofd *o, struct inet_sock *s,
-		  const void *addr, socklen_t len)
+/* The host's connect in progress, asked again: 0 once connected, its
+ * error once it failed (the host socket then is as a blocking connect
+ * leaves it), else parked until the host socket is writable. */
+static long connect_wait(struct call *c, struct sock *s, const void *addr,
+			 size_t len)
+{
+	if (connect(in_of(s)->fd, addr, (socklen_t)len) == 0)
+		return 0;
+	long r = -errno;
+	if (r != -EALREADY && r != -EINPROGRESS)
+		return r;
+	r = park(c, s, true);
+	return r == -EAGAIN && c->expired ? -EINPROGRESS : r;
+}
+
+static long inet_connect(struct call *c, struct sock *s, const void *addr,
+			 size_t len, bool nonblock)
 {
 	if (c->rerun && c->progress)
-		return connect_wait(c, o, s);
-	long r = net_dest_ok(c->cage, addr, len, true);
+		return connect_wait(c, s, addr, len);
+	long r = net_dest_ok(c->cage, addr, (socklen_t)len, true);
 	if (r < 0)
 		return r;
-	if (connect(s->fd, addr, len) == 0)
+	if (connect(in_of(s)->fd, addr, (socklen_t)len) == 0)
 		return 0;
 	r = -errno;
-	if ((r != -EINPROGRESS && r != -EALREADY) || !may_wait(o, 0))
+	if ((r != -EINPROGRESS && r != -EALREADY) || nonblock)
 		return r;
 	c->progress = 1; /* the host connects: only wait from now on */
-	return connect_wait(c, o, s);
+	r = park(c, s, true);
+	return r == -EAGAIN && c->expired ? -EINPROGRESS : r;
 }
 
-long inet_shutdown(struct inet_sock *s, int how)
+static long inet_shutdown(struct sock *s, int how)
 {
-	if (shutdown(s->fd, how) < 0)
+	struct inet *in = in_of(s);
+	if (shutdown(in->fd, how) < 0)
 		return -errno;
 	/* waiters see end of file or EPIPE now */
-	waitq_wake(&s->rq, WAIT_ALL);
-	waitq_wake(&s->wq, WAIT_ALL);
+	waitq_wake(&in->rq, WAIT_ALL);
+	waitq_wake(&in->wq, WAIT_ALL);
 	return 0;
 }
 
 /* ---- data --------------------------------------------------------------- */
 
-/* A blocking stream send parks with what is left (as much as the cage
- * may hold: a short send then answers what went). */
-static long send_park(struct call *c, struct ofd *o, struct inet_sock *s,
-		      int arg, const void *buf, size_t rest, uint64_t total)
-{
-	uint64_t room = call_park_room(c->cage);
-	if (!c->rerun && rest > room)
-		rest = s->type == SOCK_STREAM ? (size_t)room : 0;
-	if (rest == 0)
-		return total ? (long)total : -EAGAIN;
-	c->in[arg].ptr = buf;
-	c->in[arg].len = rest;
-	c->progress = total;
-	long r = park(c, o, s, true);
-	if (r == SRV_PARKED)
-		return r;
-	return total ? (long)total : r == -ETIMEDOUT ? -EAGAIN : r;
-}
-
-long inet_send(struct call *c, struct ofd *o, struct inet_sock *s, int arg,
-	       const void *buf, size_t len, int flags, const void *to,
-	       socklen_t tolen)
+static long inet_sendmsg(struct call *c, struct sock *s,
+			 const struct sock_send *m)
 {
 	long r = 0;
-	if (to && (s->type == SOCK_DGRAM || (flags & MSG_FASTOPEN)))
-		r = net_dest_ok(c->cage, to, tolen, false);
-	if (r == 0 && to && s->type == SOCK_DGRAM)
+	if (m->ctllen)
+		return -EINVAL;
+	if (m->cut && s->type == SOCK_DGRAM)
+		return -EMSGSIZE; /* over LIND_MAX_IO: over UDP's 65507 too */
+	if (m->name && (s->type == SOCK_DGRAM || (m->flags & MSG_FASTOPEN)))
+		r = net_dest_ok(c->cage, m->name, (socklen_t)m->namelen, false);
+	if (r == 0 && m->name && s->type == SOCK_DGRAM)
 		r = bind_first(c, s);
 	if (r < 0)
 		return r;
-	uint64_t total = c->progress;
-	ssize_t n = sendto(s->fd, buf, len, flags | MSG_DONTWAIT | MSG_NOSIGNAL,
-			   to, to ? tolen : 0);
+	uint64_t done = c->progress; /* a re-run sends on from there */
+	ssize_t n = sendto(in_of(s)->fd, m->data + done, m->len - done,
+			   m->flags | MSG_DONTWAIT | MSG_NOSIGNAL, m->name,
+			   (socklen_t)m->namelen);
 	r = n < 0 ? -errno : n;
-	size_t done = n > 0 ? (size_t)n : 0;
-	total += done;
-	if ((r < 0 && r != -EAGAIN) || done == len || !may_wait(o, flags) ||
+	done += n > 0 ? (uint64_t)n : 0;
+	if ((r < 0 && r != -EAGAIN) || done == m->len || m->nonblock ||
 	    (r >= 0 && s->type != SOCK_STREAM))
-		return total ? (long)total : r;
-	return send_park(c, o, s, arg, (const char *)buf + done, len - done,
-			 total);
+		return done ? (long)done : r;
+	c->progress = done;
+	r = park(c, s, true);
+	return r == SRV_PARKED || !done ? r : (long)done;
 }
 
 /* MSG_WAITALL on a stream: the host holds cap bytes, or no more come. */
-static bool all_there(struct inet_sock *s, size_t cap)
+static bool all_there(struct sock *s, size_t cap)
 {
-	int inq = 0;
-	if (ioctl(s->fd, SIOCINQ, &inq) == 0 && (size_t)inq >= cap)
+	int inq = inet_inq(s);
+	if (inq >= 0 && (size_t)inq >= cap)
 		return true;
-	struct pollfd p = {s->fd, POLLRDHUP, 0};
+	struct pollfd p = {in_of(s)->fd, POLLRDHUP, 0};
 	return poll(&p, 1, 0) == 1;
 }
 
-long inet_recv(struct call *c, struct ofd *o, struct inet_sock *s, void *buf,
-	       size_t cap, int flags, size_t *got,
-	       struct sockaddr_storage *from, socklen_t *fromlen)
+static long recv_host(struct sock *s, struct sock_recv *m)
 {
-	bool wait = may_wait(o, flags);
-	bool stream = s->type == SOCK_STREAM;
-	*got = 0;
-	if (fromlen)
-		*fromlen = from ? sizeof *from : 0;
-	if (stream && (flags & MSG_WAITALL) && wait && !c->interrupted &&
-	    !c->expired && !all_there(s, cap))
-		goto wait;
-	ssize_t n = recvfrom(s->fd, buf, cap,
-			     (flags & ~MSG_WAITALL) | MSG_DONTWAIT,
-			     (struct sockaddr *)from, fromlen);
-	if (n >= 0) {
-		/* MSG_TRUNC: a stream's bytes are dropped, a datagram's real
-		 * length is answered */
-		*got = stream && (flags & MSG_TRUNC) ? 0
-		       : (size_t)n < cap	     ? (size_t)n
-						     : cap;
-		return n;
-	}
-	if (errno != EAGAIN || !wait)
+	struct sockaddr_storage from;
+	struct iovec v = {m->data, m->cap};
+	struct msghdr h = {.msg_name = m->name ? &from : NULL,
+			   .msg_namelen = m->name ? sizeof from : 0,
+			   .msg_iov = &v, .msg_iovlen = 1};
+	int flags = (m->flags & ~MSG_WAITALL) | MSG_DONTWAIT;
+	ssize_t n = recvmsg(in_of(s)->fd, &h, flags);
+	if (n < 0)
 		return -errno;
-wait:;
-	long r = park(c, o, s, false);
-	return r == -ETIMEDOUT ? -EAGAIN : r;
+	m->oflags = h.msg_flags & (MSG_TRUNC | MSG_OOB | MSG_EOR);
+	m->ctllen = 0;
+	m->namelen = m->name ? h.msg_namelen : 0;
+	if (m->name)
+		memcpy(m->name, &from, m->namelen < m->namecap ? m->namelen
+							       : m->namecap);
+	/* MSG_TRUNC on a stream drops the bytes: none go back */
+	if (s->type == SOCK_STREAM && (m->flags & MSG_TRUNC))
+		memset(m->data, 0, (size_t)n < m->cap ? (size_t)n : m->cap);
+	return n;
 }
 
-/* ---- options and ioctls --------------------------------------------------- */
+static long inet_recvmsg(struct call *c, struct sock *s, struct sock_recv *m)
+{
+	bool wait = !m->nonblock;
+	if (s->type == SOCK_STREAM && (m->flags & MSG_WAITALL) && wait &&
+	    !c->interrupted && !c->expired && !all_there(s, m->cap))
+		return park(c, s, false);
+	long r = recv_host(s, m);
+	return r == -EAGAIN && wait ? park(c, s, false) : r;
+}
+
+/* ---- options ------------------------------------------------------------ */
 
 /* The options passed to the host as they are. */
 static bool passed(int level, int name)
 {
 	static const int sol[] = {
 		SO_REUSEADDR, SO_REUSEPORT, SO_KEEPALIVE, SO_RCVBUF,
-		SO_SNDBUF, SO_ERROR, SO_TYPE, SO_RCVTIMEO, SO_SNDTIMEO,
-		SO_BROADCAST, SO_OOBINLINE, SO_RCVLOWAT, SO_SNDLOWAT,
-		SO_DOMAIN, SO_PROTOCOL, SO_ACCEPTCONN, SO_DONTROUTE};
+		SO_SNDBUF, SO_ERROR, SO_TYPE, SO_BROADCAST, SO_OOBINLINE,
+		SO_RCVLOWAT, SO_SNDLOWAT, SO_DOMAIN, SO_PROTOCOL,
+		SO_ACCEPTCONN, SO_DONTROUTE, -1};
 	static const int tcp[] = {
 		TCP_NODELAY, TCP_MAXSEG, TCP_CORK, TCP_KEEPIDLE,
 		TCP_KEEPINTVL, TCP_KEEPCNT, TCP_SYNCNT, TCP_LINGER2,
 		TCP_DEFER_ACCEPT, TCP_WINDOW_CLAMP, TCP_INFO, TCP_QUICKACK,
-		TCP_USER_TIMEOUT, TCP_NOTSENT_LOWAT};
-	static const int ip[] = {IP_TOS, IP_TTL, IP_MTU_DISCOVER, IP_MTU};
-	static const int ip6[] = {IPV6_V6ONLY, IPV6_TCLASS,
-				  IPV6_UNICAST_HOPS, IPV6_MTU_DISCOVER,
-				  IPV6_MTU};
+		TCP_USER_TIMEOUT, TCP_NOTSENT_LOWAT, -1};
+	static const int ip[] = {IP_TOS, IP_TTL, IP_MTU_DISCOVER, IP_MTU, -1};
+	static const int ip6[] = {IPV6_V6ONLY, IPV6_TCLASS, IPV6_UNICAST_HOPS,
+				  IPV6_MTU_DISCOVER, IPV6_MTU, -1};
 	const int *l = level == SOL_SOCKET	? sol
 		       : level == IPPROTO_TCP	? tcp
 		       : level == IPPROTO_IP	? ip
 		       : level == IPPROTO_IPV6 ? ip6
 					       : NULL;
-	size_t n = level == SOL_SOCKET	  ? sizeof sol / sizeof *sol
-		   : level == IPPROTO_TCP  ? sizeof tcp / sizeof *tcp
-		   : level == IPPROTO_IP   ? sizeof ip / sizeof *ip
-		   : level == IPPROTO_IPV6 ? sizeof ip6 / sizeof *ip6
-					   : 0;
-	for (size_t i = 0; i < n; i++)
-		if (l[i] == name)
+	for (; l && *l >= 0; l++)
+		if (*l == name)
 			return true;
 	return false;
 }
 
-static bool is_linger(int level, int name)
+static long inet_setsockopt(struct call *c, struct sock *s, int level,
+			    int name, const void *val, size_t len)
 {
-	return level == SOL_SOCKET && name == SO_LINGER;
+	(void)c;
+	if (!passed(level, name))
+		return -ENOPROTOOPT;
+	return setsockopt(in_of(s)->fd, level, name, val, (socklen_t)len) < 0
+		       ? -errno
+		       : 0;
 }
 
-/* SO_LINGER: kept; the host only ever gets a reset on close (l_linger
- * 0), never a close that waits. */
-static long set_linger(struct inet_sock *s, const void *val, socklen_t len)
+/* val holds LIND_MSG_NAME_MAX bytes: a longer value (TCP_INFO) is cut
+ * there, as Linux cuts it to a caller's room. */
+static long inet_getsockopt(struct call *c, struct sock *s, int level,
+			    int name, void *val, size_t *len)
 {
-	struct linger l, host = {0, 0};
-	if (len < sizeof l)
-		return -EINVAL;
-	memcpy(&l, val, sizeof l);
-	l.l_onoff = l.l_onoff != 0;
-	host.l_onoff = l.l_onoff && l.l_linger == 0;
-	if (setsockopt(s->fd, SOL_SOCKET, SO_LINGER, &host, sizeof host) < 0)
+	(void)c;
+	socklen_t l = LIND_MSG_NAME_MAX;
+	if (!passed(level, name))
+		return -ENOPROTOOPT;
+	if (getsockopt(in_of(s)->fd, level, name, val, &l) < 0)
 		return -errno;
-	s->linger = l;
+	*len = l;
 	return 0;
 }
 
-long inet_setsockopt(struct inet_sock *s, int level, int name,
-		     const void *val, socklen_t len)
-{
-	if (is_linger(level, name))
-		return set_linger(s, val, len);
-	if (!passed(level, name))
-		return -ENOPROTOOPT;
-	return setsockopt(s->fd, level, name, val, len) < 0 ? -errno : 0;
-}
-
-long inet_getsockopt(struct inet_sock *s, int level, int name, void *val,
-		     socklen_t *len)
-{
-	if (is_linger(level, name)) {
-		if (*len > sizeof s->linger)
-			*len = sizeof s->linger;
-		memcpy(val, &s->linger, *len);
-		return 0;
-	}
-	if (!passed(level, name))
-		return -ENOPROTOOPT;
-	return getsockopt(s->fd, level, name, val, len) < 0 ? -errno : 0;
-}
-
-long inet_ioctl(struct inet_sock *s, unsigned long req, void *arg)
-{
-	if (req != SIOCINQ && req != SIOCOUTQ && req != SIOCOUTQNSD &&
-	    req != SIOCATMARK)
-		return -ENOTTY;
-	return ioctl(s->fd, req, arg) < 0 ? -errno : 0;
-}
+static const struct sock_ops inet_ops = {
+	.bind = inet_bind,
+	.listen = inet_listen,
+	.accept = inet_accept,
+	.connect = inet_connect,
+	.shutdown = inet_shutdown,
+	.sendmsg = inet_sendmsg,
+	.recvmsg = inet_recvmsg,
+	.getname = inet_getname,
+	.getsockopt = inet_getsockopt,
+	.setsockopt = inet_setsockopt,
+	.poll = inet_poll,
+	.waitq = inet_waitq,
+	.inq = inet_inq,
+	.release = inet_release,
+};

@@ -183,6 +183,13 @@ static void nonblocking(void)
 	SHOW(close(d));
 }
 
+static volatile sig_atomic_t pipes;
+static void on_pipe(int sig)
+{
+	(void)sig;
+	pipes++;
+}
+
 static void errors(void)
 {
 	printf("-- errors\n");
@@ -211,7 +218,11 @@ static void errors(void)
 	int c = connect_to(AF_INET, "127.0.0.1", port, 0);
 	SHOW(connect(c, (void *)&ss, len)); /* EISCONN */
 	SHOW(shutdown(c, SHUT_WR));
+	signal(SIGPIPE, on_pipe);
 	SHOW(send(c, "x", 1, MSG_NOSIGNAL)); /* EPIPE, no signal */
+	printf("SIGPIPE %d\n", pipes);
+	SHOW(send(c, "x", 1, 0)); /* EPIPE and the signal */
+	printf("SIGPIPE %d\n", pipes);
 	signal(SIGPIPE, SIG_IGN);
 	SHOW(write(c, "x", 1)); /* EPIPE, the signal ignored */
 	SHOW(send(c, "x", 1, 0));
