@@ -256,7 +256,8 @@ int store_format_write(int dirfd)
 /* ---- a new store -------------------------------------------------------- */
 
 static void put_inode(struct store_recs *b, uint64_t ino, uint32_t mode,
-		      uint32_t nlink, uint64_t rdev, const uint32_t owner[2])
+		      uint32_t nlink, uint64_t rdev, uint64_t size,
+		      const uint32_t owner[2])
 {
 	struct timespec now;
 	clock_gettime(CLOCK_REALTIME, &now);
@@ -268,6 +269,7 @@ static void put_inode(struct store_recs *b, uint64_t ino, uint32_t mode,
 	op.gid = owner[1];
 	op.nlink = nlink;
 	op.rdev = rdev;
+	op.size = size;
 	op.atime_ns = op.mtime_ns = op.ctime_ns =
 		(int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
 	store_recs_put(b, &op);
@@ -280,34 +282,104 @@ static void put_link(struct store_recs *b, uint64_t parent, const char *name,
 	store_recs_put(b, &op);
 }
 
-/* /, /dev (null, zero, urandom), /tmp: inodes 1 to 6. */
-static void initial_tree(struct store_recs *b, const uint32_t owner[2])
+/*
+ * /etc as a fresh store has it: what the C library reads to look up
+ * names, so that getaddrinfo("localhost"), getpwuid(0) and `id` answer
+ * in a cage without --host-root (which covers /etc with the host's).
+ * resolv.conf is the host's, copied when the store is made; it only
+ * matters to a cage whose --net policy reaches a name server.
+ */
+#define ETC_FIRST_INO 8 /* /etc itself is 7 */
+static const struct etc_file {
+	const char *name, *text;
+} etc_files[] = {
+	{"hosts", "127.0.0.1\tlocalhost\n"
+		  "::1\tlocalhost ip6-localhost ip6-loopback\n"},
+	{"nsswitch.conf", "passwd: files\ngroup: files\nshadow: files\n"
+			  "hosts: files dns\nnetworks: files\n"
+			  "protocols: files\nservices: files\n"},
+	{"passwd", "root:x:0:0:root:/root:/bin/sh\n"
+		   "nobody:x:65534:65534:nobody:/nonexistent:/bin/false\n"},
+	{"group", "root:x:0:\nnogroup:x:65534:\n"},
+	{"resolv.conf", NULL}, /* the host's */
+};
+#define ETC_FILES (sizeof etc_files / sizeof *etc_files)
+_Static_assert(ETC_FILES == STORE_FRESH_DATA_FILES, "store_file.h says");
+
+/* The host's resolv.conf, or a line saying there was none. */
+static size_t host_resolv_conf(char *buf, size_t cap)
 {
-	put_inode(b, 1, S_IFDIR | 0755, 4, 0, owner);
-	put_inode(b, 2, S_IFDIR | 0755, 2, 0, owner);
-	put_inode(b, 3, S_IFCHR | 0666, 1, makedev(1, 3), owner);
-	put_inode(b, 4, S_IFCHR | 0666, 1, makedev(1, 5), owner);
-	put_inode(b, 5, S_IFCHR | 0666, 1, makedev(1, 9), owner);
-	put_inode(b, 6, S_IFDIR | 01777, 2, 0, owner);
+	static const char none[] = "# the host had no /etc/resolv.conf\n";
+	int fd = open("/etc/resolv.conf", O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, buf, cap) : -1;
+	if (fd >= 0)
+		close(fd);
+	if (n > 0 && (size_t)n < cap)
+		return (size_t)n;
+	memcpy(buf, none, sizeof none - 1);
+	return sizeof none - 1;
+}
+
+/* /etc and its files' data: 0 or -errno. */
+static int etc_tree(struct store_recs *b, int datafd, const uint32_t owner[2])
+{
+	char resolv[4096], name[32];
+	put_inode(b, 7, S_IFDIR | 0755, 2, 0, 0, owner);
+	put_link(b, 1, "etc", 7);
+	for (size_t i = 0; i < ETC_FILES; i++) {
+		const struct etc_file *f = &etc_files[i];
+		uint64_t ino = ETC_FIRST_INO + i;
+		const char *text = f->text ? f->text : resolv;
+		size_t len = f->text ? strlen(f->text)
+				     : host_resolv_conf(resolv, sizeof resolv);
+		snprintf(name, sizeof name, "%llu", (unsigned long long)ino);
+		int r = store_install(datafd, name, text, len);
+		if (r < 0)
+			return r;
+		put_inode(b, ino, S_IFREG | 0644, 1, 0, len, owner);
+		put_link(b, 7, f->name, ino);
+	}
+	return 0;
+}
+
+/* /, /dev (null, zero, urandom), /tmp: inodes 1 to 6; /etc from 7. */
+static int initial_tree(struct store_recs *b, int datafd,
+			const uint32_t owner[2])
+{
+	put_inode(b, 1, S_IFDIR | 0755, 5, 0, 0, owner);
+	put_inode(b, 2, S_IFDIR | 0755, 2, 0, 0, owner);
+	put_inode(b, 3, S_IFCHR | 0666, 1, makedev(1, 3), 0, owner);
+	put_inode(b, 4, S_IFCHR | 0666, 1, makedev(1, 5), 0, owner);
+	put_inode(b, 5, S_IFCHR | 0666, 1, makedev(1, 9), 0, owner);
+	put_inode(b, 6, S_IFDIR | 01777, 2, 0, 0, owner);
 	put_link(b, 1, "dev", 2);
 	put_link(b, 2, "null", 3);
 	put_link(b, 2, "zero", 4);
 	put_link(b, 2, "urandom", 5);
 	put_link(b, 1, "tmp", 6);
+	int r = etc_tree(b, datafd, owner);
 	Lind__StoreOp op = LIND__STORE_OP__INIT;
 	op.kind = LIND__STORE_OP__KIND__NEXT_INO;
-	op.ino = 7;
+	op.ino = ETC_FIRST_INO + ETC_FILES;
 	store_recs_put(b, &op);
 	store_rec_seal(b->p + b->last);
+	return r;
 }
 
 int store_format_dir(int dirfd, uint32_t uid, uint32_t gid)
 {
 	if (mkdirat(dirfd, "data", 0700) < 0 && errno != EEXIST)
 		return -errno;
+	int datafd = openat(dirfd, "data", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (datafd < 0)
+		return -errno;
 	struct store_recs b = {0};
-	initial_tree(&b, (const uint32_t[2]){uid, gid});
-	int r = store_install(dirfd, "meta.snap", b.p, b.len);
+	int r = initial_tree(&b, datafd, (const uint32_t[2]){uid, gid});
+	if (r == 0 && fsync(datafd) < 0)
+		r = -errno;
+	close(datafd);
+	if (r == 0)
+		r = store_install(dirfd, "meta.snap", b.p, b.len);
 	store_recs_free(&b);
 	if (r == 0 &&
 	    fsync(dirfd) < 0) /* the snapshot is there before FORMAT */

@@ -78,8 +78,10 @@ int store_format_read(int dirfd, char *found, size_t cap);
 /* FORMAT of this version, atomically (and the directory synced). */
 int store_format_write(int dirfd);
 /* Makes dirfd (holding no meta.snap, meta.log) a new store: the snapshot
- * of / (with /dev/null, /dev/zero, /dev/urandom, /tmp) owned by uid:gid,
- * then FORMAT, written last. */
+ * of / (with /dev/null, /dev/zero, /dev/urandom, /tmp, and /etc with
+ * STORE_FRESH_DATA_FILES files: hosts, passwd...) owned by uid:gid, then
+ * FORMAT, written last. */
+#define STORE_FRESH_DATA_FILES 5
 int store_format_dir(int dirfd, uint32_t uid, uint32_t gid);
 
 #endif

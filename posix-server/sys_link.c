@@ -69,9 +69,8 @@ static long link_at(struct call *c, long olddir, const char *oldpath,
 			 ? empty_path_file(c, olddir, &ow)
 			 : sys_walk(c, olddir, oldpath,
 				    flags & AT_SYMLINK_FOLLOW ? WALK_FOLLOW : 0, &ow);
-	if (r < 0) {
+	if (r < 0)
 		return r;
-	}
 	if (!ow.in)
 		return -ENOENT;
 	if ((r = sys_walk(c, newdir, newpath, WALK_PARENT, &nw)) < 0)

@@ -70,4 +70,26 @@ static inline void put_file(const char *path, const char *text)
 	REQUIRE(write(fd, text, strlen(text)) == (ssize_t)strlen(text));
 	REQUIRE(close(fd) == 0);
 }
+
+/* Prints "path: its text" (up to 63 bytes), or "path: ENAME". */
+static inline void show_file(const char *path)
+{
+	char buf[64] = {0};
+	int fd = open(path, O_RDONLY);
+	if (fd < 0) {
+		printf("%s: %s\n", path, case_errname(errno));
+		return;
+	}
+	REQUIRE(read(fd, buf, sizeof buf - 1) >= 0);
+	close(fd);
+	printf("%s: %s\n", path, buf);
+}
+
+/* Prints "path: nlink N". */
+static inline void show_links(const char *path)
+{
+	struct stat st;
+	REQUIRE(stat(path, &st) == 0);
+	printf("%s: nlink %ld\n", path, (long)st.st_nlink);
+}
 #endif

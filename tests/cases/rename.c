@@ -4,43 +4,23 @@
 #include <dirent.h>
 #include <stdio.h>
 
-static void cat(const char *p)
-{
-	char buf[64] = {0};
-	int fd = open(p, O_RDONLY);
-	if (fd < 0) {
-		printf("%s: %s\n", p, case_errname(errno));
-		return;
-	}
-	REQUIRE(read(fd, buf, sizeof buf - 1) >= 0);
-	close(fd);
-	printf("%s: %s\n", p, buf);
-}
-
-static void links(const char *p)
-{
-	struct stat st;
-	REQUIRE(stat(p, &st) == 0);
-	printf("%s nlink %ld\n", p, (long)st.st_nlink);
-}
-
 int main(void)
 {
 	enter_scratch();
 	put_file("a", "A");
 	put_file("b", "B");
 	SHOW(rename("a", "b"));
-	cat("a");
-	cat("b");
+	show_file("a");
+	show_file("b");
 	SHOW(rename("b", "b"));
-	cat("b");
+	show_file("b");
 	SHOW(mkdir("d1", 0755));
 	SHOW(mkdir("d2", 0755));
 	SHOW(mkdir("d3", 0755));
 	put_file("d3/x", "X");
-	links(".");
+	show_links(".");
 	SHOW(rename("d1", "d2")); /* over an empty directory */
-	links(".");
+	show_links(".");
 	SHOW(rename("d2", "d3")); /* over a non-empty one */
 	SHOW(rename("b", "d3"));
 	SHOW(rename("d3", "b"));
@@ -54,8 +34,8 @@ int main(void)
 	SHOW(rename("b", "c/"));
 	/* a directory moved to another parent: links and ".." follow */
 	SHOW(rename("d2", "d3/d2"));
-	links(".");
-	links("d3");
+	show_links(".");
+	show_links("d3");
 	SHOW(chdir("d3/d2"));
 	char cwd[4096];
 	REQUIRE(getcwd(cwd, sizeof cwd) != NULL);
@@ -65,14 +45,14 @@ int main(void)
 	/* renameat with directory fds */
 	int d3 = SHOW(open("d3", O_RDONLY | O_DIRECTORY));
 	SHOW(renameat(d3, "x", AT_FDCWD, "x2"));
-	cat("x2");
+	show_file("x2");
 	SHOW(renameat(AT_FDCWD, "x2", d3, "x"));
-	cat("d3/x");
+	show_file("d3/x");
 	SHOW(renameat(99, "x", d3, "y"));
 	/* renameat2: RENAME_NOREPLACE refuses an existing target */
 	SHOW(renameat2(AT_FDCWD, "b", d3, "x", RENAME_NOREPLACE));
 	SHOW(renameat2(AT_FDCWD, "b", d3, "b", RENAME_NOREPLACE));
-	cat("d3/b");
+	show_file("d3/b");
 	SHOW(renameat2(AT_FDCWD, "b", d3, "b", 0x80));
 	/* an open file keeps its data when replaced */
 	put_file("old", "OLD");
@@ -82,7 +62,7 @@ int main(void)
 	char buf[8] = {0};
 	SHOW(read(fd, buf, sizeof buf - 1));
 	printf("still reads %s\n", buf);
-	cat("old");
+	show_file("old");
 	SHOW(close(fd));
 	SHOW(close(d3));
 	SHOW(unlink("old"));

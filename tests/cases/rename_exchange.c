@@ -10,34 +10,14 @@ static long xchg(const char *a, const char *b, unsigned flags)
 	return syscall(SYS_renameat2, AT_FDCWD, a, AT_FDCWD, b, flags);
 }
 
-static void cat(const char *p)
-{
-	char buf[32] = {0};
-	int fd = open(p, O_RDONLY);
-	if (fd < 0) {
-		printf("%s: %s\n", p, case_errname(errno));
-		return;
-	}
-	REQUIRE(read(fd, buf, sizeof buf - 1) >= 0);
-	close(fd);
-	printf("%s: %s\n", p, buf);
-}
-
-static void links(const char *p)
-{
-	struct stat st;
-	REQUIRE(stat(p, &st) == 0);
-	printf("%s: nlink %ld\n", p, (long)st.st_nlink);
-}
-
 int main(void)
 {
 	enter_scratch();
 	put_file("a", "A");
 	put_file("b", "B");
 	SHOW(xchg("a", "b", RENAME_EXCHANGE));
-	cat("a");
-	cat("b");
+	show_file("a");
+	show_file("b");
 	SHOW(xchg("a", "missing", RENAME_EXCHANGE));
 	SHOW(xchg("missing", "a", RENAME_EXCHANGE));
 	SHOW(xchg("a", "b", RENAME_EXCHANGE | RENAME_NOREPLACE));
@@ -49,13 +29,13 @@ int main(void)
 	SHOW(mkdir("d2/sub", 0755));
 	put_file("d2/sub/inner", "I");
 	put_file("d1/f", "F");
-	links("d1");
-	links("d2");
+	show_links("d1");
+	show_links("d2");
 	SHOW(xchg("d1/f", "d2/sub", RENAME_EXCHANGE));
-	links("d1");
-	links("d2");
-	cat("d1/f/inner");
-	cat("d2/sub");
+	show_links("d1");
+	show_links("d2");
+	show_file("d1/f/inner");
+	show_file("d2/sub");
 	SHOW(chdir("d1/f"));
 	SHOW(access("../../d2/sub", F_OK)); /* ".." is d1 now */
 	SHOW(chdir("../.."));
@@ -63,8 +43,8 @@ int main(void)
 	SHOW(xchg("d2/sub/", "d1/f", RENAME_EXCHANGE));
 	/* two directories; a non-empty one may be exchanged */
 	SHOW(xchg("d1", "d2", RENAME_EXCHANGE));
-	cat("d2/f/inner");
-	cat("d1/sub");
+	show_file("d2/f/inner");
+	show_file("d1/sub");
 	/* one inside the other */
 	SHOW(xchg("d1", "d2/f", RENAME_EXCHANGE));
 	SHOW(xchg("d2/f", "d2", RENAME_EXCHANGE));

@@ -8,27 +8,7 @@
 
 #define SEC 1000000000LL
 
-static char dir[64];
-static struct cage *owner, *other, *root;
-
-static int setup(void **state)
-{
-	(void)state;
-	dir[0] = '\0';
-	tsrv_start(dir, sizeof dir);
-	owner = cage_new(1, 1000, 1000);
-	other = cage_new(1, 2000, 2000);
-	root = cage_new(1, 0, 0);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	tsrv_stop(true);
-	tsrv_rmrf(dir);
-	return 0;
-}
+TSRV_USERS_SUITE()
 
 static long journal_size(void)
 {

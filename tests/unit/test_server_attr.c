@@ -11,27 +11,7 @@
 
 #include "test_server_util.h"
 
-static char dir[64];
-static struct cage *owner, *other, *root;
-
-static int setup(void **state)
-{
-	(void)state;
-	dir[0] = '\0';
-	tsrv_start(dir, sizeof dir);
-	owner = cage_new(1, 1000, 1000);
-	other = cage_new(1, 2000, 2000);
-	root = cage_new(1, 0, 0);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	tsrv_stop(true);
-	tsrv_rmrf(dir);
-	return 0;
-}
+TSRV_USERS_SUITE()
 
 /* One call with paths, in-structs and out-structs by argument index. */
 struct args {

@@ -60,6 +60,30 @@ static inline void tsrv_rmrf(const char *dir)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* A suite whose tests act as three users on a scratch store in dir:
+ * owner (uid 1000), other (2000) and root, made afresh for each test by
+ * setup and dropped by teardown. */
+#define TSRV_USERS_SUITE()                                                \
+	static char dir[64];                                              \
+	static struct cage *owner, *other, *root;                         \
+	static int setup(void **state)                                    \
+	{                                                                 \
+		(void)state;                                              \
+		dir[0] = '\0';                                            \
+		tsrv_start(dir, sizeof dir);                              \
+		owner = cage_new(1, 1000, 1000);                          \
+		other = cage_new(1, 2000, 2000);                          \
+		root = cage_new(1, 0, 0);                                 \
+		return 0;                                                 \
+	}                                                                 \
+	static int teardown(void **state)                                 \
+	{                                                                 \
+		(void)state;                                              \
+		tsrv_stop(true);                                          \
+		tsrv_rmrf(dir);                                           \
+		return 0;                                                 \
+	}
+
 /* One call: args a0..a5; `in` goes to the row's first in-kind argument
  * (a path must be NUL-terminated), `out`/cap to its first out-kind one.
  * *outlen (if given) gets the handler's out length.  The journal is
