@@ -34,6 +34,7 @@
 #include "ring.h"
 #include "server.h"
 #include "shm.h"
+#include "sock.h"
 #include "store.h"
 
 #define SPIN_NS 20000 /* busy re-peeks before sleeping in libev */
@@ -653,6 +654,7 @@ void srv_loop_close(void)
 	relay_gone();
 	unmap_rings();
 	shm_free_all(); /* segments outlive cages, not the server */
+	sock_unix_free_all(); /* and sockets in flight in their own queues */
 	if (L.lsock >= 0) {
 		ev_io_stop(srv.loop, &L.lsock_w);
 		close(L.lsock);

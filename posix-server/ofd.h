@@ -84,6 +84,16 @@ static inline bool ofd_is_file(const struct ofd *o)
 }
 
 long ofd_stat(struct ofd *o, struct stat *st);
+/* ofd_regular.c: what a description with no inode (a pipe, a socket)
+ * says to fstat and fstatfs: its own device and number, made at ctime. */
+struct ofd_anon {
+	dev_t dev;
+	uint64_t ino;
+	uint32_t mode, uid, gid;
+	int64_t ctime;
+};
+void ofd_anon_stat(struct stat *st, const struct ofd_anon *a);
+void ofd_anon_statfs(struct statfs *sf, long magic);
 /* ofd_regular.c: what /proc files share with regular ones. */
 long ofd_regular_write(struct call *c, struct ofd *o, const void *buf,
 		       size_t len, const int64_t *pos);

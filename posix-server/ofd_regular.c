@@ -176,3 +176,28 @@ long ofd_stat(struct ofd *o, struct stat *st)
 	vfs_stat(o->in, st);
 	return 0;
 }
+
+void ofd_anon_stat(struct stat *st, const struct ofd_anon *a)
+{
+	memset(st, 0, sizeof *st);
+	st->st_dev = a->dev;
+	st->st_ino = a->ino;
+	st->st_mode = a->mode;
+	st->st_nlink = 1;
+	st->st_uid = a->uid;
+	st->st_gid = a->gid;
+	st->st_blksize = 4096;
+	st->st_atim.tv_sec = st->st_mtim.tv_sec = st->st_ctim.tv_sec =
+		a->ctime / 1000000000;
+	st->st_atim.tv_nsec = st->st_mtim.tv_nsec = st->st_ctim.tv_nsec =
+		a->ctime % 1000000000;
+}
+
+void ofd_anon_statfs(struct statfs *sf, long magic)
+{
+	memset(sf, 0, sizeof *sf);
+	sf->f_type = magic;
+	sf->f_bsize = 4096;
+	sf->f_namelen = 255;
+	sf->f_frsize = 4096;
+}

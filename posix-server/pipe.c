@@ -238,29 +238,15 @@ static void pipe_release(struct ofd *o)
 static long pipe_stat(struct ofd *o, struct stat *st)
 {
 	struct pipe *p = o->priv;
-	memset(st, 0, sizeof *st);
-	st->st_dev = PIPE_DEV;
-	st->st_ino = p->id;
-	st->st_mode = S_IFIFO | 0600;
-	st->st_nlink = 1;
-	st->st_uid = p->uid;
-	st->st_gid = p->gid;
-	st->st_blksize = 4096;
-	st->st_atim.tv_sec = st->st_mtim.tv_sec = st->st_ctim.tv_sec =
-		p->ctime / 1000000000;
-	st->st_atim.tv_nsec = st->st_mtim.tv_nsec = st->st_ctim.tv_nsec =
-		p->ctime % 1000000000;
+	ofd_anon_stat(st, &(struct ofd_anon){PIPE_DEV, p->id, S_IFIFO | 0600,
+					     p->uid, p->gid, p->ctime});
 	return 0;
 }
 
 static long pipe_statfs(struct ofd *o, struct statfs *sf)
 {
 	(void)o;
-	memset(sf, 0, sizeof *sf);
-	sf->f_type = PIPEFS_MAGIC;
-	sf->f_bsize = 4096;
-	sf->f_namelen = 255;
-	sf->f_frsize = 4096;
+	ofd_anon_statfs(sf, PIPEFS_MAGIC);
 	return 0;
 }
 

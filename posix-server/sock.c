@@ -37,24 +37,27 @@ struct sock *sock_of(struct ofd *o)
 static struct sock *sock_alloc(struct call *c, const struct sock_family *fam,
 			       int type)
 {
-	struct sock *s = ofd_files_full() ? NULL : calloc(1, sizeof *s);
-	if (s)
-		*s = (struct sock){.fam = fam, .type = type, .id = next_id++,
-				   .rcvbuf = SOCK_BUF_DEFAULT,
-				   .sndbuf = SOCK_BUF_DEFAULT,
-				   .uid = c->cage->cred.fsuid,
-				   .gid = c->cage->cred.fsgid,
-				   .ctime = vfs_now()};
+	struct sock *s = calloc(1, sizeof *s);
+	if (!s)
+		return NULL;
+	*s = (struct sock){.fam = fam, .type = type, .id = next_id++,
+			   .rcvbuf = SOCK_BUF_DEFAULT,
+			   .sndbuf = SOCK_BUF_DEFAULT,
+			   .uid = c->cage->cred.fsuid,
+			   .gid = c->cage->cred.fsgid, .ctime = vfs_now()};
 	return s;
 }
 
-/* s's description, with status flags: 0, or -ENOMEM. */
-static long sock_open(struct sock *s, int flags, struct sock **out)
+/* s's description; on failure the family's state is released. */
+static long sock_file(struct sock *s, int flags, struct sock **out)
 {
 	s->file = ofd_new(&ofd_sock_ops, O_RDWR | (flags & O_NONBLOCK), NULL,
 			  NULL);
-	if (!s->file)
+	if (!s->file) {
+		s->ops->release(s);
+		free(s);
 		return -ENOMEM;
+	}
 	s->file->priv = s;
 	nsocks++;
 	*out = s;
@@ -64,34 +67,37 @@ static long sock_open(struct sock *s, int flags, struct sock **out)
 long sock_new(struct call *c, const struct sock_family *fam, int type,
 	      int protocol, int flags, struct sock **out)
 {
+	if (ofd_files_full())
+		return -ENFILE;
 	struct sock *s = sock_alloc(c, fam, type);
 	if (!s)
-		return ofd_files_full() ? -ENFILE : -ENOMEM;
+		return -ENOMEM;
 	long r = fam->create(c, s, protocol);
 	if (r < 0) {
 		free(s);
 		return r;
 	}
-	if ((r = sock_open(s, flags, out)) < 0) {
-		s->ops->release(s);
-		free(s);
-	}
-	return r;
+	return sock_file(s, flags, out);
 }
 
-long sock_new_from(struct call *c, const struct sock *like, void *priv,
-		   struct sock **out)
+long sock_wrap(struct call *c, const struct sock_family *fam, int type,
+	       const struct sock_ops *ops, void *priv, struct sock **out)
 {
-	struct sock *s = sock_alloc(c, like->fam, like->type);
-	if (!s)
-		return ofd_files_full() ? -ENFILE : -ENOMEM;
-	s->ops = like->ops;
-	s->protocol = like->protocol;
-	s->priv = priv;
-	long r = sock_open(s, 0, out);
-	if (r < 0)
+	if (ofd_files_full())
+		return -ENFILE;
+	struct sock *s = sock_alloc(c, fam, type);
+	if (s)
+		s->file = ofd_new(&ofd_sock_ops, O_RDWR, NULL, NULL);
+	if (!s || !s->file) {
 		free(s);
-	return r;
+		return -ENOMEM;
+	}
+	s->ops = ops;
+	s->priv = priv;
+	s->file->priv = s;
+	nsocks++;
+	*out = s;
+	return 0;
 }
 
 int sock_install(struct call *c, struct sock *s, bool cloexec)
@@ -147,29 +153,15 @@ static long sock_write(struct call *c, struct ofd *o, const void *buf,
 static long sock_stat(struct ofd *o, struct stat *st)
 {
 	struct sock *s = o->priv;
-	memset(st, 0, sizeof *st);
-	st->st_dev = SOCK_DEV;
-	st->st_ino = s->id;
-	st->st_mode = S_IFSOCK | 0777;
-	st->st_nlink = 1;
-	st->st_uid = s->uid;
-	st->st_gid = s->gid;
-	st->st_blksize = 4096;
-	st->st_atim.tv_sec = st->st_mtim.tv_sec = st->st_ctim.tv_sec =
-		s->ctime / 1000000000;
-	st->st_atim.tv_nsec = st->st_mtim.tv_nsec = st->st_ctim.tv_nsec =
-		s->ctime % 1000000000;
+	ofd_anon_stat(st, &(struct ofd_anon){SOCK_DEV, s->id, S_IFSOCK | 0777,
+					     s->uid, s->gid, s->ctime});
 	return 0;
 }
 
 static long sock_statfs(struct ofd *o, struct statfs *sf)
 {
 	(void)o;
-	memset(sf, 0, sizeof *sf);
-	sf->f_type = SOCKFS_MAGIC;
-	sf->f_bsize = 4096;
-	sf->f_namelen = 255;
-	sf->f_frsize = 4096;
+	ofd_anon_statfs(sf, SOCKFS_MAGIC);
 	return 0;
 }
 

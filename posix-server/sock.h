@@ -111,12 +111,10 @@ struct sock *sock_of(struct ofd *o);
  * description with status flags (O_NONBLOCK): 0 or -errno. */
 long sock_new(struct call *c, const struct sock_family *fam, int type,
 	      int protocol, int flags, struct sock **out);
-/* A socket like `like` (its family, ops, type, protocol) around the
- * family state priv, in a new description without status flags: an
- * accepted connection.  0, or -ENFILE/-ENOMEM with priv still the
- * caller's. */
-long sock_new_from(struct call *c, const struct sock *like, void *priv,
-		   struct sock **out);
+/* A socket for state the family made already (an accepted connection):
+ * ops and priv as given; on failure priv is still the caller's. */
+long sock_wrap(struct call *c, const struct sock_family *fam, int type,
+	       const struct sock_ops *ops, void *priv, struct sock **out);
 /* Installs s's description at the lowest free fd; drops it on failure. */
 int sock_install(struct call *c, struct sock *s, bool cloexec);
 /* Drops the description of a socket never installed. */
@@ -134,6 +132,9 @@ extern const struct sock_family sock_unix_family;
 /* Unix sockets alive, messages queued and descriptions in flight
  * (tests: nothing leaks). */
 unsigned long sock_unix_count(void);
+/* The server goes: sockets passed in messages nobody can receive any
+ * more (one in flight in its own queue) are released. */
+void sock_unix_free_all(void);
 
 /* sock_inet.c */
 extern const struct sock_family sock_inet_family, sock_inet6_family;

@@ -255,9 +255,11 @@ static long inet_accept(struct call *c, struct sock *s, bool nonblock,
 	struct inet *in = inet_wrap(fd);
 	if (!in)
 		return -ENOMEM;
-	long r = sock_new_from(c, s, in, out);
+	long r = sock_wrap(c, s->fam, s->type, &inet_ops, in, out);
 	if (r < 0)
 		inet_release(&(struct sock){.priv = in});
+	else
+		(*out)->protocol = s->protocol;
 	return r;
 }
 

@@ -18,6 +18,7 @@
 
 /* The families served (NULL ends it); the others answer EAFNOSUPPORT. */
 static const struct sock_family *const families[] = {
+	&sock_unix_family,
 	&sock_inet_family,
 	&sock_inet6_family,
 	NULL,
@@ -52,7 +53,7 @@ static long type_flags(long *type, int *flags, bool *cloexec)
 	*flags = extra & SOCK_NONBLOCK ? O_NONBLOCK : 0;
 	*cloexec = extra & SOCK_CLOEXEC;
 	*type &= SOCK_TYPE_MASK;
-	return *type >= SOCK_STREAM && *type <= SOCK_PACKET ? 0 : -EINVAL;
+	return *type <= SOCK_PACKET ? 0 : -EINVAL; /* SOCK_MAX */
 }
 
 long srv_socket(struct call *c)
@@ -246,13 +247,16 @@ long srv_accept4(struct call *c)
 
 /* ---- data ------------------------------------------------------------- */
 
+/* This call does not wait: MSG_DONTWAIT, or a non-blocking socket. */
+static bool nonblocking(const struct sock *s, int flags)
+{
+	return (flags & MSG_DONTWAIT) || (s->file->flags & O_NONBLOCK);
+}
+
 static long do_send(struct call *c, struct sock *s, struct sock_send *m)
 {
-	if (!s->ops->sendmsg)
-		return -EOPNOTSUPP;
-	if (m->flags & MSG_DONTWAIT || s->file->flags & O_NONBLOCK)
-		m->nonblock = true;
-	return s->ops->sendmsg(c, s, m);
+	m->nonblock = nonblocking(s, m->flags);
+	return s->ops->sendmsg ? s->ops->sendmsg(c, s, m) : -EOPNOTSUPP;
 }
 
 long srv_sendto(struct call *c)
@@ -270,13 +274,40 @@ long srv_sendto(struct call *c)
 	return do_send(c, s, &m);
 }
 
+/* A MSG_IN/MSG_OUT slot's sizes, only when they are what the frame's
+ * entry (or out-buffer) was laid out with: a slot the relay would refuse
+ * is EINVAL here too, never a size to trust. */
+static long msg_sizes(const struct call *c, int i, bool out,
+		      struct lind_msg_sizes *z)
+{
+	struct lind_syscall row = {
+		.name = "msg", .arg = {{out ? LK_MSG_OUT : LK_MSG_IN, 0, 0}}};
+	struct lind_layout l;
+	int64_t a[6] = {c->a[i]};
+	if (lind_layout(&row, a, &l) < 0)
+		return -EINVAL;
+	size_t size = l.arg[0].size;
+	if (out ? c->out[i].cap != size : c->in[i].len != size)
+		return -EINVAL;
+	*z = lind_msg_sizes(c->a[i]);
+	return 0;
+}
+
+/* sendmsg, recvmsg: the socket and the msghdr's sizes. */
+static long msg_call(struct call *c, bool out, struct sock **s,
+		     struct lind_msg_sizes *z)
+{
+	long r = sock_at(c, c->a[0], s);
+	return r < 0 ? r : msg_sizes(c, 1, out, z);
+}
+
 long srv_sendmsg(struct call *c)
 {
 	struct sock *s;
-	long r = sock_at(c, c->a[0], &s);
+	struct lind_msg_sizes z;
+	long r = msg_call(c, false, &s, &z);
 	if (r < 0)
 		return r;
-	struct lind_msg_sizes z = lind_msg_sizes(c->a[1]);
 	const uint8_t *p = c->in[1].ptr;
 	struct sock_send m = {.name = z.name ? p : NULL, .namelen = z.name,
 			      .ctl = p + z.name, .ctllen = z.ctl,
@@ -287,11 +318,8 @@ long srv_sendmsg(struct call *c)
 
 static long do_recv(struct call *c, struct sock *s, struct sock_recv *m)
 {
-	if (!s->ops->recvmsg)
-		return -EOPNOTSUPP;
-	if (m->flags & MSG_DONTWAIT || s->file->flags & O_NONBLOCK)
-		m->nonblock = true;
-	return s->ops->recvmsg(c, s, m);
+	m->nonblock = nonblocking(s, m->flags);
+	return s->ops->recvmsg ? s->ops->recvmsg(c, s, m) : -EOPNOTSUPP;
 }
 
 long srv_recvfrom(struct call *c)
@@ -320,10 +348,10 @@ long srv_recvfrom(struct call *c)
 long srv_recvmsg(struct call *c)
 {
 	struct sock *s;
-	long r = sock_at(c, c->a[0], &s);
+	struct lind_msg_sizes z;
+	long r = msg_call(c, true, &s, &z);
 	if (r < 0)
 		return r;
-	struct lind_msg_sizes z = lind_msg_sizes(c->a[1]);
 	uint8_t *out = c->out[1].buf, addr[LIND_MSG_NAME_MAX];
 	struct lind_msg_head h;
 	uint8_t *name = out + sizeof h, *ctl = name + z.name;
@@ -424,7 +452,8 @@ long srv_setsockopt(struct call *c)
 	size_t len = c->in[3].len;
 	if ((int)c->a[4] < 0)
 		return -EINVAL;
-	r = -ENOPROTOOPT;
+	/* a level no family serves: Linux's sock_no_setsockopt */
+	r = level == SOL_SOCKET ? -ENOPROTOOPT : -EOPNOTSUPP;
 	if (s->ops->setsockopt)
 		r = s->ops->setsockopt(c, s, level, name, val, len);
 	if (r == -ENOPROTOOPT && level == SOL_SOCKET)
@@ -490,7 +519,7 @@ long srv_getsockopt(struct call *c)
 	int level = (int)c->a[1], name = (int)c->a[2];
 	uint8_t v[LIND_MSG_NAME_MAX];
 	size_t len = 0;
-	r = -ENOPROTOOPT;
+	r = level == SOL_SOCKET ? -ENOPROTOOPT : -EOPNOTSUPP;
 	if (s->ops->getsockopt)
 		r = s->ops->getsockopt(c, s, level, name, v, &len);
 	if (r == -ENOPROTOOPT && level == SOL_SOCKET)

@@ -390,6 +390,19 @@ static void put_call_arg(struct out *o, struct cursor *c,
 		else
 			put(o, "...");
 		return;
+	case LK_OUTL: /* an address or option's value: the bytes that came */
+		if (d)
+			put_buf(o, d, (int64_t)d->len);
+		else
+			put(o, v ? "..." : "NULL");
+		return;
+	case LK_MSG_IN:
+	case LK_MSG_OUT: {
+		struct lind_msg_sizes z = lind_msg_sizes(v);
+		put(o, "{name %u, control %u, data %u%s}", z.name, z.ctl,
+		    z.data, z.cut ? " (cut)" : "");
+		return;
+	}
 	case LK_OBJ_IN:
 	case LK_OBJ_OUT:
 	case LK_OBJ_IO: /* the struct shows as {...} */

@@ -2,10 +2,11 @@
 # Every program in tests/cases/ is built with cc and with lind-cc; both run
 # (natively, and as a cage through lind-run) and must print the same thing
 # and exit with the same status.  NAME.stdin, when present, is their stdin.
+# CASE=GLOB runs only the cases it matches (CASE='sock_*').
 . "$(dirname "$0")/lib.sh"
 start_daemons || exit 1
 
-for src in "$CASES"/*.c; do
+for src in "$CASES"/${CASE:-*}.c; do
 	name=$(basename "$src" .c)
 	if ! build "$name" "$src"; then
 		not_ok "$name: builds with cc and lind-cc"

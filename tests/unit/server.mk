@@ -6,7 +6,8 @@ SERVER_TESTS = tests/unit/test_server_path tests/unit/test_server_fdtable \
 	tests/unit/test_server_attr tests/unit/test_server_wait \
 	tests/unit/test_server_pipe tests/unit/test_server_shm \
 	tests/unit/test_server_fsck tests/unit/test_server_cred \
-	tests/unit/test_server_atime tests/unit/test_server_net
+	tests/unit/test_server_atime tests/unit/test_server_sock \
+	tests/unit/test_server_net
 check_PROGRAMS += $(SERVER_TESTS)
 TESTS += $(SERVER_TESTS)
 EXTRA_DIST += tests/unit/test_server_util.h tests/unit/test_server_relay.h
@@ -62,6 +63,10 @@ tests_unit_test_server_wait_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_server_wait_LDFLAGS = $(SAN_LD)
 tests_unit_test_server_wait_LDADD = $(SERVER_TEST_LIBS)
 
+tests_unit_test_server_sock_SOURCES = tests/unit/test_server_sock.c
+tests_unit_test_server_sock_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_server_sock_LDFLAGS = $(SAN_LD)
+tests_unit_test_server_sock_LDADD = $(SERVER_TEST_LIBS)
 tests_unit_test_server_pipe_SOURCES = tests/unit/test_server_pipe.c
 tests_unit_test_server_pipe_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_server_pipe_LDFLAGS = $(SAN_LD)

@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 
@@ -482,6 +483,143 @@ static void test_iov_out(void **state)
 	assert_memory_equal(a, "he", 2);
 }
 
+/* ---- socket kinds ------------------------------------------------------- */
+
+static void reply_epipe(int k, const Lind__Request *req, Lind__Reply *rep);
+
+/* getsockname: 5 bytes of address (cut to the room), real length 7. */
+static void reply_name(int k, const Lind__Request *req, Lind__Reply *rep)
+{
+	(void)k;
+	size_t room = (size_t)req->args[1];
+	add_data(rep, "abcdefg", room < 7 ? room : 7);
+	uint32_t len = 7;
+	add_data(rep, &len, sizeof len);
+}
+
+static void test_outl(void **state)
+{
+	(void)state;
+	char buf[8];
+	memset(buf, '#', sizeof buf);
+	socklen_t len = 5;
+	reply_fn = reply_name;
+	assert_int_equal(lind_syscall(LIND_SYS_getsockname, 3, (long)buf,
+				      (long)&len, 0, 0, 0), 0);
+	assert_int_equal(calls[0].args[1], 5); /* the room, from *len */
+	assert_int_equal(calls[0].args[2], 4);
+	assert_int_equal(calls[0].n_data, 1); /* the socklen goes in */
+	assert_memory_equal(buf, "abcde###", 8);
+	assert_int_equal(len, 7); /* the real length */
+	/* a NULL buffer: its length travels as NULL too */
+	reply_fn = reply_3;
+	assert_int_equal(lind_syscall(LIND_SYS_accept, 3, 0, (long)&len, 0, 0,
+				      0), 3);
+	assert_int_equal(calls[1].args[1], 0);
+	assert_int_equal(calls[1].args[2], 0);
+	len = (socklen_t)-1; /* negative as an int: refused before sending */
+	assert_int_equal(lind_syscall(LIND_SYS_accept, 3, (long)buf,
+				      (long)&len, 0, 0, 0), -EINVAL);
+	assert_int_equal(ncalls, 2);
+}
+
+static void test_msg_in(void **state)
+{
+	(void)state;
+	char name[] = "nm", ctl[16] = "0123456789abcdef";
+	struct iovec v[2] = {{"ab", 2}, {"cde", 3}};
+	struct msghdr m = {.msg_name = name, .msg_namelen = 2, .msg_iov = v,
+			   .msg_iovlen = 2, .msg_control = ctl,
+			   .msg_controllen = 16};
+	reply_fn = reply_3;
+	assert_int_equal(sys(LIND_SYS_sendmsg, 3, (long)&m, 0, 0), 3);
+	struct lind_msg_sizes z = lind_msg_sizes(calls[0].args[1]);
+	assert_int_equal(z.name, 2);
+	assert_int_equal(z.ctl, 16);
+	assert_int_equal(z.data, 5);
+	assert_int_equal(z.cut, 0);
+	assert_int_equal(calls[0].data_len[0], 23);
+	assert_memory_equal(calls[0].data[0], "nm0123456789abcdefabcde", 23);
+	/* too much data for a frame: its start, said cut */
+	static char big[LIND_MAX_IO + 10];
+	struct iovec w = {big, sizeof big};
+	struct msghdr b = {.msg_iov = &w, .msg_iovlen = 1};
+	assert_int_equal(sys(LIND_SYS_sendmsg, 3, (long)&b, 0, 0), 3);
+	z = lind_msg_sizes(calls[1].args[1]);
+	assert_int_equal(z.data, LIND_MAX_IO);
+	assert_int_equal(z.cut, 1);
+	/* refused before sending: a name over a sockaddr_storage, control
+	 * over what a frame carries, no msghdr */
+	m.msg_namelen = 200;
+	assert_int_equal(sys(LIND_SYS_sendmsg, 3, (long)&m, 0, 0), -EINVAL);
+	m.msg_namelen = 2;
+	m.msg_controllen = LIND_MSG_CTL_MAX + 1;
+	assert_int_equal(sys(LIND_SYS_sendmsg, 3, (long)&m, 0, 0), -ENOBUFS);
+	assert_int_equal(sys(LIND_SYS_sendmsg, 3, 0, 0, 0), -EFAULT);
+	assert_int_equal(ncalls, 2);
+}
+
+static struct lind_msg_head msg_head;
+static const char *msg_body; /* name, control, data */
+
+static void reply_msg(int k, const Lind__Request *req, Lind__Reply *rep)
+{
+	(void)k;
+	(void)req;
+	static uint8_t e[128];
+	size_t name = msg_head.namelen < 4 ? msg_head.namelen : 4;
+	size_t n = name + msg_head.ctllen + msg_head.datalen;
+	memcpy(e, &msg_head, sizeof msg_head);
+	memcpy(e + sizeof msg_head, msg_body, n);
+	rep->result = msg_head.datalen;
+	add_data(rep, e, sizeof msg_head + n);
+}
+
+static void test_msg_out(void **state)
+{
+	(void)state;
+	char name[4], ctl[8], a[2], b[8];
+	memset(b, '#', sizeof b);
+	struct iovec v[2] = {{a, 2}, {b, 8}};
+	struct msghdr m = {.msg_name = name, .msg_namelen = 4, .msg_iov = v,
+			   .msg_iovlen = 2, .msg_control = ctl,
+			   .msg_controllen = 8};
+	msg_head = (struct lind_msg_head){.namelen = 6, .ctllen = 3,
+					  .datalen = 5, .flags = MSG_CTRUNC};
+	msg_body = "NAMEctlhello";
+	reply_fn = reply_msg;
+	assert_int_equal(sys(LIND_SYS_recvmsg, 3, (long)&m, 0, 0), 5);
+	struct lind_msg_sizes z = lind_msg_sizes(calls[0].args[1]);
+	assert_int_equal(z.name, 4);
+	assert_int_equal(z.ctl, 8);
+	assert_int_equal(z.data, 10);
+	assert_memory_equal(name, "NAME", 4);
+	assert_int_equal(m.msg_namelen, 6); /* as Linux: the whole length */
+	assert_memory_equal(ctl, "ctl", 3);
+	assert_int_equal(m.msg_controllen, 3);
+	assert_memory_equal(a, "he", 2);
+	assert_memory_equal(b, "llo#####", 8);
+	assert_int_equal(m.msg_flags, MSG_CTRUNC);
+	/* parts that do not add up, or overrun a room: refused, untouched */
+	msg_head.ctllen = 9;
+	msg_body = "NAMEctlctlctlhello";
+	assert_int_equal(sys(LIND_SYS_recvmsg, 3, (long)&m, 0, 0), -EIO);
+	assert_int_equal(m.msg_controllen, 3);
+}
+
+/* A send answered EPIPE raises SIGPIPE unless MSG_NOSIGNAL. */
+static void test_send_sigpipe(void **state)
+{
+	(void)state;
+	reply_fn = reply_epipe;
+	assert_int_equal(lind_syscall(LIND_SYS_sendto, 3, (long)"x", 1,
+				      MSG_NOSIGNAL, 0, 0), -EPIPE);
+	assert_int_equal(signals_sent, 0);
+	assert_int_equal(lind_syscall(LIND_SYS_sendto, 3, (long)"x", 1, 0, 0,
+				      0), -EPIPE);
+	assert_int_equal(signals_sent, 1);
+}
+
 /* ---- ioctl -------------------------------------------------------------- */
 
 static void test_ioctl(void **state)
@@ -648,6 +786,10 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_path, setup),
+		cmocka_unit_test_setup(test_outl, setup),
+		cmocka_unit_test_setup(test_msg_in, setup),
+		cmocka_unit_test_setup(test_msg_out, setup),
+		cmocka_unit_test_setup(test_send_sigpipe, setup),
 		cmocka_unit_test_setup(test_gone_exit, setup),
 		cmocka_unit_test_setup(test_gone_getpid, setup),
 		cmocka_unit_test_setup(test_gone_fatal, setup),

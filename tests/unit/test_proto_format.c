@@ -143,6 +143,13 @@ static void test_lines(void **st)
 			    "[cage 2] lseek(3, 0, SEEK_CUR) = -4096");
 	assert_string_equal(line(LIND_SYS_close, a9, 1, NULL, 0, NULL, 0, -4000, 0),
 			    "[cage 2] close(3) = -1 errno 4000");
+	/* sockets: an address that came back; a msghdr by its sizes */
+	int64_t s1[] = {3, 16, 4};
+	assert_string_equal(line(LIND_SYS_getsockname, s1, 3, "\4\0\0\0", 4, "\1\0ab", 4, 0, 0),
+			    "[cage 2] getsockname(3, \"\\1\\0ab\", {...}) = 0");
+	int64_t s2[] = {3, lind_msg_slot(2, 0, 5, 0), 0};
+	assert_string_equal(line(LIND_SYS_sendmsg, s2, 3, "nmhello", 7, NULL, 0, 5, 0),
+			    "[cage 2] sendmsg(3, {name 2, control 0, data 5}, 0) = 5");
 }
 
 static void test_long_and_hostile(void **st)
