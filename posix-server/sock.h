@@ -5,7 +5,8 @@
  * proto_ops.  sys_socket.c's handlers do the fd work, flags and options
  * every family shares, and call the family for the rest; a family parks
  * (wait.h) through sock_park, which applies the socket's timeouts.
- * Families: sock_unix.c (AF_UNIX, between cages).
+ * Families: sock_unix.c (AF_UNIX, between cages), sock_inet.c (AF_INET,
+ * AF_INET6: host sockets the server owns).
  */
 #ifndef SRV_SOCK_H
 #define SRV_SOCK_H
@@ -134,5 +135,10 @@ unsigned long sock_unix_count(void);
 /* The server goes: sockets passed in messages nobody can receive any
  * more (one in flight in its own queue) are released. */
 void sock_unix_free_all(void);
+
+/* sock_inet.c */
+extern const struct sock_family sock_inet_family, sock_inet6_family;
+/* Host sockets the server holds for cages (tests: nothing leaks). */
+unsigned long sock_inet_count(void);
 
 #endif

@@ -19,6 +19,8 @@
 /* The families served (NULL ends it); the others answer EAFNOSUPPORT. */
 static const struct sock_family *const families[] = {
 	&sock_unix_family,
+	&sock_inet_family,
+	&sock_inet6_family,
 	NULL,
 };
 

@@ -7,7 +7,9 @@
 # --host-root (LIND_ESCAPE_DYNAMIC=1 runs them anyway).  Each attack must be
 # served in the sandbox, refused, or kill only the cage, and the test checks
 # from the host side: the canary files unchanged (nothing created, renamed,
-# removed, mounted), the listener on 127.0.0.1 accepted nothing, the
+# removed, mounted), the listener on 127.0.0.1 accepted nothing (the
+# attacks run under lind-run --net none: the server makes no inet socket
+# for them, so any connection is an escape), the
 # daemons and a host `sleep` alive (not stopped, not traced), nothing the
 # attacker reported as done by the host kernel ("ok"), and a normal cage
 # served afterwards.  Each attack's results are printed as a TAP comment.
@@ -197,7 +199,7 @@ listener_clean || echo "Bail out! the listener does not answer its sentinel"
 # behind can be found; lind-run's pid is the PARENT argument.  Sets $status.
 run_attack() {
 	local out=$T/out
-	(exec setsid "$LIND_RUN" "$1" "$2" "$H" "$port" "$sleep_pid" \
+	(exec setsid "$LIND_RUN" --net none "$1" "$2" "$H" "$port" "$sleep_pid" \
 		"$(daemon_pid posix-server)" "$(daemon_pid nacl-relay)" \
 		"$BASHPID" "$vmaddr") >"$out" 2>"$out.err" </dev/null &
 	local pid=$! i=0

@@ -7,7 +7,8 @@ SERVER_TESTS = tests/unit/test_server_path tests/unit/test_server_fdtable \
 	tests/unit/test_server_pipe tests/unit/test_server_shm \
 	tests/unit/test_server_fsck tests/unit/test_server_cred \
 	tests/unit/test_server_atime tests/unit/test_server_poll \
-	tests/unit/test_server_sock
+	tests/unit/test_server_sock \
+	tests/unit/test_server_net
 check_PROGRAMS += $(SERVER_TESTS)
 TESTS += $(SERVER_TESTS)
 EXTRA_DIST += tests/unit/test_server_util.h tests/unit/test_server_relay.h
@@ -97,4 +98,5 @@ tests_unit_test_server_atime_LDADD = $(SERVER_TEST_LIBS)
 tests_unit_test_server_poll_SOURCES = tests/unit/test_server_poll.c
 tests_unit_test_server_poll_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_server_poll_LDFLAGS = $(SAN_LD)
-tests_unit_test_server_poll_LDADD = $(SERVER_TEST_LIBS)
+tests_unit_test_server_poll_LDADD = $(SERVER_TEST_LIBS) \
+	tests/unit/test_server_net

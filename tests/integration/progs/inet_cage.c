@@ -1,0 +1,175 @@
+/* inet.sh's program, built for the host and for cages:
+ *   serve IP N      listen on IP (port 0), print the port, then answer N
+ *                   connections: a line in, "echo LINE" back, close
+ *   fetch IP PORT   connect, send "fetch\n", print what comes back
+ *   probe IP PORT   connect (TCP): print "connect OK" or its errno name
+ *   udp IP PORT     sendto one datagram: "sendto OK" or the errno name
+ *   bind IP         bind port 0: "bind OK" or the errno name
+ *   count IP SECS   listen, print the port, and after SECS seconds print
+ *                   how many connections came (non-blocking accepts)
+ *   park IP         listen and block in accept for ever (to be killed)
+ *   fork CMD...     the same in a forked child, its status as ours */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static socklen_t addr(const char *ip, unsigned port,
+		      struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof *ss);
+	struct sockaddr_in6 *in6 = (void *)ss;
+	struct sockaddr_in *in = (void *)ss;
+	if (inet_pton(AF_INET6, ip, &in6->sin6_addr) == 1) {
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons((uint16_t)port);
+		return sizeof *in6;
+	}
+	in->sin_family = AF_INET;
+	in->sin_port = htons((uint16_t)port);
+	if (inet_pton(AF_INET, ip, &in->sin_addr) != 1) {
+		fprintf(stderr, "bad address %s\n", ip);
+		exit(2);
+	}
+	return sizeof *in;
+}
+
+static int result(const char *what, int r)
+{
+	printf("%s %s\n", what, r < 0 ? strerrorname_np(errno) : "OK");
+	return r < 0;
+}
+
+static int sock(const char *ip, int type)
+{
+	int fd = socket(strchr(ip, ':') ? AF_INET6 : AF_INET, type, 0);
+	if (fd < 0) {
+		printf("socket %s\n", strerrorname_np(errno));
+		exit(1);
+	}
+	return fd;
+}
+
+static int listener(const char *ip)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = addr(ip, 0, &ss);
+	int fd = sock(ip, SOCK_STREAM);
+	if (bind(fd, (void *)&ss, len) < 0 || listen(fd, 16) < 0 ||
+	    getsockname(fd, (void *)&ss, &len) < 0) {
+		perror("listen");
+		exit(1);
+	}
+	printf("%u\n", ntohs(((struct sockaddr_in *)&ss)->sin_port));
+	fflush(stdout);
+	return fd;
+}
+
+static int serve(const char *ip, int n)
+{
+	int l = listener(ip);
+	for (int i = 0; i < n; i++) {
+		int a = accept(l, NULL, NULL);
+		char line[256], out[300];
+		ssize_t got = a < 0 ? -1 : recv(a, line, sizeof line - 1, 0);
+		if (got <= 0)
+			return 1;
+		line[got] = '\0';
+		line[strcspn(line, "\n")] = '\0';
+		int len = snprintf(out, sizeof out, "echo %s\n", line);
+		if (send(a, out, (size_t)len, 0) != len)
+			return 1;
+		close(a);
+	}
+	return 0;
+}
+
+static int fetch(const char *ip, unsigned port)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = addr(ip, port, &ss);
+	int fd = sock(ip, SOCK_STREAM);
+	char buf[512];
+	ssize_t n;
+	if (result("connect", connect(fd, (void *)&ss, len)))
+		return 1;
+	if (send(fd, "fetch\n", 6, 0) != 6)
+		return 1;
+	while ((n = recv(fd, buf, sizeof buf, 0)) > 0)
+		fwrite(buf, 1, (size_t)n, stdout);
+	return n < 0;
+}
+
+static int count(const char *ip, int secs)
+{
+	int l = listener(ip), n = 0;
+	time_t end = time(NULL) + secs;
+	fcntl(l, F_SETFL, O_NONBLOCK);
+	while (time(NULL) < end) {
+		int a = accept(l, NULL, NULL);
+		if (a >= 0) {
+			n++;
+			close(a);
+		} else {
+			usleep(10000);
+		}
+	}
+	printf("connections %d\n", n);
+	return 0;
+}
+
+static int run(int argc, char **argv)
+{
+	struct sockaddr_storage ss;
+	const char *cmd = argv[1];
+	if (argc >= 3 && !strcmp(cmd, "fork")) {
+		fflush(stdout);
+		pid_t p = fork();
+		if (p == 0)
+			exit(run(argc - 1, argv + 1));
+		int st;
+		return waitpid(p, &st, 0) == p && WIFEXITED(st) ? WEXITSTATUS(st)
+								 : 1;
+	}
+	if (argc == 4 && !strcmp(cmd, "serve"))
+		return serve(argv[2], atoi(argv[3]));
+	if (argc == 4 && !strcmp(cmd, "fetch"))
+		return fetch(argv[2], (unsigned)atoi(argv[3]));
+	if (argc == 4 && !strcmp(cmd, "count"))
+		return count(argv[2], atoi(argv[3]));
+	if (argc == 3 && !strcmp(cmd, "park")) {
+		int l = listener(argv[2]);
+		return accept(l, NULL, NULL) < 0;
+	}
+	if (argc == 4 && !strcmp(cmd, "probe")) {
+		socklen_t len = addr(argv[2], (unsigned)atoi(argv[3]), &ss);
+		return result("connect",
+			      connect(sock(argv[2], SOCK_STREAM), (void *)&ss, len));
+	}
+	if (argc == 4 && !strcmp(cmd, "udp")) {
+		socklen_t len = addr(argv[2], (unsigned)atoi(argv[3]), &ss);
+		return result("sendto", (int)sendto(sock(argv[2], SOCK_DGRAM),
+						    "x", 1, 0, (void *)&ss, len));
+	}
+	if (argc == 3 && !strcmp(cmd, "bind")) {
+		socklen_t len = addr(argv[2], 0, &ss);
+		return result("bind", bind(sock(argv[2], SOCK_STREAM), (void *)&ss,
+					   len));
+	}
+	fprintf(stderr, "usage: see the comment at the top\n");
+	return 2;
+}
+
+int main(int argc, char **argv)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	return run(argc, argv);
+}
