@@ -153,6 +153,8 @@ static long sock_name(struct ofd *o, char *out, size_t cap)
 static long sock_ioctl(struct ofd *o, unsigned long req, void *arg)
 {
 	struct sock *s = o->priv;
+	if (_IOC_TYPE(req) == 0x89) /* SIOCGIF*: through any socket */
+		return netif_ioctl(req, arg);
 	if (req != FIONREAD || !s->ops->inq)
 		return -ENOTTY;
 	int n = s->ops->inq(s);

@@ -5,7 +5,8 @@
  * proto_ops.  sys_socket.c's handlers do the fd work, flags and options
  * every family shares, and call the family for the rest; a family parks
  * (wait.h) through sock_park, which applies the socket's timeouts.
- * Families: sock_unix.c (AF_UNIX, between cages).
+ * Families: sock_unix.c (AF_UNIX, between cages), sock_netlink.c
+ * (NETLINK_ROUTE: the interfaces a cage sees).
  */
 #ifndef SRV_SOCK_H
 #define SRV_SOCK_H
@@ -127,5 +128,13 @@ extern const struct sock_family sock_unix_family;
 /* Unix sockets alive, messages queued and descriptions in flight
  * (tests: nothing leaks). */
 unsigned long sock_unix_count(void);
+
+/* sock_netlink.c: NETLINK_ROUTE, the interfaces a cage sees */
+extern const struct sock_family sock_netlink_family;
+/* SIOCGIF* on struct ifreq arg: the interfaces a cage sees, as the
+ * host has them; ENODEV for the others. */
+long netif_ioctl(unsigned long req, void *arg);
+/* Netlink sockets alive and replies queued (tests: nothing leaks). */
+unsigned long sock_netlink_count(void);
 
 #endif

@@ -18,6 +18,7 @@
 
 /* The families served (NULL ends it); the others answer EAFNOSUPPORT. */
 static const struct sock_family *const families[] = {
+	&sock_netlink_family,
 	NULL,
 };
 
