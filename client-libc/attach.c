@@ -89,6 +89,7 @@ static const struct lind_boot_bind *binds;
 static size_t nbinds;
 static const char *exe_path;
 static const struct lind_boot_cred *boot_cred;
+static uint32_t boot_net; /* LIND_NET_LOOPBACK */
 #define EXE_BYTES 1024 /* a longer path is not sent: exe shows argv[0] */
 
 /* 0 or -errno; a refused send is explained by recv_reply (the relay
@@ -121,6 +122,7 @@ static int send_attach(int s, char **argv, size_t argc, uint32_t deny)
 		a.groups = (uint32_t *)boot_cred->groups;
 		a.n_groups = boot_cred->ngroups;
 	}
+	a.net = boot_net;
 	if (exe_path && strlen(exe_path) < EXE_BYTES)
 		a.exe = (char *)exe_path;
 	a.version = LIND_PROTO_VERSION;
@@ -275,6 +277,11 @@ void lind_boot_cred(const struct lind_boot_cred *cr)
 const struct lind_boot_cred *lind_boot_cred_asked(void)
 {
 	return boot_cred;
+}
+
+void lind_boot_net(uint32_t net)
+{
+	boot_net = net;
 }
 
 void lind_boot_exe(const char *path)

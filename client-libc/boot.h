@@ -27,6 +27,8 @@ struct lind_boot_cred {
 void lind_boot_cred(const struct lind_boot_cred *cr);
 /* The ids given to lind_boot_cred, or NULL. */
 const struct lind_boot_cred *lind_boot_cred_asked(void);
+/* attach.c: lind-run --net, LIND_NET_* (never called: loopback). */
+void lind_boot_net(uint32_t net);
 /* attach.c: the host path of the image loaded, for /proc/N/exe (kept). */
 void lind_boot_exe(const char *path);
 

@@ -13,6 +13,8 @@
  * shown read-only at VIRT to this cage only (its fd goes with the Attach).
  * --uid, --gid, --groups (root only): the cage's virtual ids, instead of
  * the launcher's (the relay checks that the launcher is root).
+ * --net none|loopback|host: what the cage's inet sockets may reach
+ * (posix-server enforces it); loopback when not given.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -39,7 +41,8 @@ static void usage(FILE *f)
 {
 	fputs("usage: lind-run [--runtime-dir DIR] [--deny CLASS[,CLASS...]] "
 	      "[--bind HOST:VIRT[:ro]]... [--uid UID] [--gid GID] "
-	      "[--groups LIST] [--allow-list] [--help] PROGRAM [ARGS...]\n"
+	      "[--groups LIST] [--net none|loopback|host] [--allow-list] "
+	      "[--help] PROGRAM [ARGS...]\n"
 	      "Run PROGRAM in a new cage and exit with its status.\n"
 	      "PROGRAM is any x86-64 program (built with lind-cc or not, static\n"
 	      "or dynamic) or a #! script; it is confined from its first\n"
@@ -62,6 +65,10 @@ static void usage(FILE *f)
 	      "  --uid UID, --gid GID, --groups G1,G2,...\n"
 	      "                     the cage's virtual ids (numbers; --groups ''\n"
 	      "                     for none), instead of yours; root only\n"
+	      "  --net POLICY       what the cage's AF_INET/AF_INET6 sockets\n"
+	      "                     reach: none (socket() fails with EACCES),\n"
+	      "                     loopback (127.0.0.0/8 and ::1; the default)\n"
+	      "                     or host (whatever this host reaches)\n"
 	      "  --allow-list       print the host calls a cage may make, and why\n",
 	      f);
 }
@@ -135,6 +142,22 @@ static void add_bind(char *arg)
 	}
 	binds[nbinds++] = (struct lind_boot_bind){virt, ro, fd};
 	free(orig);
+}
+
+/* --net's word: LIND_NET_*; a bad one ends lind-run (exit 2). */
+static void set_net(const char *word)
+{
+	static const char *const names[] = {
+		[LIND_NET_LOOPBACK] = "loopback",
+		[LIND_NET_NONE] = "none",
+		[LIND_NET_HOST] = "host",
+	};
+	for (uint32_t n = 0; n < sizeof names / sizeof *names; n++)
+		if (!strcmp(word, names[n])) {
+			lind_boot_net(n);
+			return;
+		}
+	bad_usage("--net wants none, loopback or host");
 }
 
 static struct lind_boot_cred cred;
@@ -258,6 +281,12 @@ static int parse(int argc, char **argv, const char **rundir, uint32_t *deny)
 			add_bind(argv[i]);
 		} else if (!strncmp(a, "--bind=", 7)) {
 			add_bind(argv[i] + 7);
+		} else if (!strcmp(a, "--net")) {
+			if (++i >= argc)
+				bad_usage("--net wants none, loopback or host");
+			set_net(argv[i]);
+		} else if (!strncmp(a, "--net=", 6)) {
+			set_net(a + 6);
 		} else if (id_option(argc, argv, &i)) {
 			continue;
 		} else {

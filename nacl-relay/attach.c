@@ -245,6 +245,11 @@ static const char *attach_begin(struct relay_conn *c, Lind__Attach *a,
 			 a->deny & ~LC_ALL);
 		return msg;
 	}
+	if (a->net > LIND_NET_HOST) {
+		snprintf(msg, cap, "unknown network policy %u (lind-run --net)",
+			 a->net);
+		return msg;
+	}
 	if (!c->fork_parent != !a->fork_token)
 		return c->fork_parent ? "a forked child attaches with its token"
 				      : "a fork token outside a fork connection";

@@ -162,6 +162,7 @@ struct cage *cage_fork(struct cage *p)
 	c->host_uid = p->host_uid;
 	c->host_gid = p->host_gid;
 	c->umask = p->umask;
+	c->net = p->net;
 	memcpy(c->rlim, p->rlim, sizeof c->rlim);
 	if (c->cwd)
 		vfs_unref(srv.vfs, c->cwd);

@@ -84,6 +84,8 @@ struct cage {
 	struct cage_rlimit rlim[CAGE_NLIMITS]; /* virtual: see sys_info.c */
 	int nice;       /* -20..19, virtual: see sys_prio.c */
 	unsigned locks; /* record locks it placed (lock.c caps them) */
+	uint32_t net; /* LIND_NET_*: lind-run --net, what its inet sockets
+		       * reach (sock_inet.c); inherited by fork */
 	struct bind_set *binds; /* lind-run --bind (a reference), or NULL */
 	char *exe; /* /proc/N/exe: the program's virtual path (lind-run's, or
 		    * the last execve's file); NULL: argv[0] */

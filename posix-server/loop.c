@@ -423,6 +423,10 @@ static void on_cage_new(const Lind__Control *in, int *fds, int nfds)
 			   in->attach_id);
 		return;
 	}
+	if (in->net > LIND_NET_HOST) {
+		send_error("CAGE_NEW: unknown network policy", in->attach_id);
+		return;
+	}
 	if (in->n_groups > CRED_GROUPS_MAX) {
 		send_error("CAGE_NEW: too many groups", in->attach_id);
 		return;
@@ -431,6 +435,7 @@ static void on_cage_new(const Lind__Control *in, int *fds, int nfds)
 	if (c) {
 		c->host_uid = in->host_uid;
 		c->host_gid = in->host_gid;
+		c->net = in->net;
 	}
 	if (!c ||
 	    cred_set_groups(&c->cred, in->groups, (uint32_t)in->n_groups) < 0 ||

@@ -34,35 +34,64 @@ struct sock *sock_of(struct ofd *o)
 	return o && o->ops == &ofd_sock_ops ? o->priv : NULL;
 }
 
+static struct sock *sock_alloc(struct call *c, const struct sock_family *fam,
+			       int type)
+{
+	struct sock *s = ofd_files_full() ? NULL : calloc(1, sizeof *s);
+	if (s)
+		*s = (struct sock){.fam = fam, .type = type, .id = next_id++,
+				   .rcvbuf = SOCK_BUF_DEFAULT,
+				   .sndbuf = SOCK_BUF_DEFAULT,
+				   .uid = c->cage->cred.fsuid,
+				   .gid = c->cage->cred.fsgid,
+				   .ctime = vfs_now(), .net = c->cage->net};
+	return s;
+}
+
+/* s's description, with status flags: 0, or -ENOMEM. */
+static long sock_open(struct sock *s, int flags, struct sock **out)
+{
+	s->file = ofd_new(&ofd_sock_ops, O_RDWR | (flags & O_NONBLOCK), NULL,
+			  NULL);
+	if (!s->file)
+		return -ENOMEM;
+	s->file->priv = s;
+	nsocks++;
+	*out = s;
+	return 0;
+}
+
 long sock_new(struct call *c, const struct sock_family *fam, int type,
 	      int protocol, int flags, struct sock **out)
 {
-	if (ofd_files_full())
-		return -ENFILE;
-	struct sock *s = calloc(1, sizeof *s);
+	struct sock *s = sock_alloc(c, fam, type);
 	if (!s)
-		return -ENOMEM;
-	*s = (struct sock){.fam = fam, .type = type, .id = next_id++,
-			   .rcvbuf = SOCK_BUF_DEFAULT,
-			   .sndbuf = SOCK_BUF_DEFAULT,
-			   .uid = c->cage->cred.fsuid,
-			   .gid = c->cage->cred.fsgid, .ctime = vfs_now()};
+		return ofd_files_full() ? -ENFILE : -ENOMEM;
 	long r = fam->create(c, s, protocol);
 	if (r < 0) {
 		free(s);
 		return r;
 	}
-	s->file = ofd_new(&ofd_sock_ops, O_RDWR | (flags & O_NONBLOCK), NULL,
-			  NULL);
-	if (!s->file) {
+	if ((r = sock_open(s, flags, out)) < 0) {
 		s->ops->release(s);
 		free(s);
-		return -ENOMEM;
 	}
-	s->file->priv = s;
-	nsocks++;
-	*out = s;
-	return 0;
+	return r;
+}
+
+long sock_new_from(struct call *c, const struct sock *like, void *priv,
+		   struct sock **out)
+{
+	struct sock *s = sock_alloc(c, like->fam, like->type);
+	if (!s)
+		return ofd_files_full() ? -ENFILE : -ENOMEM;
+	s->ops = like->ops;
+	s->protocol = like->protocol;
+	s->priv = priv;
+	long r = sock_open(s, 0, out);
+	if (r < 0)
+		free(s);
+	return r;
 }
 
 int sock_install(struct call *c, struct sock *s, bool cloexec)
@@ -154,7 +183,7 @@ static long sock_ioctl(struct ofd *o, unsigned long req, void *arg)
 {
 	struct sock *s = o->priv;
 	if (_IOC_TYPE(req) == 0x89) /* SIOCGIF*: through any socket */
-		return netif_ioctl(req, arg);
+		return netif_ioctl(s->net, req, arg);
 	if (req != FIONREAD || !s->ops->inq)
 		return -ENOTTY;
 	int n = s->ops->inq(s);

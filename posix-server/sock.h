@@ -5,8 +5,9 @@
  * proto_ops.  sys_socket.c's handlers do the fd work, flags and options
  * every family shares, and call the family for the rest; a family parks
  * (wait.h) through sock_park, which applies the socket's timeouts.
- * Families: sock_unix.c (AF_UNIX, between cages), sock_netlink.c
- * (NETLINK_ROUTE: the interfaces a cage sees).
+ * Families: sock_unix.c (AF_UNIX, between cages), sock_inet.c (AF_INET,
+ * AF_INET6: host sockets the server owns), sock_netlink.c (NETLINK_ROUTE:
+ * the interfaces a cage sees).
  */
 #ifndef SRV_SOCK_H
 #define SRV_SOCK_H
@@ -101,6 +102,7 @@ struct sock {
 	uint64_t id; /* socket:[id] */
 	uint32_t uid, gid;
 	int64_t ctime;
+	uint32_t net; /* LIND_NET_*: its maker's --net, what it may see */
 };
 
 extern const struct ofd_ops ofd_sock_ops;
@@ -111,6 +113,12 @@ struct sock *sock_of(struct ofd *o);
  * description with status flags (O_NONBLOCK): 0 or -errno. */
 long sock_new(struct call *c, const struct sock_family *fam, int type,
 	      int protocol, int flags, struct sock **out);
+/* A socket like `like` (its family, ops, type, protocol) around the
+ * family state priv, in a new description without status flags: an
+ * accepted connection.  0, or -ENFILE/-ENOMEM with priv still the
+ * caller's. */
+long sock_new_from(struct call *c, const struct sock *like, void *priv,
+		   struct sock **out);
 /* Installs s's description at the lowest free fd; drops it on failure. */
 int sock_install(struct call *c, struct sock *s, bool cloexec);
 /* Drops the description of a socket never installed. */
@@ -129,11 +137,15 @@ extern const struct sock_family sock_unix_family;
  * (tests: nothing leaks). */
 unsigned long sock_unix_count(void);
 
+/* sock_inet.c */
+extern const struct sock_family sock_inet_family, sock_inet6_family;
+/* Host sockets the server holds for cages (tests: nothing leaks). */
+unsigned long sock_inet_count(void);
 /* sock_netlink.c: NETLINK_ROUTE, the interfaces a cage sees */
 extern const struct sock_family sock_netlink_family;
-/* SIOCGIF* on struct ifreq arg: the interfaces a cage sees, as the
- * host has them; ENODEV for the others. */
-long netif_ioctl(unsigned long req, void *arg);
+/* SIOCGIF* on struct ifreq arg: the interfaces a cage under policy net
+ * sees, as the host has them; ENODEV for the others. */
+long netif_ioctl(uint32_t net, unsigned long req, void *arg);
 /* Netlink sockets alive and replies queued (tests: nothing leaks). */
 unsigned long sock_netlink_count(void);
 

@@ -3,9 +3,10 @@
  * getaddrinfo's AI_ADDRCONFIG ask the kernel, answered with the
  * interfaces a cage may see.  A dump of links (RTM_GETLINK) or addresses
  * (RTM_GETADDR) is taken from the host's own netlink at once (the kernel
- * answers a dump synchronously: no waiting on anyone) and filtered: the
- * loopback interface only, which is what a cage reaches (a cage has no
- * other network; docs/architecture.md, "Sockets").  The cage's request
+ * answers a dump synchronously: no waiting on anyone) and filtered by
+ * the cage's --net policy (net_policy.h): host shows every interface,
+ * loopback the loopback one, none the loopback one down and without
+ * addresses, as a new network namespace has it.  The cage's request
  * sequence and port id are written into each message.  Anything that
  * would change the network (RTM_NEW*, RTM_DEL*, RTM_SET*) is EPERM, as
  * for a process without CAP_NET_ADMIN; other requests are EOPNOTSUPP.
@@ -26,6 +27,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "protocol.h"
 #include "sock.h"
 #include "sys.h"
 #include "wait.h"
@@ -134,14 +136,21 @@ static int msg_ifindex(const struct nlmsghdr *h)
 	return 0;
 }
 
-/* What a cage sees of the host's interfaces: the loopback one. */
-static bool visible(int ifindex, const unsigned *loopback, unsigned nlo)
+/* The host's interfaces a cage under policy net sees: all of them, or
+ * the loopback ones (lo[0..nlo-1]). */
+static bool visible(uint32_t net, int ifindex, const unsigned *lo,
+		    unsigned nlo)
 {
+	if (net == LIND_NET_HOST)
+		return ifindex > 0;
 	for (unsigned i = 0; i < nlo; i++)
-		if ((int)loopback[i] == ifindex)
+		if ((int)lo[i] == ifindex)
 			return true;
 	return false;
 }
+
+/* Under none, an interface is down (no address, no traffic). */
+#define NET_DOWN_FLAGS (IFF_UP | IFF_RUNNING | 1u << 16) /* IFF_LOWER_UP */
 
 /* The host's loopback interfaces' indexes (normally just lo). */
 static unsigned loopback_indexes(unsigned *out, unsigned cap)
@@ -163,10 +172,28 @@ static unsigned loopback_indexes(unsigned *out, unsigned cap)
 	return n;
 }
 
+/* Whether h, a message of a host dump, is one a cage under net sees;
+ * a link is shown down under none. */
+static bool keep_msg(struct nlmsghdr *h, uint32_t net, const unsigned *lo,
+		     unsigned nlo)
+{
+	int idx = msg_ifindex(h);
+	if (!idx)
+		return true; /* DONE, ERROR */
+	if (!visible(net, idx, lo, nlo))
+		return false;
+	if (net != LIND_NET_NONE)
+		return true;
+	if (h->nlmsg_type == RTM_NEWADDR)
+		return false;
+	((struct ifinfomsg *)NLMSG_DATA(h))->ifi_flags &= ~NET_DOWN_FLAGS;
+	return true;
+}
+
 /* Keeps the visible messages of one host datagram, in place, stamped
  * with the cage's sequence and port id; its new length. */
 static size_t filter_dgram(uint8_t *buf, size_t len, const struct nlmsghdr *req,
-			   uint32_t portid, bool *done)
+			   uint32_t portid, uint32_t net, bool *done)
 {
 	unsigned lo[8], nlo = loopback_indexes(lo, 8);
 	size_t kept = 0;
@@ -175,14 +202,15 @@ static size_t filter_dgram(uint8_t *buf, size_t len, const struct nlmsghdr *req,
 		if (h->nlmsg_len < NLMSG_HDRLEN || h->nlmsg_len > len - off)
 			break;
 		size_t step = NLMSG_ALIGN(h->nlmsg_len);
-		int idx = msg_ifindex(h);
+		if (step > len - off)
+			step = len - off;
 		*done |= h->nlmsg_type == NLMSG_DONE ||
 			 h->nlmsg_type == NLMSG_ERROR;
-		if (!idx || visible(idx, lo, nlo)) {
+		if (keep_msg(h, net, lo, nlo)) {
 			h->nlmsg_seq = req->nlmsg_seq;
 			h->nlmsg_pid = portid;
-			memmove(buf + kept, h, step < len - off ? step : len - off);
-			kept += step < len - off ? step : len - off;
+			memmove(buf + kept, h, step);
+			kept += step;
 		}
 		off += step;
 	}
@@ -190,7 +218,8 @@ static size_t filter_dgram(uint8_t *buf, size_t len, const struct nlmsghdr *req,
 }
 
 /* A dump of type from the host's netlink, filtered into s's queue. */
-static long host_dump(struct sock *s, const struct nlmsghdr *req)
+static long host_dump(struct call *c, struct sock *s,
+		      const struct nlmsghdr *req)
 {
 	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
 	if (fd < 0)
@@ -212,7 +241,8 @@ static long host_dump(struct sock *s, const struct nlmsghdr *req)
 			break;
 		}
 		size_t kept = filter_dgram(buf, (size_t)n, req,
-					   nl_of(s)->portid, &done);
+					   nl_of(s)->portid, c->cage->net,
+					   &done);
 		struct nl_dgram *d = kept ? dgram_new(kept) : NULL;
 		if (kept && !d)
 			r = -ENOMEM;
@@ -226,7 +256,8 @@ static long host_dump(struct sock *s, const struct nlmsghdr *req)
 }
 
 /* One request from the cage. */
-static long nl_request(struct sock *s, const struct nlmsghdr *h)
+static long nl_request(struct call *c, struct sock *s,
+		       const struct nlmsghdr *h)
 {
 	uint16_t t = h->nlmsg_type;
 	if (!(h->nlmsg_flags & NLM_F_REQUEST) || t < NLMSG_MIN_TYPE)
@@ -234,7 +265,7 @@ static long nl_request(struct sock *s, const struct nlmsghdr *h)
 	if (t == RTM_GETLINK || t == RTM_GETADDR) {
 		if ((h->nlmsg_flags & NLM_F_DUMP) != NLM_F_DUMP)
 			return nl_error(s, h, EOPNOTSUPP);
-		long r = host_dump(s, h);
+		long r = host_dump(c, s, h);
 		if (r < 0)
 			return nl_error(s, h, (int)-r);
 		return h->nlmsg_flags & NLM_F_ACK ? nl_error(s, h, 0) : 0;
@@ -267,7 +298,7 @@ static long nl_sendmsg(struct call *c, struct sock *s,
 		memcpy(&hdr, h, sizeof hdr); /* the cage's bytes: unaligned */
 		if (hdr.nlmsg_len < NLMSG_HDRLEN || hdr.nlmsg_len > m->len - off)
 			break;
-		long r = nl_request(s, &hdr);
+		long r = nl_request(c, s, &hdr);
 		if (r < 0)
 			return r;
 		off += NLMSG_ALIGN(hdr.nlmsg_len);
@@ -398,26 +429,32 @@ static void nl_release(struct sock *s)
 	free(n);
 }
 
-long netif_ioctl(unsigned long req, void *arg)
+long netif_ioctl(uint32_t net, unsigned long req, void *arg)
 {
 	struct ifreq r;
 	unsigned lo[8], nlo = loopback_indexes(lo, 8);
 	memcpy(&r, arg, sizeof r);
 	if (req == SIOCGIFNAME) {
-		if (!visible(r.ifr_ifindex, lo, nlo) ||
+		if (!visible(net, r.ifr_ifindex, lo, nlo) ||
 		    !if_indextoname((unsigned)r.ifr_ifindex, r.ifr_name))
 			return -ENODEV;
 		memcpy(arg, &r, sizeof r);
 		return 0;
 	}
 	r.ifr_name[IFNAMSIZ - 1] = '\0';
-	if (!visible((int)if_nametoindex(r.ifr_name), lo, nlo))
+	if (!visible(net, (int)if_nametoindex(r.ifr_name), lo, nlo))
 		return -ENODEV;
+	bool down = net == LIND_NET_NONE;
+	if (down && (req == SIOCGIFADDR || req == SIOCGIFNETMASK ||
+		     req == SIOCGIFBRDADDR))
+		return -EADDRNOTAVAIL; /* an interface without addresses */
 	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
 	long rc = ioctl(fd, req, &r) < 0 ? -errno : 0;
 	close(fd);
+	if (rc == 0 && down && req == SIOCGIFFLAGS)
+		r.ifr_flags &= (short)~NET_DOWN_FLAGS;
 	if (rc == 0)
 		memcpy(arg, &r, sizeof r);
 	return rc;

@@ -18,6 +18,8 @@
 
 /* The families served (NULL ends it); the others answer EAFNOSUPPORT. */
 static const struct sock_family *const families[] = {
+	&sock_inet_family,
+	&sock_inet6_family,
 	&sock_netlink_family,
 	NULL,
 };

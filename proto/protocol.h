@@ -20,6 +20,14 @@
  * control message may (3 stdio + binds + spare) */
 #define LIND_MAX_BINDS 8
 #define LIND_MAX_FDS 16
+
+/* lind-run --net: what a cage's AF_INET/AF_INET6 sockets may reach
+ * (Attach.net; posix-server enforces it, docs/architecture.md). */
+enum lind_net {
+	LIND_NET_LOOPBACK = 0, /* the default: 127.0.0.0/8 and ::1 only */
+	LIND_NET_NONE = 1,     /* no inet socket at all (EACCES) */
+	LIND_NET_HOST = 2,     /* whatever the host reaches */
+};
 /* Largest packed Request or Reply: one buffer, one path, headers. */
 #define LIND_MAX_FRAME (LIND_MAX_IO + LIND_MAX_PATH + 1024)
 /* In/out data bytes copied into each trace event. */

@@ -6,7 +6,7 @@ SERVER_TESTS = tests/unit/test_server_path tests/unit/test_server_fdtable \
 	tests/unit/test_server_attr tests/unit/test_server_wait \
 	tests/unit/test_server_pipe tests/unit/test_server_shm \
 	tests/unit/test_server_fsck tests/unit/test_server_cred \
-	tests/unit/test_server_atime
+	tests/unit/test_server_atime tests/unit/test_server_net
 check_PROGRAMS += $(SERVER_TESTS)
 TESTS += $(SERVER_TESTS)
 EXTRA_DIST += tests/unit/test_server_util.h tests/unit/test_server_relay.h
@@ -88,3 +88,8 @@ tests_unit_test_server_atime_SOURCES = tests/unit/test_server_atime.c
 tests_unit_test_server_atime_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_server_atime_LDFLAGS = $(SAN_LD)
 tests_unit_test_server_atime_LDADD = $(SERVER_TEST_LIBS)
+
+tests_unit_test_server_net_SOURCES = tests/unit/test_server_net.c
+tests_unit_test_server_net_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_server_net_LDFLAGS = $(SAN_LD)
+tests_unit_test_server_net_LDADD = $(SERVER_TEST_LIBS)
