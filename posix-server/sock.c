@@ -44,7 +44,8 @@ static struct sock *sock_alloc(struct call *c, const struct sock_family *fam,
 			   .rcvbuf = SOCK_BUF_DEFAULT,
 			   .sndbuf = SOCK_BUF_DEFAULT,
 			   .uid = c->cage->cred.fsuid,
-			   .gid = c->cage->cred.fsgid, .ctime = vfs_now()};
+			   .gid = c->cage->cred.fsgid, .ctime = vfs_now(),
+			   .net = c->cage->net};
 	return s;
 }
 
@@ -174,6 +175,8 @@ static long sock_name(struct ofd *o, char *out, size_t cap)
 static long sock_ioctl(struct ofd *o, unsigned long req, void *arg)
 {
 	struct sock *s = o->priv;
+	if (_IOC_TYPE(req) == 0x89) /* SIOCGIF*: through any socket */
+		return netif_ioctl(s->net, req, arg);
 	if (req != FIONREAD || !s->ops->inq)
 		return -ENOTTY;
 	int n = s->ops->inq(s);

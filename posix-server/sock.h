@@ -6,7 +6,8 @@
  * every family shares, and call the family for the rest; a family parks
  * (wait.h) through sock_park, which applies the socket's timeouts.
  * Families: sock_unix.c (AF_UNIX, between cages), sock_inet.c (AF_INET,
- * AF_INET6: host sockets the server owns).
+ * AF_INET6: host sockets the server owns), sock_netlink.c (NETLINK_ROUTE:
+ * the interfaces a cage sees).
  */
 #ifndef SRV_SOCK_H
 #define SRV_SOCK_H
@@ -101,6 +102,7 @@ struct sock {
 	uint64_t id; /* socket:[id] */
 	uint32_t uid, gid;
 	int64_t ctime;
+	uint32_t net; /* LIND_NET_*: its maker's --net, what it may see */
 };
 
 extern const struct ofd_ops ofd_sock_ops;
@@ -140,5 +142,12 @@ void sock_unix_free_all(void);
 extern const struct sock_family sock_inet_family, sock_inet6_family;
 /* Host sockets the server holds for cages (tests: nothing leaks). */
 unsigned long sock_inet_count(void);
+/* sock_netlink.c: NETLINK_ROUTE, the interfaces a cage sees */
+extern const struct sock_family sock_netlink_family;
+/* SIOCGIF* on struct ifreq arg: the interfaces a cage under policy net
+ * sees, as the host has them; ENODEV for the others. */
+long netif_ioctl(uint32_t net, unsigned long req, void *arg);
+/* Netlink sockets alive and replies queued (tests: nothing leaks). */
+unsigned long sock_netlink_count(void);
 
 #endif

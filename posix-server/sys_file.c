@@ -787,8 +787,10 @@ long srv_ioctl(struct call *c)
 	if (req == FIONBIO) /* any description's O_NONBLOCK, as Linux */
 		return set_nonblock(c, o);
 	int size = lind_ioctl_size((uint64_t)c->a[1], &dir);
-	if (!o->ops->ioctl || dir != LIND_IOCTL_OUT)
+	if (!o->ops->ioctl || (dir != LIND_IOCTL_OUT && dir != LIND_IOCTL_IO))
 		return -ENOTTY;
+	if (dir == LIND_IOCTL_IO) /* the relay checked: size bytes each way */
+		memcpy(c->out[2].buf, c->in[2].ptr, (size_t)size);
 	long r = o->ops->ioctl(o, (unsigned long)c->a[1], c->out[2].buf);
 	c->out[2].len = r == 0 ? (size_t)size : 0;
 	return r;

@@ -21,6 +21,7 @@ static const struct sock_family *const families[] = {
 	&sock_unix_family,
 	&sock_inet_family,
 	&sock_inet6_family,
+	&sock_netlink_family,
 	NULL,
 };
 

@@ -4,6 +4,7 @@
 #include <asm/termbits.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -73,6 +74,15 @@ int lind_ioctl_size(uint64_t request, int *dir)
 	case TIOCGSID:
 		*dir = LIND_IOCTL_OUT;
 		return (int)sizeof(int);
+	case SIOCGIFNAME: /* a network interface, asked through any socket */
+	case SIOCGIFINDEX:
+	case SIOCGIFFLAGS:
+	case SIOCGIFMTU:
+	case SIOCGIFADDR:
+	case SIOCGIFNETMASK:
+	case SIOCGIFBRDADDR:
+		*dir = LIND_IOCTL_IO;
+		return (int)sizeof(struct ifreq);
 	case TIOCSPGRP:
 	case FIONBIO: /* any fd: its O_NONBLOCK (posix-server/sys_file.c) */
 		*dir = LIND_IOCTL_IN;
