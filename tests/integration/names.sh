@@ -36,6 +36,21 @@ expect_eq "sethostname as root: the new name ..." \
 	"gethostname: renamed" "$(run -s renamed -h)"
 expect_eq "... is every cage's, as one UTS namespace" \
 	"gethostname: renamed" "$(run -h)"
+# getifaddrs and if_nametoindex (netlink and SIOCGIF*, sock_netlink.c):
+# the interfaces the cage's --net reaches
+expect_eq "--net loopback (the default): lo, up, with its addresses" \
+	"lo up 127.0.0.1
+lo up ::1
+lo up link
+if_nametoindex lo: found" "$(run -i)"
+expect_eq "--net none: lo, down, without addresses, as a new namespace" \
+	"lo down link
+if_nametoindex lo: found" "$("$LIND_RUN" --net none "$T/bin/names.lind" -i 2>&1)"
+${CC:-cc} -O1 -o "$T/bin/names.native" \
+	"$LIND_SRC/tests/integration/progs/names.c" 2>>"$T/bin/names.err"
+expect_eq "--net host: every interface, as the host has them" \
+	"$("$T/bin/names.native" -i)" \
+	"$("$LIND_RUN" --net host "$T/bin/names.lind" -i 2>&1)"
 got=$(run no.such.host.invalid)
 case "$got" in
 "getaddrinfo no.such.host.invalid: "*) ok "an unknown name fails: ${got#*: }" ;;

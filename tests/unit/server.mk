@@ -98,5 +98,9 @@ tests_unit_test_server_atime_LDADD = $(SERVER_TEST_LIBS)
 tests_unit_test_server_poll_SOURCES = tests/unit/test_server_poll.c
 tests_unit_test_server_poll_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_server_poll_LDFLAGS = $(SAN_LD)
-tests_unit_test_server_poll_LDADD = $(SERVER_TEST_LIBS) \
-	tests/unit/test_server_net
+tests_unit_test_server_poll_LDADD = $(SERVER_TEST_LIBS)
+
+tests_unit_test_server_net_SOURCES = tests/unit/test_server_net.c
+tests_unit_test_server_net_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_server_net_LDFLAGS = $(SAN_LD)
+tests_unit_test_server_net_LDADD = $(SERVER_TEST_LIBS)

@@ -1,9 +1,12 @@
 /* What a program looks up by name (issue 9 item 5): the addresses of a
  * host name, the name of an address, a user and a group, this host's
- * name (and -s NAME sets it).  Prints one line per lookup, addresses sorted so the order the
+ * name (and -s NAME sets it), the interfaces (-i).  Prints one line per lookup, addresses sorted so the order the
  * resolver chose does not matter. */
+#define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <grp.h>
+#include <ifaddrs.h>
+#include <net/if.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <pwd.h>
@@ -45,6 +48,39 @@ static void addresses(const char *host)
 	printf("\n");
 }
 
+/* The interfaces getifaddrs shows: "name up|down address" lines
+ * (AF_PACKET's link entries as "link"), sorted. */
+static void interfaces(void)
+{
+	struct ifaddrs *ifa, *p;
+	if (getifaddrs(&ifa)) {
+		perror("getifaddrs");
+		return;
+	}
+	char *lines[64], buf[INET6_ADDRSTRLEN];
+	int n = 0;
+	for (p = ifa; p && n < 64; p = p->ifa_next) {
+		int fam = p->ifa_addr ? p->ifa_addr->sa_family : AF_UNSPEC;
+		const void *a = fam == AF_INET
+			? (const void *)&((struct sockaddr_in *)p->ifa_addr)->sin_addr
+			: (const void *)&((struct sockaddr_in6 *)p->ifa_addr)->sin6_addr;
+		if (fam == AF_INET || fam == AF_INET6)
+			inet_ntop(fam, a, buf, sizeof buf);
+		else
+			snprintf(buf, sizeof buf, "link");
+		if (asprintf(&lines[n], "%s %s %s", p->ifa_name,
+			     p->ifa_flags & IFF_UP ? "up" : "down", buf) > 0)
+			n++;
+	}
+	freeifaddrs(ifa);
+	qsort(lines, (size_t)n, sizeof *lines, by_text);
+	for (int i = 0; i < n; i++) {
+		printf("%s\n", lines[i]);
+		free(lines[i]);
+	}
+	printf("if_nametoindex lo: %s\n", if_nametoindex("lo") ? "found" : "none");
+}
+
 static void name_of(const char *addr)
 {
 	struct sockaddr_in sin = {.sin_family = AF_INET};
@@ -58,7 +94,9 @@ static void name_of(const char *addr)
 int main(int argc, char **argv)
 {
 	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "-s") && i + 1 < argc) {
+		if (!strcmp(argv[i], "-i")) {
+			interfaces();
+		} else if (!strcmp(argv[i], "-s") && i + 1 < argc) {
 			const char *n = argv[++i];
 			if (sethostname(n, strlen(n)) < 0)
 				perror("sethostname");
