@@ -87,3 +87,24 @@ check "... and the host server saw no connection (it still waits for one)" \
 	kill -0 "$hs"
 get "$hport" /host.txt >/dev/null
 wait "$hs"
+
+# ---- Python's http.server (a host program, unmodified) in a cage
+if [ -x /usr/bin/python3 ]; then
+	echo "hello from the store" >"$T/py.txt"
+	"$LIND_FS" cp "$T/py.txt" :/srv/www/py.txt
+	pyport=$((20000 + $$ % 20000))
+	"$LIND_RUN" /usr/bin/python3 -m http.server "$pyport" --bind 127.0.0.1 \
+		--directory /srv/www >"$T/py.out" 2>&1 &
+	py=$!
+	got=
+	for _ in $(seq 300); do # its start-up reads the standard library
+		got=$(get "$pyport" /py.txt 2>/dev/null) && [ -n "$got" ] && break
+		sleep 0.1
+	done
+	expect_eq "python3 -m http.server in a cage serves a file of the store" \
+		"hello from the store" "$got"
+	kill "$py" 2>/dev/null
+	wait "$py" 2>/dev/null || true
+else
+	ok "python3 -m http.server # SKIP no /usr/bin/python3 on this host"
+fi
