@@ -4,11 +4,13 @@
  * length is bounded by what the event actually carries.
  */
 #define _GNU_SOURCE /* sigabbrev_np */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 
 #include "lind.pb-c.h"
@@ -400,6 +402,94 @@ static void put_times(struct out *o, const ProtobufCBinaryData *d, int ns)
 	put(o, "]");
 }
 
+static uint16_t u16_at(const ProtobufCBinaryData *d, size_t off)
+{
+	uint16_t v;
+	memcpy(&v, d->data + off, 2);
+	return v;
+}
+
+/* A socket address, as strace shows it (Linux x86-64 layouts); the trace
+ * carries a prefix of it, so a cut one ends in "...". */
+static void put_sockaddr(struct out *o, const ProtobufCBinaryData *d)
+{
+	char a[INET6_ADDRSTRLEN];
+	int fam = d->len >= 2 ? u16_at(d, 0) : -1;
+	if (fam == AF_UNIX && d->len > 2) {
+		int abstract = d->data[2] == 0;
+		put(o, "{sa_family=AF_UNIX, sun_path=%s", abstract ? "@" : "");
+		if (abstract)
+			put_str(o, d->data + 3, d->len - 3, 0);
+		else
+			put_str(o, d->data + 2, strnlen((const char *)d->data + 2,
+							d->len - 2), 0);
+		put(o, "}");
+	} else if (fam == AF_UNIX) {
+		put(o, "{sa_family=AF_UNIX}");
+	} else if (fam == AF_INET && d->len >= 8) {
+		inet_ntop(AF_INET, d->data + 4, a, sizeof a);
+		put(o, "{sa_family=AF_INET, sin_port=htons(%u), sin_addr=inet_addr(\"%s\")}",
+		    ntohs(u16_at(d, 2)), a);
+	} else if (fam == AF_INET6 && d->len >= 24) {
+		inet_ntop(AF_INET6, d->data + 8, a, sizeof a);
+		put(o, "{sa_family=AF_INET6, sin6_port=htons(%u), "
+		       "sin6_flowinfo=htonl(%u), inet_pton(AF_INET6, \"%s\", "
+		       "&sin6_addr)%s}", ntohs(u16_at(d, 2)),
+		    ntohl((uint32_t)i32_at(d, 4)), a,
+		    d->len >= 28 ? "" : ", ...");
+	} else if (fam == AF_NETLINK && d->len >= 12) {
+		put(o, "{sa_family=AF_NETLINK, nl_pid=%d, nl_groups=%08x}",
+		    i32_at(d, 4), (unsigned)i32_at(d, 8));
+	} else if (fam >= 0) {
+		put(o, "{sa_family=%d, ...}", fam);
+	} else {
+		put(o, "{...}");
+	}
+}
+
+/* The arguments that are socket addresses: bind's, connect's, sendto's
+ * destination, and what accept, getsockname, getpeername and recvfrom
+ * write. */
+static int is_sockaddr(uint32_t nr, int i)
+{
+	switch (nr) {
+	case LIND_SYS_bind:
+	case LIND_SYS_connect:
+	case LIND_SYS_accept:
+	case LIND_SYS_accept4:
+	case LIND_SYS_getsockname:
+	case LIND_SYS_getpeername:
+		return i == 1;
+	case LIND_SYS_sendto:
+	case LIND_SYS_recvfrom:
+		return i == 4;
+	default:
+		return 0;
+	}
+}
+
+static const struct bit poll_bits[] = {
+	{0x1, "POLLIN"}, {0x2, "POLLPRI"}, {0x4, "POLLOUT"}, {0x8, "POLLERR"},
+	{0x10, "POLLHUP"}, {0x20, "POLLNVAL"}, {0x40, "POLLRDNORM"},
+	{0x80, "POLLRDBAND"}, {0x100, "POLLWRNORM"}, {0x200, "POLLWRBAND"},
+	{0x2000, "POLLRDHUP"}, {0, NULL},
+};
+
+/* poll's pollfd array as sent: [{fd=3, events=POLLIN}, ...] (the trace
+ * carries a prefix of it: the first entries). */
+static void put_pollfds(struct out *o, const ProtobufCBinaryData *d,
+			int64_t count)
+{
+	put(o, "[");
+	size_t off = 0;
+	for (; off + 8 <= d->len; off += 8) {
+		put(o, "%s{fd=%d, events=", off ? ", " : "", i32_at(d, off));
+		put_bits(o, u16_at(d, off + 4), poll_bits);
+		put(o, "}");
+	}
+	put(o, (int64_t)(off / 8) < count ? "%s...]" : "]", off ? ", " : "");
+}
+
 static void put_obj(struct out *o, uint32_t nr, int i,
 		    const ProtobufCBinaryData *d)
 {
@@ -479,6 +569,10 @@ static void put_call_arg(struct out *o, struct cursor *c,
 		return;
 	case LK_IN:
 	case LK_IOV_IN:
+		if (in && is_sockaddr(row->nr, i)) {
+			put_sockaddr(o, in);
+			return;
+		}
 		if (a->kind == LK_IOV_IN)
 			put(o, "[");
 		if (in)
@@ -506,7 +600,10 @@ static void put_call_arg(struct out *o, struct cursor *c,
 			put(o, "]");
 		return;
 	case LK_IO: /* an array of structs */
-		put(o, in ? "[...]" : "NULL");
+		if (in && (row->nr == LIND_SYS_poll || row->nr == LIND_SYS_ppoll))
+			put_pollfds(o, in, arg_of(ev, a->len));
+		else
+			put(o, in ? "[...]" : "NULL");
 		return;
 	case LK_STAT:
 		if (d)
@@ -515,7 +612,9 @@ static void put_call_arg(struct out *o, struct cursor *c,
 			put(o, "...");
 		return;
 	case LK_OUTL: /* an address or option's value: the bytes that came */
-		if (d)
+		if (d && is_sockaddr(row->nr, i))
+			put_sockaddr(o, d);
+		else if (d)
 			put_buf(o, d, (int64_t)d->len);
 		else
 			put(o, v ? "..." : "NULL");

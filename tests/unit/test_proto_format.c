@@ -8,6 +8,10 @@
 #include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/un.h>
 
 #include "lind.pb-c.h"
 #include "protocol.h"
@@ -247,10 +251,60 @@ static void test_lines(void **st)
 	/* sockets: an address that came back; a msghdr by its sizes */
 	int64_t s1[] = {3, 16, 4};
 	assert_string_equal(line(LIND_SYS_getsockname, s1, 3, "\4\0\0\0", 4, "\1\0ab", 4, 0, 0),
-			    "[cage 2] getsockname(3, \"\\1\\0ab\", {...}) = 0");
+			    "[cage 2] getsockname(3, {sa_family=AF_UNIX, sun_path=\"ab\"}, {...}) = 0");
 	int64_t s2[] = {3, lind_msg_slot(2, 0, 5, 0), 0};
 	assert_string_equal(line(LIND_SYS_sendmsg, s2, 3, "nmhello", 7, NULL, 0, 5, 0),
 			    "[cage 2] sendmsg(3, {name 2, control 0, data 5}, 0) = 5");
+}
+
+/* Socket addresses and pollfd arrays, as strace shows them. */
+static void test_sockaddrs(void **st)
+{
+	(void)st;
+	struct sockaddr_in in4 = {.sin_family = AF_INET, .sin_port = htons(80)};
+	inet_pton(AF_INET, "127.0.0.1", &in4.sin_addr);
+	int64_t c[] = {3, 16, 16};
+	assert_string_equal(line(LIND_SYS_connect, c, 3, (const char *)&in4,
+				 sizeof in4, NULL, 0, 0, 0),
+			    "[cage 2] connect(3, {sa_family=AF_INET, sin_port=htons(80), "
+			    "sin_addr=inet_addr(\"127.0.0.1\")}, 16) = 0");
+	struct sockaddr_in6 in6 = {.sin6_family = AF_INET6,
+				   .sin6_port = htons(8080),
+				   .sin6_addr = IN6ADDR_LOOPBACK_INIT};
+	int64_t b[] = {4, 28, 28};
+	assert_string_equal(line(LIND_SYS_bind, b, 3, (const char *)&in6,
+				 sizeof in6, NULL, 0, 0, 0),
+			    "[cage 2] bind(4, {sa_family=AF_INET6, sin6_port=htons(8080), "
+			    "sin6_flowinfo=htonl(0), inet_pton(AF_INET6, \"::1\", "
+			    "&sin6_addr)}, 28) = 0");
+	struct sockaddr_un un = {.sun_family = AF_UNIX, .sun_path = "/tmp/s"};
+	int64_t acc[] = {3, 110, 4, 0};
+	assert_string_equal(line(LIND_SYS_accept4, acc, 4, NULL, 0,
+				 (const char *)&un, 8, 5, 0),
+			    "[cage 2] accept4(3, {sa_family=AF_UNIX, sun_path=\"/tmp/s\"}, "
+			    "..., 0) = 5");
+	struct sockaddr_un ab = {.sun_family = AF_UNIX, .sun_path = "\0name"};
+	assert_string_equal(line(LIND_SYS_bind, c, 3, (const char *)&ab, 7, NULL,
+				 0, 0, 0),
+			    "[cage 2] bind(3, {sa_family=AF_UNIX, sun_path=@\"name\"}, 16) = 0");
+	/* a truncated or unknown one never reads past what came */
+	assert_string_equal(line(LIND_SYS_connect, c, 3, "\x02", 1, NULL, 0,
+				 -EINVAL, 0),
+			    "[cage 2] connect(3, {...}, 16) = -1 EINVAL");
+	assert_string_equal(line(LIND_SYS_connect, c, 3, "\x2a\0xyz", 5, NULL,
+				 0, -EAFNOSUPPORT, 0),
+			    "[cage 2] connect(3, {sa_family=42, ...}, 16) = -1 EAFNOSUPPORT");
+	struct pollfd p[2] = {{.fd = 0, .events = POLLIN},
+			      {.fd = 5, .events = POLLIN | POLLOUT}};
+	int64_t pa[] = {16, 2, -1};
+	assert_string_equal(line(LIND_SYS_poll, pa, 3, (const char *)p, sizeof p,
+				 (const char *)p, sizeof p, 1, 0),
+			    "[cage 2] poll([{fd=0, events=POLLIN}, {fd=5, events=POLLIN|"
+			    "POLLOUT}], 2, -1) = 1");
+	int64_t pb[] = {8, 3, -1}; /* three asked, one carried */
+	assert_string_equal(line(LIND_SYS_poll, pb, 3, (const char *)p, 8,
+				 (const char *)p, 8, 0, 0),
+			    "[cage 2] poll([{fd=0, events=POLLIN}, ...], 3, -1) = 0");
 }
 
 static void test_long_and_hostile(void **st)
@@ -353,6 +407,7 @@ int main(void)
 		cmocka_unit_test(test_args),
 		cmocka_unit_test(test_lines),
 		cmocka_unit_test(test_lines_with),
+		cmocka_unit_test(test_sockaddrs),
 		cmocka_unit_test(test_long_and_hostile),
 		cmocka_unit_test(test_notes),
 	};
