@@ -64,9 +64,16 @@ static int classify(const struct sockaddr *sa, socklen_t len)
 	return -EAFNOSUPPORT;
 }
 
-long net_dest_ok(const struct cage *cg, const struct sockaddr *sa,
+long net_dest_ok(const struct cage *cg, const struct sockaddr *addr,
 		 socklen_t len, bool disconnect)
 {
+	/* the cage's bytes, where a frame put them: copied to be aligned */
+	struct sockaddr_storage ss = {0};
+	if (len > sizeof ss)
+		len = sizeof ss;
+	if (len)
+		memcpy(&ss, addr, len);
+	const struct sockaddr *sa = (const struct sockaddr *)&ss;
 	if (cg->net == LIND_NET_HOST)
 		return 0;
 	if (cg->net == LIND_NET_NONE)

@@ -281,10 +281,13 @@ static long nl_sendmsg(struct call *c, struct sock *s,
 {
 	struct nl_sock *n = nl_of(s);
 	if (m->name) {
-		const struct sockaddr_nl *a = m->name;
-		if (m->namelen < sizeof *a || a->nl_family != AF_NETLINK)
+		struct sockaddr_nl a; /* copied: a frame's bytes are unaligned */
+		if (m->namelen < sizeof a)
 			return -EINVAL;
-		if (a->nl_pid)
+		memcpy(&a, m->name, sizeof a);
+		if (a.nl_family != AF_NETLINK)
+			return -EINVAL;
+		if (a.nl_pid)
 			return -ECONNREFUSED; /* only the kernel listens */
 	} else if (n->dst_portid) {
 		return -ECONNREFUSED;

@@ -62,7 +62,7 @@ expect_eq "the cage's server served 21 requests and exited 0 (libev on epoll)" \
 
 # ---- a server on the host, a client in a cage
 echo "from the host" >"$T/www/host.txt"
-"$T/http_ev.native" "$T/www" "$T/host.port" 1 >"$T/host_server.out" 2>&1 &
+timeout 60 "$T/http_ev.native" "$T/www" "$T/host.port" 1 >"$T/host_server.out" 2>&1 &
 hs=$!
 for _ in $(seq 100); do [ -s "$T/host.port" ] && break; sleep 0.05; done
 hport=$(cat "$T/host.port")
@@ -75,7 +75,7 @@ expect_eq "... which served that one request" \
 
 # ---- --net none: nothing leaves
 : >"$T/host.port"
-"$T/http_ev.native" "$T/www" "$T/host.port" 1 >"$T/host_server.out" 2>&1 &
+timeout 60 "$T/http_ev.native" "$T/www" "$T/host.port" 1 >"$T/host_server.out" 2>&1 &
 hs=$!
 for _ in $(seq 100); do [ -s "$T/host.port" ] && break; sleep 0.05; done
 hport=$(cat "$T/host.port")
