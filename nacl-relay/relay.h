@@ -55,7 +55,8 @@ struct relay_inflight {
 	uint32_t n_data;
 	int64_t args[6];
 	uint32_t data_len[6];
-	uint8_t data[6][LIND_TRACE_DATA];
+	uint32_t data_cap; /* each buffer cut to this (relay.trace_data) */
+	uint8_t data[6][LIND_TRACE_DATA_MAX];
 	uint64_t start_ns;   /* monotonic, when the slot was taken */
 	uint64_t start_wall; /* realtime, for the event */
 };
@@ -92,6 +93,7 @@ struct relay_sub {
 	uint64_t *cages; /* selected: named, followed, matched */
 	size_t ncages, cap;
 	uint64_t calls[RELAY_CALL_WORDS];
+	uint32_t data_size; /* bytes of each buffer it wants (-s) */
 };
 
 /* `nacl-relay --limit NAME=N` (main.c has the table). */
@@ -139,6 +141,7 @@ struct relay {
 	_Atomic uint64_t published;
 	struct relay_sub subs[RELAY_TRACE_SUBS];
 	_Atomic uint64_t trace_calls[RELAY_CALL_WORDS]; /* union of subs' */
+	_Atomic uint32_t trace_data; /* bytes per buffer: the most subs want */
 
 	/* main loop (attach.c, main.c) */
 	struct ev_loop *loop;

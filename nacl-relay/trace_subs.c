@@ -85,11 +85,17 @@ uint32_t relay_trace_selects(struct relay *r, uint64_t cage_id)
 static void recompute(struct relay *r)
 {
 	uint64_t calls[RELAY_CALL_WORDS] = {0};
+	uint32_t data = LIND_TRACE_DATA;
 	uint64_t now = lind_now_ns();
-	for (int i = 0; i < RELAY_TRACE_SUBS; i++)
-		if (sub_live(&r->subs[i], now))
-			for (int w = 0; w < RELAY_CALL_WORDS; w++)
-				calls[w] |= r->subs[i].calls[w];
+	for (int i = 0; i < RELAY_TRACE_SUBS; i++) {
+		if (!sub_live(&r->subs[i], now))
+			continue;
+		for (int w = 0; w < RELAY_CALL_WORDS; w++)
+			calls[w] |= r->subs[i].calls[w];
+		if (r->subs[i].data_size > data)
+			data = r->subs[i].data_size;
+	}
+	atomic_store_explicit(&r->trace_data, data, memory_order_relaxed);
 	for (int w = 0; w < RELAY_CALL_WORDS; w++)
 		atomic_store_explicit(&r->trace_calls[w], calls[w],
 				      memory_order_relaxed);
@@ -133,6 +139,8 @@ static int sub_build(struct relay *r, struct relay_sub *s,
 {
 	const char *re = f && f->cage_cmd ? f->cage_cmd : "";
 	s->follow = f && f->follow;
+	uint32_t want = f ? f->data_size : 0;
+	s->data_size = want < LIND_TRACE_DATA_MAX ? want : LIND_TRACE_DATA_MAX;
 	s->all_cages = !f || (!f->n_cages && !re[0]);
 	ProtobufCBinaryData none = {0, NULL};
 	sub_calls(s, f ? &f->calls : &none);

@@ -77,6 +77,23 @@ printf 'LINDTRC\n\002\000\020\000\000\000\000\000' >"$T/v2.ltr"
 expect_eq "a capture of another version is refused" 1 \
 	"$("$LIND_TRACE" --read "$T/v2.ltr" 2>/dev/null; echo $?)"
 
+# 3b. -s N past the 48 bytes the relay carries by default: the tracer asks
+# for N + 1, so N show and "..." says there was more; another tracer with
+# the default at the same time still shows strace's 32
+long=$(printf 'x%.0s' $(seq 150))
+"$LIND_TRACE" -s 100 -e trace=write >"$T/s100.out" 2>"$T/s100.err" & s100=$!
+"$LIND_TRACE" -e trace=write >"$T/s32.out" 2>"$T/s32.err" & s32=$!
+check "a -s 100 tracer attaches" wait_for 10 attached "$T/s100.err"
+check "... beside a default one" wait_for 10 attached "$T/s32.err"
+cage write /tmp/long "$long" >/dev/null
+sleep 0.5
+stop_tracer $s100
+stop_tracer $s32
+check "-s 100: a 150-byte write shows 100 bytes and ..." \
+	grep -Eq "write\(3, \"${long:0:100}\"\.\.\., 150\) = 150$" "$T/s100.out"
+check "... the default tracer 32" \
+	grep -Eq "write\(3, \"${long:0:32}\"\.\.\., 150\) = 150$" "$T/s32.out"
+
 # 4. a disk that refuses a write stops the capture, with one line, and not
 # the cages: full at once (/dev/full), or in the middle (a file size limit)
 expect_eq "a capture to a full disk: status 1, one line" "1 1" \
