@@ -355,7 +355,7 @@ static void *cage_main(void *arg)
 	return NULL;
 }
 
-/* A cage's record (~470 KiB, mostly inflight[]) straight from mmap: zero
+/* A cage's record (~1.7 MiB, mostly inflight[]'s trace buffers) from mmap: zero
  * pages, faulted in as slots are used.  From calloc it would come off the
  * heap once glibc's dynamic mmap threshold has risen past its size (after
  * the first cage's free), and be cleared whole on every attach and fork,
