@@ -208,6 +208,8 @@ int relay_server_cage_new(struct relay *r, const Lind__Attach *a, pid_t pid,
 			  const struct relay_ident *id, const int *fds,
 			  int nfds, uint64_t attach_id, uint64_t parent_id);
 void relay_server_cage_gone(struct relay *r, uint64_t cage_id);
+/* Ask for cage_id's open fds for the tracer in slot (lind-trace -y). */
+void relay_server_cage_fds(struct relay *r, uint64_t cage_id, uint32_t slot);
 /* A fork connection closed before its child attached: CAGE_GONE naming
  * the embryo by token and forking cage (the server checks both). */
 void relay_server_embryo_gone(struct relay *r, uint64_t token,
@@ -240,6 +242,8 @@ void relay_trace_lifecycle(struct relay *r, uint64_t cage_id,
 			   const char *note, int64_t arg);
 void relay_trace_note(struct relay *r, uint64_t cage_id, const char *note,
 		      char **argv, size_t argc);
+/* The server's CAGE_FDS_OK: an "fds" note to the tracer that asked. */
+void relay_trace_fds(struct relay *r, const Lind__Control *m);
 /* Handle every pending Admin request (main loop). */
 void relay_admin_handle(struct relay *r);
 

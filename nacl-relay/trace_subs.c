@@ -164,6 +164,26 @@ static void prune(struct relay *r)
 			sub_clear(&r->subs[i]);
 }
 
+/* -y: the server tells the tracer in slot what each cage it selects has
+ * open (at most RELAY_MAX_CHANS questions, once per tracer) */
+static void ask_fds(struct relay *r, uint32_t slot)
+{
+	uint64_t *ids = calloc(RELAY_MAX_CHANS, sizeof *ids);
+	size_t n = 0;
+	if (!ids)
+		return;
+	pthread_mutex_lock(&r->table_lock);
+	for (uint32_t i = 0; i < RELAY_MAX_CHANS; i++) {
+		struct relay_cage *c = r->chans[i];
+		if (c && (atomic_load(&c->trace_subs) & (1u << slot)))
+			ids[n++] = c->cage_id;
+	}
+	pthread_mutex_unlock(&r->table_lock);
+	for (size_t i = 0; i < n; i++)
+		relay_server_cage_fds(r, ids[i], slot);
+	free(ids);
+}
+
 static struct relay_sub *sub_slot(struct relay *r)
 {
 	for (int i = 0; i < RELAY_TRACE_SUBS; i++)
@@ -188,6 +208,7 @@ int relay_trace_subscribe(struct relay *r, const Lind__TraceFilter *f)
 		s->until = until; /* a renewal: keep the cages it followed */
 		return (int)(s - r->subs);
 	}
+	bool had = s != NULL;
 	if (s)
 		sub_clear(s);
 	else if (!(s = sub_slot(r)))
@@ -205,6 +226,8 @@ int relay_trace_subscribe(struct relay *r, const Lind__TraceFilter *f)
 		return rc;
 	}
 	recompute(r);
+	if (!had && f && f->fds)
+		ask_fds(r, (uint32_t)(s - r->subs));
 	return (int)(s - r->subs);
 }
 

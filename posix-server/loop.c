@@ -489,6 +489,40 @@ void srv_send_fd(const struct cage *c, uint64_t tag, int fd)
 	send_control_fds(&m, &fd, 1);
 }
 
+/* CAGE_FDS (lind-trace -y attaching): the cage's open fds with what
+ * /proc/PID/fd shows for each, as many as one Control holds (the relay
+ * reads 8 KiB): a snapshot, a tracer learns the rest from the traffic. */
+static void on_cage_fds(const Lind__Control *q)
+{
+	enum { PATH_SHOWN = 256, BUDGET = 6144 };
+	struct cage *c = cage_find(q->cage_id);
+	Lind__Control m = LIND__CONTROL__INIT;
+	m.kind = LIND__CONTROL__KIND__CAGE_FDS_OK;
+	m.cage_id = q->cage_id;
+	m.tag = q->tag;
+	int nums[FD_MAX];
+	protobuf_c_boolean cloexec[FD_MAX];
+	char *paths[FD_MAX];
+	size_t used = 0;
+	for (int fd = 0; c && c->fds && fd < FD_MAX && used < BUDGET; fd++) {
+		struct ofd *o = fd_get_raw(c->fds, fd);
+		char path[PATH_SHOWN];
+		long n = o ? procfs_fd_path(srv.vfs, o, path, sizeof path) : -1;
+		if (n < 0 || !(paths[m.n_fd_nums] = strndup(path, (size_t)n)))
+			continue;
+		nums[m.n_fd_nums] = fd;
+		cloexec[m.n_fd_nums++] = c->fds->cloexec[fd];
+		used += (size_t)n + 8;
+	}
+	m.fd_nums = nums;
+	m.n_fd_paths = m.n_fd_cloexec = m.n_fd_nums;
+	m.fd_paths = paths;
+	m.fd_cloexec = cloexec;
+	send_control(&m);
+	for (size_t i = 0; i < m.n_fd_paths; i++)
+		free(paths[i]);
+}
+
 static void on_relay(struct ev_loop *loop, ev_io *w, int revents)
 {
 	(void)loop;
@@ -521,6 +555,8 @@ static void on_relay(struct ev_loop *loop, ev_io *w, int revents)
 		on_cage_new(m, fds, nfds);
 	} else if (m->kind == LIND__CONTROL__KIND__CAGE_GONE) {
 		on_cage_gone(m);
+	} else if (m->kind == LIND__CONTROL__KIND__CAGE_FDS) {
+		on_cage_fds(m);
 	} else {
 		send_error("unexpected Control kind", m->attach_id);
 	}

@@ -757,6 +757,13 @@ size_t lind_format_event_with(char *buf, size_t cap,
 		put_exit(&o, ev->n_args ? (int)ev->args[0] : 0);
 	} else if (!strcmp(note, "signal")) {
 		put_signal(&o, ev->n_args ? (int)ev->args[0] : 0);
+	} else if (!strcmp(note, "fds")) { /* -y attaching: what is open */
+		lind_put(&o, "+++ open fds:");
+		for (size_t i = 0; i < ev->n_args && i < ev->n_data; i++)
+			lind_put(&o, " %d<%.*s>", (int32_t)ev->args[i],
+				 (int)ev->data[i].len,
+				 (const char *)ev->data[i].data);
+		lind_put(&o, " +++");
 	} else if (note[0]) {
 		lind_put(&o, "+++ %s +++", note);
 	} else {

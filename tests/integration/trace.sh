@@ -94,6 +94,23 @@ check "-s 100: a 150-byte write shows 100 bytes and ..." \
 check "... the default tracer 32" \
 	grep -Eq "write\(3, \"${long:0:32}\"\.\.\., 150\) = 150$" "$T/s32.out"
 
+# 3c. -y for fds a cage opened before the tracer came: the server tells
+mkfifo "$T/hold.in"
+cage holdopen /tmp/held <"$T/hold.in" >"$T/hold.out" & held=$!
+exec 7>"$T/hold.in"
+check "a cage holds a file open" wait_for 10 grep -q ready "$T/hold.out"
+"$LIND_TRACE" -y >"$T/ypre.out" 2>"$T/ypre.err" & ypre=$!
+check "a -y tracer attaches after it" wait_for 10 attached "$T/ypre.err"
+check "... and hears what it has open from the server" wait_for 10 \
+	grep -Eq '\] \+\+\+ open fds: 0<[^>]+> 1<[^>]+> 2<[^>]+> 3</tmp/held \(deleted\)> \+\+\+$' "$T/ypre.out"
+echo x >&7
+exec 7>&-
+wait $held
+sleep 0.5
+stop_tracer $ypre
+check "... and shows a later write to its stdout with the path" \
+	grep -Eq '\] write\(1<host:\[[0-9]+\]>, "read returned 1\\n", 16\) = 16$' "$T/ypre.out"
+
 # 4. a disk that refuses a write stops the capture, with one line, and not
 # the cages: full at once (/dev/full), or in the middle (a file size limit)
 expect_eq "a capture to a full disk: status 1, one line" "1 1" \
