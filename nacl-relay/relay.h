@@ -257,6 +257,10 @@ uint32_t relay_trace_selects(struct relay *r, uint64_t cage_id);
  * selects it, following parents and matching its argv. */
 void relay_trace_cage_born(struct relay *r, struct relay_cage *c,
 			   uint64_t parent, char **argv, size_t argc);
+/* cage_id runs argv now: --cage-cmd tracers whose regex it matches
+ * select it from here on (one it matched before stays selected). */
+void relay_trace_cage_execed(struct relay *r, uint64_t cage_id, char **argv,
+			     size_t argc);
 void relay_trace_subs_free(struct relay *r);
 
 /* The one check a call pays when nobody traces its cage: does a tracer

@@ -245,7 +245,7 @@ static void set_cmd(struct relay_cage *c, char **argv, size_t argc)
 	}
 }
 
-static const struct relay_cage *cage_by_id(struct relay *r, uint64_t id)
+static struct relay_cage *cage_by_id(struct relay *r, uint64_t id)
 {
 	for (uint32_t i = 0; i < RELAY_MAX_CHANS; i++)
 		if (r->chans[i] && r->chans[i]->cage_id == id)
@@ -274,6 +274,34 @@ void relay_trace_cage_born(struct relay *r, struct relay_cage *c,
 			lind_log(c->cage_id, "trace: out of memory");
 	}
 	atomic_store(&c->trace_subs, relay_trace_selects(r, c->cage_id));
+}
+
+void relay_trace_cage_execed(struct relay *r, uint64_t cage_id, char **argv,
+			     size_t argc)
+{
+	char cmd[sizeof r->chans[0]->cmd];
+	pthread_mutex_lock(&r->table_lock);
+	struct relay_cage *c = cage_by_id(r, cage_id);
+	if (c) {
+		set_cmd(c, argv, argc);
+		memcpy(cmd, c->cmd, sizeof cmd);
+	}
+	pthread_mutex_unlock(&r->table_lock);
+	if (!c)
+		return;
+	bool more = false;
+	uint64_t now = lind_now_ns();
+	for (int i = 0; i < RELAY_TRACE_SUBS; i++) {
+		struct relay_sub *s = &r->subs[i];
+		if (sub_live(s, now) && !s->all_cages && sub_matches(s, cmd) &&
+		    !sub_has(s, cage_id)) {
+			if (sub_add(s, cage_id) < 0)
+				lind_log(cage_id, "trace: out of memory");
+			more = true;
+		}
+	}
+	if (more)
+		recompute(r);
 }
 
 void relay_trace_subs_free(struct relay *r)

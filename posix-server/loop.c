@@ -479,6 +479,23 @@ void srv_cage_exited(const struct cage *c)
 	send_control(&m);
 }
 
+void srv_cage_execed(const struct cage *c)
+{
+	enum { ARGS_SENT = 64, BYTES_SENT = 4096 }; /* a Control's share */
+	char *argv[ARGS_SENT];
+	size_t n = 0;
+	for (size_t at = 0; at < c->cmdline_len && at < BYTES_SENT &&
+			    n < ARGS_SENT;
+	     at += strlen(argv[n++]) + 1)
+		argv[n] = c->cmdline + at; /* NUL-separated, the last too */
+	Lind__Control m = LIND__CONTROL__INIT;
+	m.kind = LIND__CONTROL__KIND__CAGE_EXECED;
+	m.cage_id = c->id;
+	m.n_argv = n;
+	m.argv = argv;
+	send_control(&m);
+}
+
 /* Sent before the reply: the relay has it when the cage asks. */
 void srv_send_fd(const struct cage *c, uint64_t tag, int fd)
 {

@@ -199,11 +199,12 @@ top=$((last + 1))
 "$LIND_TRACE" -p $top >"$T/nof.out" 2>"$T/nof.err" & nof=$!
 "$LIND_TRACE" --cage-cmd 'life_cage[.]lind tree' -e trace=none \
 	>"$T/cmd.out" 2>"$T/cmd.err" & cmd=$!
-for x in f nof cmd; do check "tracer $x attaches" wait_for 10 attached "$T/$x.err"; done
+"$LIND_TRACE" --cage-cmd '^lc exit 3$' >"$T/exec.out" 2>"$T/exec.err" & ex=$!
+for x in f nof cmd exec; do check "tracer $x attaches" wait_for 10 attached "$T/$x.err"; done
 "$LIND_RUN" "$LC" tree /tmp/lc >/dev/null 2>&1
 cage loop 20 / >/dev/null
 sleep 0.5
-for p in $all $f $nof $cmd; do stop_tracer $p; done
+for p in $all $f $nof $cmd $ex; do stop_tracer $p; done
 if grep -q "^\[cage $top\] +++ attached: .*life_cage.lind tree" "$T/full.out"; then
 	kids=$(sed -n "s/^\[cage \([0-9]*\)\] +++ forked by cage $top +++/\1/p" "$T/full.out")
 	expect_eq "-p TOP -f: its three children's births" 3 \
@@ -220,6 +221,11 @@ if grep -q "^\[cage $top\] +++ attached: .*life_cage.lind tree" "$T/full.out"; t
 		"$(grep -c -e '+++ attached' -e '+++ forked' "$T/cmd.out") attached/forked, $(grep -v -c -e '+++' -e '^\[cage [0-9]*\] --- SIG' "$T/cmd.out") calls"
 	check "a signal line: --- SIGCHLD --- to the tree's top" \
 		grep -qx "\[cage $top\] --- SIGCHLD ---" "$T/cmd.out"
+	expect_eq "--cage-cmd matches the argv a cage execs: its calls from there, its end" \
+		"+++ exited with 3 +++|exit_group(3) = 0" \
+		"$(sed -n 's/^\[cage [0-9]*\] \(exit_group(3) = 0\|+++ exited with 3 +++\)$/\1/p' "$T/exec.out" | LC_ALL=C sort | paste -sd'|')"
+	expect_eq "... and nothing from before its exec" "" \
+		"$(grep -e 'execve(' -e '+++ forked' "$T/exec.out")"
 else
 	ok "-p -f # SKIP the tree did not get the next id (another cage ran)"
 fi
