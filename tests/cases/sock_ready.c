@@ -3,9 +3,11 @@
  * with a timeout, then accept's peer address: an unbound AF_UNIX one), a
  * non-blocking connect then select for writing and getpeername; epoll's
  * errors on a closed set and an fd not in it; writev with an empty iovec
- * and sendmsg of two iovecs as one datagram. */
+ * and sendmsg of two iovecs as one datagram; a forked reader selecting
+ * on a pipe, and reading a socketpair, until the writer's end of file. */
 #include "case.h"
 #include <poll.h>
+#include <stdbool.h>
 #include <sys/epoll.h>
 #include <sys/select.h>
 #include <sys/socket.h>
@@ -148,6 +150,51 @@ static void vectors(void)
 	close(sv[1]);
 }
 
+/* The child reads fd until end of file, waiting in select first: its
+ * exit status is the byte count. */
+static void reader_child(int fd, int other)
+{
+	close(other);
+	int total = 0;
+	char b[64];
+	for (;;) {
+		fd_set r;
+		FD_ZERO(&r);
+		FD_SET(fd, &r);
+		if (select(fd + 1, &r, NULL, NULL, NULL) != 1)
+			_exit(255);
+		ssize_t n = read(fd, b, sizeof b);
+		if (n <= 0)
+			_exit(n == 0 ? total : 255);
+		total += (int)n;
+	}
+}
+
+static void across_fork(bool sock)
+{
+	int p[2];
+	if (sock)
+		REQUIRE(socketpair(AF_UNIX, SOCK_STREAM, 0, p) == 0);
+	else
+		REQUIRE(pipe(p) == 0);
+	fflush(stdout);
+	pid_t c = fork();
+	REQUIRE(c >= 0);
+	if (c == 0)
+		reader_child(p[0], p[1]);
+	close(p[0]);
+	usleep(100000); /* the reader waits in select first */
+	SHOW(write(p[1], "PING", 4));
+	SHOW(write(p[1], "shutdown_fork_payload", 21));
+	if (sock)
+		SHOW(shutdown(p[1], SHUT_WR));
+	close(p[1]);
+	int st;
+	REQUIRE(waitpid(c, &st, 0) == c);
+	printf("%s reader read %d\n", sock ? "socketpair" : "pipe",
+	       WEXITSTATUS(st));
+}
+
 int main(void)
 {
 	enter_scratch();
@@ -155,5 +202,7 @@ int main(void)
 	listener_ready();
 	nonblocking_connect();
 	vectors();
+	across_fork(false);
+	across_fork(true);
 	return 0;
 }
