@@ -5,25 +5,23 @@
  * socket on [::].  Ports are the kernel's (port 0), never printed. */
 #include "case.h"
 #include <arpa/inet.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 
-static socklen_t addr_of(int family, const char *ip, unsigned port,
+/* A numeric address and port, of the family its text says. */
+static socklen_t addr_of(const char *ip, unsigned port,
 			 struct sockaddr_storage *ss)
 {
-	memset(ss, 0, sizeof *ss);
-	if (family == AF_INET6) {
-		struct sockaddr_in6 *in6 = (void *)ss;
-		in6->sin6_family = AF_INET6;
-		in6->sin6_port = htons((uint16_t)port);
-		REQUIRE(inet_pton(AF_INET6, ip, &in6->sin6_addr) == 1);
-		return sizeof *in6;
-	}
-	struct sockaddr_in *in = (void *)ss;
-	in->sin_family = AF_INET;
-	in->sin_port = htons((uint16_t)port);
-	REQUIRE(inet_pton(AF_INET, ip, &in->sin_addr) == 1);
-	return sizeof *in;
+	struct addrinfo hints = {.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV};
+	struct addrinfo *res;
+	char serv[8];
+	snprintf(serv, sizeof serv, "%u", port);
+	REQUIRE(getaddrinfo(ip, serv, &hints, &res) == 0);
+	socklen_t len = res->ai_addrlen;
+	memcpy(ss, res->ai_addr, len);
+	freeaddrinfo(res);
+	return len;
 }
 
 /* Prints an address without its port; returns the port. */
@@ -57,7 +55,7 @@ static unsigned own_port(int fd)
 static int wildcard(int type, int v6only, unsigned *port)
 {
 	struct sockaddr_storage ss;
-	socklen_t len = addr_of(AF_INET6, "::", 0, &ss);
+	socklen_t len = addr_of("::", 0, &ss);
 	int fd = SHOW(socket(AF_INET6, type, 0));
 	SHOW(setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof v6only));
 	SHOW(bind(fd, (struct sockaddr *)&ss, len));
@@ -72,7 +70,7 @@ static void client(int l, int family, const char *ip, unsigned port)
 {
 	printf(" client %s\n", ip);
 	struct sockaddr_storage ss, peer;
-	socklen_t len = addr_of(family, ip, port, &ss), plen = sizeof peer;
+	socklen_t len = addr_of(ip, port, &ss), plen = sizeof peer;
 	int c = SHOW(socket(family, SOCK_STREAM, 0));
 	if (SHOW(connect(c, (struct sockaddr *)&ss, len)) < 0) {
 		close(c);
@@ -111,7 +109,7 @@ static void datagram(void)
 	for (int i = 0; i < 2; i++) {
 		int family = i ? AF_INET : AF_INET6;
 		struct sockaddr_storage ss, got;
-		socklen_t len = addr_of(family, from[i], port, &ss);
+		socklen_t len = addr_of(from[i], port, &ss);
 		socklen_t glen = sizeof got;
 		int s = SHOW(socket(family, SOCK_DGRAM, 0));
 		SHOW(sendto(s, "dg", 2, 0, (struct sockaddr *)&ss, len));

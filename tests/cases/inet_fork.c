@@ -97,51 +97,69 @@ static int transactions(unsigned port)
 	return i;
 }
 
-static void daemon_pattern(void)
+/* run(fd) in a forked child, which sends a port to fd: its pid, and in
+ * *in the pipe's end to read it from. */
+static pid_t forked(void (*run)(int), int *in)
 {
 	int p[2];
 	REQUIRE(pipe(p) == 0);
 	fflush(stdout);
-	pid_t launcher = fork();
-	REQUIRE(launcher >= 0);
-	if (launcher == 0) {
-		if (fork() == 0)
-			server(p[1]);
-		_exit(0); /* the server lives on */
+	pid_t c = fork();
+	REQUIRE(c >= 0);
+	if (c == 0) {
+		close(p[0]);
+		run(p[1]);
+		_exit(0);
 	}
-	int st;
-	REQUIRE(waitpid(launcher, &st, 0) == launcher);
-	printf("launcher exited %d\n", WEXITSTATUS(st));
-	unsigned port = 0;
-	REQUIRE(read(p[0], &port, sizeof port) == sizeof port);
-	printf("transactions %d\n", transactions(port));
-	close(p[0]);
 	close(p[1]);
+	*in = p[0];
+	return c;
+}
+
+static unsigned port_from(int in)
+{
+	unsigned port = 0;
+	REQUIRE(read(in, &port, sizeof port) == sizeof port);
+	close(in);
+	return port;
+}
+
+/* The daemon pattern: the server lives on after its launcher. */
+static void launcher(int port_out)
+{
+	if (fork() == 0)
+		server(port_out);
+}
+
+static void daemon_pattern(void)
+{
+	int in, st;
+	pid_t l = forked(launcher, &in);
+	REQUIRE(waitpid(l, &st, 0) == l);
+	printf("launcher exited %d\n", WEXITSTATUS(st));
+	printf("transactions %d\n", transactions(port_from(in)));
+}
+
+static void udp_server(int port_out)
+{
+	int s = socket(AF_INET, SOCK_DGRAM, 0);
+	struct sockaddr_in a = loopback(0), from;
+	socklen_t flen = sizeof from;
+	char b[64];
+	if (bind(s, (struct sockaddr *)&a, sizeof a) < 0)
+		_exit(2);
+	unsigned port = bound_port(s);
+	REQUIRE(write(port_out, &port, sizeof port) == sizeof port);
+	ssize_t n = recvfrom(s, b, sizeof b, 0, (struct sockaddr *)&from, &flen);
+	_exit(n > 0 && sendto(s, b, (size_t)n, 0, (struct sockaddr *)&from,
+			      flen) == n ? 0 : 1);
 }
 
 static void udp_echo(void)
 {
-	int p[2];
-	REQUIRE(pipe(p) == 0);
-	fflush(stdout);
-	pid_t child = fork();
-	REQUIRE(child >= 0);
-	if (child == 0) {
-		int s = socket(AF_INET, SOCK_DGRAM, 0);
-		struct sockaddr_in a = loopback(0), from;
-		socklen_t flen = sizeof from;
-		char b[64];
-		if (bind(s, (struct sockaddr *)&a, sizeof a) < 0)
-			_exit(2);
-		unsigned port = bound_port(s);
-		REQUIRE(write(p[1], &port, sizeof port) == sizeof port);
-		ssize_t n = recvfrom(s, b, sizeof b, 0, (struct sockaddr *)&from,
-				     &flen);
-		_exit(n > 0 && sendto(s, b, (size_t)n, 0, (struct sockaddr *)&from,
-				      flen) == n ? 0 : 1);
-	}
-	unsigned port = 0;
-	REQUIRE(read(p[0], &port, sizeof port) == sizeof port);
+	int in, st;
+	pid_t child = forked(udp_server, &in);
+	unsigned port = port_from(in);
 	struct sockaddr_in a = loopback(port), from;
 	socklen_t flen = sizeof from;
 	int s = SHOW(socket(AF_INET, SOCK_DGRAM, 0));
@@ -150,7 +168,6 @@ static void udp_echo(void)
 	SHOW(recvfrom(s, b, sizeof b, 0, (struct sockaddr *)&from, &flen));
 	printf("echo %s from the server's port: %d\n", b,
 	       ntohs(from.sin_port) == port);
-	int st;
 	REQUIRE(waitpid(child, &st, 0) == child);
 	printf("udp server exited %d\n", WEXITSTATUS(st));
 	close(s);
