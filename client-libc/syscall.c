@@ -37,7 +37,7 @@ static long call_once(struct lind_client *cl, long nr, const long a[6],
 		return without_relay(nr, a);
 	r = lind_marshal(s->buf, sizeof s->buf, &p);
 	if (r >= 0) {
-		r = lind_chan_call(cl, s, (uint32_t)r);
+		r = lind_chan_call(cl, s, (uint32_t)r, nr);
 		if (r == -EPIPE) {
 			lind_chan_release(cl, s);
 			return without_relay(nr, a);

@@ -8,7 +8,8 @@
  *             wildcard (which Linux routes to loopback); anything else is
  *             ENETUNREACH, as in a namespace whose only interface is lo.
  *             Local addresses: loopback only (else EADDRNOTAVAIL); a
- *             wildcard bind is made to loopback on the host, so nothing
+ *             wildcard bind is made to loopback on the host (sock_inet.c:
+ *             an AF_INET6 one to the wildcard on device lo), so nothing
  *             outside the host can reach a cage's listener;
  *   host      anything the server's host reaches.
  * Ports below 1024 need a cage with euid 0 (CAP_NET_BIND_SERVICE), as the

@@ -183,6 +183,23 @@ static int inet_inq(struct sock *s)
 
 /* ---- addresses ---------------------------------------------------------- */
 
+/* The host's bind for the cage's wildcard, which net_bind_addr made
+ * loopback's address (sa): an AF_INET6 socket binds the wildcard itself
+ * on device lo instead, so that it takes IPv4 connections too (as
+ * ::ffff:127.0.0.1), as Linux's dual-stack wildcard does, and still none
+ * from outside the host.  Loopback's address where the host refuses the
+ * device (unprivileged, before Linux 5.7). */
+static int bind_wild(int fd, const struct sockaddr_storage *sa, socklen_t len)
+{
+	if (sa->ss_family == AF_INET6 &&
+	    setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, "lo", 3) == 0) {
+		struct sockaddr_storage any = *sa;
+		net_wildcard(&any);
+		return bind(fd, (struct sockaddr *)&any, len);
+	}
+	return bind(fd, (const struct sockaddr *)sa, len);
+}
+
 /* Under a policy that forbids the wildcard, an unbound socket is bound to
  * loopback before the host would bind it to the wildcard itself. */
 static long bind_first(struct call *c, struct sock *s)
@@ -197,7 +214,7 @@ static long bind_first(struct call *c, struct sock *s)
 	if (((struct sockaddr_in *)&sa)->sin_port) /* same place in in6 */
 		return 0;
 	len = net_loopback(s->fam->family, &sa);
-	if (bind(in->fd, (struct sockaddr *)&sa, len) < 0)
+	if (bind_wild(in->fd, &sa, len) < 0)
 		return -errno;
 	in->wild = true;
 	return 0;
@@ -213,7 +230,8 @@ static long inet_bind(struct call *c, struct sock *s, const void *addr,
 	long r = net_bind_addr(c->cage, &sa, (socklen_t)len, &wild);
 	if (r < 0)
 		return r;
-	if (bind(in_of(s)->fd, (struct sockaddr *)&sa, (socklen_t)len) < 0)
+	if ((wild ? bind_wild(in_of(s)->fd, &sa, (socklen_t)len)
+		  : bind(in_of(s)->fd, (struct sockaddr *)&sa, (socklen_t)len)) < 0)
 		return -errno;
 	in_of(s)->wild = wild;
 	return 0;
@@ -422,13 +440,24 @@ static long inet_setsockopt(struct call *c, struct sock *s, int level,
 
 /* val holds LIND_MSG_NAME_MAX bytes: a longer value (TCP_INFO) is cut
  * there, as Linux cuts it to a caller's room. */
+/* Linux's answer to an option not passed: ENOPROTOOPT, but AF_INET's
+ * ip_getsockopt answers a level that is neither SOL_SOCKET, IP's nor the
+ * socket's protocol's EOPNOTSUPP. */
+static long not_passed_get(const struct sock *s, int level)
+{
+	if (s->fam->family == AF_INET && level != SOL_SOCKET &&
+	    level != IPPROTO_IP && level != s->protocol)
+		return -EOPNOTSUPP;
+	return -ENOPROTOOPT;
+}
+
 static long inet_getsockopt(struct call *c, struct sock *s, int level,
 			    int name, void *val, size_t *len)
 {
 	(void)c;
 	socklen_t l = LIND_MSG_NAME_MAX;
 	if (!passed(level, name))
-		return -ENOPROTOOPT;
+		return not_passed_get(s, level);
 	if (getsockopt(in_of(s)->fd, level, name, val, &l) < 0)
 		return -errno;
 	*len = l;
