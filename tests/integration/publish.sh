@@ -4,16 +4,17 @@
 # ADDR:HOSTPORT on the host, host clients reach it there, and the cage
 # sees CAGEPORT (getsockname on the listener and on what it accepts).
 # Without --publish the host port stays closed; UDP is published too; a
-# forked child keeps the table; two cages cannot take one host port; bad
+# forked child keeps the table, and so does execve; two cages cannot take one host port; bad
 # specs and --net none are refused.  Every host program has a timeout, so
 # a daemon that dies cannot hang the suite.
 . "$(dirname "$0")/lib.sh"
-start_daemons || exit 1
 build inet_cage "$LIND_SRC/tests/integration/progs/inet_cage.c" || {
 	echo "Bail out! inet_cage does not build"
 	cat "$T"/bin/inet_cage.*.err >&2
 	exit 1
 }
+# the program at its host path in the store too, for its own execve
+start_server --bind "$T/bin:$T/bin:ro" && start_relay || exit 1
 PROG="$T/bin/inet_cage.lind"
 HOSTPROG="$T/bin/inet_cage.native"
 host() { timeout 20 "$HOSTPROG" "$@"; }
@@ -100,6 +101,15 @@ echo fetch" "$(host fetch 127.0.0.1 "$hp")"
 wait $cage
 expect_eq "... it saw its own port" "$cp accepted on $cp" \
 	"$(tr '\n' ' ' <"$T/lo.out" | sed 's/ $//')"
+
+# -- execve keeps the table -------------------------------------------------
+ports
+serve_cage "$T/exec.out" --publish "$hp:$cp" "$PROG" exec serve 0.0.0.0 1 "$cp"
+expect_eq "after execve, the new image's listener is published" \
+	"00000000:$(printf '%04X' "$hp")" "$(listening tcp "$hp")"
+expect_eq "... reached from the host" "connect OK
+echo fetch" "$(host fetch 127.0.0.1 "$hp")"
+wait $cage
 
 # -- IPv6: a cage's :: listener, published as :: -----------------------------
 if [ -r /proc/net/tcp6 ] && host bind ::1 | grep -q OK; then

@@ -13,7 +13,8 @@
  *   count IP SECS   listen, print the port, and after SECS seconds print
  *                   how many connections came (non-blocking accepts)
  *   park IP         listen and block in accept for ever (to be killed)
- *   fork CMD...     the same in a forked child, its status as ours */
+ *   fork CMD...     the same in a forked child, its status as ours
+ *   exec CMD...     the same after execve of argv[0] */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
@@ -206,6 +207,12 @@ static int run(int argc, char **argv)
 		int st;
 		return waitpid(p, &st, 0) == p && WIFEXITED(st) ? WEXITSTATUS(st)
 								 : 1;
+	}
+	if (argc >= 3 && !strcmp(cmd, "exec")) {
+		argv[1] = argv[0];
+		execv(argv[0], argv + 1);
+		perror("execv");
+		return 127;
 	}
 	unsigned port = argc == 5 ? (unsigned)atoi(argv[4]) : 0;
 	if ((argc == 4 || argc == 5) && !strcmp(cmd, "serve"))
