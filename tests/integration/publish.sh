@@ -182,3 +182,26 @@ refused "--net none --publish" --net none --publish 8080:80
 refused "--publish then --net none" --publish 8080:80 --net=none
 expect_eq "... naming the option" "1" \
 	"$(grep -c -- '--publish' "$T/refused.out")"
+
+# -- what the relay refuses from anyone (a hand-made Attach) -------------
+hostile() { timeout 20 python3 \
+	"$LIND_SRC/tests/integration/progs/hostile_attach.py" \
+	"$LIND_RUNTIME_DIR" publish "$@"; }
+expect_eq "a hand-made Attach with 64 published ports is taken" attached \
+	"$(hostile 0 $(seq 1000 1063 | awk '{print $1":"$1+1000}'))"
+expect_eq "... 65: refused" "refused: too many published ports (at most 64)" \
+	"$(hostile 0 $(seq 1000 1064 | awk '{print $1":"$1+1000}'))"
+expect_eq "... one entry 65: refused" \
+	"refused: too many published ports (at most 64)" "$(hostile 2 8080:80x65)"
+expect_eq "... HOSTPORT 65536+80 (which would wrap to 80): refused" \
+	"refused: a published port is over 65535" "$(hostile 0 65616:8080)"
+expect_eq "... CAGEPORT 0: refused" "refused: a published port is 0" \
+	"$(hostile 0 8080:0)"
+expect_eq "... CAGEPORT twice: refused" \
+	"refused: a cage port is published twice" "$(hostile 2 8080:80 8081:80)"
+expect_eq "... ADDR:HOSTPORT twice: refused" \
+	"refused: a host port is published twice" \
+	"$(hostile 0 8080:80:1:2130706433 8080:81:1:2130706433)"
+expect_eq "... under --net none: refused" \
+	"refused: ports published under --net none" "$(hostile 1 8080:80)"
+check "the relay and the server still serve" quiet "$LIND_RUN" "$PROG" bind 127.0.0.1
