@@ -5,7 +5,9 @@
  * cage parks (sock_park: the socket's timeouts) on rq (accept, receive)
  * or wq (connect, send), and a libev watcher on the host socket, armed
  * while someone may wait, wakes them.  Every address a call names passes
- * net_policy.h first.  As Linux:
+ * net_policy.h first, and a bind may be made elsewhere on the host (the
+ * wildcard under loopback, a --publish port): the socket's net_local
+ * keeps what the cage sees of its own end.  As Linux:
  *   connect   EINPROGRESS/EALREADY: non-blocking, answered; blocking,
  *             parked until the host socket is writable, then asked again
  *             (its answer is the blocking connect's: 0 or the error);
