@@ -177,14 +177,21 @@ static int64_t timespec_ns(const struct call *c, int i)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+/* The time a call's timeout has left, in ns: 0 once it expired, though
+ * the loop's clock fires a timer up to a loop turn before now_ns()
+ * reaches the deadline. */
+static int64_t time_left(const struct call *c)
+{
+	int64_t left = c->progress ? (int64_t)c->progress - 1 - now_ns() : 0;
+	return c->expired || left < 0 ? 0 : left;
+}
+
 /* The time left written back to timespec argument i (ppoll, select). */
 static void timespec_left(struct call *c, int i)
 {
 	if (!call_obj_out(c, i))
 		return;
-	int64_t left = c->progress ? (int64_t)c->progress - 1 - now_ns() : 0;
-	if (left < 0)
-		left = 0;
+	int64_t left = time_left(c);
 	struct timespec ts = {left / 1000000000, left % 1000000000};
 	call_obj_out_set(c, i, &ts);
 }
@@ -287,8 +294,7 @@ long srv_select(struct call *c)
 	}
 	long r = do_select(c, c->a[0], ns);
 	if (r >= 0 && r != SRV_PARKED) {
-		int64_t left = c->progress ? (int64_t)c->progress - 1 - now_ns() : 0;
-		left = left < 0 ? 0 : left;
+		int64_t left = time_left(c);
 		tv = (struct timeval){left / 1000000000, left % 1000000000 / 1000};
 		call_obj_out_set(c, 4, &tv);
 	}
