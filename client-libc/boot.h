@@ -29,6 +29,9 @@ void lind_boot_cred(const struct lind_boot_cred *cr);
 const struct lind_boot_cred *lind_boot_cred_asked(void);
 /* attach.c: lind-run --net, LIND_NET_* (never called: loopback). */
 void lind_boot_net(uint32_t net);
+/* attach.c: lind-run --publish, n entries of proto/publish.h (kept). */
+struct lind_publish;
+void lind_boot_publish(const struct lind_publish *p, size_t n);
 /* attach.c: the host path of the image loaded, for /proc/N/exe (kept). */
 void lind_boot_exe(const char *path);
 

@@ -165,6 +165,8 @@ int relay_server_cage_new(struct relay *r, const Lind__Attach *a, pid_t pid,
 	m.binds = a->binds;
 	m.exe = a->exe;
 	m.net = a->net; /* a forked child's: the server keeps its parent's */
+	m.n_publish = a->n_publish; /* likewise */
+	m.publish = a->publish;
 	m.attach_id = attach_id;
 	m.fork_token = a->fork_token;
 	m.parent_id = parent_id;

@@ -25,9 +25,11 @@
 #include "cage.h"
 #include "bind.h"
 #include "procfs.h"
+#include "publish.h"
 #include "common.h"
 #include "fdtable.h"
 #include "limit.h"
+#include "net_policy.h"
 #include "ofd.h"
 #include "futex.h"
 #include "lind.pb-c.h"
@@ -428,6 +430,11 @@ static void on_cage_new(const Lind__Control *in, int *fds, int nfds)
 		send_error("CAGE_NEW: unknown network policy", in->attach_id);
 		return;
 	}
+	struct lind_publish pub[LIND_MAX_PUBLISH];
+	if (lind_publish_from(in->publish, in->n_publish, pub)) {
+		send_error("CAGE_NEW: a bad --publish table", in->attach_id);
+		return;
+	}
 	if (in->n_groups > CRED_GROUPS_MAX) {
 		send_error("CAGE_NEW: too many groups", in->attach_id);
 		return;
@@ -440,6 +447,7 @@ static void on_cage_new(const Lind__Control *in, int *fds, int nfds)
 	}
 	if (!c ||
 	    cred_set_groups(&c->cred, in->groups, (uint32_t)in->n_groups) < 0 ||
+	    net_publish_set(c, pub, in->n_publish) < 0 ||
 	    attach_stdio(c, mask, fds, nstdio) < 0 ||
 	    !cage_set_argv(c, in->argv, in->n_argv)) {
 		if (c)

@@ -5,7 +5,9 @@
  * cage parks (sock_park: the socket's timeouts) on rq (accept, receive)
  * or wq (connect, send), and a libev watcher on the host socket, armed
  * while someone may wait, wakes them.  Every address a call names passes
- * net_policy.h first.  As Linux:
+ * net_policy.h first, and a bind may be made elsewhere on the host (the
+ * wildcard under loopback, a --publish port): the socket's net_local
+ * keeps what the cage sees of its own end.  As Linux:
  *   connect   EINPROGRESS/EALREADY: non-blocking, answered; blocking,
  *             parked until the host socket is writable, then asked again
  *             (its answer is the blocking connect's: 0 or the error);
@@ -45,7 +47,7 @@
 
 struct inet {
 	int fd; /* the host socket, O_NONBLOCK */
-	bool wild; /* bound to loopback for the cage's wildcard */
+	struct net_local local; /* what the cage sees of its own end */
 	struct waitq rq, wq;
 	ev_io rw, ww; /* active while someone may wait */
 };
@@ -216,7 +218,7 @@ static long bind_first(struct call *c, struct sock *s)
 	len = net_loopback(s->fam->family, &sa);
 	if (bind_wild(in->fd, &sa, len) < 0)
 		return -errno;
-	in->wild = true;
+	in->local.wild = true;
 	return 0;
 }
 
@@ -224,16 +226,17 @@ static long inet_bind(struct call *c, struct sock *s, const void *addr,
 		      size_t len)
 {
 	struct sockaddr_storage sa;
-	bool wild;
+	struct net_local local;
 	memset(&sa, 0, sizeof sa);
 	memcpy(&sa, addr, len); /* the layer: at most LIND_MSG_NAME_MAX */
-	long r = net_bind_addr(c->cage, &sa, (socklen_t)len, &wild);
+	long r = net_bind_addr(c->cage, s->type == SOCK_DGRAM, &sa,
+			       (socklen_t)len, &local);
 	if (r < 0)
 		return r;
 	if ((wild ? bind_wild(in_of(s)->fd, &sa, (socklen_t)len)
 		  : bind(in_of(s)->fd, (struct sockaddr *)&sa, (socklen_t)len)) < 0)
 		return -errno;
-	in_of(s)->wild = wild;
+	in_of(s)->local = local;
 	return 0;
 }
 
@@ -253,8 +256,8 @@ static long inet_getname(struct sock *s, void *addr, size_t *len, bool peer)
 	if ((peer ? getpeername(fd, (void *)&sa, &l)
 		  : getsockname(fd, (void *)&sa, &l)) < 0)
 		return -errno;
-	if (!peer && in_of(s)->wild)
-		net_wildcard(&sa);
+	if (!peer)
+		net_local_show(&in_of(s)->local, &sa);
 	memcpy(addr, &sa, l);
 	*len = l;
 	return 0;
@@ -273,6 +276,7 @@ static long inet_accept(struct call *c, struct sock *s, bool nonblock,
 	struct inet *in = inet_wrap(fd);
 	if (!in)
 		return -ENOMEM;
+	in->local.port = in_of(s)->local.port; /* a published port's */
 	long r = sock_wrap(c, s->fam, s->type, &inet_ops, in, out);
 	if (r < 0)
 		inet_release(&(struct sock){.priv = in});
@@ -392,10 +396,13 @@ static long inet_recvmsg(struct call *c, struct sock *s, struct sock_recv *m)
 {
 	bool wait = !m->nonblock;
 	if (s->type == SOCK_STREAM && (m->flags & MSG_WAITALL) && wait &&
-	    !c->interrupted && !c->expired && !all_there(s, m->cap))
-		return park(c, s, false);
+	    !c->interrupted && !c->expired && !all_there(s, m->cap)) {
+		long r = park(c, s, false);
+		if (r != -EAGAIN || !c->expired)
+			return r; /* else a timeout of 0: what is there */
+	}
 	long r = recv_host(s, m);
-	return r == -EAGAIN && wait ? park(c, s, false) : r;
+	return r == -EAGAIN && wait && !c->expired ? park(c, s, false) : r;
 }
 
 /* ---- options ------------------------------------------------------------ */

@@ -177,14 +177,14 @@ static int64_t timespec_ns(const struct call *c, int i)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-/* The time left of a call that answered r: none once nothing came (its
- * time is up, as Linux says, even if the loop's timer fired a little
- * before the deadline). */
+/* The time left of a call that answered r: none once nothing came or the
+ * timeout expired (its time is up, as Linux says, even if the loop's
+ * timer fired a little before the deadline). */
 static int64_t time_left(const struct call *c, long r)
 {
 	int64_t left = c->progress && r > 0 ? (int64_t)c->progress - 1 - now_ns()
 					    : 0;
-	return left < 0 ? 0 : left;
+	return c->expired || left < 0 ? 0 : left;
 }
 
 /* The time left written back to timespec argument i (ppoll, pselect6). */
