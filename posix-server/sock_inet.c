@@ -233,7 +233,7 @@ static long inet_bind(struct call *c, struct sock *s, const void *addr,
 			       (socklen_t)len, &local);
 	if (r < 0)
 		return r;
-	if ((wild ? bind_wild(in_of(s)->fd, &sa, (socklen_t)len)
+	if ((local.wild ? bind_wild(in_of(s)->fd, &sa, (socklen_t)len)
 		  : bind(in_of(s)->fd, (struct sockaddr *)&sa, (socklen_t)len)) < 0)
 		return -errno;
 	in_of(s)->local = local;
