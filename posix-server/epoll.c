@@ -372,9 +372,10 @@ static int harvest(struct epoll *ep, uint8_t *out, int max)
 	return n;
 }
 
-static long do_epoll_wait(struct call *c)
+/* timeout_ns < 0: none. */
+static long do_epoll_wait(struct call *c, int64_t timeout_ns)
 {
-	int max = (int)c->a[2], ms = (int)c->a[3];
+	int max = (int)c->a[2];
 	if (max <= 0 || max > INT32_MAX / (int)sizeof(struct epoll_event))
 		return -EINVAL;
 	struct ofd *e = fd_get(c->cage->fds, c->a[0]);
@@ -390,21 +391,33 @@ static long do_epoll_wait(struct call *c)
 		return -ENOMEM;
 	int n = harvest(ep, c->out[1].buf, max);
 	c->out[1].len = (size_t)n * sizeof(struct epoll_event);
-	if (n || ms == 0 || c->expired)
+	if (n || timeout_ns == 0 || c->expired)
 		return n;
 	struct waitq *q = &ep->wq;
 	c->hold = e;
-	long r = call_park(c, &q, 1, POLLIN, ms < 0 ? -1 : (int64_t)ms * 1000000);
+	long r = call_park(c, &q, 1, POLLIN, timeout_ns);
 	return r == -ETIMEDOUT ? 0 : r;
+}
+
+static int64_t ms_ns(int ms)
+{
+	return ms < 0 ? -1 : (int64_t)ms * 1000000;
 }
 
 long srv_epoll_wait(struct call *c)
 {
-	return do_epoll_wait(c);
+	return do_epoll_wait(c, ms_ns((int)c->a[3]));
 }
 
 /* The signal mask is the client's (client-libc/hooks.c). */
 long srv_epoll_pwait(struct call *c)
 {
-	return do_epoll_wait(c);
+	return do_epoll_wait(c, ms_ns((int)c->a[3]));
+}
+
+/* As epoll_pwait, the timeout a timespec (NULL: none), checked first. */
+long srv_epoll_pwait2(struct call *c)
+{
+	int64_t ns = sys_poll_timespec(c, 3);
+	return ns < -1 ? ns : do_epoll_wait(c, ns);
 }

@@ -4,7 +4,8 @@
  * accepted, EPOLLEXCLUSIVE's rules, HUP and ERR, timeouts, a wait woken
  * by a thread, EINTR, an instance inside another and under poll, a close
  * of the last reference leaving the set, dup keeping it, fork sharing
- * the set, eventfd and timerfd items, and epoll_pwait's mask. */
+ * the set, eventfd and timerfd items, epoll_pwait's mask, and
+ * epoll_pwait2. */
 #include "case.h"
 #include <poll.h>
 #include <pthread.h>
@@ -162,6 +163,32 @@ static void on_sig(int s)
 	got++;
 }
 
+/* epoll_pwait2: a timespec timeout (bad ones EINVAL, NULL none), a
+ * ready item, and the mask as epoll_pwait's. */
+static void pwait2(int ep, int e, const sigset_t *block, const sigset_t *empty)
+{
+	struct epoll_event ev[4];
+	struct timespec zero = {0, 0}, short_ = {0, 20000000};
+	struct timespec bad[] = {{0, -1}, {0, 1000000000}, {-1, 0}};
+	for (int i = 0; i < 3; i++)
+		SHOW(epoll_pwait2(ep, ev, 4, &bad[i], NULL));
+	SHOW(epoll_pwait2(-1, ev, 4, &bad[0], NULL));
+	SHOW(epoll_pwait2(-1, ev, 4, &zero, NULL));
+	SHOW(epoll_pwait2(ep, ev, 0, &zero, NULL));
+	SHOW(epoll_pwait2(ep, ev, 4, &zero, NULL));
+	SHOW(epoll_pwait2(ep, ev, 4, &short_, NULL));
+	uint64_t v = 2;
+	SHOW(write(e, &v, sizeof v));
+	SHOW(epoll_pwait2(ep, ev, 4, NULL, NULL));
+	printf("data %llu\n", (unsigned long long)ev[0].data.u64);
+	SHOW(read(e, &v, sizeof v));
+	sigprocmask(SIG_BLOCK, block, NULL);
+	raise(SIGUSR1);
+	SHOW(epoll_pwait2(ep, ev, 4, NULL, empty));
+	printf("ran %d\n", got);
+	sigprocmask(SIG_UNBLOCK, block, NULL);
+}
+
 static void waits(void)
 {
 	int ep = epoll_create1(0), e = eventfd(0, 0);
@@ -215,6 +242,7 @@ static void waits(void)
 	SHOW(epoll_pwait(ep, ev, 4, 10, NULL));
 	sigprocmask(SIG_UNBLOCK, &block, NULL);
 	printf("ran %d\n", got);
+	pwait2(ep, e, &block, &empty);
 	/* fork: the child's write wakes the parent; the set is shared */
 	fflush(stdout);
 	pid_t pid = fork();
