@@ -44,8 +44,9 @@ static long call_once(struct lind_client *cl, long nr, const long a[6],
 		}
 	}
 	*flags = 0;
+	uint64_t sigmask = 0;
 	if (r >= 0)
-		r = lind_unmarshal(&p, s->buf, (size_t)r, flags);
+		r = lind_unmarshal(&p, s->buf, (size_t)r, flags, &sigmask);
 	if (*flags & LIND_REPLY_FD) { /* taken whatever r is: never left over */
 		long fd = lind_hostfd_take(cl, (uint32_t)(s - cl->chan->slot));
 		if (r >= 0 || fd < 0)
@@ -54,6 +55,10 @@ static long call_once(struct lind_client *cl, long nr, const long a[6],
 			lind_host_magic(SYS_close, fd, 0, 0);
 	}
 	lind_chan_release(cl, s);
+	int dequeue = *flags >> LIND_REPLY_DEQUEUE_SHIFT;
+	if (r >= 0 && dequeue && nr == LIND_SYS_read) /* a signalfd's */
+		r = lind_signalfd_read(cl, (void *)a[1], (size_t)a[2], sigmask,
+				       dequeue == LIND_DEQUEUE_WAIT);
 	/* a write to a pipe or socket nobody reads: the kernel's SIGPIPE,
 	 * to this thread (a send's MSG_NOSIGNAL spares it); a program that
 	 * ignores it just sees EPIPE */

@@ -45,12 +45,16 @@ struct epitem {
 	struct epitem *next, **pprev;   /* the instance's items */
 	struct epitem *onext, **opprev; /* the description's (o->epitems) */
 	struct epitem *rnext, **rpprev; /* the ready list */
+	struct epitem *pnext, **ppprev; /* the polled list */
 };
 
 struct epoll {
 	struct ofd *self; /* its description (no reference) */
 	struct epitem *items;
 	struct epitem *ready, **rtail;
+	/* items whose readiness changes unseen (a signalfd's: the host's
+	 * signals), asked at every epoll_wait */
+	struct epitem *polled;
 	struct waitq wq; /* epoll_wait callers and watchers of this fd */
 };
 
@@ -141,6 +145,11 @@ static void item_free(struct epitem *i)
 	*i->opprev = i->onext;
 	if (i->onext)
 		i->onext->opprev = i->opprev;
+	if (i->ppprev) {
+		*i->ppprev = i->pnext;
+		if (i->pnext)
+			i->pnext->ppprev = i->ppprev;
+	}
 	free(i);
 }
 
@@ -169,6 +178,13 @@ static long item_add(struct epoll *ep, struct ofd *o, int fd,
 	if (i->onext)
 		i->onext->opprev = &i->onext;
 	o->epitems = i;
+	if (ofd_is(o, &ofd_signalfd_ops)) {
+		i->pnext = ep->polled;
+		i->ppprev = &ep->polled;
+		if (i->pnext)
+			i->pnext->ppprev = &i->pnext;
+		ep->polled = i;
+	}
 	long r = item_watch(i);
 	if (r < 0) {
 		item_free(i);
@@ -201,6 +217,9 @@ static unsigned ep_poll(struct ofd *o)
 {
 	struct epoll *ep = o->priv;
 	for (struct epitem *i = ep->ready; i; i = i->rnext)
+		if (item_mask(i))
+			return POLLIN;
+	for (struct epitem *i = ep->polled; i; i = i->pnext)
 		if (item_mask(i))
 			return POLLIN;
 	return 0;
@@ -389,6 +408,9 @@ static long do_epoll_wait(struct call *c, int64_t timeout_ns)
 		max = (int)cap; /* what one frame carries */
 	if (max && !c->out[1].buf)
 		return -ENOMEM;
+	for (struct epitem *i = ep->polled; i; i = i->pnext)
+		if (item_mask(i))
+			ready_add(i);
 	int n = harvest(ep, c->out[1].buf, max);
 	c->out[1].len = (size_t)n * sizeof(struct epoll_event);
 	if (n || timeout_ns == 0 || c->expired)
