@@ -12,8 +12,10 @@
  * its description takes it out of every instance (epoll_forget).  An
  * instance is a description like any other: watched by another
  * instance (no loops, at most EP_MAX_NESTS deep) or by poll.
- * EPOLLEXCLUSIVE is accepted and wakes every instance (Linux wakes one
- * or more).
+ * EPOLLEXCLUSIVE items are exclusive callback waiters: a wake goes
+ * through them in the order they were added until one reaches a parked
+ * epoll_wait, as Linux wakes one exclusive entry (those passed over, with
+ * nobody waiting, are on their instances' ready lists all the same).
  */
 #define _GNU_SOURCE
 #include <poll.h>
@@ -84,17 +86,39 @@ static void ready_del(struct epitem *i)
 	i->ready = false;
 }
 
+/* An EPOLLEXCLUSIVE item's wake counts (stops the wake) when an
+ * epoll_wait is parked on its instance and the wake is for what it
+ * watches, as Linux's ep_poll_callback answers ewake. */
+static bool exclusive_woke(const struct epitem *i, unsigned events)
+{
+	if (!waitq_count(&i->ep->wq, POLLIN))
+		return false;
+	switch (events & (POLLIN | POLLOUT)) {
+	case POLLIN:
+		return i->events & EPOLLIN;
+	case POLLOUT:
+		return i->events & EPOLLOUT;
+	case 0:
+		return true;
+	default:
+		return false;
+	}
+}
+
 /* A watched queue woke (ep_poll_callback): the item is ready, unless
- * disabled (EPOLLONESHOT fired) or woken for what it does not watch. */
-static void on_wake(struct wait_cb *w, unsigned events)
+ * disabled (EPOLLONESHOT fired) or woken for what it does not watch.
+ * True when it woke a waiter (wait.h: ends the wake of exclusive ones). */
+static bool on_wake(struct wait_cb *w, unsigned events)
 {
 	struct epitem *i = ((struct ep_cb *)w)->item;
 	if (!(i->events & ~EP_PRIVATE))
-		return;
+		return false;
 	if (events != WAIT_ALL && !(events & i->events))
-		return;
+		return false;
 	ready_add(i);
+	bool woke = exclusive_woke(i, events);
 	waitq_wake(&i->ep->wq, POLLIN);
+	return woke;
 }
 
 /* What the item reports now: its description's mask, as asked. */
@@ -126,7 +150,8 @@ static long item_watch(struct epitem *i)
 	struct waitq *in = i->o->ops->waitq(i->o, POLLIN);
 	struct waitq *out = i->o->ops->waitq(i->o, POLLOUT);
 	for (int k = 0; k < 2; k++) {
-		i->cb[k] = (struct ep_cb){{NULL, on_wake}, i};
+		i->cb[k] = (struct ep_cb){
+			{NULL, on_wake, (i->events & EPOLLEXCLUSIVE) != 0}, i};
 	}
 	long r = in ? waitq_add_cb(in, &i->cb[0].w) : 0;
 	if (r == 0 && out && out != in)

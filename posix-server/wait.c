@@ -226,10 +226,13 @@ void wait_end(void)
 void waitq_wake(struct waitq *q, unsigned events)
 {
 	busy++; /* what the callbacks wake runs after */
+	bool one_woken = false; /* of the exclusive ones */
 	for (struct wait_link *l = q->head, *next; l; l = next) {
 		next = l->next;
-		if (l->cb)
-			l->cb->fn(l->cb, events);
+		if (!l->cb || (l->cb->exclusive && one_woken))
+			continue;
+		if (l->cb->fn(l->cb, events) && l->cb->exclusive)
+			one_woken = events != WAIT_ALL;
 	}
 	busy--;
 	for (struct wait_link *l = q->head; l;) {

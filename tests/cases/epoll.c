@@ -263,6 +263,50 @@ static void waits(void)
 	close(t);
 }
 
+/* EPOLLEXCLUSIVE: four instances, each watching one eventfd exclusively,
+ * each waited on by a thread; one write wakes one of them (the others
+ * time out), as Linux wakes one exclusive entry per wake. */
+#define NEXCL 4
+static int excl_ep[NEXCL];
+static int excl_got[NEXCL];
+
+static void *excl_wait(void *arg)
+{
+	int k = (int)(long)arg;
+	struct epoll_event ev;
+	excl_got[k] = epoll_wait(excl_ep[k], &ev, 1, 1500);
+	return NULL;
+}
+
+static void exclusive(void)
+{
+	int e = eventfd(0, EFD_NONBLOCK);
+	pthread_t th[NEXCL];
+	for (int k = 0; k < NEXCL; k++) {
+		excl_ep[k] = epoll_create1(0);
+		REQUIRE(add(excl_ep[k], e, EPOLLIN | EPOLLEXCLUSIVE, k) == 0);
+		REQUIRE(pthread_create(&th[k], NULL, excl_wait, (void *)(long)k) == 0);
+	}
+	usleep(300000); /* all parked */
+	uint64_t v = 1;
+	SHOW(write(e, &v, sizeof v));
+	int woken = 0;
+	for (int k = 0; k < NEXCL; k++) {
+		pthread_join(th[k], NULL);
+		woken += excl_got[k] == 1;
+	}
+	printf("exclusive: %d of %d woken\n", woken, NEXCL);
+	printf("afterwards, only the woken instance has it:\n");
+	woken = 0;
+	for (int k = 0; k < NEXCL; k++) {
+		struct epoll_event ev;
+		woken += epoll_wait(excl_ep[k], &ev, 1, 0) == 1;
+		close(excl_ep[k]);
+	}
+	printf("  %d ready\n", woken);
+	close(e);
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IONBF, 0);
@@ -270,5 +314,6 @@ int main(void)
 	errors();
 	triggers();
 	waits();
+	exclusive();
 	return 0;
 }

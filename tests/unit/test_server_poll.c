@@ -1,12 +1,17 @@
 /* Readiness in the server: a parked poll woken by a pipe write and by an
- * eventfd, and a cage that goes away (kill -9) while parked in poll and
- * epoll_wait on several descriptions: nothing is left. */
+ * eventfd, a cage that goes away (kill -9) while parked in poll and
+ * epoll_wait on several descriptions: nothing is left; EPOLLEXCLUSIVE
+ * waking one instance per wake; a signalfd's readiness, read and
+ * re-check. */
 #define _GNU_SOURCE
 #include <poll.h>
 #include <signal.h>
 #include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <time.h>
 
 #include "../../posix-server/pipe.h"
+#include "../../posix-server/signalfd.h"
 #include "../../posix-server/wait.h"
 #include "test_server_relay.h"
 
@@ -133,6 +138,118 @@ static void test_poll_cage_gone(void **state)
 	expect_poll(t, 0, &of, 1);
 }
 
+static int answer_fd(uint64_t t)
+{
+	Lind__Reply *r = reply();
+	assert_non_null(r);
+	check(r->tag, t);
+	assert_true(r->result >= 0);
+	int fd = (int)r->result;
+	lind__reply__free_unpacked(r, NULL);
+	return fd;
+}
+
+/* Three instances watch one eventfd with EPOLLEXCLUSIVE, a wait parked
+ * on each: a write wakes the first only; the next write passes over it
+ * (nobody waits there now) and wakes the second. */
+static void test_epoll_exclusive(void **state)
+{
+	(void)state;
+	uint64_t c = new_cage(-1);
+	int e = make_eventfd(c), ep[3];
+	uint64_t w[3];
+	uint8_t ev[12] = {POLLIN, 0, 0, EPOLLEXCLUSIVE >> 24};
+	for (int k = 0; k < 3; k++) {
+		ep[k] = answer_fd(request(c, LIND_SYS_epoll_create1, A(0), NULL));
+		expect_reply(request_data(c, LIND_SYS_epoll_ctl,
+					  A(ep[k], EPOLL_CTL_ADD, e, 12), ev,
+					  sizeof ev), 0, NULL);
+	}
+	for (int k = 0; k < 3; k++)
+		w[k] = request(c, LIND_SYS_epoll_wait, A(ep[k], 0, 4, -1), NULL);
+	assert_null(reply());
+	check(wait_count(), 3);
+	uint64_t one = 1;
+	for (int k = 0; k < 2; k++) {
+		uint64_t t = request_data(c, LIND_SYS_write, A(e, 0, 8), &one, 8);
+		expect_reply(t, 8, NULL); /* then what it woke runs */
+		Lind__Reply *r = reply();
+		assert_non_null(r);
+		check(r->tag, w[k]);
+		check(r->result, 1);
+		lind__reply__free_unpacked(r, NULL);
+		assert_null(reply());
+		check(wait_count(), (unsigned long)(2 - k));
+	}
+}
+
+/* A cage whose host process is this test's: its signals are ours. */
+static uint64_t cage_of_self(void)
+{
+	Lind__Control m = LIND__CONTROL__INIT;
+	m.kind = LIND__CONTROL__KIND__CAGE_NEW;
+	m.uid = m.gid = 1000;
+	m.host_pid = (uint32_t)getpid();
+	m.attach_id = 4243;
+	Lind__Control *r = control(&m, NULL, 0);
+	assert_int_equal(r->kind, LIND__CONTROL__KIND__CAGE_NEW_OK);
+	uint64_t id = r->cage_id;
+	lind__control__free_unpacked(r, NULL);
+	return id;
+}
+
+static void test_signalfd_status(void **state)
+{
+	(void)state;
+	const char *text = "Name:\tx\nSigQ:\t0/1\nSigPnd:\t0000000000000200\n"
+			   "ShdPnd:\t8000000000000001\nSigBlk:\tffffffffffffffff\n";
+	assert_true(signalfd_parse_status(text) == 0x8000000000000201ull);
+	assert_true(signalfd_parse_status("Name:\tx\n") == 0);
+}
+
+/* poll sees the caller's pending signals of the mask; a read is answered
+ * with Reply.dequeue and the mask; a parked poll is woken by the
+ * re-check when a signal comes that the server never saw. */
+static void test_signalfd(void **state)
+{
+	(void)state;
+	sigset_t usr1;
+	sigemptyset(&usr1);
+	sigaddset(&usr1, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &usr1, NULL);
+	uint64_t c = cage_of_self();
+	uint64_t mask = 1ull << (SIGUSR1 - 1) | 1ull << (SIGKILL - 1);
+	int fd = answer_fd(request_data(c, LIND_SYS_signalfd4,
+					A(-1, 8, 8, SFD_NONBLOCK), &mask, 8));
+	struct pollfd pf = {fd, POLLIN, 0};
+	expect_poll(poll_req(c, &pf, 1, 0), 0, &pf, 1);
+	raise(SIGUSR1);
+	expect_poll(poll_req(c, &pf, 1, 0), 1, &pf, 1);
+	uint64_t t = request(c, LIND_SYS_read, A(fd, 0, 128), NULL);
+	Lind__Reply *r = reply();
+	assert_non_null(r);
+	check(r->tag, t);
+	check(r->result, 0);
+	check(r->dequeue, LIND_DEQUEUE_NOW);
+	assert_true(r->sigmask == 1ull << (SIGUSR1 - 1)); /* SIGKILL dropped */
+	lind__reply__free_unpacked(r, NULL);
+	expect_reply(request(c, LIND_SYS_read, A(fd, 0, 127), NULL), -EINVAL,
+		     NULL);
+	struct timespec zero = {0, 0};
+	check(sigtimedwait(&usr1, NULL, &zero), SIGUSR1);
+	t = poll_req(c, &pf, 1, -1);
+	assert_null(reply());
+	raise(SIGUSR1);
+	for (int i = 0; i < 200 && !(r = reply()); i++)
+		usleep(1000); /* the re-check comes within 50 ms */
+	assert_non_null(r);
+	check(r->tag, t);
+	check(r->result, 1);
+	lind__reply__free_unpacked(r, NULL);
+	check(sigtimedwait(&usr1, NULL, &zero), SIGUSR1);
+	sigprocmask(SIG_UNBLOCK, &usr1, NULL);
+}
+
 int main(void)
 {
 	signal(SIGPIPE, SIG_IGN); /* as the server does */
@@ -140,6 +257,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_poll_wakes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_poll_cage_gone, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_epoll_exclusive, setup,
+						teardown),
+		cmocka_unit_test(test_signalfd_status),
+		cmocka_unit_test_setup_teardown(test_signalfd, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
