@@ -2,12 +2,14 @@
  * eventfd, a cage that goes away (kill -9) while parked in poll and
  * epoll_wait on several descriptions: nothing is left; EPOLLEXCLUSIVE
  * waking one instance per wake; a signalfd's readiness, read and
- * re-check. */
+ * re-check; TFD_TIMER_CANCEL_ON_SET when the realtime clock is set. */
 #define _GNU_SOURCE
 #include <poll.h>
 #include <signal.h>
 #include <sys/epoll.h>
+#include <stdio.h>
 #include <sys/signalfd.h>
+#include <sys/timerfd.h>
 #include <time.h>
 
 #include "../../posix-server/pipe.h"
@@ -250,6 +252,55 @@ static void test_signalfd(void **state)
 	sigprocmask(SIG_UNBLOCK, &usr1, NULL);
 }
 
+/* A realtime timer an hour away, absolute, with flags. */
+static int rt_timer(uint64_t c, int flags)
+{
+	int fd = answer_fd(request(c, LIND_SYS_timerfd_create,
+				   A(CLOCK_REALTIME, TFD_NONBLOCK), NULL));
+	struct itimerspec its = {{0, 0}, {0, 0}};
+	clock_gettime(CLOCK_REALTIME, &its.it_value);
+	its.it_value.tv_sec += 3600;
+	expect_reply(request_data(c, LIND_SYS_timerfd_settime,
+				  A(fd, TFD_TIMER_ABSTIME | flags, 32, 0), &its,
+				  sizeof its), 0, NULL);
+	return fd;
+}
+
+/* The realtime clock set (to the time it is: no change, but a set): a
+ * parked read of a cancel-on-set timer ends ECANCELED, once; another
+ * realtime timer is untouched.  Skipped without CAP_SYS_TIME. */
+static void test_timerfd_cancel(void **state)
+{
+	(void)state;
+	uint64_t c = new_cage(-1);
+	int plain = rt_timer(c, 0);
+	int fd = rt_timer(c, TFD_TIMER_CANCEL_ON_SET);
+	expect_reply(request(c, LIND_SYS_fcntl, A(fd, F_SETFL, 0), NULL), 0,
+		     NULL);
+	uint64_t t = request(c, LIND_SYS_read, A(fd, 0, 8), NULL);
+	assert_null(reply());
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	if (clock_settime(CLOCK_REALTIME, &now) != 0) {
+		printf("# clock_settime: %s: cancel on set not tested\n",
+		       strerror(errno));
+		skip();
+	}
+	Lind__Reply *r = NULL;
+	for (int i = 0; i < 100 && !(r = reply()); i++)
+		usleep(1000);
+	assert_non_null(r);
+	check(r->tag, t);
+	check(r->result, -ECANCELED);
+	lind__reply__free_unpacked(r, NULL);
+	expect_reply(request(c, LIND_SYS_fcntl, A(fd, F_SETFL, O_NONBLOCK),
+			     NULL), 0, NULL);
+	expect_reply(request(c, LIND_SYS_read, A(fd, 0, 8), NULL), -EAGAIN,
+		     NULL);
+	expect_reply(request(c, LIND_SYS_read, A(plain, 0, 8), NULL), -EAGAIN,
+		     NULL);
+}
+
 int main(void)
 {
 	signal(SIGPIPE, SIG_IGN); /* as the server does */
@@ -261,6 +312,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test(test_signalfd_status),
 		cmocka_unit_test_setup_teardown(test_signalfd, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_timerfd_cancel, setup,
+						teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
