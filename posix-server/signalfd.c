@@ -19,13 +19,12 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <sys/signalfd.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "anon.h"
+#include "common.h"
 #include "signalfd.h"
 #include "sys.h"
 #include "wait.h"
@@ -67,18 +66,10 @@ uint64_t signalfd_parse_status(const char *text)
 
 uint64_t signalfd_pending(const struct cage *c)
 {
-	if (!c || c->state != CAGE_RUNNING || !c->host_pid)
+	char buf[4096];
+	if (!c || c->state != CAGE_RUNNING ||
+	    !lind_proc_read((int)c->host_pid, "status", buf, sizeof buf))
 		return 0;
-	char path[48], buf[4096];
-	snprintf(path, sizeof path, "/proc/%u/status", c->host_pid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	ssize_t n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
 	return signalfd_parse_status(buf);
 }
 

@@ -28,9 +28,9 @@ static void make_pipe(uint64_t c, int fds[2])
 	lind__reply__free_unpacked(r, NULL);
 }
 
-static int make_eventfd(uint64_t c)
+/* The reply to call t: a new fd. */
+static int answer_fd(uint64_t t)
 {
-	uint64_t t = request(c, LIND_SYS_eventfd2, A(0, 0), NULL);
 	Lind__Reply *r = reply();
 	assert_non_null(r);
 	check(r->tag, t);
@@ -38,6 +38,11 @@ static int make_eventfd(uint64_t c)
 	int fd = (int)r->result;
 	lind__reply__free_unpacked(r, NULL);
 	return fd;
+}
+
+static int make_eventfd(uint64_t c)
+{
+	return answer_fd(request(c, LIND_SYS_eventfd2, A(0, 0), NULL));
 }
 
 static uint64_t poll_req(uint64_t c, struct pollfd *pf, int n, int ms)
@@ -138,17 +143,6 @@ static void test_poll_cage_gone(void **state)
 	struct pollfd of = {o[0], POLLIN, 0};
 	t = poll_req(other, &of, 1, 0);
 	expect_poll(t, 0, &of, 1);
-}
-
-static int answer_fd(uint64_t t)
-{
-	Lind__Reply *r = reply();
-	assert_non_null(r);
-	check(r->tag, t);
-	assert_true(r->result >= 0);
-	int fd = (int)r->result;
-	lind__reply__free_unpacked(r, NULL);
-	return fd;
 }
 
 /* Three instances watch one eventfd with EPOLLEXCLUSIVE, a wait parked
