@@ -111,10 +111,11 @@ const struct lind_hook *lind_hook_at(size_t i); /* NULL past the last */
 long lind_hook_fork(struct lind_client *cl, long nr, const long a[6]);
 long lind_hook_wait(struct lind_client *cl, long nr, const long a[6]);
 /* signalfd.c: a read of a signalfd (Reply.dequeue): the calling
- * thread's pending signals of mask into buf, as many as cap holds; waits
- * for the first when wait.  Bytes, -EAGAIN or -EINTR. */
-long lind_signalfd_read(struct lind_client *cl, void *buf, size_t cap,
-			uint64_t mask, bool wait);
+ * thread's pending signals of mask into the cnt buffers of v, as many
+ * as they hold; waits for the first when wait.  Bytes, -EAGAIN or
+ * -EINTR. */
+long lind_signalfd_read(struct lind_client *cl, const struct iovec *v,
+			int cnt, uint64_t mask, bool wait);
 /* sockmsg.c: sendmmsg, recvmmsg as sendmsg, recvmsg frames. */
 long lind_hook_mmsg(struct lind_client *cl, long nr, const long a[6]);
 /* trap.c: a forked child's host pid (its own ids for the handler). */

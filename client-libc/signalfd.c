@@ -8,7 +8,8 @@
  * sender's pid and uid are the host's: docs/architecture.md).  A
  * blocking read waits for the first; a handler without SA_RESTART that
  * runs meanwhile ends it with EINTR (with SA_RESTART ones only, it waits
- * on, as Linux restarts).
+ * on, as Linux restarts).  read, readv and preadv2 at offset -1 come
+ * here, with their buffers as an iovec array.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -56,12 +57,10 @@ static void copy_info(struct signalfd_siginfo *o, const siginfo_t *si)
 	}
 }
 
-/* One signal of mask into out (maybe unaligned): 0, -EAGAIN (none, not
- * waiting), -EINTR. */
+/* One signal of mask into o: 0, -EAGAIN (none, not waiting), -EINTR. */
 static long take_one(struct lind_client *cl, uint64_t mask, bool wait,
-		     void *out)
+		     struct signalfd_siginfo *o)
 {
-	struct signalfd_siginfo o;
 	struct timespec zero = {0, 0};
 	siginfo_t si;
 	long r;
@@ -71,22 +70,45 @@ static long take_one(struct lind_client *cl, uint64_t mask, bool wait,
 	while (r == -EINTR && wait && !atomic_load(&cl->norestart_sigs));
 	if (r < 0)
 		return r;
-	copy_info(&o, &si);
-	memcpy(out, &o, sizeof o);
+	copy_info(o, &si);
 	return 0;
 }
 
-long lind_signalfd_read(struct lind_client *cl, void *buf, size_t cap,
-			uint64_t mask, bool wait)
+/* The next sizeof *o bytes of the array from element *k, offset *off. */
+static void scatter_one(const struct iovec *v, int cnt, int *k, size_t *off,
+			const struct signalfd_siginfo *o)
 {
-	const size_t one = sizeof(struct signalfd_siginfo);
-	size_t n = 0, max = cap / one;
-	for (; n < max; n++) {
-		long r = take_one(cl, mask, wait && n == 0, (char *)buf + n * one);
+	const char *p = (const char *)o;
+	size_t left = sizeof *o;
+	while (left && *k < cnt) {
+		size_t room = v[*k].iov_len - *off, n = room < left ? room : left;
+		memcpy((char *)v[*k].iov_base + *off, p, n);
+		p += n;
+		left -= n;
+		*off += n;
+		if (*off == v[*k].iov_len) {
+			++*k;
+			*off = 0;
+		}
+	}
+}
+
+long lind_signalfd_read(struct lind_client *cl, const struct iovec *v,
+			int cnt, uint64_t mask, bool wait)
+{
+	size_t cap = 0, n = 0, off = 0;
+	int k = 0;
+	for (int i = 0; i < cnt; i++)
+		cap += v[i].iov_len;
+	for (; cap - n * sizeof(struct signalfd_siginfo) >=
+	       sizeof(struct signalfd_siginfo); n++) {
+		struct signalfd_siginfo o;
+		long r = take_one(cl, mask, wait && n == 0, &o);
 		if (r < 0 && n == 0)
 			return r;
 		if (r < 0)
 			break;
+		scatter_one(v, cnt, &k, &off, &o);
 	}
-	return (long)(n * one);
+	return (long)(n * sizeof(struct signalfd_siginfo));
 }

@@ -133,15 +133,15 @@ void signalfd_signalled(const struct cage *c, int sig)
 
 /* ---- the description ---------------------------------------------------- */
 
-/* The reading thread dequeues (Reply.dequeue): read only, at least one
- * struct signalfd_siginfo. */
+/* The reading thread dequeues (Reply.dequeue) into at least one struct
+ * signalfd_siginfo; no offset (pread: ESPIPE, as no FMODE_PREAD). */
 static long sfd_read(struct call *c, struct ofd *o, void *buf, size_t cap,
 		     const int64_t *pos)
 {
 	(void)buf;
 	struct sfd *s = o->priv;
-	if (pos || c->nr != LIND_SYS_read)
-		return -EINVAL;
+	if (pos)
+		return -ESPIPE;
 	if (cap < sizeof(struct signalfd_siginfo))
 		return -EINVAL;
 	c->dequeue = o->flags & O_NONBLOCK ? LIND_DEQUEUE_NOW

@@ -1,6 +1,7 @@
 /* signalfd and signalfd4: errors (flags, size, a fd of another kind, a
  * closed one, a NULL mask), reads of blocked signals raised and sent to
- * oneself (several per read, EAGAIN, EINVAL under 128 bytes), a mask
+ * oneself (several per read, EAGAIN, EINVAL under 128 bytes; readv,
+ * pread ESPIPE, write EINVAL), a mask
  * update, SIGKILL and SIGSTOP dropped, poll, select and epoll readiness,
  * a signal from a forked child waking a blocking read and a poll, EINTR,
  * a child reading its own signals through the shared description,
@@ -14,6 +15,7 @@
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 
 static sigset_t set_of(int a, int b, int c)
@@ -99,6 +101,15 @@ static void reads(void)
 		raise(SIGRTMIN);
 	read_show(fd, 2 * sizeof(struct signalfd_siginfo));
 	read_show(fd, 2 * sizeof(struct signalfd_siginfo));
+	printf("readv over two halves, pread, write, lseek:\n");
+	raise(SIGUSR2);
+	struct signalfd_siginfo si;
+	struct iovec halves[2] = {{&si, 64}, {(char *)&si + 64, 64}};
+	SHOW(readv(fd, halves, 2));
+	printf("  %s\n", sigabbrev_np((int)si.ssi_signo));
+	SHOW(pread(fd, &si, sizeof si, 0));
+	SHOW(write(fd, &si, sizeof si));
+	SHOW(lseek(fd, 0, SEEK_CUR));
 	printf("mask update to SIGUSR2 only:\n");
 	sigset_t two = set_of(SIGUSR2, 0, 0);
 	SHOW(signalfd(fd, &two, 0) == fd);

@@ -103,15 +103,16 @@ static int dequeues, dequeue_wait;
 static uint64_t dequeue_mask;
 static size_t dequeue_cap;
 
-long lind_signalfd_read(struct lind_client *cl, void *buf, size_t cap,
-			uint64_t mask, bool wait)
+long lind_signalfd_read(struct lind_client *cl, const struct iovec *v,
+			int cnt, uint64_t mask, bool wait)
 {
 	assert_ptr_equal(cl, &fake);
-	assert_non_null(buf);
 	dequeues++;
 	dequeue_mask = mask;
 	dequeue_wait = wait;
-	dequeue_cap = cap;
+	dequeue_cap = 0;
+	for (int i = 0; i < cnt; i++)
+		dequeue_cap += v[i].iov_len;
 	return 128;
 }
 
@@ -847,7 +848,8 @@ static void reply_dequeue(int k, const Lind__Request *req, Lind__Reply *rep)
 }
 
 /* A read answered with Reply.dequeue is finished by the reading thread
- * (signalfd.c) with the mask, waiting as told; no other call is. */
+ * (signalfd.c) with the mask, waiting as told; readv too, with its
+ * array. */
 static void test_signalfd_dequeue(void **state)
 {
 	static char buf[300];
@@ -858,9 +860,10 @@ static void test_signalfd_dequeue(void **state)
 	assert_true(dequeue_wait);
 	assert_int_equal(dequeue_cap, sizeof buf);
 	assert_true(dequeue_mask == 0x8000000000000201ull);
-	struct iovec v = {buf, sizeof buf};
-	assert_int_equal(sys(LIND_SYS_readv, 5, (long)&v, 1, 0), 0);
-	assert_int_equal(dequeues, 1);
+	struct iovec v[2] = {{buf, 100}, {buf + 100, 100}};
+	assert_int_equal(sys(LIND_SYS_readv, 5, (long)v, 2, 0), 128);
+	assert_int_equal(dequeues, 2);
+	assert_int_equal(dequeue_cap, 200);
 }
 
 int main(void)
