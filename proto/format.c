@@ -490,6 +490,27 @@ static void put_pollfds(struct out *o, const ProtobufCBinaryData *d,
 	put(o, (int64_t)(off / 8) < count ? "%s...]" : "]", off ? ", " : "");
 }
 
+/* A sigset_t as strace shows it: [USR1 CHLD RTMIN RT_1], signal n at
+ * bit n-1, real-time ones counted from the kernel's SIGRTMIN (32). */
+static void put_sigset(struct out *o, uint64_t set)
+{
+	const char *sep = "";
+	put(o, "[");
+	for (int sig = 1; sig <= 64; sig++) {
+		if (!(set >> (sig - 1) & 1))
+			continue;
+		const char *name = sig < 32 ? sigabbrev_np(sig) : NULL;
+		if (name)
+			put(o, "%s%s", sep, name);
+		else if (sig == 32)
+			put(o, "%sRTMIN", sep);
+		else
+			put(o, "%s%s%d", sep, sig > 32 ? "RT_" : "", sig - 32 * (sig > 32));
+		sep = " ";
+	}
+	put(o, "]");
+}
+
 static void put_obj(struct out *o, uint32_t nr, int i,
 		    const ProtobufCBinaryData *d)
 {
@@ -512,6 +533,8 @@ static void put_obj(struct out *o, uint32_t nr, int i,
 		put(o, "}");
 	} else if ((nr == LIND_SYS_utimensat || nr == LIND_SYS_utimes) && n >= 32)
 		put_times(o, d, nr == LIND_SYS_utimensat);
+	else if ((nr == LIND_SYS_signalfd || nr == LIND_SYS_signalfd4) && n >= 8)
+		put_sigset(o, (uint64_t)i64_at(d, 0));
 	else if (nr == LIND_SYS_utime && n >= 16)
 		put(o, "{actime=%lld, modtime=%lld}", (long long)i64_at(d, 0),
 		    (long long)i64_at(d, 8));
