@@ -176,14 +176,21 @@ int64_t sys_poll_timespec(const struct call *c, int i)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+/* The time left of the deadline: none once the park's timer fired
+ * (libev's timers count from the loop's cached time: a little early). */
+static int64_t time_left(const struct call *c)
+{
+	int64_t left = c->progress && !c->expired
+			       ? (int64_t)c->progress - 1 - now_ns() : 0;
+	return left < 0 ? 0 : left;
+}
+
 /* The time left written back to timespec argument i (ppoll, select). */
 static void timespec_left(struct call *c, int i)
 {
 	if (!call_obj_out(c, i))
 		return;
-	int64_t left = c->progress ? (int64_t)c->progress - 1 - now_ns() : 0;
-	if (left < 0)
-		left = 0;
+	int64_t left = time_left(c);
 	struct timespec ts = {left / 1000000000, left % 1000000000};
 	call_obj_out_set(c, i, &ts);
 }
@@ -286,8 +293,7 @@ long srv_select(struct call *c)
 	}
 	long r = do_select(c, c->a[0], ns);
 	if (r >= 0 && r != SRV_PARKED) {
-		int64_t left = c->progress ? (int64_t)c->progress - 1 - now_ns() : 0;
-		left = left < 0 ? 0 : left;
+		int64_t left = time_left(c);
 		tv = (struct timeval){left / 1000000000, left % 1000000000 / 1000};
 		call_obj_out_set(c, 4, &tv);
 	}

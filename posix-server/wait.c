@@ -341,6 +341,7 @@ long call_park(struct call *c, struct waitq *const *queues, unsigned n,
 		return r;
 	}
 	if (first && timeout_ns >= 0 && srv.loop) {
+		ev_now_update(srv.loop); /* from now, not the loop's last wake */
 		ev_timer_set(&p->timer, (double)timeout_ns / 1e9, 0);
 		ev_timer_start(srv.loop, &p->timer);
 	}
