@@ -21,7 +21,6 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/signalfd.h>
-#include <time.h>
 
 #include "anon.h"
 #include "common.h"
@@ -31,7 +30,7 @@
 
 #define RECHECK_SLOW 0.05  /* s */
 #define RECHECK_FAST 0.002 /* s */
-#define FAST_FOR_NS 100000000LL
+#define FAST_FOR_NS 100000000ull
 #define NEVER_MASK (CAGE_SIGBIT(SIGKILL) | CAGE_SIGBIT(SIGSTOP))
 
 struct sfd {
@@ -44,7 +43,7 @@ static struct sfd *all;
 static const struct cage *caller;
 static ev_timer recheck;
 static bool recheck_init;
-static int64_t fast_until; /* CLOCK_MONOTONIC ns */
+static uint64_t fast_until; /* lind_now_ns */
 
 void signalfd_set_caller(const struct cage *c)
 {
@@ -75,14 +74,13 @@ uint64_t signalfd_pending(const struct cage *c)
 
 /* ---- the re-check ------------------------------------------------------- */
 
-static int64_t mono_ns(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
-}
-
 static void on_recheck(struct ev_loop *loop, ev_timer *w, int revents);
+
+/* Fast while a routed signal is on its way, else slow. */
+static double recheck_every(void)
+{
+	return lind_now_ns() < fast_until ? RECHECK_FAST : RECHECK_SLOW;
+}
 
 /* Runs the re-check in `after` s unless it runs sooner already. */
 static void recheck_in(double after)
@@ -117,7 +115,7 @@ static void on_recheck(struct ev_loop *loop, ev_timer *w, int revents)
 		}
 	wait_end();
 	if (waited)
-		recheck_in(mono_ns() < fast_until ? RECHECK_FAST : RECHECK_SLOW);
+		recheck_in(recheck_every());
 }
 
 void signalfd_signalled(const struct cage *c, int sig)
@@ -125,7 +123,7 @@ void signalfd_signalled(const struct cage *c, int sig)
 	(void)c; /* each waiter looks at its own caller's signals */
 	for (struct sfd *s = all; s; s = s->next)
 		if (s->mask & CAGE_SIGBIT(sig) && waitq_active(&s->rq)) {
-			fast_until = mono_ns() + FAST_FOR_NS;
+			fast_until = lind_now_ns() + FAST_FOR_NS;
 			recheck_in(0);
 			return;
 		}
@@ -161,7 +159,7 @@ static struct waitq *sfd_waitq(struct ofd *o, unsigned events)
 {
 	(void)events;
 	struct sfd *s = o->priv;
-	recheck_in(mono_ns() < fast_until ? RECHECK_FAST : RECHECK_SLOW);
+	recheck_in(recheck_every());
 	return &s->rq;
 }
 
