@@ -28,6 +28,12 @@
 #include "common.h"
 #include "lind.pb-c.h"
 
+#ifdef LIND_BOOT /* lind-run's start-up phases (boot_times.c) */
+#define boot_stamp(p) lind_boot_stamp(p)
+#else
+#define boot_stamp(p) ((void)0)
+#endif
+
 /* Names a binary that carries client-libc (lind-cc's tests look for it);
  * no longer what lind-run decides by: it runs any program confined. */
 __attribute__((used)) const char lind_client_marker[] = "LIND-CLIENT-LIBC";
@@ -242,6 +248,7 @@ static void attach_as(char **argv, size_t argc, uint32_t deny, int confine)
 	int sent = send_attach(s, argv, argc, deny);
 	int chan_fd = -1;
 	Lind__AttachReply *rep = recv_reply(s, path, &chan_fd, sent);
+	boot_stamp(BOOT_ATTACHED);
 	client = (struct lind_client){.version = LIND_CLIENT_VERSION,
 				      .sock = s,
 				      .cage_id = rep->cage_id,
@@ -254,12 +261,14 @@ static void attach_as(char **argv, size_t argc, uint32_t deny, int confine)
 	close_others(s);
 	room_for_map_fds();
 	lind_cl = &client;
+	boot_stamp(BOOT_CHANNEL);
 	if (!confine)
 		return;
 	int r = lind_trap_install();
 	if (r < 0)
 		die("lind: cannot install the seccomp filter: %s",
 		    strerror(-r));
+	boot_stamp(BOOT_FILTERED);
 }
 
 #ifdef LIND_BOOT

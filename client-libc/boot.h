@@ -50,4 +50,22 @@ void lind_tool_attach(char **argv);
 void exec_boot_record(void);
 void exec_boot_attached(void);
 
+/* LIND_BOOT_TIMES=1 (make bench): where lind-run's start-up goes, one
+ * line on stderr before the program runs (boot_times.c). */
+enum lind_boot_phase {
+	BOOT_MAIN,     /* lind-run's main: its own start-up before it */
+	BOOT_FORKED,   /* the child runs: options, resolve, fork */
+	BOOT_LOADED,   /* the program's ELF (and its loader's) mapped */
+	BOOT_ATTACHED, /* relay.sock: Attach sent, the cage made (server) */
+	BOOT_CHANNEL,  /* the channel's memfd mapped, fds closed */
+	BOOT_FILTERED, /* the seccomp filter and SIGSYS handler installed */
+	BOOT_PHASES
+};
+void lind_boot_stamp(enum lind_boot_phase p);
+/* The child's first step (BOOT_FORKED): whether LIND_BOOT_TIMES asks,
+ * and the variable removed before the program's environment is built. */
+void lind_boot_times_start(void);
+/* The line, when asked, once the program is about to run. */
+void lind_boot_times_report(void);
+
 #endif

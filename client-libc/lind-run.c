@@ -383,6 +383,7 @@ static int run(const char *path, char **argv, uint32_t deny)
 
 int main(int argc, char **argv)
 {
+	lind_boot_stamp(BOOT_MAIN);
 	const char *rundir = NULL;
 	uint32_t deny = 0;
 	int i = parse(argc, argv, &rundir, &deny);

@@ -201,6 +201,17 @@ void relay_server_cage_gone(struct relay *r, uint64_t cage_id)
 			 strerror(-rc));
 }
 
+void relay_server_cage_fds(struct relay *r, uint64_t cage_id, uint32_t slot)
+{
+	if (atomic_load(&r->server_gone) || r->server_fd < 0)
+		return;
+	Lind__Control m = LIND__CONTROL__INIT;
+	m.kind = LIND__CONTROL__KIND__CAGE_FDS;
+	m.cage_id = cage_id;
+	m.tag = slot;
+	send_control(r, &m, NULL, 0);
+}
+
 void relay_ring_bell(struct relay *r)
 {
 	uint64_t one = 1;
