@@ -14,6 +14,7 @@
 #define LIND_CLIENT_H
 
 #include <linux/filter.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdint.h>
@@ -109,6 +110,12 @@ const struct lind_hook *lind_hook_at(size_t i); /* NULL past the last */
  * the server's wait, then host zombies reaped. */
 long lind_hook_fork(struct lind_client *cl, long nr, const long a[6]);
 long lind_hook_wait(struct lind_client *cl, long nr, const long a[6]);
+/* signalfd.c: a read of a signalfd (Reply.dequeue): the calling
+ * thread's pending signals of mask into the cnt buffers of v, as many
+ * as they hold; waits for the first when wait.  Bytes, -EAGAIN or
+ * -EINTR. */
+long lind_signalfd_read(struct lind_client *cl, const struct iovec *v,
+			int cnt, uint64_t mask, bool wait);
 /* sockmsg.c: sendmmsg, recvmmsg as sendmsg, recvmsg frames. */
 long lind_hook_mmsg(struct lind_client *cl, long nr, const long a[6]);
 /* trap.c: a forked child's host pid (its own ids for the handler). */
@@ -168,11 +175,14 @@ long lind_marshal(uint8_t *buf, size_t cap, const struct lind_plan *p);
 /* Copy the Reply in frame[0..len) to the planned destinations: the
  * result, or -EIO when it does not fit what the call asked for.  *flags
  * gets LIND_REPLY_MORE (Reply.more: the rest of a cut read is there,
- * LF_SPLIT) and LIND_REPLY_FD (Reply.fd: a host fd comes, hostfd.c). */
+ * LF_SPLIT), LIND_REPLY_FD (Reply.fd: a host fd comes, hostfd.c) and
+ * Reply.dequeue (LIND_DEQUEUE_*) << LIND_REPLY_DEQUEUE_SHIFT, with
+ * Reply.sigmask in *sigmask (signalfd.c). */
 #define LIND_REPLY_MORE 1
 #define LIND_REPLY_FD 2
+#define LIND_REPLY_DEQUEUE_SHIFT 2
 long lind_unmarshal(const struct lind_plan *p, const uint8_t *frame,
-		    size_t len, int *flags);
+		    size_t len, int *flags, uint64_t *sigmask);
 
 /* The SIGSYS handler answered call nr with errno err (either sign)
  * without the server: tell the trace (a lind_refused frame, which the

@@ -73,13 +73,15 @@ static long call_no_wait(struct lind_client *cl, long nr, const long a[6])
 	memcpy(b, a, sizeof b);
 	if (nr == LIND_SYS_epoll_pwait)
 		b[3] = 0;
+	else if (nr == LIND_SYS_epoll_pwait2)
+		b[3] = (long)&zero;
 	else
 		b[nr == LIND_SYS_ppoll ? 2 : 4] = (long)&zero;
 	return lind_call_generic(cl, nr, b);
 }
 
 /*
- * ppoll, pselect6 and epoll_pwait with a signal mask.  The mask is the
+ * ppoll, pselect6, epoll_pwait and epoll_pwait2 with a signal mask.  The mask is the
  * host thread's (the server never sees it): everything but SIGSYS is
  * blocked and the pending set looked at.  A signal pending that the
  * call's mask lets in and whose handler interrupts calls ends the call
@@ -93,7 +95,8 @@ static long hook_masked_wait(struct lind_client *cl, long nr, const long a[6])
 {
 	const uint64_t *mask = NULL;
 	long size = 0;
-	if (nr == LIND_SYS_ppoll || nr == LIND_SYS_epoll_pwait) {
+	if (nr == LIND_SYS_ppoll || nr == LIND_SYS_epoll_pwait ||
+	    nr == LIND_SYS_epoll_pwait2) {
 		int i = nr == LIND_SYS_ppoll ? 3 : 4;
 		mask = (const uint64_t *)a[i];
 		size = a[i + 1];
@@ -172,6 +175,7 @@ static const struct lind_hook hooks[] = {
 	{LIND_SYS_select, hook_select, NULL},
 	{LIND_SYS_pselect6, hook_select, NULL},
 	{LIND_SYS_epoll_pwait, hook_masked_wait, NULL},
+	{LIND_SYS_epoll_pwait2, hook_masked_wait, NULL},
 	{LIND_SYS_sendmmsg, lind_hook_mmsg, NULL},
 	{LIND_SYS_recvmmsg, lind_hook_mmsg, NULL},
 };

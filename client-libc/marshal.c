@@ -415,7 +415,7 @@ static void copy_out(const struct lind_out *o, const ProtobufCBinaryData *d)
 
 
 long lind_unmarshal(const struct lind_plan *p, const uint8_t *frame,
-		    size_t len, int *flags)
+		    size_t len, int *flags, uint64_t *sigmask)
 {
 	/* In place: out-data is copied once, from the slot to the caller's
 	 * buffers, after fits() checked every entry against what the call
@@ -426,7 +426,9 @@ long lind_unmarshal(const struct lind_plan *p, const uint8_t *frame,
 		return -EIO;
 	const Lind__Reply *rep = &view.rep;
 	*flags = (rep->more ? LIND_REPLY_MORE : 0) |
-		 (rep->fd ? LIND_REPLY_FD : 0);
+		 (rep->fd ? LIND_REPLY_FD : 0) |
+		 (int)(rep->dequeue & 3) << LIND_REPLY_DEQUEUE_SHIFT;
+	*sigmask = rep->sigmask;
 	if (rep->result < 0)
 		return rep->result; /* out-data of a failed call is ignored */
 	if (rep->n_data > (size_t)p->nout)

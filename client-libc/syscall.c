@@ -23,6 +23,21 @@ static long without_relay(long nr, const long a[6])
 	lind_host_fatal("lind: relay connection lost\n");
 }
 
+/* A read of a signalfd, finished here (signalfd.c): the buffer of read,
+ * the iovec array of readv and preadv2 (the server answers no other). */
+static long dequeue_signals(struct lind_client *cl, long nr, const long a[6],
+			    uint64_t mask, bool wait)
+{
+	if (nr == LIND_SYS_read) {
+		struct iovec one = {(void *)a[1], (size_t)a[2]};
+		return lind_signalfd_read(cl, &one, 1, mask, wait);
+	}
+	if (nr == LIND_SYS_readv || nr == LIND_SYS_preadv2)
+		return lind_signalfd_read(cl, (const struct iovec *)a[1],
+					  (int)a[2], mask, wait);
+	return -EIO; /* the server answered a call it never does so */
+}
+
 /* One frame through one slot: plan, pack in place, wait, copy out; an
  * answer with a host fd (Reply.fd) is that fd's number here. */
 static long call_once(struct lind_client *cl, long nr, const long a[6],
@@ -44,8 +59,9 @@ static long call_once(struct lind_client *cl, long nr, const long a[6],
 		}
 	}
 	*flags = 0;
+	uint64_t sigmask = 0;
 	if (r >= 0)
-		r = lind_unmarshal(&p, s->buf, (size_t)r, flags);
+		r = lind_unmarshal(&p, s->buf, (size_t)r, flags, &sigmask);
 	if (*flags & LIND_REPLY_FD) { /* taken whatever r is: never left over */
 		long fd = lind_hostfd_take(cl, (uint32_t)(s - cl->chan->slot));
 		if (r >= 0 || fd < 0)
@@ -54,6 +70,10 @@ static long call_once(struct lind_client *cl, long nr, const long a[6],
 			lind_host_magic(SYS_close, fd, 0, 0);
 	}
 	lind_chan_release(cl, s);
+	int dequeue = *flags >> LIND_REPLY_DEQUEUE_SHIFT;
+	if (r >= 0 && dequeue) /* a signalfd's read, readv or preadv2 */
+		r = dequeue_signals(cl, nr, a, sigmask,
+				    dequeue == LIND_DEQUEUE_WAIT);
 	/* a write to a pipe or socket nobody reads: the kernel's SIGPIPE,
 	 * to this thread (a send's MSG_NOSIGNAL spares it); a program that
 	 * ignores it just sees EPIPE */

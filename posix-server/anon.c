@@ -15,11 +15,13 @@
 long anon_install(struct call *c, const struct ofd_ops *ops, void *priv,
 		  int flags)
 {
-	if (ofd_files_full())
-		return -ENFILE;
-	struct ofd *o = ofd_new(ops, O_RDWR | (flags & O_NONBLOCK), NULL, NULL);
-	if (!o)
-		return -ENOMEM;
+	struct ofd *o = ofd_files_full() ? NULL
+		: ofd_new(ops, O_RDWR | (flags & O_NONBLOCK), NULL, NULL);
+	if (!o) {
+		struct ofd none = {.ops = ops, .priv = priv};
+		ops->release(&none);
+		return ofd_files_full() ? -ENFILE : -ENOMEM;
+	}
 	o->priv = priv;
 	int fd = fd_install(c->cage->fds, 0, o, flags & O_CLOEXEC);
 	if (fd < 0)

@@ -14,6 +14,7 @@
 #include "procfs.h"
 #include "protocol.h"
 #include "server.h"
+#include "signalfd.h"
 #include "store.h"
 #include "wire.h"
 #include "wait.h"
@@ -125,7 +126,9 @@ static long run_handler(struct call *c)
 {
 	procfs_set_caller(c->cage->id); /* what /proc/self is */
 	bind_set_caller(c->cage->binds); /* which binds it sees */
+	signalfd_set_caller(c->cage); /* whose signals a signalfd shows */
 	long r = srv_handler_for(c->nr)(c);
+	signalfd_set_caller(NULL);
 	bind_set_caller(NULL);
 	procfs_set_caller(0);
 	return r;
@@ -157,12 +160,15 @@ static void answer(struct call *c, long r)
 		d[j].ptr = c->out[c->outs[j]].buf;
 		d[j].len = r >= 0 ? c->out[c->outs[j]].len : 0;
 	}
-	srv_reply(c->tag, r, d, (size_t)c->nouts, flags);
+	if (r >= 0 && c->dequeue)
+		flags |= c->dequeue << SRV_REPLY_DEQUEUE_SHIFT;
+	srv_reply(c->tag, r, d, (size_t)c->nouts, flags, c->sigmask);
 }
 
 long srv_rerun(struct call *c)
 {
 	c->more = false;
+	c->dequeue = 0;
 	long r = place_out(c);
 	if (r == 0)
 		r = run_handler(c);

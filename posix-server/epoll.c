@@ -12,8 +12,10 @@
  * its description takes it out of every instance (epoll_forget).  An
  * instance is a description like any other: watched by another
  * instance (no loops, at most EP_MAX_NESTS deep) or by poll.
- * EPOLLEXCLUSIVE is accepted and wakes every instance (Linux wakes one
- * or more).
+ * EPOLLEXCLUSIVE items are exclusive callback waiters: a wake goes
+ * through them in the order they were added until one reaches a parked
+ * epoll_wait, as Linux wakes one exclusive entry (those passed over, with
+ * nobody waiting, are on their instances' ready lists all the same).
  */
 #define _GNU_SOURCE
 #include <poll.h>
@@ -45,12 +47,16 @@ struct epitem {
 	struct epitem *next, **pprev;   /* the instance's items */
 	struct epitem *onext, **opprev; /* the description's (o->epitems) */
 	struct epitem *rnext, **rpprev; /* the ready list */
+	struct epitem *pnext, **ppprev; /* the polled list */
 };
 
 struct epoll {
 	struct ofd *self; /* its description (no reference) */
 	struct epitem *items;
 	struct epitem *ready, **rtail;
+	/* items whose readiness changes unseen (a signalfd's: the host's
+	 * signals), asked at every epoll_wait */
+	struct epitem *polled;
 	struct waitq wq; /* epoll_wait callers and watchers of this fd */
 };
 
@@ -80,17 +86,39 @@ static void ready_del(struct epitem *i)
 	i->ready = false;
 }
 
+/* An EPOLLEXCLUSIVE item's wake counts (stops the wake) when an
+ * epoll_wait is parked on its instance and the wake is for what it
+ * watches, as Linux's ep_poll_callback answers ewake. */
+static bool exclusive_woke(const struct epitem *i, unsigned events)
+{
+	if (!waitq_count(&i->ep->wq, POLLIN))
+		return false;
+	switch (events & (POLLIN | POLLOUT)) {
+	case POLLIN:
+		return i->events & EPOLLIN;
+	case POLLOUT:
+		return i->events & EPOLLOUT;
+	case 0:
+		return true;
+	default:
+		return false;
+	}
+}
+
 /* A watched queue woke (ep_poll_callback): the item is ready, unless
- * disabled (EPOLLONESHOT fired) or woken for what it does not watch. */
-static void on_wake(struct wait_cb *w, unsigned events)
+ * disabled (EPOLLONESHOT fired) or woken for what it does not watch.
+ * True when it woke a waiter (wait.h: ends the wake of exclusive ones). */
+static bool on_wake(struct wait_cb *w, unsigned events)
 {
 	struct epitem *i = ((struct ep_cb *)w)->item;
 	if (!(i->events & ~EP_PRIVATE))
-		return;
+		return false;
 	if (events != WAIT_ALL && !(events & i->events))
-		return;
+		return false;
 	ready_add(i);
+	bool woke = exclusive_woke(i, events);
 	waitq_wake(&i->ep->wq, POLLIN);
+	return woke;
 }
 
 /* What the item reports now: its description's mask, as asked. */
@@ -122,7 +150,8 @@ static long item_watch(struct epitem *i)
 	struct waitq *in = i->o->ops->waitq(i->o, POLLIN);
 	struct waitq *out = i->o->ops->waitq(i->o, POLLOUT);
 	for (int k = 0; k < 2; k++) {
-		i->cb[k] = (struct ep_cb){{NULL, on_wake}, i};
+		i->cb[k] = (struct ep_cb){
+			{NULL, on_wake, (i->events & EPOLLEXCLUSIVE) != 0}, i};
 	}
 	long r = in ? waitq_add_cb(in, &i->cb[0].w) : 0;
 	if (r == 0 && out && out != in)
@@ -141,6 +170,11 @@ static void item_free(struct epitem *i)
 	*i->opprev = i->onext;
 	if (i->onext)
 		i->onext->opprev = i->opprev;
+	if (i->ppprev) {
+		*i->ppprev = i->pnext;
+		if (i->pnext)
+			i->pnext->ppprev = i->ppprev;
+	}
 	free(i);
 }
 
@@ -169,6 +203,13 @@ static long item_add(struct epoll *ep, struct ofd *o, int fd,
 	if (i->onext)
 		i->onext->opprev = &i->onext;
 	o->epitems = i;
+	if (ofd_is(o, &ofd_signalfd_ops)) {
+		i->pnext = ep->polled;
+		i->ppprev = &ep->polled;
+		if (i->pnext)
+			i->pnext->ppprev = &i->pnext;
+		ep->polled = i;
+	}
 	long r = item_watch(i);
 	if (r < 0) {
 		item_free(i);
@@ -201,6 +242,9 @@ static unsigned ep_poll(struct ofd *o)
 {
 	struct epoll *ep = o->priv;
 	for (struct epitem *i = ep->ready; i; i = i->rnext)
+		if (item_mask(i))
+			return POLLIN;
+	for (struct epitem *i = ep->polled; i; i = i->pnext)
 		if (item_mask(i))
 			return POLLIN;
 	return 0;
@@ -372,9 +416,10 @@ static int harvest(struct epoll *ep, uint8_t *out, int max)
 	return n;
 }
 
-static long do_epoll_wait(struct call *c)
+/* timeout_ns < 0: none. */
+static long do_epoll_wait(struct call *c, int64_t timeout_ns)
 {
-	int max = (int)c->a[2], ms = (int)c->a[3];
+	int max = (int)c->a[2];
 	if (max <= 0 || max > INT32_MAX / (int)sizeof(struct epoll_event))
 		return -EINVAL;
 	struct ofd *e = fd_get(c->cage->fds, c->a[0]);
@@ -388,23 +433,38 @@ static long do_epoll_wait(struct call *c)
 		max = (int)cap; /* what one frame carries */
 	if (max && !c->out[1].buf)
 		return -ENOMEM;
+	for (struct epitem *i = ep->polled; i; i = i->pnext)
+		if (item_mask(i))
+			ready_add(i);
 	int n = harvest(ep, c->out[1].buf, max);
 	c->out[1].len = (size_t)n * sizeof(struct epoll_event);
-	if (n || ms == 0 || c->expired)
+	if (n || timeout_ns == 0 || c->expired)
 		return n;
 	struct waitq *q = &ep->wq;
 	c->hold = e;
-	long r = call_park(c, &q, 1, POLLIN, ms < 0 ? -1 : (int64_t)ms * 1000000);
+	long r = call_park(c, &q, 1, POLLIN, timeout_ns);
 	return r == -ETIMEDOUT ? 0 : r;
+}
+
+static int64_t ms_ns(int ms)
+{
+	return ms < 0 ? -1 : (int64_t)ms * 1000000;
 }
 
 long srv_epoll_wait(struct call *c)
 {
-	return do_epoll_wait(c);
+	return do_epoll_wait(c, ms_ns((int)c->a[3]));
 }
 
 /* The signal mask is the client's (client-libc/hooks.c). */
 long srv_epoll_pwait(struct call *c)
 {
-	return do_epoll_wait(c);
+	return do_epoll_wait(c, ms_ns((int)c->a[3]));
+}
+
+/* As epoll_pwait, the timeout a timespec (NULL: none), checked first. */
+long srv_epoll_pwait2(struct call *c)
+{
+	int64_t ns = sys_poll_timespec(c, 3);
+	return ns < -1 ? ns : do_epoll_wait(c, ns);
 }

@@ -36,6 +36,7 @@
 #include "ring.h"
 #include "server.h"
 #include "shm.h"
+#include "signalfd.h"
 #include "sock.h"
 #include "store.h"
 
@@ -107,7 +108,7 @@ static void free_pending(void)
 }
 
 void srv_reply(uint64_t tag, long result, const struct srv_data *data,
-	       size_t n, unsigned flags)
+	       size_t n, unsigned flags, uint64_t sigmask)
 {
 	if (!L.rings)
 		return; /* relay gone: nobody to answer */
@@ -117,6 +118,8 @@ void srv_reply(uint64_t tag, long result, const struct srv_data *data,
 	rep.result = result;
 	rep.more = flags & SRV_REPLY_MORE;
 	rep.fd = flags & SRV_REPLY_FD;
+	rep.dequeue = flags >> SRV_REPLY_DEQUEUE_SHIFT;
+	rep.sigmask = sigmask;
 	rep.n_data = n;
 	rep.data = d;
 	for (size_t i = 0; i < n && i < 6; i++)
@@ -476,6 +479,7 @@ void srv_signal_cage(const struct cage *c, int sig)
 	m.cage_id = c->id;
 	m.signo = (uint32_t)sig;
 	send_control(&m);
+	signalfd_signalled(c, sig);
 }
 
 void srv_cage_exited(const struct cage *c)

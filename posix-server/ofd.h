@@ -56,6 +56,7 @@ extern const struct ofd_ops ofd_fifo_ops;    /* pipe.c: an opened FIFO */
 extern const struct ofd_ops ofd_path_ops;    /* ofd_dir.c: O_PATH, a name */
 extern const struct ofd_ops ofd_eventfd_ops; /* eventfd.c */
 extern const struct ofd_ops ofd_timerfd_ops; /* timerfd.c */
+extern const struct ofd_ops ofd_signalfd_ops; /* signalfd.c */
 
 /* The kind an inode opens as. */
 const struct ofd_ops *ofd_ops_for(const struct inode *in);

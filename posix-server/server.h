@@ -46,6 +46,9 @@ struct call {
 		size_t len; /* set by the handler */
 	} out[6];
 	bool more; /* set by the handler: Reply.more (see LF_SPLIT) */
+	/* set by the handler: Reply.dequeue and Reply.sigmask (signalfd.c) */
+	uint32_t dequeue;
+	uint64_t sigmask;
 	int pass_fd; /* call_pass_fd; -1: none */
 	/* Parking (wait.h): */
 	struct ofd *hold;  /* set before call_park: kept alive while parked */
@@ -129,8 +132,11 @@ struct srv_data {
 };
 #define SRV_REPLY_MORE 1u /* Reply.more */
 #define SRV_REPLY_FD 2u   /* Reply.fd: srv_send_fd sent it first */
+/* Reply.dequeue (its LIND_DEQUEUE_* << SRV_REPLY_DEQUEUE_SHIFT) with
+ * Reply.sigmask = sigmask: a read of a signalfd */
+#define SRV_REPLY_DEQUEUE_SHIFT 2
 void srv_reply(uint64_t tag, long result, const struct srv_data *data,
-	       size_t n, unsigned flags);
+	       size_t n, unsigned flags, uint64_t sigmask);
 /* loop.c: fd (not taken over) to the relay for the call tag of cage c. */
 void srv_send_fd(const struct cage *c, uint64_t tag, int fd);
 

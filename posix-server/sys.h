@@ -166,6 +166,9 @@ long sys_stat_inode(struct call *c, struct inode *in, int out);
 /* sys_poll.c: what o is ready for (POLLIN, POLLOUT, ... as Linux's
  * f_op->poll answers, POLLRDNORM/POLLWRNORM with them). */
 unsigned sys_poll_mask(struct ofd *o);
+/* sys_poll.c: a struct timespec timeout in argument i as ns: -1 for
+ * NULL (none), -EINVAL when invalid, saturated far in the future. */
+int64_t sys_poll_timespec(const struct call *c, int i);
 /* sys_dir.c: rmdir on a resolved walk (rmdir, unlinkat AT_REMOVEDIR). */
 long sys_rmdir_walk(struct call *c, struct walk *w);
 

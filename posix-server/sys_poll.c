@@ -164,8 +164,7 @@ long srv_poll(struct call *c)
 	return do_poll(c, ms < 0 ? -1 : (int64_t)ms * 1000000);
 }
 
-/* A struct timespec argument i as ns: -1 for NULL, -EINVAL when bad. */
-static int64_t timespec_ns(const struct call *c, int i)
+int64_t sys_poll_timespec(const struct call *c, int i)
 {
 	struct timespec ts;
 	if (!call_obj_in(c, i, &ts, sizeof ts))
@@ -201,7 +200,7 @@ static void timespec_left(struct call *c, int i, long r)
  * wrapper hides it); a signal mask is the client's (sigsetsize 8). */
 long srv_ppoll(struct call *c)
 {
-	int64_t ns = timespec_ns(c, 2);
+	int64_t ns = sys_poll_timespec(c, 2);
 	if (ns < -1)
 		return ns;
 	if (c->a[3] && c->a[4] != 8)
@@ -305,7 +304,7 @@ long srv_select(struct call *c)
 /* pselect6's sixth argument (the mask and its size) is the client's. */
 long srv_pselect6(struct call *c)
 {
-	int64_t ns = timespec_ns(c, 4);
+	int64_t ns = sys_poll_timespec(c, 4);
 	if (ns < -1)
 		return ns;
 	long r = do_select(c, c->a[0], ns);

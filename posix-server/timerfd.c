@@ -4,9 +4,13 @@
  * blocks: the next expiry is an ev_timer in the loop (libev's own clock
  * is monotonic; on firing, the timer's clock is read again and an early
  * wake re-arms for the rest).  Readers park on one queue; poll sees
- * POLLIN while expiries are unread.  A change of the realtime clock is
- * not watched: an absolute realtime timer fires when its time is seen
- * (TFD_TIMER_CANCEL_ON_SET is accepted and never cancels).
+ * POLLIN while expiries are unread.  A set of the realtime clock
+ * (clock_settime, a step of NTP) is learnt from the server's own host
+ * timerfd, armed with TFD_TIMER_CANCEL_ON_SET for the far future while
+ * any realtime timer is armed: its read says ECANCELED.  Then every
+ * realtime timer is re-armed for the new time, and one set with
+ * TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET is canceled as Linux's
+ * timerfd_clock_was_set does: readable, its next read ECANCELED.
  */
 #define _GNU_SOURCE
 #include <ev.h>
@@ -14,8 +18,10 @@
 #include <stdlib.h>
 #include <sys/timerfd.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "anon.h"
+#include "common.h"
 #include "sys.h"
 #include "wait.h"
 
@@ -26,9 +32,21 @@ struct tfd {
 	int64_t expiry;   /* in clock's ns; 0: disarmed */
 	int64_t interval; /* ns; 0: once */
 	uint64_t ticks;   /* expiries not read yet */
+	bool might_cancel; /* set ABSTIME | CANCEL_ON_SET, realtime */
+	bool canceled;     /* the clock was set since: read ECANCELED */
 	ev_timer timer;
 	struct waitq rq;
+	struct tfd *next, **pprev; /* rt.timers */
 };
+
+/* The watch of the realtime clock: a host timerfd that reads ECANCELED
+ * when the clock is set, open while a realtime timer is armed or may be
+ * canceled. */
+static struct {
+	int fd; /* -1: none */
+	ev_io io;
+	struct tfd *timers; /* realtime, armed or might_cancel */
+} rt = {.fd = -1};
 
 static int64_t clock_ns(clockid_t clock)
 {
@@ -37,8 +55,11 @@ static int64_t clock_ns(clockid_t clock)
 	return (int64_t)t.tv_sec * NS + t.tv_nsec;
 }
 
+static void rt_watch(struct tfd *t, bool on);
+
 static void arm(struct tfd *t)
 {
+	rt_watch(t, t->clock == CLOCK_REALTIME && (t->expiry || t->might_cancel));
 	if (!srv.loop)
 		return;
 	ev_timer_stop(srv.loop, &t->timer);
@@ -77,6 +98,88 @@ static void on_timer(struct ev_loop *loop, ev_timer *w, int revents)
 		waitq_wake(&t->rq, POLLIN);
 }
 
+/* ---- the realtime clock's sets ------------------------------------------ */
+
+/* Linux's timerfd_clock_was_set, for every armed realtime timer. */
+static void clock_was_set(void)
+{
+	wait_begin(); /* no re-run changes the list under this walk */
+	for (struct tfd *t = rt.timers, *next; t; t = next) {
+		next = t->next;
+		if (t->might_cancel && !t->canceled) {
+			t->canceled = true;
+			t->ticks++;
+			waitq_wake(&t->rq, POLLIN);
+		}
+		arm(t); /* its time is another distance away */
+	}
+	wait_end();
+}
+
+static void on_clock(struct ev_loop *loop, ev_io *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	uint64_t n;
+	if (read(w->fd, &n, sizeof n) < 0 && errno == ECANCELED)
+		clock_was_set();
+}
+
+static void rt_close(void)
+{
+	if (rt.fd < 0)
+		return;
+	if (srv.loop)
+		ev_io_stop(srv.loop, &rt.io);
+	close(rt.fd);
+	rt.fd = -1;
+}
+
+/* The host timerfd, armed for the far future to hear of clock sets. */
+static void rt_open(void)
+{
+	if (rt.fd >= 0 || !srv.loop)
+		return;
+	rt.fd = timerfd_create(CLOCK_REALTIME, TFD_NONBLOCK | TFD_CLOEXEC);
+	struct itimerspec far = {{0, 0}, {(time_t)1 << 40, 0}};
+	if (rt.fd < 0 || timerfd_settime(rt.fd, TFD_TIMER_ABSTIME |
+					 TFD_TIMER_CANCEL_ON_SET, &far,
+					 NULL) < 0) {
+		lind_log(0, "timerfd: clock sets will not be seen: %s",
+			 strerror(errno));
+		if (rt.fd >= 0)
+			close(rt.fd);
+		rt.fd = -1;
+		return;
+	}
+	ev_io_init(&rt.io, on_clock, rt.fd, EV_READ);
+	ev_io_start(srv.loop, &rt.io);
+}
+
+/* t joins or leaves the armed realtime timers. */
+static void rt_watch(struct tfd *t, bool on)
+{
+	if (on == (t->pprev != NULL))
+		return;
+	if (on) {
+		t->next = rt.timers;
+		t->pprev = &rt.timers;
+		if (t->next)
+			t->next->pprev = &t->next;
+		rt.timers = t;
+		rt_open();
+		return;
+	}
+	*t->pprev = t->next;
+	if (t->next)
+		t->next->pprev = t->pprev;
+	t->pprev = NULL;
+	if (!rt.timers)
+		rt_close();
+}
+
+/* ---- the description ---------------------------------------------------- */
+
 static long tfd_read(struct call *c, struct ofd *o, void *buf, size_t cap,
 		     const int64_t *pos)
 {
@@ -92,6 +195,11 @@ static long tfd_read(struct call *c, struct ofd *o, void *buf, size_t cap,
 		struct waitq *q = &t->rq;
 		c->hold = o;
 		return call_park(c, &q, 1, POLLIN, -1);
+	}
+	if (t->canceled) { /* Linux's timerfd_canceled */
+		t->canceled = false;
+		t->ticks = 0;
+		return -ECANCELED;
 	}
 	memcpy(buf, &t->ticks, sizeof t->ticks);
 	t->ticks = 0;
@@ -117,6 +225,7 @@ static void tfd_release(struct ofd *o)
 	struct tfd *t = o->priv;
 	if (srv.loop)
 		ev_timer_stop(srv.loop, &t->timer);
+	rt_watch(t, false);
 	free(t);
 }
 
@@ -209,6 +318,10 @@ long srv_timerfd_settime(struct call *c)
 	t->interval = iv;
 	t->ticks = 0;
 	t->expiry = 0;
+	t->canceled = false;
+	t->might_cancel = t->clock == CLOCK_REALTIME &&
+			  (flags & TFD_TIMER_ABSTIME) &&
+			  (flags & TFD_TIMER_CANCEL_ON_SET);
 	if (v) {
 		t->expiry = flags & TFD_TIMER_ABSTIME ? v : clock_ns(t->clock) + v;
 		t->expiry += !t->expiry; /* 0 means disarmed */

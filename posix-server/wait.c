@@ -226,10 +226,13 @@ void wait_end(void)
 void waitq_wake(struct waitq *q, unsigned events)
 {
 	busy++; /* what the callbacks wake runs after */
+	bool one_woken = false; /* of the exclusive ones */
 	for (struct wait_link *l = q->head, *next; l; l = next) {
 		next = l->next;
-		if (l->cb)
-			l->cb->fn(l->cb, events);
+		if (!l->cb || (l->cb->exclusive && one_woken))
+			continue;
+		if (l->cb->fn(l->cb, events) && l->cb->exclusive)
+			one_woken = events != WAIT_ALL;
 	}
 	busy--;
 	for (struct wait_link *l = q->head; l;) {
@@ -338,6 +341,7 @@ long call_park(struct call *c, struct waitq *const *queues, unsigned n,
 		return r;
 	}
 	if (first && timeout_ns >= 0 && srv.loop) {
+		ev_now_update(srv.loop); /* from now, not the loop's last wake */
 		ev_timer_set(&p->timer, (double)timeout_ns / 1e9, 0);
 		ev_timer_start(srv.loop, &p->timer);
 	}

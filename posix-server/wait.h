@@ -66,10 +66,14 @@ void waitq_wake(struct waitq *q, unsigned events);
  * its queue until waitq_del_cb, and every wake of the queue calls fn with
  * the wake's events (WAIT_ALL: all).  fn must not add or remove waiters
  * of the queue that woke it; whatever it wakes is run after the wake.
+ * An exclusive one (EPOLLEXCLUSIVE) is called only until one of them
+ * answers true, that it woke somebody (Linux's exclusive wait entries,
+ * woken one at a time); a WAIT_ALL wake calls them all.
  */
 struct wait_cb {
 	struct wait_link *link; /* wait.c's; NULL: on no queue */
-	void (*fn)(struct wait_cb *w, unsigned events);
+	bool (*fn)(struct wait_cb *w, unsigned events);
+	bool exclusive;
 };
 /* 0, or -ENOMEM. */
 long waitq_add_cb(struct waitq *q, struct wait_cb *w);

@@ -535,20 +535,27 @@ bool lind_virt_path_ok(const char *p)
 	return true;
 }
 
-int lind_proc_stat(int pid, unsigned long long f[LIND_STAT_FIELDS])
+size_t lind_proc_read(int pid, const char *name, char *buf, size_t cap)
 {
-	char path[64], buf[1024];
-	if (pid <= 0)
+	char path[64];
+	if (pid <= 0 || cap == 0)
 		return 0;
-	snprintf(path, sizeof path, "/proc/%d/stat", pid);
+	snprintf(path, sizeof path, "/proc/%d/%s", pid, name);
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return 0;
-	ssize_t n = read(fd, buf, sizeof buf - 1);
+	ssize_t n = read(fd, buf, cap - 1);
 	close(fd);
-	if (n <= 0)
-		return 0;
+	n = n < 0 ? 0 : n;
 	buf[n] = '\0';
+	return (size_t)n;
+}
+
+int lind_proc_stat(int pid, unsigned long long f[LIND_STAT_FIELDS])
+{
+	char buf[1024];
+	if (!lind_proc_read(pid, "stat", buf, sizeof buf))
+		return 0;
 	return lind_proc_stat_parse(buf, f);
 }
 

@@ -105,6 +105,9 @@ bool lind_fd_bindable(int fd);
  * ".." component and no trailing '/' (a bind's VIRT). */
 bool lind_virt_path_ok(const char *p);
 
+/* Host file /proc/PID/NAME read into buf (up to cap - 1 bytes, NUL-
+ * terminated): its length, 0 when unreadable or pid is not > 0. */
+size_t lind_proc_read(int pid, const char *name, char *buf, size_t cap);
 /* A host process's /proc/PID/stat: f[i] holds field i as proc(5) counts
  * them (3: the state letter; 9: flags; 14/15: user/system ticks; 22:
  * start time; 52: the exit code as waitpid reports it), fields past the

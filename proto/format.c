@@ -372,6 +372,27 @@ static void put_times(struct lind_out *o, const ProtobufCBinaryData *d, int ns)
 	lind_put(o, "]");
 }
 
+/* A sigset_t as strace shows it: [USR1 CHLD RTMIN RT_1], signal n at
+ * bit n-1, real-time ones counted from the kernel's SIGRTMIN (32). */
+static void put_sigset(struct lind_out *o, uint64_t set)
+{
+	const char *sep = "";
+	lind_put(o, "[");
+	for (int sig = 1; sig <= 64; sig++) {
+		if (!(set >> (sig - 1) & 1))
+			continue;
+		const char *name = sig < 32 ? sigabbrev_np(sig) : NULL;
+		if (name)
+			lind_put(o, "%s%s", sep, name);
+		else if (sig == 32)
+			lind_put(o, "%sRTMIN", sep);
+		else
+			lind_put(o, "%sRT_%d", sep, sig - 32);
+		sep = " ";
+	}
+	lind_put(o, "]");
+}
+
 /* Structs by the call and argument that carry them (Linux x86-64
  * layouts); any other struct shows as {...}. */
 static void put_obj(struct lind_out *o, uint32_t nr, int i,
@@ -396,6 +417,8 @@ static void put_obj(struct lind_out *o, uint32_t nr, int i,
 		lind_put(o, "}");
 	} else if ((nr == LIND_SYS_utimensat || nr == LIND_SYS_utimes) && n >= 32)
 		put_times(o, d, nr == LIND_SYS_utimensat);
+	else if ((nr == LIND_SYS_signalfd || nr == LIND_SYS_signalfd4) && n >= 8)
+		put_sigset(o, (uint64_t)lind_i64_at(d, 0));
 	else if (nr == LIND_SYS_utime && n >= 16)
 		lind_put(o, "{actime=%lld, modtime=%lld}", (long long)lind_i64_at(d, 0),
 		    (long long)lind_i64_at(d, 8));

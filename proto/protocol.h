@@ -28,6 +28,12 @@ enum lind_net {
 	LIND_NET_NONE = 1,     /* no inet socket at all (EACCES) */
 	LIND_NET_HOST = 2,     /* whatever the host reaches */
 };
+/* Reply.dequeue: a read of a signalfd, finished by the reading thread
+ * (client-libc/signalfd.c). */
+enum lind_dequeue {
+	LIND_DEQUEUE_NOW = 1,  /* a non-blocking description: EAGAIN if none */
+	LIND_DEQUEUE_WAIT = 2, /* a blocking one: wait for the first signal */
+};
 /* Largest packed Request or Reply: one buffer, one path, headers. */
 #define LIND_MAX_FRAME (LIND_MAX_IO + LIND_MAX_PATH + 1024)
 /* In/out data bytes copied into each trace event: by default (strace's

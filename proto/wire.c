@@ -123,7 +123,7 @@ static int reply_field(struct lind_reply_view *v, const struct field *f)
 	Lind__Reply *rep = &v->rep;
 	if (f->num == 3)
 		return add_bytes(v->data, &rep->n_data, f);
-	if (f->num < 1 || f->num > 5 || f->wt != WT_VARINT)
+	if (f->num < 1 || f->num > 7 || f->wt != WT_VARINT)
 		return -EINVAL;
 	if (f->num == 1)
 		rep->tag = f->v;
@@ -131,8 +131,12 @@ static int reply_field(struct lind_reply_view *v, const struct field *f)
 		rep->result = unzigzag(f->v);
 	else if (f->num == 4)
 		rep->more = f->v != 0;
-	else
+	else if (f->num == 5)
 		rep->fd = f->v != 0;
+	else if (f->num == 6)
+		rep->dequeue = (uint32_t)f->v;
+	else
+		rep->sigmask = f->v;
 	return 0;
 }
 

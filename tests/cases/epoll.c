@@ -4,7 +4,8 @@
  * accepted, EPOLLEXCLUSIVE's rules, HUP and ERR, timeouts, a wait woken
  * by a thread, EINTR, an instance inside another and under poll, a close
  * of the last reference leaving the set, dup keeping it, fork sharing
- * the set, eventfd and timerfd items, and epoll_pwait's mask. */
+ * the set, eventfd and timerfd items, epoll_pwait's mask, and
+ * epoll_pwait2. */
 #include "case.h"
 #include <poll.h>
 #include <pthread.h>
@@ -162,6 +163,32 @@ static void on_sig(int s)
 	got++;
 }
 
+/* epoll_pwait2: a timespec timeout (bad ones EINVAL, NULL none), a
+ * ready item, and the mask as epoll_pwait's. */
+static void pwait2(int ep, int e, const sigset_t *block, const sigset_t *empty)
+{
+	struct epoll_event ev[4];
+	struct timespec zero = {0, 0}, short_ = {0, 20000000};
+	struct timespec bad[] = {{0, -1}, {0, 1000000000}, {-1, 0}};
+	for (int i = 0; i < 3; i++)
+		SHOW(epoll_pwait2(ep, ev, 4, &bad[i], NULL));
+	SHOW(epoll_pwait2(-1, ev, 4, &bad[0], NULL));
+	SHOW(epoll_pwait2(-1, ev, 4, &zero, NULL));
+	SHOW(epoll_pwait2(ep, ev, 0, &zero, NULL));
+	SHOW(epoll_pwait2(ep, ev, 4, &zero, NULL));
+	SHOW(epoll_pwait2(ep, ev, 4, &short_, NULL));
+	uint64_t v = 2;
+	SHOW(write(e, &v, sizeof v));
+	SHOW(epoll_pwait2(ep, ev, 4, NULL, NULL));
+	printf("data %llu\n", (unsigned long long)ev[0].data.u64);
+	SHOW(read(e, &v, sizeof v));
+	sigprocmask(SIG_BLOCK, block, NULL);
+	raise(SIGUSR1);
+	SHOW(epoll_pwait2(ep, ev, 4, NULL, empty));
+	printf("ran %d\n", got);
+	sigprocmask(SIG_UNBLOCK, block, NULL);
+}
+
 static void waits(void)
 {
 	int ep = epoll_create1(0), e = eventfd(0, 0);
@@ -215,6 +242,7 @@ static void waits(void)
 	SHOW(epoll_pwait(ep, ev, 4, 10, NULL));
 	sigprocmask(SIG_UNBLOCK, &block, NULL);
 	printf("ran %d\n", got);
+	pwait2(ep, e, &block, &empty);
 	/* fork: the child's write wakes the parent; the set is shared */
 	fflush(stdout);
 	pid_t pid = fork();
@@ -235,6 +263,50 @@ static void waits(void)
 	close(t);
 }
 
+/* EPOLLEXCLUSIVE: four instances, each watching one eventfd exclusively,
+ * each waited on by a thread; one write wakes one of them (the others
+ * time out), as Linux wakes one exclusive entry per wake. */
+#define NEXCL 4
+static int excl_ep[NEXCL];
+static int excl_got[NEXCL];
+
+static void *excl_wait(void *arg)
+{
+	int k = (int)(long)arg;
+	struct epoll_event ev;
+	excl_got[k] = epoll_wait(excl_ep[k], &ev, 1, 1500);
+	return NULL;
+}
+
+static void exclusive(void)
+{
+	int e = eventfd(0, EFD_NONBLOCK);
+	pthread_t th[NEXCL];
+	for (int k = 0; k < NEXCL; k++) {
+		excl_ep[k] = epoll_create1(0);
+		REQUIRE(add(excl_ep[k], e, EPOLLIN | EPOLLEXCLUSIVE, k) == 0);
+		REQUIRE(pthread_create(&th[k], NULL, excl_wait, (void *)(long)k) == 0);
+	}
+	usleep(300000); /* all parked */
+	uint64_t v = 1;
+	SHOW(write(e, &v, sizeof v));
+	int woken = 0;
+	for (int k = 0; k < NEXCL; k++) {
+		pthread_join(th[k], NULL);
+		woken += excl_got[k] == 1;
+	}
+	printf("exclusive: %d of %d woken\n", woken, NEXCL);
+	printf("afterwards, only the woken instance has it:\n");
+	woken = 0;
+	for (int k = 0; k < NEXCL; k++) {
+		struct epoll_event ev;
+		woken += epoll_wait(excl_ep[k], &ev, 1, 0) == 1;
+		close(excl_ep[k]);
+	}
+	printf("  %d ready\n", woken);
+	close(e);
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IONBF, 0);
@@ -242,5 +314,6 @@ int main(void)
 	errors();
 	triggers();
 	waits();
+	exclusive();
 	return 0;
 }

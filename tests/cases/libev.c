@@ -1,9 +1,11 @@
 /* libev itself driving a cage (cases-libs: -lev): a pipe watcher, a
  * repeating timer and an eventfd woken from a thread, on the backends
- * libev picks (epoll, then poll and select forced). */
+ * libev picks (epoll, then poll and select forced); ev_signal watchers
+ * through a signalfd (EVFLAG_SIGNALFD). */
 #include "case.h"
 #include <ev.h>
 #include <pthread.h>
+#include <signal.h>
 #include <sys/eventfd.h>
 
 static int p[2], efd, ticks;
@@ -80,6 +82,37 @@ static void run(unsigned backend, const char *name)
 	close(efd);
 }
 
+static void on_signal(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	printf("signal %s revents %#x\n", sigabbrev_np(w->signum), revents);
+	ev_signal_stop(loop, w);
+}
+
+static void on_raise(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop;
+	(void)w;
+	(void)revents;
+	raise(SIGUSR1);
+	kill(getpid(), SIGUSR2);
+}
+
+static void signals(void)
+{
+	struct ev_loop *loop = ev_default_loop(EVFLAG_SIGNALFD);
+	REQUIRE(loop);
+	ev_signal s1, s2;
+	ev_timer tw;
+	ev_signal_init(&s1, on_signal, SIGUSR1);
+	ev_signal_init(&s2, on_signal, SIGUSR2);
+	ev_timer_init(&tw, on_raise, 0.01, 0);
+	ev_signal_start(loop, &s1);
+	ev_signal_start(loop, &s2);
+	ev_timer_start(loop, &tw);
+	ev_run(loop, 0);
+	ev_loop_destroy(loop);
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IONBF, 0);
@@ -87,5 +120,6 @@ int main(void)
 	run(EVBACKEND_EPOLL, "epoll");
 	run(EVBACKEND_POLL, "poll");
 	run(EVBACKEND_SELECT, "select");
+	signals();
 	return 0;
 }

@@ -83,9 +83,18 @@ static void clocks(void)
 	SHOW(read(fd, &n, sizeof n)); /* blocks until then */
 	printf("waited %d expiries %llu\n", now() - s >= 0.02,
 	       (unsigned long long)n);
-	/* absolute in the past: due at once */
+	/* absolute in the past: due at once; with TFD_TIMER_CANCEL_ON_SET
+	 * too (the clock is not set: nothing is canceled) */
 	t = its(1, 0, 0, 0);
 	SHOW(timerfd_settime(fd, TFD_TIMER_ABSTIME, &t, NULL));
+	SHOW(read(fd, &n, sizeof n));
+	printf("expiries %llu\n", (unsigned long long)n);
+	SHOW(timerfd_settime(fd, TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET,
+			     &t, NULL));
+	SHOW(read(fd, &n, sizeof n));
+	printf("expiries %llu\n", (unsigned long long)n);
+	t = its(0, 20000000, 0, 0); /* relative: it never cancels */
+	SHOW(timerfd_settime(fd, TFD_TIMER_CANCEL_ON_SET, &t, NULL));
 	SHOW(read(fd, &n, sizeof n));
 	printf("expiries %llu\n", (unsigned long long)n);
 	SHOW(close(fd));

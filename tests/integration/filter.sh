@@ -30,12 +30,12 @@ SIGSYS handler unchanged
 getppid = 1, hijacked 0" "$(hostile sigsys)"
 served "rt_sigaction(SIGSYS) with the magic"
 
-# epoll_pwait2 and a peek elsewhere than the attach socket go to the
-# server, which has no epoll_pwait2 (ENOSYS) and finds no socket at fd 0
+# pidfd_open and a peek elsewhere than the attach socket go to the
+# server, which has no pidfd_open (ENOSYS) and finds no socket at fd 0
 # (ENOTSOCK), never to the host; a kill of pid 1 is a kill of virtual
 # pid 1, which no cage has (ESRCH), not of host init
 expect_eq "forged magic reaches no other host call" \
-	"forged epoll_pwait2: ENOSYS
+	"forged pidfd_open: ENOSYS
 forged peek at fd 0: ENOTSOCK
 forged kill of pid 1: ESRCH" "$(hostile magic)"
 served "forged magic"

@@ -97,6 +97,25 @@ void lind_signal_self_thread(int sig)
 	signals_sent++;
 }
 
+/* signalfd.c's half of a signalfd's read (its host calls are not run
+ * here): what it was asked. */
+static int dequeues, dequeue_wait;
+static uint64_t dequeue_mask;
+static size_t dequeue_cap;
+
+long lind_signalfd_read(struct lind_client *cl, const struct iovec *v,
+			int cnt, uint64_t mask, bool wait)
+{
+	assert_ptr_equal(cl, &fake);
+	dequeues++;
+	dequeue_mask = mask;
+	dequeue_wait = wait;
+	dequeue_cap = 0;
+	for (int i = 0; i < cnt; i++)
+		dequeue_cap += v[i].iov_len;
+	return 128;
+}
+
 struct lind_slot *lind_chan_claim(struct lind_client *cl)
 {
 	assert_ptr_equal(cl, &fake);
@@ -163,6 +182,9 @@ static int setup(void **state)
 	exit_status = -1;
 	fatal_line = NULL;
 	signals_sent = 0;
+	dequeues = dequeue_wait = 0;
+	dequeue_mask = 0;
+	dequeue_cap = 0;
 	return 0;
 }
 
@@ -790,8 +812,9 @@ static void test_e2big(void **state)
 	lind__request__free_unpacked(req, NULL);
 	/* a garbled reply is an error, not a crash */
 	int more;
+	uint64_t mask;
 	assert_int_equal(lind_unmarshal(&p, (const uint8_t *)"\xff\xff", 2,
-					&more),
+					&more, &mask),
 			 -EIO);
 }
 
@@ -815,6 +838,34 @@ static void test_sigpipe(void **state)
 	assert_int_equal(signals_sent, 1);
 	assert_int_equal(sys(LIND_SYS_read, 0, (long)buf, 1, 0), -EPIPE);
 	assert_int_equal(signals_sent, 1);
+}
+
+static void reply_dequeue(int k, const Lind__Request *req, Lind__Reply *rep)
+{
+	(void)k;
+	(void)req;
+	rep->result = 0;
+	rep->dequeue = LIND_DEQUEUE_WAIT;
+	rep->sigmask = 0x8000000000000201ull;
+}
+
+/* A read answered with Reply.dequeue is finished by the reading thread
+ * (signalfd.c) with the mask, waiting as told; readv too, with its
+ * array. */
+static void test_signalfd_dequeue(void **state)
+{
+	static char buf[300];
+	(void)state;
+	reply_fn = reply_dequeue;
+	assert_int_equal(sys(LIND_SYS_read, 5, (long)buf, sizeof buf, 0), 128);
+	assert_int_equal(dequeues, 1);
+	assert_true(dequeue_wait);
+	assert_int_equal(dequeue_cap, sizeof buf);
+	assert_true(dequeue_mask == 0x8000000000000201ull);
+	struct iovec v[2] = {{buf, 100}, {buf + 100, 100}};
+	assert_int_equal(sys(LIND_SYS_readv, 5, (long)v, 2, 0), 128);
+	assert_int_equal(dequeues, 2);
+	assert_int_equal(dequeue_cap, 200);
 }
 
 int main(void)
@@ -844,6 +895,7 @@ int main(void)
 		cmocka_unit_test_setup(test_rowless, setup),
 		cmocka_unit_test_setup(test_e2big, setup),
 		cmocka_unit_test_setup(test_sigpipe, setup),
+		cmocka_unit_test_setup(test_signalfd_dequeue, setup),
 		cmocka_unit_test(test_hooks_match_rows),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -261,7 +261,8 @@ static void test_lines(void **st)
 			    "msg_controllen=0, msg_flags=0}, 0) = 5");
 }
 
-/* Socket addresses and pollfd arrays, as strace shows them. */
+/* Socket addresses, pollfd arrays and a signal set, as strace shows
+ * them. */
 static void test_sockaddrs(void **st)
 {
 	(void)st;
@@ -305,6 +306,12 @@ static void test_sockaddrs(void **st)
 				 (const char *)p, sizeof p, 1, 0),
 			    "[cage 2] poll([{fd=0, events=POLLIN}, {fd=5, events=POLLIN|"
 			    "POLLOUT}], 2, -1) = 1");
+	/* a signalfd's mask, as strace shows a sigset_t */
+	uint64_t mask = 1ull << 9 | 1ull << 16 | 1ull << 31 | 1ull << 33;
+	int64_t sf[] = {-1, 8, 8, 04000};
+	assert_string_equal(line(LIND_SYS_signalfd4, sf, 4, (const char *)&mask,
+				 8, NULL, 0, 3, 0),
+			    "[cage 2] signalfd4(-1, [USR1 CHLD RTMIN RT_2], 8, 2048) = 3");
 	int64_t pb[] = {8, 3, -1}; /* three asked, one carried */
 	assert_string_equal(line(LIND_SYS_poll, pb, 3, (const char *)p, 8,
 				 (const char *)p, 8, 0, 0),

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "lind.pb-c.h"
+#include "protocol.h"
 #include "wire.h"
 
 /* Whether protobuf-c refuses the frame too. */
@@ -143,6 +144,8 @@ static void test_reply_as_protobuf_c(void **st)
 		rep.data = data;
 		rep.more = i & 1;
 		rep.fd = i == 2;
+		rep.dequeue = (uint32_t)(i == 3 ? LIND_DEQUEUE_WAIT : 0);
+		rep.sigmask = i == 3 ? 0x8000000000000200ull : 0;
 		size_t len = lind__reply__pack(&rep, buf);
 		struct lind_reply_view v;
 		assert_int_equal(lind_reply_view(buf, len, &v), 0);
@@ -150,6 +153,8 @@ static void test_reply_as_protobuf_c(void **st)
 		assert_true(v.rep.result == rep.result);
 		assert_int_equal(v.rep.more, rep.more);
 		assert_int_equal(v.rep.fd, rep.fd);
+		assert_int_equal(v.rep.dequeue, rep.dequeue);
+		assert_true(v.rep.sigmask == rep.sigmask);
 		assert_int_equal(v.rep.n_data, rep.n_data);
 		for (size_t k = 0; k < rep.n_data; k++) {
 			assert_int_equal(v.rep.data[k].len, data[k].len);
@@ -161,7 +166,7 @@ static void test_reply_as_protobuf_c(void **st)
 				assert_int_equal(lind_reply_view(buf, cut, &v),
 						 -EINVAL);
 	}
-	static const uint8_t unknown[] = {0x08, 1, 0x30, 1}; /* field 6 */
+	static const uint8_t unknown[] = {0x08, 1, 0x40, 1}; /* field 8 */
 	struct lind_reply_view v;
 	assert_int_equal(lind_reply_view(unknown, sizeof unknown, &v), -EINVAL);
 }

@@ -82,9 +82,8 @@ static int cmd_sigsys(void)
 /* The host exceptions with forged magic and other arguments. */
 static int cmd_magic(void)
 {
-	struct timespec zero = {0, 0};
-	show("forged epoll_pwait2", raw6(SYS_epoll_pwait2, 0, 0, 0,
-					 (long)&zero, 0, HOST_MAGIC));
+	show("forged pidfd_open", raw6(SYS_pidfd_open, 1, 0, 0, 0, 0,
+				       HOST_MAGIC));
 	char c;
 	show("forged peek at fd 0", raw6(SYS_recvfrom, 0, (long)&c, 1,
 					 MSG_PEEK | MSG_DONTWAIT, 0,
