@@ -113,6 +113,11 @@ static void lay_arg(const struct lind_syscall *row, const int64_t a[6], int i,
 	case LK_IN:
 		s->dir = LIND_DIR_IN;
 		sized(s, a[g->len], lind_arg_elem(g), BAD_IN);
+		if ((row->flags & LF_E2BIG) && !s->bad &&
+		    s->size > LIND_E2BIG_MAX) {
+			s->bad = BAD_IN;
+			s->size = SIZE_MAX;
+		}
 		return;
 	case LK_IOV_IN: /* the slot carries the gathered total */
 		s->dir = LIND_DIR_IN;

@@ -46,8 +46,8 @@ enum lind_flag {
 	 * client-libc/hooks.c (exit_group, fork, ...) instead of the generic
 	 * marshal-send-wait path */
 	LF_CLIENT = 1u << 2,
-	/* an in-buffer over LIND_MAX_IO is E2BIG, the call's own answer for
-	 * that size (setxattr: XATTR_SIZE_MAX is LIND_MAX_IO), not EINVAL */
+	/* an in-buffer over LIND_E2BIG_MAX is E2BIG, the call's own answer
+	 * for that size (setxattr: XATTR_SIZE_MAX), not EINVAL */
 	LF_E2BIG = 1u << 3,
 };
 
