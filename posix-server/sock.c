@@ -198,6 +198,13 @@ static struct waitq *sock_waitq(struct ofd *o, unsigned events)
 	return s->ops->waitq ? s->ops->waitq(s, events) : NULL;
 }
 
+static void sock_unref(struct ofd *o)
+{
+	struct sock *s = o->priv;
+	if (s->ops->unref)
+		s->ops->unref(s);
+}
+
 static void sock_release(struct ofd *o)
 {
 	struct sock *s = o->priv;
@@ -217,4 +224,5 @@ const struct ofd_ops ofd_sock_ops = {
 	.poll = sock_poll,
 	.waitq = sock_waitq,
 	.release = sock_release,
+	.unref = sock_unref,
 };

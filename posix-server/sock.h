@@ -75,6 +75,8 @@ struct sock_ops {
 	struct waitq *(*waitq)(struct sock *s, unsigned events);
 	int (*inq)(struct sock *s); /* FIONREAD */
 	void (*release)(struct sock *s);
+	/* its description lost a reference, others remain */
+	void (*unref)(struct sock *s);
 };
 
 /* A family: makes its state for a new socket, and socketpair's pairs. */

@@ -122,29 +122,59 @@ static long scm_parse(struct call *c, const uint8_t *ctl, size_t len,
 
 /* ---- queues ----------------------------------------------------------- */
 
+void unix_inflight(struct ofd *o, int d)
+{
+	struct unix_sock *u = unix_of(o);
+	if (u)
+		u->inflight += (unsigned)d;
+}
+
+/* g's descriptions leave flight (taken off g first: dropping one may
+ * close a socket, or collect garbage, which must not see them). */
+static void drop_fds(struct unix_msg *g)
+{
+	struct ofd **fds = g->fds;
+	unsigned n = g->nfds;
+	g->fds = NULL;
+	g->nfds = 0;
+	for (unsigned i = 0; i < n; i++)
+		unix_inflight(fds[i], -1);
+	for (unsigned i = 0; i < n; i++)
+		ofd_put(srv.vfs, fds[i]);
+	free(fds);
+}
+
 static void msg_free(struct unix_msg *g)
 {
-	for (unsigned i = 0; i < g->nfds; i++)
-		ofd_put(srv.vfs, g->fds[i]);
-	free(g->fds);
+	drop_fds(g);
 	unix_put(g->from);
 	free(g);
 	nmsgs--;
 }
 
-/* Detached first: dropping a description may close another socket. */
-void unix_queue_free(struct unix_sock *u)
+struct unix_msg *unix_queue_take(struct unix_sock *u)
 {
 	struct unix_msg *g = u->q;
 	u->q = NULL;
 	u->qtail = &u->q;
 	u->qbytes = 0;
 	u->qlen = 0;
+	return g;
+}
+
+void unix_msgs_free(struct unix_msg *g)
+{
 	while (g) {
 		struct unix_msg *next = g->next;
 		msg_free(g);
 		g = next;
 	}
+}
+
+/* Detached first: dropping a description may close another socket. */
+void unix_queue_free(struct unix_sock *u)
+{
+	unix_msgs_free(unix_queue_take(u));
 }
 
 /* What a queue holds in server memory: its bytes and each message's
@@ -180,6 +210,8 @@ static long enqueue(struct unix_sock *to, struct unix_sock *from,
 		memcpy(g->fds, m->fds, m->nfds * sizeof *g->fds);
 		g->nfds = m->nfds;
 		m->nfds = 0;
+		for (unsigned i = 0; i < g->nfds; i++)
+			unix_inflight(g->fds[i], 1);
 	}
 	if (len)
 		memcpy(g->data, data, len);
@@ -357,11 +389,8 @@ static void put_rights(struct call *c, struct unix_msg *g,
 		put_cmsg(m, SCM_RIGHTS, fds, n * sizeof(int));
 	if (n < g->nfds)
 		m->oflags |= MSG_CTRUNC;
-	if (m->flags & MSG_PEEK)
-		return;
-	for (unsigned i = 0; i < g->nfds; i++)
-		ofd_put(srv.vfs, g->fds[i]);
-	g->nfds = 0;
+	if (!(m->flags & MSG_PEEK))
+		drop_fds(g);
 }
 
 static void put_control(struct call *c, struct sock *s, struct unix_msg *g,
