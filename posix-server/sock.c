@@ -175,6 +175,13 @@ static long sock_name(struct ofd *o, char *out, size_t cap)
 static long sock_ioctl(struct ofd *o, unsigned long req, void *arg)
 {
 	struct sock *s = o->priv;
+	if (req == SIOCATMARK) {
+		int at = 0;
+		long r = s->ops->atmark ? s->ops->atmark(s, &at) : -ENOTTY;
+		if (r == 0)
+			memcpy(arg, &at, sizeof at);
+		return r;
+	}
 	if (_IOC_TYPE(req) == 0x89) /* SIOCGIF*: through any socket */
 		return netif_ioctl(s->net, req, arg);
 	if (req != FIONREAD || !s->ops->inq)

@@ -74,6 +74,8 @@ struct sock_ops {
 	unsigned (*poll)(struct sock *s);
 	struct waitq *(*waitq)(struct sock *s, unsigned events);
 	int (*inq)(struct sock *s); /* FIONREAD */
+	/* SIOCATMARK: 1 when the next byte is the urgent one's place */
+	long (*atmark)(struct sock *s, int *at);
 	void (*release)(struct sock *s);
 	/* its description lost a reference, others remain */
 	void (*unref)(struct sock *s);
@@ -99,7 +101,7 @@ struct sock {
 	int err;         /* SO_ERROR: a pending error, reported once */
 	int64_t rcvtimeo, sndtimeo; /* ns, 0: wait for ever */
 	int rcvbuf, sndbuf;         /* SO_RCVBUF, SO_SNDBUF (doubled) */
-	bool passcred, reuseaddr, reuseport, keepalive, broadcast;
+	bool passcred, reuseaddr, reuseport, keepalive, broadcast, oobinline;
 	struct linger linger;
 	uint64_t id; /* socket:[id] */
 	uint32_t uid, gid;

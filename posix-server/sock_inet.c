@@ -181,6 +181,11 @@ static int inet_inq(struct sock *s)
 	return ioctl(in_of(s)->fd, SIOCINQ, &n) < 0 ? -errno : n;
 }
 
+static long inet_atmark(struct sock *s, int *at)
+{
+	return ioctl(in_of(s)->fd, SIOCATMARK, at) < 0 ? -errno : 0;
+}
+
 /* ---- addresses ---------------------------------------------------------- */
 
 /* Under a policy that forbids the wildcard, an unbound socket is bound to
@@ -373,11 +378,15 @@ static long recv_host(struct sock *s, struct sock_recv *m)
 static long inet_recvmsg(struct call *c, struct sock *s, struct sock_recv *m)
 {
 	bool wait = !m->nonblock;
-	if (s->type == SOCK_STREAM && (m->flags & MSG_WAITALL) && wait &&
-	    !c->interrupted && !c->expired && !all_there(s, m->cap))
+	bool waitall = (m->flags & (MSG_WAITALL | MSG_OOB)) == MSG_WAITALL;
+	if (s->type == SOCK_STREAM && waitall && wait && !c->interrupted &&
+	    !c->expired && !all_there(s, m->cap))
 		return park(c, s, false);
 	long r = recv_host(s, m);
-	return r == -EAGAIN && wait ? park(c, s, false) : r;
+	/* urgent data not there yet is EAGAIN, never a wait (tcp_recv_urg) */
+	if (r == -EAGAIN && wait && !(m->flags & MSG_OOB))
+		return park(c, s, false);
+	return r;
 }
 
 /* ---- options ------------------------------------------------------------ */
@@ -449,5 +458,6 @@ static const struct sock_ops inet_ops = {
 	.poll = inet_poll,
 	.waitq = inet_waitq,
 	.inq = inet_inq,
+	.atmark = inet_atmark,
 	.release = inet_release,
 };

@@ -515,6 +515,8 @@ static unsigned unix_poll(struct sock *s)
 		ev |= POLLRDHUP | POLLIN | POLLRDNORM;
 	if (u->q)
 		ev |= POLLIN | POLLRDNORM;
+	if (u->oob)
+		ev |= POLLPRI;
 	if (u->type != SOCK_DGRAM && u->state != U_CONNECTED)
 		ev |= POLLHUP;
 	bool room = p ? !unix_full(p, 1, s) : u->type == SOCK_DGRAM;
@@ -542,6 +544,19 @@ static int unix_inq(struct sock *s)
 	return u->q ? (int)u->q->len : 0;
 }
 
+/* SIOCATMARK: the next byte is the urgent one, or a read stopped at its
+ * place (Linux's unix_ioctl). */
+static long unix_atmark(struct sock *s, int *at)
+{
+	struct unix_sock *u = s->priv;
+	const struct unix_msg *g = u->q;
+	if (s->type != SOCK_STREAM)
+		return -EOPNOTSUPP;
+	bool mark = g && g->off == g->len; /* the urgent byte, read */
+	*at = g && (g == u->oob || (mark && (!u->oob || g->next == u->oob)));
+	return 0;
+}
+
 static const struct sock_ops unix_ops = {
 	.bind = unix_bind,
 	.listen = unix_listen,
@@ -556,6 +571,7 @@ static const struct sock_ops unix_ops = {
 	.poll = unix_poll,
 	.waitq = unix_waitq,
 	.inq = unix_inq,
+	.atmark = unix_atmark,
 	.release = unix_release,
 	.unref = unix_unref,
 };

@@ -57,6 +57,10 @@ struct unix_sock {
 	struct unix_addr addr;
 	struct inode *node;     /* a bound path's socket inode (a reference) */
 	struct unix_msg *q, **qtail; /* messages to read, in order */
+	/* a stream's urgent byte (MSG_OOB), a message of its own in q until
+	 * read; once read by MSG_OOB it stays, empty, as a mark reads stop
+	 * at (Linux's consumed oob_skb) */
+	struct unix_msg *oob;
 	size_t qbytes;
 	unsigned qlen;
 	/* a listener: connections not accepted yet, oldest first */
