@@ -17,6 +17,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+struct cage;
 struct call;
 struct ofd;
 struct sock;
@@ -146,11 +147,17 @@ void sock_unix_free_all(void);
 extern const struct sock_family sock_inet_family, sock_inet6_family;
 /* Host sockets the server holds for cages (tests: nothing leaks). */
 unsigned long sock_inet_count(void);
+/* sock_inet_cmsg.c: the control messages a cage sends on inet socket s
+ * (unaligned, len bytes), checked against its policy: 0 or -errno. */
+long inet_cmsg_ok(const struct cage *cg, const struct sock *s,
+		  const void *ctl, size_t len);
 /* sock_netlink.c: NETLINK_ROUTE, the interfaces a cage sees */
 extern const struct sock_family sock_netlink_family;
 /* SIOCGIF* on struct ifreq arg: the interfaces a cage under policy net
  * sees, as the host has them; ENODEV for the others. */
 long netif_ioctl(uint32_t net, unsigned long req, void *arg);
+/* Whether a cage under policy net sees the host's interface ifindex. */
+bool netif_visible(uint32_t net, int ifindex);
 /* Netlink sockets alive and replies queued (tests: nothing leaks). */
 unsigned long sock_netlink_count(void);
 
