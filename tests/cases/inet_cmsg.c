@@ -4,7 +4,7 @@
  * the room is short; the errors (a bad length, a source that is not
  * local, an interface that does not exist, SCM_RIGHTS, an unknown type)
  * and what Linux ignores (other levels, SOL_IP on TCP). */
-#include "case.h"
+#include "case_tcp.h"
 #include <arpa/inet.h>
 #include <net/if.h>
 #include <netinet/in.h>
@@ -210,26 +210,15 @@ static void v6(void)
 static void tcp(void)
 {
 	printf("== tcp\n");
-	struct sockaddr_in in = {.sin_family = AF_INET};
-	in.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	socklen_t len = sizeof in;
-	int l = SHOW(socket(AF_INET, SOCK_STREAM, 0));
-	SHOW(bind(l, (void *)&in, len));
-	SHOW(listen(l, 1));
-	REQUIRE(getsockname(l, (void *)&in, &len) == 0);
-	int a = SHOW(socket(AF_INET, SOCK_STREAM, 0));
-	SHOW(connect(a, (void *)&in, len));
-	int b = SHOW(accept(l, NULL, NULL));
-	int ttl = 7;
+	struct tcp_conn t = tcp_loopback();
+	int a = t.client, b = t.server, ttl = 7;
 	SHOW(send_ctl(a, NULL, 0, &(struct out){SOL_IP, IP_TTL, &ttl,
 						 sizeof ttl}, 1));
 	SHOW(send_ctl(a, NULL, 0, &(struct out){SOL_IP, 99, &ttl, sizeof ttl},
 		      1));
 	SHOW(send_ctl(a, NULL, 0, &(struct out){SOL_SOCKET, SCM_RIGHTS, &b,
 						 sizeof b}, 1));
-	close(a);
-	close(b);
-	close(l);
+	tcp_close(t);
 }
 
 int main(void)

@@ -3,7 +3,7 @@
  * MSG_PEEK), reads stopping at the mark, SIOCATMARK, poll's POLLPRI and
  * select's exceptfds, SO_OOBINLINE, a second urgent byte superseding the
  * first, EINVAL with none; datagram and seqpacket sockets EOPNOTSUPP. */
-#include "case.h"
+#include "case_tcp.h"
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -114,22 +114,12 @@ static void urgent(int a, int b)
 static void tcp(void)
 {
 	printf("== tcp\n");
-	struct sockaddr_in in = {.sin_family = AF_INET};
-	in.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	socklen_t len = sizeof in;
-	int l = SHOW(socket(AF_INET, SOCK_STREAM, 0));
-	SHOW(bind(l, (void *)&in, len));
-	SHOW(listen(l, 1));
-	REQUIRE(getsockname(l, (void *)&in, &len) == 0);
-	int a = SHOW(socket(AF_INET, SOCK_STREAM, 0));
-	SHOW(connect(a, (void *)&in, len));
-	int b = SHOW(accept(l, NULL, NULL));
+	struct tcp_conn t = tcp_loopback();
 	int one = 1;
-	SHOW(setsockopt(a, IPPROTO_TCP, 1 /* TCP_NODELAY */, &one, sizeof one));
-	urgent(a, b);
-	close(a);
-	close(b);
-	close(l);
+	SHOW(setsockopt(t.client, IPPROTO_TCP, 1 /* TCP_NODELAY */, &one,
+			sizeof one));
+	urgent(t.client, t.server);
+	tcp_close(t);
 }
 
 static void unix_stream(void)
