@@ -182,6 +182,12 @@ static inline unsigned lind_arg_elem(const struct lind_arg *g)
 	return g->elem ? g->elem : 1;
 }
 
+/* The most elements a counted array (IN_U32, OUT_U32, IO_N) carries:
+ * what a frame holds, and at most NGROUPS_MAX, so that a gid count over
+ * Linux's limit is EINVAL before its array is read. */
+#define LIND_MAX_ELEMS 65536
+int64_t lind_max_count(unsigned elem); /* proto/layout.c */
+
 /* Kinds whose len names another argument (a length or count). */
 static inline int lind_kind_has_len(int k)
 {
