@@ -9,7 +9,8 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
-#define LIND_PROTO_VERSION 1
+/* 2: frames of 512 KiB (LIND_MAX_IO), so a channel's slots moved */
+#define LIND_PROTO_VERSION 2
 
 /* Largest in- or out-buffer one call carries; bigger reads are clamped
  * for pipes and terminals (a short read), bigger writes and reads of
