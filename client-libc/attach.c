@@ -27,6 +27,13 @@
 #include "client.h"
 #include "common.h"
 #include "lind.pb-c.h"
+#include "publish.h"
+
+#ifdef LIND_BOOT /* lind-run's start-up phases (boot_times.c) */
+#define boot_stamp(p) lind_boot_stamp(p)
+#else
+#define boot_stamp(p) ((void)0)
+#endif
 
 /* Names a binary that carries client-libc (lind-cc's tests look for it);
  * no longer what lind-run decides by: it runs any program confined. */
@@ -90,6 +97,8 @@ static size_t nbinds;
 static const char *exe_path;
 static const struct lind_boot_cred *boot_cred;
 static uint32_t boot_net; /* LIND_NET_LOOPBACK */
+static const struct lind_publish *boot_publish;
+static size_t boot_npublish;
 #define EXE_BYTES 1024 /* a longer path is not sent: exe shows argv[0] */
 
 /* 0 or -errno; a refused send is explained by recv_reply (the relay
@@ -123,6 +132,17 @@ static int send_attach(int s, char **argv, size_t argc, uint32_t deny)
 		a.n_groups = boot_cred->ngroups;
 	}
 	a.net = boot_net;
+	Lind__Publish pub[LIND_MAX_PUBLISH], *pubs[LIND_MAX_PUBLISH];
+	for (size_t i = 0; i < boot_npublish && i < LIND_MAX_PUBLISH; i++) {
+		lind__publish__init(&pub[i]);
+		pub[i].host_port = boot_publish[i].host_port;
+		pub[i].cage_port = boot_publish[i].cage_port;
+		pub[i].udp = boot_publish[i].udp;
+		pub[i].addr = boot_publish[i].addr;
+		pubs[i] = &pub[i];
+	}
+	a.publish = pubs;
+	a.n_publish = boot_npublish;
 	if (exe_path && strlen(exe_path) < EXE_BYTES)
 		a.exe = (char *)exe_path;
 	a.version = LIND_PROTO_VERSION;
@@ -242,6 +262,7 @@ static void attach_as(char **argv, size_t argc, uint32_t deny, int confine)
 	int sent = send_attach(s, argv, argc, deny);
 	int chan_fd = -1;
 	Lind__AttachReply *rep = recv_reply(s, path, &chan_fd, sent);
+	boot_stamp(BOOT_ATTACHED);
 	client = (struct lind_client){.version = LIND_CLIENT_VERSION,
 				      .sock = s,
 				      .cage_id = rep->cage_id,
@@ -254,12 +275,14 @@ static void attach_as(char **argv, size_t argc, uint32_t deny, int confine)
 	close_others(s);
 	room_for_map_fds();
 	lind_cl = &client;
+	boot_stamp(BOOT_CHANNEL);
 	if (!confine)
 		return;
 	int r = lind_trap_install();
 	if (r < 0)
 		die("lind: cannot install the seccomp filter: %s",
 		    strerror(-r));
+	boot_stamp(BOOT_FILTERED);
 }
 
 #ifdef LIND_BOOT
@@ -282,6 +305,12 @@ const struct lind_boot_cred *lind_boot_cred_asked(void)
 void lind_boot_net(uint32_t net)
 {
 	boot_net = net;
+}
+
+void lind_boot_publish(const struct lind_publish *p, size_t n)
+{
+	boot_publish = p;
+	boot_npublish = n < LIND_MAX_PUBLISH ? n : LIND_MAX_PUBLISH;
 }
 
 void lind_boot_exe(const char *path)

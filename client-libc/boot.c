@@ -78,6 +78,7 @@ int boot_cage(const char *path, char *argv[], uint32_t deny)
 {
 	char line[LOAD_SHEBANG_MAX + 1], *interp = NULL, *arg = NULL;
 	const char *image = path;
+	lind_boot_times_start();
 	exec_boot_record(); /* before anything of the program is mapped */
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
@@ -111,7 +112,9 @@ int boot_cage(const char *path, char *argv[], uint32_t deny)
 	char exe[PATH_MAX];
 	if (realpath(image, exe)) /* what /proc/N/exe names, if a bind shows it */
 		lind_boot_exe(exe);
+	lind_boot_stamp(BOOT_LOADED);
 	lind_boot_attach(argv, deny);
 	exec_boot_attached();
+	lind_boot_times_report();
 	load_jump(sp, prog.interp[0] ? ld.entry : prog.entry);
 }

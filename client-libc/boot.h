@@ -29,6 +29,9 @@ void lind_boot_cred(const struct lind_boot_cred *cr);
 const struct lind_boot_cred *lind_boot_cred_asked(void);
 /* attach.c: lind-run --net, LIND_NET_* (never called: loopback). */
 void lind_boot_net(uint32_t net);
+/* attach.c: lind-run --publish, n entries of proto/publish.h (kept). */
+struct lind_publish;
+void lind_boot_publish(const struct lind_publish *p, size_t n);
 /* attach.c: the host path of the image loaded, for /proc/N/exe (kept). */
 void lind_boot_exe(const char *path);
 
@@ -49,5 +52,23 @@ void lind_tool_attach(char **argv);
  * exec); once attached: note the channel and offer exec to the handler. */
 void exec_boot_record(void);
 void exec_boot_attached(void);
+
+/* LIND_BOOT_TIMES=1 (make bench): where lind-run's start-up goes, one
+ * line on stderr before the program runs (boot_times.c). */
+enum lind_boot_phase {
+	BOOT_MAIN,     /* lind-run's main: its own start-up before it */
+	BOOT_FORKED,   /* the child runs: options, resolve, fork */
+	BOOT_LOADED,   /* the program's ELF (and its loader's) mapped */
+	BOOT_ATTACHED, /* relay.sock: Attach sent, the cage made (server) */
+	BOOT_CHANNEL,  /* the channel's memfd mapped, fds closed */
+	BOOT_FILTERED, /* the seccomp filter and SIGSYS handler installed */
+	BOOT_PHASES
+};
+void lind_boot_stamp(enum lind_boot_phase p);
+/* The child's first step (BOOT_FORKED): whether LIND_BOOT_TIMES asks,
+ * and the variable removed before the program's environment is built. */
+void lind_boot_times_start(void);
+/* The line, when asked, once the program is about to run. */
+void lind_boot_times_report(void);
 
 #endif

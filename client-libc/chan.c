@@ -112,12 +112,40 @@ struct lind_slot *lind_chan_claim(struct lind_client *cl)
 	return s;
 }
 
-/* A signal handler without SA_RESTART ran while this thread slept on slot
- * s: like the kernel, end a call that is waiting (parked in the server)
- * with EINTR.  Once per call; the call's own reply still comes to s. */
-static void interrupt(struct lind_client *cl, struct lind_slot *s, int *sent)
+/* What a handler that runs while a call waits does to it, as Linux
+ * (signal(7)): without SA_RESTART it ends the call with EINTR; poll,
+ * select and epoll_wait (and their kin) end with EINTR whatever the
+ * handler's flags.  poll's and select's answer EINTR even when something
+ * became ready meanwhile (the handler itself may have made it so, as a
+ * self-pipe's does: Linux's poll was interrupted before the handler
+ * ran); epoll_wait, whose answer consumes edge and one-shot events, only
+ * while it still waits. */
+enum { RESTARTS, INTERRUPTS, FAILS };
+
+static int on_handler(long nr)
 {
-	if (*sent || !atomic_load(&cl->norestart_sigs))
+	switch (nr) {
+	case LIND_SYS_poll:
+	case LIND_SYS_ppoll:
+	case LIND_SYS_select:
+	case LIND_SYS_pselect6:
+		return FAILS;
+	case LIND_SYS_epoll_wait:
+	case LIND_SYS_epoll_pwait:
+		return INTERRUPTS;
+	default:
+		return RESTARTS;
+	}
+}
+
+/* A signal handler ran while this thread slept on slot s: like the
+ * kernel, end a call that is waiting (parked in the server) with EINTR
+ * when the handler lacks SA_RESTART or the call is never restarted.  Once
+ * per call; the call's own reply still comes to s. */
+static void interrupt(struct lind_client *cl, struct lind_slot *s, int how,
+		      int *sent)
+{
+	if (*sent || (how == RESTARTS && !atomic_load(&cl->norestart_sigs)))
 		return;
 	*sent = 1;
 	lind_syscall(LIND_SYS_lind_cancel, s - cl->chan->slot, 0, 0, 0, 0, 0);
@@ -125,8 +153,10 @@ static void interrupt(struct lind_client *cl, struct lind_slot *s, int *sent)
 
 /* Spin briefly, yield for about SPIN_NS, then announce and sleep; each
  * timeout checks that the relay still exists, and a signal may interrupt
- * the call.  0 with the slot REPLIED, or -EPIPE: the relay is gone. */
-static int wait_reply(struct lind_client *cl, struct lind_slot *s)
+ * the call (how: on_handler's), *ran then set.  0 with the slot REPLIED,
+ * or -EPIPE: the relay is gone. */
+static int wait_reply(struct lind_client *cl, struct lind_slot *s, int how,
+		      int *ran)
 {
 	uint64_t until = 0;
 	for (unsigned i = 1;; i++) {
@@ -159,15 +189,18 @@ static int wait_reply(struct lind_client *cl, struct lind_slot *s)
 		long r = lind_futex_wait_raw(&s->state, st, SLEEP_MS);
 		if (r == -ETIMEDOUT && !lind_relay_alive(cl))
 			return -EPIPE;
-		else if (r == -EINTR)
-			interrupt(cl, s, &cancel_sent);
+		else if (r == -EINTR) {
+			*ran = 1;
+			interrupt(cl, s, how, &cancel_sent);
+		}
 	}
 	atomic_store_explicit(&s->waiting, 0, memory_order_relaxed);
 	atomic_thread_fence(memory_order_acquire);
 	return 0;
 }
 
-long lind_chan_call(struct lind_client *cl, struct lind_slot *s, uint32_t len)
+long lind_chan_call(struct lind_client *cl, struct lind_slot *s, uint32_t len,
+		    long nr)
 {
 	struct lind_chan *c = cl->chan;
 	s->len = len;
@@ -177,8 +210,11 @@ long lind_chan_call(struct lind_client *cl, struct lind_slot *s, uint32_t len)
 	atomic_fetch_add(&c->doorbell, 1); /* seq_cst: Dekker with relay */
 	if (atomic_load(&c->relay_sleeping))
 		lind_futex_wake_raw(&c->doorbell);
-	if (wait_reply(cl, s) < 0)
+	int how = on_handler(nr), ran = 0;
+	if (wait_reply(cl, s, how, &ran) < 0)
 		return -EPIPE;
+	if (ran && how == FAILS)
+		return -EINTR;
 	uint32_t n = s->len;
 	return n <= sizeof s->buf ? (long)n : -EIO;
 }

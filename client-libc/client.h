@@ -123,9 +123,11 @@ void lind_threads_end_others(struct lind_client *cl);
 /* chan.c */
 /* A free slot, or NULL when the relay is gone. */
 struct lind_slot *lind_chan_claim(struct lind_client *cl);
-/* Submit len bytes in s->buf, wait for the reply; its length, -EIO for a
- * bad length, or -EPIPE when the relay is gone (no answer will come). */
-long lind_chan_call(struct lind_client *cl, struct lind_slot *s, uint32_t len);
+/* Submit len bytes in s->buf (call nr's frame), wait for the reply; its
+ * length, -EIO for a bad length, -EINTR when a signal handler ended the
+ * wait, or -EPIPE when the relay is gone (no answer will come). */
+long lind_chan_call(struct lind_client *cl, struct lind_slot *s, uint32_t len,
+		    long nr);
 /* 0 when the relay said it is going or our attach socket hung up. */
 int lind_relay_alive(struct lind_client *cl);
 void lind_chan_release(struct lind_client *cl, struct lind_slot *s);

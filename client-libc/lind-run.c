@@ -15,6 +15,8 @@
  * the launcher's (the relay checks that the launcher is root).
  * --net none|loopback|host: what the cage's inet sockets may reach
  * (posix-server enforces it); loopback when not given.
+ * --publish [ADDR:]HOSTPORT:CAGEPORT[/tcp|/udp]: the cage's listener on
+ * CAGEPORT is bound on the host to ADDR:HOSTPORT (proto/publish.h).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -33,6 +35,7 @@
 #include "client.h"
 #include "common.h"
 #include "protocol.h"
+#include "publish.h"
 #include "syscall.h"
 
 static volatile pid_t child;
@@ -41,8 +44,9 @@ static void usage(FILE *f)
 {
 	fputs("usage: lind-run [--runtime-dir DIR] [--deny CLASS[,CLASS...]] "
 	      "[--bind HOST:VIRT[:ro]]... [--uid UID] [--gid GID] "
-	      "[--groups LIST] [--net none|loopback|host] [--allow-list] "
-	      "[--help] PROGRAM [ARGS...]\n"
+	      "[--groups LIST] [--net none|loopback|host] "
+	      "[--publish [ADDR:]HOSTPORT:CAGEPORT[/tcp|/udp]]... "
+	      "[--allow-list] [--help] PROGRAM [ARGS...]\n"
 	      "Run PROGRAM in a new cage and exit with its status.\n"
 	      "PROGRAM is any x86-64 program (built with lind-cc or not, static\n"
 	      "or dynamic) or a #! script; it is confined from its first\n"
@@ -69,6 +73,13 @@ static void usage(FILE *f)
 	      "                     reach: none (socket() fails with EACCES),\n"
 	      "                     loopback (127.0.0.0/8 and ::1; the default)\n"
 	      "                     or host (whatever this host reaches)\n"
+	      "  --publish [ADDR:]HOSTPORT:CAGEPORT[/tcp|/udp]\n"
+	      "                     the cage's socket bound to port CAGEPORT\n"
+	      "                     (on the wildcard or loopback) is bound on\n"
+	      "                     the host to ADDR:HOSTPORT (ADDR: IPv4,\n"
+	      "                     0.0.0.0 when not given); the cage still\n"
+	      "                     sees CAGEPORT (repeatable, at most 64;\n"
+	      "                     not with --net none)\n"
 	      "  --allow-list       print the host calls a cage may make, and why\n",
 	      f);
 }
@@ -144,6 +155,8 @@ static void add_bind(char *arg)
 	free(orig);
 }
 
+static bool net_none;
+
 /* --net's word: LIND_NET_*; a bad one ends lind-run (exit 2). */
 static void set_net(const char *word)
 {
@@ -155,9 +168,28 @@ static void set_net(const char *word)
 	for (uint32_t n = 0; n < sizeof names / sizeof *names; n++)
 		if (!strcmp(word, names[n])) {
 			lind_boot_net(n);
+			net_none = n == LIND_NET_NONE;
 			return;
 		}
 	bad_usage("--net wants none, loopback or host");
+}
+
+static struct lind_publish publish[LIND_MAX_PUBLISH];
+static size_t npublish;
+
+/* --publish's spec added to the table; a bad one ends lind-run (exit 2). */
+static void add_publish(const char *spec)
+{
+	char err[300];
+	if (npublish == LIND_MAX_PUBLISH)
+		bad_usage("--publish: at most 64 ports");
+	if (lind_publish_parse(spec, &publish[npublish], err, sizeof err) < 0)
+		bad_usage(err);
+	const char *why = lind_publish_check(publish, ++npublish);
+	if (why) {
+		snprintf(err, sizeof err, "--publish %.100s: %s", spec, why);
+		bad_usage(err);
+	}
 }
 
 static struct lind_boot_cred cred;
@@ -287,6 +319,12 @@ static int parse(int argc, char **argv, const char **rundir, uint32_t *deny)
 			set_net(argv[i]);
 		} else if (!strncmp(a, "--net=", 6)) {
 			set_net(a + 6);
+		} else if (!strcmp(a, "--publish")) {
+			if (++i >= argc)
+				bad_usage("--publish needs HOSTPORT:CAGEPORT");
+			add_publish(argv[i]);
+		} else if (!strncmp(a, "--publish=", 10)) {
+			add_publish(a + 10);
 		} else if (id_option(argc, argv, &i)) {
 			continue;
 		} else {
@@ -297,6 +335,9 @@ static int parse(int argc, char **argv, const char **rundir, uint32_t *deny)
 	}
 	if (i >= argc)
 		bad_usage("no PROGRAM given");
+	if (npublish && net_none)
+		bad_usage("--publish makes no sense with --net none");
+	lind_boot_publish(publish, npublish);
 	return i;
 }
 
@@ -383,6 +424,7 @@ static int run(const char *path, char **argv, uint32_t deny)
 
 int main(int argc, char **argv)
 {
+	lind_boot_stamp(BOOT_MAIN);
 	const char *rundir = NULL;
 	uint32_t deny = 0;
 	int i = parse(argc, argv, &rundir, &deny);

@@ -37,7 +37,7 @@ static long call_once(struct lind_client *cl, long nr, const long a[6],
 		return without_relay(nr, a);
 	r = lind_marshal(s->buf, sizeof s->buf, &p);
 	if (r >= 0) {
-		r = lind_chan_call(cl, s, (uint32_t)r);
+		r = lind_chan_call(cl, s, (uint32_t)r, nr);
 		if (r == -EPIPE) {
 			lind_chan_release(cl, s);
 			return without_relay(nr, a);
@@ -58,7 +58,7 @@ static long call_once(struct lind_client *cl, long nr, const long a[6],
 	 * to this thread (a send's MSG_NOSIGNAL spares it); a program that
 	 * ignores it just sees EPIPE */
 	if (r == -EPIPE && (nr == LIND_SYS_write || nr == LIND_SYS_writev ||
-			    nr == LIND_SYS_pwritev2 ||
+			    nr == LIND_SYS_pwritev2 || nr == LIND_SYS_sendfile ||
 			    (nr == LIND_SYS_sendto && !(a[3] & MSG_NOSIGNAL)) ||
 			    (nr == LIND_SYS_sendmsg && !(a[2] & MSG_NOSIGNAL))))
 		lind_signal_self_thread(SIGPIPE);

@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include "common.h"
+#include "publish.h"
 #include "relay.h"
 #include "syscall.h"
 
@@ -229,6 +230,19 @@ static const char *cage_ident(const struct relay_conn *c,
 	return NULL;
 }
 
+/* lind-run --publish: a table lind-run could have sent (anyone can
+ * send anything), and none under --net none; NULL, or why not. */
+static const char *check_publish(const Lind__Attach *a)
+{
+	struct lind_publish p[LIND_MAX_PUBLISH];
+	const char *why = lind_publish_from(a->publish, a->n_publish, p);
+	if (why)
+		return why;
+	if (a->n_publish && a->net == LIND_NET_NONE)
+		return "ports published under --net none";
+	return NULL;
+}
+
 /* Validates the Attach and sends CAGE_NEW; NULL, or why it is refused. */
 static const char *attach_begin(struct relay_conn *c, Lind__Attach *a,
 				const int *fds, int nfds, char *msg, size_t cap)
@@ -250,6 +264,9 @@ static const char *attach_begin(struct relay_conn *c, Lind__Attach *a,
 			 a->net);
 		return msg;
 	}
+	const char *why = check_publish(a);
+	if (why)
+		return why;
 	if (!c->fork_parent != !a->fork_token)
 		return c->fork_parent ? "a forked child attaches with its token"
 				      : "a fork token outside a fork connection";
@@ -262,7 +279,7 @@ static const char *attach_begin(struct relay_conn *c, Lind__Attach *a,
 	for (int i = 0; i < nstdio; i++)
 		if (is_relay_conn(r, fds[i]))
 			return "a stdio fd is a connection to nacl-relay";
-	const char *why = check_binds(a, fds + nstdio, nfds - nstdio);
+	why = check_binds(a, fds + nstdio, nfds - nstdio);
 	struct relay_ident id;
 	if (why || (why = cage_ident(c, a, &id)))
 		return why;

@@ -93,16 +93,18 @@ static void slot_error(struct lind_slot *s, uint32_t slot, int err)
 	slot_reply(s, &rep);
 }
 
-static void trace_record(struct relay_inflight *f, const Lind__Request *req)
+static void trace_record(struct relay_inflight *f, const Lind__Request *req,
+			 uint32_t cap)
 {
 	f->nr = req->nr;
+	f->data_cap = cap;
 	f->n_args = req->n_args < 6 ? (uint32_t)req->n_args : 6;
 	if (f->n_args)
 		memcpy(f->args, req->args, f->n_args * sizeof f->args[0]);
 	f->n_data = req->n_data < 6 ? (uint32_t)req->n_data : 6;
 	for (uint32_t i = 0; i < f->n_data; i++) {
 		size_t n = req->data[i].len;
-		f->data_len[i] = n < LIND_TRACE_DATA ? (uint32_t)n : LIND_TRACE_DATA;
+		f->data_len[i] = n < cap ? (uint32_t)n : cap;
 		if (f->data_len[i])
 			memcpy(f->data[i], req->data[i].data, f->data_len[i]);
 	}
@@ -116,6 +118,7 @@ static void trace_fill(Lind__TraceEvent *ev, ProtobufCBinaryData *bins,
 {
 	ev->cage_id = cage_id;
 	ev->nr = f->nr;
+	ev->data_cap = f->data_cap;
 	ev->n_args = f->n_args;
 	ev->args = (int64_t *)f->args;
 	ev->n_data = f->n_data;
@@ -265,7 +268,8 @@ static void take_slot(struct relay_cage *c, uint32_t i)
 			      : req->nr;
 	f->traced = relay_trace_wants(c, nr, &f->subs);
 	if (f->traced)
-		trace_record(f, req);
+		trace_record(f, req, atomic_load_explicit(&c->r->trace_data,
+							  memory_order_relaxed));
 	const char *kind, *why;
 	int rc = screen(c, req, f->traced ? f->subs : 0, &kind, &why);
 	if (rc == 1) {
@@ -351,7 +355,7 @@ static void *cage_main(void *arg)
 	return NULL;
 }
 
-/* A cage's record (~470 KiB, mostly inflight[]) straight from mmap: zero
+/* A cage's record (~1.7 MiB, mostly inflight[]'s trace buffers) from mmap: zero
  * pages, faulted in as slots are used.  From calloc it would come off the
  * heap once glibc's dynamic mmap threshold has risen past its size (after
  * the first cage's free), and be cleared whole on every attach and fork,
@@ -536,13 +540,13 @@ void relay_route_reply(struct relay *r, Lind__Reply *rep)
 		ev.latency_ns = lind_now_ns() - f.start_ns;
 	}
 	size_t nout = rep->n_data < 6 ? rep->n_data : 6;
-	uint8_t outbuf[6][LIND_TRACE_DATA];
+	uint8_t outbuf[6][LIND_TRACE_DATA_MAX];
 	ProtobufCBinaryData outs[6];
 	if (traced) {
 		for (size_t k = 0; k < nout; k++) {
-			size_t n = rep->data[k].len < LIND_TRACE_DATA
+			size_t n = rep->data[k].len < f.data_cap
 					   ? rep->data[k].len
-					   : LIND_TRACE_DATA;
+					   : f.data_cap;
 			if (n)
 				memcpy(outbuf[k], rep->data[k].data, n);
 			outs[k].len = n;

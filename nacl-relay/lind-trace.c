@@ -111,6 +111,8 @@ static void send_trace_on(struct tracer *t, int req)
 	Lind__Admin a = LIND__ADMIN__INIT;
 	Lind__TraceFilter f = LIND__TRACE_FILTER__INIT;
 	trace_filter_wire(&t->o.filter, t->subscriber, &f);
+	/* -s N shows N bytes and "..." when there were more */
+	f.data_size = t->o.fmt.strsize + 1;
 	a.kind = LIND__ADMIN__KIND__TRACE_ON;
 	a.filter = &f;
 	a.cages = t->o.top; /* the cages' argv and parked calls */

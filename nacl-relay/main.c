@@ -81,6 +81,11 @@ static void server_cb(struct ev_loop *loop, ev_io *w, int revents)
 		else if (m && m->kind == LIND__CONTROL__KIND__CAGE_EXITED)
 			relay_trace_lifecycle(r, m->cage_id, "exited",
 					      m->wstatus);
+		else if (m && m->kind == LIND__CONTROL__KIND__CAGE_EXECED)
+			relay_trace_cage_execed(r, m->cage_id, m->argv,
+						m->n_argv);
+		else if (m && m->kind == LIND__CONTROL__KIND__CAGE_FDS_OK)
+			relay_trace_fds(r, m);
 		else if (m && m->kind == LIND__CONTROL__KIND__CAGE_FD && nfds)
 			relay_attach_pass_fd(r, m->cage_id, m->tag, fd);
 		else if (m && m->kind == LIND__CONTROL__KIND__ERROR)

@@ -55,7 +55,8 @@ struct relay_inflight {
 	uint32_t n_data;
 	int64_t args[6];
 	uint32_t data_len[6];
-	uint8_t data[6][LIND_TRACE_DATA];
+	uint32_t data_cap; /* each buffer cut to this (relay.trace_data) */
+	uint8_t data[6][LIND_TRACE_DATA_MAX];
 	uint64_t start_ns;   /* monotonic, when the slot was taken */
 	uint64_t start_wall; /* realtime, for the event */
 };
@@ -92,6 +93,7 @@ struct relay_sub {
 	uint64_t *cages; /* selected: named, followed, matched */
 	size_t ncages, cap;
 	uint64_t calls[RELAY_CALL_WORDS];
+	uint32_t data_size; /* bytes of each buffer it wants (-s) */
 };
 
 /* `nacl-relay --limit NAME=N` (main.c has the table). */
@@ -139,6 +141,7 @@ struct relay {
 	_Atomic uint64_t published;
 	struct relay_sub subs[RELAY_TRACE_SUBS];
 	_Atomic uint64_t trace_calls[RELAY_CALL_WORDS]; /* union of subs' */
+	_Atomic uint32_t trace_data; /* bytes per buffer: the most subs want */
 
 	/* main loop (attach.c, main.c) */
 	struct ev_loop *loop;
@@ -205,6 +208,8 @@ int relay_server_cage_new(struct relay *r, const Lind__Attach *a, pid_t pid,
 			  const struct relay_ident *id, const int *fds,
 			  int nfds, uint64_t attach_id, uint64_t parent_id);
 void relay_server_cage_gone(struct relay *r, uint64_t cage_id);
+/* Ask for cage_id's open fds for the tracer in slot (lind-trace -y). */
+void relay_server_cage_fds(struct relay *r, uint64_t cage_id, uint32_t slot);
 /* A fork connection closed before its child attached: CAGE_GONE naming
  * the embryo by token and forking cage (the server checks both). */
 void relay_server_embryo_gone(struct relay *r, uint64_t token,
@@ -237,6 +242,8 @@ void relay_trace_lifecycle(struct relay *r, uint64_t cage_id,
 			   const char *note, int64_t arg);
 void relay_trace_note(struct relay *r, uint64_t cage_id, const char *note,
 		      char **argv, size_t argc);
+/* The server's CAGE_FDS_OK: an "fds" note to the tracer that asked. */
+void relay_trace_fds(struct relay *r, const Lind__Control *m);
 /* Handle every pending Admin request (main loop). */
 void relay_admin_handle(struct relay *r);
 
@@ -250,6 +257,10 @@ uint32_t relay_trace_selects(struct relay *r, uint64_t cage_id);
  * selects it, following parents and matching its argv. */
 void relay_trace_cage_born(struct relay *r, struct relay_cage *c,
 			   uint64_t parent, char **argv, size_t argc);
+/* cage_id runs argv now: --cage-cmd tracers whose regex it matches
+ * select it from here on (one it matched before stays selected). */
+void relay_trace_cage_execed(struct relay *r, uint64_t cage_id, char **argv,
+			     size_t argc);
 void relay_trace_subs_free(struct relay *r);
 
 /* The one check a call pays when nobody traces its cage: does a tracer

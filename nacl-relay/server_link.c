@@ -165,6 +165,8 @@ int relay_server_cage_new(struct relay *r, const Lind__Attach *a, pid_t pid,
 	m.binds = a->binds;
 	m.exe = a->exe;
 	m.net = a->net; /* a forked child's: the server keeps its parent's */
+	m.n_publish = a->n_publish; /* likewise */
+	m.publish = a->publish;
 	m.attach_id = attach_id;
 	m.fork_token = a->fork_token;
 	m.parent_id = parent_id;
@@ -199,6 +201,17 @@ void relay_server_cage_gone(struct relay *r, uint64_t cage_id)
 	if (rc < 0)
 		lind_log(cage_id, "cannot tell posix-server the cage is gone: %s",
 			 strerror(-rc));
+}
+
+void relay_server_cage_fds(struct relay *r, uint64_t cage_id, uint32_t slot)
+{
+	if (atomic_load(&r->server_gone) || r->server_fd < 0)
+		return;
+	Lind__Control m = LIND__CONTROL__INIT;
+	m.kind = LIND__CONTROL__KIND__CAGE_FDS;
+	m.cage_id = cage_id;
+	m.tag = slot;
+	send_control(r, &m, NULL, 0);
 }
 
 void relay_ring_bell(struct relay *r)

@@ -136,6 +136,35 @@ void relay_trace_note(struct relay *r, uint64_t cage_id, const char *note,
 	note_to(r, cage_id, note, argv, argc, NULL);
 }
 
+void relay_trace_fds(struct relay *r, const Lind__Control *m)
+{
+	size_t n = m->n_fd_nums;
+	if (n > m->n_fd_paths || n > m->n_fd_cloexec || m->tag >= RELAY_TRACE_SUBS)
+		return; /* not from our server */
+	uint32_t subs = relay_trace_selects(r, m->cage_id) & (1u << m->tag);
+	int64_t *args = calloc(n + 1, sizeof *args);
+	ProtobufCBinaryData *bins = calloc(n + 1, sizeof *bins);
+	if (subs && args && bins) {
+		for (size_t i = 0; i < n; i++) {
+			args[i] = (uint32_t)m->fd_nums[i] |
+				  (int64_t)(m->fd_cloexec[i] != 0) << 32;
+			bins[i].data = (uint8_t *)m->fd_paths[i];
+			bins[i].len = strlen(m->fd_paths[i]);
+		}
+		Lind__TraceEvent ev = LIND__TRACE_EVENT__INIT;
+		ev.cage_id = m->cage_id;
+		ev.note = "fds";
+		ev.n_args = ev.n_data = n;
+		ev.args = args;
+		ev.data = bins;
+		ev.start_ns = lind_wall_ns();
+		ev.subscribers = subs;
+		relay_trace_publish(r, &ev);
+	}
+	free(args);
+	free(bins);
+}
+
 void relay_trace_lifecycle(struct relay *r, uint64_t cage_id,
 			   const char *note, int64_t arg)
 {

@@ -1,8 +1,8 @@
 /*
  * -y: fds shown with their paths, learnt from the trace itself: an open's
  * path and result, dup's copies, close, fork (the child's table is its
- * parent's) and exec (O_CLOEXEC ones go).  Cheap, and no question to the
- * server; an fd opened before the tracer came shows as a plain number.
+ * parent's) and exec (O_CLOEXEC ones go); fds opened before the tracer
+ * came from the server's "fds" note, asked for once as it attaches.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -156,9 +156,29 @@ static void forget(struct trace_fds *t, uint64_t cage, bool cloexec_only)
 			i++;
 }
 
+/* The server's word on what the cage had open as the tracer came: each
+ * fd the traffic has not told of yet. */
+static void snapshot(struct trace_fds *t, const Lind__TraceEvent *ev)
+{
+	for (size_t i = 0; i < ev->n_args && i < ev->n_data; i++) {
+		int fd = (int32_t)ev->args[i];
+		const ProtobufCBinaryData *p = &ev->data[i];
+		struct fd_entry *e = find(t, ev->cage_id, fd) ? NULL
+							       : put(t, ev->cage_id, fd);
+		if (!e)
+			continue;
+		size_t n = p->len < PATH_SHOWN - 1 ? p->len : PATH_SHOWN - 1;
+		memcpy(e->path, p->data, n);
+		e->path[n] = '\0';
+		e->cloexec = (ev->args[i] >> 32) & 1;
+	}
+}
+
 static void note(struct trace_fds *t, const Lind__TraceEvent *ev)
 {
-	if (!strcmp(ev->note, "forked"))
+	if (!strcmp(ev->note, "fds"))
+		snapshot(t, ev);
+	else if (!strcmp(ev->note, "forked"))
 		forked(t, ev->cage_id, (uint64_t)arg(ev, 0));
 	else if (!strcmp(ev->note, "exited") || !strcmp(ev->note, "detach"))
 		forget(t, ev->cage_id, false);

@@ -185,6 +185,7 @@ void trace_filter_wire(struct trace_filter *f, uint64_t subscriber,
 	w->n_cages = f->ncages;
 	w->cages = (uint64_t *)f->cages;
 	w->follow = f->follow;
+	w->fds = f->fds;
 	w->cage_cmd = (char *)(f->cage_cmd ? f->cage_cmd : "");
 	if (f->calls_set) {
 		w->calls.len = sizeof f->wire;

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "lind-trace.h"
+#include "protocol.h"
 
 #define LINE_MAX_BYTES 16384
 
@@ -95,6 +96,8 @@ static void show_json(const Lind__TraceEvent *ev, const char *text, FILE *out)
 	for (size_t i = 0; i < ev->n_args; i++)
 		fprintf(out, "%s%" PRId64, i ? "," : "", ev->args[i]);
 	fputc(']', out);
+	fprintf(out, ",\"data_cap\":%u",
+		ev->data_cap ? ev->data_cap : LIND_TRACE_DATA);
 	json_hex(out, "data", ev->n_data, ev->data);
 	json_hex(out, "out", ev->n_out, ev->out);
 	fputs(",\"text\":", out);

@@ -85,11 +85,17 @@ uint32_t relay_trace_selects(struct relay *r, uint64_t cage_id)
 static void recompute(struct relay *r)
 {
 	uint64_t calls[RELAY_CALL_WORDS] = {0};
+	uint32_t data = LIND_TRACE_DATA;
 	uint64_t now = lind_now_ns();
-	for (int i = 0; i < RELAY_TRACE_SUBS; i++)
-		if (sub_live(&r->subs[i], now))
-			for (int w = 0; w < RELAY_CALL_WORDS; w++)
-				calls[w] |= r->subs[i].calls[w];
+	for (int i = 0; i < RELAY_TRACE_SUBS; i++) {
+		if (!sub_live(&r->subs[i], now))
+			continue;
+		for (int w = 0; w < RELAY_CALL_WORDS; w++)
+			calls[w] |= r->subs[i].calls[w];
+		if (r->subs[i].data_size > data)
+			data = r->subs[i].data_size;
+	}
+	atomic_store_explicit(&r->trace_data, data, memory_order_relaxed);
 	for (int w = 0; w < RELAY_CALL_WORDS; w++)
 		atomic_store_explicit(&r->trace_calls[w], calls[w],
 				      memory_order_relaxed);
@@ -133,6 +139,8 @@ static int sub_build(struct relay *r, struct relay_sub *s,
 {
 	const char *re = f && f->cage_cmd ? f->cage_cmd : "";
 	s->follow = f && f->follow;
+	uint32_t want = f ? f->data_size : 0;
+	s->data_size = want < LIND_TRACE_DATA_MAX ? want : LIND_TRACE_DATA_MAX;
 	s->all_cages = !f || (!f->n_cages && !re[0]);
 	ProtobufCBinaryData none = {0, NULL};
 	sub_calls(s, f ? &f->calls : &none);
@@ -154,6 +162,26 @@ static void prune(struct relay *r)
 	for (int i = 0; i < RELAY_TRACE_SUBS; i++)
 		if (r->subs[i].until && !sub_live(&r->subs[i], now))
 			sub_clear(&r->subs[i]);
+}
+
+/* -y: the server tells the tracer in slot what each cage it selects has
+ * open (at most RELAY_MAX_CHANS questions, once per tracer) */
+static void ask_fds(struct relay *r, uint32_t slot)
+{
+	uint64_t *ids = calloc(RELAY_MAX_CHANS, sizeof *ids);
+	size_t n = 0;
+	if (!ids)
+		return;
+	pthread_mutex_lock(&r->table_lock);
+	for (uint32_t i = 0; i < RELAY_MAX_CHANS; i++) {
+		struct relay_cage *c = r->chans[i];
+		if (c && (atomic_load(&c->trace_subs) & (1u << slot)))
+			ids[n++] = c->cage_id;
+	}
+	pthread_mutex_unlock(&r->table_lock);
+	for (size_t i = 0; i < n; i++)
+		relay_server_cage_fds(r, ids[i], slot);
+	free(ids);
 }
 
 static struct relay_sub *sub_slot(struct relay *r)
@@ -180,6 +208,7 @@ int relay_trace_subscribe(struct relay *r, const Lind__TraceFilter *f)
 		s->until = until; /* a renewal: keep the cages it followed */
 		return (int)(s - r->subs);
 	}
+	bool had = s != NULL;
 	if (s)
 		sub_clear(s);
 	else if (!(s = sub_slot(r)))
@@ -197,6 +226,8 @@ int relay_trace_subscribe(struct relay *r, const Lind__TraceFilter *f)
 		return rc;
 	}
 	recompute(r);
+	if (!had && f && f->fds)
+		ask_fds(r, (uint32_t)(s - r->subs));
 	return (int)(s - r->subs);
 }
 
@@ -214,7 +245,7 @@ static void set_cmd(struct relay_cage *c, char **argv, size_t argc)
 	}
 }
 
-static const struct relay_cage *cage_by_id(struct relay *r, uint64_t id)
+static struct relay_cage *cage_by_id(struct relay *r, uint64_t id)
 {
 	for (uint32_t i = 0; i < RELAY_MAX_CHANS; i++)
 		if (r->chans[i] && r->chans[i]->cage_id == id)
@@ -243,6 +274,34 @@ void relay_trace_cage_born(struct relay *r, struct relay_cage *c,
 			lind_log(c->cage_id, "trace: out of memory");
 	}
 	atomic_store(&c->trace_subs, relay_trace_selects(r, c->cage_id));
+}
+
+void relay_trace_cage_execed(struct relay *r, uint64_t cage_id, char **argv,
+			     size_t argc)
+{
+	char cmd[sizeof r->chans[0]->cmd];
+	pthread_mutex_lock(&r->table_lock);
+	struct relay_cage *c = cage_by_id(r, cage_id);
+	if (c) {
+		set_cmd(c, argv, argc);
+		memcpy(cmd, c->cmd, sizeof cmd);
+	}
+	pthread_mutex_unlock(&r->table_lock);
+	if (!c)
+		return;
+	bool more = false;
+	uint64_t now = lind_now_ns();
+	for (int i = 0; i < RELAY_TRACE_SUBS; i++) {
+		struct relay_sub *s = &r->subs[i];
+		if (sub_live(s, now) && !s->all_cages && sub_matches(s, cmd) &&
+		    !sub_has(s, cage_id)) {
+			if (sub_add(s, cage_id) < 0)
+				lind_log(cage_id, "trace: out of memory");
+			more = true;
+		}
+	}
+	if (more)
+		recompute(r);
 }
 
 void relay_trace_subs_free(struct relay *r)

@@ -109,7 +109,8 @@ void bridge_on_control(const uint8_t *p, size_t len)
 		; /* nothing before HELLO */
 	else if (m->kind == LIND__CONTROL__KIND__CAGE_NEW)
 		cage_new(m);
-	else if (m->kind == LIND__CONTROL__KIND__CAGE_GONE)
+	else if (m->kind == LIND__CONTROL__KIND__CAGE_GONE ||
+		 m->kind == LIND__CONTROL__KIND__CAGE_FDS)
 		lind_send_msg(bridge.srv, &m->base, NULL, 0);
 	lind__control__free_unpacked(m, NULL);
 }

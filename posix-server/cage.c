@@ -14,6 +14,7 @@
 #include "common.h"
 #include "fdtable.h"
 #include "lock.h"
+#include "net_policy.h"
 #include "server.h"
 #include "shm.h"
 #include "wait.h"
@@ -128,6 +129,7 @@ void cage_free(struct cage *c)
 	cred_release(&c->cred);
 	free(c->cmdline);
 	free(c->exe);
+	free(c->publish);
 	free(c);
 	wait_end();
 }
@@ -180,6 +182,7 @@ struct cage *cage_fork(struct cage *p)
 	c->chld_flags = p->chld_flags;
 	c->binds = bind_set_get(p->binds);
 	if ((p->exe && !(c->exe = strdup(p->exe))) ||
+	    net_publish_set(c, p->publish, p->npublish) < 0 ||
 	    shm_cage_fork(p->id, c->id) < 0) {
 		free(t);
 		cage_free(c);

@@ -18,6 +18,7 @@
 #include "wait.h"
 
 struct bind_set;
+struct lind_publish;
 struct fdtable;
 struct parked;
 
@@ -86,6 +87,8 @@ struct cage {
 	unsigned locks; /* record locks it placed (lock.c caps them) */
 	uint32_t net; /* LIND_NET_*: lind-run --net, what its inet sockets
 		       * reach (sock_inet.c); inherited by fork */
+	struct lind_publish *publish; /* lind-run --publish (net_policy.h), */
+	uint32_t npublish;	      /* inherited by fork */
 	struct bind_set *binds; /* lind-run --bind (a reference), or NULL */
 	char *exe; /* /proc/N/exe: the program's virtual path (lind-run's, or
 		    * the last execve's file); NULL: argv[0] */

@@ -25,9 +25,11 @@
 #include "cage.h"
 #include "bind.h"
 #include "procfs.h"
+#include "publish.h"
 #include "common.h"
 #include "fdtable.h"
 #include "limit.h"
+#include "net_policy.h"
 #include "ofd.h"
 #include "futex.h"
 #include "lind.pb-c.h"
@@ -428,6 +430,11 @@ static void on_cage_new(const Lind__Control *in, int *fds, int nfds)
 		send_error("CAGE_NEW: unknown network policy", in->attach_id);
 		return;
 	}
+	struct lind_publish pub[LIND_MAX_PUBLISH];
+	if (lind_publish_from(in->publish, in->n_publish, pub)) {
+		send_error("CAGE_NEW: a bad --publish table", in->attach_id);
+		return;
+	}
 	if (in->n_groups > CRED_GROUPS_MAX) {
 		send_error("CAGE_NEW: too many groups", in->attach_id);
 		return;
@@ -440,6 +447,7 @@ static void on_cage_new(const Lind__Control *in, int *fds, int nfds)
 	}
 	if (!c ||
 	    cred_set_groups(&c->cred, in->groups, (uint32_t)in->n_groups) < 0 ||
+	    net_publish_set(c, pub, in->n_publish) < 0 ||
 	    attach_stdio(c, mask, fds, nstdio) < 0 ||
 	    !cage_set_argv(c, in->argv, in->n_argv)) {
 		if (c)
@@ -479,6 +487,23 @@ void srv_cage_exited(const struct cage *c)
 	send_control(&m);
 }
 
+void srv_cage_execed(const struct cage *c)
+{
+	enum { ARGS_SENT = 64, BYTES_SENT = 4096 }; /* a Control's share */
+	char *argv[ARGS_SENT];
+	size_t n = 0;
+	for (size_t at = 0; at < c->cmdline_len && at < BYTES_SENT &&
+			    n < ARGS_SENT;
+	     at += strlen(argv[n++]) + 1)
+		argv[n] = c->cmdline + at; /* NUL-separated, the last too */
+	Lind__Control m = LIND__CONTROL__INIT;
+	m.kind = LIND__CONTROL__KIND__CAGE_EXECED;
+	m.cage_id = c->id;
+	m.n_argv = n;
+	m.argv = argv;
+	send_control(&m);
+}
+
 /* Sent before the reply: the relay has it when the cage asks. */
 void srv_send_fd(const struct cage *c, uint64_t tag, int fd)
 {
@@ -487,6 +512,40 @@ void srv_send_fd(const struct cage *c, uint64_t tag, int fd)
 	m.cage_id = c->id;
 	m.tag = tag;
 	send_control_fds(&m, &fd, 1);
+}
+
+/* CAGE_FDS (lind-trace -y attaching): the cage's open fds with what
+ * /proc/PID/fd shows for each, as many as one Control holds (the relay
+ * reads 8 KiB): a snapshot, a tracer learns the rest from the traffic. */
+static void on_cage_fds(const Lind__Control *q)
+{
+	enum { PATH_SHOWN = 256, BUDGET = 6144 };
+	struct cage *c = cage_find(q->cage_id);
+	Lind__Control m = LIND__CONTROL__INIT;
+	m.kind = LIND__CONTROL__KIND__CAGE_FDS_OK;
+	m.cage_id = q->cage_id;
+	m.tag = q->tag;
+	int nums[FD_MAX];
+	protobuf_c_boolean cloexec[FD_MAX];
+	char *paths[FD_MAX];
+	size_t used = 0;
+	for (int fd = 0; c && c->fds && fd < FD_MAX && used < BUDGET; fd++) {
+		struct ofd *o = fd_get_raw(c->fds, fd);
+		char path[PATH_SHOWN];
+		long n = o ? procfs_fd_path(srv.vfs, o, path, sizeof path) : -1;
+		if (n < 0 || !(paths[m.n_fd_nums] = strndup(path, (size_t)n)))
+			continue;
+		nums[m.n_fd_nums] = fd;
+		cloexec[m.n_fd_nums++] = c->fds->cloexec[fd];
+		used += (size_t)n + 8;
+	}
+	m.fd_nums = nums;
+	m.n_fd_paths = m.n_fd_cloexec = m.n_fd_nums;
+	m.fd_paths = paths;
+	m.fd_cloexec = cloexec;
+	send_control(&m);
+	for (size_t i = 0; i < m.n_fd_paths; i++)
+		free(paths[i]);
 }
 
 static void on_relay(struct ev_loop *loop, ev_io *w, int revents)
@@ -521,6 +580,8 @@ static void on_relay(struct ev_loop *loop, ev_io *w, int revents)
 		on_cage_new(m, fds, nfds);
 	} else if (m->kind == LIND__CONTROL__KIND__CAGE_GONE) {
 		on_cage_gone(m);
+	} else if (m->kind == LIND__CONTROL__KIND__CAGE_FDS) {
+		on_cage_fds(m);
 	} else {
 		send_error("unexpected Control kind", m->attach_id);
 	}

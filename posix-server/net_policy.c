@@ -3,11 +3,13 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cage.h"
 #include "net_policy.h"
 #include "protocol.h"
+#include "publish.h"
 
 #define PROT_SOCK 1024 /* Linux's ip_unprivileged_port_start */
 
@@ -94,10 +96,61 @@ static unsigned port_of(const struct sockaddr_storage *sa)
 	return ntohs(((const struct sockaddr_in *)sa)->sin_port);
 }
 
-long net_bind_addr(const struct cage *cg, struct sockaddr_storage *sa,
-		   socklen_t len, bool *wild)
+static void set_port(struct sockaddr_storage *sa, unsigned port)
 {
-	*wild = false;
+	if (sa->ss_family == AF_INET6)
+		((struct sockaddr_in6 *)sa)->sin6_port = htons((uint16_t)port);
+	else
+		((struct sockaddr_in *)sa)->sin_port = htons((uint16_t)port);
+}
+
+int net_publish_set(struct cage *cg, const struct lind_publish *p, size_t n)
+{
+	struct lind_publish *copy = NULL;
+	if (n && !(copy = malloc(n * sizeof *copy)))
+		return -ENOMEM;
+	if (n)
+		memcpy(copy, p, n * sizeof *copy);
+	free(cg->publish);
+	cg->publish = copy;
+	cg->npublish = (uint32_t)n;
+	return 0;
+}
+
+static const struct lind_publish *published(const struct cage *cg, bool udp,
+					    unsigned port)
+{
+	for (uint32_t i = 0; i < cg->npublish; i++)
+		if (cg->publish[i].cage_port == port && cg->publish[i].udp == udp)
+			return &cg->publish[i];
+	return NULL;
+}
+
+/* sa (the cage's, of its socket's family: AF_UNSPEC is AF_INET's) made
+ * p's ADDR:HOSTPORT.  An AF_INET6 socket takes ADDR as ::ffff:ADDR, or
+ * :: for 0.0.0.0 (both families unless the socket is IPV6_V6ONLY). */
+static void publish_addr(const struct lind_publish *p,
+			 struct sockaddr_storage *sa)
+{
+	if (sa->ss_family == AF_INET6) {
+		struct in6_addr *a = &((struct sockaddr_in6 *)sa)->sin6_addr;
+		memset(a, 0, sizeof *a);
+		if (p->addr) {
+			a->s6_addr[10] = a->s6_addr[11] = 0xff;
+			uint32_t be = htonl(p->addr);
+			memcpy(&a->s6_addr[12], &be, 4);
+		}
+	} else {
+		sa->ss_family = AF_INET;
+		((struct sockaddr_in *)sa)->sin_addr.s_addr = htonl(p->addr);
+	}
+	set_port(sa, p->host_port);
+}
+
+long net_bind_addr(const struct cage *cg, bool udp, struct sockaddr_storage *sa,
+		   socklen_t len, struct net_local *l)
+{
+	memset(l, 0, sizeof *l);
 	int k = classify((const struct sockaddr *)sa, len);
 	if (k == -EINVAL || k == -EAFNOSUPPORT)
 		return 0; /* the host refuses it, binding nothing */
@@ -106,19 +159,38 @@ long net_bind_addr(const struct cage *cg, struct sockaddr_storage *sa,
 		return -EACCES;
 	if (cg->net == LIND_NET_NONE)
 		return -EADDRNOTAVAIL;
+	if (k == 0 && cg->net != LIND_NET_HOST)
+		return -EADDRNOTAVAIL; /* not an address of lo */
+	const struct lind_publish *p = k ? published(cg, udp, port) : NULL;
+	if (p) {
+		l->asked = *sa;
+		l->addr = true;
+		l->port = (uint16_t)port;
+		publish_addr(p, sa);
+		return 0;
+	}
 	if (cg->net == LIND_NET_HOST || k == 1)
 		return 0;
-	if (k == 0)
-		return -EADDRNOTAVAIL; /* not an address of lo */
 	/* the wildcard: loopback on the host, the port kept */
 	int family = sa->ss_family == AF_INET6 ? AF_INET6 : AF_INET;
 	net_loopback(family, sa);
-	if (family == AF_INET6)
-		((struct sockaddr_in6 *)sa)->sin6_port = htons((uint16_t)port);
-	else
-		((struct sockaddr_in *)sa)->sin_port = htons((uint16_t)port);
-	*wild = true;
+	set_port(sa, port);
+	l->wild = true;
 	return 0;
+}
+
+void net_local_show(const struct net_local *l, struct sockaddr_storage *sa)
+{
+	if (l->wild)
+		net_wildcard(sa);
+	if (l->addr && sa->ss_family == AF_INET6)
+		((struct sockaddr_in6 *)sa)->sin6_addr =
+			((const struct sockaddr_in6 *)&l->asked)->sin6_addr;
+	else if (l->addr)
+		((struct sockaddr_in *)sa)->sin_addr =
+			((const struct sockaddr_in *)&l->asked)->sin_addr;
+	if (l->port)
+		set_port(sa, l->port);
 }
 
 bool net_bind_first(const struct cage *cg)

@@ -110,6 +110,22 @@ static struct ofd *end_new(struct pipe *p, const struct ofd_ops *ops,
 
 /* ---- data ------------------------------------------------------------- */
 
+/* A FIFO's node keeps Linux's times: a read moves atime (relatime), a
+ * write mtime and ctime.  In memory only: a pipe's traffic never costs a
+ * journal record (the node's times are kept at the next change of its
+ * own, or a snapshot). */
+static void fifo_times(struct ofd *o, bool wrote)
+{
+	struct inode *in = o->in;
+	if (!in || in->host)
+		return; /* pipe(): pipefs times are its creation's */
+	int64_t now = vfs_now();
+	if (wrote)
+		sys_touch(in, true);
+	else if (!(o->flags & O_NOATIME) && vfs_atime_due(in, now))
+		in->atime = now;
+}
+
 static long pipe_read(struct call *c, struct ofd *o, void *buf, size_t cap,
 		      const int64_t *pos)
 {
@@ -121,6 +137,7 @@ static long pipe_read(struct call *c, struct ofd *o, void *buf, size_t cap,
 	if (p->ring.len) {
 		size_t n = pipe_ring_read(&p->ring, buf, cap);
 		waitq_wake(&p->wq, POLLOUT);
+		fifo_times(o, false);
 		return (long)n;
 	}
 	if (!p->writers)
@@ -153,8 +170,10 @@ static long pipe_write(struct call *c, struct ofd *o, const void *buf,
 			return total ? (long)total : r;
 		n = (size_t)r;
 		total += n;
-		if (n)
+		if (n) {
 			waitq_wake(&p->rq, POLLIN);
+			fifo_times(o, true);
+		}
 	}
 	if (n == len || (o->flags & O_NONBLOCK))
 		return total ? (long)total : -EAGAIN;

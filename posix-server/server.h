@@ -143,6 +143,8 @@ int srv_hostname_set(const char *name, char *why, size_t cap);
 void srv_signal_cage(const struct cage *c, int sig);
 /* Tells the relay how c ended, for lind-trace's exit lines. */
 void srv_cage_exited(const struct cage *c);
+/* c's new argv (its cmdline), for the relay's --cage-cmd tracers. */
+void srv_cage_execed(const struct cage *c);
 
 /* loop.c: listen on rundir/server.sock (0 or -errno); close drops the relay
  * and every cage and removes the runtime files. */

@@ -118,6 +118,10 @@ long sock_park(struct call *c, struct sock *s, struct waitq *q,
 	       unsigned events, bool sending)
 {
 	int64_t t = sending ? s->sndtimeo : s->rcvtimeo;
+	if (t < 0) { /* a negative timeval: Linux's timeout 0, no wait */
+		c->expired = true;
+		return -EAGAIN;
+	}
 	c->hold = s->file;
 	long r = call_park(c, &q, 1, events, t ? t : -1);
 	return r == -ETIMEDOUT ? -EAGAIN : r;

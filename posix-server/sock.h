@@ -100,7 +100,7 @@ struct sock {
 	int type;        /* SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET */
 	int protocol;
 	int err;         /* SO_ERROR: a pending error, reported once */
-	int64_t rcvtimeo, sndtimeo; /* ns, 0: wait for ever */
+	int64_t rcvtimeo, sndtimeo; /* ns, 0: wait for ever, < 0: not at all */
 	int rcvbuf, sndbuf;         /* SO_RCVBUF, SO_SNDBUF (doubled) */
 	bool passcred, reuseaddr, reuseport, keepalive, broadcast, oobinline;
 	struct linger linger;

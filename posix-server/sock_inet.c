@@ -5,7 +5,9 @@
  * cage parks (sock_park: the socket's timeouts) on rq (accept, receive)
  * or wq (connect, send), and a libev watcher on the host socket, armed
  * while someone may wait, wakes them.  Every address a call names passes
- * net_policy.h first.  As Linux:
+ * net_policy.h first, and a bind may be made elsewhere on the host (the
+ * wildcard under loopback, a --publish port): the socket's net_local
+ * keeps what the cage sees of its own end.  As Linux:
  *   connect   EINPROGRESS/EALREADY: non-blocking, answered; blocking,
  *             parked until the host socket is writable, then asked again
  *             (its answer is the blocking connect's: 0 or the error);
@@ -45,7 +47,7 @@
 
 struct inet {
 	int fd; /* the host socket, O_NONBLOCK */
-	bool wild; /* bound to loopback for the cage's wildcard */
+	struct net_local local; /* what the cage sees of its own end */
 	struct waitq rq, wq;
 	ev_io rw, ww; /* active while someone may wait */
 };
@@ -188,6 +190,23 @@ static long inet_atmark(struct sock *s, int *at)
 
 /* ---- addresses ---------------------------------------------------------- */
 
+/* The host's bind for the cage's wildcard, which net_bind_addr made
+ * loopback's address (sa): an AF_INET6 socket binds the wildcard itself
+ * on device lo instead, so that it takes IPv4 connections too (as
+ * ::ffff:127.0.0.1), as Linux's dual-stack wildcard does, and still none
+ * from outside the host.  Loopback's address where the host refuses the
+ * device (unprivileged, before Linux 5.7). */
+static int bind_wild(int fd, const struct sockaddr_storage *sa, socklen_t len)
+{
+	if (sa->ss_family == AF_INET6 &&
+	    setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, "lo", 3) == 0) {
+		struct sockaddr_storage any = *sa;
+		net_wildcard(&any);
+		return bind(fd, (struct sockaddr *)&any, len);
+	}
+	return bind(fd, (const struct sockaddr *)sa, len);
+}
+
 /* Under a policy that forbids the wildcard, an unbound socket is bound to
  * loopback before the host would bind it to the wildcard itself. */
 static long bind_first(struct call *c, struct sock *s)
@@ -202,9 +221,9 @@ static long bind_first(struct call *c, struct sock *s)
 	if (((struct sockaddr_in *)&sa)->sin_port) /* same place in in6 */
 		return 0;
 	len = net_loopback(s->fam->family, &sa);
-	if (bind(in->fd, (struct sockaddr *)&sa, len) < 0)
+	if (bind_wild(in->fd, &sa, len) < 0)
 		return -errno;
-	in->wild = true;
+	in->local.wild = true;
 	return 0;
 }
 
@@ -212,15 +231,17 @@ static long inet_bind(struct call *c, struct sock *s, const void *addr,
 		      size_t len)
 {
 	struct sockaddr_storage sa;
-	bool wild;
+	struct net_local local;
 	memset(&sa, 0, sizeof sa);
 	memcpy(&sa, addr, len); /* the layer: at most LIND_MSG_NAME_MAX */
-	long r = net_bind_addr(c->cage, &sa, (socklen_t)len, &wild);
+	long r = net_bind_addr(c->cage, s->type == SOCK_DGRAM, &sa,
+			       (socklen_t)len, &local);
 	if (r < 0)
 		return r;
-	if (bind(in_of(s)->fd, (struct sockaddr *)&sa, (socklen_t)len) < 0)
+	if ((local.wild ? bind_wild(in_of(s)->fd, &sa, (socklen_t)len)
+		  : bind(in_of(s)->fd, (struct sockaddr *)&sa, (socklen_t)len)) < 0)
 		return -errno;
-	in_of(s)->wild = wild;
+	in_of(s)->local = local;
 	return 0;
 }
 
@@ -240,8 +261,8 @@ static long inet_getname(struct sock *s, void *addr, size_t *len, bool peer)
 	if ((peer ? getpeername(fd, (void *)&sa, &l)
 		  : getsockname(fd, (void *)&sa, &l)) < 0)
 		return -errno;
-	if (!peer && in_of(s)->wild)
-		net_wildcard(&sa);
+	if (!peer)
+		net_local_show(&in_of(s)->local, &sa);
 	memcpy(addr, &sa, l);
 	*len = l;
 	return 0;
@@ -260,6 +281,7 @@ static long inet_accept(struct call *c, struct sock *s, bool nonblock,
 	struct inet *in = inet_wrap(fd);
 	if (!in)
 		return -ENOMEM;
+	in->local.port = in_of(s)->local.port; /* a published port's */
 	long r = sock_wrap(c, s->fam, s->type, &inet_ops, in, out);
 	if (r < 0)
 		inet_release(&(struct sock){.priv = in});
@@ -404,13 +426,16 @@ static long inet_recvmsg(struct call *c, struct sock *s, struct sock_recv *m)
 	bool wait = !m->nonblock;
 	bool waitall = (m->flags & (MSG_WAITALL | MSG_OOB)) == MSG_WAITALL;
 	if (s->type == SOCK_STREAM && waitall && wait && !c->interrupted &&
-	    !c->expired && !all_there(s, m->cap))
-		return park(c, s, false);
+	    !c->expired && !all_there(s, m->cap)) {
+		long r = park(c, s, false);
+		if (r != -EAGAIN || !c->expired)
+			return r; /* else a timeout of 0: what is there */
+	}
 	long r = recv_host(s, m);
 	/* urgent data not there yet is EAGAIN, never a wait (tcp_recv_urg) */
-	if (r == -EAGAIN && wait && !(m->flags & MSG_OOB))
-		return park(c, s, false);
-	return r;
+	bool urgent = m->flags & MSG_OOB;
+	return r == -EAGAIN && wait && !c->expired && !urgent ? park(c, s, false)
+							       : r;
 }
 
 /* ---- options ------------------------------------------------------------ */
@@ -461,13 +486,24 @@ static long inet_setsockopt(struct call *c, struct sock *s, int level,
 
 /* val holds LIND_MSG_NAME_MAX bytes: a longer value (TCP_INFO) is cut
  * there, as Linux cuts it to a caller's room. */
+/* Linux's answer to an option not passed: ENOPROTOOPT, but AF_INET's
+ * ip_getsockopt answers a level that is neither SOL_SOCKET, IP's nor the
+ * socket's protocol's EOPNOTSUPP. */
+static long not_passed_get(const struct sock *s, int level)
+{
+	if (s->fam->family == AF_INET && level != SOL_SOCKET &&
+	    level != IPPROTO_IP && level != s->protocol)
+		return -EOPNOTSUPP;
+	return -ENOPROTOOPT;
+}
+
 static long inet_getsockopt(struct call *c, struct sock *s, int level,
 			    int name, void *val, size_t *len)
 {
 	(void)c;
 	socklen_t l = LIND_MSG_NAME_MAX;
 	if (!passed(level, name))
-		return -ENOPROTOOPT;
+		return not_passed_get(s, level);
 	if (getsockopt(in_of(s)->fd, level, name, val, &l) < 0)
 		return -errno;
 	*len = l;

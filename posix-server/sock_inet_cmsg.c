@@ -35,8 +35,8 @@
 static long source_ok(const struct cage *cg, struct sockaddr_storage *ss,
 		      socklen_t len, long err)
 {
-	bool wild;
-	long r = net_bind_addr(cg, ss, len, &wild);
+	struct net_local l; /* port 0: only the address is asked about */
+	long r = net_bind_addr(cg, true, ss, len, &l);
 	return r == -EADDRNOTAVAIL ? err : r;
 }
 

@@ -188,8 +188,8 @@ static size_t queued(const struct unix_sock *u)
 
 bool unix_full(const struct unix_sock *u, size_t len, const struct sock *by)
 {
-	if (u->type == SOCK_STREAM)
-		return queued(u) + MSG_COST >= (size_t)by->sndbuf;
+	if (u->type == SOCK_STREAM) /* Linux's sock_alloc_send_pskb */
+		return queued(u) >= (size_t)by->sndbuf;
 	return u->qlen > DGRAM_QLEN || queued(u) + len > (size_t)by->sndbuf;
 }
 
@@ -268,6 +268,17 @@ static long send_urgent(struct unix_sock *p, struct unix_sock *u,
 	return 1;
 }
 
+/* The most one message of a stream send holds, as Linux's
+ * unix_stream_sendmsg cuts its skbs: half of SO_SNDBUF less 64 (two in
+ * the pipe), at most a page's head and 32 KiB of fragments.  Each goes
+ * while the queue is under SO_SNDBUF, so a non-blocking send into an
+ * empty one takes what Linux's takes. */
+static size_t stream_chunk(const struct sock *s)
+{
+	size_t n = (size_t)s->sndbuf / 2 - 64, most = 4096 - 320 + 32768;
+	return n < most ? n : most;
+}
+
 /* c->progress: bytes earlier runs sent; descriptions go with the first. */
 static long stream_send(struct call *c, struct sock *s,
 			const struct sock_send *m)
@@ -286,8 +297,8 @@ static long stream_send(struct call *c, struct sock *s,
 	if (r < 0)
 		return r;
 	while (done < normal && !unix_full(p, 1, s)) {
-		size_t room = (size_t)s->sndbuf - queued(p) - MSG_COST;
-		size_t n = normal - done < room ? normal - done : room;
+		size_t n = normal - done < stream_chunk(s) ? normal - done
+							   : stream_chunk(s);
 		if (!enqueue(p, u, m->data + done, n, &scm)) {
 			r = -ENOMEM;
 			break;

@@ -1,10 +1,12 @@
 /* File data handlers beyond read and write: truncate, fallocate,
  * fadvise64, readahead, copy_file_range, sendfile.  Copies are done in
  * the server between data files, at most COPY_MAX bytes per call (a short
- * copy is legal; callers loop), so one call never holds the loop long. */
+ * copy is legal; callers loop), so one call never holds the loop long;
+ * sendfile to a pipe or socket moves what the other end takes now. */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <linux/falloc.h>
+#include <poll.h>
 #include <unistd.h>
 
 #include "ofd.h"
@@ -244,14 +246,75 @@ long srv_copy_file_range(struct call *c)
 	return r;
 }
 
-/* Between regular files only (a stream as either end: EINVAL, which
- * makes callers fall back to read and write). */
+/* sendfile's source offset is now ioff: its out-argument (set on every
+ * answer that is not an error), else the description's. */
+static void sendfile_moved(struct call *c, struct ofd *i, bool iset,
+			   uint64_t ioff)
+{
+	if (iset) {
+		int64_t ipos = (int64_t)ioff;
+		call_obj_out_set(c, 2, &ipos);
+	} else {
+		i->off = ioff;
+	}
+}
+
+/* sendfile to a pipe, socket or terminal: as one write of what the out
+ * end takes now (at most COPY_CHUNK), read from the file; a blocking out
+ * end with no room parks the call until it has some, and the call runs
+ * again from the start (nothing was taken). */
+static long sendfile_stream(struct call *c, struct ofd *i, struct ofd *o,
+			    bool iset, uint64_t ioff)
+{
+	static uint8_t buf[COPY_CHUNK];
+	uint64_t len = (uint64_t)c->a[3] < COPY_CHUNK ? (uint64_t)c->a[3]
+						       : COPY_CHUNK;
+	if (!o->ops->write)
+		return -EINVAL;
+	long r = len ? vfs_data_fd(srv.vfs, i->in) : 0;
+	ssize_t got = r > 0 ? pread((int)r, buf, len, (off_t)ioff) : 0;
+	if (r < 0 || got < 0)
+		return r < 0 ? r : -errno;
+	if (got == 0) { /* nothing asked, or the end of the file */
+		sendfile_moved(c, i, iset, ioff);
+		return 0;
+	}
+	int flags = o->flags;
+	o->flags |= O_NONBLOCK; /* never parks holding buf: we do, empty */
+	r = o->ops->write(c, o, buf, (size_t)got, NULL);
+	o->flags = flags;
+	if (r == -EAGAIN && !(flags & O_NONBLOCK) && o->ops->waitq) {
+		struct waitq *q = o->ops->waitq(o, POLLOUT);
+		c->hold = o;
+		return call_park(c, &q, 1, POLLOUT, -1);
+	}
+	if (r > 0) {
+		sys_file_accessed(i);
+		sendfile_moved(c, i, iset, ioff + (uint64_t)r);
+	}
+	return r;
+}
+
+/* From a regular file to a regular file (copied in the store), or to a
+ * pipe, socket or terminal (sendfile_stream); any other end: EINVAL. */
 long srv_sendfile(struct call *c)
 {
 	struct ofd *i, *o;
-	int64_t ipos;
+	int64_t ipos = 0;
 	bool iset = call_obj_in(c, 2, &ipos, sizeof ipos);
+	/* the access modes first, as Linux's do_sendfile */
+	i = fd_get(c->cage->fds, c->a[1]);
+	o = fd_get(c->cage->fds, c->a[0]);
+	if (!i || !ofd_readable(i) || !o || !ofd_writable(o))
+		return -EBADF;
 	long r = copy_ends(c, c->a[1], c->a[0], &i, &o);
+	if (r == -EINVAL && data_ofd(c, c->a[1], O_RDONLY, EINVAL, &i) == 0 &&
+	    !o->ops->seek) { /* a stream end */
+		if (iset && ipos < 0)
+			return -EINVAL;
+		return sendfile_stream(c, i, o, iset,
+				       iset ? (uint64_t)ipos : i->off);
+	}
 	if (r == -ESPIPE || r == -EISDIR)
 		r = -EINVAL;
 	if (r < 0)
@@ -259,19 +322,16 @@ long srv_sendfile(struct call *c)
 	if (iset && ipos < 0)
 		return -EINVAL;
 	uint64_t ioff = iset ? (uint64_t)ipos : i->off, ooff = o->off;
-	if ((uint64_t)c->a[3] == 0)
+	if ((uint64_t)c->a[3] == 0) {
+		sendfile_moved(c, i, iset, ioff);
 		return 0;
+	}
 	sys_remove_privs(&c->cage->cred, o->in); /* a write to it */
 	r = copy_data(i->in, &ioff, o->in, &ooff, (uint64_t)c->a[3]);
 	if (r < 0)
 		return r;
-	sys_file_accessed(i);
 	o->off = ooff;
-	if (iset) {
-		ipos = (int64_t)ioff;
-		call_obj_out_set(c, 2, &ipos);
-	} else {
-		i->off = ioff;
-	}
+	sys_file_accessed(i);
+	sendfile_moved(c, i, iset, ioff);
 	return r;
 }

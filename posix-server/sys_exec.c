@@ -62,5 +62,6 @@ long srv_lind_exec(struct call *c)
 	c->cage->sig_caught = 0;
 	c->cage->chld_flags = 0;
 	cred_exec(&c->cage->cred);
+	srv_cage_execed(c->cage);
 	return 0;
 }

@@ -177,14 +177,22 @@ static int64_t timespec_ns(const struct call *c, int i)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-/* The time left written back to timespec argument i (ppoll, select). */
-static void timespec_left(struct call *c, int i)
+/* The time left of a call that answered r: none once nothing came or the
+ * timeout expired (its time is up, as Linux says, even if the loop's
+ * timer fired a little before the deadline). */
+static int64_t time_left(const struct call *c, long r)
+{
+	int64_t left = c->progress && r > 0 ? (int64_t)c->progress - 1 - now_ns()
+					    : 0;
+	return c->expired || left < 0 ? 0 : left;
+}
+
+/* The time left written back to timespec argument i (ppoll, pselect6). */
+static void timespec_left(struct call *c, int i, long r)
 {
 	if (!call_obj_out(c, i))
 		return;
-	int64_t left = c->progress ? (int64_t)c->progress - 1 - now_ns() : 0;
-	if (left < 0)
-		left = 0;
+	int64_t left = time_left(c, r);
 	struct timespec ts = {left / 1000000000, left % 1000000000};
 	call_obj_out_set(c, i, &ts);
 }
@@ -200,7 +208,7 @@ long srv_ppoll(struct call *c)
 		return -EINVAL;
 	long r = do_poll(c, ns);
 	if (r >= 0 && r != SRV_PARKED)
-		timespec_left(c, 2);
+		timespec_left(c, 2, r);
 	return r;
 }
 
@@ -287,8 +295,7 @@ long srv_select(struct call *c)
 	}
 	long r = do_select(c, c->a[0], ns);
 	if (r >= 0 && r != SRV_PARKED) {
-		int64_t left = c->progress ? (int64_t)c->progress - 1 - now_ns() : 0;
-		left = left < 0 ? 0 : left;
+		int64_t left = time_left(c, r);
 		tv = (struct timeval){left / 1000000000, left % 1000000000 / 1000};
 		call_obj_out_set(c, 4, &tv);
 	}
@@ -303,6 +310,6 @@ long srv_pselect6(struct call *c)
 		return ns;
 	long r = do_select(c, c->a[0], ns);
 	if (r >= 0 && r != SRV_PARKED)
-		timespec_left(c, 4);
+		timespec_left(c, 4, r);
 	return r;
 }

@@ -402,7 +402,7 @@ static long opt_timeo(const void *val, size_t len, int64_t *ns)
 	if (tv.tv_usec < 0 || tv.tv_usec >= 1000000)
 		return -EDOM;
 	if (tv.tv_sec < 0)
-		*ns = -1; /* never waits */
+		*ns = -1; /* never waits: sock_park answers EAGAIN at once */
 	else
 		*ns = (int64_t)tv.tv_sec * 1000000000 + tv.tv_usec * 1000;
 	return 0;

@@ -16,6 +16,7 @@
 #include "lind.pb-c.h"
 #include "protocol.h"
 #include "syscall.h"
+#include "format_out.h"
 
 /* lind_format_event's: strace's -s 32, names only, latency in us */
 static const struct lind_fmt fmt_default = {.strsize = 32, .latency = 1};
@@ -66,17 +67,7 @@ const char *lind_errno_name(int err)
 	return errnames[err];
 }
 
-/* A growing line that never overflows: further output is dropped. */
-struct out {
-	char *b;
-	size_t cap, len;
-	const struct lind_fmt *f;
-	uint64_t cage; /* whose fds (-y) */
-};
-
-static void put(struct out *o, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static void put(struct out *o, const char *fmt, ...)
+void lind_put(struct lind_out *o, const char *fmt, ...)
 {
 	if (o->len + 1 >= o->cap)
 		return;
@@ -91,28 +82,23 @@ static void put(struct out *o, const char *fmt, ...)
 		o->len = o->cap - 1;
 }
 
-struct bit {
-	int64_t v;
-	const char *name;
-};
-
 /* "A|B|0x40" for the bits of v; "0" when none is set. */
-static void put_bits(struct out *o, int64_t v, const struct bit *bits)
+void lind_put_bits(struct lind_out *o, int64_t v, const struct lind_bit *bits)
 {
 	int first = 1;
 	for (; bits->name; bits++) {
 		if (bits->v && (v & bits->v) == bits->v) {
-			put(o, "%s%s", first ? "" : "|", bits->name);
+			lind_put(o, "%s%s", first ? "" : "|", bits->name);
 			v &= ~bits->v;
 			first = 0;
 		}
 	}
 	if (v || first)
-		put(o, first ? "%#llx" : "|%#llx", (unsigned long long)v);
+		lind_put(o, first ? "%#llx" : "|%#llx", (unsigned long long)v);
 }
 
 /* Linux x86-64 values, whatever the host headers define. */
-static const struct bit oflag_bits[] = {
+static const struct lind_bit oflag_bits[] = {
 	{0100, "O_CREAT"}, {0200, "O_EXCL"}, {0400, "O_NOCTTY"},
 	{01000, "O_TRUNC"}, {02000, "O_APPEND"}, {04000, "O_NONBLOCK"},
 	{020200000, "O_TMPFILE"}, {04010000, "O_SYNC"}, {010000, "O_DSYNC"},
@@ -122,25 +108,25 @@ static const struct bit oflag_bits[] = {
 	{010000000, "O_PATH"}, {0, NULL},
 };
 
-static const struct bit atflag_bits[] = {
+static const struct lind_bit atflag_bits[] = {
 	{0x100, "AT_SYMLINK_NOFOLLOW"}, {0x200, "AT_REMOVEDIR"},
 	{0x400, "AT_SYMLINK_FOLLOW"}, {0x800, "AT_NO_AUTOMOUNT"},
 	{0x1000, "AT_EMPTY_PATH"}, {0, NULL},
 };
 
-static const struct bit access_bits[] = {
+static const struct lind_bit access_bits[] = {
 	{4, "R_OK"}, {2, "W_OK"}, {1, "X_OK"}, {0, NULL},
 };
 
-static void put_oflags(struct out *o, int64_t v)
+static void put_oflags(struct lind_out *o, int64_t v)
 {
 	static const char *const acc[] = {"O_RDONLY", "O_WRONLY", "O_RDWR",
 					   "O_ACCMODE"};
-	put(o, "%s", acc[v & 3]);
+	lind_put(o, "%s", acc[v & 3]);
 	v &= ~(int64_t)3;
 	if (v) {
-		put(o, "|");
-		put_bits(o, v, oflag_bits);
+		lind_put(o, "|");
+		lind_put_bits(o, v, oflag_bits);
 	}
 }
 
@@ -185,12 +171,12 @@ static const char *ioctl_name(int64_t v)
 }
 
 /* "3", or with -y "3</tmp/x>" when the path is known. */
-static void put_fd(struct out *o, int fd)
+static void put_fd(struct lind_out *o, int fd)
 {
 	const char *path = o->f->fd_path && fd >= 0
 				   ? o->f->fd_path(o->f->fd_ctx, o->cage, fd)
 				   : NULL;
-	put(o, path ? "%d<%s>" : "%d", fd, path);
+	lind_put(o, path ? "%d<%s>" : "%d", fd, path);
 }
 
 /* Calls whose result is a new fd (-y shows its path after it). */
@@ -207,7 +193,7 @@ static int returns_fd(const struct Lind__TraceEvent *ev)
 	}
 }
 
-static void put_arg(struct out *o, int kind, int64_t v)
+static void put_arg(struct lind_out *o, int kind, int64_t v)
 {
 	static const char *const whence[] = {"SEEK_SET", "SEEK_CUR", "SEEK_END",
 					     "SEEK_DATA", "SEEK_HOLE"};
@@ -217,12 +203,12 @@ static void put_arg(struct out *o, int kind, int64_t v)
 		put_oflags(o, v);
 		break;
 	case LK_MODE:
-		put(o, "%#03llo", (unsigned long long)v & 07777777);
+		lind_put(o, "%#03llo", (unsigned long long)v & 07777777);
 		break;
 	case LK_ATFD:
 		/* the kernel reads fds as int: upper register bits are noise */
 		if ((int32_t)v == -100)
-			put(o, "AT_FDCWD");
+			lind_put(o, "AT_FDCWD");
 		else
 			put_fd(o, (int32_t)v);
 		break;
@@ -231,30 +217,30 @@ static void put_arg(struct out *o, int kind, int64_t v)
 		break;
 	case LK_WHENCE:
 		if (v >= 0 && v <= 4)
-			put(o, "%s", whence[v]);
+			lind_put(o, "%s", whence[v]);
 		else
-			put(o, "%lld", (long long)v);
+			lind_put(o, "%lld", (long long)v);
 		break;
 	case LK_ATFLAGS:
-		put_bits(o, v, atflag_bits);
+		lind_put_bits(o, v, atflag_bits);
 		break;
 	case LK_FCNTL:
 		if ((name = fcntl_name(v)))
-			put(o, "%s", name);
+			lind_put(o, "%s", name);
 		else
-			put(o, "%lld", (long long)v);
+			lind_put(o, "%lld", (long long)v);
 		break;
 	case LK_IOCTL:
 		if ((name = ioctl_name(v)))
-			put(o, "%s", name);
+			lind_put(o, "%s", name);
 		else
-			put(o, "%#llx", (unsigned long long)v);
+			lind_put(o, "%#llx", (unsigned long long)v);
 		break;
 	case LK_PTR:
-		put(o, "%#llx", (unsigned long long)v);
+		lind_put(o, "%#llx", (unsigned long long)v);
 		break;
 	default:
-		put(o, "%lld", (long long)v);
+		lind_put(o, "%lld", (long long)v);
 		break;
 	}
 }
@@ -263,52 +249,52 @@ void lind_format_arg(char *buf, size_t cap, int kind, int64_t v)
 {
 	if (!cap)
 		return;
-	struct out o = {buf, cap, 0, &fmt_default, 0};
+	struct lind_out o = {buf, cap, 0, &fmt_default, 0};
 	buf[0] = '\0';
 	put_arg(&o, kind, v);
 }
 
 /* "bytes" escaped as strace does; "..." after the quote when more. */
-static void put_str(struct out *o, const uint8_t *p, size_t n, int more)
+void lind_put_str(struct lind_out *o, const uint8_t *p, size_t n, int more)
 {
-	put(o, "\"");
+	lind_put(o, "\"");
 	for (size_t i = 0; i < n; i++) {
 		uint8_t c = p[i];
 		switch (o->f->hex == 2 ? -1 : c) {
-		case '\n': put(o, "\\n"); break;
-		case '\t': put(o, "\\t"); break;
-		case '\r': put(o, "\\r"); break;
-		case '\v': put(o, "\\v"); break;
-		case '\f': put(o, "\\f"); break;
-		case '\\': put(o, "\\\\"); break;
-		case '"': put(o, "\\\""); break;
+		case '\n': lind_put(o, "\\n"); break;
+		case '\t': lind_put(o, "\\t"); break;
+		case '\r': lind_put(o, "\\r"); break;
+		case '\v': lind_put(o, "\\v"); break;
+		case '\f': lind_put(o, "\\f"); break;
+		case '\\': lind_put(o, "\\\\"); break;
+		case '"': lind_put(o, "\\\""); break;
 		default:
 			if (o->f->hex == 2 || (o->f->hex && (c < 0x20 || c >= 0x7f)))
-				put(o, "\\x%02x", c);
+				lind_put(o, "\\x%02x", c);
 			else if (c >= 0x20 && c < 0x7f)
-				put(o, "%c", c);
+				lind_put(o, "%c", c);
 			else if (i + 1 < n && p[i + 1] >= '0' && p[i + 1] <= '7')
-				put(o, "\\%03o", c); /* a digit follows: full width */
+				lind_put(o, "\\%03o", c); /* a digit follows: full width */
 			else
-				put(o, "\\%o", c);
+				lind_put(o, "\\%o", c);
 		}
 	}
-	put(o, more ? "\"..." : "\"");
+	lind_put(o, more ? "\"..." : "\"");
 }
 
 /* A buffer whose real length is total, of which d carries a prefix. */
-static void put_buf(struct out *o, const ProtobufCBinaryData *d, int64_t total)
+void lind_put_buf(struct lind_out *o, const ProtobufCBinaryData *d, int64_t total)
 {
 	size_t n = d->len < o->f->strsize ? d->len : o->f->strsize;
 	if (total >= 0 && (uint64_t)total < n)
 		n = (size_t)total;
-	put_str(o, d->data, n, total > (int64_t)n || d->len > n);
+	lind_put_str(o, d->data, n, total > (int64_t)n || d->len > n);
 }
 
-static void put_stat(struct out *o, const ProtobufCBinaryData *d)
+static void put_stat(struct lind_out *o, const ProtobufCBinaryData *d)
 {
 	if (d->len < 28) {
-		put(o, "{...}");
+		lind_put(o, "{...}");
 		return;
 	}
 	uint32_t mode;
@@ -319,17 +305,17 @@ static void put_stat(struct out *o, const ProtobufCBinaryData *d)
 		[12] = "S_IFSOCK"};
 	const char *t = types[(mode >> 12) & 15];
 	if (t)
-		put(o, "{st_mode=%s|0%03o, ...}", t, mode & 07777);
+		lind_put(o, "{st_mode=%s|0%03o, ...}", t, mode & 07777);
 	else
-		put(o, "{st_mode=0%o, ...}", mode);
+		lind_put(o, "{st_mode=0%o, ...}", mode);
 }
 
 /* linux_dirent64 entries wholly inside the prefix. */
-static void put_dirents(struct out *o, const ProtobufCBinaryData *d,
+static void put_dirents(struct lind_out *o, const ProtobufCBinaryData *d,
 			int64_t total)
 {
 	size_t off = 0;
-	put(o, "[");
+	lind_put(o, "[");
 	while (off + 19 < d->len) {
 		uint16_t reclen;
 		memcpy(&reclen, d->data + off + 16, 2);
@@ -337,193 +323,91 @@ static void put_dirents(struct out *o, const ProtobufCBinaryData *d,
 			break;
 		const uint8_t *name = d->data + off + 19;
 		size_t n = strnlen((const char *)name, reclen - 19);
-		put(o, "%s{d_name=", off ? ", " : "");
-		put_str(o, name, n, 0);
-		put(o, "}");
+		lind_put(o, "%s{d_name=", off ? ", " : "");
+		lind_put_str(o, name, n, 0);
+		lind_put(o, "}");
 		off += reclen;
 	}
-	put(o, (int64_t)off < total ? "%s...]" : "]", off ? ", " : "");
-}
-
-/* Structs by the call and argument that carry them (Linux x86-64
- * layouts); any other struct shows as {...}. */
-static int64_t i64_at(const ProtobufCBinaryData *d, size_t off)
-{
-	int64_t v;
-	memcpy(&v, d->data + off, 8);
-	return v;
-}
-
-static int32_t i32_at(const ProtobufCBinaryData *d, size_t off)
-{
-	int32_t v;
-	memcpy(&v, d->data + off, 4);
-	return v;
+	lind_put(o, (int64_t)off < total ? "%s...]" : "]", off ? ", " : "");
 }
 
 /* wait4's status, as strace: [{WIFEXITED(s) && WEXITSTATUS(s) == 0}] */
-static void put_status(struct out *o, int st)
+static void put_status(struct lind_out *o, int st)
 {
 	if (WIFEXITED(st)) {
-		put(o, "[{WIFEXITED(s) && WEXITSTATUS(s) == %d}]", WEXITSTATUS(st));
+		lind_put(o, "[{WIFEXITED(s) && WEXITSTATUS(s) == %d}]", WEXITSTATUS(st));
 		return;
 	}
 	const char *name = WIFSIGNALED(st) ? sigabbrev_np(WTERMSIG(st)) : NULL;
 	if (name)
-		put(o, "[{WIFSIGNALED(s) && WTERMSIG(s) == SIG%s%s}]", name,
+		lind_put(o, "[{WIFSIGNALED(s) && WTERMSIG(s) == SIG%s%s}]", name,
 		    WCOREDUMP(st) ? " && WCOREDUMP(s)" : "");
 	else
-		put(o, "[%#x]", (unsigned)st);
+		lind_put(o, "[%#x]", (unsigned)st);
 }
 
-static void put_limit(struct out *o, int64_t v)
+static void put_limit(struct lind_out *o, int64_t v)
 {
 	if (v == -1)
-		put(o, "RLIM64_INFINITY");
+		lind_put(o, "RLIM64_INFINITY");
 	else
-		put(o, "%lld", (long long)v);
+		lind_put(o, "%lld", (long long)v);
 }
 
 /* timespec (ns) or timeval (us) pairs: utimensat's UTIME_NOW/OMIT. */
-static void put_times(struct out *o, const ProtobufCBinaryData *d, int ns)
+static void put_times(struct lind_out *o, const ProtobufCBinaryData *d, int ns)
 {
-	put(o, "[");
+	lind_put(o, "[");
 	for (size_t k = 0; k < 2; k++) {
-		int64_t sec = i64_at(d, 16 * k), frac = i64_at(d, 16 * k + 8);
-		put(o, k ? ", " : "");
+		int64_t sec = lind_i64_at(d, 16 * k), frac = lind_i64_at(d, 16 * k + 8);
+		lind_put(o, k ? ", " : "");
 		if (ns && frac == (1 << 30) - 1)
-			put(o, "UTIME_NOW");
+			lind_put(o, "UTIME_NOW");
 		else if (ns && frac == (1 << 30) - 2)
-			put(o, "UTIME_OMIT");
+			lind_put(o, "UTIME_OMIT");
 		else
-			put(o, ns ? "{tv_sec=%lld, tv_nsec=%lld}"
+			lind_put(o, ns ? "{tv_sec=%lld, tv_nsec=%lld}"
 				  : "{tv_sec=%lld, tv_usec=%lld}",
 			    (long long)sec, (long long)frac);
 	}
-	put(o, "]");
+	lind_put(o, "]");
 }
 
-static uint16_t u16_at(const ProtobufCBinaryData *d, size_t off)
-{
-	uint16_t v;
-	memcpy(&v, d->data + off, 2);
-	return v;
-}
-
-/* A socket address, as strace shows it (Linux x86-64 layouts); the trace
- * carries a prefix of it, so a cut one ends in "...". */
-static void put_sockaddr(struct out *o, const ProtobufCBinaryData *d)
-{
-	char a[INET6_ADDRSTRLEN];
-	int fam = d->len >= 2 ? u16_at(d, 0) : -1;
-	if (fam == AF_UNIX && d->len > 2) {
-		int abstract = d->data[2] == 0;
-		put(o, "{sa_family=AF_UNIX, sun_path=%s", abstract ? "@" : "");
-		if (abstract)
-			put_str(o, d->data + 3, d->len - 3, 0);
-		else
-			put_str(o, d->data + 2, strnlen((const char *)d->data + 2,
-							d->len - 2), 0);
-		put(o, "}");
-	} else if (fam == AF_UNIX) {
-		put(o, "{sa_family=AF_UNIX}");
-	} else if (fam == AF_INET && d->len >= 8) {
-		inet_ntop(AF_INET, d->data + 4, a, sizeof a);
-		put(o, "{sa_family=AF_INET, sin_port=htons(%u), sin_addr=inet_addr(\"%s\")}",
-		    ntohs(u16_at(d, 2)), a);
-	} else if (fam == AF_INET6 && d->len >= 24) {
-		inet_ntop(AF_INET6, d->data + 8, a, sizeof a);
-		put(o, "{sa_family=AF_INET6, sin6_port=htons(%u), "
-		       "sin6_flowinfo=htonl(%u), inet_pton(AF_INET6, \"%s\", "
-		       "&sin6_addr)%s}", ntohs(u16_at(d, 2)),
-		    ntohl((uint32_t)i32_at(d, 4)), a,
-		    d->len >= 28 ? "" : ", ...");
-	} else if (fam == AF_NETLINK && d->len >= 12) {
-		put(o, "{sa_family=AF_NETLINK, nl_pid=%d, nl_groups=%08x}",
-		    i32_at(d, 4), (unsigned)i32_at(d, 8));
-	} else if (fam >= 0) {
-		put(o, "{sa_family=%d, ...}", fam);
-	} else {
-		put(o, "{...}");
-	}
-}
-
-/* The arguments that are socket addresses: bind's, connect's, sendto's
- * destination, and what accept, getsockname, getpeername and recvfrom
- * write. */
-static int is_sockaddr(uint32_t nr, int i)
-{
-	switch (nr) {
-	case LIND_SYS_bind:
-	case LIND_SYS_connect:
-	case LIND_SYS_accept:
-	case LIND_SYS_accept4:
-	case LIND_SYS_getsockname:
-	case LIND_SYS_getpeername:
-		return i == 1;
-	case LIND_SYS_sendto:
-	case LIND_SYS_recvfrom:
-		return i == 4;
-	default:
-		return 0;
-	}
-}
-
-static const struct bit poll_bits[] = {
-	{0x1, "POLLIN"}, {0x2, "POLLPRI"}, {0x4, "POLLOUT"}, {0x8, "POLLERR"},
-	{0x10, "POLLHUP"}, {0x20, "POLLNVAL"}, {0x40, "POLLRDNORM"},
-	{0x80, "POLLRDBAND"}, {0x100, "POLLWRNORM"}, {0x200, "POLLWRBAND"},
-	{0x2000, "POLLRDHUP"}, {0, NULL},
-};
-
-/* poll's pollfd array as sent: [{fd=3, events=POLLIN}, ...] (the trace
- * carries a prefix of it: the first entries). */
-static void put_pollfds(struct out *o, const ProtobufCBinaryData *d,
-			int64_t count)
-{
-	put(o, "[");
-	size_t off = 0;
-	for (; off + 8 <= d->len; off += 8) {
-		put(o, "%s{fd=%d, events=", off ? ", " : "", i32_at(d, off));
-		put_bits(o, u16_at(d, off + 4), poll_bits);
-		put(o, "}");
-	}
-	put(o, (int64_t)(off / 8) < count ? "%s...]" : "]", off ? ", " : "");
-}
-
-static void put_obj(struct out *o, uint32_t nr, int i,
+/* Structs by the call and argument that carry them (Linux x86-64
+ * layouts); any other struct shows as {...}. */
+static void put_obj(struct lind_out *o, uint32_t nr, int i,
 		    const ProtobufCBinaryData *d)
 {
 	size_t n = d ? d->len : 0;
 	if ((nr == LIND_SYS_pipe || nr == LIND_SYS_pipe2) && n >= 8)
-		put(o, "[%d, %d]", i32_at(d, 0), i32_at(d, 4));
+		lind_put(o, "[%d, %d]", lind_i32_at(d, 0), lind_i32_at(d, 4));
 	else if (nr == LIND_SYS_wait4 && i == 1 && n >= 4)
-		put_status(o, i32_at(d, 0));
+		put_status(o, lind_i32_at(d, 0));
 	else if ((nr == LIND_SYS_getresuid || nr == LIND_SYS_getresgid) && n >= 4)
-		put(o, "[%u]", (unsigned)i32_at(d, 0));
+		lind_put(o, "[%u]", (unsigned)lind_i32_at(d, 0));
 	else if ((nr == LIND_SYS_sendfile || nr == LIND_SYS_copy_file_range) &&
 		 n >= 8)
-		put(o, "[%lld]", (long long)i64_at(d, 0));
+		lind_put(o, "[%lld]", (long long)lind_i64_at(d, 0));
 	else if ((nr == LIND_SYS_getrlimit || nr == LIND_SYS_setrlimit ||
 		  nr == LIND_SYS_prlimit64) && n >= 16) {
-		put(o, "{rlim_cur=");
-		put_limit(o, i64_at(d, 0));
-		put(o, ", rlim_max=");
-		put_limit(o, i64_at(d, 8));
-		put(o, "}");
+		lind_put(o, "{rlim_cur=");
+		put_limit(o, lind_i64_at(d, 0));
+		lind_put(o, ", rlim_max=");
+		put_limit(o, lind_i64_at(d, 8));
+		lind_put(o, "}");
 	} else if ((nr == LIND_SYS_utimensat || nr == LIND_SYS_utimes) && n >= 32)
 		put_times(o, d, nr == LIND_SYS_utimensat);
 	else if (nr == LIND_SYS_utime && n >= 16)
-		put(o, "{actime=%lld, modtime=%lld}", (long long)i64_at(d, 0),
-		    (long long)i64_at(d, 8));
+		lind_put(o, "{actime=%lld, modtime=%lld}", (long long)lind_i64_at(d, 0),
+		    (long long)lind_i64_at(d, 8));
 	else if ((nr == LIND_SYS_getrusage || (nr == LIND_SYS_wait4 && i == 3) ||
 		  (nr == LIND_SYS_waitid && i == 4)) && n >= 32)
-		put(o, "{ru_utime={tv_sec=%lld, tv_usec=%lld}, ru_stime={tv_sec="
-		       "%lld, tv_usec=%lld}, ...}", (long long)i64_at(d, 0),
-		    (long long)i64_at(d, 8), (long long)i64_at(d, 16),
-		    (long long)i64_at(d, 24));
+		lind_put(o, "{ru_utime={tv_sec=%lld, tv_usec=%lld}, ru_stime={tv_sec="
+		       "%lld, tv_usec=%lld}, ...}", (long long)lind_i64_at(d, 0),
+		    (long long)lind_i64_at(d, 8), (long long)lind_i64_at(d, 16),
+		    (long long)lind_i64_at(d, 24));
 	else
-		put(o, d ? "{...}" : "...");
+		lind_put(o, d ? "{...}" : "...");
 }
 
 struct cursor {
@@ -546,12 +430,69 @@ static const ProtobufCBinaryData *next_out(struct cursor *c)
 	return c->ev->result >= 0 ? d : NULL;
 }
 
+/* where the relay cut each buffer: a buffer this long may have been more */
+static size_t data_cap(const struct Lind__TraceEvent *ev)
+{
+	return ev->data_cap ? ev->data_cap : LIND_TRACE_DATA;
+}
+
 static int64_t arg_of(const struct Lind__TraceEvent *ev, size_t i)
 {
 	return i < ev->n_args ? ev->args[i] : 0;
 }
 
-static void put_call_arg(struct out *o, struct cursor *c,
+static const struct lind_bit sa_flag_bits[] = {
+	{0x1, "SA_NOCLDSTOP"}, {0x2, "SA_NOCLDWAIT"}, {0x4, "SA_SIGINFO"},
+	{0x04000000, "SA_RESTORER"}, {0x08000000, "SA_ONSTACK"},
+	{0x10000000, "SA_RESTART"}, {0x40000000, "SA_NODEFER"},
+	{(int64_t)0x80000000u, "SA_RESETHAND"}, {0, NULL},
+};
+
+static void put_signo(struct lind_out *o, int64_t v)
+{
+	const char *name = v > 0 && v < 65 ? sigabbrev_np((int)v) : NULL;
+	name ? lind_put(o, "SIG%s", name) : lind_put(o, "%lld", (long long)v);
+}
+
+/* Integers whose meaning depends on the call: signals, send/recv flags,
+ * lind_sigaction's action (signal, 0 SIG_DFL / 1 SIG_IGN / 2 a handler,
+ * sa_flags).  0: not one of them. */
+static int put_int_of_call(struct lind_out *o, uint32_t nr, int i, int64_t v)
+{
+	switch (nr) {
+	case LIND_SYS_kill:
+	case LIND_SYS_tgkill:
+		if (i != (nr == LIND_SYS_kill ? 1 : 2))
+			return 0;
+		put_signo(o, v);
+		return 1;
+	case LIND_SYS_lind_sigaction: /* arguments 1 and 2 make one struct */
+		if (i == 0) {
+			put_signo(o, v);
+		} else if (i == 1) {
+			lind_put(o, "{sa_handler=%s", v == 0   ? "SIG_DFL"
+						      : v == 1 ? "SIG_IGN"
+							       : "HANDLER");
+		} else {
+			lind_put(o, "sa_flags=");
+			lind_put_bits(o, v, sa_flag_bits);
+			lind_put(o, "}");
+		}
+		return 1;
+	case LIND_SYS_sendto:
+	case LIND_SYS_recvfrom:
+	case LIND_SYS_sendmsg:
+	case LIND_SYS_recvmsg:
+		if (i != (nr == LIND_SYS_sendto || nr == LIND_SYS_recvfrom ? 3 : 2))
+			return 0;
+		lind_put_msg_flags(o, v);
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+static void put_call_arg(struct lind_out *o, struct cursor *c,
 			 const struct lind_syscall *row, int i)
 {
 	const struct Lind__TraceEvent *ev = c->ev;
@@ -564,74 +505,73 @@ static void put_call_arg(struct out *o, struct cursor *c,
 	switch (a->kind) {
 	case LK_PATH:
 		if (in)
-			put_str(o, in->data, in->len, in->len >= LIND_TRACE_DATA);
+			lind_put_str(o, in->data, in->len, in->len >= data_cap(ev));
 		else
-			put(o, "NULL");
+			lind_put(o, "NULL");
 		return;
 	case LK_IN:
 	case LK_IOV_IN:
-		if (in && is_sockaddr(row->nr, i)) {
-			put_sockaddr(o, in);
+		if (in && lind_is_sockaddr(row->nr, i)) {
+			lind_put_sockaddr(o, in);
 			return;
 		}
 		if (a->kind == LK_IOV_IN)
-			put(o, "[");
+			lind_put(o, "[");
 		if (in)
-			put_buf(o, in, a->kind == LK_IN ? arg_of(ev, a->len) *
+			lind_put_buf(o, in, a->kind == LK_IN ? arg_of(ev, a->len) *
 					   (int64_t)lind_arg_elem(a) : v);
 		else
-			put(o, "...");
+			lind_put(o, "...");
 		if (a->kind == LK_IOV_IN)
-			put(o, "]");
+			lind_put(o, "]");
 		return;
 	case LK_OUT:
 	case LK_IOV_OUT:
 		if (a->kind == LK_IOV_OUT)
-			put(o, "[");
+			lind_put(o, "[");
 		if (!d)
-			put(o, "...");
+			lind_put(o, "...");
 		else if (row->nr == LIND_SYS_getcwd)
-			put_str(o, d->data, strnlen((const char *)d->data, d->len),
+			lind_put_str(o, d->data, strnlen((const char *)d->data, d->len),
 				0);
 		else if (row->nr == LIND_SYS_getdents64)
 			put_dirents(o, d, ev->result);
 		else
-			put_buf(o, d, ev->result * (int64_t)lind_arg_elem(a));
+			lind_put_buf(o, d, ev->result * (int64_t)lind_arg_elem(a));
 		if (a->kind == LK_IOV_OUT)
-			put(o, "]");
+			lind_put(o, "]");
 		return;
 	case LK_IO: /* an array of structs */
 		if (in && (row->nr == LIND_SYS_poll || row->nr == LIND_SYS_ppoll))
-			put_pollfds(o, in, arg_of(ev, a->len));
+			lind_put_pollfds(o, in, arg_of(ev, a->len));
 		else
-			put(o, in ? "[...]" : "NULL");
+			lind_put(o, in ? "[...]" : "NULL");
 		return;
 	case LK_STAT:
 		if (d)
 			put_stat(o, d);
 		else
-			put(o, "...");
+			lind_put(o, "...");
 		return;
 	case LK_OUTL: /* an address or option's value: the bytes that came */
-		if (d && is_sockaddr(row->nr, i))
-			put_sockaddr(o, d);
+		if (d && lind_is_sockaddr(row->nr, i))
+			lind_put_sockaddr(o, d);
 		else if (d)
-			put_buf(o, d, (int64_t)d->len);
+			lind_put_buf(o, d, (int64_t)d->len);
 		else
-			put(o, v ? "..." : "NULL");
+			lind_put(o, v ? "..." : "NULL");
 		return;
 	case LK_MSG_IN:
-	case LK_MSG_OUT: {
-		struct lind_msg_sizes z = lind_msg_sizes(v);
-		put(o, "{name %u, control %u, data %u%s}", z.name, z.ctl,
-		    z.data, z.cut ? " (cut)" : "");
+		lind_put_msghdr(o, in, v, 0, ev->result);
 		return;
-	}
+	case LK_MSG_OUT:
+		lind_put_msghdr(o, d, v, 1, ev->result);
+		return;
 	case LK_OBJ_IN:
 	case LK_OBJ_OUT:
 	case LK_OBJ_IO:
 		if (!v)
-			put(o, "NULL");
+			lind_put(o, "NULL");
 		else /* what came back, else what was sent */
 			put_obj(o, row->nr, i, d ? d : a->kind == LK_OBJ_OUT ? NULL : in);
 		return;
@@ -639,27 +579,29 @@ static void put_call_arg(struct out *o, struct cursor *c,
 		if (s->number)
 			break; /* a number (fcntl): below */
 		/* an in-struct shows what was sent, an out-one what came */
-		put(o, (s->dir & LIND_DIR_IN ? in : d) ? "{...}" : "...");
+		lind_put(o, (s->dir & LIND_DIR_IN ? in : d) ? "{...}" : "...");
 		return;
 	default:
 		break;
 	}
-	/* plain integers, a few decoded by their neighbours */
+	/* plain integers, a few decoded by their call */
+	if (put_int_of_call(o, row->nr, i, v))
+		return;
 	if (row->nr == LIND_SYS_fcntl && i == 2 && arg_of(ev, 1) == 4)
 		put_oflags(o, v);
 	else if (row->nr == LIND_SYS_fcntl && i == 2 && arg_of(ev, 1) == 2 &&
 		 v == 1)
-		put(o, "FD_CLOEXEC");
+		lind_put(o, "FD_CLOEXEC");
 	else if ((row->nr == LIND_SYS_access && i == 1) ||
 		 ((row->nr == LIND_SYS_faccessat ||
 		   row->nr == LIND_SYS_faccessat2) && i == 2))
-		v ? put_bits(o, v, access_bits) : put(o, "F_OK");
+		v ? lind_put_bits(o, v, access_bits) : lind_put(o, "F_OK");
 	else if (row->nr == LIND_SYS_faccessat2 && a->kind == LK_ATFLAGS &&
 		 (v & 0x200)) {
-		put(o, "AT_EACCESS");
+		lind_put(o, "AT_EACCESS");
 		if (v & ~0x200) {
-			put(o, "|");
-			put_bits(o, v & ~0x200, atflag_bits);
+			lind_put(o, "|");
+			lind_put_bits(o, v & ~0x200, atflag_bits);
 		}
 	} else
 		put_arg(o, a->kind, v);
@@ -668,45 +610,45 @@ static void put_call_arg(struct out *o, struct cursor *c,
 /* A call without a row (unserved), or one the client refused (its
  * arguments came without their data): its name and its arguments in hex.
  * A number Linux does not have is syscall_N. */
-static void put_raw_call(struct out *o, const struct Lind__TraceEvent *ev)
+static void put_raw_call(struct lind_out *o, const struct Lind__TraceEvent *ev)
 {
 	const struct lind_sysname *s = lind_sysname(ev->nr);
 	size_t n;
 	if (s) {
 		n = s->nargs;
-		put(o, "%s(", s->name);
+		lind_put(o, "%s(", s->name);
 	} else {
 		n = ev->n_args < 6 ? ev->n_args : 6;
 		while (n && !ev->args[n - 1])
 			n--; /* unknown call: trailing zero arguments say nothing */
-		put(o, "syscall_%u(", ev->nr);
+		lind_put(o, "syscall_%u(", ev->nr);
 	}
 	for (size_t i = 0; i < n; i++)
-		put(o, "%s0x%llx", i ? ", " : "",
+		lind_put(o, "%s0x%llx", i ? ", " : "",
 		    (unsigned long long)arg_of(ev, i));
 }
 
 /* lind_exec's in-data: the path execve was given, then the new argv,
- * NUL-separated, cut to LIND_TRACE_DATA bytes: execve("PATH", [ARGV]). */
-static void put_exec(struct out *o, const struct Lind__TraceEvent *ev)
+ * NUL-separated, cut by the relay: execve("PATH", [ARGV]). */
+static void put_exec(struct lind_out *o, const struct Lind__TraceEvent *ev)
 {
 	const uint8_t *p = ev->n_data ? ev->data[0].data : NULL;
 	size_t n = ev->n_data ? ev->data[0].len : 0;
-	int cut = n >= LIND_TRACE_DATA;
-	put(o, "execve(");
+	int cut = n >= data_cap(ev);
+	lind_put(o, "execve(");
 	for (size_t i = 0, k = 0; i < n; k++) {
 		const uint8_t *z = memchr(p + i, 0, n - i);
 		size_t len = z ? (size_t)(z - (p + i)) : n - i;
-		put(o, k == 0 ? "" : k == 1 ? ", [" : ", ");
-		put_str(o, p + i, len, !z && cut);
+		lind_put(o, k == 0 ? "" : k == 1 ? ", [" : ", ");
+		lind_put_str(o, p + i, len, !z && cut);
 		i += len + 1;
 		if (k == 0 && i >= n)
-			put(o, ", [");
+			lind_put(o, ", [");
 	}
-	put(o, n ? "]" : "...");
+	lind_put(o, n ? "]" : "...");
 }
 
-static void put_call(struct out *o, const struct Lind__TraceEvent *ev)
+static void put_call(struct lind_out *o, const struct Lind__TraceEvent *ev)
 {
 	const struct lind_syscall *row = lind_syscall_row(ev->nr);
 	const char *refused = ev->refused ? ev->refused : "";
@@ -722,7 +664,7 @@ static void put_call(struct out *o, const struct Lind__TraceEvent *ev)
 		if ((row->nr == LIND_SYS_open || row->nr == LIND_SYS_openat) &&
 		    !(arg_of(ev, (size_t)nargs - 2) & 020000100)) /* O_CREAT, __O_TMPFILE */
 			nargs--;
-		put(o, "%s(", row->name);
+		lind_put(o, "%s(", row->name);
 		struct cursor c = {.ev = ev};
 		int64_t a[6] = {0};
 		for (size_t k = 0; k < 6 && k < ev->n_args; k++)
@@ -730,45 +672,45 @@ static void put_call(struct out *o, const struct Lind__TraceEvent *ev)
 		(void)lind_layout(row, a, &c.lay); /* a bad size: shown raw */
 		for (int i = 0; i < nargs; i++) {
 			if (i)
-				put(o, ", ");
+				lind_put(o, ", ");
 			put_call_arg(o, &c, row, i);
 		}
 	}
-	put(o, ") = ");
+	lind_put(o, ") = ");
 	if (ev->result < 0 && ev->result >= -4095) {
 		const char *e = lind_errno_name((int)-ev->result);
 		if (e)
-			put(o, "-1 %s", e);
+			lind_put(o, "-1 %s", e);
 		else
-			put(o, "-1 errno %lld", (long long)-ev->result);
+			lind_put(o, "-1 errno %lld", (long long)-ev->result);
 		/* as strace: the message, unless the relay says why */
 		if (o->f->errmsg && !refused[0])
-			put(o, " (%s)", strerror((int)-ev->result));
+			lind_put(o, " (%s)", strerror((int)-ev->result));
 	} else if (returns_fd(ev) && !refused[0]) {
 		put_fd(o, (int)ev->result);
 	} else {
-		put(o, "%lld", (long long)ev->result);
+		lind_put(o, "%lld", (long long)ev->result);
 	}
 	if (refused[0])
-		put(o, " (%s)", refused);
+		lind_put(o, " (%s)", refused);
 	if (ev->latency_ns && o->f->latency)
-		put(o, " <%.1f us>", (double)ev->latency_ns / 1000.0);
+		lind_put(o, " <%.1f us>", (double)ev->latency_ns / 1000.0);
 }
 
 /* As strace ends a process: "+++ exited with N +++", "+++ killed by
  * SIGKILL +++" (with " (core dumped)" when it did). */
-static void put_exit(struct out *o, int st)
+static void put_exit(struct lind_out *o, int st)
 {
 	if (WIFEXITED(st)) {
-		put(o, "+++ exited with %d +++", WEXITSTATUS(st));
+		lind_put(o, "+++ exited with %d +++", WEXITSTATUS(st));
 		return;
 	}
 	const char *name = sigabbrev_np(WTERMSIG(st));
 	if (name)
-		put(o, "+++ killed by SIG%s", name);
+		lind_put(o, "+++ killed by SIG%s", name);
 	else
-		put(o, "+++ killed by signal %d", WTERMSIG(st));
-	put(o, WCOREDUMP(st) ? " (core dumped) +++" : " +++");
+		lind_put(o, "+++ killed by signal %d", WTERMSIG(st));
+	lind_put(o, WCOREDUMP(st) ? " (core dumped) +++" : " +++");
 }
 
 size_t lind_format_event(char *buf, size_t cap,
@@ -778,13 +720,13 @@ size_t lind_format_event(char *buf, size_t cap,
 }
 
 /* As strace shows a signal's delivery: "--- SIGCHLD ---". */
-static void put_signal(struct out *o, int sig)
+static void put_signal(struct lind_out *o, int sig)
 {
 	const char *name = sigabbrev_np(sig);
 	if (name)
-		put(o, "--- SIG%s ---", name);
+		lind_put(o, "--- SIG%s ---", name);
 	else
-		put(o, "--- signal %d ---", sig);
+		lind_put(o, "--- signal %d ---", sig);
 }
 
 size_t lind_format_event_with(char *buf, size_t cap,
@@ -793,31 +735,38 @@ size_t lind_format_event_with(char *buf, size_t cap,
 {
 	if (!cap)
 		return 0;
-	struct out o = {buf, cap, 0, f, ev->cage_id};
+	struct lind_out o = {buf, cap, 0, f, ev->cage_id};
 	buf[0] = '\0';
 	const char *note = ev->note ? ev->note : "";
 	if (!strcmp(note, "trace-on")) {
-		put(&o, "+++ trace on +++");
+		lind_put(&o, "+++ trace on +++");
 		return o.len;
 	}
-	put(&o, "[cage %llu] ", (unsigned long long)ev->cage_id);
+	lind_put(&o, "[cage %llu] ", (unsigned long long)ev->cage_id);
 	if (!strcmp(note, "attach")) {
-		put(&o, "+++ attached:");
+		lind_put(&o, "+++ attached:");
 		for (size_t i = 0; i < ev->n_data; i++)
-			put(&o, " %.*s", (int)ev->data[i].len,
+			lind_put(&o, " %.*s", (int)ev->data[i].len,
 			    (const char *)ev->data[i].data);
-		put(&o, " +++");
+		lind_put(&o, " +++");
 	} else if (!strcmp(note, "detach")) {
-		put(&o, "+++ detached +++");
+		lind_put(&o, "+++ detached +++");
 	} else if (!strcmp(note, "forked")) {
-		put(&o, "+++ forked by cage %lld +++",
+		lind_put(&o, "+++ forked by cage %lld +++",
 		    (long long)(ev->n_args ? ev->args[0] : 0));
 	} else if (!strcmp(note, "exited")) {
 		put_exit(&o, ev->n_args ? (int)ev->args[0] : 0);
 	} else if (!strcmp(note, "signal")) {
 		put_signal(&o, ev->n_args ? (int)ev->args[0] : 0);
+	} else if (!strcmp(note, "fds")) { /* -y attaching: what is open */
+		lind_put(&o, "+++ open fds:");
+		for (size_t i = 0; i < ev->n_args && i < ev->n_data; i++)
+			lind_put(&o, " %d<%.*s>", (int32_t)ev->args[i],
+				 (int)ev->data[i].len,
+				 (const char *)ev->data[i].data);
+		lind_put(&o, " +++");
 	} else if (note[0]) {
-		put(&o, "+++ %s +++", note);
+		lind_put(&o, "+++ %s +++", note);
 	} else {
 		put_call(&o, ev);
 	}

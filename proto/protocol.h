@@ -36,8 +36,11 @@ enum lind_net {
 };
 /* Largest packed Request or Reply: one buffer, one path, headers. */
 #define LIND_MAX_FRAME (LIND_MAX_IO + LIND_MAX_PATH + 1024)
-/* In/out data bytes copied into each trace event. */
+/* In/out data bytes copied into each trace event: by default (strace's
+ * -s 32 shows whole), and the most a tracer may ask for (lind-trace -s;
+ * each of a cage's 1,024 in-flight records holds six buffers of it). */
 #define LIND_TRACE_DATA 48
+#define LIND_TRACE_DATA_MAX 256
 
 /* Names inside the runtime dir (LIND_RUNTIME_DIR). */
 #define LIND_RELAY_SOCK "relay.sock"     /* cages attach here (unix seqpacket) */

@@ -4,6 +4,7 @@
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,29 +105,32 @@ static void latency(const char *name, void (*op)(void), int n)
 	fflush(stdout);
 }
 
-static void throughput(long mib)
+/* mib MiB written in chunks of size bytes, then read back the same way:
+ * MiB/s of each, as NAME_write/NAME_read figures. */
+static void throughput(long mib, size_t size, const char *name)
 {
-	static char chunk[65536];
-	long chunks = mib * 16;
-	memset(chunk, 'x', sizeof chunk);
+	static char chunk[1 << 20];
+	long chunks = (long)(((uint64_t)mib << 20) / size);
+	memset(chunk, 'x', size);
 	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
 	if (fd < 0)
 		exit(1);
 	double t = now_ns();
 	for (long i = 0; i < chunks; i++)
-		if (write(fd, chunk, sizeof chunk) != (ssize_t)sizeof chunk)
+		if (write(fd, chunk, size) != (ssize_t)size)
 			exit(1);
 	double w = now_ns() - t;
 	lseek(fd, 0, SEEK_SET);
 	t = now_ns();
 	for (long i = 0; i < chunks; i++)
-		if (read(fd, chunk, sizeof chunk) != (ssize_t)sizeof chunk)
+		if (read(fd, chunk, size) != (ssize_t)size)
 			exit(1);
 	double r = now_ns() - t;
 	close(fd);
 	unlink(path);
-	printf("write_64k_MiBps %.1f\n", mib / (w / 1e9));
-	printf("read_64k_MiBps %.1f\n", mib / (r / 1e9));
+	printf("write_%s_MiBps %.1f\n", name, mib / (w / 1e9));
+	printf("read_%s_MiBps %.1f\n", name, mib / (r / 1e9));
+	fflush(stdout);
 }
 
 /* A sequential write of mib MiB in 64 KiB writes, then fsync: MiB/s of
@@ -304,6 +308,23 @@ int main(int argc, char **argv)
 	snprintf(path, sizeof path, "/tmp/lind-bench-%d", (int)getpid());
 	if (argc > 1 && !strcmp(argv[1], "files"))
 		return small_files();
+	if (argc > 2 && !strcmp(argv[1], "rate")) {
+		/* bench rate MS: null calls made in MS milliseconds, after
+		 * the parent's go (a byte on stdin), for scripts/bench's
+		 * aggregate rate of many cages at once */
+		char go;
+		if (read(0, &go, 1) != 1)
+			return 1;
+		long n = 0;
+		double end = now_ns() + atof(argv[2]) * 1e6;
+		while (now_ns() < end) {
+			for (int i = 0; i < 64; i++)
+				op_getpid();
+			n += 64;
+		}
+		printf("%ld\n", n);
+		return 0;
+	}
 	if (argc > 1 && !strcmp(argv[1], "null")) {
 		/* the null call alone: scripts/bench-trace, and the
 		 * remote relay line of scripts/bench */
@@ -334,7 +355,8 @@ int main(int argc, char **argv)
 		latency("fork_exec_wait_us", op_fork_exec_wait, 10);
 	close(fd4k);
 	unlink(path);
-	throughput(mib);
+	throughput(mib, 64 << 10, "64k");
+	throughput(mib, 1 << 20, "1m");
 	write_fsync(mib);
 	pipe_throughput("pipe_4k_thread_MiBps", 4096, 32, 0);
 	pipe_throughput("pipe_64k_thread_MiBps", 65536, 128, 0);

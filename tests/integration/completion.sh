@@ -39,10 +39,12 @@ offers() {
 offers "lind-fs: its commands" "cp ls cat mkdir rm --runtime-dir" -- lind-fs ""
 offers "lind-fs rm: its options" "-r -f" -- lind-fs rm -
 offers "lind-fs after --runtime-dir: commands" "cp ls" -- lind-fs --runtime-dir /tmp ""
-offers "lind-run: its options" "--deny --bind --runtime-dir --allow-list" -- lind-run --
+offers "lind-run: its options" "--deny --bind --runtime-dir --allow-list --net --publish" -- lind-run --
 offers "lind-run --deny: the classes" "file" -- lind-run --deny fi
 offers "lind-run --deny: after a comma" "file,net" -- lind-run --deny file,n
 offers "lind-run: PROGRAM is a command" "echo" -- lind-run ech
+offers "lind-run: PROGRAM after --publish SPEC" "echo" -- lind-run --publish 8080:80 ech
+offers "lind-run: PROGRAM after --uid N" "echo" -- lind-run --uid 1000 ech
 offers "posix-server: its options" "--host-root --hostname" -- posix-server --ho
 offers "posix-server --limit: the limit names" "host-fds=" -- posix-server --limit host
 offers "nacl-relay --limit: the limit names" "cages-per-uid=" -- nacl-relay --limit cages-p

@@ -16,6 +16,8 @@ build inet_cage "$LIND_SRC/tests/integration/progs/inet_cage.c" || {
 }
 PROG="$T/bin/inet_cage.lind"
 HOSTPROG="$T/bin/inet_cage.native"
+# host programs end by themselves: a daemon that dies cannot hang the suite
+host() { timeout 60 "$HOSTPROG" "$@"; }
 
 # wait_port FILE: the port a program printed first into FILE
 wait_port() {
@@ -23,7 +25,7 @@ wait_port() {
 }
 
 # -- a server in a cage, host clients --------------------------------------
-"$LIND_RUN" "$PROG" serve 0.0.0.0 2 >"$T/serve.out" 2>&1 &
+timeout 60 "$LIND_RUN" "$PROG" serve 0.0.0.0 2 >"$T/serve.out" 2>&1 &
 cage=$!
 port=$(wait_port "$T/serve.out")
 if [ -n "$port" ]; then
@@ -36,7 +38,7 @@ if [ -n "$port" ]; then
 		head -1 <&3)
 	expect_eq "bash's /dev/tcp reaches the cage's server" "echo from bash" "$reply"
 	expect_eq "a host program reaches it" "connect OK
-echo fetch" "$("$HOSTPROG" fetch 127.0.0.1 "$port")"
+echo fetch" "$(host fetch 127.0.0.1 "$port")"
 else
 	not_ok "the cage's server printed its port"; diag "$T/serve.out"
 fi
@@ -44,14 +46,14 @@ wait $cage
 expect_eq "the cage's server answered both and exited 0" 0 $?
 
 # -- a cage client, a host server ------------------------------------------
-"$HOSTPROG" serve 127.0.0.1 1 >"$T/host.out" 2>&1 &
+host serve 127.0.0.1 1 >"$T/host.out" 2>&1 &
 host=$!
 port=$(wait_port "$T/host.out")
 expect_eq "a cage fetches from a host server on loopback" "connect OK
 echo fetch" "$("$LIND_RUN" "$PROG" fetch 127.0.0.1 "$port")"
 wait $host
 expect_eq "... which served it" 0 $?
-"$HOSTPROG" serve ::1 1 >"$T/host6.out" 2>&1 &
+host serve ::1 1 >"$T/host6.out" 2>&1 &
 host=$!
 port=$(wait_port "$T/host6.out")
 if [ -n "$port" ]; then
@@ -67,7 +69,7 @@ wait $host
 policy_probe() {
 	local name=$1 want=$2 ip=$3 net=$4 fork=${5:-}
 	local out="$T/count.$((++probes))"
-	"$HOSTPROG" count 0.0.0.0 2 >"$out" 2>&1 &
+	host count 0.0.0.0 2 >"$out" 2>&1 &
 	local h=$! p
 	p=$(wait_port "$out")
 	local got opt=(--net "$net")

@@ -77,6 +77,40 @@ printf 'LINDTRC\n\002\000\020\000\000\000\000\000' >"$T/v2.ltr"
 expect_eq "a capture of another version is refused" 1 \
 	"$("$LIND_TRACE" --read "$T/v2.ltr" 2>/dev/null; echo $?)"
 
+# 3b. -s N past the 48 bytes the relay carries by default: the tracer asks
+# for N + 1, so N show and "..." says there was more; another tracer with
+# the default at the same time still shows strace's 32
+long=$(printf 'x%.0s' $(seq 150))
+"$LIND_TRACE" -s 100 -e trace=write >"$T/s100.out" 2>"$T/s100.err" & s100=$!
+"$LIND_TRACE" -e trace=write >"$T/s32.out" 2>"$T/s32.err" & s32=$!
+check "a -s 100 tracer attaches" wait_for 10 attached "$T/s100.err"
+check "... beside a default one" wait_for 10 attached "$T/s32.err"
+cage write /tmp/long "$long" >/dev/null
+sleep 0.5
+stop_tracer $s100
+stop_tracer $s32
+check "-s 100: a 150-byte write shows 100 bytes and ..." \
+	grep -Eq "write\(3, \"${long:0:100}\"\.\.\., 150\) = 150$" "$T/s100.out"
+check "... the default tracer 32" \
+	grep -Eq "write\(3, \"${long:0:32}\"\.\.\., 150\) = 150$" "$T/s32.out"
+
+# 3c. -y for fds a cage opened before the tracer came: the server tells
+mkfifo "$T/hold.in"
+cage holdopen /tmp/held <"$T/hold.in" >"$T/hold.out" & held=$!
+exec 7>"$T/hold.in"
+check "a cage holds a file open" wait_for 10 grep -q ready "$T/hold.out"
+"$LIND_TRACE" -y >"$T/ypre.out" 2>"$T/ypre.err" & ypre=$!
+check "a -y tracer attaches after it" wait_for 10 attached "$T/ypre.err"
+check "... and hears what it has open from the server" wait_for 10 \
+	grep -Eq '\] \+\+\+ open fds: 0<[^>]+> 1<[^>]+> 2<[^>]+> 3</tmp/held \(deleted\)> \+\+\+$' "$T/ypre.out"
+echo x >&7
+exec 7>&-
+wait $held
+sleep 0.5
+stop_tracer $ypre
+check "... and shows a later write to its stdout with the path" \
+	grep -Eq '\] write\(1<host:\[[0-9]+\]>, "read returned 1\\n", 16\) = 16$' "$T/ypre.out"
+
 # 4. a disk that refuses a write stops the capture, with one line, and not
 # the cages: full at once (/dev/full), or in the middle (a file size limit)
 expect_eq "a capture to a full disk: status 1, one line" "1 1" \
@@ -165,11 +199,12 @@ top=$((last + 1))
 "$LIND_TRACE" -p $top >"$T/nof.out" 2>"$T/nof.err" & nof=$!
 "$LIND_TRACE" --cage-cmd 'life_cage[.]lind tree' -e trace=none \
 	>"$T/cmd.out" 2>"$T/cmd.err" & cmd=$!
-for x in f nof cmd; do check "tracer $x attaches" wait_for 10 attached "$T/$x.err"; done
+"$LIND_TRACE" --cage-cmd '^lc exit 3$' >"$T/exec.out" 2>"$T/exec.err" & ex=$!
+for x in f nof cmd exec; do check "tracer $x attaches" wait_for 10 attached "$T/$x.err"; done
 "$LIND_RUN" "$LC" tree /tmp/lc >/dev/null 2>&1
 cage loop 20 / >/dev/null
 sleep 0.5
-for p in $all $f $nof $cmd; do stop_tracer $p; done
+for p in $all $f $nof $cmd $ex; do stop_tracer $p; done
 if grep -q "^\[cage $top\] +++ attached: .*life_cage.lind tree" "$T/full.out"; then
 	kids=$(sed -n "s/^\[cage \([0-9]*\)\] +++ forked by cage $top +++/\1/p" "$T/full.out")
 	expect_eq "-p TOP -f: its three children's births" 3 \
@@ -186,6 +221,11 @@ if grep -q "^\[cage $top\] +++ attached: .*life_cage.lind tree" "$T/full.out"; t
 		"$(grep -c -e '+++ attached' -e '+++ forked' "$T/cmd.out") attached/forked, $(grep -v -c -e '+++' -e '^\[cage [0-9]*\] --- SIG' "$T/cmd.out") calls"
 	check "a signal line: --- SIGCHLD --- to the tree's top" \
 		grep -qx "\[cage $top\] --- SIGCHLD ---" "$T/cmd.out"
+	expect_eq "--cage-cmd matches the argv a cage execs: its calls from there, its end" \
+		"+++ exited with 3 +++|exit_group(3) = 0" \
+		"$(sed -n 's/^\[cage [0-9]*\] \(exit_group(3) = 0\|+++ exited with 3 +++\)$/\1/p' "$T/exec.out" | LC_ALL=C sort | paste -sd'|')"
+	expect_eq "... and nothing from before its exec" "" \
+		"$(grep -e 'execve(' -e '+++ forked' "$T/exec.out")"
 else
 	ok "-p -f # SKIP the tree did not get the next id (another cage ran)"
 fi

@@ -14,3 +14,13 @@ tests_unit_test_client_marshal_CFLAGS = $(LIND_CFLAGS) $(CMOCKA_CFLAGS) \
 tests_unit_test_client_marshal_LDADD = proto/libproto_client.la \
 	$(PROTOBUF_C_LIBS) $(CMOCKA_LIBS)
 $(tests_unit_test_client_marshal_OBJECTS): $(PROTO_GEN)
+# The seccomp filter, run by an interpreter in the test (allow.c only).
+check_PROGRAMS += tests/unit/test_client_filter
+TESTS += tests/unit/test_client_filter
+tests_unit_test_client_filter_SOURCES = tests/unit/test_client_filter.c \
+	client-libc/allow.c client-libc/client.h
+tests_unit_test_client_filter_CFLAGS = $(LIND_CFLAGS) $(CMOCKA_CFLAGS) \
+	$(PROTOBUF_C_CFLAGS) -I$(srcdir)/client-libc
+tests_unit_test_client_filter_LDADD = proto/libproto_client.la \
+	$(PROTOBUF_C_LIBS) $(CMOCKA_LIBS)
+$(tests_unit_test_client_filter_OBJECTS): $(PROTO_GEN)

@@ -1,4 +1,5 @@
 /* proto/format.c: errno names, argument decoding, whole trace lines. */
+#define _GNU_SOURCE /* struct ucred */
 #include <errno.h>
 #include <signal.h>
 #include <setjmp.h>
@@ -11,6 +12,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sys/socket.h>
 #include <sys/un.h>
 
 #include "lind.pb-c.h"
@@ -248,13 +250,15 @@ static void test_lines(void **st)
 			    "[cage 2] lseek(3, 0, SEEK_CUR) = -4096");
 	assert_string_equal(line(LIND_SYS_close, a9, 1, NULL, 0, NULL, 0, -4000, 0),
 			    "[cage 2] close(3) = -1 errno 4000");
-	/* sockets: an address that came back; a msghdr by its sizes */
+	/* sockets: an address that came back; a msghdr with a bad name */
 	int64_t s1[] = {3, 16, 4};
 	assert_string_equal(line(LIND_SYS_getsockname, s1, 3, "\4\0\0\0", 4, "\1\0ab", 4, 0, 0),
 			    "[cage 2] getsockname(3, {sa_family=AF_UNIX, sun_path=\"ab\"}, {...}) = 0");
 	int64_t s2[] = {3, lind_msg_slot(2, 0, 5, 0), 0};
 	assert_string_equal(line(LIND_SYS_sendmsg, s2, 3, "nmhello", 7, NULL, 0, 5, 0),
-			    "[cage 2] sendmsg(3, {name 2, control 0, data 5}, 0) = 5");
+			    "[cage 2] sendmsg(3, {msg_name={sa_family=28014, ...}, "
+			    "msg_namelen=2, msg_iov=[{iov_base=\"hello\", iov_len=5}], "
+			    "msg_controllen=0, msg_flags=0}, 0) = 5");
 }
 
 /* Socket addresses and pollfd arrays, as strace shows them. */
@@ -305,6 +309,94 @@ static void test_sockaddrs(void **st)
 	assert_string_equal(line(LIND_SYS_poll, pb, 3, (const char *)p, 8,
 				 (const char *)p, 8, 0, 0),
 			    "[cage 2] poll([{fd=0, events=POLLIN}, ...], 3, -1) = 0");
+}
+
+/* sendmsg/recvmsg's msghdr: name, gathered data, control messages */
+static void test_msghdr(void **st)
+{
+	(void)st;
+	char in[64] = {0}, out[128] = {0};
+	struct sockaddr_in in4 = {.sin_family = AF_INET, .sin_port = htons(80)};
+	inet_pton(AF_INET, "127.0.0.1", &in4.sin_addr);
+	struct {
+		struct cmsghdr h;
+		int fd;
+	} rights = {{CMSG_LEN(sizeof(int)), SOL_SOCKET, SCM_RIGHTS}, 5};
+	memcpy(in, &in4, 16);
+	memcpy(in + 16, &rights, CMSG_SPACE(sizeof(int)));
+	memcpy(in + 16 + CMSG_SPACE(sizeof(int)), "hi", 2);
+	int64_t s[] = {3, lind_msg_slot(16, CMSG_SPACE(sizeof(int)), 2, 0),
+		       MSG_NOSIGNAL};
+	assert_string_equal(
+		line(LIND_SYS_sendmsg, s, 3, in, 16 + CMSG_SPACE(sizeof(int)) + 2,
+		     NULL, 0, 2, 0),
+		"[cage 2] sendmsg(3, {msg_name={sa_family=AF_INET, sin_port=htons(80), "
+		"sin_addr=inet_addr(\"127.0.0.1\")}, msg_namelen=16, msg_iov=[{"
+		"iov_base=\"hi\", iov_len=2}], msg_control=[{cmsg_len=20, "
+		"cmsg_level=SOL_SOCKET, cmsg_type=SCM_RIGHTS, cmsg_data=[5]}], "
+		"msg_controllen=24, msg_flags=0}, MSG_NOSIGNAL) = 2");
+	struct {
+		struct cmsghdr h;
+		struct ucred c;
+	} cred = {{CMSG_LEN(sizeof(struct ucred)), SOL_SOCKET, SCM_CREDENTIALS},
+		  {7, 1000, 100}};
+	struct lind_msg_head h = {0, CMSG_SPACE(sizeof(struct ucred)), 5,
+				  MSG_CTRUNC};
+	memcpy(out, &h, sizeof h);
+	memcpy(out + sizeof h, &cred, sizeof cred);
+	memcpy(out + sizeof h + h.ctllen, "hello", 5);
+	int64_t r[] = {4, lind_msg_slot(0, 64, 100, 0), MSG_DONTWAIT};
+	const char *want =
+		"[cage 2] recvmsg(4, {msg_name=NULL, msg_namelen=0, msg_iov=[{"
+		"iov_base=\"hello\", iov_len=100}], msg_control=[{cmsg_len=28, "
+		"cmsg_level=SOL_SOCKET, cmsg_type=SCM_CREDENTIALS, cmsg_data={"
+		"pid=7, uid=1000, gid=100}}], msg_controllen=32, "
+		"msg_flags=MSG_CTRUNC}, MSG_DONTWAIT) = 5";
+	assert_string_equal(line(LIND_SYS_recvmsg, r, 3, NULL, 0, out,
+				 sizeof h + h.ctllen + 5, 5, 0),
+			    want);
+	/* cut by the relay inside the control message: bounded, marked */
+	assert_string_equal(line(LIND_SYS_recvmsg, r, 3, NULL, 0, out,
+				 sizeof h + 20, 5, 0),
+			    "[cage 2] recvmsg(4, {msg_name=NULL, msg_namelen=0, "
+			    "msg_iov=[{iov_base=\"\"..., iov_len=100}], msg_control=[{"
+			    "cmsg_len=28, cmsg_level=SOL_SOCKET, cmsg_type="
+			    "SCM_CREDENTIALS, cmsg_data=\"\\7\\0\\0\\0\"...}], "
+			    "msg_controllen=32, msg_flags=MSG_CTRUNC}, MSG_DONTWAIT) = 5");
+	/* a hostile cmsg_len never reads past the control bytes */
+	rights.h.cmsg_len = 4000;
+	memcpy(in + 16, &rights, sizeof rights);
+	assert_string_equal(
+		line(LIND_SYS_sendmsg, s, 3, in, 16 + CMSG_SPACE(sizeof(int)) + 2,
+		     NULL, 0, -EINVAL, 0),
+		"[cage 2] sendmsg(3, {msg_name={sa_family=AF_INET, sin_port=htons(80), "
+		"sin_addr=inet_addr(\"127.0.0.1\")}, msg_namelen=16, msg_iov=[{"
+		"iov_base=\"hi\", iov_len=2}], msg_control=[{cmsg_len=4000, "
+		"cmsg_level=SOL_SOCKET, cmsg_type=SCM_RIGHTS}], "
+		"msg_controllen=24, msg_flags=0}, MSG_NOSIGNAL) = -1 EINVAL");
+	int64_t f[] = {4, lind_msg_slot(0, 0, 100, 0), 0};
+	assert_string_equal(line(LIND_SYS_recvmsg, f, 3, NULL, 0, NULL, 0,
+				 -EAGAIN, 0),
+			    "[cage 2] recvmsg(4, {...}, 0) = -1 EAGAIN");
+}
+
+/* signals by name; lind_sigaction's action as a struct */
+static void test_signals_args(void **st)
+{
+	(void)st;
+	int64_t k[] = {12, SIGTERM};
+	assert_string_equal(line(LIND_SYS_kill, k, 2, NULL, 0, NULL, 0, 0, 0),
+			    "[cage 2] kill(12, SIGTERM) = 0");
+	int64_t a[] = {SIGCHLD, 1, SA_NOCLDWAIT | SA_RESTART};
+	assert_string_equal(line(LIND_SYS_lind_sigaction, a, 3, NULL, 0, NULL, 0,
+				 0, 0),
+			    "[cage 2] lind_sigaction(SIGCHLD, {sa_handler=SIG_IGN, "
+			    "sa_flags=SA_NOCLDWAIT|SA_RESTART}) = 0");
+	int64_t b[] = {99, 2, 0};
+	assert_string_equal(line(LIND_SYS_lind_sigaction, b, 3, NULL, 0, NULL, 0,
+				 -EINVAL, 0),
+			    "[cage 2] lind_sigaction(99, {sa_handler=HANDLER, "
+			    "sa_flags=0}) = -1 EINVAL");
 }
 
 static void test_long_and_hostile(void **st)
@@ -408,6 +500,8 @@ int main(void)
 		cmocka_unit_test(test_lines),
 		cmocka_unit_test(test_lines_with),
 		cmocka_unit_test(test_sockaddrs),
+		cmocka_unit_test(test_msghdr),
+		cmocka_unit_test(test_signals_args),
 		cmocka_unit_test(test_long_and_hostile),
 		cmocka_unit_test(test_notes),
 	};

@@ -12,6 +12,15 @@
 
 static char dir[64];
 
+/* The server stopped without cleaning up and started again on the same
+ * store (as after a crash): a cage to look with. */
+static struct cage *restart(void)
+{
+	tsrv_stop(false);
+	tsrv_start(dir, sizeof dir);
+	return cage_new(1, 1000, 1000);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -226,9 +235,7 @@ static void torn_or_bad(bool torn)
 	assert_true(file_size("meta.log") >= good);
 	/* The store stays usable: new records append after the cut. */
 	check(SYSP(cg, mkdir, "/tmp/after", 0, 0755), 0);
-	tsrv_stop(false);
-	tsrv_start(dir, sizeof dir);
-	cg = cage_new(1, 1000, 1000);
+	cg = restart();
 	uint8_t st_buf[sizeof(struct stat)];
 	check(tsys(cg, LIND_SYS_stat, A(0), "/tmp/after", 10, st_buf,
 		   sizeof st_buf, NULL),
@@ -286,9 +293,7 @@ static void test_unlinked_while_open(void **state)
 	check(SYSP(cg, unlink, "/tmp/x"), 0);
 	char buf[8];
 	check(tsys(cg, LIND_SYS_read, A(fd, 0, 8), NULL, 0, buf, 8, NULL), 4);
-	tsrv_stop(false); /* crash with the file open: freed at load */
-	tsrv_start(dir, sizeof dir);
-	cg = cage_new(1, 1000, 1000);
+	cg = restart(); /* crash with the file open: freed at load */
 	expect_file(cg, "/tmp/x", NULL);
 	tsrv_stop(true);
 	char p[128];
@@ -313,9 +318,7 @@ static void test_compaction(void **state)
 	write_file(cg, "/tmp/sub/b", "two");
 	check(SYSP(cg, unlink, "/tmp/a"), 0);
 	check(file_size("meta.log"), 0);
-	tsrv_stop(false); /* crash: the snapshots alone must do */
-	tsrv_start(dir, sizeof dir);
-	cg = cage_new(1, 1000, 1000);
+	cg = restart(); /* crash: the snapshots alone must do */
 	expect_file(cg, "/tmp/a", NULL);
 	expect_file(cg, "/tmp/sub/b", "two");
 	tsrv_stop(true);
@@ -387,10 +390,7 @@ static void test_full_disk(void **state)
 		snprintf(path, sizeof path, "/tmp/g%d", i);
 		write_file(cg, path, path);
 	}
-	tsrv_stop(false);
-
-	tsrv_start(dir, sizeof dir);
-	cg = cage_new(1, 1000, 1000);
+	cg = restart();
 	expect_file(cg, "/tmp/big", NULL);
 	for (int i = 0; i < made; i++) {
 		snprintf(path, sizeof path, "/tmp/f%d", i);
@@ -426,10 +426,7 @@ static void test_torn_append_cut_back(void **state)
 		snprintf(path, sizeof path, "/tmp/n%d", i);
 		write_file(cg, path, path);
 	}
-	tsrv_stop(false);
-
-	tsrv_start(dir, sizeof dir);
-	cg = cage_new(1, 1000, 1000);
+	cg = restart();
 	for (int i = 0; i < 50; i++) {
 		snprintf(path, sizeof path, "/tmp/n%d", i);
 		expect_file(cg, path, path);
@@ -480,9 +477,7 @@ static void test_failed_append_read_only(void **state)
 	expect_file(cg, "/tmp/x", NULL);
 	expect_file(cg, "/tmp/u", NULL);
 	check(SYSP(cg, mkdir, "/tmp/y", 0, 0755), 0);
-	tsrv_stop(false);
-	tsrv_start(dir, sizeof dir);
-	cg = cage_new(1, 1000, 1000);
+	cg = restart();
 	uint8_t st_buf[sizeof(struct stat)];
 	check(tsys(cg, LIND_SYS_stat, A(0), "/tmp/y", 6, st_buf, sizeof st_buf,
 		   NULL),
@@ -532,9 +527,7 @@ static void test_sync_error(void **state)
 	check(fd_call(cg, LIND_SYS_fdatasync, fd), -EIO);
 	check(SYSP(cg, mkdir, "/tmp/x", 0, 0755), -EIO);
 	expect_file(cg, "/tmp/a", "one");
-	tsrv_stop(false);
-	tsrv_start(dir, sizeof dir);
-	cg = cage_new(1, 1000, 1000);
+	cg = restart();
 	expect_file(cg, "/tmp/a", "one");
 	tsrv_stop(true);
 }
@@ -565,9 +558,7 @@ static void test_syncfs(void **state)
 	check(fd_call(cg, LIND_SYS_syncfs, fd), -EIO); /* read-only now */
 	store_inject(srv.store, STORE_FAULT_SYNC, 0);
 	expect_file(cg, "/tmp/a", "two");
-	tsrv_stop(false);
-	tsrv_start(dir, sizeof dir);
-	cg = cage_new(1, 1000, 1000);
+	cg = restart();
 	expect_file(cg, "/tmp/a", "two");
 	tsrv_stop(true);
 }
@@ -620,9 +611,7 @@ static void test_xattr_persists(void **state)
 	check(xattr_call(cg, "/tmp/b", "user.z", "gone", NULL, 0), 0);
 	check(SYSP(cg, removexattr, "/tmp/a", 0, 0), -ERANGE); /* no name */
 	check(SYSP(cg, unlink, "/tmp/b", 0), 0);
-	tsrv_stop(false); /* a crash: the journal */
-	tsrv_start(dir, sizeof dir);
-	cg = cage_new(1, 1000, 1000);
+	cg = restart(); /* a crash: the journal */
 	expect_xattr(cg, "/tmp/a", "user.x", "333");
 	expect_xattr(cg, "/tmp/a", "user.y", "22");
 	assert_true(xattr_total() > 0);
@@ -661,9 +650,7 @@ static void test_create_without_data_file(void **state)
 	check(data_files(), 0);
 	check(tsys(cg, LIND_SYS_write, A(fd, 0, 2), "hi", 2, NULL, 0, NULL), 2);
 	check(fd_call(cg, LIND_SYS_close, fd), 0);
-	tsrv_stop(false);
-	tsrv_start(dir, sizeof dir);
-	cg = cage_new(1, 1000, 1000);
+	cg = restart();
 	expect_file(cg, "/tmp/c", "hi");
 	tsrv_stop(true);
 }

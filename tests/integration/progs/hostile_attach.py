@@ -9,6 +9,9 @@ usage: hostile_attach.py RUNDIR COMMAND [ARGS]
   squat SECS    hold a silent connection to server.sock
   setcred UID   attach asking for virtual uid UID (lind-run --uid's
                 fields), printing the relay's answer
+  publish NET ENTRY...  attach under Attach.net NET with Attach.publish
+                entries HOST:CAGE[:UDP[:ADDR]] (raw numbers, any value),
+                printing the relay's answer; ENTRYxN repeats one N times
 Prints one line per outcome, for the test to compare.
 """
 import mmap
@@ -146,11 +149,35 @@ def cmd_setcred(rundir, uid):
     return 0
 
 
+def publish_entry(spec):
+    """Publish{host_port, cage_port, udp, addr}: numbers as given."""
+    fields = [int(x) for x in spec.split(":")]
+    body = b"".join(bytes([(i + 1) << 3]) + varint(v)
+                    for i, v in enumerate(fields))
+    return b"\x7a" + varint(len(body)) + body  # Attach.publish (15)
+
+
+def cmd_publish(rundir, net, *entries):
+    f = attach_frame(0, ["hostile"]) + b"\x70" + varint(int(net))
+    for e in entries:
+        spec, _, times = e.partition("x")
+        f += publish_entry(spec) * int(times or 1)
+    s = connect(rundir)
+    socket.send_fds(s, [f], [])
+    msg, fds, _, _ = socket.recv_fds(s, 8192, 1)
+    if fds:
+        print("attached")
+    else:
+        print("refused:",
+              msg.decode("latin-1", "replace").split("\x22", 1)[-1][1:])
+    return 0
+
+
 def main(argv):
     rundir, cmd, args = argv[1], argv[2], argv[3:]
     table = {"shrink": cmd_shrink, "self-stdio": cmd_self_stdio,
              "orphan": cmd_orphan, "idle": cmd_idle, "squat": cmd_squat,
-             "setcred": cmd_setcred}
+             "setcred": cmd_setcred, "publish": cmd_publish}
     return table[cmd](rundir, *args)
 
 

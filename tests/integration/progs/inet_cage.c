@@ -1,17 +1,23 @@
-/* inet.sh's program, built for the host and for cages:
- *   serve IP N      listen on IP (port 0), print the port, then answer N
- *                   connections: a line in, "echo LINE" back, close
+/* inet.sh's and publish.sh's program, built for the host and for cages:
+ *   serve IP N [PORT]  listen on IP (PORT, else 0), print the port
+ *                   (getsockname), then answer N connections: a line in,
+ *                   "echo LINE" back, close; print "accepted on PORT" for
+ *                   each (the accepted socket's getsockname)
+ *   userve IP N [PORT] the same over UDP: N datagrams answered to their
+ *                   senders, "received on PORT" printed for each
+ *   ufetch IP PORT  send "fetch\n" in a datagram, print the answer (5 s)
  *   fetch IP PORT   connect, send "fetch\n", print what comes back
  *   probe IP PORT   connect (TCP): print "connect OK" or its errno name
  *   udp IP PORT     sendto one datagram: "sendto OK" or the errno name
- *   bind IP         bind port 0: "bind OK" or the errno name
+ *   bind IP [PORT]  bind PORT (else 0): "bind OK" or the errno name
  *   pktinfo SRC IF  a datagram to 127.0.0.1 port 9 from source SRC on
  *                   interface index IF (IP_PKTINFO; 0: any): "pktinfo OK"
  *                   or the errno name
  *   count IP SECS   listen, print the port, and after SECS seconds print
  *                   how many connections came (non-blocking accepts)
  *   park IP         listen and block in accept for ever (to be killed)
- *   fork CMD...     the same in a forked child, its status as ours */
+ *   fork CMD...     the same in a forked child, its status as ours
+ *   exec CMD...     the same after execve of argv[0] */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
@@ -21,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -61,38 +68,100 @@ static int sock(const char *ip, int type)
 	return fd;
 }
 
-static int listener(const char *ip)
+/* The port fd's own end has (getsockname), 0 when it cannot say. */
+static unsigned local_port(int fd)
 {
 	struct sockaddr_storage ss;
-	socklen_t len = addr(ip, 0, &ss);
-	int fd = sock(ip, SOCK_STREAM);
-	if (bind(fd, (void *)&ss, len) < 0 || listen(fd, 16) < 0 ||
-	    getsockname(fd, (void *)&ss, &len) < 0) {
+	socklen_t len = sizeof ss;
+	if (getsockname(fd, (void *)&ss, &len) < 0)
+		return 0;
+	return ntohs(((struct sockaddr_in *)&ss)->sin_port); /* in6's too */
+}
+
+/* A socket of type bound to ip:port (listening if a stream), its port
+ * printed. */
+static int bound(const char *ip, unsigned port, int type)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = addr(ip, port, &ss);
+	int fd = sock(ip, type);
+	if (bind(fd, (void *)&ss, len) < 0 ||
+	    (type == SOCK_STREAM && listen(fd, 16) < 0)) {
 		perror("listen");
 		exit(1);
 	}
-	printf("%u\n", ntohs(((struct sockaddr_in *)&ss)->sin_port));
+	printf("%u\n", local_port(fd));
 	fflush(stdout);
 	return fd;
 }
 
-static int serve(const char *ip, int n)
+static int listener(const char *ip)
 {
-	int l = listener(ip);
+	return bound(ip, 0, SOCK_STREAM);
+}
+
+/* "echo LINE\n" for the first line of got bytes in line, into out. */
+static int echo(char *line, ssize_t got, char *out, size_t cap)
+{
+	line[got] = '\0';
+	line[strcspn(line, "\n")] = '\0';
+	return snprintf(out, cap, "echo %s\n", line);
+}
+
+static int serve(const char *ip, int n, unsigned port)
+{
+	int l = bound(ip, port, SOCK_STREAM);
 	for (int i = 0; i < n; i++) {
 		int a = accept(l, NULL, NULL);
 		char line[256], out[300];
 		ssize_t got = a < 0 ? -1 : recv(a, line, sizeof line - 1, 0);
 		if (got <= 0)
 			return 1;
-		line[got] = '\0';
-		line[strcspn(line, "\n")] = '\0';
-		int len = snprintf(out, sizeof out, "echo %s\n", line);
+		printf("accepted on %u\n", local_port(a));
+		int len = echo(line, got, out, sizeof out);
 		if (send(a, out, (size_t)len, 0) != len)
 			return 1;
 		close(a);
 	}
 	return 0;
+}
+
+static int userve(const char *ip, int n, unsigned port)
+{
+	int u = bound(ip, port, SOCK_DGRAM);
+	for (int i = 0; i < n; i++) {
+		struct sockaddr_storage from;
+		socklen_t flen = sizeof from;
+		char line[256], out[300];
+		ssize_t got = recvfrom(u, line, sizeof line - 1, 0,
+				       (void *)&from, &flen);
+		if (got < 0)
+			return 1;
+		printf("received on %u\n", local_port(u));
+		int len = echo(line, got, out, sizeof out);
+		if (sendto(u, out, (size_t)len, 0, (void *)&from, flen) != len)
+			return 1;
+	}
+	return 0;
+}
+
+static int ufetch(const char *ip, unsigned port)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = addr(ip, port, &ss);
+	int fd = sock(ip, SOCK_DGRAM);
+	struct timeval tv = {5, 0};
+	char buf[512];
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+	if (result("sendto", (int)sendto(fd, "fetch\n", 6, 0, (void *)&ss,
+					 len)))
+		return 1;
+	ssize_t n = recv(fd, buf, sizeof buf, 0);
+	if (n < 0)
+		printf("recv %s\n", strerrorname_np(errno));
+	else
+		fwrite(buf, 1, (size_t)n, stdout);
+	return n < 0;
 }
 
 static int fetch(const char *ip, unsigned port)
@@ -166,8 +235,19 @@ static int run(int argc, char **argv)
 		return waitpid(p, &st, 0) == p && WIFEXITED(st) ? WEXITSTATUS(st)
 								 : 1;
 	}
-	if (argc == 4 && !strcmp(cmd, "serve"))
-		return serve(argv[2], atoi(argv[3]));
+	if (argc >= 3 && !strcmp(cmd, "exec")) {
+		argv[1] = argv[0];
+		execv(argv[0], argv + 1);
+		perror("execv");
+		return 127;
+	}
+	unsigned port = argc == 5 ? (unsigned)atoi(argv[4]) : 0;
+	if ((argc == 4 || argc == 5) && !strcmp(cmd, "serve"))
+		return serve(argv[2], atoi(argv[3]), port);
+	if ((argc == 4 || argc == 5) && !strcmp(cmd, "userve"))
+		return userve(argv[2], atoi(argv[3]), port);
+	if (argc == 4 && !strcmp(cmd, "ufetch"))
+		return ufetch(argv[2], (unsigned)atoi(argv[3]));
 	if (argc == 4 && !strcmp(cmd, "fetch"))
 		return fetch(argv[2], (unsigned)atoi(argv[3]));
 	if (argc == 4 && !strcmp(cmd, "count"))
@@ -188,8 +268,9 @@ static int run(int argc, char **argv)
 	}
 	if (argc == 4 && !strcmp(cmd, "pktinfo"))
 		return pktinfo(argv[2], atoi(argv[3]));
-	if (argc == 3 && !strcmp(cmd, "bind")) {
-		socklen_t len = addr(argv[2], 0, &ss);
+	if ((argc == 3 || argc == 4) && !strcmp(cmd, "bind")) {
+		port = argc == 4 ? (unsigned)atoi(argv[3]) : 0;
+		socklen_t len = addr(argv[2], port, &ss);
 		return result("bind", bind(sock(argv[2], SOCK_STREAM), (void *)&ss,
 					   len));
 	}
