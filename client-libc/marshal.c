@@ -27,7 +27,7 @@ static size_t clamp_io(long n)
 static int64_t clamp_count(long n, unsigned elem)
 {
 	int c = (int)n;
-	int max = (int)(LIND_MAX_IO / elem);
+	int max = (int)lind_max_count(elem);
 	return c < max ? c : max;
 }
 

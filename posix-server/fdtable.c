@@ -61,8 +61,11 @@ void ofd_ref(struct ofd *o)
 void ofd_put(struct vfs *v, struct ofd *o)
 {
 	assert(o->refs > 0);
-	if (--o->refs)
+	if (--o->refs) {
+		if (o->ops->unref)
+			o->ops->unref(o);
 		return;
+	}
 	if (o->epitems)
 		epoll_forget(o);
 	const void *file = lock_file_of(o);

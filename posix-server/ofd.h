@@ -44,6 +44,9 @@ struct ofd_ops {
 	unsigned (*poll)(struct ofd *o);
 	struct waitq *(*waitq)(struct ofd *o, unsigned events);
 	void (*release)(struct ofd *o);
+	/* a reference went and others remain (sock.c: a unix socket left
+	 * only in flight may be garbage) */
+	void (*unref)(struct ofd *o);
 };
 
 extern const struct ofd_ops ofd_regular_ops; /* ofd_regular.c: store files */

@@ -179,6 +179,13 @@ static long sock_name(struct ofd *o, char *out, size_t cap)
 static long sock_ioctl(struct ofd *o, unsigned long req, void *arg)
 {
 	struct sock *s = o->priv;
+	if (req == SIOCATMARK) {
+		int at = 0;
+		long r = s->ops->atmark ? s->ops->atmark(s, &at) : -ENOTTY;
+		if (r == 0)
+			memcpy(arg, &at, sizeof at);
+		return r;
+	}
 	if (_IOC_TYPE(req) == 0x89) /* SIOCGIF*: through any socket */
 		return netif_ioctl(s->net, req, arg);
 	if (req != FIONREAD || !s->ops->inq)
@@ -202,6 +209,13 @@ static struct waitq *sock_waitq(struct ofd *o, unsigned events)
 	return s->ops->waitq ? s->ops->waitq(s, events) : NULL;
 }
 
+static void sock_unref(struct ofd *o)
+{
+	struct sock *s = o->priv;
+	if (s->ops->unref)
+		s->ops->unref(s);
+}
+
 static void sock_release(struct ofd *o)
 {
 	struct sock *s = o->priv;
@@ -221,4 +235,5 @@ const struct ofd_ops ofd_sock_ops = {
 	.poll = sock_poll,
 	.waitq = sock_waitq,
 	.release = sock_release,
+	.unref = sock_unref,
 };

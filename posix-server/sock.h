@@ -17,6 +17,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+struct cage;
 struct call;
 struct ofd;
 struct sock;
@@ -74,7 +75,11 @@ struct sock_ops {
 	unsigned (*poll)(struct sock *s);
 	struct waitq *(*waitq)(struct sock *s, unsigned events);
 	int (*inq)(struct sock *s); /* FIONREAD */
+	/* SIOCATMARK: 1 when the next byte is the urgent one's place */
+	long (*atmark)(struct sock *s, int *at);
 	void (*release)(struct sock *s);
+	/* its description lost a reference, others remain */
+	void (*unref)(struct sock *s);
 };
 
 /* A family: makes its state for a new socket, and socketpair's pairs. */
@@ -97,7 +102,7 @@ struct sock {
 	int err;         /* SO_ERROR: a pending error, reported once */
 	int64_t rcvtimeo, sndtimeo; /* ns, 0: wait for ever, < 0: not at all */
 	int rcvbuf, sndbuf;         /* SO_RCVBUF, SO_SNDBUF (doubled) */
-	bool passcred, reuseaddr, reuseport, keepalive, broadcast;
+	bool passcred, reuseaddr, reuseport, keepalive, broadcast, oobinline;
 	struct linger linger;
 	uint64_t id; /* socket:[id] */
 	uint32_t uid, gid;
@@ -142,11 +147,17 @@ void sock_unix_free_all(void);
 extern const struct sock_family sock_inet_family, sock_inet6_family;
 /* Host sockets the server holds for cages (tests: nothing leaks). */
 unsigned long sock_inet_count(void);
+/* sock_inet_cmsg.c: the control messages a cage sends on inet socket s
+ * (unaligned, len bytes), checked against its policy: 0 or -errno. */
+long inet_cmsg_ok(const struct cage *cg, const struct sock *s,
+		  const void *ctl, size_t len);
 /* sock_netlink.c: NETLINK_ROUTE, the interfaces a cage sees */
 extern const struct sock_family sock_netlink_family;
 /* SIOCGIF* on struct ifreq arg: the interfaces a cage under policy net
  * sees, as the host has them; ENODEV for the others. */
 long netif_ioctl(uint32_t net, unsigned long req, void *arg);
+/* Whether a cage under policy net sees the host's interface ifindex. */
+bool netif_visible(uint32_t net, int ifindex);
 /* Netlink sockets alive and replies queued (tests: nothing leaks). */
 unsigned long sock_netlink_count(void);
 

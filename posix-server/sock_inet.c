@@ -24,8 +24,8 @@
  * Options: those programs use, passed to the host (a list: nothing that
  * needs privilege the cage lacks or escapes the policy; SO_RCVTIMEO,
  * SO_SNDTIMEO, SO_LINGER are the layer's); others ENOPROTOOPT.  Control
- * messages are not sent (EINVAL): on the host, they would be the
- * server's.
+ * messages go to the host once sock_inet_cmsg.c has checked them against
+ * the policy, and come back from it as the host gives them.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -183,6 +183,11 @@ static int inet_inq(struct sock *s)
 	return ioctl(in_of(s)->fd, SIOCINQ, &n) < 0 ? -errno : n;
 }
 
+static long inet_atmark(struct sock *s, int *at)
+{
+	return ioctl(in_of(s)->fd, SIOCATMARK, at) < 0 ? -errno : 0;
+}
+
 /* ---- addresses ---------------------------------------------------------- */
 
 /* The host's bind for the cage's wildcard, which net_bind_addr made
@@ -331,12 +336,30 @@ static long inet_shutdown(struct sock *s, int how)
 
 /* ---- data --------------------------------------------------------------- */
 
+/* One host send of the bytes from done on, with the cage's control
+ * messages (checked) the first time. */
+static ssize_t send_host(struct sock *s, const struct sock_send *m,
+			 uint64_t done)
+{
+	uint8_t ctl[LIND_MSG_CTL_MAX] __attribute__((aligned(8)));
+	struct iovec v = {(void *)(m->data + done), m->len - done};
+	struct msghdr h = {.msg_name = (void *)m->name,
+			   .msg_namelen = (socklen_t)m->namelen,
+			   .msg_iov = &v, .msg_iovlen = 1};
+	if (m->ctllen && !done) {
+		memcpy(ctl, m->ctl, m->ctllen);
+		h.msg_control = ctl;
+		h.msg_controllen = m->ctllen;
+	}
+	return sendmsg(in_of(s)->fd, &h, m->flags | MSG_DONTWAIT | MSG_NOSIGNAL);
+}
+
 static long inet_sendmsg(struct call *c, struct sock *s,
 			 const struct sock_send *m)
 {
-	long r = 0;
-	if (m->ctllen)
-		return -EINVAL;
+	long r = m->ctllen ? inet_cmsg_ok(c->cage, s, m->ctl, m->ctllen) : 0;
+	if (r < 0)
+		return r;
 	if (m->cut && s->type == SOCK_DGRAM)
 		return -EMSGSIZE; /* over LIND_MAX_IO: over UDP's 65507 too */
 	if (m->name && (s->type == SOCK_DGRAM || (m->flags & MSG_FASTOPEN)))
@@ -346,9 +369,7 @@ static long inet_sendmsg(struct call *c, struct sock *s,
 	if (r < 0)
 		return r;
 	uint64_t done = c->progress; /* a re-run sends on from there */
-	ssize_t n = sendto(in_of(s)->fd, m->data + done, m->len - done,
-			   m->flags | MSG_DONTWAIT | MSG_NOSIGNAL, m->name,
-			   (socklen_t)m->namelen);
+	ssize_t n = send_host(s, m, done);
 	r = n < 0 ? -errno : n;
 	done += n > 0 ? (uint64_t)n : 0;
 	if ((r < 0 && r != -EAGAIN) || done == m->len || m->nonblock ||
@@ -369,19 +390,27 @@ static bool all_there(struct sock *s, size_t cap)
 	return poll(&p, 1, 0) == 1;
 }
 
+/* The control messages the host gave (those the cage's options asked
+ * for: IP_PKTINFO, IP_RECVTTL, SO_TIMESTAMP...), as they are. */
 static long recv_host(struct sock *s, struct sock_recv *m)
 {
 	struct sockaddr_storage from;
+	uint8_t ctl[LIND_MSG_CTL_MAX] __attribute__((aligned(8)));
 	struct iovec v = {m->data, m->cap};
 	struct msghdr h = {.msg_name = m->name ? &from : NULL,
 			   .msg_namelen = m->name ? sizeof from : 0,
-			   .msg_iov = &v, .msg_iovlen = 1};
-	int flags = (m->flags & ~MSG_WAITALL) | MSG_DONTWAIT;
+			   .msg_iov = &v, .msg_iovlen = 1,
+			   .msg_control = m->ctlcap ? ctl : NULL,
+			   .msg_controllen = m->ctlcap};
+	int flags = (m->flags & ~(MSG_WAITALL | MSG_CMSG_CLOEXEC)) |
+		    MSG_DONTWAIT;
 	ssize_t n = recvmsg(in_of(s)->fd, &h, flags);
 	if (n < 0)
 		return -errno;
-	m->oflags = h.msg_flags & (MSG_TRUNC | MSG_OOB | MSG_EOR);
-	m->ctllen = 0;
+	m->oflags = h.msg_flags & (MSG_TRUNC | MSG_OOB | MSG_EOR | MSG_CTRUNC);
+	m->ctllen = h.msg_controllen;
+	if (m->ctllen)
+		memcpy(m->ctl, ctl, m->ctllen);
 	m->namelen = m->name ? h.msg_namelen : 0;
 	if (m->name)
 		memcpy(m->name, &from, m->namelen < m->namecap ? m->namelen
@@ -395,14 +424,18 @@ static long recv_host(struct sock *s, struct sock_recv *m)
 static long inet_recvmsg(struct call *c, struct sock *s, struct sock_recv *m)
 {
 	bool wait = !m->nonblock;
-	if (s->type == SOCK_STREAM && (m->flags & MSG_WAITALL) && wait &&
-	    !c->interrupted && !c->expired && !all_there(s, m->cap)) {
+	bool waitall = (m->flags & (MSG_WAITALL | MSG_OOB)) == MSG_WAITALL;
+	if (s->type == SOCK_STREAM && waitall && wait && !c->interrupted &&
+	    !c->expired && !all_there(s, m->cap)) {
 		long r = park(c, s, false);
 		if (r != -EAGAIN || !c->expired)
 			return r; /* else a timeout of 0: what is there */
 	}
 	long r = recv_host(s, m);
-	return r == -EAGAIN && wait && !c->expired ? park(c, s, false) : r;
+	/* urgent data not there yet is EAGAIN, never a wait (tcp_recv_urg) */
+	bool urgent = m->flags & MSG_OOB;
+	return r == -EAGAIN && wait && !c->expired && !urgent ? park(c, s, false)
+							       : r;
 }
 
 /* ---- options ------------------------------------------------------------ */
@@ -414,15 +447,21 @@ static bool passed(int level, int name)
 		SO_REUSEADDR, SO_REUSEPORT, SO_KEEPALIVE, SO_RCVBUF,
 		SO_SNDBUF, SO_ERROR, SO_TYPE, SO_BROADCAST, SO_OOBINLINE,
 		SO_RCVLOWAT, SO_SNDLOWAT, SO_DOMAIN, SO_PROTOCOL,
-		SO_ACCEPTCONN, SO_DONTROUTE, -1};
+		SO_ACCEPTCONN, SO_DONTROUTE, SO_TIMESTAMP, SO_TIMESTAMPNS,
+		SO_RXQ_OVFL, -1};
 	static const int tcp[] = {
 		TCP_NODELAY, TCP_MAXSEG, TCP_CORK, TCP_KEEPIDLE,
 		TCP_KEEPINTVL, TCP_KEEPCNT, TCP_SYNCNT, TCP_LINGER2,
 		TCP_DEFER_ACCEPT, TCP_WINDOW_CLAMP, TCP_INFO, TCP_QUICKACK,
 		TCP_USER_TIMEOUT, TCP_NOTSENT_LOWAT, -1};
-	static const int ip[] = {IP_TOS, IP_TTL, IP_MTU_DISCOVER, IP_MTU, -1};
+	/* IP_PKTINFO and the IPV6_RECV* ones ask for control messages on
+	 * receiving; IPV6_PKTINFO, a sticky source, is not passed */
+	static const int ip[] = {IP_TOS, IP_TTL, IP_MTU_DISCOVER, IP_MTU,
+				 IP_PKTINFO, IP_RECVTTL, IP_RECVTOS, -1};
 	static const int ip6[] = {IPV6_V6ONLY, IPV6_TCLASS, IPV6_UNICAST_HOPS,
-				  IPV6_MTU_DISCOVER, IPV6_MTU, -1};
+				  IPV6_MTU_DISCOVER, IPV6_MTU,
+				  IPV6_RECVPKTINFO, IPV6_RECVHOPLIMIT,
+				  IPV6_RECVTCLASS, -1};
 	const int *l = level == SOL_SOCKET	? sol
 		       : level == IPPROTO_TCP	? tcp
 		       : level == IPPROTO_IP	? ip
@@ -485,5 +524,6 @@ static const struct sock_ops inet_ops = {
 	.poll = inet_poll,
 	.waitq = inet_waitq,
 	.inq = inet_inq,
+	.atmark = inet_atmark,
 	.release = inet_release,
 };

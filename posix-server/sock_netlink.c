@@ -432,6 +432,12 @@ static void nl_release(struct sock *s)
 	free(n);
 }
 
+bool netif_visible(uint32_t net, int ifindex)
+{
+	unsigned lo[8], nlo = loopback_indexes(lo, 8);
+	return visible(net, ifindex, lo, nlo);
+}
+
 long netif_ioctl(uint32_t net, unsigned long req, void *arg)
 {
 	struct ifreq r;

@@ -28,7 +28,7 @@
 #define OVERFLOW_ID 65534 /* Linux's overflowuid: no credentials */
 
 static struct unix_sock *bound; /* bound sockets, by next_bound */
-static struct unix_sock *all;   /* every one, by next_all */
+struct unix_sock *unix_all;     /* every one, by next_all */
 static unsigned long nunix;
 static unsigned autobind_next;
 
@@ -47,8 +47,8 @@ static struct unix_sock *unix_new(int type)
 	u->refs = 1;
 	u->type = type;
 	u->qtail = &u->q;
-	u->next_all = all;
-	all = u;
+	u->next_all = unix_all;
+	unix_all = u;
 	nunix++;
 	return u;
 }
@@ -66,7 +66,7 @@ void unix_put(struct unix_sock *u)
 	waitq_wake(&u->rq, WAIT_ALL);
 	waitq_wake(&u->wq, WAIT_ALL);
 	unix_queue_free(u);
-	for (struct unix_sock **p = &all; *p; p = &(*p)->next_all)
+	for (struct unix_sock **p = &unix_all; *p; p = &(*p)->next_all)
 		if (*p == u) {
 			*p = u->next_all;
 			break;
@@ -80,7 +80,7 @@ void sock_unix_free_all(void)
 	/* what is left is in flight in its own queue, or in a cycle of
 	 * such queues: no cage holds it.  Dropping a queue may free other
 	 * sockets, so look again from the start each time. */
-	for (struct unix_sock *u = all; u;) {
+	for (struct unix_sock *u = unix_all; u;) {
 		if (!u->q) {
 			u = u->next_all;
 			continue;
@@ -88,7 +88,7 @@ void sock_unix_free_all(void)
 		unix_get(u);
 		unix_queue_free(u);
 		unix_put(u);
-		u = all;
+		u = unix_all;
 	}
 }
 
@@ -460,6 +460,17 @@ static void unix_release(struct sock *s)
 	unix_close(s->priv, false);
 }
 
+static void unix_unref(struct sock *s)
+{
+	unix_gc_maybe(s->priv);
+}
+
+struct unix_sock *unix_of(struct ofd *o)
+{
+	struct sock *s = sock_of(o);
+	return s && s->fam == &sock_unix_family ? s->priv : NULL;
+}
+
 /* ---- options, readiness ----------------------------------------------- */
 
 static long unix_getsockopt(struct call *c, struct sock *s, int level,
@@ -504,6 +515,8 @@ static unsigned unix_poll(struct sock *s)
 		ev |= POLLRDHUP | POLLIN | POLLRDNORM;
 	if (u->q)
 		ev |= POLLIN | POLLRDNORM;
+	if (u->oob)
+		ev |= POLLPRI;
 	if (u->type != SOCK_DGRAM && u->state != U_CONNECTED)
 		ev |= POLLHUP;
 	bool room = p ? !unix_full(p, 1, s) : u->type == SOCK_DGRAM;
@@ -531,6 +544,19 @@ static int unix_inq(struct sock *s)
 	return u->q ? (int)u->q->len : 0;
 }
 
+/* SIOCATMARK: the next byte is the urgent one, or a read stopped at its
+ * place (Linux's unix_ioctl). */
+static long unix_atmark(struct sock *s, int *at)
+{
+	struct unix_sock *u = s->priv;
+	const struct unix_msg *g = u->q;
+	if (s->type != SOCK_STREAM)
+		return -EOPNOTSUPP;
+	bool mark = g && g->off == g->len; /* the urgent byte, read */
+	*at = g && (g == u->oob || (mark && (!u->oob || g->next == u->oob)));
+	return 0;
+}
+
 static const struct sock_ops unix_ops = {
 	.bind = unix_bind,
 	.listen = unix_listen,
@@ -545,7 +571,9 @@ static const struct sock_ops unix_ops = {
 	.poll = unix_poll,
 	.waitq = unix_waitq,
 	.inq = unix_inq,
+	.atmark = unix_atmark,
 	.release = unix_release,
+	.unref = unix_unref,
 };
 
 /* SOCK_RAW is a datagram socket, as Linux's unix_create says. */

@@ -57,6 +57,10 @@ struct unix_sock {
 	struct unix_addr addr;
 	struct inode *node;     /* a bound path's socket inode (a reference) */
 	struct unix_msg *q, **qtail; /* messages to read, in order */
+	/* a stream's urgent byte (MSG_OOB), a message of its own in q until
+	 * read; once read by MSG_OOB it stays, empty, as a mark reads stop
+	 * at (Linux's consumed oob_skb) */
+	struct unix_msg *oob;
 	size_t qbytes;
 	unsigned qlen;
 	/* a listener: connections not accepted yet, oldest first */
@@ -70,9 +74,16 @@ struct unix_sock {
 	struct waitq wq; /* senders waiting for room here, connectors */
 	struct unix_sock *next_bound;
 	struct unix_sock *next_all;
+	/* its description's references in queued messages (SCM_RIGHTS) */
+	unsigned inflight;
+	/* the collector's (sock_unix_gc.c): a candidate, its references
+	 * from candidates' queues, reachable from outside them */
+	bool gc_cand, gc_live;
+	unsigned gc_refs;
 };
 
 /* sock_unix.c */
+extern struct unix_sock *unix_all; /* every one, by next_all */
 void unix_get(struct unix_sock *u);
 void unix_put(struct unix_sock *u);
 /* The open socket of type bound to addr (len bytes from the cage):
@@ -88,6 +99,21 @@ struct ucred unix_cred_of(const struct call *c);
 long unix_sendmsg(struct call *c, struct sock *s, const struct sock_send *m);
 long unix_recvmsg(struct call *c, struct sock *s, struct sock_recv *m);
 void unix_queue_free(struct unix_sock *u);
+/* u's messages, taken off its queue (NULL: none); unix_msgs_free drops
+ * them and what they hold. */
+struct unix_msg *unix_queue_take(struct unix_sock *u);
+void unix_msgs_free(struct unix_msg *g);
+/* The unix socket behind description o, or NULL. */
+struct unix_sock *unix_of(struct ofd *o);
+/* Description o goes into (+1) or out of (-1) a message in flight. */
+void unix_inflight(struct ofd *o, int d);
+
+/* sock_unix_gc.c: sockets reachable only from the queues of sockets that
+ * are themselves only in flight (Linux's unix_gc) have their queues
+ * dropped, so the cycles they make free themselves. */
+void unix_gc(void);
+/* u's description lost a reference: collect if it is only in flight. */
+void unix_gc_maybe(struct unix_sock *u);
 /* The queue's room for a sender: a stream's bytes, a datagram count. */
 bool unix_full(const struct unix_sock *u, size_t len, const struct sock *by);
 unsigned long unix_msg_count(void);

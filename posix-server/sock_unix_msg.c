@@ -122,29 +122,60 @@ static long scm_parse(struct call *c, const uint8_t *ctl, size_t len,
 
 /* ---- queues ----------------------------------------------------------- */
 
+void unix_inflight(struct ofd *o, int d)
+{
+	struct unix_sock *u = unix_of(o);
+	if (u)
+		u->inflight += (unsigned)d;
+}
+
+/* g's descriptions leave flight (taken off g first: dropping one may
+ * close a socket, or collect garbage, which must not see them). */
+static void drop_fds(struct unix_msg *g)
+{
+	struct ofd **fds = g->fds;
+	unsigned n = g->nfds;
+	g->fds = NULL;
+	g->nfds = 0;
+	for (unsigned i = 0; i < n; i++)
+		unix_inflight(fds[i], -1);
+	for (unsigned i = 0; i < n; i++)
+		ofd_put(srv.vfs, fds[i]);
+	free(fds);
+}
+
 static void msg_free(struct unix_msg *g)
 {
-	for (unsigned i = 0; i < g->nfds; i++)
-		ofd_put(srv.vfs, g->fds[i]);
-	free(g->fds);
+	drop_fds(g);
 	unix_put(g->from);
 	free(g);
 	nmsgs--;
 }
 
-/* Detached first: dropping a description may close another socket. */
-void unix_queue_free(struct unix_sock *u)
+struct unix_msg *unix_queue_take(struct unix_sock *u)
 {
 	struct unix_msg *g = u->q;
 	u->q = NULL;
 	u->qtail = &u->q;
 	u->qbytes = 0;
 	u->qlen = 0;
+	u->oob = NULL;
+	return g;
+}
+
+void unix_msgs_free(struct unix_msg *g)
+{
 	while (g) {
 		struct unix_msg *next = g->next;
 		msg_free(g);
 		g = next;
 	}
+}
+
+/* Detached first: dropping a description may close another socket. */
+void unix_queue_free(struct unix_sock *u)
+{
+	unix_msgs_free(unix_queue_take(u));
 }
 
 /* What a queue holds in server memory: its bytes and each message's
@@ -163,23 +194,25 @@ bool unix_full(const struct unix_sock *u, size_t len, const struct sock *by)
 }
 
 /* Queues len bytes on to with the sender's name and scm (its
- * descriptions move to the message): 0 or -ENOMEM. */
-static long enqueue(struct unix_sock *to, struct unix_sock *from,
-		    const uint8_t *data, size_t len, struct scm *m)
+ * descriptions move to the message): the message, or NULL (ENOMEM). */
+static struct unix_msg *enqueue(struct unix_sock *to, struct unix_sock *from,
+				const uint8_t *data, size_t len, struct scm *m)
 {
 	struct unix_msg *g = malloc(sizeof *g + len);
 	if (!g)
-		return -ENOMEM;
+		return NULL;
 	*g = (struct unix_msg){.len = len, .from = from, .cred = m->cred};
 	if (m->nfds) {
 		g->fds = malloc(m->nfds * sizeof *g->fds);
 		if (!g->fds) {
 			free(g);
-			return -ENOMEM;
+			return NULL;
 		}
 		memcpy(g->fds, m->fds, m->nfds * sizeof *g->fds);
 		g->nfds = m->nfds;
 		m->nfds = 0;
+		for (unsigned i = 0; i < g->nfds; i++)
+			unix_inflight(g->fds[i], 1);
 	}
 	if (len)
 		memcpy(g->data, data, len);
@@ -190,7 +223,7 @@ static long enqueue(struct unix_sock *to, struct unix_sock *from,
 	to->qbytes += len;
 	to->qlen++;
 	waitq_wake(&to->rq, POLLIN);
-	return 0;
+	return g;
 }
 
 static void dequeue(struct unix_sock *u)
@@ -201,6 +234,8 @@ static void dequeue(struct unix_sock *u)
 		u->qtail = &u->q;
 	u->qbytes -= g->len - g->off;
 	u->qlen--;
+	if (g == u->oob)
+		u->oob = NULL;
 	msg_free(g);
 	waitq_wake(&u->wq, POLLOUT); /* room for senders */
 }
@@ -220,6 +255,19 @@ static long conn_send_check(const struct unix_sock *u,
 	return 0;
 }
 
+/* MSG_OOB: the last byte goes as a message of its own, the urgent one
+ * (a former one, not read yet, is an ordinary byte now). */
+static long send_urgent(struct unix_sock *p, struct unix_sock *u,
+			const uint8_t *byte, struct scm *scm)
+{
+	struct unix_msg *g = enqueue(p, u, byte, 1, scm);
+	if (!g)
+		return -ENOMEM;
+	p->oob = g;
+	waitq_wake(&p->rq, POLLPRI);
+	return 1;
+}
+
 /* The most one message of a stream send holds, as Linux's
  * unix_stream_sendmsg cuts its skbs: half of SO_SNDBUF less 64 (two in
  * the pipe), at most a page's head and 32 KiB of fragments.  Each goes
@@ -237,7 +285,9 @@ static long stream_send(struct call *c, struct sock *s,
 {
 	struct unix_sock *u = s->priv;
 	uint64_t done = c->progress;
-	long r = conn_send_check(u, m);
+	bool oob = m->flags & MSG_OOB;
+	size_t normal = m->len - oob; /* the bytes before an urgent one */
+	long r = oob && !m->len ? -EOPNOTSUPP : conn_send_check(u, m);
 	if (r < 0)
 		return done ? (long)done : r;
 	struct unix_sock *p = u->peer;
@@ -246,13 +296,18 @@ static long stream_send(struct call *c, struct sock *s,
 		 : scm_parse(c, m->ctl, m->ctllen, &scm);
 	if (r < 0)
 		return r;
-	while (done < m->len && !unix_full(p, 1, s)) {
-		size_t n = m->len - done < stream_chunk(s) ? m->len - done
-							    : stream_chunk(s);
-		if ((r = enqueue(p, u, m->data + done, n, &scm)) < 0)
+	while (done < normal && !unix_full(p, 1, s)) {
+		size_t n = normal - done < stream_chunk(s) ? normal - done
+							   : stream_chunk(s);
+		if (!enqueue(p, u, m->data + done, n, &scm)) {
+			r = -ENOMEM;
 			break;
+		}
 		done += n;
 	}
+	if (r >= 0 && oob && done == normal &&
+	    (r = send_urgent(p, u, m->data + normal, &scm)) > 0)
+		done++;
 	scm_release(&scm); /* nothing was sent: they stay with the caller */
 	if (done == m->len || r < 0 || m->nonblock)
 		return done ? (long)done : r < 0 ? r : -EAGAIN;
@@ -308,17 +363,17 @@ static long dgram_send(struct call *c, struct sock *s,
 	struct scm scm;
 	if ((r = scm_parse(c, m->ctl, m->ctllen, &scm)) < 0)
 		return r;
-	r = enqueue(o, u, m->data, m->len, &scm);
+	r = enqueue(o, u, m->data, m->len, &scm) ? (long)m->len : -ENOMEM;
 	scm_release(&scm);
-	return r < 0 ? r : (long)m->len;
+	return r;
 }
 
 long unix_sendmsg(struct call *c, struct sock *s, const struct sock_send *m)
 {
-	if (m->flags & MSG_OOB)
-		return -EOPNOTSUPP;
 	if (s->type == SOCK_STREAM)
 		return stream_send(c, s, m);
+	if (m->flags & MSG_OOB)
+		return -EOPNOTSUPP;
 	return dgram_send(c, s, m);
 }
 
@@ -368,11 +423,8 @@ static void put_rights(struct call *c, struct unix_msg *g,
 		put_cmsg(m, SCM_RIGHTS, fds, n * sizeof(int));
 	if (n < g->nfds)
 		m->oflags |= MSG_CTRUNC;
-	if (m->flags & MSG_PEEK)
-		return;
-	for (unsigned i = 0; i < g->nfds; i++)
-		ofd_put(srv.vfs, g->fds[i]);
-	g->nfds = 0;
+	if (!(m->flags & MSG_PEEK))
+		drop_fds(g);
 }
 
 static void put_control(struct call *c, struct sock *s, struct unix_msg *g,
@@ -393,17 +445,56 @@ static bool same_cred(const struct ucred *a, const struct ucred *b)
 	return a->pid == b->pid && a->uid == b->uid && a->gid == b->gid;
 }
 
+/* The urgent byte's message, once read by MSG_OOB (a mark). */
+static bool consumed(const struct unix_msg *g)
+{
+	return g->off == g->len;
+}
+
+/* Where a read goes at g, having copied done bytes (Linux's manage_oob):
+ * g, a message past it (a read mark dropped, the urgent byte skipped or,
+ * not peeking, dropped), or NULL: stop before the mark. */
+static struct unix_msg *past_urgent(struct sock *s, struct unix_msg *g,
+				    size_t done, bool peek)
+{
+	struct unix_sock *u = s->priv;
+	struct unix_msg *next = g->next;
+	if (consumed(g)) {
+		if (done && !u->oob)
+			return NULL;
+		if (!peek)
+			dequeue(u);
+		if (!(g = next))
+			return NULL;
+		next = g->next;
+	}
+	if (g != u->oob)
+		return g;
+	if (done)
+		return NULL;
+	if (peek)
+		return s->oobinline ? g : next;
+	u->oob = NULL;
+	if (s->oobinline)
+		return g;
+	dequeue(u);
+	return next;
+}
+
 /* A stream's bytes: across messages, but not past one with descriptions
- * (nor, with SO_PASSCRED, past a change of credentials). */
+ * (nor, with SO_PASSCRED, past a change of credentials), nor past the
+ * urgent byte's place. */
 static size_t stream_copy(struct call *c, struct sock *s, struct sock_recv *m)
 {
 	struct unix_sock *u = s->priv;
 	bool peek = m->flags & MSG_PEEK;
 	size_t done = 0;
-	struct unix_msg *g = u->q, *first = g;
-	while (g && done < m->cap) {
-		if (g != first && (g->nfds || (s->passcred &&
-					       !same_cred(&g->cred, &first->cred))))
+	struct unix_msg *g = u->q, *first = NULL;
+	while (g && done < m->cap && (g = past_urgent(s, g, done, peek))) {
+		if (!first)
+			first = g;
+		else if (g->nfds || (s->passcred &&
+				     !same_cred(&g->cred, &first->cred)))
 			break;
 		size_t n = g->len - g->off;
 		if (n > m->cap - done)
@@ -427,6 +518,34 @@ static size_t stream_copy(struct call *c, struct sock *s, struct sock_recv *m)
 		g = next;
 	}
 	return done;
+}
+
+/* MSG_OOB on a stream: the urgent byte, never a wait (Linux's
+ * unix_stream_recv_urg). */
+static long recv_urgent(struct sock *s, struct sock_recv *m)
+{
+	struct unix_sock *u = s->priv;
+	struct unix_msg *g = u->oob;
+	if (s->oobinline || !g)
+		return -EINVAL;
+	if (m->cap)
+		m->data[0] = g->data[0];
+	m->oflags |= MSG_OOB;
+	if (!(m->flags & MSG_PEEK)) {
+		u->oob = NULL;
+		g->off = g->len;
+		u->qbytes--;
+	}
+	return 1;
+}
+
+/* Bytes to read in a stream's queue (not only read marks). */
+static bool unread(const struct unix_sock *u)
+{
+	for (const struct unix_msg *g = u->q; g; g = g->next)
+		if (!consumed(g))
+			return true;
+	return false;
 }
 
 static size_t dgram_copy(struct call *c, struct sock *s, struct sock_recv *m)
@@ -473,14 +592,16 @@ static bool wait_more(const struct sock *s, const struct sock_recv *m)
 long unix_recvmsg(struct call *c, struct sock *s, struct sock_recv *m)
 {
 	struct unix_sock *u = s->priv;
-	if (m->flags & MSG_OOB)
+	if ((m->flags & MSG_OOB) && s->type != SOCK_STREAM)
 		return -EOPNOTSUPP;
 	if (u->state == U_LISTEN ||
 	    (s->type == SOCK_STREAM && u->state != U_CONNECTED))
 		return -EINVAL;
+	if (m->flags & MSG_OOB)
+		return recv_urgent(s, m);
 	if (s->type == SOCK_SEQPACKET && u->state != U_CONNECTED)
 		return -ENOTCONN;
-	if (!u->q) {
+	if (!u->q || (s->type == SOCK_STREAM && !unread(u))) {
 		long r = recv_empty(c, s, m);
 		if (r != 0 || !u->q)
 			return r;

@@ -443,6 +443,7 @@ static long set_generic(struct sock *s, int name, const void *val,
 	case SO_KEEPALIVE: s->keepalive = v; return 0;
 	case SO_BROADCAST: s->broadcast = v; return 0;
 	case SO_PASSCRED: s->passcred = v; return 0;
+	case SO_OOBINLINE: s->oobinline = v; return 0;
 	default: return -ENOPROTOOPT;
 	}
 }
@@ -491,6 +492,7 @@ static long get_generic(struct sock *s, int name, void *v, size_t *len)
 	case SO_KEEPALIVE: i = s->keepalive; break;
 	case SO_BROADCAST: i = s->broadcast; break;
 	case SO_PASSCRED: i = s->passcred; break;
+	case SO_OOBINLINE: i = s->oobinline; break;
 	case SO_LINGER:
 		memcpy(v, &s->linger, sizeof s->linger);
 		*len = sizeof s->linger;

@@ -165,6 +165,7 @@ static const char *ioctl_name(int64_t v)
 	case 0x5414: return "TIOCSWINSZ";
 	case 0x541b: return "FIONREAD";
 	case 0x5421: return "FIONBIO";
+	case 0x8905: return "SIOCATMARK";
 	default: return NULL;
 	}
 }

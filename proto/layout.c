@@ -17,13 +17,19 @@ static const char *const BAD_CAP = "out-buffer capacity over LIND_MAX_IO";
 static const char *const BAD_OBJ =
 	"struct argument is neither NULL nor its size";
 
+int64_t lind_max_count(unsigned elem)
+{
+	int64_t n = LIND_MAX_IO / (elem ? elem : 1);
+	return elem > 1 && n > LIND_MAX_ELEMS ? LIND_MAX_ELEMS : n;
+}
+
 /* A length or capacity argument of units of elem bytes: within
- * 0..LIND_MAX_IO bytes, else bad. */
+ * 0..LIND_MAX_IO bytes (and LIND_MAX_ELEMS elements), else bad. */
 static void sized(struct lind_arg_layout *s, int64_t v, unsigned elem,
 		  const char *why)
 {
 	s->size = (size_t)v * elem;
-	if (v >= 0 && v <= LIND_MAX_IO / elem)
+	if (v >= 0 && v <= lind_max_count(elem))
 		return;
 	s->bad = why;
 	/* an in-length no entry has; a capacity cut to what a frame holds */
@@ -113,6 +119,11 @@ static void lay_arg(const struct lind_syscall *row, const int64_t a[6], int i,
 	case LK_IN:
 		s->dir = LIND_DIR_IN;
 		sized(s, a[g->len], lind_arg_elem(g), BAD_IN);
+		if ((row->flags & LF_E2BIG) && !s->bad &&
+		    s->size > LIND_E2BIG_MAX) {
+			s->bad = BAD_IN;
+			s->size = SIZE_MAX;
+		}
 		return;
 	case LK_IOV_IN: /* the slot carries the gathered total */
 		s->dir = LIND_DIR_IN;

@@ -9,12 +9,18 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
-#define LIND_PROTO_VERSION 1
+/* 2: frames of 512 KiB (LIND_MAX_IO), so a channel's slots moved */
+#define LIND_PROTO_VERSION 2
 
 /* Largest in- or out-buffer one call carries; bigger reads are clamped
  * for pipes and terminals (a short read), bigger writes and reads of
- * regular files are split by the client into several calls (LF_SPLIT). */
-#define LIND_MAX_IO (64 * 1024)
+ * regular files are split by the client into several calls (LF_SPLIT).
+ * A datagram must travel in one call, whole: the largest is an AF_UNIX
+ * one under the biggest SO_SNDBUF a cage may set (2 * wmem_max less 32:
+ * 425952 bytes) with its name and control (docs/architecture.md). */
+#define LIND_MAX_IO (512 * 1024)
+/* An LF_E2BIG row's in-buffer limit: XATTR_SIZE_MAX. */
+#define LIND_E2BIG_MAX (64 * 1024)
 #define LIND_MAX_PATH 4096
 /* lind-run --bind: per-cage binds an Attach may carry, and the fds any
  * control message may (3 stdio + binds + spare) */

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 
 #include "syscall.h"
 
@@ -70,6 +71,7 @@ int lind_ioctl_size(uint64_t request, int *dir)
 		*dir = LIND_IOCTL_OUT;
 		return (int)sizeof(struct winsize);
 	case FIONREAD:
+	case SIOCATMARK: /* a socket's urgent mark */
 	case TIOCGPGRP: /* tcgetpgrp, tcsetpgrp, tcgetsid: the server's */
 	case TIOCGSID:
 		*dir = LIND_IOCTL_OUT;

@@ -46,8 +46,8 @@ enum lind_flag {
 	 * client-libc/hooks.c (exit_group, fork, ...) instead of the generic
 	 * marshal-send-wait path */
 	LF_CLIENT = 1u << 2,
-	/* an in-buffer over LIND_MAX_IO is E2BIG, the call's own answer for
-	 * that size (setxattr: XATTR_SIZE_MAX is LIND_MAX_IO), not EINVAL */
+	/* an in-buffer over LIND_E2BIG_MAX is E2BIG, the call's own answer
+	 * for that size (setxattr: XATTR_SIZE_MAX), not EINVAL */
 	LF_E2BIG = 1u << 3,
 };
 
@@ -181,6 +181,12 @@ static inline unsigned lind_arg_elem(const struct lind_arg *g)
 {
 	return g->elem ? g->elem : 1;
 }
+
+/* The most elements a counted array (IN_U32, OUT_U32, IO_N) carries:
+ * what a frame holds, and at most NGROUPS_MAX, so that a gid count over
+ * Linux's limit is EINVAL before its array is read. */
+#define LIND_MAX_ELEMS 65536
+int64_t lind_max_count(unsigned elem); /* proto/layout.c */
 
 /* Kinds whose len names another argument (a length or count). */
 static inline int lind_kind_has_len(int k)

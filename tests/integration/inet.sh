@@ -103,6 +103,18 @@ if [ -n "$own" ]; then
 		"$("$LIND_RUN" --net host "$PROG" bind "$own")"
 	expect_eq "--net loopback: no datagram to $own" "sendto ENETUNREACH" \
 		"$("$LIND_RUN" "$PROG" udp "$own" 9)"
+	# IP_PKTINFO names a source address and an interface: the policy's
+	expect_eq "--net loopback: no datagram from $own (IP_PKTINFO)" \
+		"pktinfo ENETUNREACH" "$("$LIND_RUN" "$PROG" pktinfo "$own" 0)"
+	expect_eq "--net host: a datagram from $own (IP_PKTINFO)" \
+		"pktinfo OK" "$("$LIND_RUN" --net host "$PROG" pktinfo "$own" 0)"
+	expect_eq "... as natively" "pktinfo OK" "$("$HOSTPROG" pktinfo "$own" 0)"
+	ifx=$(for d in /sys/class/net/*; do
+		[ "${d##*/}" = lo ] || cat "$d/ifindex"; done 2>/dev/null | head -1)
+	[ -n "$ifx" ] && expect_eq "--net loopback: not through interface $ifx" \
+		"pktinfo ENODEV" "$("$LIND_RUN" "$PROG" pktinfo 0.0.0.0 "$ifx")"
+	expect_eq "--net loopback: from 127.0.0.1 through lo" "pktinfo OK" \
+		"$("$LIND_RUN" "$PROG" pktinfo 127.0.0.1 "$(cat /sys/class/net/lo/ifindex)")"
 else
 	echo "# skipped the non-loopback probes: this host has no other address"
 fi

@@ -165,6 +165,16 @@ static void test_layout_in(void **st)
 		assert_int_equal(lay.arg[1].size, SIZE_MAX); /* no entry fits */
 		assert_int_equal(lay.nin, 1);
 	}
+	/* gid arrays: at most NGROUPS_MAX, though a frame holds more */
+	assert_int_equal(layout(LIND_SYS_setgroups, A(LIND_MAX_ELEMS, 0)), 0);
+	expect_slot(1, LIND_DIR_IN, 4 * LIND_MAX_ELEMS, 0);
+	assert_int_equal(layout(LIND_SYS_setgroups, A(LIND_MAX_ELEMS + 1, 0)),
+			 -EINVAL);
+	/* setxattr's value: at most XATTR_SIZE_MAX (E2BIG, the client's) */
+	assert_int_equal(layout(LIND_SYS_setxattr, A(0, 0, 0, LIND_E2BIG_MAX)),
+			 0);
+	assert_int_equal(layout(LIND_SYS_setxattr,
+				A(0, 0, 0, LIND_E2BIG_MAX + 1)), -EINVAL);
 }
 
 /* IO arrays: in and back whole, elem bytes per counted element. */

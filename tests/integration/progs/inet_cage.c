@@ -10,6 +10,9 @@
  *   probe IP PORT   connect (TCP): print "connect OK" or its errno name
  *   udp IP PORT     sendto one datagram: "sendto OK" or the errno name
  *   bind IP [PORT]  bind PORT (else 0): "bind OK" or the errno name
+ *   pktinfo SRC IF  a datagram to 127.0.0.1 port 9 from source SRC on
+ *                   interface index IF (IP_PKTINFO; 0: any): "pktinfo OK"
+ *                   or the errno name
  *   count IP SECS   listen, print the port, and after SECS seconds print
  *                   how many connections came (non-blocking accepts)
  *   park IP         listen and block in accept for ever (to be killed)
@@ -195,6 +198,30 @@ static int count(const char *ip, int secs)
 	return 0;
 }
 
+static int pktinfo(const char *src, int ifindex)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = addr("127.0.0.1", 9, &ss);
+	union {
+		char buf[CMSG_SPACE(sizeof(struct in_pktinfo))];
+		struct cmsghdr align;
+	} u;
+	struct in_pktinfo pi = {.ipi_ifindex = ifindex};
+	if (inet_pton(AF_INET, src, &pi.ipi_spec_dst) != 1)
+		return 2;
+	struct iovec v = {"x", 1};
+	struct msghdr m = {.msg_name = &ss, .msg_namelen = len,
+			   .msg_iov = &v, .msg_iovlen = 1,
+			   .msg_control = u.buf, .msg_controllen = sizeof u.buf};
+	struct cmsghdr *h = CMSG_FIRSTHDR(&m);
+	h->cmsg_level = IPPROTO_IP;
+	h->cmsg_type = IP_PKTINFO;
+	h->cmsg_len = CMSG_LEN(sizeof pi);
+	memcpy(CMSG_DATA(h), &pi, sizeof pi);
+	return result("pktinfo",
+		      (int)sendmsg(sock("127.0.0.1", SOCK_DGRAM), &m, 0));
+}
+
 static int run(int argc, char **argv)
 {
 	struct sockaddr_storage ss;
@@ -239,6 +266,8 @@ static int run(int argc, char **argv)
 		return result("sendto", (int)sendto(sock(argv[2], SOCK_DGRAM),
 						    "x", 1, 0, (void *)&ss, len));
 	}
+	if (argc == 4 && !strcmp(cmd, "pktinfo"))
+		return pktinfo(argv[2], atoi(argv[3]));
 	if ((argc == 3 || argc == 4) && !strcmp(cmd, "bind")) {
 		port = argc == 4 ? (unsigned)atoi(argv[3]) : 0;
 		socklen_t len = addr(argv[2], port, &ss);
