@@ -59,6 +59,7 @@ struct relay_conn {
 	pid_t fork_ppid;         /* the parent's host pid */
 	uint64_t fork_token;     /* the embryo's token, as the parent said */
 	Lind__Attach *attach;    /* CONN_WAITING: for the trace note */
+	struct relay_chan ch;    /* CONN_WAITING: the server has it already */
 	struct relay_cage *cage; /* CONN_ATTACHED */
 };
 
@@ -96,6 +97,7 @@ static void conn_close(struct relay_conn *c)
 	r->nconns--;
 	if (c->attach)
 		lind__attach__free_unpacked(c->attach, NULL);
+	relay_chan_drop(&c->ch);
 	if (c->cage) {
 		uint64_t id = c->cage->cage_id;
 		relay_cage_stop(r, c->cage);
@@ -243,6 +245,28 @@ static const char *check_publish(const Lind__Attach *a)
 	return NULL;
 }
 
+/* CAGE_NEW for c with the attach's fds and, when the server answers
+ * into slots itself, the new channel's and done page's after them. */
+static int send_cage_new(struct relay_conn *c, const Lind__Attach *a,
+			 const struct relay_ident *id, const int *fds, int nfds)
+{
+	struct relay *r = c->r;
+	int all[LIND_MAX_FDS];
+	int rc = relay_chan_create(&c->ch);
+	if (rc < 0)
+		return rc;
+	if (nfds > LIND_MAX_FDS - 2)
+		return -EMSGSIZE; /* recv took at most LIND_MAX_FDS */
+	memcpy(all, fds, (size_t)nfds * sizeof *fds);
+	if (r->direct) {
+		all[nfds++] = c->ch.chan_fd;
+		all[nfds++] = c->ch.done_fd;
+	}
+	c->attach_id = ++r->next_attach_id;
+	return relay_server_cage_new(r, a, c->cred.pid, id, all, nfds,
+				     c->attach_id, c->fork_parent);
+}
+
 /* Validates the Attach and sends CAGE_NEW; NULL, or why it is refused. */
 static const char *attach_begin(struct relay_conn *c, Lind__Attach *a,
 				const int *fds, int nfds, char *msg, size_t cap)
@@ -283,9 +307,7 @@ static const char *attach_begin(struct relay_conn *c, Lind__Attach *a,
 	struct relay_ident id;
 	if (why || (why = cage_ident(c, a, &id)))
 		return why;
-	c->attach_id = ++r->next_attach_id;
-	int rc = relay_server_cage_new(r, a, c->cred.pid, &id, fds, nfds,
-				       c->attach_id, c->fork_parent);
+	int rc = send_cage_new(c, a, &id, fds, nfds);
 	if (rc < 0) {
 		snprintf(msg, cap, "relay cannot reach posix-server: %s",
 			 strerror(-rc));
@@ -513,16 +535,8 @@ void relay_attach_answer(struct relay *r, const Lind__Control *m)
 		return;
 	}
 	uint64_t id = m->cage_id;
-	struct lind_chan *ch;
-	int chan_fd = -1;
-	int rc = relay_chan_create(id, &chan_fd, &ch);
-	if (rc == 0) {
-		rc = relay_cage_start(r, id, c->attach->deny, ch, &c->cage);
-		if (rc < 0) {
-			munmap(ch, sizeof *ch);
-			close(chan_fd);
-		}
-	}
+	c->ch.chan->cage_id = id;
+	int rc = relay_cage_start(r, id, c->attach->deny, &c->ch, &c->cage);
 	if (rc < 0) {
 		lind_log(id, "cannot create its channel: %s", strerror(-rc));
 		relay_server_cage_gone(r, id);
@@ -541,8 +555,8 @@ void relay_attach_answer(struct relay *r, const Lind__Control *m)
 				 c->attach->n_argv);
 	lind__attach__free_unpacked(c->attach, NULL);
 	c->attach = NULL;
-	attach_reply(c, id, chan_fd, NULL);
-	close(chan_fd);
+	attach_reply(c, id, c->ch.chan_fd, NULL);
+	relay_chan_drop(&c->ch); /* the fds: the cage and the server have theirs */
 }
 
 static struct relay_conn *conn_new(struct relay *r, int fd);
@@ -722,6 +736,7 @@ static struct relay_conn *conn_new(struct relay *r, int fd)
 	c->r = r;
 	c->fd = fd;
 	c->pidfd = -1;
+	c->ch = (struct relay_chan){.chan_fd = -1, .done_fd = -1};
 	c->next = r->conns;
 	r->conns = c;
 	r->nconns++;

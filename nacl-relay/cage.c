@@ -1,7 +1,10 @@
 /*
  * One thread per cage channel: takes SUBMITTED slots, checks them and
- * forwards them to the server; routes the server's replies back into the
- * slots (relay_route_reply, called by the reply thread).
+ * forwards them to the server.  The server answers an untraced call
+ * straight into its slot (LIND_TAG_DIRECT); the others' replies come back
+ * by the reply ring and are routed into the slots here (relay_route_raw,
+ * relay_route_reply, called by the reply thread or a spinning cage
+ * thread).
  */
 #include <assert.h>
 #include <errno.h>
@@ -49,20 +52,41 @@ int relay_thread_start(pthread_t *t, void *(*fn)(void *), void *arg)
 	return -rc;
 }
 
-int relay_chan_create(uint64_t cage_id, int *fd_out, struct lind_chan **out)
+int relay_chan_create(struct relay_chan *ch)
 {
-	/* A memfd handed to the cage over its attach socket: nothing in the
-	 * runtime dir to guess, race or clean up. */
-	void *p;
-	int rc = lind_shm_create("lind-chan", sizeof(struct lind_chan), fd_out, &p);
+	/* Memfds handed to the cage over its attach socket and to the server
+	 * with CAGE_NEW: nothing in the runtime dir to guess, race or clean
+	 * up.  The done page is a file of its own: the cage never gets it. */
+	void *p, *d;
+	int rc = lind_shm_create("lind-chan", sizeof(struct lind_chan),
+				 &ch->chan_fd, &p);
 	if (rc < 0)
 		return rc;
-	struct lind_chan *ch = p;
-	ch->magic = LIND_CHAN_MAGIC;
-	ch->version = LIND_PROTO_VERSION;
-	ch->cage_id = cage_id;
-	*out = ch;
+	rc = lind_shm_create("lind-chan-done", sizeof(struct lind_chan_done),
+			     &ch->done_fd, &d);
+	if (rc < 0) {
+		munmap(p, sizeof(struct lind_chan));
+		close(ch->chan_fd);
+		return rc;
+	}
+	ch->chan = p;
+	ch->chan->magic = LIND_CHAN_MAGIC;
+	ch->chan->version = LIND_PROTO_VERSION;
+	ch->done = d;
 	return 0;
+}
+
+void relay_chan_drop(struct relay_chan *ch)
+{
+	if (ch->chan)
+		munmap(ch->chan, sizeof *ch->chan);
+	if (ch->done)
+		munmap(ch->done, sizeof *ch->done);
+	if (ch->chan_fd >= 0)
+		close(ch->chan_fd);
+	if (ch->done_fd >= 0)
+		close(ch->done_fd);
+	*ch = (struct relay_chan){.chan_fd = -1, .done_fd = -1};
 }
 
 /* Pack rep into the slot and hand it to the client. */
@@ -186,8 +210,17 @@ static int lind_refused(struct relay *r, uint64_t cage_id,
 	return 0;
 }
 
+/* This slot's tag for the call being forwarded now. */
+static uint64_t slot_tag(const struct relay_cage *c, uint32_t i)
+{
+	return RELAY_TAG(c->gen, c->idx, i) |
+	       (c->inflight[i].direct ? LIND_TAG_DIRECT : 0);
+}
+
 /* lind_cancel names one of the cage's own slots; the server knows the
- * call by its relay tag, so the slot becomes that tag here. */
+ * call by its relay tag, so the slot becomes that tag here (the cancel
+ * comes from another slot of the same channel: this thread forwarded the
+ * call it names and set its direct bit). */
 static int check_lind_cancel(struct relay_cage *c, Lind__Request *req,
 			     const char **why)
 {
@@ -196,7 +229,7 @@ static int check_lind_cancel(struct relay_cage *c, Lind__Request *req,
 		*why = "lind_cancel of no slot";
 		return -EINVAL;
 	}
-	req->args[0] = (int64_t)RELAY_TAG(c->gen, c->idx, req->args[0]);
+	req->args[0] = (int64_t)slot_tag(c, (uint32_t)req->args[0]);
 	return 0;
 }
 
@@ -224,13 +257,36 @@ static int screen(struct relay_cage *c, Lind__Request *req, uint32_t traced,
 	return rc;
 }
 
-/* The reply to slot i is routed (or will never come): 1 if it was busy. */
-static int inflight_done(struct relay_cage *c, uint32_t i)
+/* The reply to slot i was routed from the ring (the caller checked that
+ * the slot is busy and holds table_lock): counted done before the client
+ * can see it and submit again on this slot. */
+static void inflight_routed(struct relay_cage *c, uint32_t i)
 {
-	if (!atomic_exchange(&c->inflight[i].busy, 0))
-		return 0;
-	atomic_fetch_sub(&c->nbusy, 1);
-	return 1;
+	atomic_fetch_add_explicit(&c->r->ring_replies, 1,
+				  memory_order_relaxed);
+	if (!c->inflight[i].direct)
+		atomic_fetch_sub(&c->nbusy, 1);
+	atomic_fetch_add(&c->done->done[i], 1);
+}
+
+/* Forward req on slot i: stamped and tagged; an untraced call of a cage
+ * the server maps is answered straight into the slot by the server. */
+static int forward(struct relay_cage *c, uint32_t i, Lind__Request *req)
+{
+	struct relay_inflight *f = &c->inflight[i];
+	f->direct = c->direct && !f->traced;
+	req->cage_id = c->cage_id; /* stamped: a cage never names itself */
+	req->tag = slot_tag(c, i);
+	if (!f->direct) /* the cage thread polls the ring for it */
+		atomic_fetch_add(&c->nbusy, 1);
+	atomic_fetch_add(&f->fwd, 1); /* before the server can answer */
+	int rc = relay_forward(c->r, req, &c->stop);
+	if (rc < 0) { /* never reached the ring */
+		atomic_fetch_sub(&f->fwd, 1);
+		if (!f->direct)
+			atomic_fetch_sub(&c->nbusy, 1);
+	}
+	return rc == -E2BIG ? -EINVAL : rc;
 }
 
 static void take_slot(struct relay_cage *c, uint32_t i)
@@ -238,7 +294,7 @@ static void take_slot(struct relay_cage *c, uint32_t i)
 	struct relay *r = c->r;
 	struct lind_slot *s = &c->chan->slot[i];
 	struct relay_inflight *f = &c->inflight[i];
-	if (atomic_load(&f->busy)) {
+	if (relay_slot_busy(c, i)) {
 		/* resubmitted while in flight: a broken cage; the reply to the
 		 * first frame will land here anyway */
 		atomic_store(&s->state, LIND_SLOT_TAKEN);
@@ -276,17 +332,8 @@ static void take_slot(struct relay_cage *c, uint32_t i)
 		slot_error(s, i, 0); /* lind_refused: answered here */
 		return;
 	}
-	if (rc == 0) {
-		req->cage_id = c->cage_id; /* stamped: a cage never names itself */
-		req->tag = RELAY_TAG(c->gen, c->idx, i);
-		atomic_fetch_add(&c->nbusy, 1);
-		atomic_store(&f->busy, 1);
-		rc = relay_forward(r, req, &c->stop);
-		if (rc < 0)
-			inflight_done(c, i);
-		if (rc == -E2BIG)
-			rc = -EINVAL;
-	}
+	if (rc == 0)
+		rc = forward(c, i, req);
 	if (rc < 0) {
 		slot_error(s, i, rc);
 		if (f->traced)
@@ -302,6 +349,14 @@ static uint32_t slots_used(const struct lind_chan *ch)
 	return n < LIND_CHAN_SCAN_MIN ? LIND_CHAN_SCAN_MIN
 	       : n > LIND_CHAN_SLOTS  ? LIND_CHAN_SLOTS
 				      : n;
+}
+
+uint32_t relay_cage_inflight(struct relay_cage *c)
+{
+	uint32_t n = 0;
+	for (uint32_t i = 0, used = slots_used(c->chan); i < used; i++)
+		n += relay_slot_busy(c, i);
+	return n;
 }
 
 static int scan(struct relay_cage *c)
@@ -373,7 +428,7 @@ static void cage_free(struct relay_cage *c)
 }
 
 int relay_cage_start(struct relay *r, uint64_t cage_id, uint32_t deny,
-		     struct lind_chan *chan, struct relay_cage **out)
+		     struct relay_chan *ch, struct relay_cage **out)
 {
 	struct relay_cage *c = cage_alloc();
 	if (!c)
@@ -381,7 +436,9 @@ int relay_cage_start(struct relay *r, uint64_t cage_id, uint32_t deny,
 	c->r = r;
 	c->cage_id = cage_id;
 	c->deny = deny;
-	c->chan = chan;
+	c->chan = ch->chan;
+	c->done = ch->done;
+	c->direct = r->direct;
 
 	pthread_mutex_lock(&r->table_lock);
 	uint32_t idx = RELAY_MAX_CHANS;
@@ -413,6 +470,8 @@ int relay_cage_start(struct relay *r, uint64_t cage_id, uint32_t deny,
 		cage_free(c);
 		return rc;
 	}
+	ch->chan = NULL; /* the cage's now */
+	ch->done = NULL;
 	c->running = true;
 	*out = c;
 	return 0;
@@ -432,6 +491,7 @@ void relay_cage_stop(struct relay *r, struct relay_cage *c)
 		pthread_join(c->thread, NULL);
 	}
 	munmap(c->chan, sizeof *c->chan);
+	munmap(c->done, sizeof *c->done);
 	cage_free(c);
 }
 
@@ -484,7 +544,7 @@ bool relay_route_raw(struct relay *r, const uint8_t *p, size_t len)
 		return true; /* not ours to route: dropped */
 	pthread_mutex_lock(&r->table_lock);
 	struct relay_cage *c = r->chans[idx];
-	if (!c || c->gen != gen || !atomic_load(&c->inflight[slot].busy)) {
+	if (!c || c->gen != gen || !relay_slot_busy(c, slot)) {
 		pthread_mutex_unlock(&r->table_lock);
 		return true; /* the cage is gone, or the server answered twice */
 	}
@@ -492,7 +552,7 @@ bool relay_route_raw(struct relay *r, const uint8_t *p, size_t len)
 		pthread_mutex_unlock(&r->table_lock);
 		return false;
 	}
-	inflight_done(c, slot);
+	inflight_routed(c, slot);
 	struct lind_slot *s = &c->chan->slot[slot];
 	size_t head = put_slot_tag(s->buf, slot);
 	memcpy(s->buf + head, p + off, len - (size_t)off);
@@ -520,7 +580,7 @@ void relay_route_reply(struct relay *r, Lind__Reply *rep)
 
 	pthread_mutex_lock(&r->table_lock);
 	struct relay_cage *c = r->chans[idx];
-	if (!c || c->gen != gen || !atomic_load(&c->inflight[slot].busy)) {
+	if (!c || c->gen != gen || !relay_slot_busy(c, slot)) {
 		pthread_mutex_unlock(&r->table_lock);
 		return; /* the cage is gone, or the server answered twice */
 	}
@@ -531,7 +591,7 @@ void relay_route_reply(struct relay *r, Lind__Reply *rep)
 		f = *fi;
 		traced = true;
 	}
-	inflight_done(c, slot);
+	inflight_routed(c, slot);
 	rep->tag = slot;
 	if (traced) {
 		/* out-data prefixes, copied before the slot is handed back */

@@ -147,9 +147,10 @@ static int print_stats(int req)
 		fprintf(stderr, "lind-trace: malformed answer from nacl-relay\n");
 		return 1;
 	}
-	printf("cages %llu\ncalls %llu\nevents %llu\n",
+	printf("cages %llu\ncalls %llu\nevents %llu\nring-replies %llu\n",
 	       (unsigned long long)r->cages, (unsigned long long)r->calls,
-	       (unsigned long long)r->published);
+	       (unsigned long long)r->published,
+	       (unsigned long long)r->ring_replies);
 	lind__admin_reply__free_unpacked(r, NULL);
 	return 0;
 }

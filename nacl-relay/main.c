@@ -234,6 +234,9 @@ static int start(struct relay *r)
 		rc = relay_server_hello(r, fd);
 	} else {
 		rc = relay_server_connect(r, server_sock, 5000);
+		/* a local server maps channels and answers into slots; a
+		 * remote one has no fds: its replies come by the ring */
+		r->direct = true;
 	}
 	if (rc == -ENOENT || rc == -ECONNREFUSED) {
 		lind_log(0, "no posix-server at %s", server_sock);

@@ -23,15 +23,18 @@
 #include "protocol.h"
 #include "syscall.h"
 
-/* A relay tag: generation << 32 | channel index << 16 | slot. */
+/* A relay tag: generation << 32 | channel index << 16 | slot, and
+ * LIND_TAG_DIRECT (bit 31, above every index) on a call the server
+ * answers straight into its slot. */
 #define RELAY_MAX_CHANS 4096
 #define RELAY_TAG(gen, idx, slot) \
 	((uint64_t)(gen) << 32 | (uint64_t)(idx) << 16 | (uint64_t)(slot))
 #define RELAY_TAG_GEN(tag) ((uint32_t)((tag) >> 32))
-#define RELAY_TAG_IDX(tag) ((uint32_t)((tag) >> 16) & 0xffff)
-#define RELAY_TAG_SLOT(tag) ((uint32_t)(tag) & 0xffff)
-_Static_assert(RELAY_MAX_CHANS <= 0x10000 && LIND_CHAN_SLOTS <= 0x10000,
-	       "channel and slot fit their 16 bits of the tag");
+#define RELAY_TAG_IDX(tag) ((uint32_t)((tag) >> 16) & 0x7fff)
+#define RELAY_TAG_SLOT(tag) LIND_TAG_SLOT(tag)
+_Static_assert(RELAY_MAX_CHANS <= 0x8000 && LIND_CHAN_SLOTS <= 0x10000,
+	       "channel and slot fit their bits of the tag");
+_Static_assert(LIND_TAG_DIRECT == 1ull << 31, "the bit above the index");
 /* How long one TRACE_ON keeps the feed on. */
 #define RELAY_TRACE_TTL_NS (3ull * 1000000000ull)
 /* Tracers with filters of their own at once (bits of a uint32_t). */
@@ -45,9 +48,14 @@ _Static_assert(RELAY_MAX_CHANS <= 0x10000 && LIND_CHAN_SLOTS <= 0x10000,
 /* Spin this long before sleeping on a futex. */
 #define RELAY_SPIN_NS 20000ull
 
-/* What the trace needs about one forwarded call (filled only when traced). */
+/* One slot's calls in flight, and what the trace needs about the last
+ * (filled only when traced).  The slot is in flight while fwd differs
+ * from its word of the cage's done page: the server counts there the
+ * calls it answered straight into the slot, the relay those it routed
+ * (relay_slot_busy). */
 struct relay_inflight {
-	_Atomic uint32_t busy; /* forwarded, reply not routed yet */
+	_Atomic uint32_t fwd; /* calls forwarded on this slot */
+	uint32_t direct;      /* the last one was tagged LIND_TAG_DIRECT */
 	uint32_t traced;
 	uint32_t subs; /* the tracers' slots selecting the cage */
 	uint32_t nr;
@@ -63,6 +71,14 @@ struct relay_inflight {
 
 struct relay;
 
+/* A cage's channel and done page (protocol.h): fds for the cage and the
+ * server, mappings for the relay. */
+struct relay_chan {
+	struct lind_chan *chan;
+	struct lind_chan_done *done;
+	int chan_fd, done_fd;
+};
+
 struct relay_cage {
 	struct relay *r;
 	uint64_t cage_id;
@@ -70,10 +86,12 @@ struct relay_cage {
 	uint32_t gen; /* generation in the tag: stale replies are dropped */
 	uint32_t deny; /* policy: lind_class bits refused with EPERM */
 	struct lind_chan *chan;
+	struct lind_chan_done *done; /* shared with the server only */
+	bool direct; /* the server maps chan: untraced calls go direct */
 	pthread_t thread;
 	bool running;
 	_Atomic int stop;
-	_Atomic uint32_t nbusy; /* inflight[] entries busy: replies to poll */
+	_Atomic uint32_t nbusy; /* ring-path calls in flight: replies to poll */
 	_Atomic uint32_t trace_subs; /* tracers' slots selecting it (trace_subs.c) */
 	char cmd[256]; /* its argv joined, for --cage-cmd (main thread only) */
 	struct relay_inflight inflight[LIND_CHAN_SLOTS];
@@ -121,6 +139,8 @@ struct relay {
 	pthread_mutex_t ring_lock; /* request ring: many cage threads produce */
 	pthread_mutex_t rep_lock;  /* reply ring: one consumer at a time */
 	_Atomic int server_gone;
+	bool direct; /* the server gets channels (not over --server tcp://) */
+	_Atomic uint64_t ring_replies; /* replies routed from the ring */
 	pthread_t reply_thread;
 	bool reply_running;
 	_Atomic int reply_stop;
@@ -170,16 +190,27 @@ int relay_check_why(const Lind__Request *req, const char **why);
 int relay_policy(uint32_t deny, const Lind__Request *req, const char **cls);
 
 /* cage.c */
-/* A new channel in a memfd: *fd_out goes to the cage with AttachReply. */
-int relay_chan_create(uint64_t cage_id, int *fd_out, struct lind_chan **out);
-/* Register chan in the table and start its thread.  chan is unmapped by
- * relay_cage_stop. */
+/* A new channel and done page, each in a memfd: the channel's goes to
+ * the cage with AttachReply, both to the server with CAGE_NEW. */
+int relay_chan_create(struct relay_chan *ch);
+/* Unmaps and closes what ch still holds (a cage that never started). */
+void relay_chan_drop(struct relay_chan *ch);
+/* Register ch's mappings in the table (taken over: ch keeps its fds) and
+ * start the cage's thread; relay_cage_stop unmaps them. */
 int relay_cage_start(struct relay *r, uint64_t cage_id, uint32_t deny,
-		     struct lind_chan *chan, struct relay_cage **out);
+		     struct relay_chan *ch, struct relay_cage **out);
 void relay_cage_stop(struct relay *r, struct relay_cage *c);
 /* Server reply -> its slot; drops stale tags.  Modifies rep->tag. */
 void relay_route_reply(struct relay *r, Lind__Reply *rep);
 bool relay_route_raw(struct relay *r, const uint8_t *frame, size_t len);
+/* Calls of slot i in flight (forwarded, neither answered nor routed). */
+static inline bool relay_slot_busy(struct relay_cage *c, uint32_t i)
+{
+	return atomic_load(&c->inflight[i].fwd) !=
+	       atomic_load(&c->done->done[i]);
+}
+/* Slots of c with a call in flight (--top). */
+uint32_t relay_cage_inflight(struct relay_cage *c);
 /* Server gone: every channel fails its calls. */
 void relay_cages_fail_all(struct relay *r);
 /* One step of a spin loop that ends at until (monotonic ns). */

@@ -191,7 +191,7 @@ static uint8_t *answer_pack(struct relay *r, bool cages,
 		Lind__CageInfo *x = &info[rep->n_cage_info];
 		lind__cage_info__init(x);
 		x->cage_id = c->cage_id;
-		x->inflight = atomic_load(&c->nbusy);
+		x->inflight = relay_cage_inflight(c);
 		x->cmd = c->cmd;
 		ptrs[rep->n_cage_info++] = x;
 	}
@@ -220,6 +220,7 @@ static void admin_answer(struct relay *r, const Lind__Admin *a)
 	rep.slot = slot < 0 ? RELAY_TRACE_SUBS : (uint32_t)slot;
 	rep.published = atomic_load(&r->published);
 	rep.calls = atomic_load(&r->calls);
+	rep.ring_replies = atomic_load(&r->ring_replies);
 	rep.trace_url = r->trace_url;
 	size_t n;
 	uint8_t *buf = answer_pack(r, a && a->cages, &rep, &n);

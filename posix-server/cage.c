@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 
 #include "bind.h"
@@ -15,6 +16,7 @@
 #include "fdtable.h"
 #include "lock.h"
 #include "net_policy.h"
+#include "protocol.h"
 #include "server.h"
 #include "shm.h"
 #include "wait.h"
@@ -93,10 +95,38 @@ static void embryo_timer_stop(struct cage *c)
 	c->embryo_timer = NULL;
 }
 
-/* What a running cage holds: parked calls, locks, fds.  The cwd stays
- * until the zombie is reaped (/proc still names it). */
+int cage_chan_map(struct cage *c, int chan_fd, int done_fd)
+{
+	void *ch, *d;
+	int r = lind_shm_map(chan_fd, sizeof(struct lind_chan), &ch);
+	if (r < 0)
+		return r;
+	r = lind_shm_map(done_fd, sizeof(struct lind_chan_done), &d);
+	if (r < 0) {
+		munmap(ch, sizeof(struct lind_chan));
+		return r;
+	}
+	c->chan = ch;
+	c->done = d;
+	return 0;
+}
+
+/* From now on its replies (an exit_group's, a late one) go by the ring. */
+static void chan_unmap(struct cage *c)
+{
+	if (c->chan)
+		munmap(c->chan, sizeof *c->chan);
+	if (c->done)
+		munmap(c->done, sizeof *c->done);
+	c->chan = NULL;
+	c->done = NULL;
+}
+
+/* What a running cage holds: parked calls, locks, fds, its channel.  The
+ * cwd stays until the zombie is reaped (/proc still names it). */
 static void release(struct cage *c)
 {
+	chan_unmap(c);
 	embryo_timer_stop(c);
 	wait_cancel_cage(c);
 	c->fg_pgid = 0; /* its session's terminal calls go on: no terminal */

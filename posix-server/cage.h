@@ -18,6 +18,8 @@
 #include "wait.h"
 
 struct bind_set;
+struct lind_chan;
+struct lind_chan_done;
 struct lind_publish;
 struct fdtable;
 struct parked;
@@ -94,6 +96,12 @@ struct cage {
 		    * the last execve's file); NULL: argv[0] */
 	uint64_t host_start;    /* its host process's start time (ticks): a
 				 * reused host pid is not read as it */
+	/* RUNNING: its channel and done page, for direct replies
+	 * (srv_reply); NULL: its replies go by the ring (a remote relay's
+	 * cage, or not mapped).  Only ever written: the cage can scribble
+	 * on its channel at any time. */
+	struct lind_chan *chan;
+	struct lind_chan_done *done;
 	struct cage *hnext;
 };
 
@@ -160,6 +168,9 @@ int stat_zombie_wstatus(const unsigned long long *f, int n);
 /* Cages of virtual real uid uid at once (the procs limit, as Linux's
  * RLIMIT_NPROC counts). */
 unsigned cage_count_uid(uint32_t uid);
+/* Maps the relay's memfds of c's channel and done page (not taken
+ * over): 0 or -errno. */
+int cage_chan_map(struct cage *c, int chan_fd, int done_fd);
 /* Keeps a copy of argv for /proc (false: out of memory, none kept). */
 bool cage_set_argv(struct cage *c, char *const *argv, size_t argc);
 /* The same from a NUL-separated copy (fork). */

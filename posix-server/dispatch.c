@@ -162,7 +162,7 @@ static void answer(struct call *c, long r)
 	}
 	if (r >= 0 && c->dequeue)
 		flags |= c->dequeue << SRV_REPLY_DEQUEUE_SHIFT;
-	srv_reply(c->tag, r, d, (size_t)c->nouts, flags, c->sigmask);
+	srv_reply(c->cage, c->tag, r, d, (size_t)c->nouts, flags, c->sigmask);
 }
 
 long srv_rerun(struct call *c)

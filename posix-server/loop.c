@@ -107,8 +107,46 @@ static void free_pending(void)
 	L.pend_tail = &L.pend;
 }
 
-void srv_reply(uint64_t tag, long result, const struct srv_data *data,
-	       size_t n, unsigned flags, uint64_t sigmask)
+/* Packed into the slot of c's channel the relay tagged (the relay's
+ * relay_route_raw does the same for a ring reply), counted done, then
+ * REPLIED with the client woken if it sleeps: one hand-off instead of
+ * two.  Nothing is read from the channel but the waiting word; whatever
+ * the cage wrote there only changes what it gets itself. */
+static void reply_direct(const struct cage *c, Lind__Reply *rep)
+{
+	uint32_t slot = LIND_TAG_SLOT(rep->tag);
+	struct lind_slot *s = &c->chan->slot[slot];
+	rep->tag = slot;
+	size_t len = lind__reply__get_packed_size(rep);
+	if (len > LIND_MAX_FRAME) {
+		Lind__Reply err = LIND__REPLY__INIT;
+		err.tag = slot;
+		err.result = -EIO;
+		len = lind__reply__pack(&err, s->buf);
+	} else {
+		lind__reply__pack(rep, s->buf);
+	}
+	s->len = (uint32_t)len;
+	/* done before REPLIED: once the client sees REPLIED it may submit on
+	 * this slot again, and the relay must find it free by then */
+	atomic_fetch_add(&c->done->done[slot], 1);
+	/* seq_cst: pairs with the client's waiting=1 before its re-check */
+	atomic_store(&s->state, LIND_SLOT_REPLIED);
+	if (atomic_load(&s->waiting))
+		lind_futex_wake(&s->state, INT_MAX);
+}
+
+/* Untraced (the relay's tag says so), no fd to carry (it reaches the
+ * relay first), a cage whose channel the server maps. */
+static bool goes_direct(const struct cage *c, uint64_t tag, unsigned flags)
+{
+	return (tag & LIND_TAG_DIRECT) && c && c->chan && !(flags & SRV_REPLY_FD) &&
+	       LIND_TAG_SLOT(tag) < LIND_CHAN_SLOTS;
+}
+
+void srv_reply(const struct cage *c, uint64_t tag, long result,
+	       const struct srv_data *data, size_t n, unsigned flags,
+	       uint64_t sigmask)
 {
 	if (!L.rings)
 		return; /* relay gone: nobody to answer */
@@ -124,6 +162,10 @@ void srv_reply(uint64_t tag, long result, const struct srv_data *data,
 	rep.data = d;
 	for (size_t i = 0; i < n && i < 6; i++)
 		d[i] = (ProtobufCBinaryData){data[i].len, (uint8_t *)data[i].ptr};
+	if (goes_direct(c, tag, flags)) {
+		reply_direct(c, &rep);
+		return;
+	}
 	uint32_t len = (uint32_t)lind__reply__get_packed_size(&rep);
 	void *slot = L.pend ? NULL : lind_ring_reserve(&L.rings->rep, len);
 	if (slot) {
@@ -358,19 +400,33 @@ static void cage_new_ok(const Lind__Control *in, const struct cage *c)
 	send_control(&m);
 }
 
+/* The channel and done page a local relay sends after the other fds
+ * (CHAN_FDS of them): mapped for direct replies.  Without them (a remote
+ * relay's cage), or unmappable, the cage's replies go by the ring. */
+#define CHAN_FDS 2
+static void take_chan(struct cage *c, const int *fds)
+{
+	int r = cage_chan_map(c, fds[0], fds[1]);
+	if (r < 0)
+		lind_log(c->id, "cannot map its channel (%s): replies by the "
+			 "ring", strerror(-r));
+}
+
 /* A forked child's host process attached: its embryo runs.  The token
  * works once, and only for a child of the cage the relay made the
  * connection for. */
-static void on_fork_attach(const Lind__Control *in, int nfds)
+static void on_fork_attach(const Lind__Control *in, const int *fds, int nfds)
 {
 	struct cage *c = cage_find_embryo(in->fork_token, in->parent_id);
-	if (!c || nfds) {
-		send_error(nfds ? "CAGE_NEW: a forked child brings no stdio"
-				: "no such forked child (token used, wrong or "
-				  "expired)", in->attach_id);
+	if (!c || (nfds && nfds != CHAN_FDS)) {
+		send_error(c ? "CAGE_NEW: a forked child brings no stdio"
+			     : "no such forked child (token used, wrong or "
+			       "expired)", in->attach_id);
 		return;
 	}
 	cage_bind(c, in->host_pid);
+	if (nfds)
+		take_chan(c, fds);
 	procfs_cage_new(c, NULL); /* exe and binds are the parent's */
 	cage_new_ok(in, c);
 	/* after its CAGE_NEW_OK: the relay knows its process by now */
@@ -414,12 +470,14 @@ static void on_cage_gone(const Lind__Control *m)
 static void on_cage_new(const Lind__Control *in, int *fds, int nfds)
 {
 	if (in->fork_token) {
-		on_fork_attach(in, nfds);
+		on_fork_attach(in, fds, nfds);
 		return;
 	}
 	uint32_t mask = in->stdio_mask & 7;
 	int nstdio = __builtin_popcount(mask);
-	if ((size_t)nfds != (size_t)nstdio + in->n_binds) {
+	size_t want = (size_t)nstdio + in->n_binds;
+	bool chan = (size_t)nfds == want + CHAN_FDS;
+	if ((size_t)nfds != want && !chan) {
 		send_error("CAGE_NEW: stdio_mask and binds do not match the fds "
 			   "sent", in->attach_id);
 		return;
@@ -466,6 +524,8 @@ static void on_cage_new(const Lind__Control *in, int *fds, int nfds)
 		send_error(why, in->attach_id);
 		return;
 	}
+	if (chan)
+		take_chan(c, fds + want);
 	procfs_cage_new(c, in->exe);
 	cage_new_ok(in, c);
 	lind_log(c->id, "new cage: host pid %u uid %u, %s", in->host_pid,

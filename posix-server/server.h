@@ -135,8 +135,11 @@ struct srv_data {
 /* Reply.dequeue (its LIND_DEQUEUE_* << SRV_REPLY_DEQUEUE_SHIFT) with
  * Reply.sigmask = sigmask: a read of a signalfd */
 #define SRV_REPLY_DEQUEUE_SHIFT 2
-void srv_reply(uint64_t tag, long result, const struct srv_data *data,
-	       size_t n, unsigned flags, uint64_t sigmask);
+/* c: the calling cage (NULL: unknown), whose channel an untraced call's
+ * reply goes straight into (docs/architecture.md "Hand-offs per call"). */
+void srv_reply(const struct cage *c, uint64_t tag, long result,
+	       const struct srv_data *data, size_t n, unsigned flags,
+	       uint64_t sigmask);
 /* loop.c: fd (not taken over) to the relay for the call tag of cage c. */
 void srv_send_fd(const struct cage *c, uint64_t tag, int fd);
 

@@ -114,6 +114,25 @@ struct lind_chan {
 };
 
 /*
+ * Direct replies (docs/architecture.md "Hand-offs per call").  A relay tag
+ * (nacl-relay/relay.h) is generation << 32 | channel << 16 | slot; the
+ * server reads two parts of it: the slot, and LIND_TAG_DIRECT, which the
+ * relay sets on a call nobody traces.  The server answers such a call
+ * straight into that slot of the cage's channel (CAGE_NEW brings it a
+ * mapping), unless the reply carries an fd, and counts it in the slot's
+ * word of the cage's done page before marking the slot REPLIED.  The done
+ * page is a memfd of its own that only the relay and the server hold (a
+ * cage could write anything in its channel): the relay sees a slot in
+ * flight while it forwarded more calls to it than the word counts.
+ */
+#define LIND_TAG_DIRECT (1ull << 31)
+#define LIND_TAG_SLOT(tag) ((uint32_t)(tag) & 0xffff)
+
+struct lind_chan_done {
+	_Atomic uint32_t done[LIND_CHAN_SLOTS];
+};
+
+/*
  * Server ring: a single-producer single-consumer byte ring of records
  * (u32 length, payload, padded to 8).  One memfd, created by the server
  * and sent to the relay with HELLO_OK, holds two: requests (relay ->

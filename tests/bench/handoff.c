@@ -1,7 +1,8 @@
 /* What one hand-off between processes costs on this machine: a token
  * passed around a ring of N processes through shared memory, each
  * spinning with pause (spin) or sched_yield (yield).  scripts/bench prints
- * it next to the figures: a call crosses four such hand-offs.
+ * it next to the figures: an untraced call crosses three such hand-offs
+ * (docs/architecture.md "Hand-offs per call").
  * Usage: handoff N spin|yield */
 #define _GNU_SOURCE
 #include <sched.h>

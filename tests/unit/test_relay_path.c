@@ -1,7 +1,8 @@
 /* The relay's data path in one process: a fake cage writes frames into a
  * channel, the relay's cage thread checks and forwards them into the
  * request ring, a fake server answers on the reply ring, and the reply
- * thread routes the answers back into the slots.  Also the trace feed. */
+ * thread routes the answers back into the slots; or, for a direct call,
+ * the fake server answers into the slot itself.  Also the trace feed. */
 #define _GNU_SOURCE /* pipe2 */
 #include <errno.h>
 #include <fcntl.h>
@@ -31,6 +32,7 @@ struct env {
 	struct relay *r;
 	int bell[2];
 	struct lind_chan *chan;
+	struct lind_chan_done *done;
 	struct relay_cage *cage;
 };
 
@@ -40,6 +42,18 @@ static void *shm(size_t n)
 		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	assert_true(p != MAP_FAILED);
 	return p;
+}
+
+/* A cage id with a fresh channel and done page (relay_cage_stop unmaps
+ * them). */
+static void start_cage(struct env *e, uint64_t id)
+{
+	struct relay_chan ch = {shm(sizeof(struct lind_chan)),
+				shm(sizeof(struct lind_chan_done)), -1, -1};
+	e->chan = ch.chan;
+	e->done = ch.done;
+	assert_int_equal(relay_cage_start(e->r, id, 0, &ch, &e->cage), 0);
+	assert_null(ch.chan); /* taken over */
 }
 
 static int setup(void **st)
@@ -54,8 +68,7 @@ static int setup(void **st)
 	assert_int_equal(pipe2(e->bell, O_NONBLOCK | O_CLOEXEC), 0);
 	e->r->bell_fd = e->bell[1];
 	assert_int_equal(relay_replies_start(e->r), 0);
-	e->chan = shm(sizeof(struct lind_chan));
-	assert_int_equal(relay_cage_start(e->r, 7, 0, e->chan, &e->cage), 0);
+	start_cage(e, 7);
 	*st = e;
 	return 0;
 }
@@ -390,8 +403,7 @@ static void test_reply_after_cage_gone(void **st)
 	lind__request__free_unpacked(got, NULL);
 	usleep(20000);
 	/* a new cage gets a new index or generation; the old tag stays stale */
-	e->chan = shm(sizeof(struct lind_chan));
-	assert_int_equal(relay_cage_start(e->r, 8, 0, e->chan, &e->cage), 0);
+	start_cage(e, 8);
 	assert_int_equal(e->r->ncages, 1);
 }
 
@@ -405,22 +417,138 @@ static void test_fail_all(void **st)
 static void test_channel_memfd(void **st)
 {
 	(void)st;
-	struct lind_chan *ch;
-	int fd = -1;
-	assert_int_equal(relay_chan_create(2, &fd, &ch), 0);
-	assert_true(fd >= 0);
-	assert_int_equal(ch->magic, LIND_CHAN_MAGIC);
-	assert_int_equal(ch->version, LIND_PROTO_VERSION);
-	assert_int_equal(ch->cage_id, 2);
+	struct relay_chan ch;
+	assert_int_equal(relay_chan_create(&ch), 0);
+	assert_true(ch.chan_fd >= 0 && ch.done_fd >= 0);
+	assert_int_equal(ch.chan->magic, LIND_CHAN_MAGIC);
+	assert_int_equal(ch.chan->version, LIND_PROTO_VERSION);
 	/* the cage maps the same memory through the fd */
 	struct lind_chan *view = mmap(NULL, sizeof *view, PROT_READ | PROT_WRITE,
-				      MAP_SHARED, fd, 0);
+				      MAP_SHARED, ch.chan_fd, 0);
 	assert_true(view != MAP_FAILED);
 	atomic_store(&view->doorbell, 7);
-	assert_int_equal(atomic_load(&ch->doorbell), 7);
+	assert_int_equal(atomic_load(&ch.chan->doorbell), 7);
 	munmap(view, sizeof *view);
-	munmap(ch, sizeof *ch);
-	close(fd);
+	/* the done page is another file, sealed like the channel */
+	void *d;
+	assert_int_equal(lind_shm_map(ch.done_fd, sizeof *ch.done, &d), 0);
+	atomic_store(&((struct lind_chan_done *)d)->done[3], 9);
+	assert_int_equal(atomic_load(&ch.done->done[3]), 9);
+	assert_int_equal(atomic_load(&ch.chan->slot[3].state), 0);
+	munmap(d, sizeof *ch.done);
+	relay_chan_drop(&ch);
+	assert_null(ch.chan);
+	assert_int_equal(ch.chan_fd, -1);
+}
+
+/* A relay whose server maps channels (a local one). */
+static int setup_direct(void **st)
+{
+	setup(st);
+	struct env *e = *st;
+	relay_cage_stop(e->r, e->cage);
+	e->r->direct = true;
+	start_cage(e, 9);
+	return 0;
+}
+
+/* As posix-server's reply_direct: into the slot, counted done, REPLIED. */
+static void server_direct(struct env *e, uint64_t tag, int64_t result)
+{
+	uint32_t i = LIND_TAG_SLOT(tag);
+	struct lind_slot *s = &e->chan->slot[i];
+	Lind__Reply rep = LIND__REPLY__INIT;
+	rep.tag = i;
+	rep.result = result;
+	s->len = (uint32_t)lind__reply__pack(&rep, s->buf);
+	atomic_fetch_add(&e->done->done[i], 1);
+	atomic_store(&s->state, LIND_SLOT_REPLIED);
+	lind_futex_wake(&s->state, INT_MAX);
+}
+
+/* The next request, which must be a direct one on slot i. */
+static uint64_t take_direct(struct env *e, uint32_t i)
+{
+	Lind__Request *got = server_take(e->r, 2000);
+	assert_non_null(got);
+	uint64_t tag = got->tag;
+	lind__request__free_unpacked(got, NULL);
+	assert_true(tag & LIND_TAG_DIRECT);
+	assert_int_equal(RELAY_TAG_SLOT(tag), i);
+	assert_int_equal(RELAY_TAG_IDX(tag), e->cage->idx);
+	assert_int_equal(RELAY_TAG_GEN(tag), e->cage->gen);
+	return tag;
+}
+
+static void expect_result(struct env *e, int slot, int64_t result)
+{
+	Lind__Reply *rep = wait_reply(e->chan, slot);
+	assert_non_null(rep);
+	assert_int_equal(rep->result, result);
+	assert_int_equal(rep->tag, slot);
+	lind__reply__free_unpacked(rep, NULL);
+}
+
+/* Untraced calls are answered into their slots: the relay routes nothing,
+ * and a slot answered so is free for the next call at once. */
+static void test_direct_replies(void **st)
+{
+	struct env *e = *st;
+	int64_t args[6] = {0};
+	Lind__Request req;
+	req_init(&req, args, LIND_SYS_getpid);
+	for (int k = 0; k < 3; k++) {
+		submit(e->chan, 0, &req);
+		uint64_t tag = take_direct(e, 0);
+		assert_int_equal(relay_cage_inflight(e->cage), 1);
+		server_direct(e, tag, 40 + k);
+		expect_result(e, 0, 40 + k);
+		assert_int_equal(relay_cage_inflight(e->cage), 0);
+	}
+	assert_int_equal(atomic_load(&e->r->ring_replies), 0);
+	assert_int_equal(atomic_load(&e->cage->nbusy), 0); /* no ring polling */
+
+	/* one the server sends by the ring anyway (an fd reply) */
+	submit(e->chan, 1, &req);
+	uint64_t tag = take_direct(e, 1);
+	server_reply(e->r, tag, 5, NULL, 0);
+	expect_result(e, 1, 5);
+	assert_int_equal(atomic_load(&e->r->ring_replies), 1);
+	server_reply(e->r, tag, 6, NULL, 0); /* twice: nothing in flight */
+	submit(e->chan, 1, &req);
+	tag = take_direct(e, 1);
+	server_direct(e, tag, 7);
+	expect_result(e, 1, 7);
+	assert_int_equal(atomic_load(&e->r->ring_replies), 1);
+}
+
+/* A cage resubmitting a slot whose call is in flight gets nothing
+ * forwarded; lind_cancel of a direct call names its tag with the bit. */
+static void test_direct_busy_and_cancel(void **st)
+{
+	struct env *e = *st;
+	int64_t args[6] = {0};
+	Lind__Request req;
+	req_init(&req, args, LIND_SYS_getuid);
+	submit(e->chan, 2, &req);
+	uint64_t tag = take_direct(e, 2);
+	atomic_store(&e->chan->slot[2].state, LIND_SLOT_SUBMITTED);
+	atomic_fetch_add(&e->chan->doorbell, 1);
+	lind_futex_wake(&e->chan->doorbell, 1);
+	assert_null(server_take(e->r, 50));
+
+	int64_t cargs[6] = {2};
+	req_init(&req, cargs, LIND_SYS_lind_cancel);
+	submit(e->chan, 3, &req);
+	Lind__Request *got = server_take(e->r, 2000);
+	assert_non_null(got);
+	assert_int_equal((uint64_t)got->args[0], tag);
+	uint64_t ctag = got->tag;
+	lind__request__free_unpacked(got, NULL);
+	server_direct(e, tag, -EINTR);
+	server_direct(e, ctag, 0);
+	expect_result(e, 2, -EINTR);
+	expect_result(e, 3, 0);
 }
 
 /* A TraceEvent from the feed within ms, or NULL. */
@@ -484,7 +612,8 @@ static void test_trace_feed(void **st)
 	lind__trace_event__free_unpacked(ev, NULL);
 	assert_true(relay_tracing(e->r));
 
-	/* a forwarded call */
+	/* a forwarded call: the relay must see its reply, never direct */
+	e->cage->direct = true;
 	int64_t args[6] = {1, 0, 6};
 	ProtobufCBinaryData d = {6, (uint8_t *)"hello\n"};
 	Lind__Request rq;
@@ -494,6 +623,7 @@ static void test_trace_feed(void **st)
 	submit(e->chan, 0, &rq);
 	Lind__Request *got = server_take(e->r, 2000);
 	assert_non_null(got);
+	assert_false(got->tag & LIND_TAG_DIRECT);
 	server_reply(e->r, got->tag, 6, NULL, 0);
 	lind__request__free_unpacked(got, NULL);
 	Lind__Reply *rep = wait_reply(e->chan, 0);
@@ -548,6 +678,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_reply_after_cage_gone, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fail_all, setup, teardown),
 		cmocka_unit_test(test_channel_memfd),
+		cmocka_unit_test_setup_teardown(test_direct_replies, setup_direct,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_direct_busy_and_cancel,
+						setup_direct, teardown),
 		cmocka_unit_test_setup_teardown(test_trace_feed, setup, teardown),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);

@@ -184,6 +184,99 @@ static void test_squatter_and_version(void **state)
 		close(squat[i]);
 }
 
+/* A local relay's cage: stdin from fd in, then its channel's and done
+ * page's memfds, which the server maps for direct replies. */
+static uint64_t new_cage_chan(int in, struct lind_chan **ch,
+			      struct lind_chan_done **done)
+{
+	int fds[3] = {in};
+	void *p, *d;
+	assert_int_equal(lind_shm_create("t-chan", sizeof **ch, &fds[1], &p), 0);
+	assert_int_equal(lind_shm_create("t-done", sizeof **done, &fds[2], &d),
+			 0);
+	Lind__Control m = LIND__CONTROL__INIT;
+	m.kind = LIND__CONTROL__KIND__CAGE_NEW;
+	m.uid = m.gid = 1000;
+	m.stdio_mask = 1;
+	m.attach_id = 4243;
+	Lind__Control *r = control(&m, fds, 3);
+	assert_int_equal(r->kind, LIND__CONTROL__KIND__CAGE_NEW_OK);
+	uint64_t id = r->cage_id;
+	lind__control__free_unpacked(r, NULL);
+	close(fds[1]);
+	close(fds[2]);
+	*ch = p;
+	*done = d;
+	return id;
+}
+
+/* Slot i holds REPLIED, counted once in the done page, with result. */
+static void expect_in_slot(struct lind_chan *ch, struct lind_chan_done *done,
+			   uint32_t i, long result, const char *data)
+{
+	struct lind_slot *s = &ch->slot[i];
+	check(atomic_load(&s->state), LIND_SLOT_REPLIED);
+	check(atomic_load(&done->done[i]), 1);
+	Lind__Reply *r = lind__reply__unpack(NULL, s->len, s->buf);
+	assert_non_null(r);
+	check(r->tag, i); /* the slot, as the client reads it */
+	check(r->result, result);
+	if (data) {
+		check(r->n_data, 1);
+		assert_memory_equal(r->data[0].data, data, strlen(data));
+	}
+	lind__reply__free_unpacked(r, NULL);
+}
+
+/* Calls tagged LIND_TAG_DIRECT are answered into their slots, parked ones
+ * too, whatever the cage wrote there; the others, and every call once
+ * the cage is gone, by the ring. */
+static void test_direct_replies(void **state)
+{
+	(void)state;
+	int p[2];
+	assert_int_equal(pipe(p), 0);
+	struct lind_chan *ch;
+	struct lind_chan_done *done;
+	uint64_t c = new_cage_chan(p[0], &ch, &done);
+	next_tag = LIND_TAG_DIRECT | 5;
+	request(c, LIND_SYS_getpid, A(0), NULL);
+	assert_null(reply());
+	expect_in_slot(ch, done, 5, (long)c, NULL);
+	next_tag = 7; /* traced: the relay publishes it */
+	expect_reply(request(c, LIND_SYS_getuid, A(0), NULL), 1000, NULL);
+	check(atomic_load(&ch->slot[7].state), LIND_SLOT_FREE);
+	/* a parked read, its slot scribbled over meanwhile */
+	next_tag = LIND_TAG_DIRECT | 6;
+	request(c, LIND_SYS_read, A(0, 0, 64), NULL);
+	assert_null(reply());
+	atomic_store(&ch->slot[6].state, 0xffffffffu);
+	atomic_store(&ch->slot[6].waiting, 0xdeadbeefu);
+	ch->slot[6].len = UINT32_MAX;
+	memset(ch->slot[6].buf, 0xff, 64);
+	assert_int_equal(write(p[1], "typed\n", 6), 6);
+	assert_null(reply());
+	expect_in_slot(ch, done, 6, 6, "typed\n");
+	/* a slot past the channel: by the ring */
+	next_tag = LIND_TAG_DIRECT | LIND_CHAN_SLOTS;
+	uint64_t t = request(c, LIND_SYS_getpid, A(0), NULL);
+	expect_reply(t, (long)c, NULL);
+	/* gone: its channel is unmapped, late answers go by the ring */
+	Lind__Control gone = LIND__CONTROL__INIT;
+	gone.kind = LIND__CONTROL__KIND__CAGE_GONE;
+	gone.cage_id = c;
+	assert_int_equal(lind_send_msg(sock, &gone.base, NULL, 0), 0);
+	spin_loop();
+	next_tag = LIND_TAG_DIRECT | 8;
+	t = request(c, LIND_SYS_getpid, A(0), NULL);
+	expect_reply(t, -ESRCH, NULL);
+	check(atomic_load(&done->done[8]), 0);
+	munmap(ch, sizeof *ch);
+	munmap(done, sizeof *done);
+	close(p[0]);
+	close(p[1]);
+}
+
 /* Found by fuzz_control: an empty datagram reads as the relay's EOF, but
  * it may carry fds; the server must close them as it drops the relay. */
 static void test_empty_frame_with_fds(void **state)
@@ -223,6 +316,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_squatter_and_version,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_empty_frame_with_fds, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_direct_replies, setup,
 						teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1260,6 +1260,49 @@ static void say_forged(const long f[3])
 	say("forge-cage-id", 0, "allowed", l.b);
 }
 
+/* poll(NULL, 0, ms): parked in the server until its timeout, then answered
+ * straight into the slot (docs/architecture.md "Hand-offs per call"). */
+static uint32_t forge_poll(uint8_t *b, long ms)
+{
+	uint8_t args[16];
+	size_t n = 0, na = 0;
+	args[na++] = 0; /* fds (a pointer: sent as 0) */
+	args[na++] = 0; /* nfds */
+	na += varint(args + na, (uint64_t)ms << 1);
+	args[na++] = 0, args[na++] = 0, args[na++] = 0;
+	b[n++] = 0x18, n += varint(b + n, SYS_poll);
+	b[n++] = 0x22, n += varint(b + n, na);
+	for (size_t i = 0; i < na; i++) /* no libc in every variant */
+		b[n++] = args[i];
+	b[n++] = 0x2a; /* data: one empty entry, the pollfd array */
+	b[n++] = 0;
+	return (uint32_t)n;
+}
+
+/* Calls the server answers later, into slots 1-16, while we scribble
+ * over them: it writes the reply and reads `waiting`, whatever is there,
+ * and serves everyone else as before.  Each is seen taken first (the
+ * relay must have copied a real frame).  A first one, waited for,
+ * answers 0. */
+static long park_polls(struct lind_chan *ch)
+{
+	long first = submit(ch, forge_poll(ch->slot[0].buf, 1));
+	atomic_store(&ch->slots_used, 17);
+	for (int i = 1; i <= 16; i++) {
+		struct lind_slot *s = &ch->slot[i];
+		s->len = forge_poll(s->buf, 4 * i);
+		atomic_store(&s->state, LIND_SLOT_SUBMITTED);
+	}
+	atomic_fetch_add(&ch->doorbell, 1);
+	raw6(SYS_futex, L(&ch->doorbell), FUTEX_WAKE, 1, 0, 0, 0);
+	for (int i = 1, k = 0; i <= 16 && k < 100000; k++)
+		if (atomic_load(&ch->slot[i].state) != LIND_SLOT_SUBMITTED)
+			i++;
+		else
+			raw(SYS_sched_yield, 0, 0, 0);
+	return first;
+}
+
 /* Garbage everywhere, states flipping, the doorbell ringing. */
 static void scribble(struct lind_chan *ch)
 {
@@ -1312,6 +1355,9 @@ static void atk_tamper(void)
 	if (saved >= 0 && nul >= 0)
 		raw(SYS_dup2, saved, 1, 0);
 	say_forged(f);
+	long p = park_polls(ch);
+	say("park-polls", p, p == 0 ? "allowed" : "odd",
+	    "(16 polls parked, answered into the slots scribbled over)");
 	say("scribble", 0, "allowed", "(channel overwritten 3000 times; exiting)");
 	scribble(ch);
 	/* and its pages punched out of the memfd under the relay */
