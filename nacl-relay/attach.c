@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -111,17 +112,18 @@ static void conn_close(struct relay_conn *c)
 	free(c);
 }
 
-static void attach_reply(struct relay_conn *c, uint64_t cage_id, int chan_fd,
-			 const char *error)
+/* fds: the channel's memfd and the bell's eventfd, or NULL (refused). */
+static void attach_reply(struct relay_conn *c, uint64_t cage_id,
+			 const int *fds, const char *error)
 {
 	Lind__AttachReply rep = LIND__ATTACH_REPLY__INIT;
 	rep.version = LIND_PROTO_VERSION;
 	rep.cage_id = cage_id;
-	rep.channel = (char *)(chan_fd >= 0 ? "memfd" : "");
+	rep.channel = (char *)(fds ? "memfd" : "");
 	rep.error = (char *)(error ? error : "");
 	/* the socket is non-blocking: a client that does not read gets
 	 * nothing rather than stalling us */
-	int rc = lind_send_msg(c->fd, &rep.base, &chan_fd, chan_fd >= 0);
+	int rc = lind_send_msg(c->fd, &rep.base, fds, fds ? 2 : 0);
 	if (rc < 0 && rc != -EPIPE && rc != -ECONNRESET) /* not gone already */
 		lind_log(cage_id, "cannot answer attach from pid %d: %s",
 			 (int)c->cred.pid, strerror(-rc));
@@ -129,7 +131,7 @@ static void attach_reply(struct relay_conn *c, uint64_t cage_id, int chan_fd,
 
 static void refuse(struct relay_conn *c, const char *why)
 {
-	attach_reply(c, 0, -1, why);
+	attach_reply(c, 0, NULL, why);
 	/* Closing with unread data would reset the connection and lose the
 	 * reply on its way: stop receiving, drop what came, then close. */
 	shutdown(c->fd, SHUT_RD);
@@ -514,13 +516,19 @@ void relay_attach_answer(struct relay *r, const Lind__Control *m)
 	}
 	uint64_t id = m->cage_id;
 	struct lind_chan *ch;
-	int chan_fd = -1;
-	int rc = relay_chan_create(id, &chan_fd, &ch);
+	int fds[2] = {-1, -1}; /* the channel's memfd, the bell */
+	int rc = relay_chan_create(id, &fds[0], &ch);
 	if (rc == 0) {
-		rc = relay_cage_start(r, id, c->attach->deny, ch, &c->cage);
+		/* non-blocking: a worker drains it without waiting */
+		fds[1] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		rc = fds[1] < 0 ? -errno
+				: relay_cage_start(r, id, c->attach->deny, ch,
+						   fds[1], &c->cage);
 		if (rc < 0) {
 			munmap(ch, sizeof *ch);
-			close(chan_fd);
+			close(fds[0]);
+			if (fds[1] >= 0)
+				close(fds[1]);
 		}
 	}
 	if (rc < 0) {
@@ -541,8 +549,8 @@ void relay_attach_answer(struct relay *r, const Lind__Control *m)
 				 c->attach->n_argv);
 	lind__attach__free_unpacked(c->attach, NULL);
 	c->attach = NULL;
-	attach_reply(c, id, chan_fd, NULL);
-	close(chan_fd);
+	attach_reply(c, id, fds, NULL);
+	close(fds[0]); /* the bell is the cage's record's now */
 }
 
 static struct relay_conn *conn_new(struct relay *r, int fd);

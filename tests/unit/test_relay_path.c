@@ -1,5 +1,5 @@
 /* The relay's data path in one process: a fake cage writes frames into a
- * channel, the relay's cage thread checks and forwards them into the
+ * channel, a worker of the relay's pool checks and forwards them into the
  * request ring, a fake server answers on the reply ring, and the reply
  * thread routes the answers back into the slots.  Also the trace feed. */
 #define _GNU_SOURCE /* pipe2 */
@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -42,6 +43,35 @@ static void *shm(size_t n)
 	return p;
 }
 
+/* The cage's bell (the relay's copy is the cage's record's). */
+static int cage_bell = -1;
+
+static void cage_start(struct env *e, uint64_t id)
+{
+	int fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	assert_true(fd >= 0);
+	cage_bell = dup(fd);
+	assert_int_equal(relay_cage_start(e->r, id, 0, e->chan, fd, &e->cage),
+			 0);
+}
+
+static void cage_stop(struct env *e)
+{
+	relay_cage_stop(e->r, e->cage); /* unmaps the channel */
+	e->cage = NULL;
+	close(cage_bell);
+	cage_bell = -1;
+}
+
+/* As client-libc rings: only when nobody serves the channel. */
+static void ring(struct lind_chan *ch)
+{
+	static const uint64_t one = 1;
+	atomic_fetch_add(&ch->doorbell, 1);
+	if (atomic_load(&ch->relay_sleeping))
+		assert_int_equal(write(cage_bell, &one, sizeof one), 8);
+}
+
 static int setup(void **st)
 {
 	struct env *e = calloc(1, sizeof *e);
@@ -54,8 +84,10 @@ static int setup(void **st)
 	assert_int_equal(pipe2(e->bell, O_NONBLOCK | O_CLOEXEC), 0);
 	e->r->bell_fd = e->bell[1];
 	assert_int_equal(relay_replies_start(e->r), 0);
+	e->r->nworkers = 2;
+	assert_int_equal(relay_pool_start(e->r), 0);
 	e->chan = shm(sizeof(struct lind_chan));
-	assert_int_equal(relay_cage_start(e->r, 7, 0, e->chan, &e->cage), 0);
+	cage_start(e, 7);
 	*st = e;
 	return 0;
 }
@@ -64,7 +96,8 @@ static int teardown(void **st)
 {
 	struct env *e = *st;
 	if (e->cage)
-		relay_cage_stop(e->r, e->cage); /* unmaps the channel */
+		cage_stop(e);
+	relay_pool_stop(e->r);
 	relay_server_close(e->r);           /* closes the bell's write end */
 	close(e->bell[0]);
 	relay_trace_close(e->r);
@@ -87,9 +120,7 @@ static void submit_raw(struct lind_chan *ch, int i, const void *buf,
 	if (atomic_load(&ch->slots_used) <= (uint32_t)i)
 		atomic_store(&ch->slots_used, (uint32_t)i + 1);
 	atomic_store(&s->state, LIND_SLOT_SUBMITTED);
-	atomic_fetch_add(&ch->doorbell, 1);
-	if (atomic_load(&ch->relay_sleeping))
-		lind_futex_wake(&ch->doorbell, 1);
+	ring(ch);
 }
 
 static void submit(struct lind_chan *ch, int i, const Lind__Request *req)
@@ -276,15 +307,14 @@ static void test_bad_frames(void **st)
 	struct env *e = *st;
 	/* a length beyond the slot: answered, never read */
 	struct lind_slot *s = &e->chan->slot[5];
+	atomic_store(&e->chan->slots_used, 6); /* as a client claims it */
 	s->len = LIND_MAX_FRAME + 1;
 	atomic_store(&s->state, LIND_SLOT_SUBMITTED);
-	atomic_fetch_add(&e->chan->doorbell, 1);
-	lind_futex_wake(&e->chan->doorbell, 1);
+	ring(e->chan);
 	expect_local(e, 5, -EINVAL);
 	s->len = UINT32_MAX;
 	atomic_store(&s->state, LIND_SLOT_SUBMITTED);
-	atomic_fetch_add(&e->chan->doorbell, 1);
-	lind_futex_wake(&e->chan->doorbell, 1);
+	ring(e->chan);
 	expect_local(e, 5, -EINVAL);
 	/* bytes that are no Request */
 	static const uint8_t junk[] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
@@ -384,14 +414,13 @@ static void test_reply_after_cage_gone(void **st)
 	submit(e->chan, 0, &req);
 	Lind__Request *got = server_take(e->r, 2000);
 	assert_non_null(got);
-	relay_cage_stop(e->r, e->cage);
-	e->cage = NULL;
+	cage_stop(e);
 	server_reply(e->r, got->tag, 5, NULL, 0); /* into an unmapped channel? no */
 	lind__request__free_unpacked(got, NULL);
 	usleep(20000);
 	/* a new cage gets a new index or generation; the old tag stays stale */
 	e->chan = shm(sizeof(struct lind_chan));
-	assert_int_equal(relay_cage_start(e->r, 8, 0, e->chan, &e->cage), 0);
+	cage_start(e, 8);
 	assert_int_equal(e->r->ncages, 1);
 }
 

@@ -39,8 +39,8 @@ static size_t varint(uint8_t *p, uint64_t v)
 	return n;
 }
 
-/* Attach{version 2, fork_token} (a child attaching), or with conn set
- * Attach{version 2, fork_conn, fork_token} (a parent's request);
+/* Attach{version 3, fork_token} (a child attaching), or with conn set
+ * Attach{version 3, fork_conn, fork_token} (a parent's request);
  * version is LIND_PROTO_VERSION */
 static long send_attach_as(int fd, uint64_t token, int conn)
 {
