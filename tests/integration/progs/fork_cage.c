@@ -44,7 +44,7 @@ static size_t varint(uint8_t *p, uint64_t v)
  * version is LIND_PROTO_VERSION */
 static long send_attach_as(int fd, uint64_t token, int conn)
 {
-	uint8_t b[32] = {0x08, 0x02};
+	uint8_t b[32] = {0x08, 0x03};
 	size_t n = 2;
 	if (token) {
 		b[n++] = 0x38; /* field 7, varint */
