@@ -46,8 +46,8 @@ static void usage(void)
 	      "  --secret FILE         the secret shared with that server (mode 0600)\n"
 	      "  --socket-group GROUP  users of GROUP may attach cages (relay.sock 0660;\n"
 	      "                        the runtime dir gets group GROUP and g+x)\n"
-	      "  --threads N           workers serving every cage (default: the CPUs,\n"
-	      "                        at least 2)\n"
+	      "  --threads N           workers serving every cage (default: 4 a CPU,\n"
+	      "                        4 to 64)\n"
 	      "  --limit NAME=N        change a limit (repeatable); names, defaults:\n",
 	      stdout);
 	lind_limits_usage(stdout, limit_table, NLIMITS, &R.limits);

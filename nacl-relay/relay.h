@@ -136,7 +136,7 @@ struct relay {
 	_Atomic int reply_stop;
 
 	/* the worker pool (pool.c): every cage's bell in one epoll set */
-	unsigned nworkers; /* --threads; 0: the CPUs, at least 2 */
+	unsigned nworkers; /* --threads; 0: 4 a CPU, 4 to 64 */
 	struct relay_worker *workers;
 	int epfd;
 	int pool_stop_fd; /* eventfd: written once, every worker leaves */
