@@ -102,8 +102,6 @@ static const struct sock_filter plain_advice[] = {
 	LD(ARG_HI(2)), JEQ(0, 0, 2), LD(ARG_LO(2)), JGE(MADV_HWPOISON, 0, 1),
 	TRAP, ALLOW};
 static const struct sock_filter magic[] = {MAGIC_OR_TRAP};
-static const struct sock_filter fd2_magic[] = {
-	LD(ARG_LO(0)), JEQ(2, 0, 5), MAGIC_OR_TRAP};
 /* queries pass; a new action only with the magic, never for SIGSYS */
 static const struct sock_filter sigaction_check[] = {
 	LD(ARG_LO(1)), JEQ(0, 0, 3), LD(ARG_HI(1)), JEQ(0, 0, 1), ALLOW,
@@ -114,7 +112,7 @@ static const struct sock_filter sigprocmask_check[] = {
 	LD(ARG_LO(0)), JEQ(SIG_UNBLOCK, 0, 1), ALLOW, TRAP};
 
 enum check_kind { ALWAYS, CHECKED, OWN_PID, OWN_SOCK, OWN_SOCK_MSG,
-		  SOCK_MAGIC, FD_SLOTS, OWN_KINDS };
+		  SOCK_MAGIC, FD_SLOTS, FD2_BELL, OWN_KINDS };
 
 struct allow {
 	uint16_t nr;
@@ -203,8 +201,13 @@ static const struct allow allow_list[] = {
 	C(exit_group, magic, "magic: the final exit, after the server has the "
 	  "status; a forger only exits without telling it (its launcher "
 	  "still sees the status)"),
-	C(write, fd2_magic, "magic, fd 2: a fatal line to the launcher's "
-	  "stderr; a forger writes there past its virtual fd 2"),
+	OWN(write, FD2_BELL, "magic, fd 2: a fatal line to the launcher's "
+	    "stderr; or 8 bytes to the bell (the fd above the attach "
+	    "socket's: the relay's eventfd for this cage, rung when no worker "
+	    "serves it).  A forger writes to stderr past its virtual fd 2, "
+	    "wakes a relay worker for its own channel, or, having moved its "
+	    "launcher's stdio onto the bell's number, writes there 8 bytes "
+	    "at a time"),
 	C(rt_sigaction, sigaction_check, "queries; new actions with the magic "
 	  "and never for SIGSYS: a host handler in the caller's own memory"),
 	C(rt_sigprocmask, sigprocmask_check, "queries and unblocking; blocking "
@@ -226,10 +229,10 @@ static const struct allow allow_list[] = {
 	OWN(sendto, SOCK_MAGIC, "magic, the attach socket only: fork asks "
 	    "the relay for a child's connection; a child attaches"),
 	OWN(dup3, FD_SLOTS, "magic, onto the mapping range (a server-given "
-	    "fd before mmap) or the attach socket's number (a forked child's "
-	    "new connection takes it); a forger moves its own host fds, at "
-	    "worst putting its launcher's stdio where the socket's exceptions "
-	    "look"),
+	    "fd before mmap), the attach socket's number or the bell's above "
+	    "it (a forked child's new connection and bell take them); a "
+	    "forger moves its own host fds, at worst putting its launcher's "
+	    "stdio where the socket's and the bell's exceptions look"),
 	C(waitid, magic, "magic: reaps this process's own exited host "
 	  "children (forked cages the server has collected)"),
 };
@@ -315,16 +318,23 @@ void lind_filter_build(struct lind_filter *f, uint32_t host_pid,
 		JEQ(LIND_RECV_FD_FLAGS, 0, 5), MAGIC_OR_TRAP};
 	const struct sock_filter sock_magic[] = {
 		LD(ARG_LO(0)), JEQ(sock, 0, 6), MAGIC_OR_TRAP, TRAP};
-	/* dup3 onto the attach socket's number or the mapping range */
+	/* dup3 onto the attach socket's number, the bell's, or the mapping
+	 * range */
+	const uint32_t bell = LIND_BELL_FD(sock);
 	const struct sock_filter fd_slots[] = {
-		LD(ARG_HI(1)), JEQ(0, 0, 10), LD(ARG_LO(1)), JEQ(sock, 2, 0),
-		JGE(LIND_MAP_FD, 0, 7), JGE(LIND_MAP_FD + LIND_MAP_FDS, 6, 0),
-		MAGIC_OR_TRAP, TRAP};
+		LD(ARG_HI(1)), JEQ(0, 0, 11), LD(ARG_LO(1)), JEQ(sock, 3, 0),
+		JEQ(bell, 2, 0), JGE(LIND_MAP_FD, 0, 7),
+		JGE(LIND_MAP_FD + LIND_MAP_FDS, 6, 0), MAGIC_OR_TRAP, TRAP};
+	/* write to fd 2, or 8 bytes to the bell */
+	const struct sock_filter fd2_bell[] = {
+		LD(ARG_LO(0)), JEQ(2, 5, 0), JEQ(bell, 0, 10), LD(ARG_HI(2)),
+		JEQ(0, 0, 8), LD(ARG_LO(2)), JEQ(8, 0, 6), MAGIC_OR_TRAP, TRAP};
 #define BLOCK(kind, blk) .b[kind] = blk, .len[kind] = sizeof blk / sizeof blk[0]
 	const struct own_blocks own = {
 		BLOCK(OWN_PID, own_pid), BLOCK(OWN_SOCK, own_sock),
 		BLOCK(OWN_SOCK_MSG, own_sock_msg),
-		BLOCK(SOCK_MAGIC, sock_magic), BLOCK(FD_SLOTS, fd_slots)};
+		BLOCK(SOCK_MAGIC, sock_magic), BLOCK(FD_SLOTS, fd_slots),
+		BLOCK(FD2_BELL, fd2_bell)};
 #undef BLOCK
 	enum { ROWS = sizeof allow_list / sizeof allow_list[0] };
 	const struct allow *rows[ROWS];

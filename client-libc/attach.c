@@ -3,8 +3,9 @@
  * no wrapper needed (lind-run's child calls the same code before the
  * program exists: boot.c).  relay.sock -> Attach{version, stdio_mask,
  * argv, deny (lind-run --deny; none for a program started directly)} with
- * fds 0-2 -> AttachReply{cage_id} with the channel's memfd -> map it
- * -> install the seccomp filter.  Without a relay the program never runs:
+ * fds 0-2 -> AttachReply{cage_id} with the channel's memfd and the bell's
+ * eventfd -> map it, the bell above the socket -> install the seccomp
+ * filter.  Without a relay the program never runs:
  * it prints one line and exits 127.  The attach socket stays open as the
  * cage's liveness handle (its EOF tells the relay we are gone).
  */
@@ -151,12 +152,13 @@ static int send_attach(int s, char **argv, size_t argc, uint32_t deny)
 	return lind_send_msg(s, &a.base, fds, nfds);
 }
 
-static Lind__AttachReply *recv_reply(int s, const char *path, int *chan_fd,
+/* The reply, with the channel's memfd and the bell's eventfd in fds. */
+static Lind__AttachReply *recv_reply(int s, const char *path, int fds[2],
 				     int sent)
 {
 	static uint8_t buf[8192];
-	int nfds = 1;
-	long n = lind_recv_msg(s, buf, sizeof buf, chan_fd, &nfds);
+	int nfds = 2;
+	long n = lind_recv_msg(s, buf, sizeof buf, fds, &nfds);
 	if (n <= 0 && sent < 0)
 		die("lind: cannot attach at %s: %s", path, strerror(-sent));
 	if (n <= 0)
@@ -168,12 +170,23 @@ static Lind__AttachReply *recv_reply(int s, const char *path, int *chan_fd,
 		die("lind: malformed AttachReply from %s", path);
 	if (rep->error && *rep->error)
 		die("lind: %s", rep->error);
-	if (nfds != 1)
-		die("lind: nacl-relay at %s sent no channel", path);
 	if (rep->version != LIND_PROTO_VERSION)
 		die("lind: protocol version mismatch: cage speaks %u, relay "
 		    "speaks %u", LIND_PROTO_VERSION, rep->version);
+	if (nfds != 2)
+		die("lind: nacl-relay at %s sent no channel", path);
 	return rep;
+}
+
+/* The bell takes the number just above the socket's, where chan.c rings
+ * it and the filter lets a write with the magic through. */
+static void place_bell(int s, int bell)
+{
+	if (bell == LIND_BELL_FD(s))
+		return;
+	if (dup3(bell, LIND_BELL_FD(s), O_CLOEXEC) < 0)
+		die("lind: cannot place the relay's bell: %s", strerror(errno));
+	close(bell);
 }
 
 /* Launched with stdio closed, the socket would take fd 0, 1 or 2: it would
@@ -203,14 +216,14 @@ static struct lind_chan *map_chan(int fd)
 	return c;
 }
 
-/* Host fds other than stdio and the attach socket are of no use to a
- * cage (every fd call goes to the server); closing them narrows what the
- * host-path exceptions can reach. */
+/* Host fds other than stdio, the attach socket and the bell above it
+ * are of no use to a cage (every fd call goes to the server); closing
+ * them narrows what the host-path exceptions can reach. */
 static void close_others(int keep)
 {
 	if (keep > 3)
 		syscall(SYS_close_range, 3, keep - 1, 0);
-	syscall(SYS_close_range, keep + 1, ~0u, 0);
+	syscall(SYS_close_range, LIND_BELL_FD(keep) + 1, ~0u, 0);
 }
 
 /* The mapping range (hostfd.c) must be fd numbers the host allows; the
@@ -260,13 +273,14 @@ static void attach_as(char **argv, size_t argc, uint32_t deny, int confine)
 		    "nacl-relay)", path);
 	s = above_stdio(s);
 	int sent = send_attach(s, argv, argc, deny);
-	int chan_fd = -1;
-	Lind__AttachReply *rep = recv_reply(s, path, &chan_fd, sent);
+	int fds[2] = {-1, -1};
+	Lind__AttachReply *rep = recv_reply(s, path, fds, sent);
 	boot_stamp(BOOT_ATTACHED);
 	client = (struct lind_client){.version = LIND_CLIENT_VERSION,
 				      .sock = s,
 				      .cage_id = rep->cage_id,
-				      .chan = map_chan(chan_fd)};
+				      .chan = map_chan(fds[0])};
+	place_bell(s, fds[1]);
 	lind__attach_reply__free_unpacked(rep, NULL);
 	int b = lind_attach_sock_bound(s);
 	if (b < 0)

@@ -3,8 +3,9 @@
  * submit, wait spin-then-sleep, release.  Runs inside the SIGSYS handler,
  * so only atomics, raw futex calls and memcpy; several threads of a cage
  * can be in calls at once, one slot each.  Host calls here are raw and
- * errno is never touched; the liveness peek, the fatal line and the final
- * exit carry LIND_HOST_MAGIC, the filter's only exceptions for them.
+ * errno is never touched; the liveness peek, the fatal line, the bell and
+ * the final exit carry LIND_HOST_MAGIC, the filter's only exceptions for
+ * them.
  * When the relay is gone the caller (syscall.c) decides what to do: no
  * call here is fatal.
  */
@@ -199,6 +200,15 @@ static int wait_reply(struct lind_client *cl, struct lind_slot *s, int how,
 	return 0;
 }
 
+/* Nobody serves the channel: wake a relay worker (nacl-relay/pool.c).
+ * A full counter (never: 2^64 - 2 rings) is readable anyway. */
+static void ring_bell(struct lind_client *cl)
+{
+	static const uint64_t one = 1;
+	lind_host_magic(SYS_write, LIND_BELL_FD(cl->sock), (long)&one,
+			sizeof one);
+}
+
 long lind_chan_call(struct lind_client *cl, struct lind_slot *s, uint32_t len,
 		    long nr)
 {
@@ -209,7 +219,7 @@ long lind_chan_call(struct lind_client *cl, struct lind_slot *s, uint32_t len,
 			      memory_order_release);
 	atomic_fetch_add(&c->doorbell, 1); /* seq_cst: Dekker with relay */
 	if (atomic_load(&c->relay_sleeping))
-		lind_futex_wake_raw(&c->doorbell);
+		ring_bell(cl);
 	int how = on_handler(nr), ran = 0;
 	if (wait_reply(cl, s, how, &ran) < 0)
 		return -EPIPE;

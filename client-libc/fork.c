@@ -13,6 +13,7 @@
  *   child:  before anything else runs (we are still in the handler): the
  *           new connection takes the attach socket's fd number (the parent's
  *           copy closes with it), Attach{fork_token} over it, the relay's
+ *           bell eventfd takes the bell's number (LIND_BELL_FD), its
  *           channel memfd mapped through the mapping range (hostfd.c), the
  *           parent's channel unmapped; returns 0.
  *
@@ -107,16 +108,17 @@ static long send_attach(int sock, const Lind__Attach *a)
 			  0, (long)LIND_HOST_MAGIC);
 }
 
-/* The relay's AttachReply to a child and the channel memfd it carries:
- * the fd, or -errno (an answer without one is a refusal).  A blocking
- * read with hostfd.c's flags, the only ones the filter lets through on
- * the attach socket, woken by the answer; the relay set the socket's
- * SO_RCVTIMEO, so a wait ends every LIND_ATTACH_RCV_US and is resumed. */
-static long recv_channel(int sock)
+/* The relay's AttachReply to a child and the fds it carries: the
+ * channel's memfd (returned) and the bell's eventfd (*bell), or -errno
+ * (an answer without both is a refusal).  A blocking read with
+ * hostfd.c's flags, the only ones the filter lets through on the attach
+ * socket, woken by the answer; the relay set the socket's SO_RCVTIMEO, so
+ * a wait ends every LIND_ATTACH_RCV_US and is resumed. */
+static long recv_channel(int sock, int *bell)
 {
 	uint8_t buf[512];
 	union {
-		char b[CMSG_SPACE(sizeof(int))];
+		char b[CMSG_SPACE(2 * sizeof(int))];
 		struct cmsghdr align;
 	} ctl;
 	struct iovec iov = {buf, sizeof buf};
@@ -130,12 +132,20 @@ static long recv_channel(int sock)
 	if (r < 0)
 		return r;
 	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+	int fds[2];
 	if (!r || !c || c->cmsg_level != SOL_SOCKET ||
-	    c->cmsg_type != SCM_RIGHTS || c->cmsg_len != CMSG_LEN(sizeof(int)))
+	    c->cmsg_type != SCM_RIGHTS)
 		return -EAGAIN;
-	int fd;
-	__builtin_memcpy(&fd, CMSG_DATA(c), sizeof fd);
-	return fd;
+	if (c->cmsg_len != CMSG_LEN(sizeof fds)) {
+		if (c->cmsg_len == CMSG_LEN(sizeof(int))) { /* no bell */
+			__builtin_memcpy(fds, CMSG_DATA(c), sizeof(int));
+			magic(SYS_close, fds[0], 0, 0, 0);
+		}
+		return -EAGAIN;
+	}
+	__builtin_memcpy(fds, CMSG_DATA(c), sizeof fds);
+	*bell = fds[1];
+	return fds[0];
 }
 
 /* A connection for the child, from the relay.  It answers as server-given
@@ -190,10 +200,17 @@ static void child_attach(struct lind_client *cl, long conn, uint64_t id,
 	Lind__Attach a = LIND__ATTACH__INIT;
 	a.version = LIND_PROTO_VERSION;
 	a.fork_token = token;
+	int bell = -1;
 	long fd = send_attach(cl->sock, &a) < 0 ? -EPIPE
-						: recv_channel(cl->sock);
+						: recv_channel(cl->sock, &bell);
 	if (fd < 0)
 		lind_host_fatal("lind: forked child: the relay refused it\n");
+	/* its own bell replaces its parent's (the filter's exceptions name
+	 * the number) */
+	r = magic(SYS_dup3, bell, LIND_BELL_FD(cl->sock), O_CLOEXEC, 0);
+	magic(SYS_close, bell, 0, 0, 0);
+	if (r < 0)
+		lind_host_fatal("lind: forked child: cannot take its bell\n");
 	long m = lind_hostfd_map(cl, (int)fd, 0, sizeof(struct lind_chan),
 				 PROT_READ | PROT_WRITE, MAP_SHARED, 0);
 	if (m < 0)

@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -113,17 +114,18 @@ static void conn_close(struct relay_conn *c)
 	free(c);
 }
 
-static void attach_reply(struct relay_conn *c, uint64_t cage_id, int chan_fd,
-			 const char *error)
+/* fds: the channel's memfd and the bell's eventfd, or NULL (refused). */
+static void attach_reply(struct relay_conn *c, uint64_t cage_id,
+			 const int *fds, const char *error)
 {
 	Lind__AttachReply rep = LIND__ATTACH_REPLY__INIT;
 	rep.version = LIND_PROTO_VERSION;
 	rep.cage_id = cage_id;
-	rep.channel = (char *)(chan_fd >= 0 ? "memfd" : "");
+	rep.channel = (char *)(fds ? "memfd" : "");
 	rep.error = (char *)(error ? error : "");
 	/* the socket is non-blocking: a client that does not read gets
 	 * nothing rather than stalling us */
-	int rc = lind_send_msg(c->fd, &rep.base, &chan_fd, chan_fd >= 0);
+	int rc = lind_send_msg(c->fd, &rep.base, fds, fds ? 2 : 0);
 	if (rc < 0 && rc != -EPIPE && rc != -ECONNRESET) /* not gone already */
 		lind_log(cage_id, "cannot answer attach from pid %d: %s",
 			 (int)c->cred.pid, strerror(-rc));
@@ -131,7 +133,7 @@ static void attach_reply(struct relay_conn *c, uint64_t cage_id, int chan_fd,
 
 static void refuse(struct relay_conn *c, const char *why)
 {
-	attach_reply(c, 0, -1, why);
+	attach_reply(c, 0, NULL, why);
 	/* Closing with unread data would reset the connection and lose the
 	 * reply on its way: stop receiving, drop what came, then close. */
 	shutdown(c->fd, SHUT_RD);
@@ -536,7 +538,13 @@ void relay_attach_answer(struct relay *r, const Lind__Control *m)
 	}
 	uint64_t id = m->cage_id;
 	c->ch.chan->cage_id = id;
-	int rc = relay_cage_start(r, id, c->attach->deny, &c->ch, &c->cage);
+	/* non-blocking: a worker drains it without waiting */
+	int bell = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	int rc = bell < 0 ? -errno
+			 : relay_cage_start(r, id, c->attach->deny, &c->ch, bell,
+					    &c->cage);
+	if (rc < 0 && bell >= 0)
+		close(bell);
 	if (rc < 0) {
 		lind_log(id, "cannot create its channel: %s", strerror(-rc));
 		relay_server_cage_gone(r, id);
@@ -555,7 +563,8 @@ void relay_attach_answer(struct relay *r, const Lind__Control *m)
 				 c->attach->n_argv);
 	lind__attach__free_unpacked(c->attach, NULL);
 	c->attach = NULL;
-	attach_reply(c, id, c->ch.chan_fd, NULL);
+	int fds[2] = {c->ch.chan_fd, bell}; /* the bell is the cage record's */
+	attach_reply(c, id, fds, NULL);
 	relay_chan_drop(&c->ch); /* the fds: the cage and the server have theirs */
 }
 

@@ -1,10 +1,10 @@
 /*
- * One thread per cage channel: takes SUBMITTED slots, checks them and
- * forwards them to the server.  The server answers an untraced call
- * straight into its slot (LIND_TAG_DIRECT); the others' replies come back
- * by the reply ring and are routed into the slots here (relay_route_raw,
- * relay_route_reply, called by the reply thread or a spinning cage
- * thread).
+ * A cage channel: its SUBMITTED slots taken, checked and forwarded to the
+ * server by whichever worker serves it (pool.c).  The server answers an
+ * untraced call straight into its slot (LIND_TAG_DIRECT); the others'
+ * replies come back by the reply ring and are routed into the slots here
+ * (relay_route_raw, relay_route_reply, called by the reply thread or a
+ * spinning worker).
  */
 #include <assert.h>
 #include <errno.h>
@@ -359,7 +359,7 @@ uint32_t relay_cage_inflight(struct relay_cage *c)
 	return n;
 }
 
-static int scan(struct relay_cage *c)
+int relay_cage_scan(struct relay_cage *c)
 {
 	int n = 0;
 	for (uint32_t i = 0, used = slots_used(c->chan); i < used; i++) {
@@ -373,45 +373,13 @@ static int scan(struct relay_cage *c)
 	return n;
 }
 
-static bool in_flight(struct relay_cage *c)
+bool relay_cage_in_flight(struct relay_cage *c)
 {
 	return atomic_load_explicit(&c->nbusy, memory_order_relaxed) != 0;
 }
 
-static void *cage_main(void *arg)
-{
-	struct relay_cage *c = arg;
-	struct relay *r = c->r;
-	struct lind_chan *ch = c->chan;
-	while (!atomic_load(&c->stop)) {
-		if (scan(c))
-			continue;
-		uint64_t until = lind_now_ns() + RELAY_SPIN_NS;
-		int got = 0;
-		while (!got && lind_now_ns() < until) {
-			relay_spin_pause(until);
-			got = scan(c);
-			if (!got && in_flight(c))
-				got = relay_replies_poll(r);
-		}
-		if (got)
-			continue;
-		/* Dekker with the client: flag, then re-check, then sleep on
-		 * the doorbell value read before the re-check. */
-		atomic_store(&ch->relay_sleeping, 1);
-		uint32_t bell = atomic_load(&ch->doorbell);
-		/* at most 1 s: a cage may requeue this waiter onto a futex of
-		 * its own memory (the filter traps FUTEX_*REQUEUE, but the
-		 * stop flag must be seen whatever a cage did) */
-		if (!scan(c) && !atomic_load(&c->stop))
-			lind_futex_wait(&ch->doorbell, bell, 1000);
-		atomic_store(&ch->relay_sleeping, 0);
-	}
-	return NULL;
-}
-
 /* A cage's record (~1.7 MiB, mostly inflight[]'s trace buffers) from mmap: zero
- * pages, faulted in as slots are used.  From calloc it would come off the
+ * pages, faulted in as slots are used (an idle one-thread cage: one page).  From calloc it would come off the
  * heap once glibc's dynamic mmap threshold has risen past its size (after
  * the first cage's free), and be cleared whole on every attach and fork,
  * on the critical path of both (3-4% of the relay's time in a fork loop). */
@@ -427,19 +395,9 @@ static void cage_free(struct relay_cage *c)
 	munmap(c, sizeof *c);
 }
 
-int relay_cage_start(struct relay *r, uint64_t cage_id, uint32_t deny,
-		     struct relay_chan *ch, struct relay_cage **out)
+/* A free channel index, registered as c's: -EAGAIN when none. */
+static int table_add(struct relay *r, struct relay_cage *c)
 {
-	struct relay_cage *c = cage_alloc();
-	if (!c)
-		return -ENOMEM;
-	c->r = r;
-	c->cage_id = cage_id;
-	c->deny = deny;
-	c->chan = ch->chan;
-	c->done = ch->done;
-	c->direct = r->direct;
-
 	pthread_mutex_lock(&r->table_lock);
 	uint32_t idx = RELAY_MAX_CHANS;
 	for (uint32_t k = 0; k < RELAY_MAX_CHANS; k++) {
@@ -451,7 +409,6 @@ int relay_cage_start(struct relay *r, uint64_t cage_id, uint32_t deny,
 	}
 	if (idx == RELAY_MAX_CHANS) {
 		pthread_mutex_unlock(&r->table_lock);
-		cage_free(c);
 		return -EAGAIN;
 	}
 	r->next_idx = (idx + 1) % RELAY_MAX_CHANS;
@@ -460,36 +417,51 @@ int relay_cage_start(struct relay *r, uint64_t cage_id, uint32_t deny,
 	r->chans[idx] = c;
 	r->ncages++;
 	pthread_mutex_unlock(&r->table_lock);
+	return 0;
+}
 
-	int rc = relay_thread_start(&c->thread, cage_main, c);
+/* From now on its replies are stale and no worker takes it up. */
+static void table_remove(struct relay *r, struct relay_cage *c)
+{
+	pthread_mutex_lock(&r->table_lock);
+	assert(r->chans[c->idx] == c);
+	r->chans[c->idx] = NULL;
+	r->ncages--;
+	atomic_store(&c->stop, 1);
+	pthread_mutex_unlock(&r->table_lock);
+}
+
+int relay_cage_start(struct relay *r, uint64_t cage_id, uint32_t deny,
+		     struct relay_chan *ch, int bell, struct relay_cage **out)
+{
+	struct relay_cage *c = cage_alloc();
+	if (!c)
+		return -ENOMEM;
+	c->r = r;
+	c->cage_id = cage_id;
+	c->deny = deny;
+	c->chan = ch->chan;
+	c->done = ch->done;
+	c->direct = r->direct;
+	c->bell = bell;
+	int rc = table_add(r, c);
+	if (rc == 0 && (rc = relay_pool_add(r, c)) < 0)
+		table_remove(r, c);
 	if (rc < 0) {
-		pthread_mutex_lock(&r->table_lock);
-		r->chans[idx] = NULL;
-		r->ncages--;
-		pthread_mutex_unlock(&r->table_lock);
 		cage_free(c);
 		return rc;
 	}
 	ch->chan = NULL; /* the cage's now */
 	ch->done = NULL;
-	c->running = true;
 	*out = c;
 	return 0;
 }
 
 void relay_cage_stop(struct relay *r, struct relay_cage *c)
 {
-	pthread_mutex_lock(&r->table_lock);
-	assert(r->chans[c->idx] == c);
-	r->chans[c->idx] = NULL; /* from now on its replies are stale */
-	r->ncages--;
-	pthread_mutex_unlock(&r->table_lock);
-	if (c->running) {
-		atomic_store(&c->stop, 1);
-		atomic_fetch_add(&c->chan->doorbell, 1);
-		lind_futex_wake(&c->chan->doorbell, INT_MAX);
-		pthread_join(c->thread, NULL);
-	}
+	table_remove(r, c);
+	relay_pool_remove(r, c); /* no worker holds it after this */
+	close(c->bell);
 	munmap(c->chan, sizeof *c->chan);
 	munmap(c->done, sizeof *c->done);
 	cage_free(c);
@@ -649,7 +621,10 @@ void relay_init(struct relay *r)
 	r->closer_pipe[0] = r->closer_pipe[1] = -1;
 	r->sock_mode = 0600;
 	r->sock_gid = -1;
-	r->limits = (struct relay_limits){RELAY_MAX_CHANS, 1024};
+	r->epfd = -1;
+	r->pool_stop_fd = -1;
+	/* 10,000 idle cages fit (pool.c); one user's are capped lower */
+	r->limits = (struct relay_limits){16384, 1024};
 	pthread_mutex_init(&r->ring_lock, NULL);
 	pthread_mutex_init(&r->table_lock, NULL);
 	pthread_mutex_init(&r->rep_lock, NULL);

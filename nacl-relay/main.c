@@ -36,7 +36,7 @@ static void usage(void)
 	fputs("usage: nacl-relay [--runtime-dir DIR] [--store DIR] "
 	      "[--socket-group GROUP]\n"
 	      "                  [--server URL --secret FILE] [--limit NAME=N]... "
-	      "[--help]\n"
+	      "[--threads N] [--help]\n"
 	      "Relays cage system calls to posix-server (foreground).\n"
 	      "  --runtime-dir DIR     sockets and channels (default $LIND_RUNTIME_DIR)\n"
 	      "  --store DIR           accepted for uniformity; the relay keeps no state\n"
@@ -46,6 +46,8 @@ static void usage(void)
 	      "  --secret FILE         the secret shared with that server (mode 0600)\n"
 	      "  --socket-group GROUP  users of GROUP may attach cages (relay.sock 0660;\n"
 	      "                        the runtime dir gets group GROUP and g+x)\n"
+	      "  --threads N           workers serving every cage (default: 4 a CPU,\n"
+	      "                        4 to 64)\n"
 	      "  --limit NAME=N        change a limit (repeatable); names, defaults:\n",
 	      stdout);
 	lind_limits_usage(stdout, limit_table, NLIMITS, &R.limits);
@@ -141,6 +143,7 @@ static int parse_args(int argc, char **argv, const char **rundir)
 		{"store", required_argument, NULL, 's'},
 		{"socket-group", required_argument, NULL, 'g'},
 		{"limit", required_argument, NULL, 'l'},
+		{"threads", required_argument, NULL, 't'},
 		{"server", required_argument, NULL, 'S'},
 		{"secret", required_argument, NULL, 'k'},
 		{"help", no_argument, NULL, 'h'},
@@ -178,6 +181,17 @@ static int parse_args(int argc, char **argv, const char **rundir)
 				exit(2);
 			}
 			break;
+		case 't': {
+			char *end;
+			unsigned long n = strtoul(optarg, &end, 10);
+			if (*optarg < '0' || *optarg > '9' || *end || !n || n > 1024) {
+				fprintf(stderr, "nacl-relay: --threads wants 1 to "
+					"1024, not '%s'\n", optarg);
+				exit(2);
+			}
+			R.nworkers = (unsigned)n;
+			break;
+		}
 		case 'h':
 			usage();
 			exit(0);
@@ -248,7 +262,7 @@ static int start(struct relay *r)
 		return rc;
 	}
 	if ((rc = relay_replies_start(r)) < 0 || (rc = relay_closer_start(r)) < 0 ||
-	    (rc = relay_trace_open(r)) < 0)
+	    (rc = relay_pool_start(r)) < 0 || (rc = relay_trace_open(r)) < 0)
 		return rc;
 	rc = write_pid_file(pid_file);
 	if (rc == -EEXIST) {
@@ -329,6 +343,7 @@ int main(int argc, char **argv)
 	/* calls in flight fail in the cages rather than hang */
 	relay_cages_fail_all(r);
 	relay_attach_close_all(r);
+	relay_pool_stop(r); /* no cage left */
 	relay_server_close(r);
 	relay_remote_close();
 	relay_trace_close(r);

@@ -1,10 +1,12 @@
 /*
  * nacl-relay: the trust boundary between cages and posix-server.
- * One thread per cage channel (cage.c) checks and forwards frames into the
- * server's request ring (server_link.c); replies are routed back by tag
- * by whichever cage thread is spinning with calls in flight, else by the
- * one reply thread; the main thread runs libev for attaches (attach.c), cage
- * deaths, admin requests and trace publishing (trace.c).
+ * A fixed pool of worker threads (pool.c) serves every cage channel: a
+ * worker takes a cage whose bell rang from one epoll set, checks its
+ * frames and forwards them into the server's request ring (cage.c,
+ * server_link.c); replies are routed back by tag by whichever worker is
+ * spinning with calls in flight, else by the one reply thread; the main
+ * thread runs libev for attaches (attach.c), cage deaths, admin requests
+ * and trace publishing (trace.c).
  */
 #ifndef LIND_RELAY_H
 #define LIND_RELAY_H
@@ -26,7 +28,7 @@
 /* A relay tag: generation << 32 | channel index << 16 | slot, and
  * LIND_TAG_DIRECT (bit 31, above every index) on a call the server
  * answers straight into its slot. */
-#define RELAY_MAX_CHANS 4096
+#define RELAY_MAX_CHANS 32768
 #define RELAY_TAG(gen, idx, slot) \
 	((uint64_t)(gen) << 32 | (uint64_t)(idx) << 16 | (uint64_t)(slot))
 #define RELAY_TAG_GEN(tag) ((uint32_t)((tag) >> 32))
@@ -43,7 +45,7 @@ _Static_assert(LIND_TAG_DIRECT == 1ull << 31, "the bit above the index");
  * neither block. */
 #define RELAY_CALL_BITS (LIND_ROWS + 1)
 #define RELAY_CALL_WORDS ((RELAY_CALL_BITS + 63) / 64)
-/* Stack of each relay thread (one per cage, one for replies). */
+/* Stack of each relay thread (the workers, the reply thread). */
 #define RELAY_STACK_BYTES (256 * 1024)
 /* Spin this long before sleeping on a futex. */
 #define RELAY_SPIN_NS 20000ull
@@ -88,14 +90,22 @@ struct relay_cage {
 	struct lind_chan *chan;
 	struct lind_chan_done *done; /* shared with the server only */
 	bool direct; /* the server maps chan: untraced calls go direct */
-	pthread_t thread;
-	bool running;
+	int bell; /* eventfd the cage writes when relay_sleeping (pool.c) */
+	_Atomic uint32_t users; /* workers holding it: stop waits for 0 */
 	_Atomic int stop;
+	uint8_t *frame; /* the serving worker's private copy of a frame */
 	_Atomic uint32_t nbusy; /* ring-path calls in flight: replies to poll */
 	_Atomic uint32_t trace_subs; /* tracers' slots selecting it (trace_subs.c) */
 	char cmd[256]; /* its argv joined, for --cage-cmd (main thread only) */
 	struct relay_inflight inflight[LIND_CHAN_SLOTS];
-	uint8_t frame[LIND_MAX_FRAME]; /* private copy: the cage may scribble */
+};
+
+/* pool.c: one worker; frame is its private copy (the cage may scribble). */
+struct relay_worker {
+	struct relay *r;
+	pthread_t thread;
+	bool running;
+	uint8_t *frame; /* LIND_MAX_FRAME bytes */
 };
 
 struct relay_conn; /* attach.c */
@@ -144,6 +154,12 @@ struct relay {
 	pthread_t reply_thread;
 	bool reply_running;
 	_Atomic int reply_stop;
+
+	/* the worker pool (pool.c): every cage's bell in one epoll set */
+	unsigned nworkers; /* --threads; 0: 4 a CPU, 4 to 64 */
+	struct relay_worker *workers;
+	int epfd;
+	int pool_stop_fd; /* eventfd: written once, every worker leaves */
 
 	/* channel table: tag -> cage */
 	pthread_mutex_t table_lock;
@@ -196,10 +212,26 @@ int relay_chan_create(struct relay_chan *ch);
 /* Unmaps and closes what ch still holds (a cage that never started). */
 void relay_chan_drop(struct relay_chan *ch);
 /* Register ch's mappings in the table (taken over: ch keeps its fds) and
- * start the cage's thread; relay_cage_stop unmaps them. */
+ * in the pool, with bell (an eventfd the cage also gets).  On success the
+ * mappings and bell are the cage's (relay_cage_stop unmaps and closes
+ * them); on failure still the caller's. */
 int relay_cage_start(struct relay *r, uint64_t cage_id, uint32_t deny,
-		     struct relay_chan *ch, struct relay_cage **out);
+		     struct relay_chan *ch, int bell, struct relay_cage **out);
 void relay_cage_stop(struct relay *r, struct relay_cage *c);
+/* Take and forward c's SUBMITTED slots (its serving worker only): how
+ * many. */
+int relay_cage_scan(struct relay_cage *c);
+/* Replies to c are pending. */
+bool relay_cage_in_flight(struct relay_cage *c);
+
+/* pool.c */
+int relay_pool_start(struct relay *r);
+void relay_pool_stop(struct relay *r);
+/* c (in the table) joins the epoll set, asleep: its bell wakes it. */
+int relay_pool_add(struct relay *r, struct relay_cage *c);
+/* c (out of the table, stop set) leaves the set; returns once no worker
+ * holds it. */
+void relay_pool_remove(struct relay *r, struct relay_cage *c);
 /* Server reply -> its slot; drops stale tags.  Modifies rep->tag. */
 void relay_route_reply(struct relay *r, Lind__Reply *rep);
 bool relay_route_raw(struct relay *r, const uint8_t *frame, size_t len);

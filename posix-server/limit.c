@@ -12,7 +12,7 @@ struct srv_limits srv_limits = {
 	.fds = 1024,
 	.files = 65536,
 	.host_fds = 256,
-	.cages = 4096,
+	.cages = 16384, /* 10,000 idle cages fit: docs/architecture.md "Limits" */
 	.procs = 1024,
 	.inodes = 1u << 22,
 	/* every thread of a cage may wait in the server at once: as many

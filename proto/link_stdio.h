@@ -18,7 +18,7 @@
 #define LINK_WINDOW (256 * 1024)
 #define LINK_CHUNK (64 * 1024)
 /* stdin, stdout and stderr of as many cages as a relay attaches */
-#define LINK_MAX_STREAMS (3 * 4096)
+#define LINK_MAX_STREAMS (3 * 65536)
 
 struct link_stream;
 

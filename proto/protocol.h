@@ -9,8 +9,9 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
-/* 2: frames of 512 KiB (LIND_MAX_IO), so a channel's slots moved */
-#define LIND_PROTO_VERSION 2
+/* 2: frames of 512 KiB (LIND_MAX_IO), so a channel's slots moved;
+ * 3: the relay sleeps on the cage's bell (LIND_BELL_FD), not a futex */
+#define LIND_PROTO_VERSION 3
 
 /* Largest in- or out-buffer one call carries; bigger reads are clamped
  * for pipes and terminals (a short read), bigger writes and reads of
@@ -64,7 +65,8 @@ enum lind_dequeue {
  * SUBMITTED and rings the doorbell.  The relay copies the frame out (the
  * cage may scribble on shared memory at any time), marks it TAKEN, and
  * later writes the packed Reply and marks it REPLIED; the thread reads the
- * reply and frees the slot.  Waiting is spin-then-futex on the words below.
+ * reply and frees the slot.  The client waits spin-then-futex on its
+ * slot; the relay, asleep, waits for the cage's bell (LIND_BELL_FD).
  *
  * Every thread of a cage may be waiting in the server at once (a pipe's
  * reader and its writer, lock waits), so there are many slots; the memfd
@@ -84,8 +86,14 @@ enum lind_slot_state {
 
 #define LIND_CHAN_MAGIC 0x4c494e44u /* "LIND" */
 #define LIND_CHAN_SLOTS 1024
-/* The relay always scans this many, whatever slots_used says. */
-#define LIND_CHAN_SCAN_MIN 8
+/* The relay always scans this many, whatever slots_used says (slot 0
+ * shares the header's page: an idle cage costs the relay one page). */
+#define LIND_CHAN_SCAN_MIN 1
+/* The cage's bell: an eventfd the relay sends with the channel, kept at
+ * the host fd just above the attach socket's.  A client that finds
+ * relay_sleeping set after submitting writes 1 to it (nacl-relay/pool.c:
+ * one epoll set holds every cage's bell). */
+#define LIND_BELL_FD(sock) ((sock) + 1)
 /* Host fd numbers a cage maps server-given fds at (client-libc/hostfd.c):
  * above every virtual fd (posix-server's FD_MAX), so that a program's
  * mmap of its own fd number never reaches a host fd. */
@@ -104,8 +112,8 @@ struct lind_chan {
 	uint32_t magic;
 	uint32_t version;
 	uint64_t cage_id;
-	_Atomic uint32_t doorbell;       /* futex word: bumped on each submit */
-	_Atomic uint32_t relay_sleeping; /* relay sleeps on doorbell */
+	_Atomic uint32_t doorbell;       /* bumped on each submit */
+	_Atomic uint32_t relay_sleeping; /* nobody serves it: ring the bell */
 	_Atomic uint32_t free_seq;       /* futex word: bumped when a slot frees */
 	_Atomic uint32_t free_waiters;   /* threads waiting for a free slot */
 	_Atomic uint32_t relay_gone;     /* relay detached: calls fail */

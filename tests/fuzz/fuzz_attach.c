@@ -8,7 +8,7 @@
  * reads the CAGE_NEW the relay sent and gives the relay its answer
  * (CAGE_NEW_OK with the same attach_id), as nacl-relay/main.c would.
  * Oracle: the cage gets one AttachReply that decodes, with a channel fd
- * exactly when it got a cage id; the server saw CAGE_NEW only for an
+ * and a bell exactly when it got a cage id; the server saw CAGE_NEW only for an
  * accepted cage, and CAGE_GONE for it once the cage hangs up; no fd,
  * thread or connection is left behind.
  */
@@ -57,6 +57,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	server_end = sv[1];
 	fcntl(server_end, F_SETFL, O_NONBLOCK);
 	rc = relay_attach_listen(&R);
+	assert(rc == 0);
+	R.nworkers = 2;
+	rc = relay_pool_start(&R);
 	assert(rc == 0);
 	relay_attach_start(&R);
 	return 0;
@@ -119,7 +122,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		assert(rep);
 		cage = rep->cage_id;
 		assert(cage == 0 || cage == next_cage);
-		assert(nfds == (cage ? 1 : 0));
+		assert(nfds == (cage ? 2 : 0)); /* the channel, the bell */
 		assert(!cage == !!rep->error[0]);
 		lind__attach_reply__free_unpacked(rep, NULL);
 	} else {

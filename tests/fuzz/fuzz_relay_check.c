@@ -30,6 +30,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	R.rings = calloc(1, sizeof *R.rings);
 	C = calloc(1, sizeof *C);
 	assert(R.rings && C);
+	C->frame = malloc(LIND_MAX_FRAME); /* its worker's (pool.c) */
+	assert(C->frame);
 	lind_ring_init(&R.rings->req);
 	lind_ring_init(&R.rings->rep);
 	atomic_store(&R.trace_until, UINT64_MAX); /* pub_sock -1: no output */

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <cmocka.h>
 
 #include "client.h"
@@ -141,10 +142,59 @@ static void test_every_number(void **st)
 	assert_int_equal(run(&f, &i386, &steps), SECCOMP_RET_KILL_PROCESS);
 }
 
+/* One call's verdict: nr with fd in a0, a1, a2, the magic or not. */
+static uint32_t verdict(const struct lind_filter *f, int nr, uint64_t a0,
+			uint64_t a1, uint64_t a2, bool magic)
+{
+	struct seccomp_data d = {.nr = nr, .arch = AUDIT_ARCH_X86_64};
+	d.args[0] = a0, d.args[1] = a1, d.args[2] = a2;
+	if (magic)
+		d.args[LIND_HOST_ARG] = LIND_HOST_MAGIC;
+	unsigned steps;
+	return run(f, &d, &steps);
+}
+
+/* The bell (LIND_BELL_FD): 8-byte writes with the magic, and a forked
+ * child's dup3 onto its number; nothing else around it. */
+static void test_bell(void **st)
+{
+	(void)st;
+	static struct lind_filter f;
+	lind_filter_build(&f, PID, SOCK);
+	const uint64_t bell = LIND_BELL_FD(SOCK);
+	assert_int_equal(verdict(&f, SYS_write, bell, 0, 8, true),
+			 SECCOMP_RET_ALLOW);
+	assert_int_equal(verdict(&f, SYS_write, 2, 0, 100, true),
+			 SECCOMP_RET_ALLOW); /* the fatal line, any length */
+	assert_int_equal(verdict(&f, SYS_write, bell, 0, 8, false),
+			 SECCOMP_RET_TRAP);
+	assert_int_equal(verdict(&f, SYS_write, bell, 0, 9, true),
+			 SECCOMP_RET_TRAP);
+	assert_int_equal(verdict(&f, SYS_write, bell, 0, 8ull << 32 | 8, true),
+			 SECCOMP_RET_TRAP);
+	assert_int_equal(verdict(&f, SYS_write, 1, 0, 8, true),
+			 SECCOMP_RET_TRAP);
+	assert_int_equal(verdict(&f, SYS_write, SOCK, 0, 8, true),
+			 SECCOMP_RET_TRAP);
+	assert_int_equal(verdict(&f, SYS_write, bell + 1, 0, 8, true),
+			 SECCOMP_RET_TRAP);
+	assert_int_equal(verdict(&f, SYS_dup3, 9, bell, 0, true),
+			 SECCOMP_RET_ALLOW);
+	assert_int_equal(verdict(&f, SYS_dup3, 9, SOCK, 0, true),
+			 SECCOMP_RET_ALLOW);
+	assert_int_equal(verdict(&f, SYS_dup3, 9, bell, 0, false),
+			 SECCOMP_RET_TRAP);
+	assert_int_equal(verdict(&f, SYS_dup3, 9, bell + 1, 0, true),
+			 SECCOMP_RET_TRAP);
+	assert_int_equal(verdict(&f, SYS_dup3, 9, 1ull << 32 | bell, 0, true),
+			 SECCOMP_RET_TRAP);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_every_number),
+		cmocka_unit_test(test_bell),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,5 +1,5 @@
 /* The relay's data path in one process: a fake cage writes frames into a
- * channel, the relay's cage thread checks and forwards them into the
+ * channel, a worker of the relay's pool checks and forwards them into the
  * request ring, a fake server answers on the reply ring, and the reply
  * thread routes the answers back into the slots; or, for a direct call,
  * the fake server answers into the slot itself.  Also the trace feed. */
@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -44,16 +45,41 @@ static void *shm(size_t n)
 	return p;
 }
 
-/* A cage id with a fresh channel and done page (relay_cage_stop unmaps
- * them). */
+/* The cage's bell (the relay's copy is the cage's record's). */
+static int cage_bell = -1;
+
+/* A cage id with a fresh channel, done page and bell (relay_cage_stop
+ * unmaps and closes them). */
 static void start_cage(struct env *e, uint64_t id)
 {
 	struct relay_chan ch = {shm(sizeof(struct lind_chan)),
 				shm(sizeof(struct lind_chan_done)), -1, -1};
 	e->chan = ch.chan;
 	e->done = ch.done;
-	assert_int_equal(relay_cage_start(e->r, id, 0, &ch, &e->cage), 0);
+	int fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	assert_true(fd >= 0);
+	if (cage_bell >= 0)
+		close(cage_bell);
+	cage_bell = dup(fd);
+	assert_int_equal(relay_cage_start(e->r, id, 0, &ch, fd, &e->cage), 0);
 	assert_null(ch.chan); /* taken over */
+}
+
+static void cage_stop(struct env *e)
+{
+	relay_cage_stop(e->r, e->cage); /* unmaps the channel */
+	e->cage = NULL;
+	close(cage_bell);
+	cage_bell = -1;
+}
+
+/* As client-libc rings: only when nobody serves the channel. */
+static void ring(struct lind_chan *ch)
+{
+	static const uint64_t one = 1;
+	atomic_fetch_add(&ch->doorbell, 1);
+	if (atomic_load(&ch->relay_sleeping))
+		assert_int_equal(write(cage_bell, &one, sizeof one), 8);
 }
 
 static int setup(void **st)
@@ -68,6 +94,8 @@ static int setup(void **st)
 	assert_int_equal(pipe2(e->bell, O_NONBLOCK | O_CLOEXEC), 0);
 	e->r->bell_fd = e->bell[1];
 	assert_int_equal(relay_replies_start(e->r), 0);
+	e->r->nworkers = 2;
+	assert_int_equal(relay_pool_start(e->r), 0);
 	start_cage(e, 7);
 	*st = e;
 	return 0;
@@ -77,7 +105,8 @@ static int teardown(void **st)
 {
 	struct env *e = *st;
 	if (e->cage)
-		relay_cage_stop(e->r, e->cage); /* unmaps the channel */
+		cage_stop(e);
+	relay_pool_stop(e->r);
 	relay_server_close(e->r);           /* closes the bell's write end */
 	close(e->bell[0]);
 	relay_trace_close(e->r);
@@ -100,9 +129,7 @@ static void submit_raw(struct lind_chan *ch, int i, const void *buf,
 	if (atomic_load(&ch->slots_used) <= (uint32_t)i)
 		atomic_store(&ch->slots_used, (uint32_t)i + 1);
 	atomic_store(&s->state, LIND_SLOT_SUBMITTED);
-	atomic_fetch_add(&ch->doorbell, 1);
-	if (atomic_load(&ch->relay_sleeping))
-		lind_futex_wake(&ch->doorbell, 1);
+	ring(ch);
 }
 
 static void submit(struct lind_chan *ch, int i, const Lind__Request *req)
@@ -289,15 +316,14 @@ static void test_bad_frames(void **st)
 	struct env *e = *st;
 	/* a length beyond the slot: answered, never read */
 	struct lind_slot *s = &e->chan->slot[5];
+	atomic_store(&e->chan->slots_used, 6); /* as a client claims it */
 	s->len = LIND_MAX_FRAME + 1;
 	atomic_store(&s->state, LIND_SLOT_SUBMITTED);
-	atomic_fetch_add(&e->chan->doorbell, 1);
-	lind_futex_wake(&e->chan->doorbell, 1);
+	ring(e->chan);
 	expect_local(e, 5, -EINVAL);
 	s->len = UINT32_MAX;
 	atomic_store(&s->state, LIND_SLOT_SUBMITTED);
-	atomic_fetch_add(&e->chan->doorbell, 1);
-	lind_futex_wake(&e->chan->doorbell, 1);
+	ring(e->chan);
 	expect_local(e, 5, -EINVAL);
 	/* bytes that are no Request */
 	static const uint8_t junk[] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
@@ -397,8 +423,7 @@ static void test_reply_after_cage_gone(void **st)
 	submit(e->chan, 0, &req);
 	Lind__Request *got = server_take(e->r, 2000);
 	assert_non_null(got);
-	relay_cage_stop(e->r, e->cage);
-	e->cage = NULL;
+	cage_stop(e);
 	server_reply(e->r, got->tag, 5, NULL, 0); /* into an unmapped channel? no */
 	lind__request__free_unpacked(got, NULL);
 	usleep(20000);
@@ -446,7 +471,7 @@ static int setup_direct(void **st)
 {
 	setup(st);
 	struct env *e = *st;
-	relay_cage_stop(e->r, e->cage);
+	cage_stop(e);
 	e->r->direct = true;
 	start_cage(e, 9);
 	return 0;

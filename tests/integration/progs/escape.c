@@ -1204,14 +1204,25 @@ static long reply_result(const uint8_t *p, uint32_t len)
 	return 0;
 }
 
+/* The bell's host fd (LIND_BELL_FD: above the attach socket's). */
+static int bell_fd = -1;
+
+/* Wake the relay as client-libc does (a write to the bell). */
+static void ring(struct lind_chan *ch)
+{
+	static const uint64_t one = 1;
+	atomic_fetch_add(&ch->doorbell, 1);
+	if (atomic_load(&ch->relay_sleeping))
+		raw6(SYS_write, bell_fd, L(&one), sizeof one, 0, 0, HOST_MAGIC);
+}
+
 /* Submit a frame in slot 0 and wait a little for the relay's answer. */
 static long submit(struct lind_chan *ch, uint32_t len)
 {
 	struct lind_slot *s = &ch->slot[0];
 	s->len = len;
 	atomic_store(&s->state, LIND_SLOT_SUBMITTED);
-	atomic_fetch_add(&ch->doorbell, 1);
-	raw6(SYS_futex, L(&ch->doorbell), FUTEX_WAKE, 1, 0, 0, 0);
+	ring(ch);
 	for (int i = 0; i < 100000 && atomic_load(&s->state) != LIND_SLOT_REPLIED; i++)
 		raw(SYS_sched_yield, 0, 0, 0);
 	long r = NO_REPLY;
@@ -1327,8 +1338,8 @@ static void scribble(struct lind_chan *ch)
 		ch->magic = (uint32_t)(x >> 20);
 		atomic_store(&ch->relay_gone, (uint32_t)(x >> 40) & 1);
 		atomic_store(&ch->free_waiters, (uint32_t)(x >> 33));
-		atomic_fetch_add(&ch->doorbell, 1);
-		raw6(SYS_futex, L(&ch->doorbell), FUTEX_WAKE, 1, 0, 0, 0);
+		atomic_store(&ch->relay_sleeping, (uint32_t)(x >> 50) & 1);
+		ring(ch);
 		raw6(SYS_futex, L(&ch->free_seq), FUTEX_WAKE, 8, 0, 0, 0);
 		if (it % 64 == 0)
 			raw(SYS_sched_yield, 0, 0, 0);
@@ -1345,6 +1356,7 @@ static void atk_tamper(void)
 		return;
 	}
 	struct lind_chan *ch = cl->chan;
+	bell_fd = cl->sock + 1;
 	/* fd 1 is saved and pointed at /dev/null while the forged calls run
 	 * (a forged write stamped with our id would print) */
 	long saved = raw(SYS_dup, 1, 0, 0), nul = raw(SYS_open, "/dev/null", O_WRONLY, 0);
@@ -1362,19 +1374,19 @@ static void atk_tamper(void)
 	scribble(ch);
 	/* and its pages punched out of the memfd under the relay */
 	raw(SYS_madvise, ch, sizeof *ch & ~4095ul, MADV_REMOVE);
-	atomic_fetch_add(&ch->doorbell, 1);
-	raw6(SYS_futex, L(&ch->doorbell), FUTEX_WAKE, 1, 0, 0, 0);
+	raw6(SYS_write, bell_fd, L(&(uint64_t){1}), 8, 0, 0, HOST_MAGIC);
 	/* our channel is garbage now: leave without the server (SYS_exit is
 	 * allowed for threads; the last thread's exit ends the process) */
 	for (;;)
 		raw6(SYS_exit, 0, 0, 0, 0, 0, 0);
 }
 
-/* The relay's thread for this cage sleeps on the channel's doorbell, a
- * futex in memory both map.  FUTEX_CMP_REQUEUE moves that sleeper onto a
- * futex in our private memory, where no wake from the relay can reach it;
- * then we leave through the exit exception (our channel answers no more,
- * so nothing is printed after: the host side tells what happened). */
+/* The relay's thread for this cage slept on the channel's doorbell, a
+ * futex in memory both map (its workers now wait in epoll, on no cage's
+ * memory).  FUTEX_CMP_REQUEUE would move such a sleeper onto a futex in
+ * our private memory, where no wake from the relay can reach it; then we
+ * leave through the exit exception (our channel answers no more, so
+ * nothing is printed after: the host side tells what happened). */
 static void atk_futex_requeue(void)
 {
 	static _Atomic uint32_t private_word;
