@@ -125,6 +125,27 @@ static void send_trace_on(struct tracer *t, int req)
 	nn_send(req, buf, n, NN_DONTWAIT);
 }
 
+/* Leaving: the relay forgets our filter now, not 3 s later (until then
+ * the cages we selected would go on paying for a feed nobody reads).
+ * Waits a little for the answer: nanomsg drops what close finds unsent. */
+static void send_trace_off(struct tracer *t, int req)
+{
+	Lind__Admin a = LIND__ADMIN__INIT;
+	Lind__TraceFilter f = LIND__TRACE_FILTER__INIT;
+	f.subscriber = t->subscriber;
+	a.kind = LIND__ADMIN__KIND__TRACE_OFF;
+	a.filter = &f;
+	uint8_t buf[64];
+	size_t n = lind__admin__get_packed_size(&a);
+	int ms = 500;
+	void *msg;
+	nn_setsockopt(req, NN_SOL_SOCKET, NN_RCVTIMEO, &ms, sizeof ms);
+	if (n <= sizeof buf && nn_send(req, buf, lind__admin__pack(&a, buf),
+				       NN_DONTWAIT) >= 0 &&
+	    nn_recv(req, &msg, NN_MSG, 0) >= 0)
+		nn_freemsg(msg);
+}
+
 /* --stats: one Admin STATS round trip. */
 static int print_stats(int req)
 {
@@ -445,8 +466,10 @@ int main(int argc, char **argv)
 		rc = print_stats(req);
 	else if (getrandom(&t.subscriber, sizeof t.subscriber, 0) < 0)
 		rc = 1;
-	else
+	else {
 		rc = run_live(&t, sub, req);
+		send_trace_off(&t, req);
+	}
 	if (sub >= 0)
 		nn_close(sub);
 	if (req >= 0)

@@ -251,6 +251,9 @@ void relay_admin_handle(struct relay *r);
 /* A tracer's TRACE_ON with its filter (NULL: everything): its slot, or
  * -EBUSY (no slot free), -EINVAL (a bad regex), -ENOMEM. */
 int relay_trace_subscribe(struct relay *r, const Lind__TraceFilter *f);
+/* A tracer's TRACE_OFF: its filter goes at once (cages it selected stop
+ * paying for it); false when no tracer is left. */
+bool relay_trace_unsubscribe(struct relay *r, uint64_t id);
 /* The slots of the live tracers selecting cage_id. */
 uint32_t relay_trace_selects(struct relay *r, uint64_t cage_id);
 /* c attached (parent: the cage it forked from, or 0, with argv): who

@@ -210,6 +210,9 @@ static void admin_answer(struct relay *r, const Lind__Admin *a)
 {
 	Lind__AdminReply rep = LIND__ADMIN_REPLY__INIT;
 	bool on = a && a->kind == LIND__ADMIN__KIND__TRACE_ON;
+	if (a && a->kind == LIND__ADMIN__KIND__TRACE_OFF &&
+	    !relay_trace_unsubscribe(r, a->filter ? a->filter->subscriber : 0))
+		atomic_store(&r->trace_until, 0); /* the last one left */
 	int slot = on ? relay_trace_subscribe(r, a->filter) : 0;
 	if (slot < 0) {
 		lind_log(0, "trace: a tracer's filter refused: %s",

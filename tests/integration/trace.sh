@@ -51,6 +51,18 @@ check "-e trace=file -e status=failed: the failed open" \
 expect_eq "... and no call that succeeded nor one of desc" "" \
 	"$(grep -v -e '+++' -e ' = -1 ' "$T/failed.out"; grep -E '^\[cage [0-9]+\] (write|close)\(' "$T/failed.out")"
 
+# 2b. tracers that left stop costing cages at once (TRACE_OFF), though
+# another tracer keeps the feed on: a cage started right after they left
+# was once selected by their filters for 3 s and traced for its whole life
+"$LIND_TRACE" -p 999999 2>"$T/keep.err" & keep=$!
+check "a filtered tracer attaches after the four left" wait_for 10 attached "$T/keep.err"
+before=$(events)
+expect_eq "a cage makes its 500 calls" "looped 500" "$(cage loop 500 /)"
+after=$(events)
+check "... and none was published for the tracers gone ($before -> $after)" \
+	test $((after - before)) -lt 10
+stop_tracer $keep
+
 # 3. the capture read back is what the live tracer printed
 "$LIND_TRACE" --read "$T/cap.ltr" >"$T/replay.out"
 expect_eq "--read exits 0" 0 $?
