@@ -76,8 +76,14 @@ static int open_sock(int proto, const char *rundir, const char *name)
 	int s = nn_socket(AF_SP, proto);
 	if (s < 0)
 		return -1;
-	if (proto == NN_SUB)
+	if (proto == NN_SUB) {
+		/* room for bursts of batches while we write (the kernel may
+		 * cap it), and a batch of any size (the relay is trusted) */
+		int buf = 4 << 20, max = -1;
+		nn_setsockopt(s, NN_SOL_SOCKET, NN_RCVBUF, &buf, sizeof buf);
+		nn_setsockopt(s, NN_SOL_SOCKET, NN_RCVMAXSIZE, &max, sizeof max);
 		nn_setsockopt(s, NN_SUB, NN_SUB_SUBSCRIBE, "", 0);
+	}
 	if (nn_connect(s, url) < 0) {
 		nn_close(s);
 		return -1;
@@ -101,6 +107,9 @@ struct tracer {
 	struct trace_fds *fds; /* -y */
 	uint64_t subscriber; /* random: our filter at the relay */
 	uint32_t mine;       /* our bit in TraceEvent.subscribers, live */
+	bool have_seq;       /* next_seq holds: a batch came */
+	uint64_t next_seq;   /* the seq the next batch should have */
+	uint64_t lost;       /* events of batches that never came */
 	long calls;
 	bool attached;
 	const char *rundir;
@@ -202,6 +211,24 @@ static int handle(void *arg, const void *msg, size_t len)
 	return t->o.count >= 0 && t->calls >= t->o.count;
 }
 
+/* One TraceBatch of the live feed: its events handled in turn; a gap in
+ * seq is events the relay sent while we were too slow to take them. */
+static int handle_batch(struct tracer *t, const void *msg, size_t len)
+{
+	Lind__TraceBatch *b = lind__trace_batch__unpack(NULL, len, msg);
+	if (!b)
+		return 0;
+	if (t->have_seq && b->seq > t->next_seq)
+		t->lost += b->seq - t->next_seq;
+	t->have_seq = true;
+	t->next_seq = b->seq + b->n_events;
+	int done = 0;
+	for (size_t i = 0; i < b->n_events && !done; i++)
+		done = handle(t, b->events[i].data, b->events[i].len);
+	lind__trace_batch__free_unpacked(b, NULL);
+	return done;
+}
+
 /* An event the filter keeps: captured, counted, shown. */
 static void keep(struct tracer *t, const Lind__TraceEvent *ev,
 		 const void *msg, size_t len)
@@ -253,7 +280,12 @@ static int run_live(struct tracer *t, int sub, int req)
 	struct pollfd p[2] = {{.fd = rcvfd(sub), .events = POLLIN},
 			      {.fd = rcvfd(req), .events = POLLIN}};
 	while (!stop) {
+		uint64_t was = now;
 		now = lind_now_ns();
+		/* a loop that stood still (SIGSTOP, a suspended machine)
+		 * gives the relay its time again before blaming it */
+		if (now - was > RENEW_NS + RELAY_TIMEOUT_NS / 2)
+			last_answer = now;
 		if (now - last_answer > RELAY_TIMEOUT_NS) {
 			fprintf(stderr, t->attached
 				? "lind-trace: nacl-relay at %s went away\n"
@@ -280,7 +312,7 @@ static int run_live(struct tracer *t, int sub, int req)
 		int n;
 		while (!stop && t->mine &&
 		       (n = nn_recv(sub, &msg, NN_MSG, NN_DONTWAIT)) >= 0) {
-			int done = handle(t, msg, (size_t)n);
+			int done = handle_batch(t, msg, (size_t)n);
 			nn_freemsg(msg);
 			if (done)
 				return 0;
@@ -469,6 +501,10 @@ int main(int argc, char **argv)
 	else {
 		rc = run_live(&t, sub, req);
 		send_trace_off(&t, req);
+		if (t.lost) /* strace -f says the like of a queue overflow */
+			fprintf(stderr, "lind-trace: lost %llu events: the relay "
+				"does not wait for a tracer that falls behind\n",
+				(unsigned long long)t.lost);
 	}
 	if (sub >= 0)
 		nn_close(sub);

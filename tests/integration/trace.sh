@@ -138,6 +138,26 @@ check "what it captured reads back" grep -q 'attached: .*cagetool.lind loop 500'
 	<("$LIND_TRACE" --read "$T/big.ltr" 2>/dev/null)
 expect_eq "the relay serves on" "looped 5" "$(cage loop 5 /)"
 
+# 4b. a tracer that cannot keep up (stopped here, while another keeps
+# the feed on) is not waited for: the cage runs on, and the tracer says
+# how many events it lost (it sees the gap at the next batch it takes:
+# the relay's "trace on" note within a second)
+"$LIND_TRACE" -c -o "$T/keeper.out" 2>"$T/keeper.err" & keeper=$!
+"$LIND_TRACE" -c -o "$T/slow.out" 2>"$T/slow.err" & slow=$!
+check "two tracers attach, one stops" wait_for 10 attached "$T/slow.err"
+check "... the other keeps on" wait_for 10 attached "$T/keeper.err"
+kill -STOP $slow
+expect_eq "a cage makes 100000 calls meanwhile" "looped 100000" \
+	"$(cage loop 100000 /)"
+kill -CONT $slow
+sleep 1.5
+stop_tracer $slow
+expect_eq "the stopped tracer exits 0" 0 $?
+check "... saying how many events it lost" \
+	grep -Eq '^lind-trace: lost [1-9][0-9]* events' "$T/slow.err"
+stop_tracer $keeper
+expect_eq "a tracer that kept up lost none" "" "$(grep lost "$T/all.err")"
+
 # 5. --top: frames of the attached cages: one parked in a read of its
 # stdin (with the relay's argv, though it attached before the tracer),
 # one busy; then exit
