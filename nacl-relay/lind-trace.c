@@ -76,8 +76,14 @@ static int open_sock(int proto, const char *rundir, const char *name)
 	int s = nn_socket(AF_SP, proto);
 	if (s < 0)
 		return -1;
-	if (proto == NN_SUB)
+	if (proto == NN_SUB) {
+		/* room for bursts of batches while we write (the kernel may
+		 * cap it), and a batch of any size (the relay is trusted) */
+		int buf = 4 << 20, max = -1;
+		nn_setsockopt(s, NN_SOL_SOCKET, NN_RCVBUF, &buf, sizeof buf);
+		nn_setsockopt(s, NN_SOL_SOCKET, NN_RCVMAXSIZE, &max, sizeof max);
 		nn_setsockopt(s, NN_SUB, NN_SUB_SUBSCRIBE, "", 0);
+	}
 	if (nn_connect(s, url) < 0) {
 		nn_close(s);
 		return -1;
@@ -101,6 +107,9 @@ struct tracer {
 	struct trace_fds *fds; /* -y */
 	uint64_t subscriber; /* random: our filter at the relay */
 	uint32_t mine;       /* our bit in TraceEvent.subscribers, live */
+	bool have_seq;       /* next_seq holds: a batch came */
+	uint64_t next_seq;   /* the seq the next batch should have */
+	uint64_t lost;       /* events of batches that never came */
 	long calls;
 	bool attached;
 	const char *rundir;
@@ -123,6 +132,27 @@ static void send_trace_on(struct tracer *t, int req)
 	lind__admin__pack(&a, buf);
 	/* REQ drops an unanswered request when a new one is sent */
 	nn_send(req, buf, n, NN_DONTWAIT);
+}
+
+/* Leaving: the relay forgets our filter now, not 3 s later (until then
+ * the cages we selected would go on paying for a feed nobody reads).
+ * Waits a little for the answer: nanomsg drops what close finds unsent. */
+static void send_trace_off(struct tracer *t, int req)
+{
+	Lind__Admin a = LIND__ADMIN__INIT;
+	Lind__TraceFilter f = LIND__TRACE_FILTER__INIT;
+	f.subscriber = t->subscriber;
+	a.kind = LIND__ADMIN__KIND__TRACE_OFF;
+	a.filter = &f;
+	uint8_t buf[64];
+	size_t n = lind__admin__get_packed_size(&a);
+	int ms = 500;
+	void *msg;
+	nn_setsockopt(req, NN_SOL_SOCKET, NN_RCVTIMEO, &ms, sizeof ms);
+	if (n <= sizeof buf && nn_send(req, buf, lind__admin__pack(&a, buf),
+				       NN_DONTWAIT) >= 0 &&
+	    nn_recv(req, &msg, NN_MSG, 0) >= 0)
+		nn_freemsg(msg);
 }
 
 /* --stats: one Admin STATS round trip. */
@@ -182,6 +212,24 @@ static int handle(void *arg, const void *msg, size_t len)
 	return t->o.count >= 0 && t->calls >= t->o.count;
 }
 
+/* One TraceBatch of the live feed: its events handled in turn; a gap in
+ * seq is events the relay sent while we were too slow to take them. */
+static int handle_batch(struct tracer *t, const void *msg, size_t len)
+{
+	Lind__TraceBatch *b = lind__trace_batch__unpack(NULL, len, msg);
+	if (!b)
+		return 0;
+	if (t->have_seq && b->seq > t->next_seq)
+		t->lost += b->seq - t->next_seq;
+	t->have_seq = true;
+	t->next_seq = b->seq + b->n_events;
+	int done = 0;
+	for (size_t i = 0; i < b->n_events && !done; i++)
+		done = handle(t, b->events[i].data, b->events[i].len);
+	lind__trace_batch__free_unpacked(b, NULL);
+	return done;
+}
+
 /* An event the filter keeps: captured, counted, shown. */
 static void keep(struct tracer *t, const Lind__TraceEvent *ev,
 		 const void *msg, size_t len)
@@ -233,7 +281,12 @@ static int run_live(struct tracer *t, int sub, int req)
 	struct pollfd p[2] = {{.fd = rcvfd(sub), .events = POLLIN},
 			      {.fd = rcvfd(req), .events = POLLIN}};
 	while (!stop) {
+		uint64_t was = now;
 		now = lind_now_ns();
+		/* a loop that stood still (SIGSTOP, a suspended machine)
+		 * gives the relay its time again before blaming it */
+		if (now - was > RENEW_NS + RELAY_TIMEOUT_NS / 2)
+			last_answer = now;
 		if (now - last_answer > RELAY_TIMEOUT_NS) {
 			fprintf(stderr, t->attached
 				? "lind-trace: nacl-relay at %s went away\n"
@@ -260,7 +313,7 @@ static int run_live(struct tracer *t, int sub, int req)
 		int n;
 		while (!stop && t->mine &&
 		       (n = nn_recv(sub, &msg, NN_MSG, NN_DONTWAIT)) >= 0) {
-			int done = handle(t, msg, (size_t)n);
+			int done = handle_batch(t, msg, (size_t)n);
 			nn_freemsg(msg);
 			if (done)
 				return 0;
@@ -446,8 +499,14 @@ int main(int argc, char **argv)
 		rc = print_stats(req);
 	else if (getrandom(&t.subscriber, sizeof t.subscriber, 0) < 0)
 		rc = 1;
-	else
+	else {
 		rc = run_live(&t, sub, req);
+		send_trace_off(&t, req);
+		if (t.lost) /* strace -f says the like of a queue overflow */
+			fprintf(stderr, "lind-trace: lost %llu events: the relay "
+				"does not wait for a tracer that falls behind\n",
+				(unsigned long long)t.lost);
+	}
 	if (sub >= 0)
 		nn_close(sub);
 	if (req >= 0)

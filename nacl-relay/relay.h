@@ -39,6 +39,10 @@ _Static_assert(RELAY_MAX_CHANS <= 0x8000 && LIND_CHAN_SLOTS <= 0x10000,
 _Static_assert(LIND_TAG_DIRECT == 1ull << 31, "the bit above the index");
 /* How long one TRACE_ON keeps the feed on. */
 #define RELAY_TRACE_TTL_NS (3ull * 1000000000ull)
+/* Events wait in a batch until it holds this many bytes, or the main
+ * loop's tick (RELAY_TRACE_TICK_S) or a note sends it (trace.c). */
+#define RELAY_TRACE_BATCH (32 * 1024)
+#define RELAY_TRACE_TICK_S 0.01
 /* Tracers with filters of their own at once (bits of a uint32_t). */
 #define RELAY_TRACE_SUBS 32
 /* Bits of the calls bitmap: one per table index, the last for numbers of
@@ -178,6 +182,13 @@ struct relay {
 	struct relay_sub subs[RELAY_TRACE_SUBS];
 	_Atomic uint64_t trace_calls[RELAY_CALL_WORDS]; /* union of subs' */
 	_Atomic uint32_t trace_data; /* bytes per buffer: the most subs want */
+	/* the batch (trace.c): cage threads, the reply thread, the main loop */
+	pthread_mutex_t batch_lock;
+	uint8_t *batch;      /* a TraceBatch being written; NULL: no feed */
+	size_t batch_len;
+	uint32_t batch_n;    /* events in it */
+	uint64_t batch_seq;  /* events sent before it */
+	ev_timer trace_tick; /* sends a batch that waits, while tracing */
 
 	/* main loop (attach.c, main.c) */
 	struct ev_loop *loop;
@@ -298,7 +309,11 @@ void relay_remote_close(void);
 int relay_trace_open(struct relay *r);
 void relay_trace_close(struct relay *r);
 bool relay_tracing(struct relay *r);
+/* ev into the batch (trace.c): out when full, at the tick, or at once
+ * for a note */
 void relay_trace_publish(struct relay *r, const Lind__TraceEvent *ev);
+/* The batch out now (the main loop's tick; tests). */
+void relay_trace_flush(struct relay *r);
 /* A lifecycle note with one number: "forked" (the parent's id), "exited"
  * (the wait status). */
 void relay_trace_lifecycle(struct relay *r, uint64_t cage_id,
@@ -314,6 +329,9 @@ void relay_admin_handle(struct relay *r);
 /* A tracer's TRACE_ON with its filter (NULL: everything): its slot, or
  * -EBUSY (no slot free), -EINVAL (a bad regex), -ENOMEM. */
 int relay_trace_subscribe(struct relay *r, const Lind__TraceFilter *f);
+/* A tracer's TRACE_OFF: its filter goes at once (cages it selected stop
+ * paying for it); false when no tracer is left. */
+bool relay_trace_unsubscribe(struct relay *r, uint64_t id);
 /* The slots of the live tracers selecting cage_id. */
 uint32_t relay_trace_selects(struct relay *r, uint64_t cage_id);
 /* c attached (parent: the cage it forked from, or 0, with argv): who

@@ -1,7 +1,8 @@
 /*
- * The trace feed (nanomsg PUB on trace.ipc) and the admin socket (REP on
- * admin.ipc).  Events are published only for RELAY_TRACE_TTL_NS after the
- * last TRACE_ON, so nobody pays for a feed nobody reads.
+ * The trace feed (nanomsg PUB on trace.ipc: TraceBatch messages) and the
+ * admin socket (REP on admin.ipc).  Events are published only for
+ * RELAY_TRACE_TTL_NS after the last TRACE_ON, so nobody pays for a feed
+ * nobody reads.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -35,8 +36,16 @@ static int bind_ipc(int proto, const char *rundir, const char *name,
 	return s;
 }
 
+static void tick_cb(struct ev_loop *loop, ev_timer *w, int revents);
+
 int relay_trace_open(struct relay *r)
 {
+	if (!(r->batch = malloc(RELAY_TRACE_BATCH)))
+		return -ENOMEM;
+	pthread_mutex_init(&r->batch_lock, NULL);
+	ev_timer_init(&r->trace_tick, tick_cb, RELAY_TRACE_TICK_S,
+		      RELAY_TRACE_TICK_S);
+	r->trace_tick.data = r;
 	int s = bind_ipc(NN_PUB, r->rundir, LIND_TRACE_IPC, r->trace_url,
 			 sizeof r->trace_url);
 	if (s < 0) {
@@ -44,6 +53,10 @@ int relay_trace_open(struct relay *r)
 		return s;
 	}
 	r->pub_sock = s;
+	/* room for a tracer's bursts (the kernel may cap it): a batch it
+	 * cannot take now is dropped, not waited for */
+	int buf = 4 << 20;
+	nn_setsockopt(s, NN_SOL_SOCKET, NN_SNDBUF, &buf, sizeof buf);
 	char url[sizeof r->trace_url];
 	s = bind_ipc(NN_REP, r->rundir, LIND_ADMIN_IPC, url, sizeof url);
 	if (s < 0) {
@@ -64,6 +77,7 @@ static void unlink_ipc(const char *rundir, const char *name)
 void relay_trace_close(struct relay *r)
 {
 	if (r->pub_sock >= 0) {
+		relay_trace_flush(r);
 		nn_close(r->pub_sock);
 		unlink_ipc(r->rundir, LIND_TRACE_IPC);
 	}
@@ -72,6 +86,13 @@ void relay_trace_close(struct relay *r)
 		unlink_ipc(r->rundir, LIND_ADMIN_IPC);
 	}
 	r->pub_sock = r->rep_sock = -1;
+	if (r->batch) {
+		if (r->loop)
+			ev_timer_stop(r->loop, &r->trace_tick);
+		pthread_mutex_destroy(&r->batch_lock);
+		free(r->batch);
+		r->batch = NULL;
+	}
 	relay_trace_subs_free(r);
 }
 
@@ -82,22 +103,116 @@ bool relay_tracing(struct relay *r)
 	return until != 0 && lind_now_ns() < until;
 }
 
+/*
+ * Batches.  A message per call cost a cage a sendmsg and each tracer two
+ * thread wake-ups (nanomsg's worker, then its own loop) per call: a
+ * capture tripled the null call.  Events are packed straight into a
+ * TraceBatch (proto/lind.proto), written by hand: each a field 1, the
+ * seq a field 2 at the end (protobuf fields come in any order).  The
+ * batch goes out when the next event would not fit, with a note (the
+ * cage's life, shown at once), or at the main loop's tick.
+ */
+#define TAG_EVENTS 0x0a /* field 1, length-delimited */
+#define TAG_SEQ 0x10    /* field 2, varint */
+#define VARINT_MAX 10
+#define SEQ_ROOM (1 + VARINT_MAX)
+
+static size_t put_varint(uint8_t *p, uint64_t v)
+{
+	size_t n = 0;
+	for (; v >= 0x80; v >>= 7)
+		p[n++] = (uint8_t)(v | 0x80);
+	p[n++] = (uint8_t)v;
+	return n;
+}
+
+/* One event record (tag, length, the packed event) at p: its size. */
+static size_t put_event(uint8_t *p, const Lind__TraceEvent *ev, size_t n)
+{
+	size_t h = 1;
+	p[0] = TAG_EVENTS;
+	h += put_varint(p + 1, n);
+	lind__trace_event__pack(ev, p + h);
+	return h + n;
+}
+
+/* buf (len bytes of records, SEQ_ROOM more free) out as events seq on.
+ * Events nanomsg refused count as sent: the tracers see the gap.  PUB
+ * never blocks: a tracer too slow to take a batch misses it. */
+static void send_batch(struct relay *r, uint8_t *buf, size_t len,
+		       uint32_t events)
+{
+	buf[len++] = TAG_SEQ;
+	len += put_varint(buf + len, r->batch_seq);
+	if (nn_send(r->pub_sock, buf, len, NN_DONTWAIT) >= 0)
+		atomic_fetch_add_explicit(&r->published, events,
+					  memory_order_relaxed);
+	r->batch_seq += events;
+}
+
+/* Under batch_lock: whatever waits, out. */
+static void flush_locked(struct relay *r)
+{
+	if (r->batch_n)
+		send_batch(r, r->batch, r->batch_len, r->batch_n);
+	r->batch_len = 0;
+	r->batch_n = 0;
+}
+
+void relay_trace_flush(struct relay *r)
+{
+	if (r->pub_sock < 0 || !r->batch)
+		return;
+	pthread_mutex_lock(&r->batch_lock);
+	flush_locked(r);
+	pthread_mutex_unlock(&r->batch_lock);
+}
+
+/* An event bigger than a batch (an attach's long argv): alone. */
+static void send_alone(struct relay *r, const Lind__TraceEvent *ev, size_t n)
+{
+	uint8_t *buf = malloc(1 + VARINT_MAX + n + SEQ_ROOM);
+	if (!buf) {
+		r->batch_seq++; /* lost: the tracers see the gap */
+		return;
+	}
+	send_batch(r, buf, put_event(buf, ev, n), 1);
+	free(buf);
+}
+
 void relay_trace_publish(struct relay *r, const Lind__TraceEvent *ev)
 {
-	if (r->pub_sock < 0)
+	if (r->pub_sock < 0 || !r->batch)
 		return;
-	uint8_t small[1024];
 	size_t n = lind__trace_event__get_packed_size(ev);
-	uint8_t *buf = n <= sizeof small ? small : malloc(n);
-	if (!buf)
-		return;
-	lind__trace_event__pack(ev, buf);
-	/* never block a cage thread on a slow subscriber: drop instead */
-	if (nn_send(r->pub_sock, buf, n, NN_DONTWAIT) >= 0)
-		atomic_fetch_add_explicit(&r->published, 1,
-					  memory_order_relaxed);
-	if (buf != small)
-		free(buf);
+	size_t need = 1 + VARINT_MAX + n, room = RELAY_TRACE_BATCH - SEQ_ROOM;
+	bool urgent = ev->note && ev->note[0];
+	pthread_mutex_lock(&r->batch_lock);
+	if (r->batch_len + need > room)
+		flush_locked(r);
+	if (need > room) {
+		send_alone(r, ev, n);
+	} else {
+		r->batch_len += put_event(r->batch + r->batch_len, ev, n);
+		r->batch_n++;
+		if (urgent)
+			flush_locked(r);
+	}
+	pthread_mutex_unlock(&r->batch_lock);
+}
+
+/* The main loop, every RELAY_TRACE_TICK_S while tracing and once after:
+ * calls wait at most that long to be seen. */
+static void tick_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)revents;
+	struct relay *r = w->data;
+	pthread_mutex_lock(&r->batch_lock);
+	bool idle = r->batch_n == 0;
+	flush_locked(r);
+	pthread_mutex_unlock(&r->batch_lock);
+	if (idle && !relay_tracing(r))
+		ev_timer_stop(loop, w);
 }
 
 /* A note about cage_id for the tracers selecting it (cage 0: for all). */
@@ -210,6 +325,9 @@ static void admin_answer(struct relay *r, const Lind__Admin *a)
 {
 	Lind__AdminReply rep = LIND__ADMIN_REPLY__INIT;
 	bool on = a && a->kind == LIND__ADMIN__KIND__TRACE_ON;
+	if (a && a->kind == LIND__ADMIN__KIND__TRACE_OFF &&
+	    !relay_trace_unsubscribe(r, a->filter ? a->filter->subscriber : 0))
+		atomic_store(&r->trace_until, 0); /* the last one left */
 	int slot = on ? relay_trace_subscribe(r, a->filter) : 0;
 	if (slot < 0) {
 		lind_log(0, "trace: a tracer's filter refused: %s",
@@ -230,6 +348,8 @@ static void admin_answer(struct relay *r, const Lind__Admin *a)
 	free(buf);
 	if (on) {
 		atomic_store(&r->trace_until, lind_now_ns() + RELAY_TRACE_TTL_NS);
+		if (r->loop && !ev_is_active(&r->trace_tick))
+			ev_timer_start(r->loop, &r->trace_tick);
 		/* lets the subscriber know its feed is live */
 		relay_trace_note(r, 0, "trace-on", NULL, 0);
 	}

@@ -155,13 +155,17 @@ static int sub_build(struct relay *r, struct relay_sub *s,
 	return sub_match_existing(r, s);
 }
 
-/* Expired tracers give their slot back. */
-static void prune(struct relay *r)
+/* Expired tracers give their slot back; true when one did. */
+static bool prune(struct relay *r)
 {
 	uint64_t now = lind_now_ns();
+	bool gone = false;
 	for (int i = 0; i < RELAY_TRACE_SUBS; i++)
-		if (r->subs[i].until && !sub_live(&r->subs[i], now))
+		if (r->subs[i].until && !sub_live(&r->subs[i], now)) {
 			sub_clear(&r->subs[i]);
+			gone = true;
+		}
+	return gone;
 }
 
 /* -y: the server tells the tracer in slot what each cage it selects has
@@ -201,11 +205,17 @@ int relay_trace_subscribe(struct relay *r, const Lind__TraceFilter *f)
 		return -E2BIG;
 	if (f)
 		lind__trace_filter__pack(f, spec);
-	prune(r);
+	/* a tracer that left without a word (killed) stops costing the
+	 * cages it selected at the next renewal of any other tracer: their
+	 * trace_subs would otherwise keep its bit while others keep the
+	 * feed on, and a cage it selected would be traced for nobody */
+	bool gone = prune(r);
 	struct relay_sub *s = sub_find(r, id);
 	uint64_t until = lind_now_ns() + RELAY_TRACE_TTL_NS;
 	if (s && s->spec_len == n && !memcmp(s->spec, spec, n)) {
 		s->until = until; /* a renewal: keep the cages it followed */
+		if (gone)
+			recompute(r);
 		return (int)(s - r->subs);
 	}
 	bool had = s != NULL;
@@ -229,6 +239,20 @@ int relay_trace_subscribe(struct relay *r, const Lind__TraceFilter *f)
 	if (!had && f && f->fds)
 		ask_fds(r, (uint32_t)(s - r->subs));
 	return (int)(s - r->subs);
+}
+
+bool relay_trace_unsubscribe(struct relay *r, uint64_t id)
+{
+	struct relay_sub *s = sub_find(r, id);
+	if (s)
+		sub_clear(s);
+	if (prune(r) || s)
+		recompute(r);
+	uint64_t now = lind_now_ns();
+	for (int i = 0; i < RELAY_TRACE_SUBS; i++)
+		if (sub_live(&r->subs[i], now))
+			return true;
+	return false;
 }
 
 /* argv joined by spaces into c->cmd, cut to its size. */

@@ -66,6 +66,18 @@ check "-e trace=file -e status=failed: the failed open" \
 expect_eq "... and no call that succeeded nor one of desc" "" \
 	"$(grep -v -e '+++' -e ' = -1 ' "$T/failed.out"; grep -E '^\[cage [0-9]+\] (write|close)\(' "$T/failed.out")"
 
+# 2b. tracers that left stop costing cages at once (TRACE_OFF), though
+# another tracer keeps the feed on: a cage started right after they left
+# was once selected by their filters for 3 s and traced for its whole life
+"$LIND_TRACE" -p 999999 2>"$T/keep.err" & keep=$!
+check "a filtered tracer attaches after the four left" wait_for 10 attached "$T/keep.err"
+before=$(events)
+expect_eq "a cage makes its 500 calls" "looped 500" "$(cage loop 500 /)"
+after=$(events)
+check "... and none was published for the tracers gone ($before -> $after)" \
+	test $((after - before)) -lt 10
+stop_tracer $keep
+
 # 3. the capture read back is what the live tracer printed
 "$LIND_TRACE" --read "$T/cap.ltr" >"$T/replay.out"
 expect_eq "--read exits 0" 0 $?
@@ -140,6 +152,26 @@ expect_eq "... saying so once" 1 "$(grep -c "capture to $T/big.ltr stopped: File
 check "what it captured reads back" grep -q 'attached: .*cagetool.lind loop 500' \
 	<("$LIND_TRACE" --read "$T/big.ltr" 2>/dev/null)
 expect_eq "the relay serves on" "looped 5" "$(cage loop 5 /)"
+
+# 4b. a tracer that cannot keep up (stopped here, while another keeps
+# the feed on) is not waited for: the cage runs on, and the tracer says
+# how many events it lost (it sees the gap at the next batch it takes:
+# the relay's "trace on" note within a second)
+"$LIND_TRACE" -c -o "$T/keeper.out" 2>"$T/keeper.err" & keeper=$!
+"$LIND_TRACE" -c -o "$T/slow.out" 2>"$T/slow.err" & slow=$!
+check "two tracers attach, one stops" wait_for 10 attached "$T/slow.err"
+check "... the other keeps on" wait_for 10 attached "$T/keeper.err"
+kill -STOP $slow
+expect_eq "a cage makes 100000 calls meanwhile" "looped 100000" \
+	"$(cage loop 100000 /)"
+kill -CONT $slow
+sleep 1.5
+stop_tracer $slow
+expect_eq "the stopped tracer exits 0" 0 $?
+check "... saying how many events it lost" \
+	grep -Eq '^lind-trace: lost [1-9][0-9]* events' "$T/slow.err"
+stop_tracer $keeper
+expect_eq "a tracer that kept up lost none" "" "$(grep lost "$T/all.err")"
 
 # 5. --top: frames of the attached cages: one parked in a read of its
 # stdin (with the relay's argv, though it attached before the tracer),

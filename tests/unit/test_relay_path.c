@@ -576,7 +576,12 @@ static void test_direct_busy_and_cancel(void **st)
 	expect_result(e, 3, 0);
 }
 
-/* A TraceEvent from the feed within ms, or NULL. */
+/* the seq the feed's next batch must have (at first: any, the notes of
+ * TRACE_ONs before the subscriber connected were sent to nobody) */
+static uint64_t next_seq = UINT64_MAX;
+
+/* The one TraceEvent of the feed's next batch within ms, or NULL; every
+ * batch follows the last with no gap. */
 static Lind__TraceEvent *sub_recv(int sub, int ms)
 {
 	nn_setsockopt(sub, NN_SOL_SOCKET, NN_RCVTIMEO, &ms, sizeof ms);
@@ -584,8 +589,16 @@ static Lind__TraceEvent *sub_recv(int sub, int ms)
 	int n = nn_recv(sub, &msg, NN_MSG, 0);
 	if (n < 0)
 		return NULL;
-	Lind__TraceEvent *ev = lind__trace_event__unpack(NULL, (size_t)n, msg);
+	Lind__TraceBatch *b = lind__trace_batch__unpack(NULL, (size_t)n, msg);
 	nn_freemsg(msg);
+	assert_non_null(b);
+	assert_int_equal(b->n_events, 1);
+	if (next_seq != UINT64_MAX)
+		assert_int_equal(b->seq, next_seq);
+	next_seq = b->seq + 1;
+	Lind__TraceEvent *ev = lind__trace_event__unpack(
+		NULL, b->events[0].len, b->events[0].data);
+	lind__trace_batch__free_unpacked(b, NULL);
 	return ev;
 }
 
@@ -654,6 +667,9 @@ static void test_trace_feed(void **st)
 	Lind__Reply *rep = wait_reply(e->chan, 0);
 	assert_non_null(rep);
 	lind__reply__free_unpacked(rep, NULL);
+	ev = sub_recv(sub, 100);
+	assert_null(ev); /* a call waits in the batch for the loop's tick */
+	relay_trace_flush(e->r);
 	ev = sub_recv(sub, 1000);
 	assert_non_null(ev);
 	char line[256];
@@ -667,6 +683,7 @@ static void test_trace_feed(void **st)
 	submit(e->chan, 1, &rq);
 	rep = wait_reply(e->chan, 1);
 	lind__reply__free_unpacked(rep, NULL);
+	relay_trace_flush(e->r);
 	ev = sub_recv(sub, 1000);
 	assert_non_null(ev);
 	lind_format_event(line, sizeof line, ev);
