@@ -10,7 +10,8 @@
 #include <stdint.h>
 
 /* 2: frames of 512 KiB (LIND_MAX_IO), so a channel's slots moved;
- * 3: the relay sleeps on the cage's bell (LIND_BELL_FD), not a futex */
+ * 3: the relay sleeps on the cage's bell (LIND_BELL_FD), not a futex, and
+ *    the server answers untraced calls into the slot (LIND_TAG_DIRECT) */
 #define LIND_PROTO_VERSION 3
 
 /* Largest in- or out-buffer one call carries; bigger reads are clamped
