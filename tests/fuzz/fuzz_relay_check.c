@@ -40,10 +40,13 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	C->idx = 3;
 	C->gen = 5;
 	C->deny = LC_NET | LC_WRITE;
-	int fd;
-	int rc = relay_chan_create(C->cage_id, &fd, &C->chan);
+	struct relay_chan ch;
+	int rc = relay_chan_create(&ch);
 	assert(rc == 0);
-	close(fd);
+	C->chan = ch.chan;
+	C->done = ch.done;
+	close(ch.chan_fd);
+	close(ch.done_fd);
 	return 0;
 }
 
@@ -73,7 +76,7 @@ static void check_forwarded(uint32_t slot)
 	lind__request__free_unpacked(q, NULL);
 	lind_ring_release(&R.rings->req);
 	assert(!lind_ring_peek(&R.rings->req, &len));
-	atomic_store(&C->inflight[slot].busy, 0); /* as if the reply came */
+	atomic_fetch_add(&C->done->done[slot], 1); /* as if the reply came */
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -85,7 +88,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	s->len = (uint32_t)size; /* a cage may claim more than the slot holds */
 	atomic_store(&s->state, LIND_SLOT_SUBMITTED);
 	take_slot(C, i);
-	if (atomic_load(&C->inflight[i].busy)) {
+	if (relay_slot_busy(C, i)) {
 		assert(atomic_load(&s->state) == LIND_SLOT_TAKEN);
 		check_forwarded(i);
 		return 0;
