@@ -169,9 +169,11 @@ long srv_rerun(struct call *c)
 {
 	c->more = false;
 	c->dequeue = 0;
+	uint64_t id = c->cage ? c->cage->id : 0;
 	long r = place_out(c);
 	if (r == 0)
 		r = run_handler(c);
+	c->cage = id ? cage_find(id) : NULL; /* as srv_dispatch */
 	answer(c, r);
 	return r;
 }
@@ -200,8 +202,11 @@ void srv_dispatch(const void *req, size_t len)
 	else if (!(c.cage = cage_find(rq->cage_id)) ||
 		 c.cage->state != CAGE_RUNNING)
 		r = -ESRCH; /* an embryo makes no calls, a zombie no more */
-	else
+	else {
 		r = run_handler(&c);
+		/* exit may have freed it: its answer goes by the ring */
+		c.cage = cage_find(rq->cage_id);
+	}
 	answer(&c, r);
 	wait_end();
 }
