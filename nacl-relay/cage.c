@@ -89,32 +89,13 @@ void relay_chan_drop(struct relay_chan *ch)
 	*ch = (struct relay_chan){.chan_fd = -1, .done_fd = -1};
 }
 
-/* Pack rep into the slot and hand it to the client. */
-static void slot_reply(struct lind_slot *s, const Lind__Reply *rep)
-{
-	size_t n = lind__reply__get_packed_size(rep);
-	if (n > LIND_MAX_FRAME) {
-		Lind__Reply err = LIND__REPLY__INIT;
-		err.tag = rep->tag;
-		err.result = -EIO;
-		n = lind__reply__pack(&err, s->buf);
-	} else {
-		lind__reply__pack(rep, s->buf);
-	}
-	s->len = (uint32_t)n;
-	/* seq_cst: pairs with the client's waiting=1 before its re-check */
-	atomic_store(&s->state, LIND_SLOT_REPLIED);
-	if (atomic_load(&s->waiting))
-		lind_futex_wake(&s->state, INT_MAX);
-}
-
 /* The relay's own answer (an error, or lind_refused's 0). */
 static void slot_error(struct lind_slot *s, uint32_t slot, int err)
 {
 	Lind__Reply rep = LIND__REPLY__INIT;
 	rep.tag = slot;
 	rep.result = err;
-	slot_reply(s, &rep);
+	lind_slot_reply(s, &rep);
 }
 
 static void trace_record(struct relay_inflight *f, const Lind__Request *req,
@@ -587,7 +568,7 @@ void relay_route_reply(struct relay *r, Lind__Reply *rep)
 		ev.n_out = nout;
 		ev.out = outs;
 	}
-	slot_reply(&c->chan->slot[slot], rep);
+	lind_slot_reply(&c->chan->slot[slot], rep);
 	pthread_mutex_unlock(&r->table_lock);
 	if (traced)
 		relay_trace_publish(r, &ev);

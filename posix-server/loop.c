@@ -39,6 +39,7 @@
 #include "signalfd.h"
 #include "sock.h"
 #include "store.h"
+#include "wire.h"
 
 #define SPIN_NS 20000 /* busy re-peeks before sleeping in libev */
 
@@ -115,25 +116,11 @@ static void free_pending(void)
 static void reply_direct(const struct cage *c, Lind__Reply *rep)
 {
 	uint32_t slot = LIND_TAG_SLOT(rep->tag);
-	struct lind_slot *s = &c->chan->slot[slot];
 	rep->tag = slot;
-	size_t len = lind__reply__get_packed_size(rep);
-	if (len > LIND_MAX_FRAME) {
-		Lind__Reply err = LIND__REPLY__INIT;
-		err.tag = slot;
-		err.result = -EIO;
-		len = lind__reply__pack(&err, s->buf);
-	} else {
-		lind__reply__pack(rep, s->buf);
-	}
-	s->len = (uint32_t)len;
 	/* done before REPLIED: once the client sees REPLIED it may submit on
 	 * this slot again, and the relay must find it free by then */
 	atomic_fetch_add(&c->done->done[slot], 1);
-	/* seq_cst: pairs with the client's waiting=1 before its re-check */
-	atomic_store(&s->state, LIND_SLOT_REPLIED);
-	if (atomic_load(&s->waiting))
-		lind_futex_wake(&s->state, INT_MAX);
+	lind_slot_reply(&c->chan->slot[slot], rep);
 }
 
 /* Untraced (the relay's tag says so), no fd to carry (it reaches the

@@ -1,6 +1,11 @@
 /* Request and Reply frames parsed in place (wire.h). */
 #include <errno.h>
 
+#include <limits.h>
+#include <stdatomic.h>
+
+#include "futex.h"
+#include "protocol.h"
 #include "wire.h"
 
 enum { WT_VARINT = 0, WT_LEN = 2 };
@@ -150,4 +155,22 @@ int lind_reply_view(const uint8_t *buf, size_t len, struct lind_reply_view *v)
 			return -EINVAL;
 	}
 	return 0;
+}
+
+void lind_slot_reply(struct lind_slot *s, const Lind__Reply *rep)
+{
+	size_t n = lind__reply__get_packed_size(rep);
+	if (n > LIND_MAX_FRAME) {
+		Lind__Reply err = LIND__REPLY__INIT;
+		err.tag = rep->tag;
+		err.result = -EIO;
+		n = lind__reply__pack(&err, s->buf);
+	} else {
+		lind__reply__pack(rep, s->buf);
+	}
+	s->len = (uint32_t)n;
+	/* seq_cst: pairs with the client's waiting=1 before its re-check */
+	atomic_store(&s->state, LIND_SLOT_REPLIED);
+	if (atomic_load(&s->waiting))
+		lind_futex_wake(&s->state, INT_MAX);
 }

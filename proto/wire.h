@@ -32,4 +32,10 @@ int lind_request_view(const uint8_t *buf, size_t len,
 		      struct lind_request_view *v);
 int lind_reply_view(const uint8_t *buf, size_t len, struct lind_reply_view *v);
 
+struct lind_slot;
+/* rep packed into a channel slot (-EIO instead when it does not fit),
+ * then REPLIED, the client woken if it sleeps: the relay's answer and the
+ * server's direct one. */
+void lind_slot_reply(struct lind_slot *s, const Lind__Reply *rep);
+
 #endif
