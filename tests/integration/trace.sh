@@ -228,6 +228,31 @@ else
 	not_ok "... and with -y, -e trace=, -e status=, -s 8"; diag "$T/golden-y.diff"
 fi
 
+# 6b. the showing options on the same recorded traffic: -t/-tt/-ttt, -r,
+# -x/-xx, -e signal=, -o (times in UTC: the capture keeps wall ns)
+first() { TZ=UTC "$LIND_TRACE" --read "$G.ltr" "$@" | sed -n 2p; }
+expect_eq "-ttt: seconds since the epoch" "[cage 2] 1796128276.949935 access" \
+	"$(first -ttt | cut -d'(' -f1)"
+expect_eq "-tt: time of day, microseconds" "[cage 2] 12:31:16.949935 access" \
+	"$(first -tt | cut -d'(' -f1)"
+expect_eq "-t: time of day" "[cage 2] 12:31:16 access" "$(first -t | cut -d'(' -f1)"
+expect_eq "-r: time since the previous line" "[cage 2]      0.000734 access" \
+	"$(first -r | cut -d'(' -f1)"
+expect_eq "-xx: every byte of a string in hex" \
+	'[cage 2] access("\x2f\x65\x74\x63\x2f\x6c\x64\x2e\x73\x6f\x2e\x70\x72\x65\x6c\x6f\x61\x64", R_OK)' \
+	"$(first -xx | cut -d' ' -f1-4)"
+expect_eq "-x: non-printable bytes in hex, printable ones as they are" \
+	"0 36" "$("$LIND_TRACE" --read "$G.ltr" | grep -c '\\x') $("$LIND_TRACE" \
+	--read "$G.ltr" -x | grep -c '\\x')"
+sigs() { "$LIND_TRACE" --read "${G}2.ltr" "$@" | grep -c -- '--- SIG'; }
+expect_eq "-e signal=: those signals' lines only" "4 3 1 0" \
+	"$(sigs) $(sigs -e signal=SIGCHLD) $(sigs -e signal=KILL) $(sigs -e signal=SIGUSR1)"
+expect_eq "-e signal= of no signal: one line, exit 2" "2" \
+	"$("$LIND_TRACE" --read "${G}2.ltr" -e signal=bogus 2>/dev/null; echo $?)"
+"$LIND_TRACE" --read "$G.ltr" -o "$T/golden.o" >"$T/golden.stdout"
+expect_eq "-o: the lines in the file, none on stdout" \
+	"$(wc -l <"$G.txt") 0" "$(wc -l <"$T/golden.o") $(wc -l <"$T/golden.stdout")"
+
 # 7. -p with -f at the relay: the descendants of a cage, as they are born,
 # and nothing of them without -f.  Ids go up by one per cage: the tree's
 # top is the next one after a cage the full tracer saw.
