@@ -81,11 +81,8 @@ OPS="mkdir rmdir unlink unlinkat-dir creat rdwr wronly trunc create
 create-rdonly excl rdonly nofollow directory access-w access-r access-x
 readlink readlinkat stat lstat write ftruncate symlink opath"
 PATHS="a.txt sub missing rel dangle sub/. sub/.. . rel/ loop1 sub/up/x"
-tries() { # tries RUNNER...: every op on every path
-	local op p
-	for op in $OPS; do
-		for p in $PATHS; do "$@" try "$op" "$M/$p"; done
-	done
+tries() { # tries RUNNER...: every op on every path (one process)
+	"$@" tries "$M" $OPS -- $PATHS
 }
 bw_as_1001() { setpriv --reuid 1001 --regid 1001 --groups "$GRP" "$LIND_RUN" "$T/bin/bindwalk.lind" "$@"; }
 native_as_1001() { setpriv --reuid 1001 --regid 1001 --clear-groups "$NATIVE" "$@"; }
@@ -168,6 +165,6 @@ if [ -e "$libc" ]; then
 fi
 if [ -L /bin ]; then
 	expect_eq "... /bin is the host's symlink" "$(readlink /bin)" \
-		"$(bw walk / | sed -n 's|^bin: .* -> \([^ ]*\).*|\1|p')"
+		"$(bw link /bin)"
 fi
 expect_eq "... and read-only" "mkdir /usr/x: EROFS" "$(bw try mkdir /usr/x)"

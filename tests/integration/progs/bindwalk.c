@@ -4,11 +4,15 @@
  *   walk DIR        every entry below DIR, sorted: lstat, stat, readlink,
  *                   a checksum of a file's bytes (or why not)
  *   try OP PATH     one call; prints ok or the errno's name
+ *   tries DIR OP... -- NAME...
+ *                   try each OP on each DIR/NAME, in one process (what
+ *                   one try per process prints, without a cage start each)
  *   cat PATH        the file's bytes
  *   hold PATH       cat PATH, wait for a line on stdin, cat PATH again
  *   cwd DIR REL     chdir DIR, getcwd, chdir REL, getcwd, fchdir back
  *   fd PATH         open, fstat / fstatat(AT_EMPTY_PATH), pread, lseek
  *   dev PATH        st_dev in hex (which bind, or the store)
+ *   link PATH       the symlink's target
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -150,6 +154,19 @@ static long try(const char *op, const char *p)
 	return r;
 }
 
+static void tries(int argc, char **argv)
+{
+	int sep = 3;
+	while (sep < argc && strcmp(argv[sep], "--"))
+		sep++;
+	for (int o = 3; o < sep; o++)
+		for (int n = sep + 1; n < argc; n++) {
+			char p[4096];
+			snprintf(p, sizeof p, "%s/%s", argv[2], argv[n]);
+			try(argv[o], p);
+		}
+}
+
 static void cat(const char *p)
 {
 	int fd = open(p, O_RDONLY);
@@ -204,6 +221,8 @@ int main(int argc, char **argv)
 		walk(argv[2], 0);
 	else if (argc == 4 && !strcmp(argv[1], "try"))
 		try(argv[2], argv[3]);
+	else if (argc >= 3 && !strcmp(argv[1], "tries"))
+		tries(argc, argv);
 	else if (argc == 3 && !strcmp(argv[1], "cat"))
 		cat(argv[2]);
 	else if (argc == 3 && !strcmp(argv[1], "hold")) {
@@ -217,14 +236,20 @@ int main(int argc, char **argv)
 		cwd(argv[2], argv[3]);
 	else if (argc == 3 && !strcmp(argv[1], "fd"))
 		fd_calls(argv[2]);
-	else if (argc == 3 && !strcmp(argv[1], "dev")) {
+	else if (argc == 3 && !strcmp(argv[1], "link")) {
+		char b[4096];
+		ssize_t n = readlink(argv[2], b, sizeof b - 1);
+		if (n >= 0)
+			b[n] = '\0';
+		printf("%s\n", n < 0 ? err(-1) : b);
+	} else if (argc == 3 && !strcmp(argv[1], "dev")) {
 		struct stat st;
 		if (stat(argv[2], &st) < 0)
 			printf("stat %s: %s\n", argv[2], err(-1));
 		else
 			printf("%lx\n", (unsigned long)st.st_dev);
 	} else {
-		fprintf(stderr, "usage: bindwalk walk|try|cat|hold|cwd|fd|dev ...\n");
+		fprintf(stderr, "usage: bindwalk walk|try|tries|cat|hold|cwd|fd|dev|link ...\n");
 		return 2;
 	}
 	return 0;
