@@ -18,12 +18,17 @@ fetch_src() {
 	"$LIND_SRC/scripts/fetch-src" "$1" 2>"$T/fetch.err"
 }
 
-# build_cache NAME SRC: cd to $LIND_BUILD/tests/cache/NAME, a package's
-# build kept between runs (make clean removes it), so that iterating on
-# the server re-links instead of rebuilding.  Status 0 when it holds a
-# finished build of SRC (mark_built); else it is emptied first, status 1.
+# build_cache NAME SRC: cd to $LIND_TEST_CACHE/NAME (default
+# $LIND_BUILD/tests/cache), a package's build kept between runs, so that
+# iterating on the server re-links instead of rebuilding.  Its objects do
+# not depend on the build tree (lind-cc compiles alike in every one; a
+# cage program is linked with this build's client-libc each run), so
+# scripts/test lets its sanitized and distcheck builds share the plain
+# build's.  Status 0 when it holds a finished build of SRC (mark_built);
+# else it is emptied first, status 1.
+TEST_CACHE=${LIND_TEST_CACHE:-$LIND_BUILD/tests/cache}
 build_cache() {
-	CACHE=$LIND_BUILD/tests/cache/$1
+	CACHE=$TEST_CACHE/$1
 	if [ "$(cat "$CACHE/.built" 2>/dev/null)" = "$2" ]; then
 		cd "$CACHE"
 		return 0

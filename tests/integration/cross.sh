@@ -121,18 +121,22 @@ expect_eq "a -static cage program runs" "add 5 create 0 stat 0" \
 	"$("$LIND_RUN" "$W/two.static" /tmp/lind-cross-static.$$)"
 
 # ---- gzip -------------------------------------------------------------
+# Debian's patches touch gzip.texi: MAKEINFO=true keeps the shipped info.
+# Configured and compiled once (build_cache), linked again each run.
+gzip_build() {
+	cp -a "$src/." . && ./configure -q $CROSS_ARGS LDFLAGS="$CAGE_LDFLAGS" &&
+		make -j2 MAKEINFO=true && mark_built "$src"
+}
 if src=$(fetch_src gzip); then
-	G=$T/gzip
-	cp -a "$src" "$G"
-	# Debian's patches touch gzip.texi: MAKEINFO=true keeps the shipped info
-	if (cd "$G" && ./configure -q $CROSS_ARGS LDFLAGS="$CAGE_LDFLAGS" &&
-		make -j2 MAKEINFO=true) \
-		>"$T/gzip.build" 2>&1; then
+	if (build_cache gzip "$src" || gzip_build) >"$T/gzip.build" 2>&1 &&
+		(cd "$TEST_CACHE/gzip" && rm -f gzip &&
+			make MAKEINFO=true gzip) >>"$T/gzip.build" 2>&1; then
 		ok "gzip: configure --host=$LIND_HOST and make ${CAGE_LDFLAGS:-(dynamic)}"
 	else
 		not_ok "gzip: configure --host=$LIND_HOST and make"
 		tail -20 "$T/gzip.build" | diag
 	fi
+	G=$TEST_CACHE/gzip
 	check "gzip is a cage program" has_client_libc "$G/gzip"
 	cat "$SERVER" "$LIND_SRC/README.md" >"$T/data"
 	"$LIND_RUN" "$G/gzip" -9 -n -c <"$T/data" >"$T/data.cage.gz"
@@ -172,20 +176,27 @@ fi
 # Debian's build runs through libtool and its own Makefile patch; the
 # upstream Makefile from the .orig tarball builds the same patched sources
 # with plain cc and ar, as most Makefiles do.
-build_lua() { # build_lua DIR CC: src/lua, built statically
-	cp -a "$src" "$1" &&
-		tar xzf "$(dirname "$src")"/lua5.4_*.orig.tar.gz -O lua-5.4.4/src/Makefile \
-			>"$1/src/Makefile" &&
-		printf '#define DEB_HOST_MULTIARCH "%s"\n' "$(${CC:-cc} -dumpmachine)" \
-			>"$1/src/lua5.4-deb-multiarch.h" &&
-		make -C "$1/src" -j2 linux CC="$2 -std=gnu99" MYLDFLAGS=-static \
-			>"$1.build" 2>&1
+# build_lua NAME CC: $TEST_CACHE/NAME/src/lua, built statically; compiled
+# once (build_cache), linked again each run
+build_lua() {
+	(
+		build_cache "$1" "$src" || {
+			cp -a "$src/." . &&
+				tar xzf "$(dirname "$src")"/lua5.4_*.orig.tar.gz -O \
+					lua-5.4.4/src/Makefile >src/Makefile &&
+				printf '#define DEB_HOST_MULTIARCH "%s"\n' \
+					"$(${CC:-cc} -dumpmachine)" >src/lua5.4-deb-multiarch.h
+		} || exit 1
+		rm -f src/lua src/luac &&
+			make -C src -j2 linux CC="$2 -std=gnu99" MYLDFLAGS=-static &&
+			mark_built "$src"
+	) >"$T/$1.build" 2>&1
 }
 if src=$(fetch_src lua5.4); then
 	check "lua5.4: built with $LIND_HOST-gcc (static)" \
-		build_lua "$T/lua" "$LIND_HOST-gcc"
-	check "lua5.4: built natively" build_lua "$T/lua-native" "${CC:-cc}"
-	check "lua is a cage program" has_client_libc "$T/lua/src/lua"
+		build_lua lua "$LIND_HOST-gcc"
+	check "lua5.4: built natively" build_lua lua-native "${CC:-cc}"
+	check "lua is a cage program" has_client_libc "$TEST_CACHE/lua/src/lua"
 	script=$(cat <<'EOF'
 local t = {}
 for w in ("the quick brown fox jumps over the lazy dog"):gmatch("%a+") do
@@ -208,13 +219,13 @@ print("removed", io.open(name) == nil, os.getenv("LUA_PROBE"))
 os.exit(3)
 EOF
 )
-	native=$(echo "from stdin" | LUA_PROBE=env "$T/lua-native/src/lua" -e "$script"; echo "status $?")
-	caged=$(echo "from stdin" | LUA_PROBE=env "$LIND_RUN" "$T/lua/src/lua" -e "$script"; echo "status $?")
+	native=$(echo "from stdin" | LUA_PROBE=env "$TEST_CACHE/lua-native/src/lua" -e "$script"; echo "status $?")
+	caged=$(echo "from stdin" | LUA_PROBE=env "$LIND_RUN" "$TEST_CACHE/lua/src/lua" -e "$script"; echo "status $?")
 	expect_eq "lua runs a script in a cage as natively" "$native" "$caged"
 	check "... and that script did something" eval '[[ $caged == *"sum	500500"*"status 3" ]]'
 	# upstream's "make test" is lua -v
-	expect_eq "lua -v (upstream's make test)" "$("$T/lua-native/src/lua" -v)" \
-		"$("$LIND_RUN" "$T/lua/src/lua" -v)"
+	expect_eq "lua -v (upstream's make test)" "$("$TEST_CACHE/lua-native/src/lua" -v)" \
+		"$("$LIND_RUN" "$TEST_CACHE/lua/src/lua" -v)"
 else
 	ok "lua5.4 # SKIP $(cat "$T/fetch.err")"
 fi

@@ -23,7 +23,7 @@ sqlite_build() {
 		${CC:-cc} -O2 -o lemon "$src/tool/lemon.c" &&
 		cp "$src/tool/lempar.c" . && make -j2 sqlite3 && mark_built "$src"
 }
-S=$LIND_BUILD/tests/cache/sqlite3
+S=$TEST_CACHE/sqlite3
 if { build_cache sqlite3 "$src" || sqlite_build; } >"$T/sqlite.build" 2>&1 &&
 	rm -f sqlite3 && make sqlite3 >>"$T/sqlite.build" 2>&1; then
 	ok "sqlite3: configure --host=$LIND_HOST and make ${CAGE_LDFLAGS:-(dynamic)}"

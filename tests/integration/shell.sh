@@ -13,14 +13,17 @@ if ! src=$(fetch_src dash); then
 	ok "dash # SKIP $(cat "$T/fetch.err")"
 	exit 0
 fi
-# build_dash DIR CONFIGURE-ARGS...: dash built out of tree in DIR
+# build_dash NAME CONFIGURE-ARGS...: $TEST_CACHE/NAME/src/dash, built out
+# of tree; configured and compiled once (build_cache), linked again each run
 build_dash() {
-	local dir=$1
+	local name=$1
 	shift
-	mkdir -p "$dir" && (cd "$dir" && "$src/configure" -q "$@" &&
-		make -j2) >"$dir.log" 2>&1
+	(
+		build_cache "$name" "$src" || "$src/configure" -q "$@" || exit 1
+		rm -f src/dash && make -j2 && mark_built "$src"
+	) >"$T/$name.log" 2>&1
 }
-if build_dash "$T/dash.native" && build_dash "$T/dash.lind" $CROSS_ARGS; then
+if build_dash dash.native && build_dash dash.lind $CROSS_ARGS; then
 	ok "dash builds natively and with lind-cc"
 else
 	not_ok "dash builds natively and with lind-cc"
@@ -37,8 +40,8 @@ run_dash() {
 }
 for script in "$LIND_SRC"/tests/integration/shell/*.sh; do
 	name=$(basename "$script" .sh)
-	want=$(run_dash "$T/dash.native/src/dash" "$T/work.native/$name" "$script")
-	got=$(run_dash "$LIND_RUN $T/dash.lind/src/dash" "/shtest/$name" "$script")
+	want=$(run_dash "$TEST_CACHE/dash.native/src/dash" "$T/work.native/$name" "$script")
+	got=$(run_dash "$LIND_RUN $TEST_CACHE/dash.lind/src/dash" "/shtest/$name" "$script")
 	expect_eq "dash runs $name.sh in a cage as natively" "$want" "$got"
 done
 
@@ -60,9 +63,9 @@ make_root() {
 }
 if ${CC:-cc} -O1 -o "$T/bin/minitools.native" "$MINI" 2>"$T/mini.err" &&
 	"$LIND_CC" -O1 -static -o "$T/bin/minitools.lind" "$MINI" 2>>"$T/mini.err" &&
-	make_root "$T/root.native" "$T/dash.native/src/dash" \
+	make_root "$T/root.native" "$TEST_CACHE/dash.native/src/dash" \
 		"$T/bin/minitools.native" "$T/root.native" &&
-	make_root "$T/root.lind" "$T/dash.lind/src/dash" \
+	make_root "$T/root.lind" "$TEST_CACHE/dash.lind/src/dash" \
 		"$T/bin/minitools.lind" /lind; then
 	ok "minitools build natively and with lind-cc (static)"
 else
@@ -80,7 +83,7 @@ run_root() {
 		LIND_RUNTIME_DIR="$LIND_RUNTIME_DIR" $1 -c 'exec "$ROOT/tools.sh"' 2>&1
 	echo "status $?"
 }
-want=$(run_root "$T/dash.native/src/dash" "$T/root.native" "$T/work.native/store")
-got=$(run_root "$LIND_RUN $T/dash.lind/src/dash" /lind /shtest/store)
+want=$(run_root "$TEST_CACHE/dash.native/src/dash" "$T/root.native" "$T/work.native/store")
+got=$(run_root "$LIND_RUN $TEST_CACHE/dash.lind/src/dash" /lind /shtest/store)
 expect_eq "dash from the store runs store/tools.sh with store programs only, as natively" \
 	"$want" "$got"
