@@ -162,6 +162,9 @@ struct lind_out {       /* one Reply.data destination */
 struct lind_plan {
 	uint32_t nr;
 	int nin, nout;
+	/* the in[] entry that may go in the slot's data area (Request.area),
+	 * the out[] entry Reply.area may stand for; -1: none */
+	int area_in, area_out;
 	int64_t sent[6];        /* argument values as the relay sees them */
 	struct lind_in in[6];
 	struct lind_out out[6];
@@ -170,7 +173,9 @@ struct lind_plan {
 /* Plan call nr with arguments a[]: 0 or -errno (-EFAULT, -ENAMETOOLONG,
  * -EINVAL).  A number without a row plans raw args and no data. */
 long lind_plan(struct lind_plan *p, long nr, const long a[6]);
-/* Pack Request{nr, args, data} into buf: the length, or -E2BIG. */
+/* Pack Request{nr, args, data} into buf: the length, or -E2BIG.  A buf
+ * of a slot's size (cap LIND_MAX_FRAME) gets the bulk in-data, if any,
+ * in its data area at LIND_AREA_OFF instead (Request.area). */
 long lind_marshal(uint8_t *buf, size_t cap, const struct lind_plan *p);
 /* Copy the Reply in frame[0..len) to the planned destinations: the
  * result, or -EIO when it does not fit what the call asked for.  *flags
@@ -181,8 +186,11 @@ long lind_marshal(uint8_t *buf, size_t cap, const struct lind_plan *p);
 #define LIND_REPLY_MORE 1
 #define LIND_REPLY_FD 2
 #define LIND_REPLY_DEQUEUE_SHIFT 2
+/* area: the slot's data area (Reply.area's bytes), NULL when frame is
+ * not in a slot (a Reply.area then is -EIO). */
 long lind_unmarshal(const struct lind_plan *p, const uint8_t *frame,
-		    size_t len, int *flags, uint64_t *sigmask);
+		    size_t len, const uint8_t *area, int *flags,
+		    uint64_t *sigmask);
 
 /* The SIGSYS handler answered call nr with errno err (either sign)
  * without the server: tell the trace (a lind_refused frame, which the

@@ -215,12 +215,20 @@ static long plan_out(struct lind_plan *p, const struct lind_syscall *row,
 	return o->cap && !ptr ? -EFAULT : 0;
 }
 
+/* An in-buffer with bytes to send: the area is for those (an empty
+ * one is an empty entry, as Request.area 0 means "not used"). */
+static int s_has_bytes(const struct lind_arg_layout *s)
+{
+	return !s->bad && s->size > 0 && s->size <= LIND_MAX_IO;
+}
+
 long lind_plan(struct lind_plan *p, long nr, const long a[6])
 {
 	if ((unsigned long)nr > UINT32_MAX)
 		return -ENOSYS; /* cannot even be named in a frame */
 	p->nr = (uint32_t)nr;
 	p->nin = p->nout = 0;
+	p->area_in = p->area_out = -1;
 	for (int i = 0; i < 6; i++)
 		p->sent[i] = a[i];
 	const struct lind_syscall *row = lind_syscall_row((uint64_t)nr);
@@ -234,8 +242,14 @@ long lind_plan(struct lind_plan *p, long nr, const long a[6])
 			p->sent[row->arg[i].len] = 0;
 	struct lind_layout l;
 	(void)lind_layout(row, p->sent, &l);
+	int area_in = lind_area_arg(row, LIND_DIR_IN);
+	int area_out = lind_area_arg(row, LIND_DIR_OUT);
 	/* errors in argument order, as the relay would find them */
 	for (int i = 0; i < 6; i++) {
+		if (i == area_in && s_has_bytes(&l.arg[i]))
+			p->area_in = p->nin;
+		if (i == area_out)
+			p->area_out = p->nout;
 		const struct lind_arg_layout *s = &l.arg[i];
 		long r = err[i];
 		if (row->arg[i].kind == LK_IOCTL_ARG)
@@ -337,15 +351,27 @@ long lind_marshal(uint8_t *buf, size_t cap, const struct lind_plan *p)
 	req.nr = p->nr;
 	req.n_args = 6;
 	req.args = (int64_t *)p->sent;
+	/* the bulk bytes gathered once, into the slot's area: the relay
+	 * forwards only their count when the server maps the channel */
+	int area = cap >= LIND_MAX_FRAME ? p->area_in : -1;
+	if (area >= 0) {
+		req.area = (uint32_t)p->in[area].len;
+		cap = LIND_AREA_OFF;
+	}
 	uint32_t tag = data_tag();
 	size_t len = protobuf_c_message_get_packed_size(&req.base);
 	for (int k = 0; k < p->nin; k++)
-		len += varint_size(tag) + varint_size(p->in[k].len) +
-		       p->in[k].len;
+		if (k != area)
+			len += varint_size(tag) + varint_size(p->in[k].len) +
+			       p->in[k].len;
 	if (len > cap)
 		return -E2BIG;
 	uint8_t *o = buf + protobuf_c_message_pack(&req.base, buf);
 	for (int k = 0; k < p->nin; k++) {
+		if (k == area) {
+			put_in(buf + LIND_AREA_OFF, &p->in[k]);
+			continue;
+		}
 		o = put_varint(o, tag);
 		o = put_varint(o, p->in[k].len);
 		o = put_in(o, &p->in[k]);
@@ -414,8 +440,33 @@ static void copy_out(const struct lind_out *o, const ProtobufCBinaryData *d)
 }
 
 
+/* The Reply's out entries by plan index: Reply.area stands for the
+ * area_out entry, the data entries for the others in order.  false when
+ * they do not add up. */
+static bool reply_entries(const struct lind_plan *p, const Lind__Reply *rep,
+			  const uint8_t *area, ProtobufCBinaryData *e,
+			  size_t *n)
+{
+	size_t d = 0;
+	bool in_area = rep->area != 0;
+	if (in_area && (!area || p->area_out < 0 || rep->area > LIND_MAX_IO))
+		return false;
+	*n = 0;
+	for (int k = 0; k < p->nout; k++) {
+		if (in_area && k == p->area_out)
+			e[k] = (ProtobufCBinaryData){rep->area, (uint8_t *)area};
+		else if (d < rep->n_data)
+			e[k] = rep->data[d++];
+		else
+			break;
+		*n = (size_t)k + 1;
+	}
+	return d == rep->n_data && (!in_area || *n > (size_t)p->area_out);
+}
+
 long lind_unmarshal(const struct lind_plan *p, const uint8_t *frame,
-		    size_t len, int *flags, uint64_t *sigmask)
+		    size_t len, const uint8_t *area, int *flags,
+		    uint64_t *sigmask)
 {
 	/* In place: out-data is copied once, from the slot to the caller's
 	 * buffers, after fits() checked every entry against what the call
@@ -431,13 +482,15 @@ long lind_unmarshal(const struct lind_plan *p, const uint8_t *frame,
 	*sigmask = rep->sigmask;
 	if (rep->result < 0)
 		return rep->result; /* out-data of a failed call is ignored */
-	if (rep->n_data > (size_t)p->nout)
+	ProtobufCBinaryData e[6];
+	size_t n;
+	if (rep->n_data > (size_t)p->nout ||
+	    !reply_entries(p, rep, area, e, &n))
 		return -EIO;
 	for (int k = 0; k < p->nout; k++)
-		if (!fits(&p->out[k],
-			  (size_t)k < rep->n_data ? &rep->data[k] : NULL))
+		if (!fits(&p->out[k], (size_t)k < n ? &e[k] : NULL))
 			return -EIO;
-	for (size_t k = 0; k < rep->n_data; k++)
-		copy_out(&p->out[k], &rep->data[k]);
+	for (size_t k = 0; k < n; k++)
+		copy_out(&p->out[k], &e[k]);
 	return rep->result;
 }

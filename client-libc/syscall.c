@@ -61,7 +61,8 @@ static long call_once(struct lind_client *cl, long nr, const long a[6],
 	*flags = 0;
 	uint64_t sigmask = 0;
 	if (r >= 0)
-		r = lind_unmarshal(&p, s->buf, (size_t)r, flags, &sigmask);
+		r = lind_unmarshal(&p, s->buf, (size_t)r,
+				   s->buf + LIND_AREA_OFF, flags, &sigmask);
 	if (*flags & LIND_REPLY_FD) { /* taken whatever r is: never left over */
 		long fd = lind_hostfd_take(cl, (uint32_t)(s - cl->chan->slot));
 		if (r >= 0 || fd < 0)

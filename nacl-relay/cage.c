@@ -270,6 +270,42 @@ static int forward(struct relay_cage *c, uint32_t i, Lind__Request *req)
 	return rc == -E2BIG ? -EINVAL : rc;
 }
 
+/*
+ * Request.area (checked: its count is the bulk in-buffer's, within
+ * LIND_MAX_IO): on a call the server answers direct, the server reads
+ * the bytes from its own mapping of the slot, so only the count goes on.
+ * A traced call, or one of a cage the server does not map, gets them as
+ * the data entry they stand for, copied once into the worker's private
+ * frame buffer past the frame, so the trace and the server see the same
+ * bytes.  0, or -EINVAL for a frame that runs into its own area.
+ */
+static int area_take(struct relay_cage *c, uint32_t i, uint32_t len,
+		     struct lind_request_view *v, const char **why)
+{
+	Lind__Request *req = &v->rq;
+	if (!req->area)
+		return 0;
+	if (len > LIND_AREA_OFF) {
+		*why = "frame runs into its data area";
+		return -EINVAL;
+	}
+	if (c->direct && !c->inflight[i].traced) /* forward()'s direct */
+		return 0;
+	const struct lind_syscall *row = lind_syscall_row(req->nr);
+	int area = lind_area_arg(row, LIND_DIR_IN);
+	size_t at = 0; /* its entry's place: after the in-arguments before it */
+	for (int k = 0; k < area; k++)
+		at += lind_kind_is_in(row->arg[k].kind);
+	uint8_t *dst = c->frame + LIND_AREA_OFF;
+	memcpy(dst, c->chan->slot[i].buf + LIND_AREA_OFF, req->area);
+	memmove(&v->data[at + 1], &v->data[at],
+		(req->n_data - at) * sizeof v->data[0]);
+	v->data[at] = (ProtobufCBinaryData){req->area, dst};
+	req->n_data++;
+	req->area = 0;
+	return 0;
+}
+
 static void take_slot(struct relay_cage *c, uint32_t i)
 {
 	struct relay *r = c->r;
@@ -312,6 +348,12 @@ static void take_slot(struct relay_cage *c, uint32_t i)
 	if (rc == 1) {
 		slot_error(s, i, 0); /* lind_refused: answered here */
 		return;
+	}
+	if (rc == 0 && req->area) {
+		kind = "relay check";
+		rc = area_take(c, i, len, &view, &why);
+		if (rc == 0 && f->traced) /* with the bytes it now carries */
+			trace_record(f, req, f->data_cap);
 	}
 	if (rc == 0)
 		rc = forward(c, i, req);

@@ -66,13 +66,21 @@ int relay_check_why(const Lind__Request *req, const char **why)
 	 * reported in argument order, as the data entries are checked */
 	struct lind_layout l;
 	(void)lind_layout(row, a, &l);
-	if (req->n_data != l.nin) {
+	/* Request.area stands for the bulk in-buffer's entry: checked as
+	 * that entry would be (its bytes stay in the cage's slot) */
+	int area = req->area ? lind_area_arg(row, LIND_DIR_IN) : -1;
+	if (req->area && area < 0) {
+		*why = "data area on a call with no in-buffer for it";
+		return -EINVAL;
+	}
+	if (req->n_data + (area >= 0) != l.nin) {
 		*why = "data entries do not match the in-arguments";
 		return -EINVAL;
 	}
 	size_t d = 0; /* next data entry */
 	for (int i = 0; i < 6; i++) {
 		const struct lind_arg_layout *s = &l.arg[i];
+		const ProtobufCBinaryData in_area = {req->area, NULL};
 		int rc = 0;
 		if (s->bad) {
 			*why = s->bad;
@@ -80,14 +88,16 @@ int relay_check_why(const Lind__Request *req, const char **why)
 		}
 		if (!(s->dir & LIND_DIR_IN))
 			continue;
-		if (s->path)
+		if (i == area)
+			rc = check_in(&in_area, s->size, why);
+		else if (s->path)
 			rc = check_path(&req->data[d++], why);
 		else
 			rc = check_in(&req->data[d++], s->size, why);
 		if (rc < 0)
 			return rc;
 	}
-	assert(d == l.nin);
+	assert(d == req->n_data);
 	return 0;
 }
 

@@ -52,14 +52,28 @@ static void layout_out(const struct lind_layout *l, struct call *c)
 	}
 }
 
-/* The out-buffers in scratch (again for a re-run: the copy's are gone). */
+/* The out-buffers in scratch (again for a re-run: the copy's are gone),
+ * except a direct read's bulk buffer: the slot's data area, where the
+ * store's bytes land for the client to copy once (Reply.area).  Whether
+ * the call goes direct is decided here, each time: the cage may have
+ * gone while the call was parked. */
 static long place_out(struct call *c)
 {
 	size_t used = 0;
 	long r = 0;
+	uint8_t *area = srv_slot_area(c->cage, c->tag);
+	int area_arg = area ? lind_area_arg(lind_syscall_row(c->nr),
+					    LIND_DIR_OUT)
+			    : -1;
+	c->area_out = -1;
 	for (int j = 0; j < c->nouts; j++) {
 		int i = c->outs[j];
 		c->out[i].len = 0;
+		if (i == area_arg && c->out[i].cap <= LIND_MAX_IO) {
+			c->out[i].buf = area;
+			c->area_out = (int8_t)i;
+			continue;
+		}
 		if (used + c->out[i].cap > sizeof scratch) {
 			c->out[i].buf = NULL;
 			c->out[i].cap = 0;
@@ -72,19 +86,38 @@ static long place_out(struct call *c)
 	return r;
 }
 
+/* Request.area's bytes: in the data area of the slot the tag names, read
+ * from the server's own mapping of the channel (the relay forwards the
+ * count only for a direct call).  The cage may change them meanwhile:
+ * that changes only its own data; every length comes from the frame. */
+static long area_in(const Lind__Request *rq, const struct lind_syscall *row,
+		    const struct call *c, ProtobufCBinaryData *d)
+{
+	uint8_t *area = srv_slot_area(c->cage, c->tag);
+	if (!area || rq->area > LIND_MAX_IO)
+		return -EINVAL;
+	*d = (ProtobufCBinaryData){rq->area, area};
+	return lind_area_arg(row, LIND_DIR_IN);
+}
+
 /* In-data by argument index, checked against the layout. */
-static long layout_in(const Lind__Request *rq, const struct lind_layout *l,
-		      struct call *c)
+static long layout_in(const Lind__Request *rq, const struct lind_syscall *row,
+		      const struct lind_layout *l, struct call *c)
 {
 	size_t k = 0;
 	int npath = 0;
+	ProtobufCBinaryData in_area;
+	long area = rq->area ? area_in(rq, row, c, &in_area) : -1;
+	if (rq->area && area < 0)
+		return -EINVAL;
 	for (int i = 0; i < 6; i++) {
 		const struct lind_arg_layout *s = &l->arg[i];
 		if (!(s->dir & LIND_DIR_IN))
 			continue;
-		if (k >= rq->n_data)
+		if (i != area && k >= rq->n_data)
 			return -EINVAL;
-		const ProtobufCBinaryData *d = &rq->data[k++];
+		const ProtobufCBinaryData *d =
+			i == area ? &in_area : &rq->data[k++];
 		if (d->len > LIND_MAX_IO)
 			return -EINVAL;
 		c->in[i].ptr = d->data;
@@ -119,7 +152,7 @@ static long decode(const Lind__Request *rq, const struct lind_syscall *row,
 	(void)lind_layout(row, c->a, &l);
 	layout_out(&l, c);
 	long r = place_out(c);
-	return r < 0 ? r : layout_in(rq, &l, c);
+	return r < 0 ? r : layout_in(rq, row, &l, c);
 }
 
 static long run_handler(struct call *c)
@@ -159,6 +192,7 @@ static void answer(struct call *c, long r)
 	for (int j = 0; j < c->nouts; j++) {
 		d[j].ptr = c->out[c->outs[j]].buf;
 		d[j].len = r >= 0 ? c->out[c->outs[j]].len : 0;
+		d[j].area = c->outs[j] == c->area_out;
 	}
 	if (r >= 0 && c->dequeue)
 		flags |= c->dequeue << SRV_REPLY_DEQUEUE_SHIFT;
@@ -191,6 +225,8 @@ void srv_dispatch(const void *req, size_t len)
 	c.pass_fd = -1;
 	c.tag = rq->tag;
 	c.nr = rq->nr;
+	c.area_out = -1;
+	c.cage = cage_find(rq->cage_id); /* whose slot's area decode uses */
 	long r;
 	const struct lind_syscall *row = lind_syscall_row(rq->nr);
 	wait_begin(); /* calls it wakes run once it is answered */
@@ -199,8 +235,7 @@ void srv_dispatch(const void *req, size_t len)
 		r = -ENOSYS;
 	else if ((r = decode(rq, row, &c)) < 0)
 		;
-	else if (!(c.cage = cage_find(rq->cage_id)) ||
-		 c.cage->state != CAGE_RUNNING)
+	else if (!c.cage || c.cage->state != CAGE_RUNNING)
 		r = -ESRCH; /* an embryo makes no calls, a zombie no more */
 	else {
 		r = run_handler(&c);

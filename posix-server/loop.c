@@ -123,12 +123,35 @@ static void reply_direct(const struct cage *c, Lind__Reply *rep)
 	lind_slot_reply(&c->chan->slot[slot], rep);
 }
 
-/* Untraced (the relay's tag says so), no fd to carry (it reaches the
- * relay first), a cage whose channel the server maps. */
+/* Untraced (the relay's tag says so), a cage whose channel the server
+ * maps: the slot's data area, else NULL. */
+uint8_t *srv_slot_area(const struct cage *c, uint64_t tag)
+{
+	if (!(tag & LIND_TAG_DIRECT) || !c || !c->chan ||
+	    LIND_TAG_SLOT(tag) >= LIND_CHAN_SLOTS)
+		return NULL;
+	return c->chan->slot[LIND_TAG_SLOT(tag)].buf + LIND_AREA_OFF;
+}
+
+/* As srv_slot_area, and no fd to carry (it reaches the relay first). */
 static bool goes_direct(const struct cage *c, uint64_t tag, unsigned flags)
 {
-	return (tag & LIND_TAG_DIRECT) && c && c->chan && !(flags & SRV_REPLY_FD) &&
-	       LIND_TAG_SLOT(tag) < LIND_CHAN_SLOTS;
+	return srv_slot_area(c, tag) && !(flags & SRV_REPLY_FD);
+}
+
+/* An out entry that is in the slot's area: Reply.area on a direct reply;
+ * else inline, from the area while c still maps it (an fd-carrying
+ * reply), or empty once it does not (the cage went: nobody reads it). */
+static void area_entry(const struct cage *c, const struct srv_data *e,
+		       bool direct, Lind__Reply *rep, ProtobufCBinaryData *d)
+{
+	if (direct) {
+		rep->area = (uint32_t)e->len;
+		return;
+	}
+	*d = (ProtobufCBinaryData){c && c->chan ? e->len : 0,
+				   (uint8_t *)e->ptr};
+	rep->n_data++;
 }
 
 void srv_reply(const struct cage *c, uint64_t tag, long result,
@@ -145,11 +168,16 @@ void srv_reply(const struct cage *c, uint64_t tag, long result,
 	rep.fd = flags & SRV_REPLY_FD;
 	rep.dequeue = flags >> SRV_REPLY_DEQUEUE_SHIFT;
 	rep.sigmask = sigmask;
-	rep.n_data = n;
 	rep.data = d;
-	for (size_t i = 0; i < n && i < 6; i++)
-		d[i] = (ProtobufCBinaryData){data[i].len, (uint8_t *)data[i].ptr};
-	if (goes_direct(c, tag, flags)) {
+	bool direct = goes_direct(c, tag, flags);
+	for (size_t i = 0; i < n && i < 6; i++) {
+		if (data[i].area)
+			area_entry(c, &data[i], direct, &rep, &d[rep.n_data]);
+		else
+			d[rep.n_data++] = (ProtobufCBinaryData){
+				data[i].len, (uint8_t *)data[i].ptr};
+	}
+	if (direct) {
 		reply_direct(c, &rep);
 		return;
 	}

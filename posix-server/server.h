@@ -64,6 +64,9 @@ struct call {
 	/* dispatch: the out-arguments' indexes, for the reply */
 	int8_t outs[6];
 	uint8_t nouts;
+	/* dispatch: the out-argument whose buffer is the slot's data area
+	 * (a direct read's, Reply.area), -1: none */
+	int8_t area_out;
 };
 
 /* The answer carries host fd fd (taken over) to the cage: its number
@@ -129,6 +132,7 @@ long srv_rerun(struct call *c);
 struct srv_data {
 	const void *ptr;
 	size_t len;
+	bool area; /* ptr is the slot's data area (srv_slot_area) */
 };
 #define SRV_REPLY_MORE 1u /* Reply.more */
 #define SRV_REPLY_FD 2u   /* Reply.fd: srv_send_fd sent it first */
@@ -140,6 +144,10 @@ struct srv_data {
 void srv_reply(const struct cage *c, uint64_t tag, long result,
 	       const struct srv_data *data, size_t n, unsigned flags,
 	       uint64_t sigmask);
+/* loop.c: the data area of the slot of c's channel that tag names, when
+ * the call is answered straight into that slot (LIND_TAG_DIRECT, and the
+ * server maps the channel); else NULL.  docs/architecture.md "Bulk data". */
+uint8_t *srv_slot_area(const struct cage *c, uint64_t tag);
 /* loop.c: fd (not taken over) to the relay for the call tag of cage c. */
 void srv_send_fd(const struct cage *c, uint64_t tag, int fd);
 

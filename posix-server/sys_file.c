@@ -416,6 +416,29 @@ static long rw_ofd(struct call *c, long fd, bool write, const int64_t *pos,
 	return 0;
 }
 
+/*
+ * A direct read's buffer and an area write's bytes are the cage's slot
+ * (Request.area, Reply.area), which the cage may change at any moment.
+ * The descriptions that only move bytes (a store file, a pipe or FIFO,
+ * the launcher's stdio, /dev/null and kin) use it in place: a change
+ * there only changes the cage's own data.  The others (sockets, eventfd,
+ * timerfd, /proc...) may check bytes and use them again, so they work on
+ * a private copy: what they checked is what they use.
+ */
+static uint8_t priv[LIND_MAX_IO];
+
+static bool moves_bytes(const struct ofd *o)
+{
+	return o->ops == &ofd_regular_ops || o->ops == &ofd_pipe_ops ||
+	       o->ops == &ofd_fifo_ops || o->ops == &ofd_stream_ops ||
+	       o->ops == &ofd_dev_ops;
+}
+
+static bool in_area(const struct call *c, const void *buf, size_t len)
+{
+	return len && len <= sizeof priv && buf == srv_slot_area(c->cage, c->tag);
+}
+
 /* One read at *pos (NULL uses and advances the description's offset),
  * with preadv2's flags rwf (checked when there is something to read). */
 static long do_read(struct call *c, long fd, void *buf, size_t cap,
@@ -431,8 +454,11 @@ static long do_read(struct call *c, long fd, void *buf, size_t cap,
 		return r;
 	int flags = o->flags;
 	o->flags = rwf_status(flags, rwf);
-	r = o->ops->read(c, o, buf, cap, pos);
+	bool copy = in_area(c, buf, cap) && !moves_bytes(o);
+	r = o->ops->read(c, o, copy ? priv : buf, cap, pos);
 	o->flags = flags;
+	if (copy && r > 0)
+		memcpy(buf, priv, (size_t)r);
 	return r;
 }
 
@@ -447,6 +473,10 @@ static long do_write(struct call *c, long fd, const void *buf, size_t len,
 		return -EINVAL;
 	if (rwf && len && (r = rwf_check(rwf)) < 0)
 		return r;
+	if (in_area(c, buf, len) && !moves_bytes(o)) {
+		memcpy(priv, buf, len);
+		buf = priv;
+	}
 	int flags = o->flags;
 	o->flags = rwf_status(flags, rwf);
 	r = o->ops->write(c, o, buf, len, pos);

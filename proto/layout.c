@@ -5,6 +5,7 @@
  */
 #include <assert.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -185,4 +186,26 @@ int lind_layout(const struct lind_syscall *row, const int64_t a[6],
 			rc = -EINVAL;
 	}
 	return rc;
+}
+
+int lind_area_arg(const struct lind_syscall *row, unsigned dir)
+{
+	if (!row || !(row->flags & LF_SPLIT))
+		return -1;
+	int found = -1;
+	for (int i = 0; i < 6; i++) {
+		int k = row->arg[i].kind;
+		bool in = k == LK_IN || k == LK_IOV_IN;
+		bool out = k == LK_OUT || k == LK_IOV_OUT;
+		if (!in && !out && !lind_kind_is_in(k) && !lind_kind_is_out(k) &&
+		    k != LK_IOCTL_ARG)
+			continue;
+		if (found >= 0 || !(in || out))
+			return -1; /* a second data argument: not ours */
+		if ((in && dir == LIND_DIR_IN) || (out && dir == LIND_DIR_OUT))
+			found = i;
+		else
+			return -1;
+	}
+	return found;
 }

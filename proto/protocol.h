@@ -11,8 +11,11 @@
 
 /* 2: frames of 512 KiB (LIND_MAX_IO), so a channel's slots moved;
  * 3: the relay sleeps on the cage's bell (LIND_BELL_FD), not a futex, and
- *    the server answers untraced calls into the slot (LIND_TAG_DIRECT) */
-#define LIND_PROTO_VERSION 3
+ *    the server answers untraced calls into the slot (LIND_TAG_DIRECT);
+ * 4: LIND_MAX_IO is 1 MiB and each slot has a data area at LIND_AREA_OFF:
+ *    Request.area and Reply.area say a read's or write's bulk bytes are
+ *    there instead of in a data entry (slots moved again) */
+#define LIND_PROTO_VERSION 4
 
 /* Largest in- or out-buffer one call carries; bigger reads are clamped
  * for pipes and terminals (a short read), bigger writes and reads of
@@ -20,7 +23,7 @@
  * A datagram must travel in one call, whole: the largest is an AF_UNIX
  * one under the biggest SO_SNDBUF a cage may set (2 * wmem_max less 32:
  * 425952 bytes) with its name and control (docs/architecture.md). */
-#define LIND_MAX_IO (512 * 1024)
+#define LIND_MAX_IO (1024 * 1024)
 /* An LF_E2BIG row's in-buffer limit: XATTR_SIZE_MAX. */
 #define LIND_E2BIG_MAX (64 * 1024)
 #define LIND_MAX_PATH 4096
@@ -42,8 +45,19 @@ enum lind_dequeue {
 	LIND_DEQUEUE_NOW = 1,  /* a non-blocking description: EAGAIN if none */
 	LIND_DEQUEUE_WAIT = 2, /* a blocking one: wait for the first signal */
 };
-/* Largest packed Request or Reply: one buffer, one path, headers. */
-#define LIND_MAX_FRAME (LIND_MAX_IO + LIND_MAX_PATH + 1024)
+/*
+ * Largest packed Request or Reply: one buffer, one path, headers.  A
+ * slot's buf is also the call's data area: a frame that names the area
+ * (Request.area, Reply.area; docs/architecture.md "Bulk data") is at
+ * most LIND_AREA_OFF bytes, and the bulk bytes lie at LIND_AREA_OFF, up
+ * to LIND_MAX_IO of them.  The area starts 8 KiB into the slot (the
+ * slot's 16-byte header, then the frame region), so a slot is 1 MiB +
+ * 8 KiB and a channel 1,032 MiB of address space, sparse.
+ */
+#define LIND_AREA_OFF (8192 - 16)
+#define LIND_MAX_FRAME (LIND_AREA_OFF + LIND_MAX_IO)
+_Static_assert(LIND_MAX_FRAME >= LIND_MAX_IO + LIND_MAX_PATH + 1024,
+	       "a frame holds one buffer, one path and headers inline");
 /* In/out data bytes copied into each trace event: by default (strace's
  * -s 32 shows whole), and the most a tracer may ask for (lind-trace -s;
  * each of a cage's 1,024 in-flight records holds six buffers of it). */
@@ -106,8 +120,10 @@ struct lind_slot {
 	_Atomic uint32_t waiting; /* the client sleeps on state */
 	uint32_t len;             /* bytes of frame in buf */
 	uint32_t pad;
-	uint8_t buf[LIND_MAX_FRAME];
+	uint8_t buf[LIND_MAX_FRAME]; /* frame; data area at LIND_AREA_OFF */
 } __attribute__((aligned(64)));
+_Static_assert(sizeof(struct lind_slot) == LIND_MAX_IO + 8192,
+	       "the area ends the slot");
 
 struct lind_chan {
 	uint32_t magic;

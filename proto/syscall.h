@@ -294,6 +294,13 @@ struct lind_layout {
 int lind_layout(const struct lind_syscall *row, const int64_t a[6],
 		struct lind_layout *l);
 
+/* The argument whose bytes may travel in the slot's data area
+ * (Request.area, Reply.area; docs/architecture.md "Bulk data"): a SPLIT
+ * row's buffer or iovec array when it is the row's only data argument
+ * (read, write, the p* and vectored kin; not sendto), in direction dir
+ * (LIND_DIR_IN or LIND_DIR_OUT); -1 when the row has none. */
+int lind_area_arg(const struct lind_syscall *row, unsigned dir);
+
 /*
  * Names and classes of every call, served or not (proto/syscall_names.def).
  * Class bits, in the order lind_class_name lists them.

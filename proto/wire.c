@@ -91,14 +91,17 @@ static int request_field(struct lind_request_view *v, const struct field *f)
 	case 1:
 	case 2:
 	case 3:
+	case 6:
 		if (f->wt != WT_VARINT)
 			return -EINVAL;
 		if (f->num == 1)
 			rq->cage_id = f->v;
 		else if (f->num == 2)
 			rq->tag = f->v;
-		else
+		else if (f->num == 3)
 			rq->nr = (uint32_t)f->v;
+		else /* a count beyond 32 bits cannot be a length */
+			rq->area = f->v > UINT32_MAX ? UINT32_MAX : (uint32_t)f->v;
 		return 0;
 	case 4:
 		return add_args(v, f);
@@ -128,7 +131,7 @@ static int reply_field(struct lind_reply_view *v, const struct field *f)
 	Lind__Reply *rep = &v->rep;
 	if (f->num == 3)
 		return add_bytes(v->data, &rep->n_data, f);
-	if (f->num < 1 || f->num > 7 || f->wt != WT_VARINT)
+	if (f->num < 1 || f->num > 8 || f->wt != WT_VARINT)
 		return -EINVAL;
 	if (f->num == 1)
 		rep->tag = f->v;
@@ -140,8 +143,10 @@ static int reply_field(struct lind_reply_view *v, const struct field *f)
 		rep->fd = f->v != 0;
 	else if (f->num == 6)
 		rep->dequeue = (uint32_t)f->v;
-	else
+	else if (f->num == 7)
 		rep->sigmask = f->v;
+	else
+		rep->area = f->v > UINT32_MAX ? UINT32_MAX : (uint32_t)f->v;
 	return 0;
 }
 

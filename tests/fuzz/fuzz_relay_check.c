@@ -67,7 +67,9 @@ static void check_forwarded(uint32_t slot)
 	assert(lind_request_view(rec, len, &v) == 0);
 	assert(v.rq.cage_id == q->cage_id && v.rq.tag == q->tag &&
 	       v.rq.nr == q->nr && v.rq.n_args == q->n_args &&
-	       v.rq.n_data == q->n_data);
+	       v.rq.n_data == q->n_data && v.rq.area == q->area);
+	/* a traced call's area bytes travel as the entry they stand for */
+	assert(!q->area);
 	for (size_t k = 0; k < q->n_data; k++)
 		assert(v.rq.data[k].len == q->data[k].len &&
 		       (!q->data[k].len ||

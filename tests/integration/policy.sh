@@ -83,7 +83,7 @@ expect_eq "--deny net leaves files alone" "the data" \
 expect_eq "an unserved call answers ENOSYS" "ioprio_get ENOSYS" "$("$LIND_RUN" "$P" unserved)"
 expect_eq "a refusal report is answered by the relay" "reported" "$("$LIND_RUN" "$P" refusal)"
 
-# a forged policy bit: Attach{version 3, deny 1<<20} is refused at attach
+# a forged policy bit: Attach{version 4, deny 1<<20} is refused at attach
 attach_raw() {
 	python3 - "$LIND_RUNTIME_DIR/relay.sock" "$1" <<'PY'
 import socket, sys
@@ -94,7 +94,7 @@ print(s.recv(4096).decode("latin-1"))
 PY
 }
 check "an unknown policy bit is refused at attach" \
-	grep -q "policy names unknown classes" <(attach_raw 080320808040)
+	grep -q "policy names unknown classes" <(attach_raw 080420808040)
 expect_eq "a normal cage is served throughout" "looped 3" "$(cage loop 3 /)"
 
 # lind-trace saw every one of these: wait for the last, then stop it

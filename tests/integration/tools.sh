@@ -57,7 +57,7 @@ PY
 }
 # Attach{version: 999}
 check "a protocol version mismatch names both versions" \
-	grep -q "protocol version mismatch: cage speaks 999, relay speaks 3" \
+	grep -q "protocol version mismatch: cage speaks 999, relay speaks 4" \
 	<(attach_raw 08e707)
 check "a garbage attach frame is refused" grep -q . <(attach_raw ffffffffff)
 expect_eq "the relay survives bad attaches" "looped 2" "$(cage loop 2 /)"

@@ -40,6 +40,7 @@ struct call {
 
 static struct call calls[MAX_CALLS];
 static int ncalls;
+static int areas_in; /* writes whose bytes came in the area */
 static struct lind_slot slot;
 static struct lind_client fake = {
 	.version = LIND_CLIENT_VERSION, .sock = -1, .cage_id = 7};
@@ -124,13 +125,31 @@ struct lind_slot *lind_chan_claim(struct lind_client *cl)
 	return &slot;
 }
 
-static void record(const Lind__Request *req)
+/* A write's bulk bytes come in the slot's area (Request.area): recorded
+ * as the data entry they stand for (the rows that use it have one). */
+static void record_area(struct call *c, const Lind__Request *req,
+			const struct lind_slot *s)
+{
+	assert_int_equal(req->n_data, 0);
+	assert_true(req->area <= LIND_MAX_IO);
+	c->n_data = 1;
+	c->data_len[0] = req->area;
+	c->data[0] = malloc(req->area + 1);
+	memcpy(c->data[0], s->buf + LIND_AREA_OFF, req->area);
+	areas_in++;
+}
+
+static void record(const Lind__Request *req, const struct lind_slot *s)
 {
 	assert_true(ncalls < MAX_CALLS);
 	struct call *c = &calls[ncalls];
 	c->nr = req->nr;
 	assert_int_equal(req->n_args, 6);
 	memcpy(c->args, req->args, sizeof c->args);
+	if (req->area) {
+		record_area(c, req, s);
+		return;
+	}
 	c->n_data = req->n_data;
 	assert_true(req->n_data <= 6);
 	for (size_t i = 0; i < req->n_data; i++) {
@@ -151,7 +170,7 @@ long lind_chan_call(struct lind_client *cl, struct lind_slot *s, uint32_t len,
 		return -EPIPE;
 	Lind__Request *req = lind__request__unpack(NULL, len, s->buf);
 	assert_non_null(req);
-	record(req);
+	record(req, s);
 	Lind__Reply rep = LIND__REPLY__INIT;
 	rep.data = reply_data;
 	if (reply_fn)
@@ -177,6 +196,7 @@ static int setup(void **state)
 			free(calls[i].data[j]);
 	memset(calls, 0, sizeof calls);
 	ncalls = 0;
+	areas_in = 0;
 	reply_fn = NULL;
 	relay_gone = 0;
 	exit_status = -1;
@@ -261,7 +281,8 @@ static int short_at = -1, fail_at = -1;
 
 static void reply_len(int k, const Lind__Request *req, Lind__Reply *rep)
 {
-	rep->result = (int64_t)req->data[0].len;
+	rep->result = req->area ? (int64_t)req->area
+				: (int64_t)req->data[0].len;
 	if (k == short_at)
 		rep->result = 1000;
 	if (k == fail_at)
@@ -452,6 +473,54 @@ static void test_out(void **state)
 	assert_int_equal(calls[2].args[1], 16);
 	assert_int_equal(sys(LIND_SYS_read, 0, 0, 10, 0), -EFAULT);
 	assert_int_equal(ncalls, 3);
+}
+
+/* ---- the slot's data area ------------------------------------------------ */
+
+/* A direct reply: out_len bytes of out_text put in the slot's area. */
+static void reply_area(int k, const Lind__Request *req, Lind__Reply *rep)
+{
+	(void)k;
+	(void)req;
+	memcpy(slot.buf + LIND_AREA_OFF, out_text, out_len);
+	rep->area = (uint32_t)out_len;
+	rep->result = (int64_t)out_len;
+}
+
+/* Writes put their bytes in the area (an empty one stays an entry);
+ * reads take Reply.area's bytes from it, inline entries as before. */
+static void test_area(void **state)
+{
+	(void)state;
+	reply_fn = reply_3;
+	assert_int_equal(sys(LIND_SYS_write, 1, (long)"hello", 5, 0), 3);
+	assert_int_equal(areas_in, 1);
+	assert_memory_equal(calls[0].data[0], "hello", 5);
+	assert_int_equal(sys(LIND_SYS_write, 1, (long)"", 0, 0), 3);
+	assert_int_equal(areas_in, 1);
+	struct iovec v[2] = {{(void *)"ab", 2}, {(void *)"cde", 3}};
+	assert_int_equal(sys(LIND_SYS_writev, 1, (long)v, 2, 0), 3);
+	assert_int_equal(areas_in, 2);
+	assert_memory_equal(calls[2].data[0], "abcde", 5);
+
+	char buf[16], b1[2], b2[8];
+	memset(buf, '#', sizeof buf);
+	reply_fn = reply_area;
+	out_text = "xyzw";
+	out_len = 4;
+	assert_int_equal(sys(LIND_SYS_read, 0, (long)buf, 10, 0), 4);
+	assert_memory_equal(buf, "xyzw##", 6);
+	struct iovec o[2] = {{b1, 2}, {b2, 8}};
+	assert_int_equal(sys(LIND_SYS_readv, 0, (long)o, 2, 0), 4);
+	assert_memory_equal(b1, "xy", 2);
+	assert_memory_equal(b2, "zw", 2);
+	/* more than the caller's buffer, or on a call with none: -EIO */
+	assert_int_equal(sys(LIND_SYS_read, 0, (long)buf, 3, 0), -EIO);
+	out_len = 0;
+	assert_int_equal(sys(LIND_SYS_read, 0, (long)buf, 3, 0), 0);
+	out_len = 2;
+	struct stat st;
+	assert_int_equal(sys(LIND_SYS_fstat, 0, (long)&st, 0, 0), -EIO);
 }
 
 static void test_out_oversized(void **state)
@@ -814,7 +883,7 @@ static void test_e2big(void **state)
 	int more;
 	uint64_t mask;
 	assert_int_equal(lind_unmarshal(&p, (const uint8_t *)"\xff\xff", 2,
-					&more, &mask),
+					NULL, &more, &mask),
 			 -EIO);
 }
 
@@ -886,6 +955,7 @@ int main(void)
 		cmocka_unit_test_setup(test_split_stops, setup),
 		cmocka_unit_test_setup(test_split_read, setup),
 		cmocka_unit_test_setup(test_out, setup),
+		cmocka_unit_test_setup(test_area, setup),
 		cmocka_unit_test_setup(test_io_array, setup),
 		cmocka_unit_test_setup(test_out_oversized, setup),
 		cmocka_unit_test_setup(test_stat, setup),

@@ -188,8 +188,8 @@ static void test_layout_io(void **st)
 	assert_int_equal(lay.nout, 1);
 	assert_int_equal(layout(LIND_SYS_poll, A(0, 0, 0)), 0);
 	expect_slot(0, LIND_DIR_INOUT, 0, 1);
-	assert_int_equal(layout(LIND_SYS_poll, A(0, LIND_MAX_IO / 8, 0)), 0);
-	const int64_t bad[] = {LIND_MAX_IO / 8 + 1, -1, INT64_MAX,
+	assert_int_equal(layout(LIND_SYS_poll, A(0, lind_max_count(8), 0)), 0);
+	const int64_t bad[] = {lind_max_count(8) + 1, -1, INT64_MAX,
 			       INT64_MIN, (int64_t)1 << 61};
 	for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
 		assert_int_equal(layout(LIND_SYS_poll, A(0, bad[k], 0)), -EINVAL);

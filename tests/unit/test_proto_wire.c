@@ -50,6 +50,7 @@ static size_t pack_request(uint8_t *buf, int nargs, int ndata)
 	rq.args = args;
 	rq.n_data = (size_t)ndata;
 	rq.data = data;
+	rq.area = ndata == 1 ? 4096 : 0; /* Request.area, field 6 */
 	return lind__request__pack(&rq, buf);
 }
 
@@ -62,6 +63,7 @@ static void same_request(const uint8_t *buf, size_t len)
 	assert_int_equal(v.rq.cage_id, rq->cage_id);
 	assert_int_equal(v.rq.tag, rq->tag);
 	assert_int_equal(v.rq.nr, rq->nr);
+	assert_int_equal(v.rq.area, rq->area);
 	assert_int_equal(v.rq.n_args, rq->n_args);
 	for (size_t i = 0; i < rq->n_args; i++)
 		assert_true(v.rq.args[i] == rq->args[i]);
@@ -146,6 +148,7 @@ static void test_reply_as_protobuf_c(void **st)
 		rep.fd = i == 2;
 		rep.dequeue = (uint32_t)(i == 3 ? LIND_DEQUEUE_WAIT : 0);
 		rep.sigmask = i == 3 ? 0x8000000000000200ull : 0;
+		rep.area = i == 1 ? LIND_MAX_IO : 0;
 		size_t len = lind__reply__pack(&rep, buf);
 		struct lind_reply_view v;
 		assert_int_equal(lind_reply_view(buf, len, &v), 0);
@@ -155,6 +158,7 @@ static void test_reply_as_protobuf_c(void **st)
 		assert_int_equal(v.rep.fd, rep.fd);
 		assert_int_equal(v.rep.dequeue, rep.dequeue);
 		assert_true(v.rep.sigmask == rep.sigmask);
+		assert_int_equal(v.rep.area, rep.area);
 		assert_int_equal(v.rep.n_data, rep.n_data);
 		for (size_t k = 0; k < rep.n_data; k++) {
 			assert_int_equal(v.rep.data[k].len, data[k].len);
@@ -166,7 +170,7 @@ static void test_reply_as_protobuf_c(void **st)
 				assert_int_equal(lind_reply_view(buf, cut, &v),
 						 -EINVAL);
 	}
-	static const uint8_t unknown[] = {0x08, 1, 0x40, 1}; /* field 8 */
+	static const uint8_t unknown[] = {0x08, 1, 0x48, 1}; /* field 9 */
 	struct lind_reply_view v;
 	assert_int_equal(lind_reply_view(unknown, sizeof unknown, &v), -EINVAL);
 }

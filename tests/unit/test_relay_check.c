@@ -180,6 +180,51 @@ static void test_in(void **st)
 	assert_int_equal(relay_check(&f.req), -EINVAL);
 }
 
+/* Request.area stands for the bulk in-buffer's entry and is checked as
+ * it would be: the same errno for the same fault. */
+static void test_area(void **st)
+{
+	(void)st;
+	struct frame f;
+	const char *why;
+	mkA(&f, LIND_SYS_write, A(1, 0, 5));
+	f.req.area = 5;
+	assert_int_equal(relay_check(&f.req), 0);
+	mkA(&f, LIND_SYS_pwritev2, A(1, LIND_MAX_IO, 3, 0, 0, 0));
+	f.req.area = LIND_MAX_IO;
+	assert_int_equal(relay_check(&f.req), 0);
+	/* over the maximum, even when the length argument agrees */
+	mkA(&f, LIND_SYS_pwrite64, A(3, 0, LIND_MAX_IO + 1, 100));
+	f.req.area = LIND_MAX_IO + 1;
+	assert_int_equal(relay_check(&f.req), -EINVAL);
+	mkA(&f, LIND_SYS_write, A(1, 0, LIND_MAX_IO));
+	f.req.area = UINT32_MAX;
+	assert_int_equal(relay_check(&f.req), -EINVAL);
+	/* not the count argument */
+	mkA(&f, LIND_SYS_write, A(1, 0, 4));
+	f.req.area = 5;
+	assert_int_equal(relay_check_why(&f.req, &why), -EINVAL);
+	assert_string_equal(why, "in-data length is not its length argument");
+	mkA(&f, LIND_SYS_writev, A(1, 6, 2));
+	f.req.area = 5;
+	assert_int_equal(relay_check(&f.req), -EINVAL);
+	/* and an entry besides: two for one argument */
+	mkA(&f, LIND_SYS_write, A(1, 0, 5));
+	add(&f, "hello", 5);
+	f.req.area = 5;
+	assert_int_equal(relay_check(&f.req), -EINVAL);
+	/* a call with no in-buffer for it: a read, stat, sendto, getpid */
+	uint32_t none[] = {LIND_SYS_read, LIND_SYS_readv, LIND_SYS_getpid,
+			   LIND_SYS_sendto, LIND_SYS_fstat};
+	for (size_t k = 0; k < sizeof none / sizeof none[0]; k++) {
+		mkA(&f, none[k], A(1, 0, 5, 0, 0, 0));
+		f.req.area = 5;
+		assert_int_equal(relay_check_why(&f.req, &why), -EINVAL);
+		assert_string_equal(why,
+				    "data area on a call with no in-buffer for it");
+	}
+}
+
 static void test_iov_in(void **st)
 {
 	(void)st;
@@ -502,6 +547,7 @@ int main(void)
 		cmocka_unit_test(test_path),
 		cmocka_unit_test(test_in),
 		cmocka_unit_test(test_iov_in),
+		cmocka_unit_test(test_area),
 		cmocka_unit_test(test_out),
 		cmocka_unit_test(test_iov_out),
 		cmocka_unit_test(test_obj),

@@ -554,6 +554,58 @@ static void test_direct_replies(void **st)
 	assert_int_equal(atomic_load(&e->r->ring_replies), 1);
 }
 
+/* A write's bytes in the slot's area: a direct call forwards the count
+ * only (the server reads its own mapping); a relay whose server does not
+ * map the channel (a remote one) copies them inline once; a frame that
+ * runs into the area is refused. */
+static void test_area(void **st)
+{
+	struct env *e = *st;
+	int64_t args[6] = {1, 0, 5};
+	Lind__Request req;
+	req_init(&req, args, LIND_SYS_write);
+	req.area = 5;
+	memcpy(e->chan->slot[0].buf + LIND_AREA_OFF, "bytes", 5);
+	submit(e->chan, 0, &req);
+	Lind__Request *got = server_take(e->r, 2000);
+	assert_non_null(got);
+	assert_true(got->tag & LIND_TAG_DIRECT);
+	assert_int_equal(got->area, 5);
+	assert_int_equal(got->n_data, 0);
+	server_direct(e, got->tag, 5);
+	lind__request__free_unpacked(got, NULL);
+	expect_result(e, 0, 5);
+
+	e->cage->direct = false;
+	submit(e->chan, 0, &req);
+	got = server_take(e->r, 2000);
+	assert_non_null(got);
+	assert_false(got->tag & LIND_TAG_DIRECT);
+	assert_int_equal(got->area, 0);
+	assert_int_equal(got->n_data, 1);
+	assert_memory_equal(got->data[0].data, "bytes", 5);
+	server_reply(e->r, got->tag, 5, NULL, 0);
+	lind__request__free_unpacked(got, NULL);
+	expect_result(e, 0, 5);
+
+	/* a frame longer than LIND_AREA_OFF naming the area */
+	static uint8_t buf[LIND_AREA_OFF + 64];
+	size_t n = lind__request__pack(&req, buf);
+	size_t len = n + (sizeof buf - n) / 2 * 2;
+	for (size_t k = n; k < len; k += 2) {
+		buf[k] = 0x18; /* nr again: a field may repeat */
+		buf[k + 1] = LIND_SYS_write;
+	}
+	submit_raw(e->chan, 0, buf, (uint32_t)len);
+	expect_result(e, 0, -EINVAL);
+	/* an area on a call with no in-buffer: refused, nothing forwarded */
+	req_init(&req, args, LIND_SYS_read);
+	req.area = 5;
+	submit(e->chan, 0, &req);
+	expect_result(e, 0, -EINVAL);
+	assert_null(server_take(e->r, 50));
+}
+
 /* A cage resubmitting a slot whose call is in flight gets nothing
  * forwarded; lind_cancel of a direct call names its tag with the bit. */
 static void test_direct_busy_and_cancel(void **st)
@@ -657,18 +709,21 @@ static void test_trace_feed(void **st)
 	lind__trace_event__free_unpacked(ev, NULL);
 	assert_true(relay_tracing(e->r));
 
-	/* a forwarded call: the relay must see its reply, never direct */
+	/* a forwarded call: the relay must see its reply, never direct;
+	 * its bytes in the slot's area travel inline, traced whole */
 	e->cage->direct = true;
 	int64_t args[6] = {1, 0, 6};
-	ProtobufCBinaryData d = {6, (uint8_t *)"hello\n"};
 	Lind__Request rq;
 	req_init(&rq, args, LIND_SYS_write);
-	rq.n_data = 1;
-	rq.data = &d;
+	rq.area = 6;
+	memcpy(e->chan->slot[0].buf + LIND_AREA_OFF, "hello\n", 6);
 	submit(e->chan, 0, &rq);
 	Lind__Request *got = server_take(e->r, 2000);
 	assert_non_null(got);
 	assert_false(got->tag & LIND_TAG_DIRECT);
+	assert_int_equal(got->area, 0);
+	assert_int_equal(got->n_data, 1);
+	assert_memory_equal(got->data[0].data, "hello\n", 6);
 	server_reply(e->r, got->tag, 6, NULL, 0);
 	lind__request__free_unpacked(got, NULL);
 	Lind__Reply *rep = wait_reply(e->chan, 0);
@@ -728,6 +783,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_fail_all, setup, teardown),
 		cmocka_unit_test(test_channel_memfd),
 		cmocka_unit_test_setup_teardown(test_direct_replies, setup_direct,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_area, setup_direct,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_direct_busy_and_cancel,
 						setup_direct, teardown),

@@ -221,11 +221,104 @@ static void expect_in_slot(struct lind_chan *ch, struct lind_chan_done *done,
 	assert_non_null(r);
 	check(r->tag, i); /* the slot, as the client reads it */
 	check(r->result, result);
-	if (data) {
+	if (data && r->area) { /* a direct read's bytes: the slot's area */
+		check(r->n_data, 0);
+		check(r->area, strlen(data));
+		assert_memory_equal(s->buf + LIND_AREA_OFF, data, strlen(data));
+	} else if (data) {
 		check(r->n_data, 1);
 		assert_memory_equal(r->data[0].data, data, strlen(data));
 	}
 	lind__reply__free_unpacked(r, NULL);
+}
+
+/* A request whose bulk in-data is n bytes already in its slot's area. */
+static uint64_t request_area(uint64_t cage, uint32_t nr, const int64_t a[6],
+			     uint32_t n)
+{
+	Lind__Request rq = LIND__REQUEST__INIT;
+	rq.cage_id = cage;
+	rq.tag = next_tag++;
+	rq.nr = nr;
+	rq.n_args = 6;
+	rq.args = (int64_t *)a;
+	rq.area = n;
+	uint32_t len = (uint32_t)lind__request__get_packed_size(&rq);
+	void *slot = lind_ring_reserve(&rings->req, len);
+	assert_non_null(slot);
+	lind__request__pack(&rq, slot);
+	if (lind_ring_commit(&rings->req, len))
+		assert_int_equal(write(bell, &(uint64_t){1}, 8), 8);
+	return rq.tag;
+}
+
+static void slot_free(struct lind_chan *ch, uint32_t i)
+{
+	atomic_store(&ch->slot[i].state, LIND_SLOT_FREE);
+}
+
+/* Bulk data in the slot's area: a direct write's bytes are read from
+ * it, a direct read's land in it (Reply.area), 1 MiB in one call; a
+ * traced read gets them inline by the ring, and an area named on a call
+ * that is not direct, or over LIND_MAX_IO, is EINVAL. */
+static void test_area(void **state)
+{
+	(void)state;
+	struct lind_chan *ch;
+	struct lind_chan_done *done;
+	int p[2];
+	assert_int_equal(pipe(p), 0);
+	uint64_t c = new_cage_chan(p[0], &ch, &done);
+	close(p[0]);
+	close(p[1]);
+	next_tag = LIND_TAG_DIRECT | 1;
+	request(c, LIND_SYS_open, A(0, O_CREAT | O_RDWR, 0644), "/tmp/area");
+	assert_null(reply());
+	expect_in_slot(ch, done, 1, 1, NULL); /* fd 0 is stdin */
+	slot_free(ch, 1);
+	static uint8_t want[LIND_MAX_IO];
+	for (size_t k = 0; k < sizeof want; k++)
+		want[k] = (uint8_t)(k * 7 + k / 4096);
+	uint8_t *area = ch->slot[2].buf + LIND_AREA_OFF;
+	memcpy(area, want, sizeof want);
+	next_tag = LIND_TAG_DIRECT | 2;
+	request_area(c, LIND_SYS_write, A(1, 0, LIND_MAX_IO), LIND_MAX_IO);
+	assert_null(reply());
+	expect_in_slot(ch, done, 2, LIND_MAX_IO, NULL);
+	slot_free(ch, 2);
+	/* read back whole, into another slot's area */
+	next_tag = LIND_TAG_DIRECT | 3;
+	request(c, LIND_SYS_pread64, A(1, 0, LIND_MAX_IO, 0), NULL);
+	assert_null(reply());
+	struct lind_slot *s = &ch->slot[3];
+	check(atomic_load(&s->state), LIND_SLOT_REPLIED);
+	Lind__Reply *r = lind__reply__unpack(NULL, s->len, s->buf);
+	assert_non_null(r);
+	check(r->result, LIND_MAX_IO);
+	check(r->area, LIND_MAX_IO);
+	check(r->n_data, 0);
+	assert_memory_equal(s->buf + LIND_AREA_OFF, want, sizeof want);
+	lind__reply__free_unpacked(r, NULL);
+	slot_free(ch, 3);
+	/* traced (no LIND_TAG_DIRECT): inline, by the ring */
+	next_tag = 4;
+	expect_reply(request(c, LIND_SYS_pread64, A(1, 0, 3, 4096), NULL), 3,
+		     NULL);
+	/* an area the server may not read: not direct, over the limit, a
+	 * row without a bulk in-buffer */
+	next_tag = 5;
+	expect_reply(request_area(c, LIND_SYS_write, A(1, 0, 5), 5), -EINVAL,
+		     NULL);
+	next_tag = LIND_TAG_DIRECT | 6;
+	request_area(c, LIND_SYS_write, A(1, 0, 5), LIND_MAX_IO + 1);
+	assert_null(reply());
+	expect_in_slot(ch, done, 6, -EINVAL, NULL);
+	next_tag = LIND_TAG_DIRECT | 7;
+	request_area(c, LIND_SYS_getpid, A(0), 5);
+	assert_null(reply());
+	expect_in_slot(ch, done, 7, -EINVAL, NULL);
+	munmap(ch, sizeof *ch);
+	munmap(done, sizeof *done);
 }
 
 /* Calls tagged LIND_TAG_DIRECT are answered into their slots, parked ones
@@ -319,6 +412,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_direct_replies, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_area, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

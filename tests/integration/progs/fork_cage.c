@@ -39,12 +39,12 @@ static size_t varint(uint8_t *p, uint64_t v)
 	return n;
 }
 
-/* Attach{version 3, fork_token} (a child attaching), or with conn set
- * Attach{version 3, fork_conn, fork_token} (a parent's request);
+/* Attach{version 4, fork_token} (a child attaching), or with conn set
+ * Attach{version 4, fork_conn, fork_token} (a parent's request);
  * version is LIND_PROTO_VERSION */
 static long send_attach_as(int fd, uint64_t token, int conn)
 {
-	uint8_t b[32] = {0x08, 0x03};
+	uint8_t b[32] = {0x08, 0x04};
 	size_t n = 2;
 	if (token) {
 		b[n++] = 0x38; /* field 7, varint */

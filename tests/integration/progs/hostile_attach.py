@@ -20,7 +20,7 @@ import socket
 import sys
 import time
 
-ATTACH_VERSION = 3  # LIND_PROTO_VERSION
+ATTACH_VERSION = 4  # LIND_PROTO_VERSION
 
 
 def varint(n):

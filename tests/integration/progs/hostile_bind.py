@@ -11,7 +11,7 @@ import os
 import socket
 import sys
 
-ATTACH_VERSION = 3  # LIND_PROTO_VERSION
+ATTACH_VERSION = 4  # LIND_PROTO_VERSION
 
 
 def varint(n):
