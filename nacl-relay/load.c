@@ -126,8 +126,21 @@ static void *load_main(void *arg)
 	return NULL;
 }
 
+/* Off unless LIND_LOAD_HINT=1 in the relay's environment: with it (and
+ * short slices) on, tests/cases/jobs.c failed most runs on a loaded
+ * machine (a forked child that SIGUSR1 makes _exit(7) exits on the host
+ * without the server seeing its exit_group), a race that sleeping sooner
+ * makes likelier and that is not found yet (docs/architecture.md). */
+static bool hint_wanted(void)
+{
+	const char *e = getenv("LIND_LOAD_HINT");
+	return e && !strcmp(e, "1");
+}
+
 int relay_load_start(struct relay *r)
 {
+	if (!hint_wanted())
+		return 0;
 	r->load_fd = open("/proc/loadavg", O_RDONLY | O_CLOEXEC);
 	if (r->load_fd < 0) {
 		lind_log(0, "no /proc/loadavg: waits always spin first");

@@ -13,6 +13,7 @@
 #define LIND_SLICE_H
 
 #include <stdint.h>
+#include <stdlib.h>
 
 #define LIND_SLICE_NS 100000u /* the kernel's floor */
 
@@ -32,6 +33,11 @@ struct lind_sched_attr { /* the kernel's struct sched_attr, size 56 */
  * to be left alone (not SCHED_OTHER or SCHED_BATCH). */
 static inline int lind_slice_attr(struct lind_sched_attr *a)
 {
+	/* Opt-in (LIND_SHORT_SLICE=1) until the jobs race is understood
+	 * (nacl-relay/load.c, docs/architecture.md "Waiting"). */
+	const char *e = getenv("LIND_SHORT_SLICE");
+	if (!e || e[0] != '1' || e[1])
+		return 0;
 	if (a->policy != 0 /* SCHED_OTHER */ && a->policy != 3 /* BATCH */)
 		return 0;
 	a->size = sizeof *a;
