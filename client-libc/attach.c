@@ -29,6 +29,7 @@
 #include "common.h"
 #include "lind.pb-c.h"
 #include "publish.h"
+#include "slice.h"
 
 #ifdef LIND_BOOT /* lind-run's start-up phases (boot_times.c) */
 #define boot_stamp(p) lind_boot_stamp(p)
@@ -257,6 +258,17 @@ static struct lind_client *already_attached(void)
 }
 #endif
 
+/* A short EEVDF slice for the cage's threads (proto/slice.h), asked for
+ * before the filter (which does not let sched_setattr through): its
+ * threads and children inherit it, exec keeps it.  Best effort. */
+static void short_slice(void)
+{
+	struct lind_sched_attr a = {0};
+	if (lind_host6(SYS_sched_getattr, 0, (long)&a, sizeof a, 0, 0, 0) == 0 &&
+	    lind_slice_attr(&a))
+		lind_host6(SYS_sched_setattr, 0, (long)&a, 0, 0, 0, 0);
+}
+
 /* Attach this process as a new cage named argv: connect, send, map the
  * channel, close every other host fd, install the filter unless the
  * process is a host tool (lind-fs).  Dies (exit 127, one line) if any of
@@ -292,6 +304,7 @@ static void attach_as(char **argv, size_t argc, uint32_t deny, int confine)
 	boot_stamp(BOOT_CHANNEL);
 	if (!confine)
 		return;
+	short_slice();
 	int r = lind_trap_install();
 	if (r < 0)
 		die("lind: cannot install the seccomp filter: %s",

@@ -152,7 +152,8 @@ static void interrupt(struct lind_client *cl, struct lind_slot *s, int how,
 	lind_syscall(LIND_SYS_lind_cancel, s - cl->chan->slot, 0, 0, 0, 0, 0);
 }
 
-/* Spin briefly, yield for about SPIN_NS, then announce and sleep; each
+/* Spin briefly, yield for about SPIN_NS, then announce and sleep (at
+ * once when the relay says no core is free: nacl-relay/load.c); each
  * timeout checks that the relay still exists, and a signal may interrupt
  * the call (how: on_handler's), *ran then set.  0 with the slot REPLIED,
  * or -EPIPE: the relay is gone. */
@@ -160,7 +161,8 @@ static int wait_reply(struct lind_client *cl, struct lind_slot *s, int how,
 		      int *ran)
 {
 	uint64_t until = 0;
-	for (unsigned i = 1;; i++) {
+	bool spin = !atomic_load_explicit(&cl->chan->busy, memory_order_relaxed);
+	for (unsigned i = 1; spin; i++) {
 		if (atomic_load_explicit(&s->state, memory_order_acquire) ==
 		    LIND_SLOT_REPLIED)
 			return 0;

@@ -646,6 +646,7 @@ void relay_init(struct relay *r)
 	r->sock_gid = -1;
 	r->epfd = -1;
 	r->pool_stop_fd = -1;
+	r->load_fd = -1;
 	/* 10,000 idle cages fit (pool.c); one user's are capped lower */
 	r->limits = (struct relay_limits){16384, 1024};
 	pthread_mutex_init(&r->ring_lock, NULL);

@@ -262,7 +262,8 @@ static int start(struct relay *r)
 		return rc;
 	}
 	if ((rc = relay_replies_start(r)) < 0 || (rc = relay_closer_start(r)) < 0 ||
-	    (rc = relay_pool_start(r)) < 0 || (rc = relay_trace_open(r)) < 0)
+	    (rc = relay_pool_start(r)) < 0 || (rc = relay_load_start(r)) < 0 ||
+	    (rc = relay_trace_open(r)) < 0)
 		return rc;
 	rc = write_pid_file(pid_file);
 	if (rc == -EEXIST) {
@@ -327,6 +328,9 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN); /* a dead server's fifo must not kill us */
 
 	struct relay *r = &R;
+	/* before any thread starts: they inherit it (proto/slice.h) */
+	if (lind_short_slice() < 0)
+		lind_log(0, "cannot ask for a short slice: %s", strerror(errno));
 	if (lind_raise_nofile() < 0)
 		lind_log(0, "cannot raise the fd limit: %s", strerror(errno));
 	if (lind_runtime_dir(r->rundir, sizeof r->rundir, rundir_opt) < 0) {
@@ -343,6 +347,7 @@ int main(int argc, char **argv)
 	/* calls in flight fail in the cages rather than hang */
 	relay_cages_fail_all(r);
 	relay_attach_close_all(r);
+	relay_load_stop(r); /* before the rings it writes go */
 	relay_pool_stop(r); /* no cage left */
 	relay_server_close(r);
 	relay_remote_close();

@@ -100,12 +100,23 @@ static bool other_ready(struct relay *r, uint64_t *next)
 	return true;
 }
 
+/* The load hint for the cage's client (its channel's copy: a store only
+ * when it changed, the header line being the doorbell's too). */
+static void pass_hint(struct relay *r, struct lind_chan *ch)
+{
+	uint32_t b = relay_busy(r);
+	if (atomic_load_explicit(&ch->busy, memory_order_relaxed) != b)
+		atomic_store_explicit(&ch->busy, b, memory_order_relaxed);
+}
+
 /* Spin on c: 1 when it had work (or replies were routed), 0 when it
- * stayed idle, -1 when another bell rang (*next). */
+ * stayed idle, -1 when another bell rang (*next).  Not at all when no
+ * core is free (load.c): the client then sleeps at once too, so it rings
+ * its bell for the next call. */
 static int spin(struct relay *r, struct relay_cage *c, uint64_t *next)
 {
 	uint64_t until = lind_now_ns() + RELAY_SPIN_NS;
-	for (unsigned k = 1; lind_now_ns() < until; k++) {
+	for (unsigned k = 1; !relay_busy(r) && lind_now_ns() < until; k++) {
 		relay_spin_pause(until);
 		if (relay_cage_scan(c))
 			return 1;
@@ -149,6 +160,7 @@ static bool serve(struct relay_worker *w, struct relay_cage *c,
 {
 	struct relay *r = w->r;
 	uint64_t v;
+	atomic_fetch_add_explicit(&r->serving, 1, memory_order_relaxed);
 	atomic_store(&c->chan->relay_sleeping, 0);
 	if (read(c->bell, &v, sizeof v) < 0) {
 		/* EAGAIN: the ring came before we looked, or none (requeued) */
@@ -156,6 +168,7 @@ static bool serve(struct relay_worker *w, struct relay_cage *c,
 	c->frame = w->frame;
 	bool got_next = false;
 	for (unsigned run = 0; !atomic_load(&c->stop);) {
+		pass_hint(r, c->chan);
 		int n = relay_cage_scan(c);
 		if (n) {
 			run += (unsigned)n;
@@ -175,6 +188,7 @@ static bool serve(struct relay_worker *w, struct relay_cage *c,
 		if (sleep_cage(r, c, got_next))
 			break;
 	}
+	atomic_fetch_sub_explicit(&r->serving, 1, memory_order_relaxed);
 	release(c);
 	return got_next;
 }

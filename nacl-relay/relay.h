@@ -51,8 +51,11 @@ _Static_assert(LIND_TAG_DIRECT == 1ull << 31, "the bit above the index");
 #define RELAY_CALL_WORDS ((RELAY_CALL_BITS + 63) / 64)
 /* Stack of each relay thread (the workers, the reply thread). */
 #define RELAY_STACK_BYTES (256 * 1024)
-/* Spin this long before sleeping on a futex. */
+/* Spin this long before sleeping on a futex (when a core is free). */
 #define RELAY_SPIN_NS 20000ull
+/* The load sampler (load.c): every tick while calls flow, else idle. */
+#define RELAY_LOAD_TICK_NS 2000000ull
+#define RELAY_LOAD_IDLE_NS 50000000ull
 
 /* One slot's calls in flight, and what the trace needs about the last
  * (filled only when traced).  The slot is in flight while fwd differs
@@ -164,6 +167,14 @@ struct relay {
 	struct relay_worker *workers;
 	int epfd;
 	int pool_stop_fd; /* eventfd: written once, every worker leaves */
+	_Atomic uint32_t serving; /* workers serving a cage (load.c) */
+
+	/* the load sampler (load.c): no core free, so nobody spins */
+	_Atomic uint32_t busy;
+	int load_fd; /* /proc/loadavg */
+	pthread_t load_thread;
+	bool load_running;
+	_Atomic int load_stop;
 
 	/* channel table: tag -> cage */
 	pthread_mutex_t table_lock;
@@ -258,6 +269,18 @@ uint32_t relay_cage_inflight(struct relay_cage *c);
 void relay_cages_fail_all(struct relay *r);
 /* One step of a spin loop that ends at until (monotonic ns). */
 void relay_spin_pause(uint64_t until);
+/* load.c: whether a core is free to spin on, sampled and published. */
+unsigned relay_load_others(unsigned running, unsigned ours);
+uint32_t relay_load_step(uint32_t avg, unsigned others);
+bool relay_load_busy(uint32_t avg, unsigned ncpu);
+int relay_load_parse(const char *loadavg);
+int relay_load_start(struct relay *r);
+void relay_load_stop(struct relay *r);
+/* No core is free: sleep at once instead of spinning. */
+static inline bool relay_busy(struct relay *r)
+{
+	return atomic_load_explicit(&r->busy, memory_order_relaxed);
+}
 /* Start a thread with every signal blocked (signals belong to main). */
 int relay_thread_start(pthread_t *t, void *(*fn)(void *), void *arg);
 

@@ -311,7 +311,7 @@ static void *reply_main(void *arg)
 			continue;
 		uint64_t until = lind_now_ns() + RELAY_SPIN_NS;
 		bool got = false;
-		while (!got && lind_now_ns() < until) {
+		while (!got && !relay_busy(r) && lind_now_ns() < until) {
 			relay_spin_pause(until);
 			got = replies_waiting(ring);
 		}

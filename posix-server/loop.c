@@ -223,8 +223,11 @@ static void drain_requests(void)
 		uint64_t t0 = lind_now_ns();
 		/* Yield while spinning: on 2 cores the client and the relay
 		 * need the CPU to bring the next request (27 vs 39 us per
-		 * getpid measured with pause-spinning). */
-		while (!lind_ring_peek(r, &len) && lind_now_ns() - t0 < SPIN_NS)
+		 * getpid measured with pause-spinning).  Not at all when the
+		 * relay says no core is free (nacl-relay/load.c). */
+		while (!atomic_load_explicit(&L.rings->busy,
+					     memory_order_relaxed) &&
+		       !lind_ring_peek(r, &len) && lind_now_ns() - t0 < SPIN_NS)
 			sched_yield();
 		if (lind_ring_peek(r, &len))
 			continue;

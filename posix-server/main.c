@@ -164,6 +164,9 @@ int main(int argc, char **argv)
 	}
 	signal(SIGPIPE, SIG_IGN);
 	/* what the limits need (a few fds per cage, host-fds for data) */
+	/* before any thread starts: they inherit it (proto/slice.h) */
+	if (lind_short_slice() < 0)
+		lind_log(0, "cannot ask for a short slice: %s", strerror(errno));
 	if (lind_raise_nofile() < 0)
 		lind_log(0, "cannot raise the fd limit: %s", strerror(errno));
 	/* A cage's terminal may be ours too: reading or writing it from a

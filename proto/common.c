@@ -11,12 +11,14 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "common.h"
 #include "protocol.h"
+#include "slice.h"
 
 static const char *log_prog = "lind";
 
@@ -573,4 +575,14 @@ int lind_proc_stat_parse(char *text, unsigned long long f[LIND_STAT_FIELDS])
 			break;
 	}
 	return i;
+}
+
+int lind_short_slice(void)
+{
+	struct lind_sched_attr a = {0};
+	if (syscall(SYS_sched_getattr, 0, &a, sizeof a, 0) < 0)
+		return -errno;
+	if (!lind_slice_attr(&a))
+		return 0;
+	return syscall(SYS_sched_setattr, 0, &a, 0) < 0 ? -errno : 0;
 }

@@ -74,6 +74,9 @@ void lind_limits_usage(FILE *f, const struct lind_limit *t, size_t n,
 		       const void *base);
 /* Soft RLIMIT_NOFILE raised to the hard one: the new soft limit or -errno. */
 int lind_raise_nofile(void);
+/* Ask EEVDF for a short slice for this thread and those it starts
+ * (proto/slice.h); -errno, or 0 (also when left alone). */
+int lind_short_slice(void);
 
 /*
  * Control messages to a peer daemon that must never block the sender: sent

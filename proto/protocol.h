@@ -135,6 +135,7 @@ struct lind_chan {
 	_Atomic uint32_t free_waiters;   /* threads waiting for a free slot */
 	_Atomic uint32_t relay_gone;     /* relay detached: calls fail */
 	_Atomic uint32_t slots_used;     /* 1 + the highest slot ever claimed */
+	_Atomic uint32_t busy;           /* relay's hint: no core free, sleep */
 	struct lind_slot slot[LIND_CHAN_SLOTS] __attribute__((aligned(64)));
 };
 
@@ -179,6 +180,7 @@ struct lind_ring {
 struct lind_rings {
 	uint32_t magic;
 	uint32_t version;
+	_Atomic uint32_t busy; /* the relay's hint: no core free, sleep */
 	struct lind_ring req; /* relay -> server */
 	struct lind_ring rep; /* server -> relay */
 };

@@ -1339,6 +1339,7 @@ static void scribble(struct lind_chan *ch)
 		atomic_store(&ch->relay_gone, (uint32_t)(x >> 40) & 1);
 		atomic_store(&ch->free_waiters, (uint32_t)(x >> 33));
 		atomic_store(&ch->relay_sleeping, (uint32_t)(x >> 50) & 1);
+		atomic_store(&ch->busy, (uint32_t)(x >> 24)); /* a hint to us */
 		ring(ch);
 		raw6(SYS_futex, L(&ch->free_seq), FUTEX_WAKE, 8, 0, 0, 0);
 		if (it % 64 == 0)
