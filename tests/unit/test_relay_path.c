@@ -554,6 +554,21 @@ static void test_direct_replies(void **st)
 	assert_int_equal(atomic_load(&e->r->ring_replies), 1);
 }
 
+/* write(1, bytes) in slot 0 with its bytes in the slot's area, submitted
+ * (rq and args stay the caller's, to submit again). */
+static void submit_area_write(struct env *e, Lind__Request *rq,
+			      int64_t args[6], const char *bytes)
+{
+	size_t n = strlen(bytes);
+	memset(args, 0, 6 * sizeof *args);
+	args[0] = 1;
+	args[2] = (int64_t)n;
+	req_init(rq, args, LIND_SYS_write);
+	rq->area = (uint32_t)n;
+	memcpy(e->chan->slot[0].buf + LIND_AREA_OFF, bytes, n);
+	submit(e->chan, 0, rq);
+}
+
 /* A write's bytes in the slot's area: a direct call forwards the count
  * only (the server reads its own mapping); a relay whose server does not
  * map the channel (a remote one) copies them inline once; a frame that
@@ -561,12 +576,9 @@ static void test_direct_replies(void **st)
 static void test_area(void **st)
 {
 	struct env *e = *st;
-	int64_t args[6] = {1, 0, 5};
+	int64_t args[6];
 	Lind__Request req;
-	req_init(&req, args, LIND_SYS_write);
-	req.area = 5;
-	memcpy(e->chan->slot[0].buf + LIND_AREA_OFF, "bytes", 5);
-	submit(e->chan, 0, &req);
+	submit_area_write(e, &req, args, "bytes");
 	Lind__Request *got = server_take(e->r, 2000);
 	assert_non_null(got);
 	assert_true(got->tag & LIND_TAG_DIRECT);
@@ -725,12 +737,9 @@ static void test_trace_feed(void **st)
 	/* a forwarded call: the relay must see its reply, never direct;
 	 * its bytes in the slot's area travel inline, traced whole */
 	e->cage->direct = true;
-	int64_t args[6] = {1, 0, 6};
+	int64_t args[6];
 	Lind__Request rq;
-	req_init(&rq, args, LIND_SYS_write);
-	rq.area = 6;
-	memcpy(e->chan->slot[0].buf + LIND_AREA_OFF, "hello\n", 6);
-	submit(e->chan, 0, &rq);
+	submit_area_write(e, &rq, args, "hello\n");
 	Lind__Request *got = server_take(e->r, 2000);
 	assert_non_null(got);
 	assert_false(got->tag & LIND_TAG_DIRECT);

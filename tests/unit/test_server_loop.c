@@ -237,19 +237,8 @@ static uint64_t request_area(uint64_t cage, uint32_t nr, const int64_t a[6],
 			     uint32_t n)
 {
 	Lind__Request rq = LIND__REQUEST__INIT;
-	rq.cage_id = cage;
-	rq.tag = next_tag++;
-	rq.nr = nr;
-	rq.n_args = 6;
-	rq.args = (int64_t *)a;
 	rq.area = n;
-	uint32_t len = (uint32_t)lind__request__get_packed_size(&rq);
-	void *slot = lind_ring_reserve(&rings->req, len);
-	assert_non_null(slot);
-	lind__request__pack(&rq, slot);
-	if (lind_ring_commit(&rings->req, len))
-		assert_int_equal(write(bell, &(uint64_t){1}, 8), 8);
-	return rq.tag;
+	return send_request(&rq, cage, nr, a);
 }
 
 static void slot_free(struct lind_chan *ch, uint32_t i)

@@ -52,6 +52,25 @@ static Lind__Control *control(const Lind__Control *m, const int *fds, int n)
 
 static uint64_t next_tag = 100;
 
+/* Sends rq as the relay would, with the next tag and cage's id and
+ * args; returns its tag. */
+static uint64_t send_request(Lind__Request *rq, uint64_t cage, uint32_t nr,
+			     const int64_t a[6])
+{
+	rq->cage_id = cage;
+	rq->tag = next_tag++;
+	rq->nr = nr;
+	rq->n_args = 6;
+	rq->args = (int64_t *)a;
+	uint32_t len = (uint32_t)lind__request__get_packed_size(rq);
+	void *slot = lind_ring_reserve(&rings->req, len);
+	assert_non_null(slot);
+	lind__request__pack(rq, slot);
+	if (lind_ring_commit(&rings->req, len))
+		assert_int_equal(write(bell, &(uint64_t){1}, 8), 8);
+	return rq->tag;
+}
+
 /* Sends one request with n bytes of in-data (data NULL: none);
  * returns its tag. */
 static uint64_t request_data(uint64_t cage, uint32_t nr, const int64_t a[6],
@@ -59,20 +78,9 @@ static uint64_t request_data(uint64_t cage, uint32_t nr, const int64_t a[6],
 {
 	Lind__Request rq = LIND__REQUEST__INIT;
 	ProtobufCBinaryData d = {n, (uint8_t *)data};
-	rq.cage_id = cage;
-	rq.tag = next_tag++;
-	rq.nr = nr;
-	rq.n_args = 6;
-	rq.args = (int64_t *)a;
 	rq.n_data = data ? 1 : 0;
 	rq.data = &d;
-	uint32_t len = (uint32_t)lind__request__get_packed_size(&rq);
-	void *slot = lind_ring_reserve(&rings->req, len);
-	assert_non_null(slot);
-	lind__request__pack(&rq, slot);
-	if (lind_ring_commit(&rings->req, len))
-		assert_int_equal(write(bell, &(uint64_t){1}, 8), 8);
-	return rq.tag;
+	return send_request(&rq, cage, nr, a);
 }
 
 /* The same with a string as in-data. */
